@@ -1,0 +1,10 @@
+//! mote: a terminal coding agent in one small static binary.
+
+mod json;
+mod tool;
+mod workspace;
+
+fn main() {
+    let _ = tool::TOOLS.len();
+    println!("mote {}", env!("CARGO_PKG_VERSION"));
+}

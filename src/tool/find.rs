@@ -1,0 +1,17 @@
+//! The `find` tool (stub: to be written).
+
+use super::{Effect, Tool};
+use crate::json::Args;
+use crate::workspace::Workspace;
+
+pub const TOOL: Tool = Tool {
+    name: "find",
+    description: "",
+    params: r#"{"type":"object","properties":{}}"#,
+    effect: Effect::Read,
+    run,
+};
+
+fn run(_args: &Args, _ws: &Workspace) -> Result<String, String> {
+    Err("not implemented".into())
+}

@@ -1,0 +1,1 @@
+//! glob (stub: to be written).

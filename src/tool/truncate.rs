@@ -1,0 +1,1 @@
+//! truncate (stub: to be written).

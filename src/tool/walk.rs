@@ -1,0 +1,1 @@
+//! walk (stub: to be written).
