@@ -1,6 +1,9 @@
 //! mote: a terminal coding agent in one small static binary.
 
+mod http;
 mod json;
+mod sse;
+mod tls;
 mod tool;
 mod workspace;
 
