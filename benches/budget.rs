@@ -1,1 +1,169 @@
-fn main() {}
+//! The budget check: runs the static release binary against the mock model
+//! and asserts binary size and peak RSS. Peak RSS comes from the OS
+//! (`wait4`'s rusage of the child), never from inside mote. Prints a table
+//! of figures. Run with `make bench` (which builds the static binary).
+//!
+//! The allocator comparison builds a second binary with `--features
+//! mimalloc` and measures it the same way, so the choice of musl's malloc is
+//! re-checked on every run.
+
+#[path = "../tests/mock/mod.rs"]
+mod mock;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use mock::{Item, Mock, Reply};
+
+const MIB: u64 = 1024 * 1024;
+const BUDGET_BINARY: u64 = 2 * MIB + MIB / 2;
+const BUDGET_VERSION_RSS: u64 = 3 * MIB / 2;
+const BUDGET_SESSION_RSS: u64 = 4 * MIB;
+const BUDGET_FIRST_REQUEST: usize = 5 * 1024;
+
+struct Run {
+    status: i32,
+    max_rss: u64,
+    cpu_ms: u64,
+    stdout: String,
+}
+
+/// Run `cmd` to its end; its peak RSS and CPU time from `wait4`.
+fn measure(cmd: &mut Command) -> Run {
+    let out = tempfile("stdout");
+    let child = cmd
+        .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
+        .stderr(Stdio::inherit())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
+    assert_eq!(pid, child.id() as i32, "wait4 failed");
+    let tv_ms = |tv: libc::timeval| tv.tv_sec as u64 * 1000 + tv.tv_usec as u64 / 1000;
+    Run {
+        status: if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 },
+        max_rss: ru.ru_maxrss as u64 * 1024,
+        cpu_ms: tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime),
+        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
+    }
+}
+
+fn tempfile(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("mote-bench-{}-{name}", std::process::id()))
+}
+
+/// The 14-turn task: read ten 40 KB files (~115k tokens of context), read a
+/// small one, run a command, edit, answer.
+fn session(bin: &Path) -> (Run, usize, usize) {
+    let ws = tempfile("ws");
+    let _ = std::fs::remove_dir_all(&ws);
+    std::fs::create_dir_all(&ws).unwrap();
+    for i in 0..10 {
+        let mut text = String::new();
+        let mut n = 0;
+        while text.len() < 40 * 1024 {
+            text.push_str(&format!("fn f{i}_{n}(x: u64) -> u64 {{ x.wrapping_mul({n}) ^ 0x5eed }} // filler line\n"));
+            n += 1;
+        }
+        std::fs::write(ws.join(format!("big{i}.rs")), text).unwrap();
+    }
+    std::fs::write(ws.join("main.rs"), "fn main() {\n    println!(\"helo\");\n}\n").unwrap();
+    let call = |name: &str, args: &str| Item::Call { name: name.into(), args: args.into() };
+    let mut replies: Vec<Reply> = (0..10)
+        .map(|i| Reply::Turn { items: vec![call("read", &format!(r#"{{"path":"big{i}.rs"}}"#))], finish: None })
+        .collect();
+    replies.push(Reply::Turn { items: vec![call("read", r#"{"path":"main.rs"}"#)], finish: None });
+    replies.push(Reply::Turn { items: vec![call("bash", r#"{"command":"wc -l main.rs big0.rs"}"#)], finish: None });
+    replies.push(Reply::Turn {
+        items: vec![
+            Item::Text("Fixing the typo.".into()),
+            call("edit", r#"{"path":"main.rs","old_text":"helo","new_text":"hello"}"#),
+        ],
+        finish: None,
+    });
+    replies.push(Reply::Turn { items: vec![Item::Text("Fixed the greeting in main.rs.".into())], finish: None });
+    let m = Mock::start(replies);
+    let run = measure(
+        Command::new(bin)
+            .current_dir(&ws)
+            .env("OPENAI_BASE_URL", m.base_url())
+            .env_remove("OPENAI_API_KEY")
+            .args(["-p", "Read the big files, then fix the greeting.", "--model", "mock", "--permission", "auto"]),
+    );
+    let reqs = m.requests();
+    let fixed = std::fs::read_to_string(ws.join("main.rs")).unwrap_or_default();
+    assert!(fixed.contains("\"hello\""), "the session did not edit main.rs: {fixed}");
+    let first = reqs.first().map_or(0, |r| r.body.len());
+    let last = reqs.last().map_or(0, |r| r.body.len());
+    assert_eq!(reqs.len(), 14, "expected 14 requests");
+    let _ = std::fs::remove_dir_all(&ws);
+    (run, first, last)
+}
+
+fn kib(b: u64) -> String {
+    format!("{:.0} KiB", b as f64 / 1024.0)
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = std::env::var_os("MOTE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/x86_64-unknown-linux-musl/release/mote"));
+    assert!(bin.exists(), "{} is missing: run `make bench`", bin.display());
+
+    let mut failures = Vec::new();
+    let mut check = |what: &str, ok: bool| {
+        if !ok {
+            failures.push(what.to_string());
+        }
+    };
+    let size = std::fs::metadata(&bin).unwrap().len();
+    let version = measure(Command::new(&bin).arg("--version"));
+    assert_eq!(version.status, 0);
+    let (sess, first_req, last_req) = session(&bin);
+    assert_eq!(sess.status, 0, "session failed: {}", sess.stdout);
+
+    println!("\nmote budget (static musl release, musl malloc)");
+    println!("{:<34} {:>12} {:>12}", "figure", "measured", "budget");
+    println!("{:<34} {:>12} {:>12}", "binary size", kib(size), kib(BUDGET_BINARY));
+    println!("{:<34} {:>12} {:>12}", "peak RSS, --version", kib(version.max_rss), kib(BUDGET_VERSION_RSS));
+    println!("{:<34} {:>12} {:>12}", "peak RSS, 14-turn session", kib(sess.max_rss), kib(BUDGET_SESSION_RSS));
+    println!("{:<34} {:>9} ms {:>12}", "CPU time, 14-turn session", sess.cpu_ms, "-");
+    println!("{:<34} {:>8} bytes {:>6} bytes", "first request (prompt + tools)", first_req, BUDGET_FIRST_REQUEST);
+    println!("{:<34} {:>8} bytes {:>12}", "last request (whole context)", last_req, "-");
+    check("binary size", size <= BUDGET_BINARY);
+    check("--version RSS", version.max_rss <= BUDGET_VERSION_RSS);
+    check("session RSS", sess.max_rss <= BUDGET_SESSION_RSS);
+    check("first request size", first_req <= BUDGET_FIRST_REQUEST);
+
+    // The allocator comparison: the same runs with mimalloc.
+    if std::env::var_os("MOTE_BENCH_SKIP_MIMALLOC").is_none() {
+        let dir = root.join("target/bench-mimalloc");
+        let built = Command::new(env!("CARGO"))
+            .current_dir(root)
+            .args(["build", "--quiet", "--release", "--target", "x86_64-unknown-linux-musl", "--features", "mimalloc"])
+            .arg("--target-dir")
+            .arg(&dir)
+            .status();
+        let mi = dir.join("x86_64-unknown-linux-musl/release/mote");
+        if built.is_ok_and(|s| s.success()) && mi.exists() {
+            let v = measure(Command::new(&mi).arg("--version"));
+            let (s, _, _) = session(&mi);
+            println!("\nallocator comparison (same runs)   {:>12} {:>12}", "musl malloc", "mimalloc");
+            println!("{:<34} {:>12} {:>12}", "binary size", kib(size), kib(std::fs::metadata(&mi).unwrap().len()));
+            println!("{:<34} {:>12} {:>12}", "peak RSS, --version", kib(version.max_rss), kib(v.max_rss));
+            println!("{:<34} {:>12} {:>12}", "peak RSS, 14-turn session", kib(sess.max_rss), kib(s.max_rss));
+            println!("{:<34} {:>9} ms {:>9} ms", "CPU time, 14-turn session", sess.cpu_ms, s.cpu_ms);
+        } else {
+            println!("\n(mimalloc build failed; allocator comparison skipped)");
+        }
+    }
+
+    if !failures.is_empty() {
+        eprintln!("\nBUDGET EXCEEDED: {}", failures.join(", "));
+        std::process::exit(1);
+    }
+    println!("\nall budgets held");
+}

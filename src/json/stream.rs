@@ -129,11 +129,6 @@ impl Parser {
         self.offset = 0;
     }
 
-    /// True once a whole top-level value has been read.
-    pub fn is_done(&self) -> bool {
-        self.state == State::Done
-    }
-
     /// Parse one more chunk, reporting events to `sink` as they complete.
     pub fn feed(&mut self, input: &[u8], sink: &mut Sink) -> Result<(), Error> {
         let mut i = 0;

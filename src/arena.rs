@@ -1,0 +1,230 @@
+//! The conversation arena: every byte of message content in one growable
+//! buffer, indexed by compact records of (role, kind, span). There is no
+//! `String` per message; providers read messages out of it as borrowed
+//! `&str`s while they write a request body, and the stream decoder appends
+//! to the open record as text arrives, so a cut-off answer is kept.
+//!
+//! Records group into messages by position: a user message is one `Text`
+//! record; an assistant message is a `Text` record (possibly empty)
+//! followed by `CallId`, `CallName`, `CallArgs` triples; a tool result is
+//! `ResultId`, `ResultName`, `ResultText`.
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    User,
+    Assistant,
+    Tool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Text,
+    CallId,
+    CallName,
+    CallArgs,
+    ResultId,
+    ResultName,
+    ResultText,
+}
+
+/// 12 bytes per record.
+#[derive(Clone, Copy, Debug)]
+pub struct Rec {
+    pub role: Role,
+    pub kind: Kind,
+    /// For `ResultText`: the tool failed.
+    pub error: bool,
+    start: u32,
+    len: u32,
+}
+
+#[derive(Default)]
+pub struct Arena {
+    buf: Vec<u8>,
+    recs: Vec<Rec>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Mark(usize, usize);
+
+/// One tool call of an assistant message.
+#[derive(Debug, PartialEq)]
+pub struct Call<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub args: &'a str,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Msg<'a> {
+    User(&'a str),
+    Assistant { text: &'a str, calls: Vec<Call<'a>> },
+    Result { id: &'a str, name: &'a str, text: &'a str, error: bool },
+}
+
+impl Arena {
+    pub fn new() -> Arena {
+        Arena::default()
+    }
+
+    /// Append a whole record.
+    pub fn push(&mut self, role: Role, kind: Kind, text: &str) {
+        self.open(role, kind);
+        self.extend(text);
+    }
+
+    /// A point to roll back to.
+    pub fn mark(&self) -> Mark {
+        Mark(self.recs.len(), self.buf.len())
+    }
+
+    /// Forget everything appended since `m` (a failed attempt's partial turn).
+    pub fn rollback(&mut self, m: Mark) {
+        self.recs.truncate(m.0);
+        self.buf.truncate(m.1);
+    }
+
+    /// Start an empty record; `extend` appends to it.
+    pub fn open(&mut self, role: Role, kind: Kind) {
+        let start = self.buf.len() as u32;
+        self.recs.push(Rec { role, kind, error: false, start, len: 0 });
+    }
+
+    /// Append to the last record.
+    pub fn extend(&mut self, text: &str) {
+        if let Some(r) = self.recs.last_mut() {
+            self.buf.extend_from_slice(text.as_bytes());
+            r.len += text.len() as u32;
+        }
+    }
+
+    /// Mark the last record as a failed tool result.
+    pub fn set_error(&mut self) {
+        if let Some(r) = self.recs.last_mut() {
+            r.error = true;
+        }
+    }
+
+    pub fn user(&mut self, text: &str) {
+        self.push(Role::User, Kind::Text, text);
+    }
+
+    pub fn call(&mut self, id: &str, name: &str, args: &str) {
+        self.push(Role::Assistant, Kind::CallId, id);
+        self.push(Role::Assistant, Kind::CallName, name);
+        self.push(Role::Assistant, Kind::CallArgs, args);
+    }
+
+    pub fn result(&mut self, id: &str, name: &str, text: &str, error: bool) {
+        self.push(Role::Tool, Kind::ResultId, id);
+        self.push(Role::Tool, Kind::ResultName, name);
+        self.push(Role::Tool, Kind::ResultText, text);
+        if error {
+            self.set_error();
+        }
+    }
+
+    fn text(&self, r: &Rec) -> &str {
+        let span = self.buf.get(r.start as usize..(r.start + r.len) as usize).unwrap_or(&[]);
+        // Only &str is ever appended, so spans are valid UTF-8.
+        std::str::from_utf8(span).unwrap_or("")
+    }
+
+    /// The messages, in order.
+    pub fn messages(&self) -> Messages<'_> {
+        Messages { arena: self, i: 0 }
+    }
+
+    /// The text of the last assistant message.
+    pub fn last_answer(&self) -> &str {
+        self.recs
+            .iter()
+            .rev()
+            .find(|r| r.role == Role::Assistant && r.kind == Kind::Text)
+            .map_or("", |r| self.text(r))
+    }
+}
+
+pub struct Messages<'a> {
+    arena: &'a Arena,
+    i: usize,
+}
+
+impl<'a> Iterator for Messages<'a> {
+    type Item = Msg<'a>;
+
+    fn next(&mut self) -> Option<Msg<'a>> {
+        let a = self.arena;
+        let rec = |i: usize| a.recs.get(i);
+        let text = |i: usize| rec(i).map_or("", |r| a.text(r));
+        let first = *rec(self.i)?;
+        let msg = match (first.role, first.kind) {
+            (Role::User, _) => {
+                self.i += 1;
+                Msg::User(a.text(&first))
+            }
+            (Role::Tool, _) => {
+                let m = Msg::Result {
+                    id: text(self.i),
+                    name: text(self.i + 1),
+                    text: text(self.i + 2),
+                    error: rec(self.i + 2).is_some_and(|r| r.error),
+                };
+                self.i += 3;
+                m
+            }
+            (Role::Assistant, kind) => {
+                let mut calls = Vec::new();
+                let mut body = "";
+                if kind == Kind::Text {
+                    body = a.text(&first);
+                    self.i += 1;
+                }
+                while rec(self.i).is_some_and(|r| r.kind == Kind::CallId) {
+                    calls.push(Call { id: text(self.i), name: text(self.i + 1), args: text(self.i + 2) });
+                    self.i += 3;
+                }
+                if kind != Kind::Text && calls.is_empty() {
+                    self.i += 1; // a stray record: skip it rather than loop
+                }
+                Msg::Assistant { text: body, calls }
+            }
+        };
+        Some(msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_records_into_messages() {
+        let mut a = Arena::new();
+        a.user("fix it");
+        a.open(Role::Assistant, Kind::Text);
+        a.extend("I'll ");
+        a.extend("look.");
+        a.call("c1", "read", r#"{"path":"a"}"#);
+        a.call("c2", "ls", "{}");
+        a.result("c1", "read", "contents", false);
+        a.result("c2", "ls", "no such dir", true);
+        a.push(Role::Assistant, Kind::Text, "done");
+        let msgs: Vec<Msg> = a.messages().collect();
+        assert_eq!(msgs.len(), 5);
+        assert_eq!(msgs[0], Msg::User("fix it"));
+        assert_eq!(
+            msgs[1],
+            Msg::Assistant {
+                text: "I'll look.",
+                calls: vec![
+                    Call { id: "c1", name: "read", args: r#"{"path":"a"}"# },
+                    Call { id: "c2", name: "ls", args: "{}" }
+                ]
+            }
+        );
+        assert_eq!(msgs[3], Msg::Result { id: "c2", name: "ls", text: "no such dir", error: true });
+        assert_eq!(a.last_answer(), "done");
+        assert_eq!(std::mem::size_of::<Rec>(), 12);
+    }
+}

@@ -1,0 +1,294 @@
+//! Command-line flags, defined once. `FLAGS` is the single table that the
+//! parser applies (defaults included) and that `--help` is printed from, so
+//! the two cannot disagree; a test checks every row parses.
+
+use std::ffi::OsString;
+
+pub struct Flag {
+    pub long: &'static str,
+    pub short: Option<char>,
+    /// Name of the value, or "" for a switch.
+    pub value: &'static str,
+    /// Applied before the user's flags; "" for none.
+    pub default: &'static str,
+    /// Read when the flag is absent, before the default.
+    pub env: &'static str,
+    pub help: &'static str,
+}
+
+const fn flag(long: &'static str, short: Option<char>, value: &'static str, help: &'static str) -> Flag {
+    Flag { long, short, value, default: "", env: "", help }
+}
+
+pub static FLAGS: &[Flag] = &[
+    flag("print", Some('p'), "PROMPT", "Run one task headless and print the answer"),
+    Flag { default: "text", ..flag("output-format", None, "FORMAT", "text, json or stream-json") },
+    Flag { default: "openai", ..flag("provider", None, "NAME", "openai (Chat Completions, and compatible servers)") },
+    Flag { env: "MOTE_MODEL", ..flag("model", Some('m'), "ID", "Model id") },
+    Flag {
+        env: "OPENAI_BASE_URL",
+        default: "https://api.openai.com/v1",
+        ..flag("base-url", None, "URL", "API base URL")
+    },
+    Flag { default: "standard", ..flag("permission", None, "MODE", "read-only, cautious, standard or auto") },
+    Flag { default: "50", ..flag("max-turns", None, "N", "Stop after N model turns") },
+    Flag { default: "8192", ..flag("max-tokens", None, "N", "Output token limit per response") },
+    Flag {
+        default: "auto",
+        ..flag(
+            "max-tokens-field",
+            None,
+            "NAME",
+            "auto, max_tokens or max_completion_tokens (auto: the latter for api.openai.com)",
+        )
+    },
+    Flag { default: "300", ..flag("timeout", None, "SECS", "Network idle timeout") },
+    Flag { default: "4", ..flag("retries", None, "N", "Retries of 429, 5xx and lost connections before any output") },
+    flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
+    flag("version", Some('V'), "", "Print the version"),
+    flag("help", Some('h'), "", "Print this help"),
+];
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Format {
+    Text,
+    Json,
+    StreamJson,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Permission {
+    ReadOnly,
+    Cautious,
+    Standard,
+    Auto,
+}
+
+#[derive(Debug)]
+pub struct Options {
+    pub prompt: Option<String>,
+    pub format: Format,
+    pub provider: String,
+    pub model: String,
+    pub base_url: String,
+    pub permission: Permission,
+    pub max_turns: u32,
+    pub max_tokens: u32,
+    pub tokens_field: crate::provider::TokensField,
+    pub timeout: u64,
+    pub retries: u32,
+    pub verbose: bool,
+}
+
+pub enum Command {
+    Run(Options),
+    Help,
+    Version,
+}
+
+impl Options {
+    fn empty() -> Options {
+        Options {
+            prompt: None,
+            format: Format::Text,
+            provider: String::new(),
+            model: String::new(),
+            base_url: String::new(),
+            permission: Permission::Standard,
+            max_turns: 0,
+            max_tokens: 0,
+            tokens_field: crate::provider::TokensField::Auto,
+            timeout: 0,
+            retries: 0,
+            verbose: false,
+        }
+    }
+
+    /// Set one flag from its text value. The one place values are checked.
+    fn set(&mut self, long: &str, v: &str) -> Result<(), String> {
+        use crate::provider::TokensField;
+        let bad = |what: &str| format!("--{long}: expected {what}, got `{v}`");
+        let num = |what: &str| v.parse::<u32>().map_err(|_| bad(what));
+        match long {
+            "print" => self.prompt = Some(v.to_string()),
+            "output-format" => {
+                self.format = match v {
+                    "text" => Format::Text,
+                    "json" => Format::Json,
+                    "stream-json" => Format::StreamJson,
+                    _ => return Err(bad("text, json or stream-json")),
+                }
+            }
+            "provider" => match v {
+                "openai" => self.provider = v.to_string(),
+                _ => return Err(bad("openai")),
+            },
+            "model" => self.model = v.to_string(),
+            "base-url" => {
+                crate::http::Url::parse(v).map_err(|e| format!("--{long}: {e}"))?;
+                self.base_url = v.to_string();
+            }
+            "permission" => {
+                self.permission = match v {
+                    "read-only" => Permission::ReadOnly,
+                    "cautious" => Permission::Cautious,
+                    "standard" => Permission::Standard,
+                    "auto" => Permission::Auto,
+                    _ => return Err(bad("read-only, cautious, standard or auto")),
+                }
+            }
+            "max-turns" => self.max_turns = num("a number of turns")?.max(1),
+            "max-tokens" => self.max_tokens = num("a number of tokens")?.max(1),
+            "max-tokens-field" => {
+                self.tokens_field = match v {
+                    "auto" => TokensField::Auto,
+                    "max_tokens" => TokensField::MaxTokens,
+                    "max_completion_tokens" => TokensField::MaxCompletionTokens,
+                    _ => return Err(bad("auto, max_tokens or max_completion_tokens")),
+                }
+            }
+            "timeout" => self.timeout = num("seconds")?.max(1) as u64,
+            "retries" => self.retries = num("a number")?,
+            "verbose" => self.verbose = true,
+            _ => return Err(format!("--{long} is in the flag table but not handled")),
+        }
+        Ok(())
+    }
+}
+
+/// Parse the arguments (without the program name). `env` looks up
+/// environment variables, so tests can give their own.
+pub fn parse(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Result<Command, String> {
+    use lexopt::prelude::*;
+    let mut o = Options::empty();
+    let mut given: Vec<&str> = Vec::new();
+    let mut p = lexopt::Parser::from_args(args);
+    while let Some(arg) = p.next().map_err(|e| e.to_string())? {
+        let f = match &arg {
+            Long(name) => FLAGS.iter().find(|f| f.long == *name),
+            Short(c) => FLAGS.iter().find(|f| f.short == Some(*c)),
+            Value(v) => return Err(format!("unexpected argument `{}` (did you mean -p?)", v.to_string_lossy())),
+        };
+        let Some(f) = f else {
+            return Err(arg.unexpected().to_string());
+        };
+        match f.long {
+            "help" => return Ok(Command::Help),
+            "version" => return Ok(Command::Version),
+            _ => {}
+        }
+        let value = if f.value.is_empty() {
+            String::new()
+        } else {
+            p.value().map_err(|e| e.to_string())?.into_string().map_err(|_| format!("--{}: not UTF-8", f.long))?
+        };
+        o.set(f.long, &value)?;
+        given.push(f.long);
+    }
+    for f in FLAGS {
+        if given.contains(&f.long) {
+            continue;
+        }
+        let from_env = if f.env.is_empty() { None } else { env(f.env).filter(|v| !v.is_empty()) };
+        if let Some(v) = from_env {
+            o.set(f.long, &v).map_err(|e| format!("{e} (from ${})", f.env))?;
+        } else if !f.default.is_empty() {
+            o.set(f.long, f.default)?;
+        }
+    }
+    Ok(Command::Run(o))
+}
+
+/// Exit codes, documented in `--help`.
+pub const EXIT_CODES: &[(i32, &str)] = &[
+    (0, "the task finished"),
+    (1, "mote failed inside (a bug or a local I/O error)"),
+    (2, "bad flags or configuration"),
+    (3, "network: the API could not be reached"),
+    (4, "the API answered with an error or a broken stream"),
+    (5, "--max-turns reached before the model finished"),
+];
+
+pub fn help() -> String {
+    let mut s = format!(
+        "mote {} - a coding agent in one small binary\n\nUsage: mote -p PROMPT [options]\n\nOptions:\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for f in FLAGS {
+        let short = f.short.map_or("    ".to_string(), |c| format!("-{c}, "));
+        let left = format!("{short}--{} {}", f.long, f.value);
+        let mut right = f.help.to_string();
+        if !f.env.is_empty() {
+            right.push_str(&format!(" [env {}]", f.env));
+        }
+        if !f.default.is_empty() {
+            right.push_str(&format!(" [default: {}]", f.default));
+        }
+        s.push_str(&format!("  {left:<30} {right}\n"));
+    }
+    s.push_str("\nEnvironment: OPENAI_API_KEY is sent as the bearer token.\n\nExit codes:\n");
+    for (code, what) in EXIT_CODES {
+        s.push_str(&format!("  {code}  {what}\n"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Options, String> {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let args = args.iter().map(OsString::from).collect();
+        match parse(args, &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))? {
+            Command::Run(o) => Ok(o),
+            _ => Err("not a run".into()),
+        }
+    }
+
+    #[test]
+    fn every_flag_in_the_table_parses_and_is_in_help() {
+        let help = help();
+        for f in FLAGS {
+            assert!(help.contains(&format!("--{}", f.long)), "{} missing from help", f.long);
+            if !f.default.is_empty() {
+                // The default must be a value the parser accepts.
+                run(&[&format!("--{}", f.long), f.default], &[]).unwrap();
+            }
+        }
+        // Every value-taking flag without a default accepts a plausible value.
+        run(&["-p", "x", "--model", "m", "-v"], &[]).unwrap();
+    }
+
+    #[test]
+    fn defaults_env_and_flags_in_order() {
+        let o = run(&["-p", "task"], &[]).unwrap();
+        assert_eq!((o.max_turns, o.max_tokens, o.timeout, o.retries), (50, 8192, 300, 4));
+        assert_eq!(o.base_url, "https://api.openai.com/v1");
+        assert_eq!(o.permission, Permission::Standard);
+        let o = run(&["-p", "t"], &[("MOTE_MODEL", "env-m"), ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")]).unwrap();
+        assert_eq!((o.model.as_str(), o.base_url.as_str()), ("env-m", "http://127.0.0.1:9/v1"));
+        let o = run(&["-m", "flag-m", "-p", "t"], &[("MOTE_MODEL", "env-m")]).unwrap();
+        assert_eq!(o.model, "flag-m");
+        let o = run(&["--output-format=stream-json", "--permission", "auto", "--max-turns", "3"], &[]).unwrap();
+        assert_eq!((o.format, o.permission, o.max_turns), (Format::StreamJson, Permission::Auto, 3));
+    }
+
+    #[test]
+    fn bad_input_is_one_clear_line() {
+        for (args, want) in [
+            (&["--max-turns", "x"][..], "--max-turns: expected a number of turns, got `x`"),
+            (&["--output-format", "xml"], "--output-format: expected text, json or stream-json"),
+            (&["--bogus"], "invalid option '--bogus'"),
+            (&["stray"], "unexpected argument `stray`"),
+            (&["-p"], "missing argument for option '-p'"),
+            (&["--base-url", "ftp://x"], "--base-url: bad URL"),
+        ] {
+            let e = run(args, &[]).unwrap_err();
+            assert!(e.starts_with(want), "{args:?}: {e}");
+            assert!(!e.contains('\n'));
+        }
+        let e = run(&[], &[("OPENAI_BASE_URL", "nope")]).unwrap_err();
+        assert!(e.contains("(from $OPENAI_BASE_URL)"), "{e}");
+    }
+}

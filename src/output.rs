@@ -1,0 +1,157 @@
+//! What a headless run prints, in the three `--output-format`s: `text`
+//! (the final answer on stdout), `json` (one object at the end) and
+//! `stream-json` (one object per line as things happen). `--verbose` adds a
+//! readable log of the session on stderr. Write errors (a closed pipe) are
+//! ignored: the session's work on disk matters more than its report.
+
+use std::io::Write;
+
+use crate::cli::Format;
+use crate::json::write::{escaped, string};
+use crate::provider::Usage;
+
+pub struct Output {
+    format: Format,
+    verbose: bool,
+    /// The stderr log is in the middle of a line of streamed text.
+    mid_line: bool,
+}
+
+pub struct Summary<'a> {
+    pub result: &'a str,
+    pub turns: u32,
+    pub usage: Usage,
+    pub duration_ms: u128,
+    pub error: Option<&'a str>,
+}
+
+fn usage_json(w: &mut Vec<u8>, u: &Usage) {
+    let _ = write!(w, "{{\"input_tokens\":{},\"output_tokens\":{},\"cached_tokens\":{}}}", u.input, u.output, u.cached);
+}
+
+impl Output {
+    pub fn new(format: Format, verbose: bool) -> Output {
+        Output { format, verbose, mid_line: false }
+    }
+
+    fn line(&self, obj: &[u8]) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(obj);
+        let _ = out.write_all(b"\n");
+        let _ = out.flush();
+    }
+
+    fn log(&mut self, s: &str) {
+        if self.verbose {
+            let nl = if self.mid_line { "\n" } else { "" };
+            eprintln!("{nl}{s}");
+            self.mid_line = false;
+        }
+    }
+
+    pub fn turn_start(&mut self, turn: u32) {
+        if self.format == Format::StreamJson {
+            self.line(format!("{{\"type\":\"turn_start\",\"turn\":{turn}}}").as_bytes());
+        }
+    }
+
+    pub fn text(&mut self, s: &str) {
+        if self.format == Format::StreamJson {
+            let mut w = b"{\"type\":\"text\",\"text\":".to_vec();
+            let _ = string(&mut w, s);
+            w.push(b'}');
+            self.line(&w);
+        }
+        if self.verbose && !s.is_empty() {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(s.as_bytes());
+            self.mid_line = !s.ends_with('\n');
+        }
+    }
+
+    pub fn tool_call(&mut self, id: &str, name: &str, args: &str) {
+        if self.format == Format::StreamJson {
+            let mut w = b"{\"type\":\"tool_call\",\"id\":".to_vec();
+            let _ = string(&mut w, id);
+            w.extend_from_slice(b",\"name\":");
+            let _ = string(&mut w, name);
+            w.extend_from_slice(b",\"arguments\":");
+            if crate::json::stream::validate(args.as_bytes()).is_ok() {
+                w.extend_from_slice(args.as_bytes());
+            } else {
+                let _ = string(&mut w, args);
+            }
+            w.push(b'}');
+            self.line(&w);
+        }
+        let shown = crate::tool::truncate::head(args, 1, 200);
+        let more = if shown.cut { "..." } else { "" };
+        self.log(&format!("-> {name} {}{more}", shown.text.trim_end()));
+    }
+
+    pub fn tool_result(&mut self, id: &str, name: &str, text: &str, is_error: bool, ms: u128) {
+        if self.format == Format::StreamJson {
+            let mut w = b"{\"type\":\"tool_result\",\"id\":".to_vec();
+            let _ = string(&mut w, id);
+            w.extend_from_slice(b",\"name\":");
+            let _ = string(&mut w, name);
+            let _ = write!(w, ",\"is_error\":{is_error},\"duration_ms\":{ms},\"output\":");
+            let _ = string(&mut w, text);
+            w.push(b'}');
+            self.line(&w);
+        }
+        if is_error {
+            let first = text.lines().next().unwrap_or("");
+            self.log(&format!("<- error: {first}"));
+        } else {
+            self.log(&format!("<- {} lines, {} bytes ({ms} ms)", text.lines().count(), text.len()));
+        }
+    }
+
+    pub fn turn_end(&mut self, turn: u32, usage: &Usage) {
+        if self.format == Format::StreamJson {
+            let mut w = format!("{{\"type\":\"turn_end\",\"turn\":{turn},\"usage\":").into_bytes();
+            usage_json(&mut w, usage);
+            w.push(b'}');
+            self.line(&w);
+        }
+    }
+
+    pub fn note(&mut self, s: &str) {
+        self.log(&format!("mote: {s}"));
+    }
+
+    pub fn result(&mut self, r: &Summary) {
+        if self.mid_line && self.verbose {
+            eprintln!();
+            self.mid_line = false;
+        }
+        match self.format {
+            Format::Text => {
+                if r.error.is_none() || !r.result.is_empty() {
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(r.result.as_bytes());
+                    if !r.result.ends_with('\n') {
+                        let _ = out.write_all(b"\n");
+                    }
+                    let _ = out.flush();
+                }
+            }
+            Format::Json | Format::StreamJson => {
+                let mut w = b"{\"type\":\"result\",\"result\":\"".to_vec();
+                let _ = escaped(&mut w, r.result);
+                let _ = write!(w, "\",\"turns\":{},\"usage\":", r.turns);
+                usage_json(&mut w, &r.usage);
+                let _ = write!(w, ",\"duration_ms\":{},\"error\":", r.duration_ms);
+                match r.error {
+                    Some(e) => {
+                        let _ = string(&mut w, e);
+                    }
+                    None => w.extend_from_slice(b"null"),
+                }
+                w.push(b'}');
+                self.line(&w);
+            }
+        }
+    }
+}

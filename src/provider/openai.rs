@@ -1,0 +1,345 @@
+//! OpenAI Chat Completions: `POST {base}/chat/completions` with
+//! `stream: true`. Covers api.openai.com and the servers that copy it
+//! (OpenRouter, Ollama's /v1, vLLM, llama.cpp). The body is written straight
+//! from the arena; the SSE stream is decoded by path, without a tree.
+
+use std::io::{self, Write};
+
+use super::{Delta, Request, TokensField, Usage};
+use crate::arena::Msg;
+use crate::json::write::string;
+use crate::json::{below, Event, Parser};
+use crate::sse::{Field, Framer};
+
+pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+    let cfg = req.cfg;
+    w.write_all(b"{\"model\":")?;
+    string(w, &cfg.model)?;
+    w.write_all(b",\"messages\":[{\"role\":\"system\",\"content\":")?;
+    string(w, req.system)?;
+    w.write_all(b"}")?;
+    for m in req.arena.messages() {
+        match m {
+            Msg::User(text) => {
+                w.write_all(b",{\"role\":\"user\",\"content\":")?;
+                string(w, text)?;
+            }
+            Msg::Assistant { text, calls } => {
+                w.write_all(b",{\"role\":\"assistant\",\"content\":")?;
+                if text.is_empty() && !calls.is_empty() {
+                    w.write_all(b"null")?;
+                } else {
+                    string(w, text)?;
+                }
+                for (i, c) in calls.iter().enumerate() {
+                    w.write_all(if i == 0 { b",\"tool_calls\":[" } else { b"," })?;
+                    w.write_all(b"{\"id\":")?;
+                    string(w, c.id)?;
+                    w.write_all(b",\"type\":\"function\",\"function\":{\"name\":")?;
+                    string(w, c.name)?;
+                    w.write_all(b",\"arguments\":")?;
+                    string(w, c.args)?;
+                    w.write_all(b"}}")?;
+                }
+                if !calls.is_empty() {
+                    w.write_all(b"]")?;
+                }
+            }
+            Msg::Result { id, text, .. } => {
+                w.write_all(b",{\"role\":\"tool\",\"tool_call_id\":")?;
+                string(w, id)?;
+                w.write_all(b",\"content\":")?;
+                string(w, text)?;
+            }
+        }
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"]")?;
+    for (i, t) in req.tools.iter().enumerate() {
+        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
+        w.write_all(b"{\"type\":\"function\",\"function\":{\"name\":")?;
+        string(w, t.name)?;
+        w.write_all(b",\"description\":")?;
+        string(w, t.description)?;
+        w.write_all(b",\"parameters\":")?;
+        w.write_all(t.params.as_bytes())?;
+        w.write_all(b"}}")?;
+    }
+    if !req.tools.is_empty() {
+        w.write_all(b"]")?;
+    }
+    let field = match cfg.tokens_field {
+        TokensField::MaxTokens => "max_tokens",
+        TokensField::MaxCompletionTokens => "max_completion_tokens",
+        TokensField::Auto if cfg.base.host == "api.openai.com" => "max_completion_tokens",
+        TokensField::Auto => "max_tokens",
+    };
+    write!(w, ",\"stream\":true,\"stream_options\":{{\"include_usage\":true}},\"{field}\":{}}}", cfg.max_tokens)
+}
+
+/// One element of `delta.tool_calls`, gathered until it closes, since its
+/// `index` may come after its other fields.
+#[derive(Default)]
+struct Element {
+    index: Option<usize>,
+    id: String,
+    name: String,
+    args: String,
+}
+
+#[derive(Default)]
+pub struct Decoder {
+    sse: Framer,
+    json: Parser,
+    /// The first byte of the current event's data (0 before any).
+    first: u8,
+    /// Data that is not JSON (`[DONE]`), kept short.
+    other: Vec<u8>,
+    elem: Element,
+    finish: String,
+    usage: Option<Usage>,
+    error: String,
+    failed: Option<String>,
+    finished: bool,
+    done: bool,
+}
+
+const CALLS: &[u8] = b"choices.0.delta.tool_calls";
+
+impl Decoder {
+    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
+        let Decoder { sse, json, first, other, elem, finish, usage, error, failed, finished, done } = self;
+        sse.feed(bytes, &mut |field| {
+            if failed.is_some() {
+                return;
+            }
+            let mut on_json = |path: &[u8], e: Event| {
+                on_event(path, e, elem, finish, usage, error, finished, sink);
+            };
+            match field {
+                Field::Data(d) => {
+                    if *first == 0 {
+                        *first = d.first().copied().unwrap_or(0);
+                    }
+                    if *first == b'{' {
+                        if let Err(e) = json.feed(d, &mut on_json) {
+                            *failed = Some(format!("malformed stream: {e}"));
+                        }
+                    } else if other.len() + d.len() <= 64 {
+                        other.extend_from_slice(d);
+                    } else {
+                        *failed = Some("malformed stream: an event's data is not JSON".into());
+                    }
+                }
+                Field::Dispatch => {
+                    if *first == b'{' {
+                        if let Err(e) = json.finish(&mut on_json) {
+                            *failed = Some(format!("malformed stream: {e}"));
+                        }
+                        json.reset();
+                    } else if other.trim_ascii() == b"[DONE]" {
+                        *done = true;
+                    } else {
+                        let shown = String::from_utf8_lossy(other).into_owned();
+                        *failed = Some(format!("malformed stream: unexpected data `{shown}`"));
+                    }
+                    *first = 0;
+                    other.clear();
+                    if !error.is_empty() {
+                        *failed = Some(format!("error in stream: {error}"));
+                    }
+                }
+                Field::Event(name) if name == b"error" => {
+                    // Some servers name error events; the data says what went wrong.
+                }
+                _ => {}
+            }
+        });
+        match failed {
+            Some(f) => Err(f.clone()),
+            None => Ok(()),
+        }
+    }
+
+    pub fn finish(&mut self) -> Result<(), String> {
+        if let Some(f) = &self.failed {
+            return Err(f.clone());
+        }
+        if self.done || self.finished {
+            Ok(())
+        } else {
+            Err("the stream ended before the answer was complete".into())
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn on_event(
+    path: &[u8],
+    e: Event,
+    elem: &mut Element,
+    finish: &mut String,
+    usage: &mut Option<Usage>,
+    error: &mut String,
+    finished: &mut bool,
+    sink: &mut dyn FnMut(Delta),
+) {
+    if path == b"choices.0.delta.content" {
+        if let Event::Str(s) = e {
+            sink(Delta::Text(s));
+        }
+        return;
+    }
+    if let Some(rest) = below(path, CALLS) {
+        let (pos, field) = match rest.iter().position(|&b| b == b'.') {
+            Some(dot) => (&rest[..dot], &rest[dot + 1..]),
+            None => (rest, &b""[..]),
+        };
+        match (field, e) {
+            (b"", Event::Open(_)) => *elem = Element::default(),
+            (b"", Event::Close(_)) => {
+                let pos = std::str::from_utf8(pos).ok().and_then(|p| p.parse().ok()).unwrap_or(0);
+                let index = elem.index.unwrap_or(pos);
+                if !elem.id.is_empty() || !elem.name.is_empty() {
+                    sink(Delta::Call { index, id: &elem.id, name: &elem.name });
+                }
+                if !elem.args.is_empty() {
+                    sink(Delta::Args { index, frag: &elem.args });
+                }
+            }
+            (b"index", Event::Scalar(v)) => {
+                elem.index = std::str::from_utf8(v).ok().and_then(|v| v.parse().ok());
+            }
+            (b"id", Event::Str(s)) => elem.id.push_str(s),
+            (b"function.name", Event::Str(s)) => elem.name.push_str(s),
+            (b"function.arguments", Event::Str(s)) => elem.args.push_str(s),
+            _ => {}
+        }
+        return;
+    }
+    match (path, e) {
+        (b"choices.0.finish_reason", Event::Str(s)) => finish.push_str(s),
+        (b"choices.0.finish_reason", Event::StrEnd) => {
+            *finished = true;
+            sink(Delta::Finish(finish));
+            finish.clear();
+        }
+        (b"error.message", Event::Str(s)) | (b"error", Event::Str(s)) => error.push_str(s),
+        (b"", Event::Close(_)) => {
+            if let Some(u) = usage.take() {
+                sink(Delta::Usage(u));
+            }
+        }
+        (p, Event::Scalar(v)) if p.starts_with(b"usage.") => {
+            let n: u64 = std::str::from_utf8(v).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let u = usage.get_or_insert_with(Usage::default);
+            match p {
+                b"usage.prompt_tokens" => u.input = n,
+                b"usage.completion_tokens" => u.output = n,
+                b"usage.prompt_tokens_details.cached_tokens" => u.cached = n,
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arena::Arena;
+    use crate::provider::{Config, ToolSpec, Wire};
+
+    fn decode(stream: &[u8], step: usize) -> (String, Result<(), String>) {
+        let mut d = Decoder::default();
+        let mut log = String::new();
+        let mut res = Ok(());
+        for chunk in stream.chunks(step) {
+            res = d.feed(chunk, &mut |delta| log.push_str(&format!("{delta:?};")));
+            if res.is_err() {
+                break;
+            }
+        }
+        if res.is_ok() {
+            res = d.finish();
+        }
+        (log, res)
+    }
+
+    const STREAM: &str = concat!(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi \\u00e9\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"read\",\"arguments\":\"\"}}]}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\"{\\\"pa\"},\"index\":0}]}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"th\\\":\\\"a\\\"}\"}}]}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n",
+        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":2}}}\n\n",
+        "data: [DONE]\n\n"
+    );
+
+    #[test]
+    fn decodes_text_calls_usage_at_any_split() {
+        let (whole, res) = decode(STREAM.as_bytes(), STREAM.len());
+        res.unwrap();
+        assert!(whole.contains(r#"Text("Hi é")"#), "{whole}");
+        assert!(whole.contains(r#"Call { index: 0, id: "call_1", name: "read" }"#));
+        assert!(whole.contains(r#"Args { index: 0, frag: "{\"pa" }"#));
+        assert!(whole.contains(r#"Finish("tool_calls")"#));
+        assert!(whole.contains("Usage(Usage { input: 10, output: 5, cached: 2 })"));
+        for step in [1, 2, 3, 7, 64] {
+            let (log, res) = decode(STREAM.as_bytes(), step);
+            res.unwrap();
+            // Text may arrive in more pieces; everything else is identical.
+            let norm = |s: &str| s.replace("Text(\"", "").replace("\");", "");
+            assert_eq!(norm(&log).replace(['"', ';'], "").len(), norm(&whole).replace(['"', ';'], "").len());
+        }
+    }
+
+    #[test]
+    fn broken_streams_are_errors() {
+        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"\n\ndata: [DONE]\n\n", 5);
+        assert!(r.unwrap_err().starts_with("malformed stream"));
+        let (_, r) = decode(b"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n", 4);
+        assert_eq!(r.unwrap_err(), "error in stream: overloaded");
+        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n", 4);
+        assert!(r.unwrap_err().contains("ended before"));
+        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"\xff\xfe\"}}]}\n\n", 4);
+        assert!(r.unwrap_err().contains("UTF-8"));
+        let (_, r) = decode(b"data: hello\n\n", 4);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn body_replays_the_conversation() {
+        let mut a = Arena::new();
+        a.user("hi \"there\"");
+        a.open(crate::arena::Role::Assistant, crate::arena::Kind::Text);
+        a.call("c1", "read", r#"{"path":"a"}"#);
+        a.result("c1", "read", "line\n", false);
+        let cfg = Config {
+            wire: Wire::OpenAiChat,
+            base: crate::http::Url::parse("https://api.openai.com/v1").unwrap(),
+            key: None,
+            model: "m".into(),
+            max_tokens: 100,
+            tokens_field: TokensField::Auto,
+            timeout: std::time::Duration::from_secs(1),
+        };
+        let tools = [ToolSpec { name: "read", description: "d", params: r#"{"type":"object"}"# }];
+        let req = Request { cfg: &cfg, system: "sys", arena: &a, tools: &tools };
+        let mut body = Vec::new();
+        write_body(&req, &mut body).unwrap();
+        let body = String::from_utf8(body).unwrap();
+        assert!(crate::json::stream::validate(body.as_bytes()).is_ok(), "{body}");
+        assert_eq!(
+            body,
+            concat!(
+                r#"{"model":"m","messages":[{"role":"system","content":"sys"},{"role":"user","content":"hi \"there\""},"#,
+                r#"{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"read","arguments":"{\"path\":\"a\"}"}}]},"#,
+                r#"{"role":"tool","tool_call_id":"c1","content":"line\n"}],"#,
+                r#""tools":[{"type":"function","function":{"name":"read","description":"d","parameters":{"type":"object"}}}],"#,
+                r#""stream":true,"stream_options":{"include_usage":true},"max_completion_tokens":100}"#
+            )
+        );
+    }
+}
