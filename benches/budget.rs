@@ -28,23 +28,59 @@ struct Run {
     stdout: String,
 }
 
-/// Run `cmd` to its end; its peak RSS and CPU time from `wait4`.
+/// Run `cmd` to its end. Its peak RSS is the VmHWM of the exec'd image,
+/// read from /proc while the child is stopped at exit (PTRACE_O_TRACEEXIT):
+/// `ru_maxrss` would also count the RSS of the bench process the child was
+/// forked from, since Linux carries it over exec. CPU time comes from wait4.
 fn measure(cmd: &mut Command) -> Run {
+    use std::os::unix::process::CommandExt;
     let out = tempfile("stdout");
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let child = cmd
         .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
         .stderr(Stdio::inherit())
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn");
+    let pid = child.id() as i32;
     let mut status = 0;
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
-    assert_eq!(pid, child.id() as i32, "wait4 failed");
+    let mut hwm_kib = 0u64;
+    loop {
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        assert_eq!(r, pid, "wait4 failed");
+        if !libc::WIFSTOPPED(status) {
+            break;
+        }
+        let sig = libc::WSTOPSIG(status);
+        let mut pass = 0;
+        if sig == libc::SIGTRAP && (status >> 16) == libc::PTRACE_EVENT_EXIT {
+            let st = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            hwm_kib = st
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+        } else if sig == libc::SIGTRAP && hwm_kib == 0 {
+            // The stop after exec: from here on, report the exit.
+            unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, libc::PTRACE_O_TRACEEXIT) };
+        } else {
+            pass = sig;
+        }
+        unsafe { libc::ptrace(libc::PTRACE_CONT, pid, 0, pass) };
+    }
+    assert!(hwm_kib > 0, "no VmHWM read for the child");
     let tv_ms = |tv: libc::timeval| tv.tv_sec as u64 * 1000 + tv.tv_usec as u64 / 1000;
     Run {
         status: if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 },
-        max_rss: ru.ru_maxrss as u64 * 1024,
+        max_rss: hwm_kib * 1024,
         cpu_ms: tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime),
         stdout: std::fs::read_to_string(&out).unwrap_or_default(),
     }
