@@ -11,26 +11,29 @@ pub struct Flag {
     pub value: &'static str,
     /// Applied before the user's flags; "" for none.
     pub default: &'static str,
-    /// Read when the flag is absent, before the default.
+    /// Read when the flag is absent, before the config file and the default.
     pub env: &'static str,
+    /// Read from the config file's top-level key of the same name when
+    /// neither the flag nor the environment gives it.
+    pub config: bool,
     pub help: &'static str,
 }
 
 const fn flag(long: &'static str, short: Option<char>, value: &'static str, help: &'static str) -> Flag {
-    Flag { long, short, value, default: "", env: "", help }
+    Flag { long, short, value, default: "", env: "", config: false, help }
 }
 
 pub static FLAGS: &[Flag] = &[
     flag("print", Some('p'), "PROMPT", "Run one task headless and print the answer"),
     Flag { default: "text", ..flag("output-format", None, "FORMAT", "text, json or stream-json") },
-    Flag { default: "openai", ..flag("provider", None, "NAME", "openai (Chat Completions, and compatible servers)") },
-    Flag { env: "MOTE_MODEL", ..flag("model", Some('m'), "ID", "Model id") },
+    Flag { default: "openai", config: true, ..flag("provider", None, "NAME", "openai (Chat Completions, and compatible servers)") },
+    Flag { env: "MOTE_MODEL", config: true, ..flag("model", Some('m'), "ID", "Model id") },
     Flag {
         env: "OPENAI_BASE_URL",
         default: "https://api.openai.com/v1",
         ..flag("base-url", None, "URL", "API base URL")
     },
-    Flag { default: "standard", ..flag("permission", None, "MODE", "read-only, cautious, standard or auto") },
+    Flag { default: "standard", config: true, ..flag("permission", None, "MODE", "read-only, cautious, standard or auto") },
     Flag { default: "50", ..flag("max-turns", None, "N", "Stop after N model turns") },
     Flag { default: "8192", ..flag("max-tokens", None, "N", "Output token limit per response") },
     Flag {
@@ -156,9 +159,16 @@ impl Options {
     }
 }
 
-/// Parse the arguments (without the program name). `env` looks up
-/// environment variables, so tests can give their own.
-pub fn parse(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Result<Command, String> {
+/// Where a flag's value comes from when it is not given: environment
+/// variables, then the config file (read only when needed, so `--help` and
+/// `--version` never touch it). Tests give their own.
+pub struct Sources<'a> {
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub config: &'a dyn Fn(&str) -> Result<Option<String>, String>,
+}
+
+/// Parse the arguments (without the program name).
+pub fn parse(args: Vec<OsString>, src: &Sources) -> Result<Command, String> {
     use lexopt::prelude::*;
     let mut o = Options::empty();
     let mut given: Vec<&str> = Vec::new();
@@ -189,9 +199,12 @@ pub fn parse(args: Vec<OsString>, env: &dyn Fn(&str) -> Option<String>) -> Resul
         if given.contains(&f.long) {
             continue;
         }
-        let from_env = if f.env.is_empty() { None } else { env(f.env).filter(|v| !v.is_empty()) };
+        let from_env = if f.env.is_empty() { None } else { (src.env)(f.env).filter(|v| !v.is_empty()) };
+        let from_config = if f.config && from_env.is_none() { (src.config)(f.long)? } else { None };
         if let Some(v) = from_env {
             o.set(f.long, &v).map_err(|e| format!("{e} (from ${})", f.env))?;
+        } else if let Some(v) = from_config {
+            o.set(f.long, &v).map_err(|e| format!("{e} (from the config file)"))?;
         } else if !f.default.is_empty() {
             o.set(f.long, f.default)?;
         }
@@ -221,6 +234,9 @@ pub fn help() -> String {
         if !f.env.is_empty() {
             right.push_str(&format!(" [env {}]", f.env));
         }
+        if f.config {
+            right.push_str(&format!(" [config `{}`]", f.long));
+        }
         if !f.default.is_empty() {
             right.push_str(&format!(" [default: {}]", f.default));
         }
@@ -238,9 +254,14 @@ mod tests {
     use super::*;
 
     fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Options, String> {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        run_with(args, env, &[])
+    }
+
+    fn run_with(args: &[&str], env: &[(&str, &str)], conf: &[(&str, &str)]) -> Result<Options, String> {
+        let find = |list: &[(&str, &str)], k: &str| list.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
         let args = args.iter().map(OsString::from).collect();
-        match parse(args, &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))? {
+        let src = Sources { env: &|k| find(env, k), config: &|k| Ok(find(conf, k)) };
+        match parse(args, &src)? {
             Command::Run(o) => Ok(o),
             _ => Err("not a run".into()),
         }
@@ -270,6 +291,12 @@ mod tests {
         assert_eq!((o.model.as_str(), o.base_url.as_str()), ("env-m", "http://127.0.0.1:9/v1"));
         let o = run(&["-m", "flag-m", "-p", "t"], &[("MOTE_MODEL", "env-m")]).unwrap();
         assert_eq!(o.model, "flag-m");
+        let o = run_with(&["-p", "t"], &[], &[("model", "conf-m"), ("permission", "auto")]).unwrap();
+        assert_eq!((o.model.as_str(), o.permission), ("conf-m", Permission::Auto));
+        let o = run_with(&["-p", "t"], &[("MOTE_MODEL", "env-m")], &[("model", "conf-m")]).unwrap();
+        assert_eq!(o.model, "env-m");
+        let e = run_with(&["-p", "t"], &[], &[("permission", "yolo")]).unwrap_err();
+        assert!(e.ends_with("(from the config file)"), "{e}");
         let o = run(&["--output-format=stream-json", "--permission", "auto", "--max-turns", "3"], &[]).unwrap();
         assert_eq!((o.format, o.permission, o.max_turns), (Format::StreamJson, Permission::Auto, 3));
     }

@@ -6,6 +6,7 @@
 mod agent;
 mod arena;
 mod cli;
+mod config;
 mod http;
 mod json;
 mod output;
@@ -29,7 +30,18 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
-    let opts = match cli::parse(args, &|k| std::env::var(k).ok()) {
+    let env = |k: &str| std::env::var(k).ok();
+    // The config file is read only if a flag's value is looked up in it.
+    let loaded: std::cell::OnceCell<Result<config::Config, String>> = std::cell::OnceCell::new();
+    let load = || loaded.get_or_init(|| {
+        let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
+        config::load(&cwd, &env)
+    });
+    let conf = |key: &str| -> Result<Option<String>, String> {
+        let c = load().as_ref().map_err(|e| e.clone())?;
+        c.str(key).map(|v| v.map(String::from))
+    };
+    let opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
         Ok(Command::Run(o)) => o,
         Ok(Command::Help) => {
             print!("{}", cli::help());
@@ -41,6 +53,11 @@ fn main() -> ExitCode {
         }
         Err(e) => return fail(2, &e),
     };
+    if let Some(Ok(c)) = loaded.get() {
+        for w in &c.warnings {
+            eprintln!("mote: warning: {w}");
+        }
+    }
     match run(opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => fail(code, &msg),

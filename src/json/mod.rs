@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod stream;
+pub mod value;
 pub mod write;
 
 pub use args::Args;

@@ -1,0 +1,131 @@
+//! Config files: the user's `$XDG_CONFIG_HOME/mote/config.json` (else
+//! `~/.config/mote/config.json`), with a project's `.mote/config.json`
+//! merged on top. This file owns finding, parsing and merging them, and the
+//! table of known top-level keys; each feature reads its own section.
+//! Keys (secrets) never come from here: files name environment variables.
+
+use std::path::{Path, PathBuf};
+
+use crate::json::value::{self, Value};
+
+/// Top-level keys mote understands; anything else gets a warning.
+pub const KNOWN_KEYS: &[&str] = &["provider", "model", "providers", "models", "permission", "permissions", "sandbox", "mcpServers"];
+
+pub struct Config {
+    /// User config with the project config merged on top (an object).
+    pub value: Value,
+    /// One line each, shown on stderr: unknown keys and the like.
+    pub warnings: Vec<String>,
+}
+
+/// The user's config directory (`.../mote`).
+pub fn user_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let base = match env("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => PathBuf::from(env("HOME").filter(|v| !v.is_empty())?).join(".config"),
+    };
+    Some(base.join("mote"))
+}
+
+/// Load and merge the config files that exist. A missing file is fine; a
+/// broken one is an error naming the file, line and column.
+pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
+    let mut cfg = Config { value: Value::Obj(Vec::new()), warnings: Vec::new() };
+    let user = user_dir(env).map(|d| d.join("config.json"));
+    let project = workspace.join(".mote/config.json");
+    for path in user.iter().chain(std::iter::once(&project)) {
+        if let Some(v) = read(path)? {
+            for (k, _) in v.as_object().unwrap_or(&[]) {
+                if !KNOWN_KEYS.contains(&k.as_str()) {
+                    cfg.warnings.push(format!("{}: unknown key `{k}` ignored", path.display()));
+                }
+            }
+            merge(&mut cfg.value, v);
+        }
+    }
+    Ok(cfg)
+}
+
+fn read(path: &Path) -> Result<Option<Value>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let v = value::parse(&text).map_err(|e| {
+        let (line, col) = value::line_col(&text, e.offset);
+        format!("{}:{line}:{col}: {}", path.display(), e.msg)
+    })?;
+    if v.as_object().is_none() {
+        return Err(format!("{}: the config must be a JSON object", path.display()));
+    }
+    Ok(Some(v))
+}
+
+/// Merge `over` into `base`: objects member by member, anything else replaced.
+pub fn merge(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Obj(b), Value::Obj(o)) => {
+            for (k, v) in o {
+                match b.iter_mut().find(|(bk, _)| *bk == k) {
+                    Some((_, bv)) => merge(bv, v),
+                    None => b.push((k, v)),
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+impl Config {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.value.get(key)
+    }
+
+    /// A top-level string setting, with a clear error for the wrong type.
+    pub fn str(&self, key: &str) -> Result<Option<&str>, String> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(format!("config: `{key}` must be a string")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mote-cfg-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("home/mote")).unwrap();
+        std::fs::create_dir_all(d.join("ws/.mote")).unwrap();
+        d
+    }
+
+    #[test]
+    fn project_merges_over_user_and_unknown_keys_warn() {
+        let d = dir("merge");
+        std::fs::write(d.join("home/mote/config.json"), r#"{"model":"a","providers":{"x":{"base_url":"u"}},"colour":1}"#).unwrap();
+        std::fs::write(d.join("ws/.mote/config.json"), r#"{"model":"b","providers":{"y":{}}}"#).unwrap();
+        let home = d.join("home").to_string_lossy().into_owned();
+        let env = |k: &str| (k == "XDG_CONFIG_HOME").then(|| home.clone());
+        let c = load(&d.join("ws"), &env).unwrap();
+        assert_eq!(c.str("model").unwrap(), Some("b"));
+        let p = c.get("providers").unwrap();
+        assert!(p.get("x").is_some() && p.get("y").is_some());
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].ends_with("unknown key `colour` ignored"));
+    }
+
+    #[test]
+    fn broken_files_name_line_and_column() {
+        let d = dir("broken");
+        std::fs::write(d.join("ws/.mote/config.json"), "{\n  \"model\": \"a\",\n  oops\n}").unwrap();
+        let e = load(&d.join("ws"), &|_| None).err().unwrap();
+        assert!(e.ends_with(".mote/config.json:3:3: expected a key"), "{e}");
+        std::fs::write(d.join("ws/.mote/config.json"), "[1]").unwrap();
+        assert!(load(&d.join("ws"), &|_| None).err().unwrap().contains("must be a JSON object"));
+    }
+}
