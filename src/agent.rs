@@ -175,7 +175,7 @@ impl Agent<'_> {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) => {
-                    let fail = Fail::Network(format!("the response stream broke: {e}"));
+                    let fail = Fail::Network(format!("the response stream broke: {}", http::describe(&e)));
                     return Err(AttemptError { fail, retry: !shown, after: None });
                 }
             };

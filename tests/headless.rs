@@ -284,7 +284,7 @@ fn a_silent_server_times_out() {
     let start = Instant::now();
     let o = mote(&ws, &m, &["-p", "hi", "--timeout", "1", "--retries", "0"]);
     assert_eq!(o.code, 3, "{}", o.stderr);
-    one_line_error(&o, "stream");
+    one_line_error(&o, "the server sent nothing within --timeout");
     assert!(start.elapsed() < Duration::from_secs(20));
 }
 
