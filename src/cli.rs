@@ -48,6 +48,8 @@ pub static FLAGS: &[Flag] = &[
     Flag { default: "300", ..flag("timeout", None, "SECS", "Network idle timeout") },
     Flag { default: "4", ..flag("retries", None, "N", "Retries of 429, 5xx and lost connections before any output") },
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
+    // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
+    flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),
     flag("version", Some('V'), "", "Print the version"),
     flag("help", Some('h'), "", "Print this help"),
 ];
@@ -81,6 +83,7 @@ pub struct Options {
     pub timeout: u64,
     pub retries: u32,
     pub verbose: bool,
+    pub no_context_files: bool,
 }
 
 pub enum Command {
@@ -104,6 +107,7 @@ impl Options {
             timeout: 0,
             retries: 0,
             verbose: false,
+            no_context_files: false,
         }
     }
 
@@ -153,6 +157,7 @@ impl Options {
             "timeout" => self.timeout = num("seconds")?.max(1) as u64,
             "retries" => self.retries = num("a number")?,
             "verbose" => self.verbose = true,
+            "no-context-files" => self.no_context_files = true,
             _ => return Err(format!("--{long} is in the flag table but not handled")),
         }
         Ok(())

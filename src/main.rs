@@ -7,6 +7,7 @@ mod agent;
 mod arena;
 mod cli;
 mod config;
+mod context;
 mod http;
 mod json;
 mod output;
@@ -102,6 +103,14 @@ fn run(o: Options) -> Result<(), (u8, String)> {
     };
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
     let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    let mut system = prompt::system(&ws.root);
+    if !o.no_context_files {
+        let cx = context::load(&cwd, config::user_dir(&|k| std::env::var(k).ok()).as_deref());
+        for w in &cx.warnings {
+            eprintln!("mote: warning: {w}");
+        }
+        system = prompt::with_context(system, &cx.text);
+    }
     let mut out = output::Output::new(o.format, o.verbose);
     let start = Instant::now();
     let mut agent = agent::Agent {
@@ -111,7 +120,7 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         max_turns: o.max_turns,
         retries: o.retries,
         out: &mut out,
-        system: prompt::system(&ws.root),
+        system,
         arena: arena::Arena::new(),
         usage: Default::default(),
         turns: 0,
