@@ -50,6 +50,10 @@ pub static FLAGS: &[Flag] = &[
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
     // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
     flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),
+    Flag {
+        default: "code",
+        ..flag("prompt-mode", None, "NAME", "code, plan, review, debug, ask, or a mode from a prompts dir (-p \"/NAME task\" too)")
+    },
     flag("version", Some('V'), "", "Print the version"),
     flag("help", Some('h'), "", "Print this help"),
 ];
@@ -84,6 +88,9 @@ pub struct Options {
     pub retries: u32,
     pub verbose: bool,
     pub no_context_files: bool,
+    pub prompt_mode: String,
+    /// `--permission` was on the command line: it wins over a prompt mode's.
+    pub permission_explicit: bool,
 }
 
 pub enum Command {
@@ -108,6 +115,8 @@ impl Options {
             retries: 0,
             verbose: false,
             no_context_files: false,
+            prompt_mode: String::new(),
+            permission_explicit: false,
         }
     }
 
@@ -158,6 +167,7 @@ impl Options {
             "retries" => self.retries = num("a number")?,
             "verbose" => self.verbose = true,
             "no-context-files" => self.no_context_files = true,
+            "prompt-mode" => self.prompt_mode = v.to_string(),
             _ => return Err(format!("--{long} is in the flag table but not handled")),
         }
         Ok(())
@@ -200,6 +210,7 @@ pub fn parse(args: Vec<OsString>, src: &Sources) -> Result<Command, String> {
         o.set(f.long, &value)?;
         given.push(f.long);
     }
+    o.permission_explicit = given.contains(&"permission");
     for f in FLAGS {
         if given.contains(&f.long) {
             continue;

@@ -8,6 +8,7 @@ mod arena;
 mod cli;
 mod config;
 mod context;
+mod modes;
 mod http;
 mod json;
 mod output;
@@ -15,6 +16,7 @@ mod permission;
 mod prompt;
 mod provider;
 mod sse;
+mod template;
 mod tls;
 mod tool;
 mod workspace;
@@ -103,9 +105,12 @@ fn run(o: Options) -> Result<(), (u8, String)> {
     };
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
     let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
-    let mut system = prompt::system(&ws.root);
+    let user_dir = config::user_dir(&|k| std::env::var(k).ok());
+    let chosen = modes::choose(&o.prompt_mode, &prompt, &modes::dirs(&cwd, user_dir.as_deref())).map_err(config_err)?;
+    let permission = if o.permission_explicit { o.permission } else { chosen.permission.unwrap_or(o.permission) };
+    let mut system = prompt::with_mode(prompt::system(&ws.root), &chosen.mode.name, &chosen.mode.body);
     if !o.no_context_files {
-        let cx = context::load(&cwd, config::user_dir(&|k| std::env::var(k).ok()).as_deref());
+        let cx = context::load(&cwd, user_dir.as_deref());
         for w in &cx.warnings {
             eprintln!("mote: warning: {w}");
         }
@@ -116,7 +121,8 @@ fn run(o: Options) -> Result<(), (u8, String)> {
     let mut agent = agent::Agent {
         cfg: &cfg,
         ws: &ws,
-        permission: o.permission,
+        permission,
+        writable: &chosen.mode.writable,
         max_turns: o.max_turns,
         retries: o.retries,
         out: &mut out,
@@ -125,7 +131,7 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         usage: Default::default(),
         turns: 0,
     };
-    let res = agent.run(&prompt);
+    let res = agent.run(&chosen.task);
     let err = res.as_ref().err().map(|f| f.message());
     let summary = output::Summary {
         result: agent.arena.last_answer(),

@@ -24,7 +24,7 @@ fn setup(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mote-modes-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(d.join("repo/.git")).unwrap();
-    std::fs::create_dir_all(d.join("config/mote")).unwrap();
+    std::fs::create_dir_all(d.join("config/mote/prompts")).unwrap();
     d
 }
 
@@ -107,4 +107,88 @@ fn context_files_reach_the_request_in_order() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let s = system(&m, 1);
     assert!(!s.contains("-RULE"), "{s}");
+}
+
+#[test]
+fn templates_expand_into_the_request_and_unknown_ones_are_listed() {
+    let d = setup("template");
+    let repo = d.join("repo");
+    std::fs::create_dir_all(repo.join(".mote/prompts")).unwrap();
+    std::fs::write(
+        d.join("config/mote/prompts/fix.md"),
+        "---\ndescription: fix an issue\n---\nFix issue #$1 in $2.\nAll: $ARGUMENTS\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join(".mote/prompts/tidy.md"), "Tidy $1 and nothing else.").unwrap();
+    let m = Mock::start(vec![Reply::text("ok"), Reply::text("ok")]);
+    let o = mote(&d, &repo, &m, &["-p", "/fix 42 src/parse.rs"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        messages(&m, 0)[1],
+        ("user".to_string(), "Fix issue #42 in src/parse.rs.\nAll: 42 src/parse.rs".to_string())
+    );
+    let o = mote(&d, &repo, &m, &["-p", "/tidy 'lib a.rs'"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(messages(&m, 1)[1].1, "Tidy lib a.rs and nothing else.");
+
+    let o = mote(&d, &repo, &m, &["-p", "/nosuch arg"]);
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.stderr,
+        "mote: error: unknown prompt `/nosuch`; the modes are: ask, code, debug, plan, review; the templates are: /fix, /tidy\n"
+    );
+    assert_eq!(m.requests().len(), 2, "an unknown template must not reach the model");
+}
+
+#[test]
+fn ask_mode_is_read_only_unless_the_flag_says_otherwise() {
+    let d = setup("ask");
+    let repo = d.join("repo");
+    let m = Mock::start(vec![
+        Reply::call("write", r#"{"path":"made.txt","content":"x"}"#),
+        Reply::text("I may not write."),
+        Reply::call("write", r#"{"path":"made.txt","content":"x"}"#),
+        Reply::text("written"),
+    ]);
+    let o = mote(&d, &repo, &m, &["-p", "what does main do?", "--prompt-mode", "ask"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!repo.join("made.txt").exists());
+    let result = messages(&m, 1).last().unwrap().1.clone();
+    assert!(result.starts_with("permission denied: `write` is not allowed in read-only mode"), "{result}");
+    assert!(system(&m, 0).contains("Prompt mode: ask\nAsk mode: answer the question; change nothing."));
+    // An explicit --permission wins over the mode's front matter.
+    let o = mote(&d, &repo, &m, &["-p", "/ask write it anyway", "--permission", "standard"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(std::fs::read_to_string(repo.join("made.txt")).unwrap(), "x");
+}
+
+#[test]
+fn plan_mode_may_write_plan_md_and_nothing_else() {
+    let d = setup("plan");
+    let repo = d.join("repo");
+    let m = Mock::start(vec![
+        Reply::call("write", r#"{"path":"src.rs","content":"x"}"#),
+        Reply::call("write", r#"{"path":"./PLAN.md","content":"- [ ] one\n"}"#),
+        Reply::call("bash", r#"{"command":"touch by-bash"}"#),
+        Reply::text("planned"),
+    ]);
+    let o = mote(&d, &repo, &m, &["-p", "/prompt plan add caching", "--permission", "auto"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // The explicit --permission auto wins over the mode's read-only.
+    assert!(repo.join("src.rs").exists() && repo.join("by-bash").exists());
+    assert!(system(&m, 0).contains("Prompt mode: plan"));
+    let m = Mock::start(vec![
+        Reply::call("write", r#"{"path":"src2.rs","content":"x"}"#),
+        Reply::call("write", r#"{"path":"./PLAN.md","content":"- [ ] two\n"}"#),
+        Reply::call("bash", r#"{"command":"touch by-bash"}"#),
+        Reply::text("planned"),
+    ]);
+    let _ = std::fs::remove_file(repo.join("by-bash"));
+    let o = mote(&d, &repo, &m, &["-p", "add caching", "--prompt-mode", "plan"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!repo.join("src2.rs").exists());
+    assert!(!repo.join("by-bash").exists());
+    assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), "- [ ] two\n");
+    assert!(messages(&m, 1).last().unwrap().1.starts_with("permission denied"));
+    assert!(system(&m, 0).contains("Prompt mode: plan"));
 }
