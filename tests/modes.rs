@@ -192,3 +192,130 @@ fn plan_mode_may_write_plan_md_and_nothing_else() {
     assert!(messages(&m, 1).last().unwrap().1.starts_with("permission denied"));
     assert!(system(&m, 0).contains("Prompt mode: plan"));
 }
+
+fn text_then(calls: &[(&str, &str)], text: &str) -> Vec<Reply> {
+    let mut r: Vec<Reply> = calls.iter().map(|(n, a)| Reply::call(n, a)).collect();
+    r.push(Reply::text(text));
+    r
+}
+
+const THREE: &str = "# Greetings\n\nSome notes that must survive.\n\n- [ ] write a.txt\n- [x] already done\n  - [ ] write b.txt\n```\n- [ ] not an item (fenced)\n```\n- [ ] write c.txt\ntrailing text without newline";
+
+#[test]
+fn loop_completes_a_three_item_plan_and_ticks_every_item() {
+    let d = setup("loop3");
+    let repo = d.join("repo");
+    std::fs::write(repo.join("PLAN.md"), THREE).unwrap();
+    // The check passes when every .txt file there is says ok.
+    let check = "for f in *.txt; do grep -qx ok \"$f\" || { echo \"$f is not ok\"; exit 1; }; done";
+    let mut replies = Vec::new();
+    for f in ["a", "b", "c"] {
+        replies.extend(text_then(
+            &[("write", &format!(r#"{{"path":"{f}.txt","content":"ok\n"}}"#))],
+            &format!("wrote {f}.txt"),
+        ));
+    }
+    let m = Mock::start(replies);
+    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", check, "-p", "Greet in files"]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let want = THREE.replace("- [ ] write", "- [x] write");
+    assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), want);
+    assert_eq!(m.requests().len(), 6);
+    // Each iteration starts fresh: system + one user message naming its item.
+    for (i, item) in [(0, "write a.txt"), (2, "write b.txt"), (4, "write c.txt")] {
+        let msgs = messages(&m, i);
+        assert_eq!(msgs.len(), 2, "iteration request {i} is not a fresh context");
+        assert!(msgs[1].1.contains(&format!("Your item (the first unchecked one): {item}")), "{}", msgs[1].1);
+        assert!(msgs[1].1.contains("Goal: Greet in files") && msgs[1].1.contains("Some notes that must survive."));
+    }
+    assert!(messages(&m, 2)[1].1.contains("wrote a.txt"), "the carry-over summary is missing");
+    let rows: Vec<&str> = o.stdout.lines().filter(|l| l.contains(" write ")).collect();
+    assert_eq!(rows.len(), 3, "{}", o.stdout);
+    assert!(rows.iter().all(|r| r.contains("done") && r.contains("passed")), "{}", o.stdout);
+    assert!(o.stdout.contains("already done") && o.stdout.contains("done before"), "{}", o.stdout);
+    assert!(
+        o.stdout.lines().last().unwrap().starts_with("stopped: every item is checked (3 iterations"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn loop_retries_a_failing_check_with_its_output() {
+    let d = setup("loopretry");
+    let repo = d.join("repo");
+    std::fs::write(repo.join("PLAN.md"), "- [ ] fix a.txt\n").unwrap();
+    std::fs::write(
+        repo.join("check.sh"),
+        "grep -q fixed a.txt || { echo CHECK-SAYS: a.txt is still broken; exit 3; }\n",
+    )
+    .unwrap();
+    let mut replies = text_then(&[("write", r#"{"path":"a.txt","content":"broken"}"#)], "done, I think");
+    replies.extend(text_then(&[("write", r#"{"path":"a.txt","content":"fixed"}"#)], "fixed for real"));
+    let m = Mock::start(replies);
+    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", "sh check.sh"]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), "- [x] fix a.txt\n");
+    let second = &messages(&m, 2)[1].1;
+    assert!(second.contains("did not pass the check `sh check.sh`"), "{second}");
+    assert!(second.contains("CHECK-SAYS: a.txt is still broken\nexit code: 3"), "{second}");
+    assert!(!messages(&m, 0)[1].1.contains("CHECK-SAYS"));
+    let row = o.stdout.lines().find(|l| l.contains("fix a.txt")).unwrap();
+    assert!(row.contains("done") && row.contains(" 2 ") && row.contains("passed"), "{row}");
+    assert!(o.stderr.contains("loop 1: `fix a.txt`: check failed (exit code: 3)"), "{}", o.stderr);
+}
+
+#[test]
+fn loop_stops_at_the_budget_when_the_check_never_passes() {
+    let d = setup("loopbudget");
+    let repo = d.join("repo");
+    let plan = "- [ ] make it pass\n- [ ] then this\n";
+    std::fs::write(repo.join("PLAN.md"), plan).unwrap();
+    // The model ticks the box itself; mote unticks it, as the check fails.
+    let mut replies =
+        text_then(&[("edit", r#"{"path":"PLAN.md","old_text":"- [ ] make","new_text":"- [x] make"}"#)], "ticked it");
+    replies.push(Reply::text("tried again"));
+    let m = Mock::start(replies);
+    let check = "echo never; exit 1";
+    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", check, "--max-iterations", "2"]);
+    assert_eq!(o.code, 6, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), plan);
+    assert_eq!(m.requests().len(), 3);
+    let edited = messages(&m, 1).last().unwrap().1.clone();
+    assert!(edited.starts_with("Edited PLAN.md"), "the model's tick did not happen: {edited}");
+    assert!(messages(&m, 2)[1].1.contains("- [ ] make it pass"), "the tick was not undone before iteration 2");
+    assert!(
+        o.stderr.ends_with("mote: error: --max-iterations spent (2) before every item was checked\n"),
+        "{}",
+        o.stderr
+    );
+    let row = o.stdout.lines().find(|l| l.contains("make it pass")).unwrap();
+    assert!(row.contains("failing") && row.contains(" 2 ") && row.contains("exit code: 1"), "{row}");
+    assert!(o.stdout.lines().any(|l| l.contains("then this") && l.contains("pending")));
+
+    // The token budget: the mock reports usage, so one iteration spends it.
+    let m = Mock::start(vec![Reply::text("no luck"), Reply::text("must not be asked")]);
+    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", check, "--loop-max-tokens", "10"]);
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(o.stderr.contains("--loop-max-tokens spent"), "{}", o.stderr);
+    assert_eq!(m.requests().len(), 1);
+}
+
+#[test]
+fn loop_stops_when_the_model_is_stuck() {
+    let d = setup("loopstuck");
+    let repo = d.join("repo");
+    std::fs::write(repo.join("PLAN.md"), "- [ ] talk to the database\n").unwrap();
+    let m = Mock::start(vec![Reply::text("I looked.\nSTUCK: there is no database here"), Reply::text("no")]);
+    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", "true", "--output-format", "json"]);
+    assert_eq!(o.code, 7, "{}", o.stderr);
+    assert_eq!(m.requests().len(), 1);
+    assert!(messages(&m, 0)[1].1.contains("end your answer with a line `STUCK: <reason>`"));
+    let r = parse(o.stdout.trim()).unwrap();
+    let lp = r.get("loop").unwrap();
+    assert_eq!(lp.get("stop").and_then(|v| v.as_str()), Some("stuck"));
+    let item = &lp.get("items").and_then(|v| v.as_array()).unwrap()[0];
+    assert_eq!(item.get("status").and_then(|v| v.as_str()), Some("stuck"));
+    assert_eq!(r.get("error").and_then(|v| v.as_str()), Some("the model is stuck: there is no database here"));
+    assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), "- [ ] talk to the database\n");
+}
