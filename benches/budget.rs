@@ -128,7 +128,7 @@ fn session(bin: &Path) -> (Run, usize, usize) {
             .current_dir(&ws)
             .env("OPENAI_BASE_URL", m.base_url())
             .env_remove("OPENAI_API_KEY")
-            .args(["-p", "Read the big files, then fix the greeting.", "--model", "mock", "--permission", "auto"]),
+            .args(["-p", "Read the big files, then fix the greeting.", "--model", "mock", "--permission", "auto", "--no-context-files"]),
     );
     let reqs = m.requests();
     let fixed = std::fs::read_to_string(ws.join("main.rs")).unwrap_or_default();

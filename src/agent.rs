@@ -54,6 +54,8 @@ pub struct Agent<'a> {
     pub cfg: &'a Config,
     pub ws: &'a Workspace,
     pub permission: Permission,
+    /// Paths the prompt mode may write whatever `permission` says (plan mode's PLAN.md).
+    pub writable: &'a [String],
     pub max_turns: u32,
     pub retries: u32,
     pub out: &'a mut Output,
@@ -205,6 +207,10 @@ impl Agent<'_> {
                 Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))
             }
             Some(t) => crate::permission::check(self.permission, t.name, t.effect)
+                .or_else(|e| match crate::permission::mode_allows(self.writable, t.effect, &c.args, self.ws) {
+                    true => Ok(()),
+                    false => Err(e),
+                })
                 .and_then(|_| Args::parse(&c.args).map_err(|e| format!("bad arguments for {}: {e}", t.name)))
                 .and_then(|args| check_known(t, &args).map(|_| args))
                 .and_then(|args| (t.run)(&args, self.ws)),
