@@ -13,6 +13,7 @@ mod output;
 mod permission;
 mod prompt;
 mod provider;
+mod session;
 mod sse;
 mod tls;
 mod tool;
@@ -41,7 +42,7 @@ fn main() -> ExitCode {
         let c = load().as_ref().map_err(|e| e.clone())?;
         c.str(key).map(|v| v.map(String::from))
     };
-    let opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
+    let mut opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
         Ok(Command::Run(o)) => o,
         Ok(Command::Help) => {
             print!("{}", cli::help());
@@ -53,6 +54,11 @@ fn main() -> ExitCode {
         }
         Err(e) => return fail(2, &e),
     };
+    if opts.context_window.is_none() && !opts.list_sessions {
+        if let Ok(c) = load() {
+            opts.context_window = session::start::window_from_config(c, &opts.model);
+        }
+    }
     if let Some(Ok(c)) = loaded.get() {
         for w in &c.warnings {
             eprintln!("mote: warning: {w}");
@@ -69,10 +75,24 @@ fn fail(code: u8, msg: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(o: Options) -> Result<(), (u8, String)> {
+fn run(mut o: Options) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
+    // Sessions (src/session/): list, or load the one to resume.
+    let env = |k: &str| std::env::var(k).ok();
+    let sdir = session::dir(o.session_dir.as_deref(), &env);
+    if o.list_sessions {
+        return session::start::list(sdir.as_deref()).map_err(|e| (1, e));
+    }
+    let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
+    let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    let root = ws.root.to_string_lossy().into_owned();
+    let resumed = session::start::resume(&o, sdir.as_deref(), &root).map_err(config_err)?;
+    if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
+        o.model = r.loaded.model.clone();
+    }
     let prompt = match o.prompt.clone() {
         Some(p) => p,
+        None if resumed.is_some() && std::io::stdin().is_terminal() => String::new(),
         None if !std::io::stdin().is_terminal() => {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s).map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
@@ -80,7 +100,7 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         }
         None => return Err(config_err("no prompt: run `mote -p PROMPT` (see --help)".into())),
     };
-    if prompt.trim().is_empty() {
+    if prompt.trim().is_empty() && resumed.is_none() {
         return Err(config_err("the prompt is empty".into()));
     }
     if o.model.is_empty() {
@@ -100,8 +120,23 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         tokens_field: o.tokens_field,
         timeout: Duration::from_secs(o.timeout),
     };
-    let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
-    let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    let (arena, log) = match resumed {
+        Some(r) => {
+            let id = &r.loaded.id;
+            if prompt.trim().is_empty() && r.loaded.finished && !o.compact {
+                return Err(config_err(format!("session {id} has finished; give the next task with -p")));
+            }
+            if prompt.trim().is_empty() && r.loaded.arena.messages().next().is_none() {
+                return Err(config_err(format!("session {id} has no messages; give a task with -p")));
+            }
+            let log = session::start::Log { writer: r.writer, est: r.loaded.est, limits: session::start::limits(&o) };
+            (r.loaded.arena, log)
+        }
+        None => {
+            let writer = session::start::create(&o, sdir.as_deref(), &root, &o.model);
+            (arena::Arena::new(), session::start::Log { writer, est: Default::default(), limits: session::start::limits(&o) })
+        }
+    };
     let mut out = output::Output::new(o.format, o.verbose);
     let start = Instant::now();
     let mut agent = agent::Agent {
@@ -112,11 +147,22 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         retries: o.retries,
         out: &mut out,
         system: prompt::system(&ws.root),
-        arena: arena::Arena::new(),
+        arena,
         usage: Default::default(),
         turns: 0,
+        log,
     };
-    let res = agent.run(&prompt);
+    if let (true, Some(w)) = (o.verbose, &agent.log.writer) {
+        agent.out.note(&format!("session {} ({})", w.id, w.path.display()));
+    }
+    if o.compact {
+        let done = agent.compact().map_err(|f| (f.exit_code() as u8, f.message()))?;
+        agent.out.note(if done { "the session was compacted" } else { "nothing to compact" });
+        if prompt.trim().is_empty() {
+            return Ok(());
+        }
+    }
+    let res = agent.run(if prompt.trim().is_empty() { "" } else { &prompt });
     let err = res.as_ref().err().map(|f| f.message());
     let summary = output::Summary {
         result: agent.arena.last_answer(),
