@@ -216,13 +216,17 @@ impl Writer {
         Ok(w)
     }
 
+    /// Take the file's lock, waiting up to 2 s: a mote just killed may
+    /// still have a child between fork and exec holding the descriptor.
     fn lock(&self) -> Result<(), String> {
-        // SAFETY: flock on a descriptor we own.
-        let r = unsafe { libc::flock(self.file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if r != 0 {
-            return Err(format!("session {} is in use by another mote process", self.id));
+        for _ in 0..40 {
+            // SAFETY: flock on a descriptor we own.
+            if unsafe { libc::flock(self.file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        Ok(())
+        Err(format!("session {} is in use by another mote process", self.id))
     }
 
     /// Append one record: one line, one write, then fdatasync.
