@@ -128,6 +128,7 @@ fn session(bin: &Path) -> (Run, usize, usize) {
             .current_dir(&ws)
             .env("OPENAI_BASE_URL", m.base_url())
             .env_remove("OPENAI_API_KEY")
+            .env("XDG_DATA_HOME", tempfile("data"))
             .args(["-p", "Read the big files, then fix the greeting.", "--model", "mock", "--permission", "auto", "--no-context-files"]),
     );
     let reqs = m.requests();
@@ -175,7 +176,7 @@ fn startup_ratio(bin: &Path) -> Option<(f64, f64, f64)> {
         t_true.push(t.elapsed());
         let t = Instant::now();
         let mut child = Command::new(bin)
-            .args(["-p", "hi", "-m", "m", "--retries", "0", "--base-url", &url])
+            .args(["-p", "hi", "-m", "m", "--retries", "0", "--no-session", "--base-url", &url])
             .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -196,6 +197,51 @@ fn startup_ratio(bin: &Path) -> Option<(f64, f64, f64)> {
     let b = median_us(25, || it.next().unwrap_or_default());
     let _ = std::fs::remove_dir_all(&dir);
     Some((b / a, b, a))
+}
+
+/// The 300-turn task (sessions): each turn reads an 8 KB file, ~600k
+/// tokens in all, so the default 128k context window is compacted several
+/// times; the session file is written throughout. Every reply is a text
+/// (which serves as the summary when the request is a summarisation) and a
+/// call; --max-turns 300 ends it. Returns the run, requests, compactions.
+fn long_session(bin: &Path) -> (Run, usize, usize) {
+    let ws = tempfile("ws300");
+    let data = tempfile("data300");
+    let _ = std::fs::remove_dir_all(&ws);
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&ws).unwrap();
+    for i in 0..20 {
+        let line = format!("// file {i}: filler text standing in for source code, eighty bytes a line....\n");
+        std::fs::write(ws.join(format!("f{i}.rs")), line.repeat(8 * 1024 / line.len())).unwrap();
+    }
+    let replies: Vec<Reply> = (0..360)
+        .map(|i| Reply::Turn {
+            items: vec![
+                Item::Text(format!("## Goal\nRead every file.\n## Progress\nRead up to f{}.rs.", i % 20)),
+                Item::Call { name: "read".into(), args: format!(r#"{{"path":"f{}.rs"}}"#, i % 20) },
+            ],
+            finish: None,
+        })
+        .collect();
+    let m = Mock::start(replies);
+    let run = measure(
+        Command::new(bin)
+            .current_dir(&ws)
+            .env("OPENAI_BASE_URL", m.base_url())
+            .env_remove("OPENAI_API_KEY")
+            .env("XDG_DATA_HOME", &data)
+            .args(["-p", "Read every file, again and again.", "--model", "mock", "--permission", "auto"])
+            .args(["--max-turns", "300"]),
+    );
+    let reqs = m.requests().len();
+    let mut compactions = 0;
+    for e in std::fs::read_dir(data.join("mote/sessions")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        compactions += text.lines().filter(|l| l.starts_with("{\"type\":\"compact\"")).count();
+    }
+    let _ = std::fs::remove_dir_all(&ws);
+    let _ = std::fs::remove_dir_all(&data);
+    (run, reqs, compactions)
 }
 
 fn kib(b: u64) -> String {
@@ -220,6 +266,9 @@ fn main() {
     assert_eq!(version.status, 0);
     let (sess, first_req, last_req) = session(&bin);
     assert_eq!(sess.status, 0, "session failed: {}", sess.stdout);
+    let (long, long_reqs, compactions) = long_session(&bin);
+    assert_eq!(long.status, 5, "the 300-turn session should stop at --max-turns");
+    assert!(compactions >= 3 && long_reqs == 300 + compactions, "{long_reqs} requests, {compactions} compactions");
 
     println!("\nmote budget (static musl release, musl malloc)");
     println!("{:<34} {:>12} {:>12}", "figure", "measured", "budget");
@@ -227,6 +276,9 @@ fn main() {
     println!("{:<34} {:>12} {:>12}", "peak RSS, --version", kib(version.max_rss), kib(BUDGET_VERSION_RSS));
     println!("{:<34} {:>12} {:>12}", "peak RSS, 14-turn session", kib(sess.max_rss), kib(BUDGET_SESSION_RSS));
     println!("{:<34} {:>9} ms {:>12}", "CPU time, 14-turn session", sess.cpu_ms, "-");
+    println!("{:<34} {:>12} {:>12}", "peak RSS, 300 turns, compacting", kib(long.max_rss), kib(BUDGET_SESSION_RSS));
+    println!("{:<34} {:>9} ms {:>12}", "CPU time, 300 turns", long.cpu_ms, "-");
+    println!("{:<34} {:>12} {:>12}", "compactions in 300 turns", compactions, "-");
     println!("{:<34} {:>8} bytes {:>6} bytes", "first request (prompt + tools)", first_req, BUDGET_FIRST_REQUEST);
     println!("{:<34} {:>8} bytes {:>12}", "last request (whole context)", last_req, "-");
     match startup_ratio(&bin) {
@@ -242,6 +294,7 @@ fn main() {
     check("binary size", size <= BUDGET_BINARY);
     check("--version RSS", version.max_rss <= BUDGET_VERSION_RSS);
     check("session RSS", sess.max_rss <= BUDGET_SESSION_RSS);
+    check("300-turn session RSS", long.max_rss <= BUDGET_SESSION_RSS);
     check("first request size", first_req <= BUDGET_FIRST_REQUEST);
 
     // The allocator comparison: the same runs with mimalloc.

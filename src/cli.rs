@@ -47,6 +47,14 @@ pub static FLAGS: &[Flag] = &[
     },
     Flag { default: "300", ..flag("timeout", None, "SECS", "Network idle timeout") },
     Flag { default: "4", ..flag("retries", None, "N", "Retries of 429, 5xx and lost connections before any output") },
+    // Sessions (src/session/): saved as JSONL, resumed, compacted.
+    flag("continue", Some('c'), "", "Continue the latest session in this workspace (no -p: finish an interrupted task)"),
+    flag("resume", None, "ID", "Resume the session ID (or the one whose id starts with ID)"),
+    flag("sessions", None, "", "List saved sessions (id, time, turns, cwd, first prompt) and exit"),
+    flag("no-session", None, "", "Do not save this session"),
+    flag("session-dir", None, "DIR", "Where sessions are saved (default $XDG_DATA_HOME/mote/sessions)"),
+    flag("compact", None, "", "Compact the resumed session's context now (without -p: only that)"),
+    flag("context-window", None, "N", "Context window in tokens (default: config models.ID.context_window, else 128000)"),
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
     // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
     flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),
@@ -101,6 +109,14 @@ pub struct Options {
     pub check_timeout: u64,
     pub max_iterations: u32,
     pub loop_max_tokens: Option<u64>,
+    // Sessions.
+    pub continue_latest: bool,
+    pub resume: Option<String>,
+    pub list_sessions: bool,
+    pub no_session: bool,
+    pub session_dir: Option<String>,
+    pub compact: bool,
+    pub context_window: Option<u64>,
 }
 
 pub enum Command {
@@ -132,6 +148,13 @@ impl Options {
             check_timeout: 0,
             max_iterations: 0,
             loop_max_tokens: None,
+            continue_latest: false,
+            resume: None,
+            list_sessions: false,
+            no_session: false,
+            session_dir: None,
+            compact: false,
+            context_window: None,
         }
     }
 
@@ -188,6 +211,14 @@ impl Options {
             "check-timeout" => self.check_timeout = num("seconds")?.max(1) as u64,
             "max-iterations" => self.max_iterations = num("a number of iterations")?.max(1),
             "loop-max-tokens" => self.loop_max_tokens = Some(v.parse::<u64>().map_err(|_| bad("a number of tokens"))?),
+            "continue" => self.continue_latest = true,
+            "resume" if v.is_empty() => return Err(bad("a session id")),
+            "resume" => self.resume = Some(v.to_string()),
+            "sessions" => self.list_sessions = true,
+            "no-session" => self.no_session = true,
+            "session-dir" => self.session_dir = Some(v.to_string()),
+            "compact" => self.compact = true,
+            "context-window" => self.context_window = Some(u64::from(num("a number of tokens")?.max(1024))),
             _ => return Err(format!("--{long} is in the flag table but not handled")),
         }
         Ok(())

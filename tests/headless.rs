@@ -65,6 +65,7 @@ fn mote(ws: &Path, m: &Mock, args: &[&str]) -> Out {
         .current_dir(ws)
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", "test-key")
+        .env("XDG_DATA_HOME", std::env::temp_dir().join("mote-it-data"))
         .env_remove("MOTE_MODEL")
         .args(["--model", "mock-model"])
         .args(args)
@@ -295,6 +296,7 @@ fn no_server_is_a_network_error() {
     let url = format!("http://{}/v1", l.local_addr().unwrap());
     drop(l);
     let o = mote_command().current_dir(&ws).args(["-p", "hi", "-m", "x", "--retries", "0", "--base-url", &url])
+        .arg("--no-session")
         .stdin(Stdio::null()).output().unwrap();
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).starts_with("mote: error: cannot connect to 127.0.0.1"));

@@ -146,7 +146,7 @@ fn the_task_passes_within_16_mib() {
     }
     let out = cmd
         .current_dir(&ws)
-        .args(["-p", "fix the typo", "--model", "m", "--base-url", &m.base_url()])
+        .args(["-p", "fix the typo", "--model", "m", "--no-session", "--base-url", &m.base_url()])
         .stdin(Stdio::null())
         .output()
         .unwrap();

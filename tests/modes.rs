@@ -41,6 +41,7 @@ fn mote(root: &Path, dir: &Path, m: &Mock, args: &[&str]) -> Out {
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", "test-key")
         .env("XDG_CONFIG_HOME", root.join("config"))
+        .env("XDG_DATA_HOME", root.join("data"))
         .env_remove("MOTE_MODEL")
         .args(["--model", "mock-model"])
         .args(args)

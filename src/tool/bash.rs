@@ -50,6 +50,13 @@ fn exec(command: &str, dir: &Path, timeout: Duration) -> Result<String, String> 
     exec_status(command, dir, timeout).map(|(text, _)| text)
 }
 
+/// Environment variables that hold the model's credentials: commands the
+/// model runs do not get them, so `env` cannot put a key into the
+/// conversation (and from there into the session file and the provider).
+fn is_secret(name: &str) -> bool {
+    name.ends_with("_API_KEY") || name.ends_with("_AUTH_TOKEN")
+}
+
 /// `exec`, and whether the command exited with status 0 (a loop task's check).
 pub fn exec_status(command: &str, dir: &Path, timeout: Duration) -> Result<(String, bool), String> {
     let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
@@ -65,6 +72,11 @@ pub fn exec_status(command: &str, dir: &Path, timeout: Duration) -> Result<(Stri
             .stdout(Stdio::from(write_end))
             .stderr(Stdio::from(write_dup))
             .process_group(0);
+        for (name, _) in std::env::vars_os() {
+            if is_secret(&name.to_string_lossy()) {
+                cmd.env_remove(name);
+            }
+        }
         cmd.spawn().map_err(|e| format!("cannot start shell: {e}"))?
     };
     let mut pipe = File::from(read_end);
@@ -301,6 +313,18 @@ impl Output {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn credentials_are_not_passed_to_commands() {
+        // Set in this test process only; the child must not see it.
+        std::env::set_var("MOTE_TEST_API_KEY", "sk-leak-check");
+        std::env::set_var("MOTE_TEST_PLAIN", "visible");
+        let dir = std::env::temp_dir();
+        let (out, ok) = super::exec_status("env", &dir, std::time::Duration::from_secs(10)).unwrap();
+        assert!(ok);
+        assert!(out.contains("MOTE_TEST_PLAIN=visible"), "{out}");
+        assert!(!out.contains("sk-leak-check"), "{out}");
+    }
+
     use super::*;
     use crate::json::write::quote;
     use crate::tool::write::tests::tmp_ws;
