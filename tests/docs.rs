@@ -48,9 +48,22 @@ fn every_flag_in_the_readme_exists() {
 fn readme_defaults_match_help() {
     let help = help();
     let mut checked = 0;
+    // Only tables whose second column is headed "default".
+    let mut in_defaults = false;
     for line in readme().lines() {
         // | `--max-turns` | `50` | ...
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if !line.starts_with('|') {
+            in_defaults = false;
+            continue;
+        }
+        if cells.get(1) == Some(&"flag") {
+            in_defaults = cells.get(2) == Some(&"default");
+            continue;
+        }
+        if !in_defaults {
+            continue;
+        }
         let (Some(flag), Some(default)) = (cells.get(1), cells.get(2)) else { continue };
         if !flag.starts_with("`-") {
             continue; // not a row of the flag table
