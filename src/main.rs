@@ -3,32 +3,13 @@
 //! This file wires the parts together: flags to settings, settings to the
 //! agent loop, the outcome to an exit code and a one-line error.
 
-mod agent;
-mod arena;
-mod cli;
-mod config;
-mod context;
-mod modes;
-mod http;
-mod json;
-mod looptask;
-mod output;
-mod permission;
-mod plan;
-mod prompt;
-mod provider;
-mod session;
-mod sse;
-mod template;
-mod tls;
-mod tool;
-mod workspace;
-
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use cli::{Command, Options};
+use mote::cli::{self, Command, Options};
+use mote::{agent, arena, config, context, looptask, modes, output, prompt, provider, session, workspace};
+use mote::http;
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
