@@ -61,6 +61,7 @@ pub struct Agent<'a> {
     pub arena: Arena,
     pub usage: Usage,
     pub turns: u32,
+    pub mcp: &'a mut crate::mcp::Servers,
 }
 
 /// A tool call as it streams in.
@@ -75,14 +76,16 @@ impl Agent<'_> {
     /// Run the task in `prompt` to its end.
     pub fn run(&mut self, prompt: &str) -> Result<(), Fail> {
         self.arena.user(prompt);
-        let specs: Vec<ToolSpec> =
-            tool::TOOLS.iter().map(|t| ToolSpec { name: t.name, description: t.description, params: t.params }).collect();
         loop {
             if self.turns >= self.max_turns {
                 return Err(Fail::MaxTurns(self.turns));
             }
             self.turns += 1;
             self.out.turn_start(self.turns);
+            let mcp_specs = self.mcp.specs();
+            let mut specs: Vec<ToolSpec> =
+                tool::TOOLS.iter().map(|t| ToolSpec { name: t.name, description: t.description, params: t.params }).collect();
+            specs.extend(mcp_specs.iter().map(|t| ToolSpec { name: &t.name, description: &t.description, params: &t.schema }));
             let (calls, usage) = self.complete(&specs)?;
             self.usage.add(usage);
             if !calls.is_empty() {
@@ -200,6 +203,9 @@ impl Agent<'_> {
         self.out.tool_call(&c.id, &c.name, &c.args);
         let start = Instant::now();
         let result = match tool::find_tool(&c.name) {
+            None if c.name.starts_with(crate::mcp::PREFIX) => {
+                crate::permission::check(self.permission, &c.name, tool::Effect::Exec).and_then(|_| self.mcp.call(&c.name, &c.args))
+            }
             None => {
                 let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
                 Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))

@@ -47,6 +47,9 @@ pub static FLAGS: &[Flag] = &[
     },
     Flag { default: "300", ..flag("timeout", None, "SECS", "Network idle timeout") },
     Flag { default: "4", ..flag("retries", None, "N", "Retries of 429, 5xx and lost connections before any output") },
+    // MCP servers (src/mcp): more servers from a file, or none at all.
+    flag("mcp-config", None, "FILE", "Also load MCP servers from FILE ({\"mcpServers\": ...})"),
+    flag("no-mcp", None, "", "Start no MCP servers"),
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
     flag("version", Some('V'), "", "Print the version"),
     flag("help", Some('h'), "", "Print this help"),
@@ -81,6 +84,8 @@ pub struct Options {
     pub timeout: u64,
     pub retries: u32,
     pub verbose: bool,
+    pub mcp_config: Option<String>,
+    pub no_mcp: bool,
 }
 
 pub enum Command {
@@ -104,6 +109,8 @@ impl Options {
             timeout: 0,
             retries: 0,
             verbose: false,
+            mcp_config: None,
+            no_mcp: false,
         }
     }
 
@@ -153,6 +160,8 @@ impl Options {
             "timeout" => self.timeout = num("seconds")?.max(1) as u64,
             "retries" => self.retries = num("a number")?,
             "verbose" => self.verbose = true,
+            "mcp-config" => self.mcp_config = Some(v.to_string()),
+            "no-mcp" => self.no_mcp = true,
             _ => return Err(format!("--{long} is in the flag table but not handled")),
         }
         Ok(())

@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod http;
 mod json;
+mod mcp;
 mod output;
 mod permission;
 mod prompt;
@@ -41,6 +42,9 @@ fn main() -> ExitCode {
         let c = load().as_ref().map_err(|e| e.clone())?;
         c.str(key).map(|v| v.map(String::from))
     };
+    if args.first().is_some_and(|a| a == "mcp") {
+        return mcp_probe(&args[1..], load());
+    }
     let opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
         Ok(Command::Run(o)) => o,
         Ok(Command::Help) => {
@@ -58,9 +62,28 @@ fn main() -> ExitCode {
             eprintln!("mote: warning: {w}");
         }
     }
-    match run(opts) {
+    let mcp_conf = match (opts.no_mcp, loaded.get()) {
+        (true, _) => None,
+        (false, Some(Ok(c))) => c.get("mcpServers").cloned(),
+        (false, _) => load().as_ref().ok().and_then(|c| c.get("mcpServers").cloned()),
+    };
+    match run(opts, mcp_conf) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => fail(code, &msg),
+    }
+}
+
+/// `mote mcp ...`: the MCP probe command (see mcp/probe.rs).
+fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>) -> ExitCode {
+    let conf = match conf {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    match mcp::probe::main(&args, conf.get("mcpServers"), &cwd) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(1, &e),
     }
 }
 
@@ -69,7 +92,7 @@ fn fail(code: u8, msg: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(o: Options) -> Result<(), (u8, String)> {
+fn run(o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
     let prompt = match o.prompt.clone() {
         Some(p) => p,
@@ -102,6 +125,19 @@ fn run(o: Options) -> Result<(), (u8, String)> {
     };
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
     let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    let mut servers = match (o.no_mcp, &o.mcp_config) {
+        (true, _) => Vec::new(),
+        (false, file) => {
+            let env = |k: &str| std::env::var(k).ok();
+            let (list, warnings) = mcp::config::servers(mcp_conf.as_ref(), &ws.root, file.as_deref(), &env).map_err(config_err)?;
+            for w in warnings {
+                eprintln!("mote: warning: {w}");
+            }
+            list
+        }
+    };
+    let mut mcp = mcp::Servers::new(std::mem::take(&mut servers), mcp::policy(ws.root.clone(), o.verbose));
+    mcp.start();
     let mut out = output::Output::new(o.format, o.verbose);
     let start = Instant::now();
     let mut agent = agent::Agent {
@@ -115,6 +151,7 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         arena: arena::Arena::new(),
         usage: Default::default(),
         turns: 0,
+        mcp: &mut mcp,
     };
     let res = agent.run(&prompt);
     let err = res.as_ref().err().map(|f| f.message());
