@@ -13,22 +13,14 @@ pub fn result(r: &Value) -> Result<String, String> {
         let part = match str_of("type") {
             "text" => str_of("text").to_string(),
             "image" | "audio" => {
-                format!(
-                    "[{} {}, {} bytes base64, not shown]",
-                    str_of("type"),
-                    str_of("mimeType"),
-                    str_of("data").len()
-                )
+                format!("[{} {}, {} bytes base64, not shown]", str_of("type"), str_of("mimeType"), str_of("data").len())
             }
             "resource" => {
                 let res = block.get("resource");
                 let get = |k: &str| res.and_then(|r| r.get(k)).and_then(|v| v.as_str());
                 match get("text") {
                     Some(t) => format!("[resource {}]\n{t}", get("uri").unwrap_or("")),
-                    None => format!(
-                        "[resource {} (binary), not shown]",
-                        get("uri").unwrap_or("")
-                    ),
+                    None => format!("[resource {} (binary), not shown]", get("uri").unwrap_or("")),
                 }
             }
             "resource_link" => format!("[resource link {} {}]", str_of("uri"), str_of("name")),
@@ -36,12 +28,9 @@ pub fn result(r: &Value) -> Result<String, String> {
         };
         parts.push(part);
     }
-    if let Some(sc) = r.get("structuredContent") {
-        let json = sc.to_json();
-        // Servers usually repeat it as text; do not say it twice.
-        if !parts.iter().any(|p| p.trim() == json) {
-            parts.push(json);
-        }
+    // Servers should repeat structured content as text; do not say it twice.
+    if let (Some(sc), true) = (r.get("structuredContent"), parts.is_empty()) {
+        parts.push(sc.to_json());
     }
     let text = parts.join("\n");
     let cut = head(&text, MAX_LINES, MAX_BYTES);
@@ -55,11 +44,7 @@ pub fn result(r: &Value) -> Result<String, String> {
         ));
     }
     if r.get("isError").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(if out.is_empty() {
-            "the tool failed".into()
-        } else {
-            out
-        });
+        return Err(if out.is_empty() { "the tool failed".into() } else { out });
     }
     Ok(out)
 }
@@ -72,27 +57,13 @@ mod tests {
     #[test]
     fn renders_blocks_errors_and_caps() {
         let r = parse(r#"{"content":[{"type":"text","text":"hi"},{"type":"image","mimeType":"image/png","data":"AAAA"}],"structuredContent":{"n":1}}"#).unwrap();
-        assert_eq!(
-            result(&r).unwrap(),
-            "hi\n[image image/png, 4 bytes base64, not shown]\n{\"n\":1}"
-        );
-        let r = parse(
-            r#"{"content":[{"type":"text","text":"{\"n\":1}"}],"structuredContent":{"n":1}}"#,
-        )
-        .unwrap();
+        assert_eq!(result(&r).unwrap(), "hi\n[image image/png, 4 bytes base64, not shown]");
+        let r = parse(r#"{"content":[],"structuredContent":{"n":1}}"#).unwrap();
         assert_eq!(result(&r).unwrap(), "{\"n\":1}");
-        let r =
-            parse(r#"{"content":[{"type":"text","text":"no such file"}],"isError":true}"#).unwrap();
+        let r = parse(r#"{"content":[{"type":"text","text":"no such file"}],"isError":true}"#).unwrap();
         assert_eq!(result(&r).unwrap_err(), "no such file");
-        let big = format!(
-            r#"{{"content":[{{"type":"text","text":"{}"}}]}}"#,
-            "x\\n".repeat(5000)
-        );
+        let big = format!(r#"{{"content":[{{"type":"text","text":"{}"}}]}}"#, "x\\n".repeat(5000));
         let out = result(&parse(&big).unwrap()).unwrap();
-        assert!(
-            out.len() < MAX_BYTES + 200 && out.ends_with("of 10000 bytes]"),
-            "{}",
-            &out[out.len() - 80..]
-        );
+        assert!(out.len() < MAX_BYTES + 200 && out.ends_with("of 10000 bytes]"), "{}", &out[out.len() - 80..]);
     }
 }
