@@ -252,3 +252,39 @@ fn broken_servers_garbage_crashes_timeouts_and_missing_programs() {
     assert_eq!(std::fs::read_to_string(ws.join("starts")).unwrap().lines().count(), 2);
     assert!(start.elapsed() < Duration::from_secs(20));
 }
+
+#[test]
+fn streamable_http_against_server_everything() {
+    let Some(nm) = npm() else { return };
+    let ws = workspace("http");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = std::fs::File::create(ws.join("server.log")).unwrap();
+    let mut server = Command::new(nm.join(".bin/mcp-server-everything"))
+        .arg("streamableHttp")
+        .env("PORT", port.to_string())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "server-everything did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let conf = format!(
+        r#"{{"mcpServers":{{"web":{{"type":"http","url":"http://127.0.0.1:{port}/mcp","headers":{{"X-Team":"${{TEAM}}"}}}}}}}}"#
+    );
+    std::fs::write(ws.join(".mcp.json"), conf).unwrap();
+    let env = [("TEAM", "blue")];
+    let o = run(&ws, &["mcp", "call", "web", "echo", r#"{"message":"over http"}"#], &env);
+    let o2 = run(&ws, &["mcp", "-v", "call", "web", "trigger-long-running-operation", r#"{"duration":1,"steps":2}"#], &env);
+    let o3 = run(&ws, &["mcp", "call", "web", "get-roots-list"], &env);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!((o.code, o.stdout.as_str()), (0, "Echo: over http\n"), "{}", o.stderr);
+    assert!(o2.stderr.contains("progress 2/2"), "{}", o2.stderr);
+    assert!(o3.stdout.contains(&format!("file://{}", ws.display())), "{}", o3.stdout);
+    // Each probe ended its session with DELETE.
+    let log = std::fs::read_to_string(ws.join("server.log")).unwrap();
+    assert_eq!(log.matches("Received session termination request").count(), 3, "{log}");
+}

@@ -239,3 +239,95 @@ impl Drop for Session {
         self.close();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::client::{Client, Elicit, Policy};
+    use super::super::config::{Launch, Server};
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::time::{Duration, Instant};
+
+    /// Read one request (head and Content-Length body) as text.
+    fn read_request(s: &mut std::net::TcpStream) -> String {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length: "))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                if got.len() >= end + 4 + len {
+                    return String::from_utf8_lossy(&got).into_owned();
+                }
+            }
+            let n = s.read(&mut buf).unwrap();
+            if n == 0 {
+                return String::from_utf8_lossy(&got).into_owned();
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    #[test]
+    fn session_headers_resume_after_retry_and_delete_on_the_wire() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let json = |body: &str| {
+            format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nMcp-Session-Id: s1\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+        };
+        let answers = vec![
+            json(r#"{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-06-18","capabilities":{}}}"#),
+            "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n".to_string(),
+            "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n".to_string(),
+            // tools/list: a priming event, then the stream closes.
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nid: e1\nretry: 300\ndata: \n\n".to_string(),
+            // The resumed stream carries the answer.
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":[{\"name\":\"t\"}]}}\n\n".to_string(),
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_string(),
+        ];
+        let h = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for a in answers {
+                let (mut s, _) = l.accept().unwrap();
+                let req = read_request(&mut s);
+                seen.push((Instant::now(), req));
+                s.write_all(a.as_bytes()).unwrap();
+            }
+            seen
+        });
+        let server = Server {
+            name: "w".into(),
+            launch: Launch::Http {
+                url: format!("http://127.0.0.1:{port}/mcp"),
+                headers: vec![("Authorization".into(), "Bearer tok".into())],
+            },
+            timeout: 5,
+        };
+        let policy = Policy {
+            elicit: Elicit::Decline,
+            verbose: false,
+            root: "/".into(),
+            connect_timeout: Duration::from_secs(5),
+        };
+        let mut c = Client::connect(&server, &policy, None).unwrap();
+        assert_eq!(c.tools.len(), 1);
+        c.close();
+        let seen = h.join().unwrap();
+        let methods: Vec<&str> = seen.iter().map(|(_, r)| r.split(' ').next().unwrap()).collect();
+        assert_eq!(methods, ["POST", "POST", "GET", "POST", "GET", "DELETE"]);
+        for (i, (_, r)) in seen.iter().enumerate() {
+            assert!(r.contains("\r\nAuthorization: Bearer tok\r\n"), "{i}: {r}");
+            assert_eq!(r.contains("\r\nMcp-Session-Id: s1\r\n"), i > 0, "{i}: {r}");
+            assert_eq!(r.contains("\r\nMCP-Protocol-Version: 2025-06-18\r\n"), i > 0, "{i}: {r}");
+        }
+        assert!(seen[0].1.contains("\"protocolVersion\":\"2025-11-25\""));
+        assert!(seen[0].1.contains("Accept: application/json, text/event-stream\r\n"));
+        assert!(seen[4].1.contains("\r\nLast-Event-ID: e1\r\n"), "{}", seen[4].1);
+        let waited = seen[4].0 - seen[3].0;
+        assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(1000), "{waited:?}");
+    }
+}
