@@ -73,11 +73,21 @@ pub struct Client {
 }
 
 impl Client {
+    /// Connect, handshake and list the tools.
     pub fn connect(server: &Server, policy: &Policy, log: Option<std::fs::File>) -> Result<Client, String> {
+        let (mut c, id) = Client::begin(server, policy, log)?;
+        c.finish(id, Instant::now() + policy.connect_timeout)?;
+        Ok(c)
+    }
+
+    /// Start the server and send `initialize`, without waiting: several
+    /// servers then start side by side. Returns the request id to finish.
+    pub fn begin(server: &Server, policy: &Policy, log: Option<std::fs::File>) -> Result<(Client, u64), String> {
         let t = match &server.launch {
             l @ Launch::Stdio { .. } => Transport::Stdio(Proc::spawn(l, log)?),
             Launch::Http { url, headers } => {
-                Transport::Http(Box::new(Session::new(url, headers, policy.connect_timeout)?))
+                let timeout = policy.connect_timeout.max(Duration::from_secs(server.timeout));
+                Transport::Http(Box::new(Session::new(url, headers, timeout)?))
             }
         };
         let mut c = Client {
@@ -90,13 +100,6 @@ impl Client {
             policy: policy.clone(),
             call_timeout: Duration::from_secs(server.timeout),
         };
-        let deadline = Instant::now() + policy.connect_timeout;
-        c.initialize(deadline)?;
-        c.list_tools(deadline)?;
-        Ok(c)
-    }
-
-    fn initialize(&mut self, deadline: Instant) -> Result<(), String> {
         let caps = obj(vec![
             ("roots", obj(vec![("listChanged", Value::Bool(false))])),
             ("sampling", obj(vec![])),
@@ -104,7 +107,13 @@ impl Client {
         ]);
         let info = obj(vec![("name", s("mote")), ("version", s(env!("CARGO_PKG_VERSION")))]);
         let params = obj(vec![("protocolVersion", s(VERSIONS[0])), ("capabilities", caps), ("clientInfo", info)]);
-        let r = self.request("initialize", params, deadline)?;
+        let id = c.send_request("initialize", params)?;
+        Ok((c, id))
+    }
+
+    /// Check the server's answer to `initialize`, confirm, list the tools.
+    pub fn finish(&mut self, init_id: u64, deadline: Instant) -> Result<(), String> {
+        let r = self.wait(init_id, "initialize", deadline)?;
         let v = r.get("protocolVersion").and_then(|v| v.as_str()).unwrap_or("");
         if !VERSIONS.contains(&v) {
             self.close();
@@ -118,7 +127,7 @@ impl Client {
         if let Transport::Http(h) = &mut self.t {
             h.open_listener();
         }
-        Ok(())
+        self.list_tools(deadline)
     }
 
     pub fn list_tools(&mut self, deadline: Instant) -> Result<(), String> {
@@ -163,9 +172,18 @@ impl Client {
     /// Send a request and wait for its response, answering whatever the
     /// server sends meanwhile.
     pub fn request(&mut self, method: &str, params: Value, deadline: Instant) -> Result<Value, String> {
+        let id = self.send_request(method, params)?;
+        self.wait(id, method, deadline)
+    }
+
+    fn send_request(&mut self, method: &str, params: Value) -> Result<u64, String> {
         let id = self.next_id;
         self.next_id += 1;
         self.t.send(&rpc::request(id, method, params), true)?;
+        Ok(id)
+    }
+
+    fn wait(&mut self, id: u64, method: &str, deadline: Instant) -> Result<Value, String> {
         loop {
             let Some(msg) = self.t.recv(deadline)? else {
                 let p = obj(vec![("requestId", Value::Num(id.to_string())), ("reason", s("timed out"))]);
@@ -242,6 +260,20 @@ impl Client {
         match &mut self.t {
             Transport::Stdio(p) => p.close(),
             Transport::Http(h) => h.close(),
+        }
+    }
+
+    /// The first half of closing, so that several servers exit side by side.
+    pub fn hang_up(&mut self) {
+        match &mut self.t {
+            Transport::Stdio(p) => p.hang_up(),
+            Transport::Http(h) => h.close(),
+        }
+    }
+
+    pub fn reap(&mut self, deadline: Instant) {
+        if let Transport::Stdio(p) = &mut self.t {
+            p.reap(deadline);
         }
     }
 }

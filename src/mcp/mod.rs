@@ -32,8 +32,6 @@ struct Entry {
     cfg: Server,
     client: Option<Client>,
     restarts: u32,
-    /// Failed to start: its tools are not offered.
-    down: bool,
 }
 
 pub struct Servers {
@@ -63,24 +61,37 @@ pub fn log_file(name: &str) -> Option<std::fs::File> {
 
 impl Servers {
     pub fn new(cfgs: Vec<Server>, policy: Policy) -> Servers {
-        let entries = cfgs.into_iter().map(|cfg| Entry { cfg, client: None, restarts: 0, down: false }).collect();
+        let entries = cfgs.into_iter().map(|cfg| Entry { cfg, client: None, restarts: 0 }).collect();
         Servers { entries, policy }
     }
 
-    /// Connect every server; one that fails is reported once on stderr and
-    /// left out.
+    /// Connect every server, side by side: all are started and sent
+    /// `initialize` first, then each answer is awaited. One that fails is
+    /// reported once on stderr and left out.
     pub fn start(&mut self) {
+        let deadline = Instant::now() + self.policy.connect_timeout;
+        let mut begun = Vec::new();
         for e in &mut self.entries {
-            match Client::connect(&e.cfg, &self.policy, log_file(&e.cfg.name)) {
-                Ok(c) => {
+            match Client::begin(&e.cfg, &self.policy, log_file(&e.cfg.name)) {
+                Ok(b) => begun.push(Some(b)),
+                Err(m) => {
+                    warn_down(e, &m);
+                    begun.push(None);
+                }
+            }
+        }
+        for (e, b) in self.entries.iter_mut().zip(begun) {
+            let Some((mut c, id)) = b else { continue };
+            match c.finish(id, deadline) {
+                Ok(()) => {
                     if self.policy.verbose {
                         eprintln!("mcp {}: connected (MCP {}), {} tools", e.cfg.name, c.protocol, c.tools.len());
                     }
                     e.client = Some(c);
                 }
                 Err(m) => {
-                    eprintln!("mote: warning: MCP server `{}` is not available: {m}", e.cfg.name);
-                    e.down = true;
+                    c.close();
+                    warn_down(e, &m);
                 }
             }
         }
@@ -155,11 +166,15 @@ impl Servers {
         }
     }
 
+    /// Hang up on every server at once, then give them one shared grace period.
     pub fn shutdown(&mut self) {
-        for e in &mut self.entries {
-            if let Some(mut c) = e.client.take() {
-                c.close();
-            }
+        let mut open: Vec<Client> = self.entries.iter_mut().filter_map(|e| e.client.take()).collect();
+        for c in &mut open {
+            c.hang_up();
+        }
+        let deadline = Instant::now() + Duration::from_millis(200);
+        for c in &mut open {
+            c.reap(deadline);
         }
     }
 }
@@ -168,6 +183,11 @@ impl Drop for Servers {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// A server that failed to start: its tools are not offered.
+fn warn_down(e: &Entry, m: &str) {
+    eprintln!("mote: warning: MCP server `{}` is not available: {m}", e.cfg.name);
 }
 
 /// Settings for the session's servers.

@@ -110,18 +110,39 @@ impl Proc {
         }
     }
 
-    /// Close stdin (servers exit on EOF), then make sure it is gone.
-    pub fn close(&mut self) {
+    /// Close stdin: servers exit on EOF.
+    pub fn hang_up(&mut self) {
         self.stdin = None;
-        let end = Instant::now() + std::time::Duration::from_millis(500);
-        while Instant::now() < end {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+    }
+
+    /// Wait until `deadline` for the server to exit, then SIGTERM, then
+    /// SIGKILL (the shutdown the MCP spec describes).
+    pub fn reap(&mut self, deadline: Instant) {
+        let gone = |c: &mut Child, until: Instant| loop {
+            if let Ok(Some(_)) = c.try_wait() {
+                return true;
             }
-            std::thread::sleep(std::time::Duration::from_millis(10));
+            if Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        if gone(&mut self.child, deadline) {
+            return;
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: signalling our own child, which has not been reaped.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        if !gone(&mut self.child, Instant::now() + std::time::Duration::from_millis(200)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    pub fn close(&mut self) {
+        self.hang_up();
+        self.reap(Instant::now() + std::time::Duration::from_millis(200));
     }
 }
 
