@@ -185,6 +185,8 @@ fn mcp_session(bin: &Path, root: &Path) -> Option<Run> {
     assert!(reqs[2].body.contains("Echo: hi") && reqs[2].body.contains("[FILE] a.txt"), "MCP results missing");
     let _ = std::fs::remove_dir_all(&ws);
     Some(run)
+}
+
 /// Median of `n` timings of `f`, in microseconds.
 fn median_us(n: usize, mut f: impl FnMut() -> std::time::Duration) -> f64 {
     let mut v: Vec<f64> = (0..n).map(|_| f().as_secs_f64() * 1e6).collect();
