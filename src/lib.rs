@@ -10,6 +10,7 @@ pub mod context;
 pub mod http;
 pub mod json;
 pub mod looptask;
+pub mod mcp;
 pub mod modes;
 pub mod output;
 pub mod permission;
