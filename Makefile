@@ -7,7 +7,10 @@ BIN     := target/$(TARGET)/release/mote
 MOCK    := target/release/examples/mock-llm
 DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
 
-.PHONY: static test bench demo deps clean install size static-arm64 test-arm64 static-armv7 deps-arm64
+FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message
+FUZZ_SECONDS ?= 300
+
+.PHONY: static test bench demo deps clean install size fuzz fuzz-ci fuzz-deps static-arm64 test-arm64 static-armv7 deps-arm64
 PREFIX  ?= /usr/local
 
 deps:
@@ -79,6 +82,19 @@ static-armv7:
 	@rustup target list --installed 2>/dev/null | grep -qx armv7-unknown-linux-musleabihf || rustup target add armv7-unknown-linux-musleabihf
 	@command -v arm-linux-gnueabihf-gcc >/dev/null || apt-get install -y -qq gcc-arm-linux-gnueabihf
 	cargo build --release --target armv7-unknown-linux-musleabihf
+
+# Fuzzing with cargo-fuzz on the nightly toolchain (tests/fuzz/). `make fuzz`
+# runs each target FUZZ_SECONDS; CI runs `make fuzz-ci` (30 s each).
+fuzz-deps:
+	@cargo +nightly --version >/dev/null
+	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+
+fuzz: fuzz-deps
+	@for t in $(FUZZ_TARGETS); do echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+		cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 || exit 1; done
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=30
 
 clean:
 	cargo clean
