@@ -23,6 +23,8 @@ pub enum Fail {
     Network(String),
     Api(String),
     MaxTurns(u32),
+    /// The user pressed Ctrl-C or Esc (interactive mode only).
+    Interrupted,
 }
 
 impl Fail {
@@ -31,6 +33,7 @@ impl Fail {
             Fail::Network(_) => 3,
             Fail::Api(_) => 4,
             Fail::MaxTurns(_) => 5,
+            Fail::Interrupted => 130,
         }
     }
 
@@ -38,6 +41,7 @@ impl Fail {
         match self {
             Fail::Network(m) | Fail::Api(m) => m.clone(),
             Fail::MaxTurns(n) => format!("stopped after {n} turns (--max-turns) before the model finished"),
+            Fail::Interrupted => "interrupted".into(),
         }
     }
 }
@@ -90,7 +94,14 @@ impl Agent<'_> {
                     self.arena.call(&c.id, &c.name, &c.args);
                 }
                 for c in &calls {
-                    self.run_tool(c);
+                    if crate::interrupt::requested() {
+                        self.arena.result(&c.id, &c.name, "not run: the user interrupted the turn", true);
+                    } else {
+                        self.run_tool(c);
+                    }
+                }
+                if crate::interrupt::requested() {
+                    return Err(Fail::Interrupted);
                 }
             }
             self.out.turn_end(self.turns, &usage);
@@ -115,7 +126,13 @@ impl Agent<'_> {
                     std::thread::sleep(Duration::from_millis(wait));
                     attempt += 1;
                 }
-                Err(e) => return Err(e.fail),
+                Err(e) => {
+                    if matches!(e.fail, Fail::Interrupted) {
+                        // Keep the partial answer, and tell the model it was cut.
+                        self.arena.extend("\n[interrupted by the user]");
+                    }
+                    return Err(e.fail);
+                }
             }
         }
     }
@@ -130,9 +147,13 @@ impl Agent<'_> {
         let mut count = Counter::default();
         let _ = provider::write_body(&req, &mut count);
         let sent = http::post(&url, &headers, count.0, &mut |w| provider::write_body(&req, w), cfg.timeout);
+        if matches!(sent, Err(http::Error::Interrupted)) {
+            self.arena.open(Role::Assistant, Kind::Text);
+        }
         let mut resp = sent.map_err(|e| match e {
             http::Error::Connect(m) => AttemptError { fail: Fail::Network(m), retry: true, after: None },
             http::Error::Protocol(m) => AttemptError { fail: Fail::Api(m), retry: false, after: None },
+            http::Error::Interrupted => AttemptError { fail: Fail::Interrupted, retry: false, after: None },
         })?;
         if resp.status != 200 {
             let after = resp.header("retry-after").and_then(|v| v.trim().parse().ok());
@@ -171,6 +192,9 @@ impl Agent<'_> {
             Delta::Finish(_) => {}
         };
         loop {
+            if !resp.body.buffered() && crate::interrupt::wait(resp.body.fd(), cfg.timeout).unwrap_or(false) {
+                return Err(AttemptError { fail: Fail::Interrupted, retry: false, after: None });
+            }
             let n = match resp.body.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
@@ -204,7 +228,8 @@ impl Agent<'_> {
                 let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
                 Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))
             }
-            Some(t) => crate::permission::check(self.permission, t.name, t.effect)
+            Some(t) => self
+                .gate(t, &c.args)
                 .and_then(|_| Args::parse(&c.args).map_err(|e| format!("bad arguments for {}: {e}", t.name)))
                 .and_then(|args| check_known(t, &args).map(|_| args))
                 .and_then(|args| (t.run)(&args, self.ws)),
@@ -216,6 +241,17 @@ impl Agent<'_> {
         };
         self.arena.result(&c.id, &c.name, text, is_error);
         self.out.tool_result(&c.id, &c.name, text, is_error, ms);
+    }
+}
+
+impl Agent<'_> {
+    /// The permission check; where headless would deny for want of the
+    /// user's approval, the interactive mode asks (see `Output::ask`).
+    fn gate(&mut self, t: &tool::Tool, args: &str) -> Result<(), String> {
+        match crate::permission::check(self.permission, t.name, t.effect) {
+            Err(e) if crate::permission::askable(self.permission, t.effect) => self.out.ask(t.name, args).unwrap_or(Err(e)),
+            r => r,
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod arena;
 mod cli;
 mod config;
 mod http;
+mod interrupt;
 mod json;
 mod output;
 mod permission;
@@ -16,6 +17,7 @@ mod provider;
 mod sse;
 mod tls;
 mod tool;
+mod tui;
 mod workspace;
 
 use std::io::{IsTerminal, Read};
@@ -71,8 +73,11 @@ fn fail(code: u8, msg: &str) -> ExitCode {
 
 fn run(o: Options) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
+    // No -p and a terminal on stdin: the interactive mode (src/tui).
+    let interactive = o.prompt.is_none() && std::io::stdin().is_terminal();
     let prompt = match o.prompt.clone() {
         Some(p) => p,
+        None if interactive => String::new(),
         None if !std::io::stdin().is_terminal() => {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s).map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
@@ -80,7 +85,7 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         }
         None => return Err(config_err("no prompt: run `mote -p PROMPT` (see --help)".into())),
     };
-    if prompt.trim().is_empty() {
+    if !interactive && prompt.trim().is_empty() {
         return Err(config_err("the prompt is empty".into()));
     }
     if o.model.is_empty() {
@@ -102,7 +107,10 @@ fn run(o: Options) -> Result<(), (u8, String)> {
     };
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
     let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
-    let mut out = output::Output::new(o.format, o.verbose);
+    let mut out = match interactive {
+        true => tui::output(&o.model, o.format),
+        false => output::Output::new(o.format, o.verbose),
+    };
     let start = Instant::now();
     let mut agent = agent::Agent {
         cfg: &cfg,
@@ -116,6 +124,9 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         usage: Default::default(),
         turns: 0,
     };
+    if interactive {
+        return tui::repl(&mut agent);
+    }
     let res = agent.run(&prompt);
     let err = res.as_ref().err().map(|f| f.message());
     let summary = output::Summary {
