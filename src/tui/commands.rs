@@ -18,66 +18,26 @@ pub struct Command {
 }
 
 pub static COMMANDS: &[Command] = &[
-    Command {
-        name: "help",
-        args: "",
-        help: "List the commands and keys",
-        run: help,
-    },
+    Command { name: "help", args: "", help: "List the commands and keys", run: help },
     Command {
         name: "mode",
         args: "[MODE]",
         help: "Show or set the permission mode: read-only, cautious, standard, auto",
         run: mode,
     },
-    Command {
-        name: "model",
-        args: "[ID]",
-        help: "Show the model (switching needs the providers feature)",
-        run: model,
-    },
-    Command {
-        name: "prompt",
-        args: "[MODE]",
-        help: "Switch the prompt mode (needs prompt modes)",
-        run: prompt,
-    },
+    Command { name: "model", args: "[ID]", help: "Show the model (switching needs the providers feature)", run: model },
+    Command { name: "prompt", args: "[MODE]", help: "Switch the prompt mode (needs prompt modes)", run: prompt },
     Command {
         name: "compact",
         args: "",
         help: "Summarize the conversation to free context (needs sessions)",
         run: compact,
     },
-    Command {
-        name: "sessions",
-        args: "",
-        help: "List saved sessions (needs sessions)",
-        run: sessions,
-    },
-    Command {
-        name: "resume",
-        args: "[ID]",
-        help: "Resume a saved session (needs sessions)",
-        run: sessions,
-    },
-    Command {
-        name: "new",
-        args: "",
-        help: "Start a new conversation",
-        run: new,
-    },
-    Command {
-        name: "cost",
-        args: "",
-        help: "Tokens used in this session",
-        run: cost,
-    },
-    Command {
-        name: "quit",
-        args: "",
-        help: "Exit (also Ctrl-D, or Ctrl-C twice)",
-        run: |_, _| Flow::Quit,
-    },
+    Command { name: "sessions", args: "", help: "List saved sessions (needs sessions)", run: sessions },
+    Command { name: "resume", args: "[ID]", help: "Resume a saved session (needs sessions)", run: sessions },
+    Command { name: "new", args: "", help: "Start a new conversation", run: new },
+    Command { name: "cost", args: "", help: "Tokens used in this session", run: cost },
+    Command { name: "quit", args: "", help: "Exit (also Ctrl-D, or Ctrl-C twice)", run: |_, _| Flow::Quit },
 ];
 
 const KEYS: &str = "\
@@ -130,9 +90,7 @@ fn mode(a: &mut Agent, arg: &str) -> Flow {
             "standard" => Standard,
             "auto" => Auto,
             _ => {
-                say(&format!(
-                    "unknown mode `{arg}`: read-only, cautious, standard or auto\n"
-                ));
+                say(&format!("unknown mode `{arg}`: read-only, cautious, standard or auto\n"));
                 return Flow::Continue;
             }
         };

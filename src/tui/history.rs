@@ -17,9 +17,7 @@ pub struct History {
 pub fn default_path() -> Option<PathBuf> {
     let state = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
-        None => {
-            PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state")
-        }
+        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state"),
     };
     Some(state.join("mote/history"))
 }
@@ -27,19 +25,11 @@ pub fn default_path() -> Option<PathBuf> {
 impl History {
     /// Load from `path`; a missing or unreadable file is an empty history.
     pub fn load(path: Option<PathBuf>) -> History {
-        let text = path
-            .as_ref()
-            .and_then(|p| std::fs::read(p).ok())
-            .unwrap_or_default();
+        let text = path.as_ref().and_then(|p| std::fs::read(p).ok()).unwrap_or_default();
         let text = String::from_utf8_lossy(&text);
         let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
         let from = lines.len().saturating_sub(KEEP);
-        let entries = lines
-            .get(from..)
-            .unwrap_or(&[])
-            .iter()
-            .map(|l| unescape(l))
-            .collect();
+        let entries = lines.get(from..).unwrap_or(&[]).iter().map(|l| unescape(l)).collect();
         History { entries, path }
     }
 
@@ -56,11 +46,7 @@ impl History {
             if let Some(dir) = p.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
-            if let Ok(mut f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-            {
+            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(p) {
                 let _ = writeln!(f, "{}", escape(line));
             }
         }

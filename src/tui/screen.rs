@@ -84,8 +84,7 @@ pub fn key_arg(args: &str) -> String {
 /// plain commands starting with WORD (no `;`, `|`, `&`, `$`, redirections
 /// or backquotes, which could chain something else).
 pub fn allowed(allow: &[String], tool: &str, args: &str) -> bool {
-    allow.iter().any(|p| p == tool)
-        || (tool == "bash" && allow.iter().any(|p| Some(p) == bash_pattern(args).as_ref()))
+    allow.iter().any(|p| p == tool) || (tool == "bash" && allow.iter().any(|p| Some(p) == bash_pattern(args).as_ref()))
 }
 
 /// The "always" pattern for a call.
@@ -172,18 +171,11 @@ impl Screen {
             format!(
                 "{}{}{}",
                 p.s(RED),
-                clip(
-                    text.lines().next().unwrap_or("error"),
-                    w.saturating_sub(30).max(20)
-                ),
+                clip(text.lines().next().unwrap_or("error"), w.saturating_sub(30).max(20)),
                 p.s(OFF)
             )
         } else if name == "bash" {
-            let exit = text
-                .lines()
-                .last()
-                .unwrap_or("")
-                .replace("exit code: ", "exit ");
+            let exit = text.lines().last().unwrap_or("").replace("exit code: ", "exit ");
             let lines = text.lines().count().saturating_sub(1);
             format!("{exit} · {lines} lines")
         } else {
@@ -287,26 +279,15 @@ impl Screen {
                 }
                 Some(Key::Char('n' | 'N')) => {
                     say("no\r\n");
-                    let why = match self.editor.read_line(
-                        "  reason (optional) › ",
-                        (p.s(DIM), p.s(OFF)),
-                        false,
-                    ) {
+                    let why = match self.editor.read_line("  reason (optional) › ", (p.s(DIM), p.s(OFF)), false) {
                         Ok(Read::Line(l)) if !l.trim().is_empty() => format!(": {}", l.trim()),
                         _ => String::new(),
                     };
-                    return Err(format!(
-                        "permission denied: the user declined this {tool} call{why}"
-                    ));
+                    return Err(format!("permission denied: the user declined this {tool} call{why}"));
                 }
                 None | Some(Key::CtrlC | Key::Esc | Key::CtrlD) => {
                     crate::interrupt::request();
-                    (
-                        "no (interrupted)",
-                        Err(format!(
-                            "permission denied: the user declined this {tool} call"
-                        )),
-                    )
+                    ("no (interrupted)", Err(format!("permission denied: the user declined this {tool} call")))
                 }
                 _ => continue,
             };
@@ -333,16 +314,9 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
             diff(s, args, p);
         }
         "write" => {
-            let content = Args::parse(args)
-                .ok()
-                .and_then(|a| a.opt_str("content").ok().flatten().map(String::from));
+            let content = Args::parse(args).ok().and_then(|a| a.opt_str("content").ok().flatten().map(String::from));
             let c = content.unwrap_or_default();
-            s.push_str(&format!(
-                "  {} ({} lines, {} bytes)\n",
-                key_arg(args),
-                c.lines().count(),
-                c.len()
-            ));
+            s.push_str(&format!("  {} ({} lines, {} bytes)\n", key_arg(args), c.lines().count(), c.len()));
             fold(s, &c, p, super::term::width());
         }
         _ => s.push_str(&format!("  {}\n", clip(args, 400))),
@@ -356,20 +330,10 @@ fn diff(s: &mut String, args: &str, p: &Paint) {
         let text = a.opt_str(key).ok().flatten().unwrap_or("");
         let n = text.lines().count();
         for l in text.lines().take(DIFF_LINES) {
-            s.push_str(&format!(
-                "  {}{sign} {}{}\n",
-                p.s(colour),
-                clip(l, 200),
-                p.s(OFF)
-            ));
+            s.push_str(&format!("  {}{sign} {}{}\n", p.s(colour), clip(l, 200), p.s(OFF)));
         }
         if n > DIFF_LINES {
-            s.push_str(&format!(
-                "  {}  … {} more lines{}\n",
-                p.s(DIM),
-                n - DIFF_LINES,
-                p.s(OFF)
-            ));
+            s.push_str(&format!("  {}  … {} more lines{}\n", p.s(DIM), n - DIFF_LINES, p.s(OFF)));
         }
     }
 }
@@ -380,20 +344,10 @@ fn fold(s: &mut String, text: &str, p: &Paint, w: usize) {
     // The bash tool's last line is its exit status, already shown.
     let body = body.get(..body.len().saturating_sub(1)).unwrap_or(&[]);
     for l in body.iter().take(SHOW_LINES) {
-        s.push_str(&format!(
-            "  {}│ {}{}\n",
-            p.s(DIM),
-            clip(l, w.saturating_sub(4).max(10)),
-            p.s(OFF)
-        ));
+        s.push_str(&format!("  {}│ {}{}\n", p.s(DIM), clip(l, w.saturating_sub(4).max(10)), p.s(OFF)));
     }
     if body.len() > SHOW_LINES {
-        s.push_str(&format!(
-            "  {}│ … {} more lines{}\n",
-            p.s(DIM),
-            body.len() - SHOW_LINES,
-            p.s(OFF)
-        ));
+        s.push_str(&format!("  {}│ … {} more lines{}\n", p.s(DIM), body.len() - SHOW_LINES, p.s(OFF)));
     }
 }
 
@@ -418,11 +372,7 @@ mod tests {
     fn always_patterns() {
         let allow = vec!["bash cargo".to_string()];
         assert!(allowed(&allow, "bash", r#"{"command":"cargo test -q"}"#));
-        assert!(!allowed(
-            &allow,
-            "bash",
-            r#"{"command":"cargo test; rm -rf x"}"#
-        ));
+        assert!(!allowed(&allow, "bash", r#"{"command":"cargo test; rm -rf x"}"#));
         assert!(!allowed(&allow, "bash", r#"{"command":"cargox"}"#));
         assert!(!allowed(&allow, "edit", r#"{"path":"a"}"#));
         assert_eq!(pattern("bash", r#"{"command":"ls | wc"}"#), None);

@@ -29,17 +29,7 @@ pub fn start(label: &str, color: bool) {
     stop();
     let now = Instant::now();
     let label = label.to_string();
-    S.with(|s| {
-        *s.borrow_mut() = Some(Spin {
-            on: true,
-            drawn: false,
-            color,
-            label,
-            start: now,
-            last: now,
-            frame: 0,
-        })
-    });
+    S.with(|s| *s.borrow_mut() = Some(Spin { on: true, drawn: false, color, label, start: now, last: now, frame: 0 }));
 }
 
 /// Erase the spinner, if shown. Returns the time since `start`.
@@ -73,11 +63,7 @@ pub fn tick() -> bool {
         let secs = sp.start.elapsed().as_secs_f32();
         let max = super::term::width().saturating_sub(14);
         let label = clip(&sp.label, max);
-        let (dim, off) = if sp.color {
-            ("\x1b[2m", "\x1b[0m")
-        } else {
-            ("", "")
-        };
+        let (dim, off) = if sp.color { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "\r\x1b[K{dim}{glyph} {label} {secs:.1}s{off}");
         let _ = out.flush();
