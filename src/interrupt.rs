@@ -61,11 +61,20 @@ pub fn poll(fd: i32, ms: i32) -> io::Result<Ready> {
             REQUESTED.store(true, Ordering::SeqCst);
             return Ok(Ready::Interrupt);
         }
+        // Anything else is typed ahead, for the next prompt.
+        TYPEAHEAD.with(|t| {
+            let mut t = t.borrow_mut();
+            if t.len() < 4096 {
+                t.extend_from_slice(keys);
+            }
+        });
     }
     Ok(if fds[0].revents != 0 { Ready::Fd } else { Ready::Timeout })
 }
 
 thread_local! {
+    /// Keys typed while a turn ran, handed to the line editor afterwards.
+    static TYPEAHEAD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Called while waiting, to animate a spinner; returns whether it wants
     /// to be called again soon (then waits wake up every 100 ms).
     static TICK: std::cell::Cell<Option<fn() -> bool>> = const { std::cell::Cell::new(None) };
@@ -105,4 +114,9 @@ pub fn wait(fd: i32, idle: std::time::Duration) -> io::Result<bool> {
 /// Interrupt the running turn from inside it (e.g. Ctrl-C at a permission prompt).
 pub fn request() {
     REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// The keys typed during the turn (not the interrupt keys).
+pub fn take_typeahead() -> Vec<u8> {
+    TYPEAHEAD.with(|t| std::mem::take(&mut *t.borrow_mut()))
 }

@@ -278,6 +278,8 @@ impl Editor {
 
     /// The next key, reading stdin as needed; `Ok(None)` after a resize.
     fn key(&mut self) -> io::Result<Option<Key>> {
+        let ahead = crate::interrupt::take_typeahead();
+        self.pending.extend_from_slice(&ahead);
         loop {
             if let Some((k, n)) = keys::parse(&self.pending) {
                 self.pending.drain(..n.min(self.pending.len()));

@@ -54,6 +54,9 @@ pub enum Reply {
     StreamError { message: String },
     /// Headers, then silence until the client goes away (or `stream::HANG_CAP`).
     Hang,
+    /// Send the first `after_events` SSE events of the turn, then hang like `Hang`
+    /// (a model that stalls mid-answer, for interrupt tests).
+    HangMidStream { items: Vec<Item>, after_events: usize },
 }
 
 impl Reply {
@@ -217,24 +220,21 @@ fn connection(stream: TcpStream, shared: &Shared) {
         lock(&shared.requests).push(req.clone());
         let close = req.wants_close(&version);
         let route = req.route();
-        let reply =
-            if req.method == "POST" && (route == "/v1/chat/completions" || route == "/chat/completions") {
-                lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::Status {
-                    code: 500,
-                    retry_after: None,
-                    body: stream::error_json("mock script exhausted", "server_error", None),
-                })
-            } else {
-                let msg = format!(
-                    "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions)",
-                    req.method, req.path
-                );
-                Reply::Status {
-                    code: 404,
-                    retry_after: None,
-                    body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
-                }
-            };
+        let reply = if req.method == "POST" && (route == "/v1/chat/completions" || route == "/chat/completions") {
+            lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::Status {
+                code: 500,
+                retry_after: None,
+                body: stream::error_json("mock script exhausted", "server_error", None),
+            })
+        } else {
+            let msg =
+                format!("Unknown request URL: {} {}. (mock serves POST /v1/chat/completions)", req.method, req.path);
+            Reply::Status {
+                code: 404,
+                retry_after: None,
+                body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
+            }
+        };
         let ctx = stream::Ctx::new(&req, shared.seq.fetch_add(1, Ordering::SeqCst));
         match stream::respond(&mut out, &mut reader, &ctx, &reply, shared.opts.fragment, close) {
             Ok(false) => {}
