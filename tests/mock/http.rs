@@ -44,7 +44,10 @@ const MAX_HEADERS: usize = 200;
 /// Read the next request. `Ok(None)` when the client closed the connection cleanly
 /// between requests. The second value is the HTTP version from the request line.
 /// `continue_to` receives "100 Continue" if the client asked for it.
-pub fn read_request(r: &mut impl BufRead, continue_to: &mut impl Write) -> io::Result<Option<(Request, String)>> {
+pub fn read_request(
+    r: &mut impl BufRead,
+    continue_to: &mut impl Write,
+) -> io::Result<Option<(Request, String)>> {
     let mut line = match read_line(r)? {
         None => return Ok(None),
         Some(l) => l,
@@ -77,7 +80,8 @@ pub fn read_request(r: &mut impl BufRead, continue_to: &mut impl Write) -> io::R
         continue_to.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         continue_to.flush()?;
     }
-    let chunked = req.header("transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
+    let chunked =
+        req.header("transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
     let body = if chunked {
         read_chunked(r)?
     } else if let Some(len) = req.header("content-length") {
@@ -199,7 +203,8 @@ impl Out {
         body: &[u8],
         close: bool,
     ) -> io::Result<()> {
-        let mut headers = vec![format!("Content-Type: {content_type}"), format!("Content-Length: {}", body.len())];
+        let mut headers =
+            vec![format!("Content-Type: {content_type}"), format!("Content-Length: {}", body.len())];
         headers.extend(extra.iter().cloned());
         self.head(code, &headers, close)?;
         self.send(body)

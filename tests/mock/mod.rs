@@ -220,21 +220,24 @@ fn connection(stream: TcpStream, shared: &Shared) {
         lock(&shared.requests).push(req.clone());
         let close = req.wants_close(&version);
         let route = req.route();
-        let reply = if req.method == "POST" && (route == "/v1/chat/completions" || route == "/chat/completions") {
-            lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::Status {
-                code: 500,
-                retry_after: None,
-                body: stream::error_json("mock script exhausted", "server_error", None),
-            })
-        } else {
-            let msg =
-                format!("Unknown request URL: {} {}. (mock serves POST /v1/chat/completions)", req.method, req.path);
-            Reply::Status {
-                code: 404,
-                retry_after: None,
-                body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
-            }
-        };
+        let reply =
+            if req.method == "POST" && (route == "/v1/chat/completions" || route == "/chat/completions") {
+                lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::Status {
+                    code: 500,
+                    retry_after: None,
+                    body: stream::error_json("mock script exhausted", "server_error", None),
+                })
+            } else {
+                let msg = format!(
+                    "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions)",
+                    req.method, req.path
+                );
+                Reply::Status {
+                    code: 404,
+                    retry_after: None,
+                    body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
+                }
+            };
         let ctx = stream::Ctx::new(&req, shared.seq.fetch_add(1, Ordering::SeqCst));
         match stream::respond(&mut out, &mut reader, &ctx, &reply, shared.opts.fragment, close) {
             Ok(false) => {}

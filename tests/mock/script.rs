@@ -85,7 +85,9 @@ impl Draft {
                 self.items.push(Item::Call { name: name.to_string(), args: args.to_string() });
             }
             "finish" if !rest.trim().is_empty() => self.finish = Some(rest.trim().to_string()),
-            "drop" => self.drop_after = Some(rest.trim().parse().map_err(|_| "drop needs a number of events")?),
+            "drop" => {
+                self.drop_after = Some(rest.trim().parse().map_err(|_| "drop needs a number of events")?)
+            }
             "status" => self.set_special(status(rest)?)?,
             "malformed" => self.set_special(Reply::Malformed)?,
             "invalid-utf8" => self.set_special(Reply::InvalidUtf8)?,

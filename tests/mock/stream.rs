@@ -118,8 +118,10 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
                 );
                 events.push(ctx.chunk(&head, None));
                 for frag in fragments(args, fragment) {
-                    let delta =
-                        format!(r#"{{"tool_calls":[{{"index":{calls},"function":{{"arguments":{}}}}}]}}"#, quote(frag));
+                    let delta = format!(
+                        r#"{{"tool_calls":[{{"index":{calls},"function":{{"arguments":{}}}}}]}}"#,
+                        quote(frag)
+                    );
                     events.push(ctx.chunk(&delta, None));
                 }
                 calls += 1;
@@ -136,7 +138,11 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
 /// An OpenAI-style error body.
 pub fn error_json(message: &str, kind: &str, code: Option<&str>) -> String {
     let code = code.map(quote).unwrap_or_else(|| "null".into());
-    format!(r#"{{"error":{{"message":{},"type":{},"param":null,"code":{code}}}}}"#, quote(message), quote(kind))
+    format!(
+        r#"{{"error":{{"message":{},"type":{},"param":null,"code":{code}}}}}"#,
+        quote(message),
+        quote(kind)
+    )
 }
 
 /// Write `reply` as the response to one request. Returns whether the connection
