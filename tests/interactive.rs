@@ -151,3 +151,69 @@ fn resize_rewraps_the_answer() {
     }
     exit_and_check_terminal(&t, &ws);
 }
+
+/// The pid of the mote process running under the pane's shell.
+fn mote_pid(t: &Tmux) -> i32 {
+    let shell = t.pane_pid();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Some(close) = stat.rfind(')') else { continue };
+        let ppid: i32 = stat[close + 2..].split(' ').nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        if ppid == shell && stat.contains("(mote)") {
+            return pid;
+        }
+    }
+    panic!("no mote process under the pane");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let ws = workspace("term");
+    let m = Mock::start(vec![]);
+    let t = start("term", &ws, &m, 80, "");
+    t.type_text("half-typed");
+    t.wait_text("half-typed");
+    let pid = mote_pid(&t);
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    t.wait_text("EXIT:143");
+    t.wait_for("stty.after", |_| ws.join("stty.after").exists() && stty(&ws, "after").len() > 20);
+    assert_eq!(stty(&ws, "before"), stty(&ws, "after"), "terminal settings restored after SIGTERM");
+}
+
+#[test]
+fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation() {
+    let ws = workspace("tool");
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"sleep 20; touch late.txt"}"#),
+        Reply::text("noted"),
+    ]);
+    let t = start("tool", &ws, &m, 100, "--permission auto");
+    t.type_text("/help");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("/quit");
+    for c in ["/mode", "/model", "/prompt", "/compact", "/sessions", "/resume", "/new", "/cost"] {
+        assert!(s.contains(c), "/help lists {c}: {s}");
+    }
+    t.type_text("!echo bang > bang.txt; echo shown-$((6*7))");
+    t.keys(&["Enter"]);
+    t.wait_text("shown-42");
+    assert_eq!(std::fs::read_to_string(ws.join("bang.txt")).unwrap(), "bang\n");
+    assert_eq!(m.requests().len(), 0, "!cmd is not sent to the model");
+
+    t.type_text("run it");
+    t.keys(&["Enter"]);
+    t.wait_text("sleep 20");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    t.keys(&["Escape"]);
+    t.wait_text("interrupted");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "the command was stopped, not waited for");
+    t.type_text("and now?");
+    t.keys(&["Enter"]);
+    t.wait_text("noted");
+    let body = m.requests()[1].body.clone();
+    assert!(body.contains("interrupted by the user"), "{body}");
+    assert!(!body.contains("shown-42"), "!cmd output stays out of the conversation");
+    exit_and_check_terminal(&t, &ws);
+}

@@ -29,7 +29,14 @@ impl History {
         let text = String::from_utf8_lossy(&text);
         let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
         let from = lines.len().saturating_sub(KEEP);
-        let entries = lines.get(from..).unwrap_or(&[]).iter().map(|l| unescape(l)).collect();
+        let kept = lines.get(from..).unwrap_or(&[]);
+        if lines.len() > 2 * KEEP {
+            // Trim the file now and then, so it does not grow forever.
+            if let Some(p) = &path {
+                let _ = std::fs::write(p, kept.iter().map(|l| format!("{l}\n")).collect::<String>());
+            }
+        }
+        let entries = kept.iter().map(|l| unescape(l)).collect();
         History { entries, path }
     }
 
