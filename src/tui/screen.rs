@@ -226,9 +226,11 @@ impl Screen {
     }
 
     pub fn status(&self, u: &Usage) -> String {
-        let pct = self.context_used as f64 * 100.0 / self.context_window.max(1) as f64;
+        // Tenths of a percent, in integers (float formatting costs binary bytes).
+        let pm = self.context_used * 1000 / self.context_window.max(1);
+        let pct = format!("{}.{}", pm / 10, pm % 10);
         format!(
-            "{} · {} in / {} out · context {pct:.1}% of {}",
+            "{} · {} in / {} out · context {pct}% of {}",
             self.model,
             k(u.input),
             k(u.output),
@@ -352,13 +354,18 @@ fn fold(s: &mut String, text: &str, p: &Paint, w: usize) {
 }
 
 fn secs(ms: u128) -> String {
-    format!("{:.1}s", Duration::from_millis(ms as u64).as_secs_f32())
+    tenths(ms as u64 / 100, "s")
+}
+
+/// 12 tenths -> "1.2" and the unit.
+pub fn tenths(t: u64, unit: &str) -> String {
+    format!("{}.{}{unit}", t / 10, t % 10)
 }
 
 /// 1234 -> "1.2k".
 pub fn k(n: u64) -> String {
     if n >= 1000 {
-        format!("{:.1}k", n as f64 / 1000.0)
+        tenths(n / 100, "k")
     } else {
         n.to_string()
     }

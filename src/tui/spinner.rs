@@ -60,12 +60,12 @@ pub fn tick() -> bool {
         let frames = if sp.color { FRAMES } else { ASCII };
         sp.frame = (sp.frame + 1) % frames.len();
         let glyph = frames.get(sp.frame).copied().unwrap_or("-");
-        let secs = sp.start.elapsed().as_secs_f32();
+        let secs = super::screen::tenths(sp.start.elapsed().as_millis() as u64 / 100, "s");
         let max = super::term::width().saturating_sub(14);
         let label = clip(&sp.label, max);
         let (dim, off) = if sp.color { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
         let mut out = std::io::stdout().lock();
-        let _ = write!(out, "\r\x1b[K{dim}{glyph} {label} {secs:.1}s{off}");
+        let _ = write!(out, "\r\x1b[K{dim}{glyph} {label} {secs}{off}");
         let _ = out.flush();
         sp.drawn = true;
         true
