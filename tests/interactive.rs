@@ -184,10 +184,7 @@ fn sigterm_restores_the_terminal() {
 #[test]
 fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation() {
     let ws = workspace("tool");
-    let m = Mock::start(vec![
-        Reply::call("bash", r#"{"command":"sleep 20; touch late.txt"}"#),
-        Reply::text("noted"),
-    ]);
+    let m = Mock::start(vec![Reply::call("bash", r#"{"command":"sleep 20; touch late.txt"}"#), Reply::text("noted")]);
     let t = start("tool", &ws, &m, 100, "--permission auto");
     t.type_text("/help");
     t.keys(&["Enter"]);
@@ -215,5 +212,31 @@ fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation
     let body = m.requests()[1].body.clone();
     assert!(body.contains("interrupted by the user"), "{body}");
     assert!(!body.contains("shown-42"), "!cmd output stays out of the conversation");
+    exit_and_check_terminal(&t, &ws);
+}
+
+#[test]
+fn editing_keys_multi_line_input_and_bracketed_paste() {
+    let ws = workspace("edit");
+    let m = Mock::start(vec![Reply::text("one"), Reply::text("two")]);
+    let t = start("edit", &ws, &m, 80, "");
+    t.type_text("hello wide 日本 world");
+    t.keys(&["C-w"]); // deletes "world"
+    t.type_text("there");
+    t.keys(&["Home"]);
+    t.type_text(">");
+    t.keys(&["End", "M-Enter"]);
+    t.type_text("second\\");
+    t.keys(&["Enter"]); // a trailing backslash continues the input
+    t.type_text("third");
+    t.keys(&["Enter"]);
+    t.wait_text("one");
+    t.wait_for("the first answer's status", |s| s.contains(" out · context"));
+    assert!(m.requests()[0].body.contains(r#">hello wide 日本 there\nsecond\nthird"#), "{}", m.requests()[0].body);
+    t.paste("pasted\nlines 日本\n");
+    t.type_text(" end");
+    t.keys(&["Enter"]);
+    t.wait_text("two");
+    assert!(m.requests()[1].body.contains(r#"pasted\nlines 日本\n end"#), "{}", m.requests()[1].body);
     exit_and_check_terminal(&t, &ws);
 }

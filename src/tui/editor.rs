@@ -93,6 +93,9 @@ impl Editor {
         let cont = format!("{:<pw$}", "·");
         self.draw(prompt, &cont, style)?;
         loop {
+            if self.pasting {
+                self.paste_run();
+            }
             let key = self.key()?;
             let Some(key) = key else {
                 // A resize: the old layout is gone; draw afresh below it.
@@ -202,6 +205,26 @@ impl Editor {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Inside a bracketed paste, insert everything up to the end marker in
+    /// one go (a char at a time would be quadratic for a big paste).
+    fn paste_run(&mut self) {
+        const END: &[u8] = b"\x1b[201~";
+        let upto = match self.pending.windows(END.len()).position(|w| w == END) {
+            Some(i) => i,
+            // Keep a possible start of the marker, and an incomplete character.
+            None => self.pending.len().saturating_sub(END.len() + 3),
+        };
+        let mut cut = upto;
+        while cut > 0 && std::str::from_utf8(self.pending.get(..cut).unwrap_or(&[])).is_err() && upto - cut < 4 {
+            cut -= 1;
+        }
+        let chunk: Vec<u8> = self.pending.drain(..cut).collect();
+        let text = String::from_utf8_lossy(&chunk).replace("\r\n", "\n").replace('\r', "\n").replace('\t', "    ");
+        let text: String = text.chars().filter(|&c| c == '\n' || !c.is_control()).collect();
+        self.buf.insert_str(self.cur, &text);
+        self.cur += text.len();
     }
 
     fn insert(&mut self, c: char) {

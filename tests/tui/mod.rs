@@ -63,6 +63,12 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "main", "-l", text]);
     }
 
+    /// Paste `text` as a terminal would (bracketed, if the program asked for it).
+    pub fn paste(&self, text: &str) {
+        self.tmux(&["set-buffer", "--", text]);
+        self.tmux(&["paste-buffer", "-p", "-t", "main"]);
+    }
+
     pub fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-J", "-t", "main", "-S", "-200"])
     }
@@ -98,7 +104,8 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).stderr(std::process::Stdio::null()).status();
+        let _ =
+            Command::new("tmux").args(["-L", &self.socket, "kill-server"]).stderr(std::process::Stdio::null()).status();
     }
 }
 
