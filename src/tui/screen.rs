@@ -40,6 +40,8 @@ pub struct Screen {
     call_args: String,
     /// Time spent waiting for the user's answer, not the tool's.
     asked: Duration,
+    /// Plain output (no terminal) stopped mid-line.
+    raw_mid_line: bool,
 }
 
 /// Colour escapes, or nothing.
@@ -119,6 +121,7 @@ impl Screen {
             context_used: 0,
             call_args: String::new(),
             asked: Duration::ZERO,
+            raw_mid_line: false,
         }
     }
 
@@ -141,8 +144,9 @@ impl Screen {
         let mut out = String::new();
         if self.tty {
             self.md.push(s, &mut out);
-        } else {
+        } else if !s.is_empty() {
             out.push_str(s);
+            self.raw_mid_line = !s.ends_with('\n');
         }
         say(&out);
     }
@@ -150,6 +154,9 @@ impl Screen {
     fn end_text(&mut self) {
         let mut out = String::new();
         self.md.finish(&mut out);
+        if std::mem::take(&mut self.raw_mid_line) {
+            out.push('\n');
+        }
         say(&out);
     }
 
