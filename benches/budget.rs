@@ -9,6 +9,8 @@
 
 #[path = "../tests/mock/mod.rs"]
 mod mock;
+#[path = "../tests/tui/mod.rs"]
+mod tui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,6 +25,9 @@ const BUDGET_FIRST_REQUEST: usize = 5 * 1024;
 const BUDGET_MCP_RSS: u64 = 3 * MIB;
 /// Start-up to the first request byte, over a trivial static binary's exec.
 const BUDGET_STARTUP_RATIO: f64 = 10.0;
+// The interactive mode, idle at its prompt after one turn.
+const BUDGET_IDLE_RSS: u64 = 3 * MIB / 2;
+const IDLE_SECS: u64 = 5;
 
 struct Run {
     status: i32,
@@ -292,6 +297,57 @@ fn long_session(bin: &Path) -> (Run, usize, usize) {
     (run, reqs, compactions)
 }
 
+/// utime + stime of `pid`, in clock ticks, from /proc/PID/stat.
+fn cpu_ticks(pid: i32) -> u64 {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+    let rest = &st[st.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+fn vm_rss(pid: i32) -> u64 {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = st
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+/// The interactive mode in tmux: one turn against the mock, then idle at
+/// the prompt. Returns (RSS at the fresh prompt, RSS idle after the turn,
+/// CPU ticks used over IDLE_SECS of idling).
+fn idle(bin: &Path) -> (u64, u64, u64) {
+    let ws = tempfile("idle-ws");
+    let _ = std::fs::remove_dir_all(&ws);
+    std::fs::create_dir_all(&ws).unwrap();
+    let m = Mock::start(vec![Reply::text("Hello from the mock. **Bold** and `code`.")]);
+    let cmd = format!(
+        "exec env -u MOTE_MODEL OPENAI_BASE_URL={} OPENAI_API_KEY=k XDG_STATE_HOME={} {} --model mock-model --no-session",
+        m.base_url(),
+        tui::sh_quote(&ws.join("state").to_string_lossy()),
+        tui::sh_quote(&bin.to_string_lossy())
+    );
+    let t = tui::Tmux::start("idle", &ws, 100, 30, &cmd);
+    t.wait_text("/help for commands");
+    let pid = t.pane_pid();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let fresh = vm_rss(pid);
+    t.type_text("say hello");
+    t.keys(&["Enter"]);
+    t.wait_text(" out · context");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let before = cpu_ticks(pid);
+    std::thread::sleep(std::time::Duration::from_secs(IDLE_SECS));
+    let ticks = cpu_ticks(pid) - before;
+    let rss = vm_rss(pid);
+    t.keys(&["C-d"]);
+    let _ = std::fs::remove_dir_all(&ws);
+    (fresh, rss, ticks)
+}
+
 fn kib(b: u64) -> String {
     format!("{:.0} KiB", b as f64 / 1024.0)
 }
@@ -352,6 +408,12 @@ fn main() {
         }
         None => println!("(MCP servers could not be installed from npm: MCP RSS not measured)"),
     }
+    let (fresh_rss, idle_rss, idle_ticks) = idle(&bin);
+    println!("{:<34} {:>12} {:>12}", "RSS, interactive, fresh prompt", kib(fresh_rss), "-");
+    println!("{:<34} {:>12} {:>12}", "RSS, interactive, idle after turn", kib(idle_rss), kib(BUDGET_IDLE_RSS));
+    println!("{:<34} {:>6} ticks {:>6} ticks", format!("CPU, interactive, {IDLE_SECS} s idle"), idle_ticks, 0);
+    check("idle interactive RSS", idle_rss <= BUDGET_IDLE_RSS);
+    check("idle interactive CPU", idle_ticks == 0);
 
     // The allocator comparison: the same runs with mimalloc.
     if std::env::var_os("MOTE_BENCH_SKIP_MIMALLOC").is_none() {

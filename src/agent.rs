@@ -26,6 +26,8 @@ pub enum Fail {
     MaxTurns(u32),
     /// The request is longer than the model's context (compact and retry).
     ContextOverflow(String),
+    /// The user pressed Ctrl-C or Esc (interactive mode only).
+    Interrupted,
 }
 
 impl Fail {
@@ -34,6 +36,7 @@ impl Fail {
             Fail::Network(_) => 3,
             Fail::Api(_) | Fail::ContextOverflow(_) => 4,
             Fail::MaxTurns(_) => 5,
+            Fail::Interrupted => 130,
         }
     }
 
@@ -41,6 +44,7 @@ impl Fail {
         match self {
             Fail::Network(m) | Fail::Api(m) | Fail::ContextOverflow(m) => m.clone(),
             Fail::MaxTurns(n) => format!("stopped after {n} turns (--max-turns) before the model finished"),
+            Fail::Interrupted => "interrupted".into(),
         }
     }
 }
@@ -121,7 +125,16 @@ impl Agent<'_> {
             self.record(&Record::Usage(usage));
             if !calls.is_empty() {
                 for c in &calls {
-                    self.run_tool(c);
+                    if crate::interrupt::requested() {
+                        let text = "not run: the user interrupted the turn";
+                        self.arena.result(&c.id, &c.name, text, true);
+                        self.record(&Record::Result { id: &c.id, name: &c.name, text, error: true });
+                    } else {
+                        self.run_tool(c);
+                    }
+                }
+                if crate::interrupt::requested() {
+                    return Err(Fail::Interrupted);
                 }
             }
             self.out.turn_end(self.turns, &usage);
@@ -195,7 +208,13 @@ impl Agent<'_> {
                     std::thread::sleep(Duration::from_millis(wait));
                     attempt += 1;
                 }
-                Err(e) => return Err(e.fail),
+                Err(e) => {
+                    if matches!(e.fail, Fail::Interrupted) {
+                        // Keep the partial answer, and tell the model it was cut.
+                        self.arena.extend("\n[interrupted by the user]");
+                    }
+                    return Err(e.fail);
+                }
             }
         }
     }
@@ -210,9 +229,13 @@ impl Agent<'_> {
         let mut count = Counter::default();
         let _ = provider::write_body(&req, &mut count);
         let sent = http::post(&url, &headers, count.0, &mut |w| provider::write_body(&req, w), cfg.timeout);
+        if matches!(sent, Err(http::Error::Interrupted)) {
+            self.arena.open(Role::Assistant, Kind::Text);
+        }
         let mut resp = sent.map_err(|e| match e {
             http::Error::Connect(m) => AttemptError { fail: Fail::Network(m), retry: true, after: None },
             http::Error::Protocol(m) => AttemptError { fail: Fail::Api(m), retry: false, after: None },
+            http::Error::Interrupted => AttemptError { fail: Fail::Interrupted, retry: false, after: None },
         })?;
         if resp.status != 200 {
             let after = resp.header("retry-after").and_then(|v| v.trim().parse().ok());
@@ -255,6 +278,9 @@ impl Agent<'_> {
             Delta::Finish(_) => {}
         };
         loop {
+            if !resp.body.buffered() && crate::interrupt::wait(resp.body.fd(), cfg.timeout).unwrap_or(false) {
+                return Err(AttemptError { fail: Fail::Interrupted, retry: false, after: None });
+            }
             let n = match resp.body.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
@@ -291,11 +317,8 @@ impl Agent<'_> {
                 let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
                 Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))
             }
-            Some(t) => crate::permission::check(self.permission, t.name, t.effect)
-                .or_else(|e| match crate::permission::mode_allows(self.writable, t.effect, &c.args, self.ws) {
-                    true => Ok(()),
-                    false => Err(e),
-                })
+            Some(t) => self
+                .gate(t, &c.args)
                 .and_then(|_| Args::parse(&c.args).map_err(|e| format!("bad arguments for {}: {e}", t.name)))
                 .and_then(|args| check_known(t, &args).map(|_| args))
                 .and_then(|args| (t.run)(&args, self.ws)),
@@ -317,6 +340,19 @@ fn specs(mcp: &[crate::mcp::Spec]) -> Vec<ToolSpec<'_>> {
     let builtin = tool::TOOLS.iter().map(|t| ToolSpec { name: t.name, description: t.description, params: t.params });
     let servers = mcp.iter().map(|t| ToolSpec { name: &t.name, description: &t.description, params: &t.schema });
     builtin.chain(servers).collect()
+}
+
+impl Agent<'_> {
+    /// The permission check; where headless would deny for want of the
+    /// user's approval, the interactive mode asks (see `Output::ask`).
+    fn gate(&mut self, t: &tool::Tool, args: &str) -> Result<(), String> {
+        match crate::permission::check(self.permission, t.name, t.effect) {
+            // A prompt mode's own files (plan mode's PLAN.md) need no asking.
+            Err(_) if crate::permission::mode_allows(self.writable, t.effect, args, self.ws) => Ok(()),
+            Err(e) if crate::permission::askable(self.permission, t.effect) => self.out.ask(t.name, args).unwrap_or(Err(e)),
+            r => r,
+        }
+    }
 }
 
 /// The call slot for a stream index, growing the list; `None` for an

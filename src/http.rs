@@ -77,6 +77,8 @@ pub enum Error {
     Connect(String),
     /// The server answered with something that is not HTTP/1.1.
     Protocol(String),
+    /// The user pressed Ctrl-C or Esc while waiting (interactive mode).
+    Interrupted,
 }
 
 pub enum Stream {
@@ -165,6 +167,13 @@ pub fn send(
         w.flush()
     })();
     sent.map_err(|e| Error::Connect(format!("sending request to {}: {e}", url.host)))?;
+    let fd = match &stream {
+        Stream::Plain(s) => std::os::fd::AsRawFd::as_raw_fd(s),
+        Stream::Tls(s) => std::os::fd::AsRawFd::as_raw_fd(&s.sock),
+    };
+    if crate::interrupt::wait(fd, timeout).unwrap_or(false) {
+        return Err(Error::Interrupted);
+    }
     read_head(BufReader::with_capacity(16 * 1024, stream), &url.host)
 }
 
@@ -313,8 +322,8 @@ impl Read for Body {
 }
 
 impl Body {
-    /// The socket, for poll(2) over several open streams (MCP).
-    pub fn raw_fd(&self) -> i32 {
+    /// The socket, for poll(2) alongside other fds.
+    pub fn fd(&self) -> std::os::fd::RawFd {
         use std::os::fd::AsRawFd;
         match self.r.get_ref() {
             Stream::Plain(s) => s.as_raw_fd(),
@@ -322,11 +331,16 @@ impl Body {
         }
     }
 
-    /// Bytes already read from the socket and not yet returned (poll would
-    /// not see them). (Plaintext rustls decrypted beyond what the 16 KiB
-    /// buffer took is not seen; records are smaller than the buffer.)
-    pub fn pending(&self) -> bool {
-        !self.r.buffer().is_empty()
+    /// Are bytes already decoded or buffered, so a read would not block
+    /// (and polling the socket would wait for the wrong thing)?
+    pub fn buffered(&mut self) -> bool {
+        if !self.r.buffer().is_empty() {
+            return true;
+        }
+        match self.r.get_mut() {
+            Stream::Plain(_) => false,
+            Stream::Tls(s) => s.conn.process_new_packets().map_or(true, |st| st.plaintext_bytes_to_read() > 0),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use mote::cli::{self, Command, Options};
-use mote::{agent, arena, config, context, json, looptask, mcp, modes, output, prompt, provider, session, workspace};
+use mote::{agent, arena, config, context, json, looptask, mcp, modes, output, prompt, provider, session, tui, workspace};
 use mote::http;
 
 #[cfg(feature = "mimalloc")]
@@ -98,9 +98,12 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
     if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
         o.model = r.loaded.model.clone();
     }
+    // No -p and a terminal on stdin: the interactive mode (src/tui).
+    let interactive = o.prompt.is_none() && o.loop_file.is_none() && std::io::stdin().is_terminal();
     let prompt = match o.prompt.clone() {
         Some(p) => p,
         None if o.loop_file.is_some() => String::new(),
+        None if interactive => String::new(),
         None if resumed.is_some() && std::io::stdin().is_terminal() => String::new(),
         None if !std::io::stdin().is_terminal() => {
             let mut s = String::new();
@@ -112,7 +115,7 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
     if o.loop_file.is_none() && o.check.is_some() {
         return Err(config_err("--check needs --loop PLAN.md".into()));
     }
-    if prompt.trim().is_empty() && o.loop_file.is_none() && resumed.is_none() {
+    if prompt.trim().is_empty() && o.loop_file.is_none() && resumed.is_none() && !interactive {
         return Err(config_err("the prompt is empty".into()));
     }
     if o.model.is_empty() {
@@ -173,7 +176,10 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
             (arena::Arena::new(), session::start::Log { writer, est: Default::default(), limits: session::start::limits(&o) })
         }
     };
-    let mut out = output::Output::new(o.format, o.verbose);
+    let mut out = match interactive {
+        true => tui::output(&o.model, o.format),
+        false => output::Output::new(o.format, o.verbose),
+    };
     if let Some(file) = &o.loop_file {
         let settings = looptask::Settings {
             plan: cwd.join(file),
@@ -236,6 +242,9 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
         if prompt.trim().is_empty() {
             return Ok(());
         }
+    }
+    if interactive {
+        return tui::repl(&mut agent);
     }
     let res = agent.run(if chosen.task.trim().is_empty() { "" } else { &chosen.task });
     let err = res.as_ref().err().map(|f| f.message());

@@ -15,6 +15,8 @@ pub struct Output {
     verbose: bool,
     /// The stderr log is in the middle of a line of streamed text.
     mid_line: bool,
+    /// The interactive mode's screen: when set, events go there instead.
+    pub tui: Option<crate::tui::screen::Screen>,
 }
 
 pub struct Summary<'a> {
@@ -31,7 +33,12 @@ fn usage_json(w: &mut Vec<u8>, u: &Usage) {
 
 impl Output {
     pub fn new(format: Format, verbose: bool) -> Output {
-        Output { format, verbose, mid_line: false }
+        Output { format, verbose, mid_line: false, tui: None }
+    }
+
+    /// Ask the user to approve a call; `None` when nobody can be asked.
+    pub fn ask(&mut self, name: &str, args: &str) -> Option<Result<(), String>> {
+        self.tui.as_mut().map(|t| t.ask(name, args))
     }
 
     fn line(&self, obj: &[u8]) {
@@ -50,12 +57,18 @@ impl Output {
     }
 
     pub fn turn_start(&mut self, turn: u32) {
+        if let Some(t) = &mut self.tui {
+            return t.turn_start();
+        }
         if self.format == Format::StreamJson {
             self.line(format!("{{\"type\":\"turn_start\",\"turn\":{turn}}}").as_bytes());
         }
     }
 
     pub fn text(&mut self, s: &str) {
+        if let Some(t) = &mut self.tui {
+            return t.text(s);
+        }
         if self.format == Format::StreamJson {
             let mut w = b"{\"type\":\"text\",\"text\":".to_vec();
             let _ = string(&mut w, s);
@@ -70,6 +83,9 @@ impl Output {
     }
 
     pub fn tool_call(&mut self, id: &str, name: &str, args: &str) {
+        if let Some(t) = &mut self.tui {
+            return t.tool_call(name, args);
+        }
         if self.format == Format::StreamJson {
             let mut w = b"{\"type\":\"tool_call\",\"id\":".to_vec();
             let _ = string(&mut w, id);
@@ -90,6 +106,9 @@ impl Output {
     }
 
     pub fn tool_result(&mut self, id: &str, name: &str, text: &str, is_error: bool, ms: u128) {
+        if let Some(t) = &mut self.tui {
+            return t.tool_result(name, text, is_error, ms);
+        }
         if self.format == Format::StreamJson {
             let mut w = b"{\"type\":\"tool_result\",\"id\":".to_vec();
             let _ = string(&mut w, id);
@@ -109,6 +128,9 @@ impl Output {
     }
 
     pub fn turn_end(&mut self, turn: u32, usage: &Usage) {
+        if let Some(t) = &mut self.tui {
+            return t.turn_end(usage);
+        }
         if self.format == Format::StreamJson {
             let mut w = format!("{{\"type\":\"turn_end\",\"turn\":{turn},\"usage\":").into_bytes();
             usage_json(&mut w, usage);
@@ -118,6 +140,9 @@ impl Output {
     }
 
     pub fn note(&mut self, s: &str) {
+        if let Some(t) = &mut self.tui {
+            return t.note(&format!("mote: {s}"));
+        }
         self.log(&format!("mote: {s}"));
     }
 

@@ -20,6 +20,12 @@ pub fn check(mode: Permission, name: &str, effect: Effect) -> Result<(), String>
     }
 }
 
+/// Would `check` deny only because nobody can be asked? (Then the
+/// interactive mode asks the user.)
+pub fn askable(mode: Permission, effect: Effect) -> bool {
+    matches!((mode, effect), (Permission::Cautious, Effect::Write | Effect::Exec) | (Permission::Standard, Effect::Exec))
+}
+
 pub fn label(mode: Permission) -> &'static str {
     match mode {
         Permission::ReadOnly => "read-only",

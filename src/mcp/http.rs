@@ -67,6 +67,7 @@ impl Session {
         let r = http::send(method, &self.url, &h, body.len() as u64, &mut |w| w.write_all(body), self.timeout);
         r.map_err(|e| match e {
             http::Error::Connect(m) | http::Error::Protocol(m) => m,
+            http::Error::Interrupted => "interrupted by the user".to_string(),
         })
     }
 
@@ -162,13 +163,13 @@ impl Session {
 
     /// Index of a stream with bytes to read, waiting until `wake`.
     fn ready(&mut self, wake: Instant) -> Result<Option<usize>, String> {
-        if let Some(i) = self.streams.iter().position(|s| s.body.pending()) {
+        if let Some(i) = self.streams.iter_mut().position(|s| s.body.buffered()) {
             return Ok(Some(i));
         }
         let mut fds: Vec<libc::pollfd> = self
             .streams
             .iter()
-            .map(|s| libc::pollfd { fd: s.body.raw_fd(), events: libc::POLLIN, revents: 0 })
+            .map(|s| libc::pollfd { fd: s.body.fd(), events: libc::POLLIN, revents: 0 })
             .collect();
         let ms = wake.saturating_duration_since(Instant::now()).as_millis().min(i32::MAX as u128) as i32;
         // SAFETY: `fds` is a valid array of `fds.len()` pollfds for the call.

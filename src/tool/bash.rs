@@ -117,6 +117,10 @@ fn pump(pipe: &mut File, child: &mut Child, out: &mut Output, deadline: Instant)
         // While the shell runs, wake up now and then to notice its exit.
         let wait = if exited.is_some() { QUIET } else { deadline.saturating_duration_since(now).min(QUIET) };
         let ready = open && poll_in(pipe, wait)?;
+        if crate::interrupt::requested() {
+            // `exec` kills the process group on any error.
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted by the user"));
+        }
         if !open {
             // End of file before the exit: wait for the shell to finish.
             std::thread::sleep(wait.min(Duration::from_millis(10)));
@@ -142,6 +146,11 @@ fn pump(pipe: &mut File, child: &mut Child, out: &mut Output, deadline: Instant)
 fn poll_in(f: &File, wait: Duration) -> io::Result<bool> {
     let mut pfd = libc::pollfd { fd: f.as_raw_fd(), events: libc::POLLIN, revents: 0 };
     let ms = wait.as_millis().min(i32::MAX as u128) as libc::c_int;
+    if crate::interrupt::armed() {
+        // Interactive: Ctrl-C or Esc ends the wait too (then `requested()`).
+        crate::interrupt::tick();
+        return Ok(crate::interrupt::poll(f.as_raw_fd(), ms)? == crate::interrupt::Ready::Fd);
+    }
     // SAFETY: one valid pollfd, and its count.
     let n = unsafe { libc::poll(&mut pfd, 1, ms) };
     if n < 0 {

@@ -54,6 +54,9 @@ pub enum Reply {
     StreamError { message: String },
     /// Headers, then silence until the client goes away (or `stream::HANG_CAP`).
     Hang,
+    /// Send the first `after_events` SSE events of the turn, then hang like `Hang`
+    /// (a model that stalls mid-answer, for interrupt tests).
+    HangMidStream { items: Vec<Item>, after_events: usize },
 }
 
 impl Reply {

@@ -213,6 +213,14 @@ pub fn respond(
             out.end_chunks()?;
             Ok(close)
         }
+        Reply::HangMidStream { items, after_events } => {
+            out.sse_head(false)?;
+            for event in turn_events(ctx, items, None, fragment).iter().take(*after_events) {
+                out.chunk(event)?;
+            }
+            hang(reader);
+            Ok(true)
+        }
         Reply::Hang => {
             out.sse_head(false)?;
             hang(reader);

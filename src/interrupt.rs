@@ -1,0 +1,122 @@
+//! The user's interrupt keys while a turn runs in the interactive mode.
+//! The terminal is in raw mode, so Ctrl-C and Esc arrive as bytes on stdin,
+//! not as signals: whoever blocks during a turn (the response stream, the
+//! bash tool) waits with `poll` on its own fd and on stdin together, so a
+//! key press ends the wait at once. Headless runs never arm it, and then
+//! `poll` watches only the given fd.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static ARMED: AtomicBool = AtomicBool::new(false);
+static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+#[derive(Debug, PartialEq)]
+pub enum Ready {
+    Fd,
+    Interrupt,
+    Timeout,
+}
+
+/// Start (or stop) watching stdin for interrupt keys; clears any old request.
+pub fn arm(on: bool) {
+    REQUESTED.store(false, Ordering::SeqCst);
+    ARMED.store(on, Ordering::SeqCst);
+}
+
+pub fn armed() -> bool {
+    ARMED.load(Ordering::SeqCst)
+}
+
+/// Has the user interrupted the turn since it was armed?
+pub fn requested() -> bool {
+    REQUESTED.load(Ordering::SeqCst)
+}
+
+/// Wait up to `ms` (-1: forever) for `fd` to be readable or for an
+/// interrupt key. Other keys typed meanwhile are dropped.
+pub fn poll(fd: i32, ms: i32) -> io::Result<Ready> {
+    if requested() {
+        return Ok(Ready::Interrupt);
+    }
+    let watch = armed();
+    let mut fds = [
+        libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 },
+    ];
+    let n = if watch { 2 } else { 1 };
+    // SAFETY: `n` valid pollfds.
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), n, ms) };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted { Ok(Ready::Timeout) } else { Err(e) };
+    }
+    if watch && fds[1].revents != 0 {
+        let mut buf = [0u8; 256];
+        // SAFETY: reading into a buffer of its length.
+        let got = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
+        let keys = buf.get(..got.max(0) as usize).unwrap_or(&[]);
+        // Ctrl-C anywhere, or Esc alone (not the start of an arrow key's sequence).
+        if got <= 0 || keys.contains(&0x03) || keys == [0x1b] {
+            REQUESTED.store(true, Ordering::SeqCst);
+            return Ok(Ready::Interrupt);
+        }
+        // Anything else is typed ahead, for the next prompt.
+        TYPEAHEAD.with(|t| {
+            let mut t = t.borrow_mut();
+            if t.len() < 4096 {
+                t.extend_from_slice(keys);
+            }
+        });
+    }
+    Ok(if fds[0].revents != 0 { Ready::Fd } else { Ready::Timeout })
+}
+
+thread_local! {
+    /// Keys typed while a turn ran, handed to the line editor afterwards.
+    static TYPEAHEAD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Called while waiting, to animate a spinner; returns whether it wants
+    /// to be called again soon (then waits wake up every 100 ms).
+    static TICK: std::cell::Cell<Option<fn() -> bool>> = const { std::cell::Cell::new(None) };
+}
+
+pub fn set_tick(f: Option<fn() -> bool>) {
+    TICK.with(|t| t.set(f));
+}
+
+/// Call the tick hook; does it want more ticks?
+pub fn tick() -> bool {
+    TICK.with(|t| t.get()).is_some_and(|f| f())
+}
+
+/// Before a blocking read of `fd` during a turn: wait until it is readable
+/// (or `idle` passes, and the read reports the timeout). Returns true if
+/// the user interrupted instead. Headless (not armed): returns at once.
+pub fn wait(fd: i32, idle: std::time::Duration) -> io::Result<bool> {
+    if !armed() {
+        return Ok(false);
+    }
+    let until = std::time::Instant::now() + idle;
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        let ms = if tick() { 100 } else { left.as_millis().min(i32::MAX as u128) as i32 };
+        match poll(fd, ms)? {
+            Ready::Fd => return Ok(false),
+            Ready::Interrupt => return Ok(true),
+            Ready::Timeout => {}
+        }
+    }
+}
+
+/// Interrupt the running turn from inside it (e.g. Ctrl-C at a permission prompt).
+pub fn request() {
+    REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// The keys typed during the turn (not the interrupt keys).
+pub fn take_typeahead() -> Vec<u8> {
+    TYPEAHEAD.with(|t| std::mem::take(&mut *t.borrow_mut()))
+}

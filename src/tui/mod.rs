@@ -1,0 +1,166 @@
+//! The interactive mode: `mote` with a terminal and no -p. A REPL drawn
+//! inline below the scrollback (no alternate screen): the line editor
+//! reads a prompt, the agent runs it with its events shown by `Screen`,
+//! a status line follows, and so on until Ctrl-D. Idle, mote sits in one
+//! blocking read(2) of stdin: no timers, no CPU.
+
+pub mod commands;
+pub mod editor;
+pub mod history;
+pub mod keys;
+pub mod markdown;
+pub mod screen;
+pub mod spinner;
+pub mod term;
+pub mod width;
+
+use std::io::IsTerminal;
+
+use crate::agent::{Agent, Fail};
+use crate::output::Output;
+use commands::Flow;
+use editor::{Editor, Read};
+use screen::{say, Paint, Screen};
+
+/// Colour unless NO_COLOR is set, TERM is dumb, or stdout is no terminal.
+fn color_wanted() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && !dumb() && std::io::stdout().is_terminal()
+}
+
+fn dumb() -> bool {
+    std::env::var("TERM").map_or(true, |t| t == "dumb" || t.is_empty())
+}
+
+/// The Output for an interactive session.
+pub fn output(model: &str, format: crate::cli::Format) -> Output {
+    let mut out = Output::new(format, false);
+    let tty = std::io::stdout().is_terminal() && !dumb();
+    let editor = Editor::new(history::History::load(history::default_path()));
+    out.tui = Some(Screen::new(color_wanted(), tty, editor, model));
+    out
+}
+
+/// Run the REPL until the user leaves. The terminal is restored on return
+/// (and by the signal handlers in `term` on any other way out).
+pub fn repl(agent: &mut Agent) -> Result<(), (u8, String)> {
+    let fancy = agent.out.tui.as_ref().is_some_and(|t| t.tty);
+    if fancy {
+        term::enter_raw().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
+        crate::interrupt::set_tick(Some(spinner::tick));
+    }
+    let res = session(agent, fancy);
+    term::restore();
+    res
+}
+
+fn session(agent: &mut Agent, fancy: bool) -> Result<(), (u8, String)> {
+    let color = agent.out.tui.as_ref().is_some_and(|t| t.color);
+    let p = Paint(color);
+    say(&format!(
+        "{}mote {} · {} · permission {} · /help for commands, Ctrl-D to exit{}\n",
+        p.s(screen::DIM),
+        env!("CARGO_PKG_VERSION"),
+        agent.cfg.model,
+        perm_name(agent),
+        p.s(screen::OFF)
+    ));
+    let mut ctrl_c = false;
+    loop {
+        let read = match agent.out.tui.as_mut() {
+            Some(t) if fancy => t.editor.read_line("› ", (p.s("\x1b[1;36m"), p.s(screen::OFF)), true),
+            _ => plain_line(),
+        };
+        let line = match read {
+            Ok(Read::Line(l)) => l,
+            Ok(Read::Cancel) if !ctrl_c => {
+                ctrl_c = true;
+                say(&format!("{}(Ctrl-C again to exit){}\n", p.s(screen::DIM), p.s(screen::OFF)));
+                continue;
+            }
+            Ok(Read::Cancel | Read::Eof) | Err(_) => return Ok(()),
+        };
+        ctrl_c = false;
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if trimmed.starts_with('/') {
+            if let Flow::Quit = commands::dispatch(agent, trimmed) {
+                return Ok(());
+            }
+            continue;
+        }
+        if let Some(cmd) = trimmed.strip_prefix('!') {
+            shell(agent, cmd.trim());
+            continue;
+        }
+        agent.turns = 0;
+        crate::interrupt::arm(fancy);
+        let res = agent.run(&line);
+        crate::interrupt::arm(false);
+        let note = match res {
+            Ok(()) => None,
+            Err(Fail::Interrupted) => Some("interrupted".to_string()),
+            Err(f) => Some(format!("error: {}", f.message())),
+        };
+        if let Some(t) = agent.out.tui.as_mut() {
+            t.finish(note.as_deref());
+        }
+    }
+}
+
+/// A line read in cooked mode (TERM=dumb, or stdout not a terminal).
+fn plain_line() -> std::io::Result<Read> {
+    say("> ");
+    let mut s = String::new();
+    match std::io::stdin().read_line(&mut s)? {
+        0 => Ok(Read::Eof),
+        _ => Ok(Read::Line(s.trim_end_matches('\n').to_string())),
+    }
+}
+
+fn perm_name(a: &Agent) -> &'static str {
+    use crate::cli::Permission::*;
+    match a.permission {
+        ReadOnly => "read-only",
+        Cautious => "cautious",
+        Standard => "standard",
+        Auto => "auto",
+    }
+}
+
+/// `!cmd`: run through the permission gate, show the output, keep it out
+/// of the conversation.
+fn shell(agent: &mut Agent, cmd: &str) {
+    let Some(bash) = crate::tool::find_tool("bash") else {
+        return;
+    };
+    let mut args = b"{\"command\":".to_vec();
+    let _ = crate::json::write::string(&mut args, cmd);
+    args.push(b'}');
+    let args = String::from_utf8_lossy(&args).into_owned();
+    let gate = match crate::permission::check(agent.permission, bash.name, bash.effect) {
+        Err(e) if crate::permission::askable(agent.permission, bash.effect) => {
+            agent.out.ask(bash.name, &args).unwrap_or(Err(e))
+        }
+        r => r,
+    };
+    if let Err(e) = gate {
+        say(&format!("{e}\n"));
+        return;
+    }
+    let Ok(parsed) = crate::json::Args::parse(&args) else {
+        return;
+    };
+    crate::interrupt::arm(agent.out.tui.as_ref().is_some_and(|t| t.tty));
+    let res = (bash.run)(&parsed, agent.ws);
+    crate::interrupt::arm(false);
+    spinner::stop();
+    match res {
+        Ok(text) | Err(text) => {
+            let text = if text.ends_with('\n') { text } else { text + "\n" };
+            say(&text);
+        }
+    }
+}

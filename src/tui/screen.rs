@@ -1,0 +1,395 @@
+//! What the interactive mode shows while a turn runs: the streamed answer
+//! (through `Markdown`), one line per tool call with a compact diff for
+//! edits and folded output for commands, the spinner, the permission
+//! prompt, and the status line after the turn. `output::Output` forwards
+//! its events here when it was made for the terminal.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use super::editor::{Editor, Read};
+use super::keys::Key;
+use super::markdown::Markdown;
+use super::spinner::{self, clip};
+use crate::json::Args;
+use crate::provider::Usage;
+
+/// Lines of command output shown before folding.
+const SHOW_LINES: usize = 6;
+/// Lines of each side of an edit's diff shown before folding.
+const DIFF_LINES: usize = 8;
+/// Until a provider says otherwise.
+pub const DEFAULT_CONTEXT: u64 = 128_000;
+
+pub struct Screen {
+    pub color: bool,
+    /// stdout is a terminal (wrap, spinner); else plain lines.
+    pub tty: bool,
+    md: Markdown,
+    pub editor: Editor,
+    /// "Always" answers of this session: `bash WORD` or a tool name.
+    pub allow: Vec<String>,
+    pub model: String,
+    pub context_window: u64,
+    /// Usage since the last status line, and of the whole session.
+    pub turn_usage: Usage,
+    pub total: Usage,
+    /// Input tokens of the last request: the context in use.
+    pub context_used: u64,
+    /// The arguments of the tool call being run, for its result line.
+    call_args: String,
+    /// Time spent waiting for the user's answer, not the tool's.
+    asked: Duration,
+    /// Plain output (no terminal) stopped mid-line.
+    raw_mid_line: bool,
+}
+
+/// Colour escapes, or nothing.
+pub struct Paint(pub bool);
+
+impl Paint {
+    pub fn s(&self, code: &'static str) -> &'static str {
+        if self.0 {
+            code
+        } else {
+            ""
+        }
+    }
+}
+
+pub const DIM: &str = "\x1b[2m";
+pub const RED: &str = "\x1b[31m";
+pub const GREEN: &str = "\x1b[32m";
+pub const YELLOW: &str = "\x1b[33m";
+pub const OFF: &str = "\x1b[0m";
+
+pub fn say(s: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+/// The argument that says what a call does: the command, path or pattern.
+pub fn key_arg(args: &str) -> String {
+    let Ok(a) = Args::parse(args) else {
+        return clip(args, 60);
+    };
+    for k in ["command", "path", "pattern"] {
+        if let Ok(Some(v)) = a.opt_str(k) {
+            return v.to_string();
+        }
+    }
+    String::new()
+}
+
+/// Does an "always" answer cover this call? A `bash WORD` pattern covers
+/// plain commands starting with WORD (no `;`, `|`, `&`, `$`, redirections
+/// or backquotes, which could chain something else).
+pub fn allowed(allow: &[String], tool: &str, args: &str) -> bool {
+    allow.iter().any(|p| p == tool) || (tool == "bash" && allow.iter().any(|p| Some(p) == bash_pattern(args).as_ref()))
+}
+
+/// The "always" pattern for a call.
+pub fn pattern(tool: &str, args: &str) -> Option<String> {
+    if tool == "bash" {
+        bash_pattern(args)
+    } else {
+        Some(tool.to_string())
+    }
+}
+
+fn bash_pattern(args: &str) -> Option<String> {
+    let cmd = Args::parse(args).ok()?.str("command").ok()?.to_string();
+    if cmd.contains(|c: char| ";|&$`<>()\n\\".contains(c)) {
+        return None;
+    }
+    Some(format!("bash {}", cmd.split_whitespace().next()?))
+}
+
+impl Screen {
+    pub fn new(color: bool, tty: bool, editor: Editor, model: &str) -> Screen {
+        Screen {
+            color,
+            tty,
+            md: Markdown::new(color, 0),
+            editor,
+            allow: Vec::new(),
+            model: model.to_string(),
+            context_window: DEFAULT_CONTEXT,
+            turn_usage: Usage::default(),
+            total: Usage::default(),
+            context_used: 0,
+            call_args: String::new(),
+            asked: Duration::ZERO,
+            raw_mid_line: false,
+        }
+    }
+
+    fn p(&self) -> Paint {
+        Paint(self.color)
+    }
+
+    pub fn turn_start(&mut self) {
+        self.md.width = if self.tty { super::term::width() } else { 0 };
+        if self.tty {
+            spinner::start("thinking", self.color);
+        }
+    }
+
+    pub fn text(&mut self, s: &str) {
+        spinner::stop();
+        if super::term::resized() {
+            self.md.width = super::term::width();
+        }
+        let mut out = String::new();
+        if self.tty {
+            self.md.push(s, &mut out);
+        } else if !s.is_empty() {
+            out.push_str(s);
+            self.raw_mid_line = !s.ends_with('\n');
+        }
+        say(&out);
+    }
+
+    fn end_text(&mut self) {
+        let mut out = String::new();
+        self.md.finish(&mut out);
+        if std::mem::take(&mut self.raw_mid_line) {
+            out.push('\n');
+        }
+        say(&out);
+    }
+
+    pub fn tool_call(&mut self, name: &str, args: &str) {
+        spinner::stop();
+        self.end_text();
+        self.call_args = args.to_string();
+        if self.tty {
+            spinner::start(&format!("{name} {}", key_arg(args)), self.color);
+        }
+    }
+
+    pub fn tool_result(&mut self, name: &str, text: &str, is_error: bool, ms: u128) {
+        spinner::stop();
+        let p = self.p();
+        let args = std::mem::take(&mut self.call_args);
+        let w = if self.tty { super::term::width() } else { 200 };
+        let summary = if is_error {
+            format!(
+                "{}{}{}",
+                p.s(RED),
+                clip(text.lines().next().unwrap_or("error"), w.saturating_sub(30).max(20)),
+                p.s(OFF)
+            )
+        } else if name == "bash" {
+            let exit = text.lines().last().unwrap_or("").replace("exit code: ", "exit ");
+            let lines = text.lines().count().saturating_sub(1);
+            format!("{exit} · {lines} lines")
+        } else {
+            format!("{} lines · {} bytes", text.lines().count(), text.len())
+        };
+        let dot = if is_error { p.s(RED) } else { p.s(GREEN) };
+        let key = clip(&key_arg(&args), w.saturating_sub(30).max(20));
+        let ms = ms.saturating_sub(std::mem::take(&mut self.asked).as_millis());
+        let mut s = format!(
+            "{dot}●{} {name} {key} {}→{} {summary} {}({}){}\n",
+            p.s(OFF),
+            p.s(DIM),
+            p.s(OFF),
+            p.s(DIM),
+            secs(ms),
+            p.s(OFF)
+        );
+        if !is_error && name == "edit" {
+            diff(&mut s, &args, &p);
+        }
+        if name == "bash" && !is_error {
+            fold(&mut s, text, &p, w);
+        }
+        say(&s);
+        if self.tty {
+            spinner::start("thinking", self.color);
+        }
+    }
+
+    pub fn turn_end(&mut self, usage: &Usage) {
+        self.turn_usage.add(*usage);
+        self.total.add(*usage);
+        if usage.input > 0 {
+            self.context_used = usage.input;
+        }
+    }
+
+    /// After the user's turn: end the answer and print the status line.
+    pub fn finish(&mut self, note: Option<&str>) {
+        spinner::stop();
+        self.end_text();
+        let p = self.p();
+        if let Some(n) = note {
+            say(&format!("{}{n}{}\n", p.s(YELLOW), p.s(OFF)));
+        }
+        let u = std::mem::take(&mut self.turn_usage);
+        say(&format!("{}{}{}\n", p.s(DIM), self.status(&u), p.s(OFF)));
+    }
+
+    pub fn status(&self, u: &Usage) -> String {
+        // Tenths of a percent, in integers (float formatting costs binary bytes).
+        let pm = self.context_used * 1000 / self.context_window.max(1);
+        let pct = format!("{}.{}", pm / 10, pm % 10);
+        format!(
+            "{} · {} in / {} out · context {pct}% of {}",
+            self.model,
+            k(u.input),
+            k(u.output),
+            k(self.context_window)
+        )
+    }
+
+    pub fn note(&mut self, s: &str) {
+        spinner::stop();
+        self.end_text();
+        let p = self.p();
+        say(&format!("{}{s}{}\n", p.s(DIM), p.s(OFF)));
+    }
+
+    /// Ask the user whether `tool` may run with `args`: Ok to run, or the
+    /// denial (with the user's reason) for the model.
+    pub fn ask(&mut self, tool: &str, args: &str) -> Result<(), String> {
+        if allowed(&self.allow, tool, args) {
+            return Ok(());
+        }
+        spinner::stop();
+        self.end_text();
+        let p = self.p();
+        let mut s = format!("{}? {tool}{} wants to run:\n", p.s(YELLOW), p.s(OFF));
+        show_call(&mut s, tool, args, &p);
+        let pat = pattern(tool, args);
+        let always = match &pat {
+            Some(pt) => format!(" · a always ({pt} …, this session)"),
+            None => String::new(),
+        };
+        s.push_str(&format!("  allow? y once{always} · n no › "));
+        say(&s);
+        let started = std::time::Instant::now();
+        let res = self.answer(tool, args, pat);
+        self.asked += started.elapsed();
+        res
+    }
+
+    fn answer(&mut self, tool: &str, args: &str, pat: Option<String>) -> Result<(), String> {
+        let p = self.p();
+        loop {
+            let key = self.editor.read_key().unwrap_or(None);
+            let (answer, result) = match key {
+                Some(Key::Char('y' | 'Y')) => ("yes", Ok(())),
+                Some(Key::Char('a' | 'A')) if pat.is_some() => {
+                    self.allow.extend(pat.clone());
+                    ("always", Ok(()))
+                }
+                Some(Key::Char('n' | 'N')) => {
+                    say("no\r\n");
+                    let why = match self.editor.read_line("  reason (optional) › ", (p.s(DIM), p.s(OFF)), false) {
+                        Ok(Read::Line(l)) if !l.trim().is_empty() => format!(": {}", l.trim()),
+                        _ => String::new(),
+                    };
+                    return Err(format!("permission denied: the user declined this {tool} call{why}"));
+                }
+                None | Some(Key::CtrlC | Key::Esc | Key::CtrlD) => {
+                    crate::interrupt::request();
+                    ("no (interrupted)", Err(format!("permission denied: the user declined this {tool} call")))
+                }
+                _ => continue,
+            };
+            say(&format!("{answer}\r\n"));
+            if self.tty && result.is_ok() {
+                spinner::start(&format!("{tool} {}", key_arg(args)), self.color);
+            }
+            return result;
+        }
+    }
+}
+
+/// What a call will do, in full: the command, or the edit's diff, or the
+/// file to be written.
+fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
+    match tool {
+        "bash" => {
+            for l in key_arg(args).lines() {
+                s.push_str(&format!("  {}${} {l}\n", p.s(DIM), p.s(OFF)));
+            }
+        }
+        "edit" => {
+            s.push_str(&format!("  {}\n", key_arg(args)));
+            diff(s, args, p);
+        }
+        "write" => {
+            let content = Args::parse(args).ok().and_then(|a| a.opt_str("content").ok().flatten().map(String::from));
+            let c = content.unwrap_or_default();
+            s.push_str(&format!("  {} ({} lines, {} bytes)\n", key_arg(args), c.lines().count(), c.len()));
+            fold(s, &c, p, super::term::width());
+        }
+        _ => s.push_str(&format!("  {}\n", clip(args, 400))),
+    }
+}
+
+/// The edit's old and new text as -/+ lines, each side folded.
+fn diff(s: &mut String, args: &str, p: &Paint) {
+    let Ok(a) = Args::parse(args) else { return };
+    for (key, sign, colour) in [("old_text", '-', RED), ("new_text", '+', GREEN)] {
+        let text = a.opt_str(key).ok().flatten().unwrap_or("");
+        let n = text.lines().count();
+        for l in text.lines().take(DIFF_LINES) {
+            s.push_str(&format!("  {}{sign} {}{}\n", p.s(colour), clip(l, 200), p.s(OFF)));
+        }
+        if n > DIFF_LINES {
+            s.push_str(&format!("  {}  … {} more lines{}\n", p.s(DIM), n - DIFF_LINES, p.s(OFF)));
+        }
+    }
+}
+
+/// The first lines of a tool's output, dimmed, then how many were folded.
+fn fold(s: &mut String, text: &str, p: &Paint, w: usize) {
+    let body: Vec<&str> = text.lines().collect();
+    // The bash tool's last line is its exit status, already shown.
+    let body = body.get(..body.len().saturating_sub(1)).unwrap_or(&[]);
+    for l in body.iter().take(SHOW_LINES) {
+        s.push_str(&format!("  {}│ {}{}\n", p.s(DIM), clip(l, w.saturating_sub(4).max(10)), p.s(OFF)));
+    }
+    if body.len() > SHOW_LINES {
+        s.push_str(&format!("  {}│ … {} more lines{}\n", p.s(DIM), body.len() - SHOW_LINES, p.s(OFF)));
+    }
+}
+
+fn secs(ms: u128) -> String {
+    tenths(ms as u64 / 100, "s")
+}
+
+/// 12 tenths -> "1.2" and the unit.
+pub fn tenths(t: u64, unit: &str) -> String {
+    format!("{}.{}{unit}", t / 10, t % 10)
+}
+
+/// 1234 -> "1.2k".
+pub fn k(n: u64) -> String {
+    if n >= 1000 {
+        tenths(n / 100, "k")
+    } else {
+        n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn always_patterns() {
+        let allow = vec!["bash cargo".to_string()];
+        assert!(allowed(&allow, "bash", r#"{"command":"cargo test -q"}"#));
+        assert!(!allowed(&allow, "bash", r#"{"command":"cargo test; rm -rf x"}"#));
+        assert!(!allowed(&allow, "bash", r#"{"command":"cargox"}"#));
+        assert!(!allowed(&allow, "edit", r#"{"path":"a"}"#));
+        assert_eq!(pattern("bash", r#"{"command":"ls | wc"}"#), None);
+        assert_eq!(pattern("edit", "{}").as_deref(), Some("edit"));
+    }
+}

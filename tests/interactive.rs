@@ -1,0 +1,243 @@
+//! The interactive mode, driven inside tmux like a user would: type a
+//! prompt and see the streamed answer, approve and deny a permission
+//! prompt (the files on disk tell), interrupt a stalled answer with
+//! Ctrl-C, resize the window, and find the terminal settings (`stty -a`)
+//! unchanged after mote exits.
+
+#[path = "mock/mod.rs"]
+mod mock;
+#[path = "tui/mod.rs"]
+mod tui;
+
+use std::path::{Path, PathBuf};
+
+use mock::{Item, Mock, Options, Reply};
+use tui::{bin, sh_quote, Tmux};
+
+fn workspace(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mote-tui-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// mote in tmux, in `ws`, with `stty -a` saved before and after and its
+/// exit code printed as `EXIT:N`.
+fn start(name: &str, ws: &Path, m: &Mock, w: u16, extra: &str) -> Tmux {
+    let cmd = format!(
+        "stty -a > stty.before; env -u NO_COLOR -u MOTE_MODEL OPENAI_BASE_URL={} OPENAI_API_KEY=k XDG_STATE_HOME={} XDG_DATA_HOME={} {} \
+         --model mock-model {extra} 2>mote.err; echo EXIT:$?; stty -a > stty.after; sleep 600",
+        m.base_url(),
+        sh_quote(&ws.join("state").to_string_lossy()),
+        sh_quote(&ws.join("data").to_string_lossy()),
+        sh_quote(&bin().to_string_lossy()),
+    );
+    let t = Tmux::start(name, ws, w, 24, &cmd);
+    t.wait_text("/help for commands");
+    t
+}
+
+/// `stty -a` without its first line (speed, rows, columns: a resize changes those).
+fn stty(ws: &Path, which: &str) -> String {
+    let s = std::fs::read_to_string(ws.join(format!("stty.{which}"))).unwrap();
+    s.lines().skip(1).collect::<Vec<_>>().join("\n")
+}
+
+fn exit_and_check_terminal(t: &Tmux, ws: &Path) {
+    t.keys(&["C-d"]);
+    t.wait_text("EXIT:0");
+    t.wait_for("stty.after", |_| ws.join("stty.after").exists() && stty(ws, "after").len() > 20);
+    assert_eq!(stty(ws, "before"), stty(ws, "after"), "terminal settings restored");
+    assert!(stty(ws, "after").contains(" icanon") && stty(ws, "after").contains(" echo "));
+}
+
+#[test]
+fn streams_the_answer_and_restores_the_terminal() {
+    let ws = workspace("stream");
+    let m =
+        Mock::start(vec![Reply::text("# Plan\nThis is **bold** and `code`, streamed in small parts.\n- one\n- two")]);
+    let t = start("stream", &ws, &m, 80, "");
+    t.type_text("hello 日本 there");
+    t.keys(&["Enter"]);
+    let s = t.wait_text(" out · context");
+    // Markdown is rendered: the markers are gone, the bullets drawn.
+    assert!(s.contains("This is bold and code, streamed in small parts."), "{s}");
+    assert!(s.contains("• one") && s.contains("• two"), "{s}");
+    assert!(s.contains("context "), "status line: {s}");
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 1);
+    assert!(reqs[0].body.contains("hello 日本 there"));
+    exit_and_check_terminal(&t, &ws);
+    let hist = std::fs::read_to_string(ws.join("state/mote/history")).unwrap();
+    assert_eq!(hist, "hello 日本 there\n");
+}
+
+#[test]
+fn approve_and_deny_permission_prompts() {
+    let ws = workspace("perm");
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"echo yes > approved.txt"}"#),
+        Reply::text("first done"),
+        Reply::call("bash", r#"{"command":"echo no > denied.txt"}"#),
+        Reply::text("second done"),
+    ]);
+    let t = start("perm", &ws, &m, 100, "");
+    t.type_text("first");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("allow?");
+    assert!(s.contains("$ echo yes > approved.txt"), "the prompt shows the command: {s}");
+    t.keys(&["y"]);
+    t.wait_text("first done");
+    assert_eq!(std::fs::read_to_string(ws.join("approved.txt")).unwrap(), "yes\n");
+
+    t.type_text("second");
+    t.keys(&["Enter"]);
+    t.wait_for("second prompt", |s| s.matches("allow?").count() == 2);
+    t.keys(&["n"]);
+    t.wait_text("reason");
+    t.type_text("not now");
+    t.keys(&["Enter"]);
+    t.wait_text("second done");
+    assert!(!ws.join("denied.txt").exists(), "a denied command must not run");
+    let reqs = m.requests();
+    let body = reqs[3].body.clone();
+    assert!(body.contains("declined") && body.contains("not now"), "the reason reaches the model: {body}");
+    // Ctrl-C twice at an empty prompt exits too.
+    t.keys(&["C-c"]);
+    t.wait_text("Ctrl-C again");
+    t.keys(&["C-c"]);
+    t.wait_text("EXIT:0");
+}
+
+#[test]
+fn ctrl_c_mid_stream_returns_to_the_prompt_keeping_the_partial_answer() {
+    let ws = workspace("intr");
+    let stalled = Reply::HangMidStream { items: vec![Item::Text("Partial answer here\n".into())], after_events: 2 };
+    let opts = Options { fragment: 0, ..Options::default() };
+    let m = Mock::with_options(vec![stalled, Reply::text("after the interrupt")], opts);
+    let t = start("intr", &ws, &m, 80, "");
+    t.type_text("go");
+    t.keys(&["Enter"]);
+    t.wait_text("Partial answer here");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.keys(&["C-c"]);
+    t.wait_text("interrupted");
+    t.type_text("next");
+    t.keys(&["Enter"]);
+    t.wait_text("after the interrupt");
+    let body = m.requests()[1].body.clone();
+    assert!(body.contains("Partial answer here") && body.contains("[interrupted by the user]"), "{body}");
+    exit_and_check_terminal(&t, &ws);
+}
+
+#[test]
+fn resize_rewraps_the_answer() {
+    let ws = workspace("resize");
+    let words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau";
+    let m = Mock::start(vec![Reply::text(words)]);
+    let t = start("resize", &ws, &m, 100, "");
+    t.resize(30, 24);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    t.type_text("wrap");
+    t.keys(&["Enter"]);
+    let s = t.wait_text(" out · context");
+    let answer: Vec<&str> =
+        s.lines().skip_while(|l| !l.contains("wrap")).skip(1).take_while(|l| !l.contains("mock-model")).collect();
+    assert!(answer.len() >= 4, "wrapped onto several lines: {s}");
+    for l in &answer {
+        assert!(l.chars().count() <= 30, "line wider than the window: {l:?}");
+        for w in l.split_whitespace() {
+            assert!(words.split(' ').any(|x| x == w), "word broken by the wrap: {w:?} in {s}");
+        }
+    }
+    exit_and_check_terminal(&t, &ws);
+}
+
+/// The pid of the mote process running under the pane's shell.
+fn mote_pid(t: &Tmux) -> i32 {
+    let shell = t.pane_pid();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Some(close) = stat.rfind(')') else { continue };
+        let ppid: i32 = stat[close + 2..].split(' ').nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        if ppid == shell && stat.contains("(mote)") {
+            return pid;
+        }
+    }
+    panic!("no mote process under the pane");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let ws = workspace("term");
+    let m = Mock::start(vec![]);
+    let t = start("term", &ws, &m, 80, "");
+    t.type_text("half-typed");
+    t.wait_text("half-typed");
+    let pid = mote_pid(&t);
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    t.wait_text("EXIT:143");
+    t.wait_for("stty.after", |_| ws.join("stty.after").exists() && stty(&ws, "after").len() > 20);
+    assert_eq!(stty(&ws, "before"), stty(&ws, "after"), "terminal settings restored after SIGTERM");
+}
+
+#[test]
+fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation() {
+    let ws = workspace("tool");
+    let m = Mock::start(vec![Reply::call("bash", r#"{"command":"sleep 20; touch late.txt"}"#), Reply::text("noted")]);
+    let t = start("tool", &ws, &m, 100, "--permission auto");
+    t.type_text("/help");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("/quit");
+    for c in ["/mode", "/model", "/prompt", "/compact", "/sessions", "/resume", "/new", "/cost"] {
+        assert!(s.contains(c), "/help lists {c}: {s}");
+    }
+    t.type_text("!echo bang > bang.txt; echo shown-$((6*7))");
+    t.keys(&["Enter"]);
+    t.wait_text("shown-42");
+    assert_eq!(std::fs::read_to_string(ws.join("bang.txt")).unwrap(), "bang\n");
+    assert_eq!(m.requests().len(), 0, "!cmd is not sent to the model");
+
+    t.type_text("run it");
+    t.keys(&["Enter"]);
+    t.wait_text("sleep 20");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    t.keys(&["Escape"]);
+    t.wait_text("interrupted");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "the command was stopped, not waited for");
+    t.type_text("and now?");
+    t.keys(&["Enter"]);
+    t.wait_text("noted");
+    let body = m.requests()[1].body.clone();
+    assert!(body.contains("interrupted by the user"), "{body}");
+    assert!(!body.contains("shown-42"), "!cmd output stays out of the conversation");
+    exit_and_check_terminal(&t, &ws);
+}
+
+#[test]
+fn editing_keys_multi_line_input_and_bracketed_paste() {
+    let ws = workspace("edit");
+    let m = Mock::start(vec![Reply::text("one"), Reply::text("two")]);
+    let t = start("edit", &ws, &m, 80, "");
+    t.type_text("hello wide 日本 world");
+    t.keys(&["C-w"]); // deletes "world"
+    t.type_text("there");
+    t.keys(&["Home"]);
+    t.type_text(">");
+    t.keys(&["End", "M-Enter"]);
+    t.type_text("second\\");
+    t.keys(&["Enter"]); // a trailing backslash continues the input
+    t.type_text("third");
+    t.keys(&["Enter"]);
+    t.wait_text("one");
+    t.wait_for("the first answer's status", |s| s.contains(" out · context"));
+    assert!(m.requests()[0].body.contains(r#">hello wide 日本 there\nsecond\nthird"#), "{}", m.requests()[0].body);
+    t.paste("pasted\nlines 日本\n");
+    t.type_text(" end");
+    t.keys(&["Enter"]);
+    t.wait_text("two");
+    assert!(m.requests()[1].body.contains(r#"pasted\nlines 日本\n end"#), "{}", m.requests()[1].body);
+    exit_and_check_terminal(&t, &ws);
+}

@@ -1,0 +1,120 @@
+//! Driving the real mote binary inside tmux, for the interactive-mode
+//! tests and the idle bench: a private tmux server per use (its own
+//! socket), keys sent with `send-keys`, the screen read with
+//! `capture-pane`. tmux is installed with apt-get when missing.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Make sure tmux is there, installing it (Debian) if it is not.
+pub fn ensure_tmux() {
+    let ok = || Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    if ok() {
+        return;
+    }
+    let root = unsafe { libc::geteuid() } == 0;
+    let sudo: &[&str] = if root { &[] } else { &["sudo"] };
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = sudo.to_vec();
+        all.extend_from_slice(args);
+        let _ = Command::new(all[0]).args(&all[1..]).status();
+    };
+    run(&["apt-get", "update", "-qq"]);
+    run(&["apt-get", "install", "-y", "-qq", "tmux"]);
+    assert!(ok(), "tmux is needed for the interactive tests and could not be installed");
+}
+
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Start `command` (run by sh) in a `w`x`h` window, in `dir`.
+    pub fn start(name: &str, dir: &Path, w: u16, h: u16, command: &str) -> Tmux {
+        ensure_tmux();
+        let t = Tmux { socket: format!("mote-{}-{name}", std::process::id()) };
+        let st = Command::new("tmux")
+            .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "main"])
+            .args(["-x", &w.to_string(), "-y", &h.to_string(), "-c"])
+            .arg(dir)
+            .arg(command)
+            .status()
+            .unwrap();
+        assert!(st.success(), "tmux new-session failed");
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Keys in tmux's send-keys syntax ("Enter", "C-c", ...).
+    pub fn keys(&self, keys: &[&str]) {
+        let mut a = vec!["send-keys", "-t", "main"];
+        a.extend_from_slice(keys);
+        self.tmux(&a);
+    }
+
+    /// Text typed literally.
+    pub fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "main", "-l", text]);
+    }
+
+    /// Paste `text` as a terminal would (bracketed, if the program asked for it).
+    pub fn paste(&self, text: &str) {
+        self.tmux(&["set-buffer", "--", text]);
+        self.tmux(&["paste-buffer", "-p", "-t", "main"]);
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-J", "-t", "main", "-S", "-200"])
+    }
+
+    pub fn pane_pid(&self) -> i32 {
+        self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"]).trim().parse().unwrap()
+    }
+
+    pub fn resize(&self, w: u16, h: u16) {
+        self.tmux(&["resize-window", "-t", "main", "-x", &w.to_string(), "-y", &h.to_string()]);
+    }
+
+    /// Wait (up to 15 s) until the screen satisfies `f`; the screen.
+    pub fn wait_for(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if f(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("timed out waiting for {what}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Wait until `text` is on the screen.
+    pub fn wait_text(&self, text: &str) -> String {
+        self.wait_for(text, |s| s.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ =
+            Command::new("tmux").args(["-L", &self.socket, "kill-server"]).stderr(std::process::Stdio::null()).status();
+    }
+}
+
+/// Quote for sh.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The mote binary under test.
+pub fn bin() -> PathBuf {
+    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
+}
