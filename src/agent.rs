@@ -23,20 +23,23 @@ pub enum Fail {
     Network(String),
     Api(String),
     MaxTurns(u32),
+    /// The conversation no longer fits the model's context window (the API
+    /// said so): compaction can react to this one.
+    ContextLength(String),
 }
 
 impl Fail {
     pub fn exit_code(&self) -> i32 {
         match self {
             Fail::Network(_) => 3,
-            Fail::Api(_) => 4,
+            Fail::Api(_) | Fail::ContextLength(_) => 4,
             Fail::MaxTurns(_) => 5,
         }
     }
 
     pub fn message(&self) -> String {
         match self {
-            Fail::Network(m) | Fail::Api(m) => m.clone(),
+            Fail::Network(m) | Fail::Api(m) | Fail::ContextLength(m) => m.clone(),
             Fail::MaxTurns(n) => format!("stopped after {n} turns (--max-turns) before the model finished"),
         }
     }
@@ -124,7 +127,7 @@ impl Agent<'_> {
         let cfg = self.cfg;
         let url = provider::endpoint(cfg);
         let headers = provider::headers(cfg);
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let req = Request { cfg, system: &self.system, arena: &self.arena, tools: specs };
         // Count the body first, then stream it: no second copy of the conversation.
         let mut count = Counter::default();
@@ -138,21 +141,43 @@ impl Agent<'_> {
             let after = resp.header("retry-after").and_then(|v| v.trim().parse().ok());
             let msg = provider::error_message(&resp.text(64 * 1024));
             let retry = matches!(resp.status, 408 | 409 | 429 | 500..=599);
-            return Err(AttemptError { fail: Fail::Api(format!("HTTP {}: {msg}", resp.status)), retry, after });
+            let text = format!("HTTP {}: {msg}", resp.status);
+            let fail = if provider::is_context_length(resp.status, &msg) { Fail::ContextLength(text) } else { Fail::Api(text) };
+            return Err(AttemptError { fail, retry, after });
         }
 
-        self.arena.open(Role::Assistant, Kind::Text);
+        // Records open as the stream's kind changes: reasoning, then text.
+        let mut open: Option<Kind> = None;
         let mut dec = Decoder::new(cfg.wire);
         let mut calls: Vec<Pending> = Vec::new();
         let mut usage = Usage::default();
         let mut shown = false;
         let mut buf = [0u8; 8192];
         let (arena, out) = (&mut self.arena, &mut *self.out);
+        let mut to = |arena: &mut Arena, kind: Kind, whole: bool| {
+            if whole || open != Some(kind) {
+                arena.open(Role::Assistant, kind);
+                open = Some(kind);
+            }
+        };
         let mut sink = |d: Delta| match d {
             Delta::Text(s) => {
                 shown = true;
+                to(arena, Kind::Text, false);
                 arena.extend(s);
                 out.text(s);
+            }
+            Delta::Thinking(s) => {
+                to(arena, Kind::Thinking, false);
+                arena.extend(s);
+            }
+            Delta::Signature(s) => {
+                to(arena, Kind::Signature, true);
+                arena.extend(s);
+            }
+            Delta::Redacted(s) => {
+                to(arena, Kind::Redacted, true);
+                arena.extend(s);
             }
             Delta::Call { index, id, name } => {
                 shown = true;
@@ -180,8 +205,15 @@ impl Agent<'_> {
                 }
             };
             if let Err(m) = dec.feed(buf.get(..n).unwrap_or(&[]), &mut sink) {
-                return Err(AttemptError { fail: Fail::Api(m), retry: false, after: None });
+                // An overloaded or rate-limited error event before any output is worth retrying.
+                let busy = ["overloaded_error", "rate_limit_error"].iter().any(|w| m.contains(w));
+                let fail = if provider::is_context_length(0, &m) { Fail::ContextLength(m) } else { Fail::Api(m) };
+                return Err(AttemptError { fail, retry: busy && !shown, after: None });
             }
+        }
+        drop(sink);
+        if open != Some(Kind::Text) {
+            self.arena.open(Role::Assistant, Kind::Text);
         }
         if let Err(m) = dec.finish() {
             // A stream cut before anything was said is a lost connection.

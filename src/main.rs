@@ -20,7 +20,7 @@ mod workspace;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cli::{Command, Options};
 
@@ -53,12 +53,15 @@ fn main() -> ExitCode {
         }
         Err(e) => return fail(2, &e),
     };
-    if let Some(Ok(c)) = loaded.get() {
-        for w in &c.warnings {
-            eprintln!("mote: warning: {w}");
-        }
+    // Provider selection reads the config's `providers` and `models`.
+    let c = match load() {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    for w in &c.warnings {
+        eprintln!("mote: warning: {w}");
     }
-    match run(opts) {
+    match run(opts, Some(c)) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => fail(code, &msg),
     }
@@ -69,7 +72,7 @@ fn fail(code: u8, msg: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(o: Options) -> Result<(), (u8, String)> {
+fn run(o: Options, config: Option<&config::Config>) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
     let prompt = match o.prompt.clone() {
         Some(p) => p,
@@ -83,26 +86,26 @@ fn run(o: Options) -> Result<(), (u8, String)> {
     if prompt.trim().is_empty() {
         return Err(config_err("the prompt is empty".into()));
     }
-    if o.model.is_empty() {
-        return Err(config_err("no model: pass --model ID or set MOTE_MODEL".into()));
-    }
-    let base = http::Url::parse(&o.base_url).map_err(config_err)?;
-    let key = std::env::var("OPENAI_API_KEY").ok().filter(|k| !k.is_empty());
-    if key.is_none() && base.host == "api.openai.com" {
-        return Err(config_err("OPENAI_API_KEY is not set".into()));
-    }
-    let cfg = provider::Config {
-        wire: provider::Wire::OpenAiChat,
-        base,
-        key,
-        model: o.model.clone(),
+    let conf = config.map(|c| &c.value);
+    let wanted = provider::select::Wanted {
+        provider: &o.provider,
+        model: &o.model,
+        base_url: &o.base_url,
         max_tokens: o.max_tokens,
         tokens_field: o.tokens_field,
-        timeout: Duration::from_secs(o.timeout),
+        timeout: o.timeout,
+        thinking: o.thinking,
     };
+    let env = |k: &str| std::env::var(k).ok();
+    let selected = provider::select::select(&wanted, &env, conf).map_err(config_err)?;
+    for w in &selected.warnings {
+        eprintln!("mote: warning: {w}");
+    }
+    let cfg = selected.config;
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
     let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
     let mut out = output::Output::new(o.format, o.verbose);
+    out.prices = selected.prices;
     let start = Instant::now();
     let mut agent = agent::Agent {
         cfg: &cfg,

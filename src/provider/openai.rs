@@ -24,7 +24,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 w.write_all(b",{\"role\":\"user\",\"content\":")?;
                 string(w, text)?;
             }
-            Msg::Assistant { text, calls } => {
+            Msg::Assistant { text, calls, .. } => {
                 w.write_all(b",{\"role\":\"assistant\",\"content\":")?;
                 if text.is_empty() && !calls.is_empty() {
                     w.write_all(b"null")?;
@@ -68,6 +68,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     if !req.tools.is_empty() {
         w.write_all(b"]")?;
     }
+    super::write_extra(cfg, w)?;
     let field = match cfg.tokens_field {
         TokensField::MaxTokens => "max_tokens",
         TokensField::MaxCompletionTokens => "max_completion_tokens",
@@ -285,7 +286,7 @@ mod tests {
         assert!(whole.contains(r#"Call { index: 0, id: "call_1", name: "read" }"#));
         assert!(whole.contains(r#"Args { index: 0, frag: "{\"pa" }"#));
         assert!(whole.contains(r#"Finish("tool_calls")"#));
-        assert!(whole.contains("Usage(Usage { input: 10, output: 5, cached: 2 })"));
+        assert!(whole.contains("Usage(Usage { input: 10, output: 5, cached: 2, cache_write: 0 })"));
         for step in [1, 2, 3, 7, 64] {
             let (log, res) = decode(STREAM.as_bytes(), step);
             res.unwrap();
@@ -324,6 +325,12 @@ mod tests {
             max_tokens: 100,
             tokens_field: TokensField::Auto,
             timeout: std::time::Duration::from_secs(1),
+            name: "openai".into(),
+            headers: vec![],
+            extra_body: None,
+            context_window: None,
+            thinking: crate::provider::Thinking::Off,
+            bearer: false,
         };
         let tools = [ToolSpec { name: "read", description: "d", params: r#"{"type":"object"}"# }];
         let req = Request { cfg: &cfg, system: "sys", arena: &a, tools: &tools };
