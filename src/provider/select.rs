@@ -125,7 +125,13 @@ pub fn select(
     let mut model = w.model.to_string();
     let mut name = w.provider.to_string();
     if let Some((prefix, rest)) = w.model.split_once('/') {
-        if name.is_empty() && known(prefix) && !rest.is_empty() {
+        // `anthropic/claude-x` with only an OpenRouter key is an OpenRouter model id.
+        let keyless = BUILTINS
+            .iter()
+            .find(|b| b.name == prefix)
+            .is_some_and(|b| !b.keys.is_empty() && b.keys.iter().all(|k| env(k).is_none()));
+        let routed = keyless && env("OPENROUTER_API_KEY").is_some();
+        if name.is_empty() && known(prefix) && !rest.is_empty() && !routed {
             name = prefix.to_string();
             model = rest.to_string();
         } else if name == prefix && name != "openrouter" && !rest.is_empty() {

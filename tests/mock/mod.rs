@@ -10,8 +10,10 @@
 //! `make demo` and benches) is mock_llm.rs in this directory.
 #![allow(dead_code)]
 
+pub mod anthropic;
 pub mod http;
 pub mod json;
+pub mod ollama;
 pub mod script;
 pub mod stream;
 
@@ -33,18 +35,57 @@ pub enum Item {
         name: String,
         args: String,
     },
+    /// Reasoning with its signature (Anthropic thinking; Ollama `thinking`).
+    /// An empty `text` makes an Anthropic `redacted_thinking` block whose
+    /// data is `signature`. Chat Completions leaves it out.
+    Thinking {
+        text: String,
+        signature: String,
+    },
+}
+
+/// Which provider's wire format a request path asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dialect {
+    /// POST /v1/chat/completions (or /chat/completions).
+    OpenAi,
+    /// POST /v1/messages.
+    Anthropic,
+    /// POST /api/chat.
+    Ollama,
+}
+
+impl Dialect {
+    pub fn of(route: &str) -> Option<Dialect> {
+        match route {
+            "/v1/chat/completions" | "/chat/completions" => Some(Dialect::OpenAi),
+            "/v1/messages" => Some(Dialect::Anthropic),
+            "/api/chat" => Some(Dialect::Ollama),
+            _ => None,
+        }
+    }
 }
 
 /// What the server answers to one chat-completions request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// A normal streamed turn. `finish` defaults to "tool_calls" if any call, else "stop".
-    Turn { items: Vec<Item>, finish: Option<String> },
+    Turn {
+        items: Vec<Item>,
+        finish: Option<String>,
+    },
     /// A plain HTTP response: `code`, optional `Retry-After` seconds, JSON body.
-    Status { code: u16, retry_after: Option<u32>, body: String },
+    Status {
+        code: u16,
+        retry_after: Option<u32>,
+        body: String,
+    },
     /// Send the first `after_events` SSE events of the turn, then close the socket
     /// with no terminating chunk.
-    DropMidStream { items: Vec<Item>, after_events: usize },
+    DropMidStream {
+        items: Vec<Item>,
+        after_events: usize,
+    },
     /// A 200 stream with one `data:` line that is not valid JSON (then a normal end).
     Malformed,
     /// A 200 stream with a content string holding invalid UTF-8 bytes (then a normal end).
@@ -59,12 +100,21 @@ pub enum Reply {
 impl Reply {
     /// A turn of plain text.
     pub fn text(text: &str) -> Reply {
-        Reply::Turn { items: vec![Item::Text(text.into())], finish: None }
+        Reply::Turn {
+            items: vec![Item::Text(text.into())],
+            finish: None,
+        }
     }
 
     /// A turn with one tool call.
     pub fn call(name: &str, args: &str) -> Reply {
-        Reply::Turn { items: vec![Item::Call { name: name.into(), args: args.into() }], finish: None }
+        Reply::Turn {
+            items: vec![Item::Call {
+                name: name.into(),
+                args: args.into(),
+            }],
+            finish: None,
+        }
     }
 
     /// An HTTP error with an OpenAI error body, e.g. `Reply::error(429, Some(1), "slow down")`.
@@ -76,7 +126,11 @@ impl Reply {
             400..=499 => ("invalid_request_error", None),
             _ => ("server_error", None),
         };
-        Reply::Status { code, retry_after, body: stream::error_json(message, kind, code_field) }
+        Reply::Status {
+            code,
+            retry_after,
+            body: stream::error_json(message, kind, code_field),
+        }
     }
 }
 
@@ -90,7 +144,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { one_byte_writes: false, fragment: 3 }
+        Options {
+            one_byte_writes: false,
+            fragment: 3,
+        }
     }
 }
 
@@ -134,7 +191,9 @@ impl Mock {
             seq: AtomicU64::new(0),
         });
         let s = shared.clone();
-        std::thread::Builder::new().name("mock-accept".into()).spawn(move || accept_loop(listener, s))?;
+        std::thread::Builder::new()
+            .name("mock-accept".into())
+            .spawn(move || accept_loop(listener, s))?;
         Ok(Mock { addr, shared })
     }
 
@@ -183,10 +242,12 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let Ok(stream) = conn else { continue };
         shared.active.fetch_add(1, Ordering::SeqCst);
         let s = shared.clone();
-        let spawned = std::thread::Builder::new().name("mock-conn".into()).spawn(move || {
-            connection(stream, &s);
-            s.active.fetch_sub(1, Ordering::SeqCst);
-        });
+        let spawned = std::thread::Builder::new()
+            .name("mock-conn".into())
+            .spawn(move || {
+                connection(stream, &s);
+                s.active.fetch_sub(1, Ordering::SeqCst);
+            });
         if spawned.is_err() {
             shared.active.fetch_sub(1, Ordering::SeqCst);
         }
@@ -200,7 +261,10 @@ fn connection(stream: TcpStream, shared: &Shared) {
     let Ok(write_half) = stream.try_clone() else {
         return;
     };
-    let mut out = http::Out { stream: write_half, one_byte: shared.opts.one_byte_writes };
+    let mut out = http::Out {
+        stream: write_half,
+        one_byte: shared.opts.one_byte_writes,
+    };
     let mut reader = BufReader::new(stream);
     loop {
         let (req, version) = match http::read_request(&mut reader, &mut out.stream) {
@@ -217,26 +281,34 @@ fn connection(stream: TcpStream, shared: &Shared) {
         lock(&shared.requests).push(req.clone());
         let close = req.wants_close(&version);
         let route = req.route();
-        let reply =
-            if req.method == "POST" && (route == "/v1/chat/completions" || route == "/chat/completions") {
-                lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::Status {
+        let reply = if req.method == "POST" && Dialect::of(route).is_some() {
+            lock(&shared.replies)
+                .pop_front()
+                .unwrap_or_else(|| Reply::Status {
                     code: 500,
                     retry_after: None,
                     body: stream::error_json("mock script exhausted", "server_error", None),
                 })
-            } else {
-                let msg = format!(
-                    "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions)",
+        } else {
+            let msg = format!(
+                    "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions, /v1/messages, /api/chat)",
                     req.method, req.path
                 );
-                Reply::Status {
-                    code: 404,
-                    retry_after: None,
-                    body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
-                }
-            };
+            Reply::Status {
+                code: 404,
+                retry_after: None,
+                body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
+            }
+        };
         let ctx = stream::Ctx::new(&req, shared.seq.fetch_add(1, Ordering::SeqCst));
-        match stream::respond(&mut out, &mut reader, &ctx, &reply, shared.opts.fragment, close) {
+        match stream::respond(
+            &mut out,
+            &mut reader,
+            &ctx,
+            &reply,
+            shared.opts.fragment,
+            close,
+        ) {
             Ok(false) => {}
             _ => return,
         }
