@@ -15,9 +15,7 @@ use mock::json::{parse, Value};
 use mock::{Item, Mock, Reply};
 
 fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
+    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
 }
 
 /// A fresh directory holding a copy of the demo project and an empty config home.
@@ -35,11 +33,7 @@ fn demo_workspace(name: &str) -> PathBuf {
 }
 
 fn demo_replies() -> Vec<Reply> {
-    mock::script::load(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/demo/script.txt"
-    ))
-    .unwrap()
+    mock::script::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/demo/script.txt")).unwrap()
 }
 
 /// The demo replies with a signed thinking block before each tool turn.
@@ -48,13 +42,7 @@ fn thinking_replies() -> Vec<Reply> {
     for (i, r) in replies.iter_mut().enumerate().take(3) {
         if let Reply::Turn { items, .. } = r {
             let signature = format!("EqQBCgIYAhIM{i}+/sig==");
-            items.insert(
-                0,
-                Item::Thinking {
-                    text: format!("Step {i}: think \"hard\"."),
-                    signature,
-                },
-            );
+            items.insert(0, Item::Thinking { text: format!("Step {i}: think \"hard\"."), signature });
         }
     }
     replies
@@ -87,17 +75,11 @@ const PROVIDER_VARS: &[&str] = &[
 /// Run mote in `dir/ws` with only `env` set among the provider variables.
 fn mote(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
     let mut c = Command::new(bin());
-    c.current_dir(dir.join("ws"))
-        .env("XDG_CONFIG_HOME", dir.join("home"))
-        .env("HOME", dir.join("home"));
+    c.current_dir(dir.join("ws")).env("XDG_CONFIG_HOME", dir.join("home")).env("HOME", dir.join("home"));
     for v in PROVIDER_VARS {
         c.env_remove(v);
     }
-    c.envs(env.iter().copied())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    c.envs(env.iter().copied()).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let start = Instant::now();
     while child.try_wait().unwrap().is_none() {
@@ -117,24 +99,15 @@ fn mote(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
 
 fn body(m: &Mock, i: usize) -> Value {
     let reqs = m.requests();
-    let r = reqs
-        .get(i)
-        .unwrap_or_else(|| panic!("no request {i}; got {}", reqs.len()));
+    let r = reqs.get(i).unwrap_or_else(|| panic!("no request {i}; got {}", reqs.len()));
     parse(&r.body).unwrap_or_else(|e| panic!("request {i} is not JSON: {e}"))
 }
 
 fn assert_fixed(dir: &Path) {
     let ws = dir.join("ws");
     let greet = std::fs::read_to_string(ws.join("greet.sh")).unwrap();
-    assert!(
-        greet.contains("${1:-world}"),
-        "greet.sh not fixed:\n{greet}"
-    );
-    let test = Command::new("sh")
-        .arg("test.sh")
-        .current_dir(&ws)
-        .output()
-        .unwrap();
+    assert!(greet.contains("${1:-world}"), "greet.sh not fixed:\n{greet}");
+    let test = Command::new("sh").arg("test.sh").current_dir(&ws).output().unwrap();
     assert!(test.status.success(), "test.sh still fails");
 }
 
@@ -150,16 +123,11 @@ fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(|a| a.as_array())
-        .unwrap_or_else(|| panic!("no array `{key}`"))
+    v.get(key).and_then(|a| a.as_array()).unwrap_or_else(|| panic!("no array `{key}`"))
 }
 
 fn ephemeral(v: &Value) -> bool {
-    v.get("cache_control")
-        .and_then(|c| c.get("type"))
-        .and_then(|t| t.as_str())
-        == Some("ephemeral")
+    v.get("cache_control").and_then(|c| c.get("type")).and_then(|t| t.as_str()) == Some("ephemeral")
 }
 
 #[test]
@@ -167,23 +135,11 @@ fn anthropic_runs_the_task_with_thinking_caching_and_tool_results() {
     let dir = demo_workspace("anthropic");
     let m = Mock::start(thinking_replies());
     let base = format!("http://{}", m.addr());
-    let env = [
-        ("ANTHROPIC_API_KEY", "sk-ant-test"),
-        ("ANTHROPIC_BASE_URL", base.as_str()),
-    ];
+    let env = [("ANTHROPIC_API_KEY", "sk-ant-test"), ("ANTHROPIC_BASE_URL", base.as_str())];
     let o = mote(
         &dir,
         &env,
-        &[
-            "-p",
-            "fix the tests",
-            "--permission",
-            "auto",
-            "--thinking",
-            "low",
-            "--output-format",
-            "json",
-        ],
+        &["-p", "fix the tests", "--permission", "auto", "--thinking", "low", "--output-format", "json"],
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&dir);
@@ -192,53 +148,30 @@ fn anthropic_runs_the_task_with_thinking_caching_and_tool_results() {
     assert_eq!(reqs[0].path, "/v1/messages");
     assert_eq!(reqs[0].header("x-api-key"), Some("sk-ant-test"));
     assert_eq!(reqs[0].header("anthropic-version"), Some("2023-06-01"));
-    assert!(
-        reqs[0].body.len() < 5 * 1024,
-        "first request is {} bytes",
-        reqs[0].body.len()
-    );
+    assert!(reqs[0].body.len() < 5 * 1024, "first request is {} bytes", reqs[0].body.len());
 
     let first = body(&m, 0);
     assert_eq!(s(&first, &["model"]), Some("claude-sonnet-4-5"));
     assert_eq!(first.get("stream"), Some(&Value::Bool(true)));
     assert_eq!(s(&first, &["thinking", "type"]), Some("enabled"));
-    let budget = first
-        .get("thinking")
-        .and_then(|t| t.get("budget_tokens"))
-        .and_then(|b| b.as_f64())
-        .unwrap();
+    let budget = first.get("thinking").and_then(|t| t.get("budget_tokens")).and_then(|b| b.as_f64()).unwrap();
     assert!(first.get("max_tokens").and_then(|v| v.as_f64()).unwrap() > budget);
-    assert!(
-        ephemeral(&arr(&first, "system")[0]),
-        "system prompt not cached"
-    );
+    assert!(ephemeral(&arr(&first, "system")[0]), "system prompt not cached");
     let tools = arr(&first, "tools");
-    assert!(
-        tools.last().is_some_and(ephemeral)
-            && tools.iter().all(|t| t.get("input_schema").is_some())
-    );
+    assert!(tools.last().is_some_and(ephemeral) && tools.iter().all(|t| t.get("input_schema").is_some()));
 
     // Second request: the thinking block goes back with its signature,
     // both tool_use blocks precede one user message with both results.
     let second = body(&m, 1);
     let msgs = arr(&second, "messages");
-    let roles: Vec<&str> = msgs
-        .iter()
-        .filter_map(|v| v.get("role")?.as_str())
-        .collect();
+    let roles: Vec<&str> = msgs.iter().filter_map(|v| v.get("role")?.as_str()).collect();
     assert_eq!(roles, ["user", "assistant", "user"]);
     let content = arr(&msgs[1], "content");
     assert_eq!(s(&content[0], &["type"]), Some("thinking"));
-    assert_eq!(
-        s(&content[0], &["thinking"]),
-        Some("Step 0: think \"hard\".")
-    );
+    assert_eq!(s(&content[0], &["thinking"]), Some("Step 0: think \"hard\"."));
     assert_eq!(s(&content[0], &["signature"]), Some("EqQBCgIYAhIM0+/sig=="));
     assert_eq!(s(&content[1], &["type"]), Some("text"));
-    let uses: Vec<&Value> = content
-        .iter()
-        .filter(|b| s(b, &["type"]) == Some("tool_use"))
-        .collect();
+    let uses: Vec<&Value> = content.iter().filter(|b| s(b, &["type"]) == Some("tool_use")).collect();
     assert_eq!(uses.len(), 2);
     assert_eq!(s(uses[0], &["input", "path"]), Some("test.sh"));
     let results = arr(&msgs[2], "content");
@@ -249,38 +182,19 @@ fn anthropic_runs_the_task_with_thinking_caching_and_tool_results() {
     }
     let test_sh = std::fs::read_to_string(dir.join("ws/test.sh")).unwrap();
     assert_eq!(s(&results[0], &["content"]), Some(test_sh.as_str()));
-    assert!(
-        ephemeral(&results[1]) && !ephemeral(&results[0]),
-        "the latest turn is cached"
-    );
+    assert!(ephemeral(&results[1]) && !ephemeral(&results[0]), "the latest turn is cached");
     // Only the last two user turns carry breakpoints (4 in all, with tools and system).
     let last = body(&m, 3);
-    let marked = arr(&last, "messages")
-        .iter()
-        .filter(|m| arr(m, "content").iter().any(ephemeral))
-        .count();
+    let marked = arr(&last, "messages").iter().filter(|m| arr(m, "content").iter().any(ephemeral)).count();
     assert_eq!(marked, 2);
     let fourth_assistant = &arr(&last, "messages")[5];
-    assert_eq!(
-        s(fourth_assistant, &["content", "0", "signature"]),
-        Some("EqQBCgIYAhIM2+/sig==")
-    );
+    assert_eq!(s(fourth_assistant, &["content", "0", "signature"]), Some("EqQBCgIYAhIM2+/sig=="));
 
     // Usage counts cache reads and writes.
     let r = parse(o.stdout.trim()).unwrap();
     let usage = r.get("usage").unwrap();
-    assert!(
-        usage.get("cached_tokens").and_then(|v| v.as_f64()).unwrap() > 0.0,
-        "{}",
-        o.stdout
-    );
-    assert!(
-        usage
-            .get("cache_write_tokens")
-            .and_then(|v| v.as_f64())
-            .unwrap()
-            > 0.0
-    );
+    assert!(usage.get("cached_tokens").and_then(|v| v.as_f64()).unwrap() > 0.0, "{}", o.stdout);
+    assert!(usage.get("cache_write_tokens").and_then(|v| v.as_f64()).unwrap() > 0.0);
 }
 
 #[test]
@@ -288,38 +202,12 @@ fn anthropic_with_one_byte_writes_redacted_thinking_and_bearer_token() {
     let dir = demo_workspace("anthropic-bytes");
     let mut replies = demo_replies();
     if let Reply::Turn { items, .. } = &mut replies[0] {
-        items.insert(
-            0,
-            Item::Thinking {
-                text: String::new(),
-                signature: "REDACTED/data==".into(),
-            },
-        );
+        items.insert(0, Item::Thinking { text: String::new(), signature: "REDACTED/data==".into() });
     }
-    let m = Mock::with_options(
-        replies,
-        mock::Options {
-            one_byte_writes: true,
-            fragment: 1,
-        },
-    );
+    let m = Mock::with_options(replies, mock::Options { one_byte_writes: true, fragment: 1 });
     let base = format!("http://{}", m.addr());
-    let env = [
-        ("ANTHROPIC_AUTH_TOKEN", "tok"),
-        ("ANTHROPIC_BASE_URL", base.as_str()),
-    ];
-    let o = mote(
-        &dir,
-        &env,
-        &[
-            "-p",
-            "fix",
-            "--permission",
-            "auto",
-            "-m",
-            "anthropic/claude-x",
-        ],
-    );
+    let env = [("ANTHROPIC_AUTH_TOKEN", "tok"), ("ANTHROPIC_BASE_URL", base.as_str())];
+    let o = mote(&dir, &env, &["-p", "fix", "--permission", "auto", "-m", "anthropic/claude-x"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&dir);
     let reqs = m.requests();
@@ -338,33 +226,18 @@ fn anthropic_overloaded_is_retried_and_errors_are_clear() {
     let dir = demo_workspace("anthropic-errors");
     let m = Mock::start(vec![
         Reply::error(529, Some(0), "Overloaded"),
-        Reply::StreamError {
-            message: "Overloaded".into(),
-        },
+        Reply::StreamError { message: "Overloaded".into() },
         Reply::text("done"),
-        Reply::error(
-            400,
-            None,
-            "prompt is too long: 210000 tokens > 200000 maximum",
-        ),
+        Reply::error(400, None, "prompt is too long: 210000 tokens > 200000 maximum"),
     ]);
     let base = format!("http://{}", m.addr());
-    let env = [
-        ("ANTHROPIC_API_KEY", "k"),
-        ("ANTHROPIC_BASE_URL", base.as_str()),
-    ];
+    let env = [("ANTHROPIC_API_KEY", "k"), ("ANTHROPIC_BASE_URL", base.as_str())];
     let o = mote(&dir, &env, &["-p", "hi"]);
     assert_eq!((o.code, o.stdout.as_str()), (0, "done\n"), "{}", o.stderr);
     assert_eq!(m.requests().len(), 3);
     let o = mote(&dir, &env, &["-p", "hi"]);
     assert_eq!(o.code, 4);
-    assert!(
-        o.stderr
-            .trim()
-            .ends_with("HTTP 400: prompt is too long: 210000 tokens > 200000 maximum"),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.trim().ends_with("HTTP 400: prompt is too long: 210000 tokens > 200000 maximum"), "{}", o.stderr);
 }
 
 #[test]
@@ -375,67 +248,28 @@ fn ollama_runs_the_task_with_num_ctx_and_object_arguments() {
     let o = mote(
         &dir,
         &[("OLLAMA_HOST", host.as_str())],
-        &[
-            "-p",
-            "fix",
-            "--permission",
-            "auto",
-            "--provider",
-            "ollama",
-            "-m",
-            "qwen3",
-        ],
+        &["-p", "fix", "--permission", "auto", "--provider", "ollama", "-m", "qwen3"],
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&dir);
     let reqs = m.requests();
     assert_eq!((reqs.len(), reqs[0].path.as_str()), (4, "/api/chat"));
-    assert!(
-        reqs[0].body.len() < 5 * 1024,
-        "first request is {} bytes",
-        reqs[0].body.len()
-    );
+    assert!(reqs[0].body.len() < 5 * 1024, "first request is {} bytes", reqs[0].body.len());
     let first = body(&m, 0);
-    assert_eq!(
-        first
-            .get("options")
-            .and_then(|o| o.get("num_ctx"))
-            .and_then(|n| n.as_f64()),
-        Some(32768.0)
-    );
+    assert_eq!(first.get("options").and_then(|o| o.get("num_ctx")).and_then(|n| n.as_f64()), Some(32768.0));
     let second = body(&m, 1);
     let msgs = arr(&second, "messages");
     let calls = arr(&msgs[2], "tool_calls");
-    assert_eq!(
-        s(&calls[1], &["function", "arguments", "path"]),
-        Some("greet.sh")
-    );
-    assert_eq!(
-        (s(&msgs[3], &["role"]), s(&msgs[3], &["tool_name"])),
-        (Some("tool"), Some("read"))
-    );
+    assert_eq!(s(&calls[1], &["function", "arguments", "path"]), Some("greet.sh"));
+    assert_eq!((s(&msgs[3], &["role"]), s(&msgs[3], &["tool_name"])), (Some("tool"), Some("read")));
     // The context window comes from the config.
     let dir = demo_workspace("ollama-ctx");
-    std::fs::write(
-        dir.join("home/mote/config.json"),
-        r#"{"models":{"qwen3":{"context_window":65536}}}"#,
-    )
-    .unwrap();
+    std::fs::write(dir.join("home/mote/config.json"), r#"{"models":{"qwen3":{"context_window":65536}}}"#).unwrap();
     let m = Mock::start(vec![Reply::text("ok")]);
     let host = format!("http://{}", m.addr());
-    let o = mote(
-        &dir,
-        &[("OLLAMA_HOST", host.as_str())],
-        &["-p", "hi", "-m", "ollama/qwen3"],
-    );
+    let o = mote(&dir, &[("OLLAMA_HOST", host.as_str())], &["-p", "hi", "-m", "ollama/qwen3"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(
-        body(&m, 0)
-            .get("options")
-            .and_then(|o| o.get("num_ctx"))
-            .and_then(|n| n.as_f64()),
-        Some(65536.0)
-    );
+    assert_eq!(body(&m, 0).get("options").and_then(|o| o.get("num_ctx")).and_then(|n| n.as_f64()), Some(65536.0));
 }
 
 #[test]
@@ -443,30 +277,17 @@ fn ollama_errors_in_the_stream_are_clear() {
     let dir = demo_workspace("ollama-errors");
     for (reply, want) in [
         (
-            Reply::StreamError {
-                message: "model requires more system memory".into(),
-            },
+            Reply::StreamError { message: "model requires more system memory".into() },
             "error in stream: model requires more system memory",
         ),
         (Reply::Malformed, "malformed stream"),
-        (
-            Reply::error(404, None, "model 'qwen9' not found"),
-            "HTTP 404: model 'qwen9' not found",
-        ),
+        (Reply::error(404, None, "model 'qwen9' not found"), "HTTP 404: model 'qwen9' not found"),
     ] {
         let m = Mock::start(vec![reply]);
         let host = format!("http://{}", m.addr());
-        let o = mote(
-            &dir,
-            &[("OLLAMA_HOST", host.as_str())],
-            &["-p", "hi", "--provider", "ollama", "-m", "qwen9"],
-        );
+        let o = mote(&dir, &[("OLLAMA_HOST", host.as_str())], &["-p", "hi", "--provider", "ollama", "-m", "qwen9"]);
         assert_eq!(o.code, 4, "{}", o.stderr);
-        assert!(
-            o.stderr.lines().count() == 1 && o.stderr.contains(want),
-            "{want}: {}",
-            o.stderr
-        );
+        assert!(o.stderr.lines().count() == 1 && o.stderr.contains(want), "{want}: {}", o.stderr);
     }
 }
 
@@ -475,35 +296,16 @@ fn openrouter_sends_attribution_headers_and_keeps_slashed_model_ids() {
     let dir = demo_workspace("openrouter");
     let m = Mock::start(demo_replies());
     let base = m.base_url();
-    let env = [
-        ("OPENROUTER_API_KEY", "or-key"),
-        ("OPENROUTER_BASE_URL", base.as_str()),
-    ];
-    let o = mote(
-        &dir,
-        &env,
-        &[
-            "-p",
-            "fix",
-            "--permission",
-            "auto",
-            "-m",
-            "anthropic/claude-sonnet-4.5",
-        ],
-    );
+    let env = [("OPENROUTER_API_KEY", "or-key"), ("OPENROUTER_BASE_URL", base.as_str())];
+    let o = mote(&dir, &env, &["-p", "fix", "--permission", "auto", "-m", "anthropic/claude-sonnet-4.5"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&dir);
     let reqs = m.requests();
     assert_eq!(reqs[0].path, "/v1/chat/completions");
     assert_eq!(reqs[0].header("authorization"), Some("Bearer or-key"));
     assert_eq!(reqs[0].header("x-title"), Some("mote"));
-    assert!(reqs[0]
-        .header("http-referer")
-        .is_some_and(|r| r.starts_with("https://")));
-    assert_eq!(
-        s(&body(&m, 0), &["model"]),
-        Some("anthropic/claude-sonnet-4.5")
-    );
+    assert!(reqs[0].header("http-referer").is_some_and(|r| r.starts_with("https://")));
+    assert_eq!(s(&body(&m, 0), &["model"]), Some("anthropic/claude-sonnet-4.5"));
     assert!(reqs[0].body.len() < 5 * 1024);
 }
 
@@ -519,53 +321,25 @@ fn custom_provider_from_config_with_headers_extra_body_and_cost() {
     );
     std::fs::write(dir.join("home/mote/config.json"), conf).unwrap();
     let env = [("GW_KEY", "gw-secret"), ("TEAM", "core")];
-    let o = mote(
-        &dir,
-        &env,
-        &[
-            "-p",
-            "fix",
-            "--permission",
-            "auto",
-            "--output-format",
-            "json",
-        ],
-    );
+    let o = mote(&dir, &env, &["-p", "fix", "--permission", "auto", "--output-format", "json"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&dir);
-    assert!(
-        o.stderr
-            .contains("providers.gw: unknown key `shade` ignored"),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("providers.gw: unknown key `shade` ignored"), "{}", o.stderr);
     let reqs = m.requests();
     assert_eq!(reqs[0].header("authorization"), Some("Bearer gw-secret"));
     assert_eq!(reqs[0].header("x-team"), Some("t-core"));
     let first = body(&m, 0);
-    assert_eq!(
-        (s(&first, &["user"]), s(&first, &["model"])),
-        (Some("mote-test"), Some("small"))
-    );
+    assert_eq!((s(&first, &["user"]), s(&first, &["model"])), (Some("mote-test"), Some("small")));
     let r = parse(o.stdout.trim()).unwrap();
     let usage = r.get("usage").unwrap();
-    let (i, out) = (
-        usage.get("input_tokens").unwrap().as_f64().unwrap(),
-        usage.get("output_tokens").unwrap().as_f64().unwrap(),
-    );
+    let (i, out) =
+        (usage.get("input_tokens").unwrap().as_f64().unwrap(), usage.get("output_tokens").unwrap().as_f64().unwrap());
     let cost = usage.get("cost_usd").and_then(|c| c.as_f64()).unwrap();
-    assert!(
-        (cost - (i * 1.0 + out * 2.0) / 1e6).abs() < 1e-6,
-        "{cost} for {i}/{out}"
-    );
+    assert!((cost - (i * 1.0 + out * 2.0) / 1e6).abs() < 1e-6, "{cost} for {i}/{out}");
     // Without the key variable, the error names it.
     let o = mote(&dir, &[], &["-p", "fix"]);
     assert_eq!(o.code, 2);
-    assert!(
-        o.stderr.contains("provider `gw`: set $GW_KEY"),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("provider `gw`: set $GW_KEY"), "{}", o.stderr);
 }
 
 #[test]
@@ -573,17 +347,8 @@ fn no_key_names_exactly_what_to_set() {
     let dir = demo_workspace("nokey");
     let o = mote(&dir, &[], &["-p", "hi"]);
     assert_eq!(o.code, 2);
-    assert!(
-        o.stderr.contains("ANTHROPIC_API_KEY") && o.stderr.contains("--provider ollama"),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("ANTHROPIC_API_KEY") && o.stderr.contains("--provider ollama"), "{}", o.stderr);
     let o = mote(&dir, &[], &["-p", "hi", "--provider", "anthropic"]);
     assert_eq!(o.code, 2);
-    assert!(
-        o.stderr
-            .contains("ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is not set"),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is not set"), "{}", o.stderr);
 }

@@ -108,16 +108,9 @@ impl Usage {
 pub enum Delta<'a> {
     Text(&'a str),
     /// A tool call begins (or more of its id or name arrives).
-    Call {
-        index: usize,
-        id: &'a str,
-        name: &'a str,
-    },
+    Call { index: usize, id: &'a str, name: &'a str },
     /// A piece of a tool call's JSON arguments.
-    Args {
-        index: usize,
-        frag: &'a str,
-    },
+    Args { index: usize, frag: &'a str },
     Usage(Usage),
     /// Why the model stopped: "stop", "tool_calls", "length", ...
     Finish(&'a str),
@@ -141,10 +134,7 @@ pub fn headers(cfg: &Config) -> Vec<(String, String)> {
     let mut h = vec![
         ("Content-Type", "application/json".to_string()),
         ("Accept", "text/event-stream".to_string()),
-        (
-            "User-Agent",
-            concat!("mote/", env!("CARGO_PKG_VERSION")).to_string(),
-        ),
+        ("User-Agent", concat!("mote/", env!("CARGO_PKG_VERSION")).to_string()),
     ];
     match (cfg.wire, &cfg.key) {
         (Wire::Anthropic, Some(k)) if !cfg.bearer => h.push(("x-api-key", k.clone())),
@@ -176,12 +166,7 @@ pub fn write_extra(cfg: &Config, w: &mut dyn Write) -> io::Result<()> {
     let Some(extra) = &cfg.extra_body else {
         return Ok(());
     };
-    let inner = extra
-        .trim()
-        .strip_prefix('{')
-        .and_then(|s| s.strip_suffix('}'))
-        .unwrap_or("")
-        .trim();
+    let inner = extra.trim().strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or("").trim();
     if inner.is_empty() {
         return Ok(());
     }
@@ -251,11 +236,7 @@ pub fn error_message(body: &str) -> String {
     let mut p = crate::json::Parser::new();
     let _ = p.feed(body.as_bytes(), &mut |path, e| {
         if let crate::json::Event::Str(s) = e {
-            if path == b"error.message"
-                || path == b"message"
-                || path == b"error"
-                || path == b"detail"
-            {
+            if path == b"error.message" || path == b"message" || path == b"error" || path == b"detail" {
                 msg.push_str(s);
             }
         }
@@ -272,18 +253,9 @@ pub fn error_message(body: &str) -> String {
 mod tests {
     #[test]
     fn error_messages_are_one_line() {
-        assert_eq!(
-            super::error_message(r#"{"error":{"message":"bad\nkey","type":"x"}}"#),
-            "bad key"
-        );
-        assert_eq!(
-            super::error_message("<html>\n502 Bad Gateway</html>"),
-            "<html> 502 Bad Gateway</html>"
-        );
-        assert_eq!(
-            super::error_message(r#"{"error":"model not found"}"#),
-            "model not found"
-        );
+        assert_eq!(super::error_message(r#"{"error":{"message":"bad\nkey","type":"x"}}"#), "bad key");
+        assert_eq!(super::error_message("<html>\n502 Bad Gateway</html>"), "<html> 502 Bad Gateway</html>");
+        assert_eq!(super::error_message(r#"{"error":"model not found"}"#), "model not found");
     }
 
     #[test]
@@ -297,10 +269,7 @@ mod tests {
         ] {
             assert!(super::is_context_length(status, msg), "{msg}");
         }
-        assert!(!super::is_context_length(
-            429,
-            "Rate limit reached: too many tokens per minute"
-        ));
+        assert!(!super::is_context_length(429, "Rate limit reached: too many tokens per minute"));
         assert!(!super::is_context_length(400, "invalid tool schema"));
     }
 }

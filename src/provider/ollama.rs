@@ -38,8 +38,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                     string(w, c.name)?;
                     w.write_all(b",\"arguments\":")?;
                     let args = c.args.trim();
-                    let ok = args.starts_with('{')
-                        && crate::json::stream::validate(args.as_bytes()).is_ok();
+                    let ok = args.starts_with('{') && crate::json::stream::validate(args.as_bytes()).is_ok();
                     w.write_all(if ok { args.as_bytes() } else { b"{}" })?;
                     w.write_all(b"}}")?;
                 }
@@ -74,11 +73,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         w.write_all(b",\"think\":true")?;
     }
     let ctx = cfg.context_window.unwrap_or(DEFAULT_CTX);
-    write!(
-        w,
-        ",\"stream\":true,\"options\":{{\"num_ctx\":{ctx},\"num_predict\":{}}}",
-        cfg.max_tokens
-    )?;
+    write!(w, ",\"stream\":true,\"options\":{{\"num_ctx\":{ctx},\"num_predict\":{}}}", cfg.max_tokens)?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")
 }
@@ -113,22 +108,9 @@ impl Decoder {
             };
             if !body.trim_ascii().is_empty() {
                 self.started = true;
-                let Decoder {
-                    json,
-                    name,
-                    args,
-                    args_text,
-                    calls,
-                    finish,
-                    usage,
-                    error,
-                    done,
-                    ..
-                } = self;
+                let Decoder { json, name, args, args_text, calls, finish, usage, error, done, .. } = self;
                 let mut on = |path: &[u8], e: Event| {
-                    on_event(
-                        path, e, name, args, args_text, calls, finish, usage, error, done, sink,
-                    )
+                    on_event(path, e, name, args, args_text, calls, finish, usage, error, done, sink)
                 };
                 if let Err(e) = json.feed(body, &mut on) {
                     return self.fail(format!("malformed stream: {e}"));
@@ -136,22 +118,9 @@ impl Decoder {
             }
             if end && self.started {
                 self.started = false;
-                let Decoder {
-                    json,
-                    name,
-                    args,
-                    args_text,
-                    calls,
-                    finish,
-                    usage,
-                    error,
-                    done,
-                    ..
-                } = self;
+                let Decoder { json, name, args, args_text, calls, finish, usage, error, done, .. } = self;
                 let mut on = |path: &[u8], e: Event| {
-                    on_event(
-                        path, e, name, args, args_text, calls, finish, usage, error, done, sink,
-                    )
+                    on_event(path, e, name, args, args_text, calls, finish, usage, error, done, sink)
                 };
                 let r = json.finish(&mut on);
                 json.reset();
@@ -206,10 +175,7 @@ fn on_event(
     sink: &mut dyn FnMut(Delta),
 ) {
     if let Some(rest) = below(path, CALLS) {
-        let field = rest
-            .iter()
-            .position(|&b| b == b'.')
-            .map_or(&b""[..], |d| &rest[d + 1..]);
+        let field = rest.iter().position(|&b| b == b'.').map_or(&b""[..], |d| &rest[d + 1..]);
         if field == b"function.arguments" || field.starts_with(b"function.arguments.") {
             if let Some(t) = args.event(path, &e) {
                 args_text.clear();
@@ -224,19 +190,8 @@ fn on_event(
             }
             (b"function.name", Event::Str(s)) => name.push_str(s),
             (b"", Event::Close(_)) => {
-                sink(Delta::Call {
-                    index: *calls,
-                    id: "",
-                    name,
-                });
-                sink(Delta::Args {
-                    index: *calls,
-                    frag: if args_text.is_empty() {
-                        "{}"
-                    } else {
-                        args_text
-                    },
-                });
+                sink(Delta::Call { index: *calls, id: "", name });
+                sink(Delta::Args { index: *calls, frag: if args_text.is_empty() { "{}" } else { args_text } });
                 *calls += 1;
             }
             _ => {}
@@ -284,44 +239,24 @@ mod tests {
         for step in [1, 4, STREAM.len()] {
             let (log, res) = decode(STREAM.as_bytes(), step);
             res.unwrap();
-            assert!(
-                log.contains(r#"Call { index: 0, id: "", name: "read" }"#),
-                "{log}"
-            );
-            assert!(
-                log.contains(r#"Args { index: 0, frag: "{\"path\":\"a.sh\",\"offset\":2}" }"#),
-                "{log}"
-            );
+            assert!(log.contains(r#"Call { index: 0, id: "", name: "read" }"#), "{log}");
+            assert!(log.contains(r#"Args { index: 0, frag: "{\"path\":\"a.sh\",\"offset\":2}" }"#), "{log}");
             assert!(log.contains(r#"Args { index: 1, frag: "{}" }"#), "{log}");
-            assert!(
-                log.contains("Usage(Usage { input: 26, output: 298, cached: 0, cache_write: 0 })"),
-                "{log}"
-            );
+            assert!(log.contains("Usage(Usage { input: 26, output: 298, cached: 0, cache_write: 0 })"), "{log}");
             assert!(log.contains(r#"Finish("stop")"#));
         }
         let (log, _) = decode(STREAM.as_bytes(), STREAM.len());
-        assert!(
-            log.contains(r#"Text("I'll read é")"#) && log.contains(r#"Thinking("hm")"#),
-            "{log}"
-        );
+        assert!(log.contains(r#"Text("I'll read é")"#) && log.contains(r#"Thinking("hm")"#), "{log}");
     }
 
     #[test]
     fn errors_and_cut_streams_fail() {
         assert_eq!(
-            decode(b"{\"error\":\"model 'x' not found\"}\n", 3)
-                .1
-                .unwrap_err(),
+            decode(b"{\"error\":\"model 'x' not found\"}\n", 3).1.unwrap_err(),
             "error in stream: model 'x' not found"
         );
         let cut = &STREAM[..STREAM.rfind("{\"model\"").unwrap()];
-        assert!(decode(cut.as_bytes(), 5)
-            .1
-            .unwrap_err()
-            .contains("ended before"));
-        assert!(decode(b"{\"done\":tru\n", 5)
-            .1
-            .unwrap_err()
-            .starts_with("malformed"));
+        assert!(decode(cut.as_bytes(), 5).1.unwrap_err().contains("ended before"));
+        assert!(decode(b"{\"done\":tru\n", 5).1.unwrap_err().starts_with("malformed"));
     }
 }

@@ -75,11 +75,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         TokensField::Auto if cfg.base.host == "api.openai.com" => "max_completion_tokens",
         TokensField::Auto => "max_tokens",
     };
-    write!(
-        w,
-        ",\"stream\":true,\"stream_options\":{{\"include_usage\":true}},\"{field}\":{}}}",
-        cfg.max_tokens
-    )
+    write!(w, ",\"stream\":true,\"stream_options\":{{\"include_usage\":true}},\"{field}\":{}}}", cfg.max_tokens)
 }
 
 /// One element of `delta.tool_calls`, gathered until it closes, since its
@@ -113,19 +109,7 @@ const CALLS: &[u8] = b"choices.0.delta.tool_calls";
 
 impl Decoder {
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
-        let Decoder {
-            sse,
-            json,
-            first,
-            other,
-            elem,
-            finish,
-            usage,
-            error,
-            failed,
-            finished,
-            done,
-        } = self;
+        let Decoder { sse, json, first, other, elem, finish, usage, error, failed, finished, done } = self;
         sse.feed(bytes, &mut |field| {
             if failed.is_some() {
                 return;
@@ -215,23 +199,13 @@ fn on_event(
         match (field, e) {
             (b"", Event::Open(_)) => *elem = Element::default(),
             (b"", Event::Close(_)) => {
-                let pos = std::str::from_utf8(pos)
-                    .ok()
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(0);
+                let pos = std::str::from_utf8(pos).ok().and_then(|p| p.parse().ok()).unwrap_or(0);
                 let index = elem.index.unwrap_or(pos);
                 if !elem.id.is_empty() || !elem.name.is_empty() {
-                    sink(Delta::Call {
-                        index,
-                        id: &elem.id,
-                        name: &elem.name,
-                    });
+                    sink(Delta::Call { index, id: &elem.id, name: &elem.name });
                 }
                 if !elem.args.is_empty() {
-                    sink(Delta::Args {
-                        index,
-                        frag: &elem.args,
-                    });
+                    sink(Delta::Args { index, frag: &elem.args });
                 }
             }
             (b"index", Event::Scalar(v)) => {
@@ -258,10 +232,7 @@ fn on_event(
             }
         }
         (p, Event::Scalar(v)) if p.starts_with(b"usage.") => {
-            let n: u64 = std::str::from_utf8(v)
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
+            let n: u64 = std::str::from_utf8(v).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
             let u = usage.get_or_insert_with(Usage::default);
             match p {
                 b"usage.prompt_tokens" => u.input = n,
@@ -321,34 +292,19 @@ mod tests {
             res.unwrap();
             // Text may arrive in more pieces; everything else is identical.
             let norm = |s: &str| s.replace("Text(\"", "").replace("\");", "");
-            assert_eq!(
-                norm(&log).replace(['"', ';'], "").len(),
-                norm(&whole).replace(['"', ';'], "").len()
-            );
+            assert_eq!(norm(&log).replace(['"', ';'], "").len(), norm(&whole).replace(['"', ';'], "").len());
         }
     }
 
     #[test]
     fn broken_streams_are_errors() {
-        let (_, r) = decode(
-            b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"\n\ndata: [DONE]\n\n",
-            5,
-        );
+        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"\n\ndata: [DONE]\n\n", 5);
         assert!(r.unwrap_err().starts_with("malformed stream"));
-        let (_, r) = decode(
-            b"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n",
-            4,
-        );
+        let (_, r) = decode(b"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n", 4);
         assert_eq!(r.unwrap_err(), "error in stream: overloaded");
-        let (_, r) = decode(
-            b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n",
-            4,
-        );
+        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n", 4);
         assert!(r.unwrap_err().contains("ended before"));
-        let (_, r) = decode(
-            b"data: {\"choices\":[{\"delta\":{\"content\":\"\xff\xfe\"}}]}\n\n",
-            4,
-        );
+        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"\xff\xfe\"}}]}\n\n", 4);
         assert!(r.unwrap_err().contains("UTF-8"));
         let (_, r) = decode(b"data: hello\n\n", 4);
         assert!(r.is_err());
@@ -376,24 +332,12 @@ mod tests {
             thinking: crate::provider::Thinking::Off,
             bearer: false,
         };
-        let tools = [ToolSpec {
-            name: "read",
-            description: "d",
-            params: r#"{"type":"object"}"#,
-        }];
-        let req = Request {
-            cfg: &cfg,
-            system: "sys",
-            arena: &a,
-            tools: &tools,
-        };
+        let tools = [ToolSpec { name: "read", description: "d", params: r#"{"type":"object"}"# }];
+        let req = Request { cfg: &cfg, system: "sys", arena: &a, tools: &tools };
         let mut body = Vec::new();
         write_body(&req, &mut body).unwrap();
         let body = String::from_utf8(body).unwrap();
-        assert!(
-            crate::json::stream::validate(body.as_bytes()).is_ok(),
-            "{body}"
-        );
+        assert!(crate::json::stream::validate(body.as_bytes()).is_ok(), "{body}");
         assert_eq!(
             body,
             concat!(

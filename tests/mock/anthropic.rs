@@ -50,55 +50,32 @@ pub fn text_block(index: usize, text: &str) -> Vec<u8> {
     )
 }
 
-pub fn turn_events(
-    ctx: &Ctx,
-    items: &[Item],
-    finish: Option<&str>,
-    fragment: usize,
-    cached: bool,
-) -> Vec<Vec<u8>> {
-    let mut ev = vec![
-        message_start(ctx, cached),
-        event("ping", r#"{"type": "ping"}"#),
-    ];
+pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: usize, cached: bool) -> Vec<Vec<u8>> {
+    let mut ev = vec![message_start(ctx, cached), event("ping", r#"{"type": "ping"}"#)];
     let mut generated = 0;
     let mut calls = 0;
     for (index, item) in items.iter().enumerate() {
         let start = |block: &str| {
             event(
                 "content_block_start",
-                &format!(
-                    r#"{{"type":"content_block_start","index":{index},"content_block":{block}}}"#
-                ),
+                &format!(r#"{{"type":"content_block_start","index":{index},"content_block":{block}}}"#),
             )
         };
         let delta = |d: String| {
-            event(
-                "content_block_delta",
-                &format!(r#"{{"type":"content_block_delta","index":{index},"delta":{d}}}"#),
-            )
+            event("content_block_delta", &format!(r#"{{"type":"content_block_delta","index":{index},"delta":{d}}}"#))
         };
         match item {
             Item::Thinking { text, signature } if text.is_empty() => {
                 // Redacted thinking: opaque data, no deltas.
-                ev.push(start(&format!(
-                    r#"{{"type":"redacted_thinking","data":{}}}"#,
-                    quote(signature)
-                )));
+                ev.push(start(&format!(r#"{{"type":"redacted_thinking","data":{}}}"#, quote(signature))));
             }
             Item::Thinking { text, signature } => {
                 generated += text.chars().count();
                 ev.push(start(r#"{"type":"thinking","thinking":"","signature":""}"#));
                 for f in fragments(text, fragment) {
-                    ev.push(delta(format!(
-                        r#"{{"type":"thinking_delta","thinking":{}}}"#,
-                        quote(f)
-                    )));
+                    ev.push(delta(format!(r#"{{"type":"thinking_delta","thinking":{}}}"#, quote(f))));
                 }
-                ev.push(delta(format!(
-                    r#"{{"type":"signature_delta","signature":{}}}"#,
-                    quote(signature)
-                )));
+                ev.push(delta(format!(r#"{{"type":"signature_delta","signature":{}}}"#, quote(signature))));
             }
             Item::Text(text) => {
                 generated += text.chars().count();
@@ -110,26 +87,15 @@ pub fn turn_events(
             Item::Call { name, args } => {
                 generated += name.len() + args.chars().count();
                 let id = format!("toolu_{}", alnum(mix(ctx.seed ^ (calls as u64 + 1)), 24));
-                ev.push(start(&format!(
-                    r#"{{"type":"tool_use","id":"{id}","name":{},"input":{{}}}}"#,
-                    quote(name)
-                )));
-                ev.push(delta(
-                    r#"{"type":"input_json_delta","partial_json":""}"#.to_string(),
-                ));
+                ev.push(start(&format!(r#"{{"type":"tool_use","id":"{id}","name":{},"input":{{}}}}"#, quote(name))));
+                ev.push(delta(r#"{"type":"input_json_delta","partial_json":""}"#.to_string()));
                 for f in fragments(args, fragment) {
-                    ev.push(delta(format!(
-                        r#"{{"type":"input_json_delta","partial_json":{}}}"#,
-                        quote(f)
-                    )));
+                    ev.push(delta(format!(r#"{{"type":"input_json_delta","partial_json":{}}}"#, quote(f))));
                 }
                 calls += 1;
             }
         }
-        ev.push(event(
-            "content_block_stop",
-            &format!(r#"{{"type":"content_block_stop","index":{index}}}"#),
-        ));
+        ev.push(event("content_block_stop", &format!(r#"{{"type":"content_block_stop","index":{index}}}"#)));
     }
     ev.push(event(
         "message_delta",
@@ -145,14 +111,7 @@ pub fn turn_events(
 
 /// An `error` event, as the API sends when it fails mid-stream.
 pub fn error_event(kind: &str, message: &str) -> Vec<u8> {
-    event(
-        "error",
-        &format!(
-            r#"{{"type":"error","error":{{"type":{},"message":{}}}}}"#,
-            quote(kind),
-            quote(message)
-        ),
-    )
+    event("error", &format!(r#"{{"type":"error","error":{{"type":{},"message":{}}}}}"#, quote(kind), quote(message)))
 }
 
 /// An Anthropic error body for a plain HTTP error.
@@ -167,8 +126,5 @@ pub fn error_json(code: u16, message: &str) -> String {
         529 => "overloaded_error",
         _ => "api_error",
     };
-    format!(
-        r#"{{"type":"error","error":{{"type":"{kind}","message":{}}}}}"#,
-        quote(message)
-    )
+    format!(r#"{{"type":"error","error":{{"type":"{kind}","message":{}}}}}"#, quote(message))
 }
