@@ -30,7 +30,7 @@ pub static FLAGS: &[Flag] = &[
     Flag {
         env: "MOTE_PROVIDER",
         config: true,
-        ..flag("provider", None, "NAME", "openai, anthropic, openrouter, ollama, or one from config.json (default: by API key)")
+        ..flag("provider", None, "NAME", "openai, openai-responses, anthropic, gemini, openrouter, ollama, or a config.json one")
     },
     Flag { env: "MOTE_MODEL", config: true, ..flag("model", Some('m'), "ID", "Model id, or PROVIDER/ID") },
     flag("base-url", None, "URL", "API base URL (default: the provider's)"),
@@ -262,8 +262,9 @@ pub fn help() -> String {
         s.push_str(&format!("  {left:<30} {right}\n"));
     }
     s.push_str(
-        "\nEnvironment: OPENAI_API_KEY, ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), OPENROUTER_API_KEY;\n\
-         OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST. With no --provider, the first key set picks it.\n\
+        "\nEnvironment: OPENAI_API_KEY, ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), GEMINI_API_KEY,\n\
+         OPENROUTER_API_KEY; OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GEMINI_BASE_URL, OLLAMA_HOST.\n\
+         With no --provider, the first key set picks it.\n\
          \nExit codes:\n",
     );
     for (code, what) in EXIT_CODES {

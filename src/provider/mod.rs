@@ -12,8 +12,10 @@ use crate::http::Url;
 pub mod anthropic;
 pub mod cost;
 pub mod events;
+pub mod gemini;
 pub mod ollama;
 pub mod openai;
+pub mod responses;
 pub mod select;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -24,6 +26,10 @@ pub enum Wire {
     Anthropic,
     /// Ollama's native /api/chat (NDJSON).
     Ollama,
+    /// OpenAI Responses.
+    Responses,
+    /// Gemini generateContent.
+    Gemini,
 }
 
 /// How hard the model may think before answering (`--thinking`).
@@ -127,6 +133,8 @@ pub fn endpoint(cfg: &Config) -> Url {
         Wire::OpenAiChat => cfg.base.join("/chat/completions"),
         Wire::Anthropic => cfg.base.join("/v1/messages"),
         Wire::Ollama => cfg.base.join("/api/chat"),
+        Wire::Responses => cfg.base.join("/responses"),
+        Wire::Gemini => cfg.base.join(&format!("/v1beta/models/{}:streamGenerateContent?alt=sse", cfg.model)),
     }
 }
 
@@ -138,6 +146,7 @@ pub fn headers(cfg: &Config) -> Vec<(String, String)> {
     ];
     match (cfg.wire, &cfg.key) {
         (Wire::Anthropic, Some(k)) if !cfg.bearer => h.push(("x-api-key", k.clone())),
+        (Wire::Gemini, Some(k)) => h.push(("x-goog-api-key", k.clone())),
         (_, Some(k)) => h.push(("Authorization", format!("Bearer {k}"))),
         (_, None) => {}
     }
@@ -157,6 +166,8 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         Wire::OpenAiChat => openai::write_body(req, w),
         Wire::Anthropic => anthropic::write_body(req, w),
         Wire::Ollama => ollama::write_body(req, w),
+        Wire::Responses => responses::write_body(req, w),
+        Wire::Gemini => gemini::write_body(req, w),
     }
 }
 
@@ -179,6 +190,8 @@ pub enum Decoder {
     OpenAiChat(Box<openai::Decoder>),
     Anthropic(Box<anthropic::Decoder>),
     Ollama(Box<ollama::Decoder>),
+    Responses(Box<responses::Decoder>),
+    Gemini(Box<gemini::Decoder>),
 }
 
 impl Decoder {
@@ -187,6 +200,8 @@ impl Decoder {
             Wire::OpenAiChat => Decoder::OpenAiChat(Box::default()),
             Wire::Anthropic => Decoder::Anthropic(Box::default()),
             Wire::Ollama => Decoder::Ollama(Box::default()),
+            Wire::Responses => Decoder::Responses(Box::default()),
+            Wire::Gemini => Decoder::Gemini(Box::default()),
         }
     }
 
@@ -197,6 +212,8 @@ impl Decoder {
             Decoder::OpenAiChat(d) => d.feed(bytes, sink),
             Decoder::Anthropic(d) => d.feed(bytes, sink),
             Decoder::Ollama(d) => d.feed(bytes, sink),
+            Decoder::Responses(d) => d.feed(bytes, sink),
+            Decoder::Gemini(d) => d.feed(bytes, sink),
         }
     }
 
@@ -206,6 +223,8 @@ impl Decoder {
             Decoder::OpenAiChat(d) => d.finish(),
             Decoder::Anthropic(d) => d.finish(),
             Decoder::Ollama(d) => d.finish(),
+            Decoder::Responses(d) => d.finish(),
+            Decoder::Gemini(d) => d.finish(),
         }
     }
 }

@@ -32,6 +32,22 @@ const BUILTINS: &[Builtin] = &[
         default_model: "",
     },
     Builtin {
+        name: "openai-responses",
+        wire: Wire::Responses,
+        base_env: "OPENAI_BASE_URL",
+        base: "https://api.openai.com/v1",
+        keys: &["OPENAI_API_KEY"],
+        default_model: "",
+    },
+    Builtin {
+        name: "gemini",
+        wire: Wire::Gemini,
+        base_env: "GEMINI_BASE_URL",
+        base: "https://generativelanguage.googleapis.com",
+        keys: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+        default_model: "gemini-2.5-flash",
+    },
+    Builtin {
         name: "anthropic",
         wire: Wire::Anthropic,
         base_env: "ANTHROPIC_BASE_URL",
@@ -58,7 +74,7 @@ const BUILTINS: &[Builtin] = &[
 ];
 
 /// The names `--provider` accepts without a config entry.
-pub const NAMES: &str = "openai, anthropic, openrouter, ollama";
+pub const NAMES: &str = "openai, openai-responses, anthropic, gemini, openrouter, ollama";
 
 /// Keys a custom provider entry may have.
 const PROVIDER_KEYS: &[&str] =
@@ -89,7 +105,9 @@ pub struct Selected {
 fn wire_of(api: &str) -> Option<Wire> {
     match api {
         "openai" | "openai-chat" => Some(Wire::OpenAiChat),
+        "openai-responses" => Some(Wire::Responses),
         "anthropic" => Some(Wire::Anthropic),
+        "gemini" => Some(Wire::Gemini),
         "ollama" => Some(Wire::Ollama),
         _ => None,
     }
@@ -124,8 +142,8 @@ pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Va
         // A base URL alone means an OpenAI-compatible server that may need no key.
         let local = (!w.base_url.is_empty()).then(|| "openai".to_string());
         name = detect(&env).or(local).ok_or_else(|| {
-            "no provider: OPENAI_API_KEY is not set, nor ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or \
-             OPENROUTER_API_KEY; set one, or pass --provider ollama for a local model, or --provider NAME \
+            "no provider: OPENAI_API_KEY is not set, nor ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, \
+             GEMINI_API_KEY or OPENROUTER_API_KEY; set one, or pass --provider ollama for a local model, or --provider NAME \
              for one in config.json `providers`"
                 .to_string()
         })?;
@@ -155,7 +173,7 @@ pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Va
 
     let wire = match text("api")? {
         Some(api) => wire_of(&api).ok_or_else(|| {
-            format!("config: providers.{name}.api: expected openai-chat, anthropic or ollama, got `{api}`")
+            format!("config: providers.{name}.api: expected openai-chat, openai-responses, anthropic, gemini or ollama, got `{api}`")
         })?,
         None => builtin.map(|b| b.wire).ok_or_else(|| format!("config: providers.{name} needs `api`"))?,
     };
@@ -188,7 +206,8 @@ pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Va
             let found = keys.iter().find_map(|k| env(k).map(|v| (*k, v)));
             bearer = found.as_ref().is_some_and(|(k, _)| *k == "ANTHROPIC_AUTH_TOKEN");
             let needed = match name.as_str() {
-                "openai" => base.host == "api.openai.com",
+                "openai" | "openai-responses" => base.host == "api.openai.com",
+                "gemini" => base.host == "generativelanguage.googleapis.com",
                 "anthropic" => base.host == "api.anthropic.com",
                 "openrouter" => base.host == "openrouter.ai",
                 _ => false,
@@ -272,6 +291,8 @@ fn detect(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         "openai"
     } else if env("ANTHROPIC_API_KEY").is_some() || env("ANTHROPIC_AUTH_TOKEN").is_some() {
         "anthropic"
+    } else if env("GEMINI_API_KEY").is_some() || env("GOOGLE_API_KEY").is_some() {
+        "gemini"
     } else if env("OPENROUTER_API_KEY").is_some() {
         "openrouter"
     } else {
