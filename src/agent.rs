@@ -148,6 +148,7 @@ impl Agent<'_> {
 
         // Records open as the stream's kind changes: reasoning, then text.
         let mut open: Option<Kind> = None;
+        let mut has_text = false;
         let mut dec = Decoder::new(cfg.wire);
         let mut calls: Vec<Pending> = Vec::new();
         let mut usage = Usage::default();
@@ -158,6 +159,7 @@ impl Agent<'_> {
             if whole || open != Some(kind) {
                 arena.open(Role::Assistant, kind);
                 open = Some(kind);
+                has_text |= kind == Kind::Text;
             }
         };
         let mut sink = |d: Delta| match d {
@@ -212,7 +214,7 @@ impl Agent<'_> {
             }
         }
         drop(sink);
-        if open != Some(Kind::Text) {
+        if !has_text {
             self.arena.open(Role::Assistant, Kind::Text);
         }
         if let Err(m) = dec.finish() {

@@ -198,7 +198,7 @@ impl<'a> Iterator for Messages<'a> {
                 let start = self.i;
                 while let Some(r) = rec(self.i) {
                     match r.kind {
-                        Kind::Text => body = a.text(r),
+                        Kind::Text if body.is_empty() || r.len > 0 => body = a.text(r),
                         Kind::Thinking => thinking.push(Think { text: a.text(r), signature: "", redacted: false }),
                         Kind::Signature => match thinking.last_mut() {
                             Some(t) if t.signature.is_empty() && !t.redacted => t.signature = a.text(r),

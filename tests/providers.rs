@@ -352,3 +352,106 @@ fn no_key_names_exactly_what_to_set() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is not set"), "{}", o.stderr);
 }
+
+#[test]
+fn openai_responses_runs_the_task_and_replays_encrypted_reasoning() {
+    let dir = demo_workspace("responses");
+    let m = Mock::start(thinking_replies());
+    let base = m.base_url();
+    let env = [("OPENAI_API_KEY", "sk-test"), ("OPENAI_BASE_URL", base.as_str())];
+    let args = ["-p", "fix", "--permission", "auto", "--provider", "openai-responses", "-m", "gpt-test"];
+    let o = mote(&dir, &env, &[&args[..], &["--thinking", "medium", "--output-format", "json"]].concat());
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_fixed(&dir);
+    let reqs = m.requests();
+    assert_eq!((reqs.len(), reqs[0].path.as_str()), (4, "/v1/responses"));
+    assert_eq!(reqs[0].header("authorization"), Some("Bearer sk-test"));
+    assert!(reqs[0].body.len() < 5 * 1024, "first request is {} bytes", reqs[0].body.len());
+    let first = body(&m, 0);
+    assert_eq!(first.get("store"), Some(&Value::Bool(false)));
+    assert_eq!(s(&first, &["include", "0"]), Some("reasoning.encrypted_content"));
+    assert_eq!(s(&first, &["reasoning", "effort"]), Some("medium"));
+    assert!(s(&first, &["instructions"]).unwrap().starts_with("You are mote"));
+    assert_eq!(s(&first, &["tools", "0", "name"]), Some("read"));
+    let second = body(&m, 1);
+    let input = arr(&second, "input");
+    let types: Vec<&str> = input.iter().filter_map(|i| s(i, &["type"])).collect();
+    assert_eq!(
+        types,
+        [
+            "message",
+            "reasoning",
+            "message",
+            "function_call",
+            "function_call",
+            "function_call_output",
+            "function_call_output"
+        ]
+    );
+    assert_eq!(s(&input[1], &["encrypted_content"]), Some("EqQBCgIYAhIM0+/sig=="));
+    assert_eq!(s(&input[1], &["summary", "0", "text"]), Some("Step 0: think \"hard\"."));
+    assert_eq!(s(&input[5], &["call_id"]), s(&input[3], &["call_id"]));
+    assert!(s(&input[3], &["call_id"]).unwrap().starts_with("call_"));
+    assert_eq!(s(&input[4], &["arguments"]), Some(r#"{"path":"greet.sh"}"#));
+    let r = parse(o.stdout.trim()).unwrap();
+    assert!(r.get("usage").and_then(|u| u.get("cached_tokens")).and_then(|v| v.as_f64()).unwrap() > 0.0);
+}
+
+#[test]
+fn gemini_runs_the_task_echoing_thought_signatures() {
+    let dir = demo_workspace("gemini");
+    let m = Mock::with_options(thinking_replies(), mock::Options { one_byte_writes: false, fragment: 2 });
+    let base = format!("http://{}", m.addr());
+    let env = [("GEMINI_API_KEY", "g-key"), ("GEMINI_BASE_URL", base.as_str())];
+    let o = mote(&dir, &env, &["-p", "fix", "--permission", "auto", "-m", "gemini/gemini-test"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_fixed(&dir);
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 4);
+    assert_eq!(reqs[0].path, "/v1beta/models/gemini-test:streamGenerateContent?alt=sse");
+    assert_eq!(reqs[0].header("x-goog-api-key"), Some("g-key"));
+    assert!(reqs[0].body.len() < 5 * 1024, "first request is {} bytes", reqs[0].body.len());
+    assert!(!reqs[0].body.contains("additionalProperties") && !reqs[0].body.contains("$schema"));
+    let first = body(&m, 0);
+    assert!(s(&first, &["systemInstruction", "parts", "0", "text"]).unwrap().starts_with("You are mote"));
+    let decls = arr(&arr(&first, "tools")[0], "functionDeclarations");
+    assert_eq!(decls.len(), 7);
+    let second = body(&m, 1);
+    let contents = arr(&second, "contents");
+    let roles: Vec<&str> = contents.iter().filter_map(|c| s(c, &["role"])).collect();
+    assert_eq!(roles, ["user", "model", "user"]);
+    let parts = arr(&contents[1], "parts");
+    assert_eq!(s(&parts[1], &["functionCall", "name"]), Some("read"));
+    assert_eq!(s(&parts[1], &["functionCall", "args", "path"]), Some("test.sh"));
+    assert_eq!(s(&parts[1], &["thoughtSignature"]), Some("EqQBCgIYAhIM0+/sig=="));
+    assert!(parts[2].get("thoughtSignature").is_none());
+    let responses = arr(&contents[2], "parts");
+    assert_eq!(responses.len(), 2);
+    let test_sh = std::fs::read_to_string(dir.join("ws/test.sh")).unwrap();
+    assert_eq!(s(&responses[0], &["functionResponse", "response", "output"]), Some(test_sh.as_str()));
+    assert_eq!(s(&responses[1], &["functionResponse", "name"]), Some("read"));
+}
+
+#[test]
+fn errors_mid_stream_are_clear_for_every_provider() {
+    let dir = demo_workspace("midstream");
+    for (provider, base_env, key_env) in [
+        ("openai-responses", "OPENAI_BASE_URL", "OPENAI_API_KEY"),
+        ("gemini", "GEMINI_BASE_URL", "GEMINI_API_KEY"),
+        ("anthropic", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY"),
+    ] {
+        let m = Mock::start(vec![
+            Reply::StreamError { message: "internal failure".into() },
+            Reply::DropMidStream { items: vec![Item::Text("partial answer here".into())], after_events: 4 },
+            Reply::Malformed,
+        ]);
+        let base = if provider == "openai-responses" { m.base_url() } else { format!("http://{}", m.addr()) };
+        let env = [(base_env, base.as_str()), (key_env, "k")];
+        let run = || mote(&dir, &env, &["-p", "hi", "--provider", provider, "-m", "m1", "--retries", "0"]);
+        for want in ["internal failure", "stream", "malformed stream"] {
+            let o = run();
+            assert_ne!(o.code, 0, "{provider}: {want}");
+            assert!(o.stderr.lines().count() == 1 && o.stderr.contains(want), "{provider}: {want}: {}", o.stderr);
+        }
+    }
+}

@@ -11,9 +11,11 @@
 #![allow(dead_code)]
 
 pub mod anthropic;
+pub mod gemini;
 pub mod http;
 pub mod json;
 pub mod ollama;
+pub mod responses;
 pub mod script;
 pub mod stream;
 
@@ -53,6 +55,10 @@ pub enum Dialect {
     Anthropic,
     /// POST /api/chat.
     Ollama,
+    /// POST /v1/responses (or /responses).
+    Responses,
+    /// POST /v1beta/models/MODEL:streamGenerateContent.
+    Gemini,
 }
 
 impl Dialect {
@@ -61,6 +67,10 @@ impl Dialect {
             "/v1/chat/completions" | "/chat/completions" => Some(Dialect::OpenAi),
             "/v1/messages" => Some(Dialect::Anthropic),
             "/api/chat" => Some(Dialect::Ollama),
+            "/v1/responses" | "/responses" => Some(Dialect::Responses),
+            r if r.starts_with("/v1beta/models/") && r.ends_with(":streamGenerateContent") => {
+                Some(Dialect::Gemini)
+            }
             _ => None,
         }
     }
@@ -257,7 +267,7 @@ fn connection(stream: TcpStream, shared: &Shared) {
                 })
             } else {
                 let msg = format!(
-                    "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions, /v1/messages, /api/chat)",
+                    "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions, /v1/messages, /api/chat, /v1/responses, /v1beta/models/M:streamGenerateContent)",
                     req.method, req.path
                 );
                 Reply::Status {

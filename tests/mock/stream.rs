@@ -5,7 +5,7 @@
 
 use super::http::{Out, Request};
 use super::json::quote;
-use super::{anthropic, ollama, Dialect, Item, Reply};
+use super::{anthropic, gemini, ollama, responses, Dialect, Item, Reply};
 use std::io::{self, BufReader, Read};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -157,13 +157,16 @@ pub fn dialect_events(d: Dialect, ctx: &Ctx, items: &[Item], finish: Option<&str
         Dialect::OpenAi => turn_events(ctx, items, finish, fragment),
         Dialect::Anthropic => anthropic::turn_events(ctx, items, finish, fragment, ctx.cached),
         Dialect::Ollama => ollama::turn_events(ctx, items, finish, fragment),
+        Dialect::Responses => responses::turn_events(ctx, items, finish, fragment),
+        Dialect::Gemini => gemini::turn_events(ctx, items, finish, fragment),
     }
 }
 
 /// An error body in the dialect's shape.
 pub fn dialect_error(d: Dialect, code: u16, message: &str) -> String {
     match d {
-        Dialect::OpenAi => error_json(message, "server_error", None),
+        Dialect::OpenAi | Dialect::Responses => error_json(message, "server_error", None),
+        Dialect::Gemini => gemini::error_json(code, message),
         Dialect::Anthropic => anthropic::error_json(code, message),
         Dialect::Ollama => ollama::error_json(message),
     }
@@ -202,7 +205,7 @@ pub fn respond(
             let extra: Vec<String> = retry_after.iter().map(|s| format!("Retry-After: {s}")).collect();
             // Error bodies written for OpenAI are reshaped for the other dialects.
             let body = match (d, super::json::parse(body)) {
-                (Dialect::OpenAi, _) | (_, Err(_)) => body.clone(),
+                (Dialect::OpenAi | Dialect::Responses, _) | (_, Err(_)) => body.clone(),
                 (_, Ok(v)) => match v.get("error").and_then(|e| e.get("message")).and_then(|m| m.as_str()) {
                     Some(m) => dialect_error(d, *code, m),
                     None => body.clone(),
@@ -252,6 +255,10 @@ pub fn respond(
             out.chunk(&opening("")[0])?;
             let e = match d {
                 Dialect::Ollama => format!("{}\n", ollama::error_json(message)).into_bytes(),
+                Dialect::Responses => responses::failed_event(message),
+                Dialect::Gemini => {
+                    format!("data: {}\r\n\r\n", gemini::error_json(500, message)).into_bytes()
+                }
                 _ => anthropic::error_event("overloaded_error", message),
             };
             out.chunk(&e)?;
