@@ -13,6 +13,7 @@ mod output;
 mod permission;
 mod prompt;
 mod provider;
+mod proxy;
 mod sse;
 mod tls;
 mod tool;
