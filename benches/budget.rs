@@ -20,6 +20,8 @@ const BUDGET_BINARY: u64 = 2 * MIB + MIB / 2;
 const BUDGET_VERSION_RSS: u64 = 3 * MIB / 2;
 const BUDGET_SESSION_RSS: u64 = 4 * MIB;
 const BUDGET_FIRST_REQUEST: usize = 5 * 1024;
+/// Start-up to the first request byte, over a trivial static binary's exec.
+const BUDGET_STARTUP_RATIO: f64 = 10.0;
 
 struct Run {
     status: i32,
@@ -126,7 +128,7 @@ fn session(bin: &Path) -> (Run, usize, usize) {
             .current_dir(&ws)
             .env("OPENAI_BASE_URL", m.base_url())
             .env_remove("OPENAI_API_KEY")
-            .args(["-p", "Read the big files, then fix the greeting.", "--model", "mock", "--permission", "auto"]),
+            .args(["-p", "Read the big files, then fix the greeting.", "--model", "mock", "--permission", "auto", "--no-context-files"]),
     );
     let reqs = m.requests();
     let fixed = std::fs::read_to_string(ws.join("main.rs")).unwrap_or_default();
@@ -136,6 +138,64 @@ fn session(bin: &Path) -> (Run, usize, usize) {
     assert_eq!(reqs.len(), 14, "expected 14 requests");
     let _ = std::fs::remove_dir_all(&ws);
     (run, first, last)
+}
+
+/// Median of `n` timings of `f`, in microseconds.
+fn median_us(n: usize, mut f: impl FnMut() -> std::time::Duration) -> f64 {
+    let mut v: Vec<f64> = (0..n).map(|_| f().as_secs_f64() * 1e6).collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[n / 2]
+}
+
+/// Start-up cost as a ratio, so machine noise cancels: the time from spawn
+/// to mote's first request byte, over the time to spawn and reap a trivial
+/// static binary (built here with musl-gcc), measured alternately.
+fn startup_ratio(bin: &Path) -> Option<(f64, f64, f64)> {
+    use std::io::Read;
+    use std::time::Instant;
+    let dir = tempfile("true");
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::write(dir.join("true.c"), "int main(void) { return 0; }\n").ok()?;
+    let ok = Command::new("musl-gcc")
+        .args(["-static", "-O2", "-o"])
+        .arg(dir.join("true"))
+        .arg(dir.join("true.c"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return None;
+    }
+    let trivial = dir.join("true");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    let url = format!("http://{}/v1", listener.local_addr().ok()?);
+    let (mut t_true, mut t_mote) = (Vec::new(), Vec::new());
+    for _ in 0..25 {
+        let t = Instant::now();
+        Command::new(&trivial).status().ok()?;
+        t_true.push(t.elapsed());
+        let t = Instant::now();
+        let mut child = Command::new(bin)
+            .args(["-p", "hi", "-m", "m", "--retries", "0", "--base-url", &url])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let (mut conn, _) = listener.accept().ok()?;
+        let mut byte = [0u8; 1];
+        conn.read_exact(&mut byte).ok()?;
+        t_mote.push(t.elapsed());
+        drop(conn);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let mut it = t_true.into_iter();
+    let a = median_us(25, || it.next().unwrap_or_default());
+    let mut it = t_mote.into_iter();
+    let b = median_us(25, || it.next().unwrap_or_default());
+    let _ = std::fs::remove_dir_all(&dir);
+    Some((b / a, b, a))
 }
 
 fn kib(b: u64) -> String {
@@ -169,6 +229,16 @@ fn main() {
     println!("{:<34} {:>9} ms {:>12}", "CPU time, 14-turn session", sess.cpu_ms, "-");
     println!("{:<34} {:>8} bytes {:>6} bytes", "first request (prompt + tools)", first_req, BUDGET_FIRST_REQUEST);
     println!("{:<34} {:>8} bytes {:>12}", "last request (whole context)", last_req, "-");
+    match startup_ratio(&bin) {
+        Some((ratio, mote_us, true_us)) => {
+            println!(
+                "{:<34} {:>9.1} x  ({:.0} us to the first byte; a trivial static exec: {:.0} us)",
+                "start-up to first request byte", ratio, mote_us, true_us
+            );
+            check("start-up ratio", ratio <= BUDGET_STARTUP_RATIO);
+        }
+        None => println!("(start-up ratio skipped: musl-gcc could not build the trivial binary)"),
+    }
     check("binary size", size <= BUDGET_BINARY);
     check("--version RSS", version.max_rss <= BUDGET_VERSION_RSS);
     check("session RSS", sess.max_rss <= BUDGET_SESSION_RSS);

@@ -57,6 +57,8 @@ pub struct Agent<'a> {
     pub cfg: &'a Config,
     pub ws: &'a Workspace,
     pub permission: Permission,
+    /// Paths the prompt mode may write whatever `permission` says (plan mode's PLAN.md).
+    pub writable: &'a [String],
     pub max_turns: u32,
     pub retries: u32,
     pub out: &'a mut Output,
@@ -202,7 +204,7 @@ impl Agent<'_> {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) => {
-                    let fail = Fail::Network(format!("the response stream broke: {e}"));
+                    let fail = Fail::Network(format!("the response stream broke: {}", http::describe(&e)));
                     return Err(AttemptError { fail, retry: !shown, after: None });
                 }
             };
@@ -239,6 +241,10 @@ impl Agent<'_> {
                 Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))
             }
             Some(t) => crate::permission::check(self.permission, t.name, t.effect)
+                .or_else(|e| match crate::permission::mode_allows(self.writable, t.effect, &c.args, self.ws) {
+                    true => Ok(()),
+                    false => Err(e),
+                })
                 .and_then(|_| Args::parse(&c.args).map_err(|e| format!("bad arguments for {}: {e}", t.name)))
                 .and_then(|args| check_known(t, &args).map(|_| args))
                 .and_then(|args| (t.run)(&args, self.ws)),

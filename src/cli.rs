@@ -55,6 +55,17 @@ pub static FLAGS: &[Flag] = &[
     Flag { default: "300", ..flag("timeout", None, "SECS", "Network idle timeout") },
     Flag { default: "4", ..flag("retries", None, "N", "Retries of 429, 5xx and lost connections before any output") },
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
+    // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
+    flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),
+    Flag {
+        default: "code",
+        ..flag("prompt-mode", None, "NAME", "code, plan, review, debug, ask, or a mode from a prompts dir (-p \"/NAME task\" too)")
+    },
+    flag("loop", None, "FILE", "Loop task: do the `- [ ]` items of FILE one per iteration, each in a fresh context"),
+    flag("check", None, "CMD", "Loop: shell command that must pass before mote ticks an item"),
+    Flag { default: "600", ..flag("check-timeout", None, "SECS", "Loop: seconds before the check is killed") },
+    Flag { default: "20", ..flag("max-iterations", None, "N", "Loop: stop after N iterations") },
+    flag("loop-max-tokens", None, "N", "Loop: stop once N tokens (input+output, all iterations) are used; --max-tokens is per response"),
     flag("version", Some('V'), "", "Print the version"),
     flag("help", Some('h'), "", "Print this help"),
 ];
@@ -89,6 +100,15 @@ pub struct Options {
     pub timeout: u64,
     pub retries: u32,
     pub verbose: bool,
+    pub no_context_files: bool,
+    pub prompt_mode: String,
+    /// `--permission` was on the command line: it wins over a prompt mode's.
+    pub permission_explicit: bool,
+    pub loop_file: Option<String>,
+    pub check: Option<String>,
+    pub check_timeout: u64,
+    pub max_iterations: u32,
+    pub loop_max_tokens: Option<u64>,
 }
 
 pub enum Command {
@@ -113,6 +133,14 @@ impl Options {
             timeout: 0,
             retries: 0,
             verbose: false,
+            no_context_files: false,
+            prompt_mode: String::new(),
+            permission_explicit: false,
+            loop_file: None,
+            check: None,
+            check_timeout: 0,
+            max_iterations: 0,
+            loop_max_tokens: None,
         }
     }
 
@@ -172,6 +200,13 @@ impl Options {
             "timeout" => self.timeout = num("seconds")?.max(1) as u64,
             "retries" => self.retries = num("a number")?,
             "verbose" => self.verbose = true,
+            "no-context-files" => self.no_context_files = true,
+            "prompt-mode" => self.prompt_mode = v.to_string(),
+            "loop" => self.loop_file = Some(v.to_string()),
+            "check" => self.check = Some(v.to_string()).filter(|c| !c.trim().is_empty()),
+            "check-timeout" => self.check_timeout = num("seconds")?.max(1) as u64,
+            "max-iterations" => self.max_iterations = num("a number of iterations")?.max(1),
+            "loop-max-tokens" => self.loop_max_tokens = Some(v.parse::<u64>().map_err(|_| bad("a number of tokens"))?),
             _ => return Err(format!("--{long} is in the flag table but not handled")),
         }
         Ok(())
@@ -214,6 +249,7 @@ pub fn parse(args: Vec<OsString>, src: &Sources) -> Result<Command, String> {
         o.set(f.long, &value)?;
         given.push(f.long);
     }
+    o.permission_explicit = given.contains(&"permission");
     for f in FLAGS {
         if given.contains(&f.long) {
             continue;
@@ -239,11 +275,13 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (3, "network: the API could not be reached"),
     (4, "the API answered with an error or a broken stream"),
     (5, "--max-turns reached before the model finished"),
+    (6, "--loop: --max-iterations or --loop-max-tokens spent before every item was checked"),
+    (7, "--loop: the model reported it was stuck (a `STUCK: reason` line)"),
 ];
 
 pub fn help() -> String {
     let mut s = format!(
-        "mote {} - a coding agent in one small binary\n\nUsage: mote -p PROMPT [options]\n\nOptions:\n",
+        "mote {} - a coding agent in one small binary\n\nUsage: mote -p PROMPT [options]\n       mote --loop PLAN.md [--check CMD] [options]\n\nOptions:\n",
         env!("CARGO_PKG_VERSION")
     );
     for f in FLAGS {

@@ -7,21 +7,26 @@ mod agent;
 mod arena;
 mod cli;
 mod config;
+mod context;
+mod modes;
 mod http;
 mod json;
+mod looptask;
 mod output;
 mod permission;
+mod plan;
 mod prompt;
 mod provider;
 mod proxy;
 mod sse;
+mod template;
 mod tls;
 mod tool;
 mod workspace;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cli::{Command, Options};
 
@@ -77,6 +82,7 @@ fn run(o: Options, config: Option<&config::Config>) -> Result<(), (u8, String)> 
     let config_err = |m: String| (2u8, m);
     let prompt = match o.prompt.clone() {
         Some(p) => p,
+        None if o.loop_file.is_some() => String::new(),
         None if !std::io::stdin().is_terminal() => {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s).map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
@@ -84,7 +90,10 @@ fn run(o: Options, config: Option<&config::Config>) -> Result<(), (u8, String)> 
         }
         None => return Err(config_err("no prompt: run `mote -p PROMPT` (see --help)".into())),
     };
-    if prompt.trim().is_empty() {
+    if o.loop_file.is_none() && o.check.is_some() {
+        return Err(config_err("--check needs --loop PLAN.md".into()));
+    }
+    if prompt.trim().is_empty() && o.loop_file.is_none() {
         return Err(config_err("the prompt is empty".into()));
     }
     let conf = config.map(|c| &c.value);
@@ -105,22 +114,69 @@ fn run(o: Options, config: Option<&config::Config>) -> Result<(), (u8, String)> 
     let cfg = selected.config;
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
     let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    let user_dir = config::user_dir(&|k| std::env::var(k).ok());
+    let chosen = modes::choose(&o.prompt_mode, &prompt, &modes::dirs(&cwd, user_dir.as_deref())).map_err(config_err)?;
+    let permission = if o.permission_explicit { o.permission } else { chosen.permission.unwrap_or(o.permission) };
+    let mut system = prompt::with_mode(prompt::system(&ws.root), &chosen.mode.name, &chosen.mode.body);
+    if !o.no_context_files {
+        let cx = context::load(&cwd, user_dir.as_deref());
+        for w in &cx.warnings {
+            eprintln!("mote: warning: {w}");
+        }
+        system = prompt::with_context(system, &cx.text);
+    }
     let mut out = output::Output::new(o.format, o.verbose);
     out.prices = selected.prices;
+    if let Some(file) = &o.loop_file {
+        let settings = looptask::Settings {
+            plan: cwd.join(file),
+            goal: if chosen.task.trim().is_empty() { "Complete the plan.".into() } else { chosen.task.clone() },
+            check: o.check.clone(),
+            check_timeout: Duration::from_secs(o.check_timeout),
+            dir: ws.root.clone(),
+            max_iterations: o.max_iterations,
+            max_tokens: o.loop_max_tokens,
+            format: o.format,
+        };
+        // Each iteration is a fresh agent: a new arena, the same settings.
+        let mut session = |task: &str| {
+            let mut agent = agent::Agent {
+                cfg: &cfg,
+                ws: &ws,
+                permission,
+                writable: &chosen.mode.writable,
+                max_turns: o.max_turns,
+                retries: o.retries,
+                out: &mut out,
+                system: system.clone(),
+                arena: arena::Arena::new(),
+                usage: Default::default(),
+                turns: 0,
+            };
+            let result = agent.run(task);
+            looptask::Session { result, answer: agent.arena.last_answer().to_string(), usage: agent.usage, turns: agent.turns }
+        };
+        let stop = looptask::run(&settings, &mut session).map_err(config_err)?;
+        return match stop.exit_code() {
+            0 => Ok(()),
+            code => Err((code as u8, stop.message())),
+        };
+    }
     let start = Instant::now();
     let mut agent = agent::Agent {
         cfg: &cfg,
         ws: &ws,
-        permission: o.permission,
+        permission,
+        writable: &chosen.mode.writable,
         max_turns: o.max_turns,
         retries: o.retries,
         out: &mut out,
-        system: prompt::system(&ws.root),
+        system,
         arena: arena::Arena::new(),
         usage: Default::default(),
         turns: 0,
     };
-    let res = agent.run(&prompt);
+    let res = agent.run(&chosen.task);
     let err = res.as_ref().err().map(|f| f.message());
     let summary = output::Summary {
         result: agent.arena.last_answer(),

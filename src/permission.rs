@@ -20,13 +20,25 @@ pub fn check(mode: Permission, name: &str, effect: Effect) -> Result<(), String>
     }
 }
 
-fn label(mode: Permission) -> &'static str {
+pub fn label(mode: Permission) -> &'static str {
     match mode {
         Permission::ReadOnly => "read-only",
         Permission::Cautious => "cautious",
         Permission::Standard => "standard",
         Permission::Auto => "auto",
     }
+}
+
+/// The prompt mode's one narrow allowance (plan mode's PLAN.md): a write
+/// or edit call whose `path` is one of the paths the mode names may run
+/// even where `check` said no. Anything unclear is no.
+pub fn mode_allows(writable: &[String], effect: Effect, args: &str, ws: &crate::workspace::Workspace) -> bool {
+    if effect != Effect::Write || writable.is_empty() {
+        return false;
+    }
+    let Ok(a) = crate::json::Args::parse(args) else { return false };
+    let Ok(target) = a.str("path").and_then(|p| ws.resolve(p)) else { return false };
+    writable.iter().any(|w| ws.resolve(w).is_ok_and(|w| w == target))
 }
 
 #[cfg(test)]

@@ -47,6 +47,11 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
 
 /// Run `command` in `dir` and render what happened for the model.
 fn exec(command: &str, dir: &Path, timeout: Duration) -> Result<String, String> {
+    exec_status(command, dir, timeout).map(|(text, _)| text)
+}
+
+/// `exec`, and whether the command exited with status 0 (a loop task's check).
+pub fn exec_status(command: &str, dir: &Path, timeout: Duration) -> Result<(String, bool), String> {
     let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let write_dup = write_end.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut child = {
@@ -75,7 +80,7 @@ fn exec(command: &str, dir: &Path, timeout: Duration) -> Result<String, String> 
         None => format!("timed out after {}s; the command and its process group were killed", timeout.as_secs()),
         Some(s) => describe(s),
     };
-    Ok(out.render(&end))
+    Ok((out.render(&end), status.is_some_and(|s| s.success())))
 }
 
 /// Read the pipe until the shell has exited and the pipe is closed or
