@@ -215,7 +215,6 @@ impl Agent<'_> {
                 return Err(AttemptError { fail, retry: busy && !shown, after: None });
             }
         }
-        drop(sink);
         if !has_text {
             self.arena.open(Role::Assistant, Kind::Text);
         }
