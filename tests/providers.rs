@@ -297,7 +297,7 @@ fn openrouter_sends_attribution_headers_and_keeps_slashed_model_ids() {
     let m = Mock::start(demo_replies());
     let base = m.base_url();
     let env = [("OPENROUTER_API_KEY", "or-key"), ("OPENROUTER_BASE_URL", base.as_str())];
-    let o = mote(&dir, &env, &["-p", "fix", "--permission", "auto", "-m", "anthropic/claude-sonnet-4.5"]);
+    let o = mote(&dir, &env, &["-p", "fix", "--permission", "auto", "-m", "anthropic/claude-sonnet-4.5", "--thinking", "high"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&dir);
     let reqs = m.requests();
@@ -306,6 +306,7 @@ fn openrouter_sends_attribution_headers_and_keeps_slashed_model_ids() {
     assert_eq!(reqs[0].header("x-title"), Some("mote"));
     assert!(reqs[0].header("http-referer").is_some_and(|r| r.starts_with("https://")));
     assert_eq!(s(&body(&m, 0), &["model"]), Some("anthropic/claude-sonnet-4.5"));
+    assert_eq!(s(&body(&m, 0), &["reasoning", "effort"]), Some("high"));
     assert!(reqs[0].body.len() < 5 * 1024);
 }
 

@@ -68,6 +68,20 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     if !req.tools.is_empty() {
         w.write_all(b"]")?;
     }
+    let effort = match cfg.thinking {
+        super::Thinking::Off => "",
+        super::Thinking::Low => "low",
+        super::Thinking::Medium => "medium",
+        super::Thinking::High => "high",
+    };
+    if !effort.is_empty() {
+        // OpenRouter normalises reasoning across models; OpenAI names it flat.
+        if cfg.name == "openrouter" {
+            write!(w, ",\"reasoning\":{{\"effort\":\"{effort}\"}}")?;
+        } else {
+            write!(w, ",\"reasoning_effort\":\"{effort}\"")?;
+        }
+    }
     super::write_extra(cfg, w)?;
     let field = match cfg.tokens_field {
         TokensField::MaxTokens => "max_tokens",
@@ -191,6 +205,13 @@ fn on_event(
         }
         return;
     }
+    // Reasoning text from servers that stream it (DeepSeek, OpenRouter, vLLM).
+    if path == b"choices.0.delta.reasoning_content" || path == b"choices.0.delta.reasoning" {
+        if let Event::Str(s) = e {
+            sink(Delta::Thinking(s));
+        }
+        return;
+    }
     if let Some(rest) = below(path, CALLS) {
         let (pos, field) = match rest.iter().position(|&b| b == b'.') {
             Some(dot) => (&rest[..dot], &rest[dot + 1..]),
@@ -270,6 +291,7 @@ mod tests {
     const STREAM: &str = concat!(
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi \\u00e9\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hmm\"}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"read\",\"arguments\":\"\"}}]}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\"{\\\"pa\"},\"index\":0}]}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"th\\\":\\\"a\\\"}\"}}]}}]}\n\n",
@@ -283,6 +305,7 @@ mod tests {
         let (whole, res) = decode(STREAM.as_bytes(), STREAM.len());
         res.unwrap();
         assert!(whole.contains(r#"Text("Hi é")"#), "{whole}");
+        assert!(whole.contains(r#"Thinking("hmm")"#), "{whole}");
         assert!(whole.contains(r#"Call { index: 0, id: "call_1", name: "read" }"#));
         assert!(whole.contains(r#"Args { index: 0, frag: "{\"pa" }"#));
         assert!(whole.contains(r#"Finish("tool_calls")"#));
@@ -290,8 +313,8 @@ mod tests {
         for step in [1, 2, 3, 7, 64] {
             let (log, res) = decode(STREAM.as_bytes(), step);
             res.unwrap();
-            // Text may arrive in more pieces; everything else is identical.
-            let norm = |s: &str| s.replace("Text(\"", "").replace("\");", "");
+            // Text and reasoning may arrive in more pieces; everything else is identical.
+            let norm = |s: &str| s.replace("Text(\"", "").replace("Thinking(\"", "").replace("\");", "");
             assert_eq!(norm(&log).replace(['"', ';'], "").len(), norm(&whole).replace(['"', ';'], "").len());
         }
     }
