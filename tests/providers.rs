@@ -456,3 +456,19 @@ fn errors_mid_stream_are_clear_for_every_provider() {
         }
     }
 }
+
+#[test]
+fn the_anthropic_mock_refuses_what_the_api_refuses() {
+    let v = mock::anthropic::validate;
+    let ok = r#"{"max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}"#;
+    assert_eq!(v(ok), None);
+    let orphan = r#"{"max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]},
+        {"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"ls","input":{}}]},
+        {"role":"user","content":[{"type":"text","text":"go on"}]}]}"#;
+    assert!(v(orphan).unwrap().contains("without `tool_result` blocks"));
+    let unsigned = r#"{"max_tokens":100,"messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x"}]}]}"#;
+    assert!(v(unsigned).unwrap().contains("missing its signature"));
+    let budget = r#"{"max_tokens":1000,"thinking":{"type":"enabled","budget_tokens":2048},"messages":[]}"#;
+    assert!(v(budget).unwrap().contains("budget_tokens"));
+    assert!(v(r#"{"messages":[]}"#).unwrap().contains("max_tokens"));
+}

@@ -128,3 +128,59 @@ pub fn error_json(code: u16, message: &str) -> String {
     };
     format!(r#"{{"type":"error","error":{{"type":"{kind}","message":{}}}}}"#, quote(message))
 }
+
+/// Refuse a request the way the Messages API does (400 invalid_request_error):
+/// `None` when the body is acceptable.
+pub fn validate(body: &str) -> Option<String> {
+    use super::json::{parse, Value};
+    let v = parse(body).ok()?;
+    let max = v.get("max_tokens").and_then(Value::as_f64);
+    let Some(max) = max else { return Some("max_tokens: Field required".into()) };
+    if let Some(t) = v.get("thinking") {
+        let budget = t.get("budget_tokens").and_then(Value::as_f64).unwrap_or(0.0);
+        if budget < 1024.0 || budget >= max {
+            return Some("thinking.budget_tokens: must be >= 1024 and less than max_tokens".into());
+        }
+    }
+    let msgs = v.get("messages").and_then(Value::as_array).unwrap_or(&[]);
+    let empty = Vec::new();
+    let blocks = |m: &Value| m.get("content").and_then(Value::as_array).map(|b| b.to_vec()).unwrap_or_else(|| empty.clone());
+    let kind = |b: &Value| b.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+    for (i, m) in msgs.iter().enumerate() {
+        let content = blocks(m);
+        if content.is_empty() {
+            return Some(format!("messages.{i}: all messages must have non-empty content"));
+        }
+        for b in &content {
+            match kind(b).as_str() {
+                "text" if b.get("text").and_then(Value::as_str).unwrap_or("").is_empty() => {
+                    return Some(format!("messages.{i}: text content blocks must be non-empty"));
+                }
+                "thinking" if b.get("signature").and_then(Value::as_str).unwrap_or("").is_empty() => {
+                    return Some(format!("messages.{i}.content: thinking block is missing its signature"));
+                }
+                _ => {}
+            }
+        }
+        let uses: Vec<&str> = content
+            .iter()
+            .filter(|b| kind(b) == "tool_use")
+            .filter_map(|b| b.get("id").and_then(Value::as_str))
+            .collect();
+        if uses.is_empty() {
+            continue;
+        }
+        let next = msgs.get(i + 1).map(blocks).unwrap_or_default();
+        let results: Vec<&str> = next
+            .iter()
+            .take_while(|b| kind(b) == "tool_result")
+            .filter_map(|b| b.get("tool_use_id").and_then(Value::as_str))
+            .collect();
+        if let Some(missing) = uses.iter().find(|id| !results.contains(id)) {
+            return Some(format!(
+                "messages.{i}: `tool_use` ids were found without `tool_result` blocks immediately after: {missing}"
+            ));
+        }
+    }
+    None
+}

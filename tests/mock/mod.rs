@@ -258,8 +258,14 @@ fn connection(stream: TcpStream, shared: &Shared) {
         lock(&shared.requests).push(req.clone());
         let close = req.wants_close(&version);
         let route = req.route();
-        let reply =
-            if req.method == "POST" && Dialect::of(route).is_some() {
+        // Requests the real API would refuse get its 400, not a scripted reply.
+        let refused = match Dialect::of(route) {
+            Some(Dialect::Anthropic) => anthropic::validate(&req.body),
+            _ => None,
+        };
+        let reply = if let Some(msg) = refused {
+            Reply::Status { code: 400, retry_after: None, body: anthropic::error_json(400, &msg) }
+        } else if req.method == "POST" && Dialect::of(route).is_some() {
                 lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::Status {
                     code: 500,
                     retry_after: None,
