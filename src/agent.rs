@@ -24,8 +24,9 @@ pub enum Fail {
     Network(String),
     Api(String),
     MaxTurns(u32),
-    /// The request is longer than the model's context (compact and retry).
-    ContextOverflow(String),
+    /// The conversation no longer fits the model's context window (the API
+    /// said so): compaction can react to this one.
+    ContextLength(String),
     /// The user pressed Ctrl-C or Esc (interactive mode only).
     Interrupted,
 }
@@ -34,7 +35,7 @@ impl Fail {
     pub fn exit_code(&self) -> i32 {
         match self {
             Fail::Network(_) => 3,
-            Fail::Api(_) | Fail::ContextOverflow(_) => 4,
+            Fail::Api(_) | Fail::ContextLength(_) => 4,
             Fail::MaxTurns(_) => 5,
             Fail::Interrupted => 130,
         }
@@ -42,7 +43,7 @@ impl Fail {
 
     pub fn message(&self) -> String {
         match self {
-            Fail::Network(m) | Fail::Api(m) | Fail::ContextOverflow(m) => m.clone(),
+            Fail::Network(m) | Fail::Api(m) | Fail::ContextLength(m) => m.clone(),
             Fail::MaxTurns(n) => format!("stopped after {n} turns (--max-turns) before the model finished"),
             Fail::Interrupted => "interrupted".into(),
         }
@@ -104,16 +105,17 @@ impl Agent<'_> {
             let mcp_specs = self.mcp.specs();
             let specs = specs(&mcp_specs);
             let (calls, usage) = match self.complete(&specs, true) {
-                Err(Fail::ContextOverflow(m)) => {
+                Err(Fail::ContextLength(m)) => {
                     self.out.note(&format!("{m}; compacting and retrying once"));
                     if !self.compact()? {
-                        return Err(Fail::ContextOverflow(m));
+                        return Err(Fail::ContextLength(m));
                     }
                     self.complete(&specs, true)?
                 }
                 r => r?,
             };
             self.usage.add(usage);
+            self.record_reasoning();
             let e = self.log.record(&Record::Assistant { text: self.arena.last_answer() }, self.arena.bytes());
             self.note(e);
             if !calls.is_empty() {
@@ -145,6 +147,23 @@ impl Agent<'_> {
     }
 
     /// Append a record to the session (its effect is already in the arena).
+    /// Save the reasoning blocks of the assistant message just streamed.
+    fn record_reasoning(&mut self) {
+        let Some(crate::arena::Msg::Assistant { thinking, .. }) = self.arena.messages().last() else { return };
+        let bytes = self.arena.bytes();
+        let mut notes = Vec::new();
+        for t in thinking {
+            let kind = if t.redacted { "redacted" } else { "thinking" };
+            notes.push(self.log.record(&Record::Reasoning { kind, text: t.text }, bytes));
+            if !t.signature.is_empty() {
+                notes.push(self.log.record(&Record::Reasoning { kind: "signature", text: t.signature }, bytes));
+            }
+        }
+        for e in notes {
+            self.note(e);
+        }
+    }
+
     fn record(&mut self, r: &Record) {
         let e = self.log.record(r, self.arena.bytes());
         self.note(e);
@@ -223,7 +242,7 @@ impl Agent<'_> {
         let cfg = self.cfg;
         let url = provider::endpoint(cfg);
         let headers = provider::headers(cfg);
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let req = Request { cfg, system: &self.system, arena: &self.arena, tools: specs };
         // Count the body first, then stream it: no second copy of the conversation.
         let mut count = Counter::default();
@@ -242,24 +261,46 @@ impl Agent<'_> {
             let msg = provider::error_message(&resp.text(64 * 1024));
             let retry = matches!(resp.status, 408 | 409 | 429 | 500..=599);
             let text = format!("HTTP {}: {msg}", resp.status);
-            let fail = if compact::is_overflow(resp.status, &msg) { Fail::ContextOverflow(text) } else { Fail::Api(text) };
+            let fail = if provider::is_context_length(resp.status, &msg) { Fail::ContextLength(text) } else { Fail::Api(text) };
             return Err(AttemptError { fail, retry, after });
         }
 
-        self.arena.open(Role::Assistant, Kind::Text);
+        // Records open as the stream's kind changes: reasoning, then text.
+        let mut open: Option<Kind> = None;
+        let mut has_text = false;
         let mut dec = Decoder::new(cfg.wire);
         let mut calls: Vec<Pending> = Vec::new();
         let mut usage = Usage::default();
         let mut shown = false;
         let mut buf = [0u8; 8192];
         let (arena, out) = (&mut self.arena, &mut *self.out);
+        let mut to = |arena: &mut Arena, kind: Kind, whole: bool| {
+            if whole || open != Some(kind) {
+                arena.open(Role::Assistant, kind);
+                open = Some(kind);
+                has_text |= kind == Kind::Text;
+            }
+        };
         let mut sink = |d: Delta| match d {
             Delta::Text(s) => {
                 shown = true;
+                to(arena, Kind::Text, false);
                 arena.extend(s);
                 if show {
                     out.text(s);
                 }
+            }
+            Delta::Thinking(s) => {
+                to(arena, Kind::Thinking, false);
+                arena.extend(s);
+            }
+            Delta::Signature(s) => {
+                to(arena, Kind::Signature, true);
+                arena.extend(s);
+            }
+            Delta::Redacted(s) => {
+                to(arena, Kind::Redacted, true);
+                arena.extend(s);
             }
             Delta::Call { index, id, name } => {
                 shown = true;
@@ -290,8 +331,14 @@ impl Agent<'_> {
                 }
             };
             if let Err(m) = dec.feed(buf.get(..n).unwrap_or(&[]), &mut sink) {
-                return Err(AttemptError { fail: Fail::Api(m), retry: false, after: None });
+                // An overloaded or rate-limited error event before any output is worth retrying.
+                let busy = ["overloaded_error", "rate_limit_error"].iter().any(|w| m.contains(w));
+                let fail = if provider::is_context_length(0, &m) { Fail::ContextLength(m) } else { Fail::Api(m) };
+                return Err(AttemptError { fail, retry: busy && !shown, after: None });
             }
+        }
+        if !has_text {
+            self.arena.open(Role::Assistant, Kind::Text);
         }
         if let Err(m) = dec.finish() {
             // A stream cut before anything was said is a lost connection.

@@ -7,7 +7,10 @@
 //! Records group into messages by position: a user message is one `Text`
 //! record; an assistant message is a `Text` record (possibly empty)
 //! followed by `CallId`, `CallName`, `CallArgs` triples; a tool result is
-//! `ResultId`, `ResultName`, `ResultText`.
+//! `ResultId`, `ResultName`, `ResultText`. Reasoning the provider wants back
+//! (Anthropic thinking blocks, encrypted reasoning) comes first in an
+//! assistant message: `Thinking` with an optional `Signature` after it, or
+//! `Redacted`.
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Role {
@@ -25,6 +28,12 @@ pub enum Kind {
     ResultId,
     ResultName,
     ResultText,
+    /// Reasoning text, as streamed.
+    Thinking,
+    /// The signature of the `Thinking` record before it, kept byte for byte.
+    Signature,
+    /// An opaque (redacted or encrypted) reasoning block.
+    Redacted,
 }
 
 /// 12 bytes per record.
@@ -55,10 +64,19 @@ pub struct Call<'a> {
     pub args: &'a str,
 }
 
+/// A reasoning block of an assistant message, to send back unchanged.
+#[derive(Debug, PartialEq)]
+pub struct Think<'a> {
+    pub text: &'a str,
+    pub signature: &'a str,
+    /// `text` is opaque data (Anthropic `redacted_thinking`).
+    pub redacted: bool,
+}
+
 #[derive(Debug, PartialEq)]
 pub enum Msg<'a> {
     User(&'a str),
-    Assistant { text: &'a str, calls: Vec<Call<'a>> },
+    Assistant { text: &'a str, calls: Vec<Call<'a>>, thinking: Vec<Think<'a>> },
     Result { id: &'a str, name: &'a str, text: &'a str, error: bool },
 }
 
@@ -230,21 +248,32 @@ impl<'a> Iterator for Messages<'a> {
                 self.i += 3;
                 m
             }
-            (Role::Assistant, kind) => {
+            (Role::Assistant, _) => {
                 let mut calls = Vec::new();
+                let mut thinking = Vec::new();
                 let mut body = "";
-                if kind == Kind::Text {
-                    body = a.text(&first);
+                let start = self.i;
+                while let Some(r) = rec(self.i).filter(|r| r.role == Role::Assistant) {
+                    match r.kind {
+                        Kind::Text if body.is_empty() || r.len > 0 => body = a.text(r),
+                        Kind::Thinking => thinking.push(Think { text: a.text(r), signature: "", redacted: false }),
+                        Kind::Signature => match thinking.last_mut() {
+                            Some(t) if t.signature.is_empty() && !t.redacted => t.signature = a.text(r),
+                            _ => {}
+                        },
+                        Kind::Redacted => thinking.push(Think { text: a.text(r), signature: "", redacted: true }),
+                        _ => break,
+                    }
                     self.i += 1;
                 }
                 while rec(self.i).is_some_and(|r| r.kind == Kind::CallId) {
                     calls.push(Call { id: text(self.i), name: text(self.i + 1), args: text(self.i + 2) });
                     self.i += 3;
                 }
-                if kind != Kind::Text && calls.is_empty() {
+                if self.i == start {
                     self.i += 1; // a stray record: skip it rather than loop
                 }
-                Msg::Assistant { text: body, calls }
+                Msg::Assistant { text: body, calls, thinking }
             }
         };
         Some(msg)
@@ -277,7 +306,8 @@ mod tests {
                 calls: vec![
                     Call { id: "c1", name: "read", args: r#"{"path":"a"}"# },
                     Call { id: "c2", name: "ls", args: "{}" }
-                ]
+                ],
+                thinking: vec![]
             }
         );
         assert_eq!(msgs[3], Msg::Result { id: "c2", name: "ls", text: "no such dir", error: true });
@@ -309,5 +339,38 @@ mod tests {
         assert_eq!(want.len(), 3);
         assert_eq!(want[2], Msg::Result { id: "c2", name: "ls", text: "newer", error: true });
         assert_eq!(a.bytes(), "SUMMARY".len() + "c2ls{}c2lsnewer".len());
+    }
+
+    #[test]
+    fn a_user_message_after_an_answer_is_its_own_message() {
+        let mut a = Arena::new();
+        a.user("one");
+        a.push(Role::Assistant, Kind::Text, "a");
+        a.user("two");
+        let msgs: Vec<Msg> = a.messages().collect();
+        assert_eq!(msgs, vec![Msg::User("one"), Msg::Assistant { text: "a", calls: vec![], thinking: vec![] }, Msg::User("two")]);
+    }
+
+    #[test]
+    fn reasoning_comes_first_in_an_assistant_message() {
+        let mut a = Arena::new();
+        a.user("go");
+        a.push(Role::Assistant, Kind::Thinking, "hmm");
+        a.push(Role::Assistant, Kind::Signature, "sig==");
+        a.push(Role::Assistant, Kind::Redacted, "opaque");
+        a.push(Role::Assistant, Kind::Text, "");
+        a.call("c1", "ls", "{}");
+        a.result("c1", "ls", "x", false);
+        let msgs: Vec<Msg> = a.messages().collect();
+        assert_eq!(msgs.len(), 3);
+        let Msg::Assistant { text, calls, thinking } = &msgs[1] else { panic!("{msgs:?}") };
+        assert_eq!((*text, calls.len()), ("", 1));
+        assert_eq!(
+            thinking,
+            &vec![
+                Think { text: "hmm", signature: "sig==", redacted: false },
+                Think { text: "opaque", signature: "", redacted: true }
+            ]
+        );
     }
 }

@@ -26,12 +26,19 @@ const fn flag(long: &'static str, short: Option<char>, value: &'static str, help
 pub static FLAGS: &[Flag] = &[
     flag("print", Some('p'), "PROMPT", "Run one task headless and print the answer"),
     Flag { default: "text", ..flag("output-format", None, "FORMAT", "text, json or stream-json") },
-    Flag { default: "openai", config: true, ..flag("provider", None, "NAME", "openai (Chat Completions, and compatible servers)") },
-    Flag { env: "MOTE_MODEL", config: true, ..flag("model", Some('m'), "ID", "Model id") },
+    // Providers: which API, which model, how to reach it (src/provider/select.rs).
     Flag {
-        env: "OPENAI_BASE_URL",
-        default: "https://api.openai.com/v1",
-        ..flag("base-url", None, "URL", "API base URL")
+        env: "MOTE_PROVIDER",
+        config: true,
+        ..flag("provider", None, "NAME", "openai, openai-responses, anthropic, gemini, openrouter, ollama, or a config.json one")
+    },
+    Flag { env: "MOTE_MODEL", config: true, ..flag("model", Some('m'), "ID", "Model id, or PROVIDER/ID") },
+    flag("base-url", None, "URL", "API base URL (default: the provider's)"),
+    Flag {
+        env: "MOTE_THINKING",
+        config: true,
+        default: "off",
+        ..flag("thinking", None, "LEVEL", "Reasoning effort: off, low, medium or high")
     },
     Flag { default: "standard", config: true, ..flag("permission", None, "MODE", "read-only, cautious, standard or auto") },
     Flag { default: "50", ..flag("max-turns", None, "N", "Stop after N model turns") },
@@ -100,6 +107,7 @@ pub struct Options {
     pub max_turns: u32,
     pub max_tokens: u32,
     pub tokens_field: crate::provider::TokensField,
+    pub thinking: crate::provider::Thinking,
     pub timeout: u64,
     pub retries: u32,
     pub verbose: bool,
@@ -142,6 +150,7 @@ impl Options {
             max_turns: 0,
             max_tokens: 0,
             tokens_field: crate::provider::TokensField::Auto,
+            thinking: crate::provider::Thinking::Off,
             timeout: 0,
             retries: 0,
             verbose: false,
@@ -181,9 +190,19 @@ impl Options {
                 }
             }
             "provider" => match v {
-                "openai" => self.provider = v.to_string(),
-                _ => return Err(bad("openai")),
+                "" => return Err(bad("a provider name")),
+                _ => self.provider = v.to_string(),
             },
+            "thinking" => {
+                use crate::provider::Thinking;
+                self.thinking = match v {
+                    "off" => Thinking::Off,
+                    "low" => Thinking::Low,
+                    "medium" => Thinking::Medium,
+                    "high" => Thinking::High,
+                    _ => return Err(bad("off, low, medium or high")),
+                }
+            }
             "model" => self.model = v.to_string(),
             "base-url" => {
                 crate::http::Url::parse(v).map_err(|e| format!("--{long}: {e}"))?;
@@ -320,7 +339,12 @@ pub fn help() -> String {
         }
         s.push_str(&format!("  {left:<30} {right}\n"));
     }
-    s.push_str("\nEnvironment: OPENAI_API_KEY is sent as the bearer token.\n\nExit codes:\n");
+    s.push_str(
+        "\nEnvironment: OPENAI_API_KEY, ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), GEMINI_API_KEY,\n\
+         OPENROUTER_API_KEY; OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GEMINI_BASE_URL, OLLAMA_HOST.\n\
+         With no --provider, the first key set picks it.\n\
+         \nExit codes:\n",
+    );
     for (code, what) in EXIT_CODES {
         s.push_str(&format!("  {code}  {what}\n"));
     }
@@ -363,10 +387,10 @@ mod tests {
     fn defaults_env_and_flags_in_order() {
         let o = run(&["-p", "task"], &[]).unwrap();
         assert_eq!((o.max_turns, o.max_tokens, o.timeout, o.retries), (50, 8192, 300, 4));
-        assert_eq!(o.base_url, "https://api.openai.com/v1");
+        assert_eq!((o.base_url.as_str(), o.provider.as_str()), ("", ""));
         assert_eq!(o.permission, Permission::Standard);
-        let o = run(&["-p", "t"], &[("MOTE_MODEL", "env-m"), ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")]).unwrap();
-        assert_eq!((o.model.as_str(), o.base_url.as_str()), ("env-m", "http://127.0.0.1:9/v1"));
+        let o = run(&["-p", "t"], &[("MOTE_MODEL", "env-m"), ("MOTE_PROVIDER", "ollama")]).unwrap();
+        assert_eq!((o.model.as_str(), o.provider.as_str()), ("env-m", "ollama"));
         let o = run(&["-m", "flag-m", "-p", "t"], &[("MOTE_MODEL", "env-m")]).unwrap();
         assert_eq!(o.model, "flag-m");
         let o = run_with(&["-p", "t"], &[], &[("model", "conf-m"), ("permission", "auto")]).unwrap();
@@ -393,7 +417,7 @@ mod tests {
             assert!(e.starts_with(want), "{args:?}: {e}");
             assert!(!e.contains('\n'));
         }
-        let e = run(&[], &[("OPENAI_BASE_URL", "nope")]).unwrap_err();
-        assert!(e.contains("(from $OPENAI_BASE_URL)"), "{e}");
+        let e = run(&[], &[("MOTE_THINKING", "max")]).unwrap_err();
+        assert!(e.contains("(from $MOTE_THINKING)"), "{e}");
     }
 }

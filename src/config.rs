@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use crate::json::value::{self, Value};
 
 /// Top-level keys mote understands; anything else gets a warning.
-pub const KNOWN_KEYS: &[&str] = &["provider", "model", "providers", "models", "permission", "permissions", "sandbox", "mcpServers"];
+pub const KNOWN_KEYS: &[&str] =
+    &["provider", "model", "thinking", "providers", "models", "permission", "permissions", "sandbox", "mcpServers"];
 
 pub struct Config {
     /// User config with the project config merged on top (an object).

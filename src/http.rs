@@ -3,10 +3,14 @@
 //! request body can be streamed from the conversation arena (no second copy
 //! of the conversation), the response body can be read as it arrives, and
 //! the TLS stack can use ring rather than aws-lc-rs (see README, "Dependencies").
+//! HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured: https through a CONNECT
+//! tunnel, plain http by sending the whole URL to the proxy.
 
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
+
+use crate::proxy::{proxy_for, Proxy};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Url {
@@ -57,6 +61,15 @@ impl Url {
         let base = u.path.trim_end_matches('/');
         u.path = format!("{base}{suffix}");
         u
+    }
+
+    /// The host as it goes in an authority (IPv6 in brackets).
+    fn host_header_name(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        }
     }
 
     fn host_header(&self) -> String {
@@ -132,6 +145,7 @@ impl Response {
 
 /// POST a body of `len` bytes produced by `body` (called once, writing
 /// straight to the connection) and return the response with its body unread.
+/// Goes through the proxy that HTTPS_PROXY / HTTP_PROXY / NO_PROXY name.
 pub fn post(
     url: &Url,
     headers: &[(&str, &str)],
@@ -152,10 +166,36 @@ pub fn send(
     body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     timeout: Duration,
 ) -> Result<Response, Error> {
-    let mut stream = connect(url, timeout)?;
+    let proxy = proxy_for(url, &|k| std::env::var(k).ok()).map_err(Error::Protocol)?;
+    send_via(method, url, proxy.as_ref(), headers, len, body, timeout)
+}
+
+fn send_via(
+    method: &str,
+    url: &Url,
+    proxy: Option<&Proxy>,
+    headers: &[(&str, &str)],
+    len: u64,
+    body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    timeout: Duration,
+) -> Result<Response, Error> {
+    let mut stream = match proxy {
+        None => connect(url, timeout)?,
+        Some(p) => through(p, url, timeout)?,
+    };
+    // A plain-HTTP request through a proxy names the whole URL.
+    let target = match proxy {
+        Some(_) if !url.tls => format!("http://{}{}", url.host_header(), url.path),
+        _ => url.path.clone(),
+    };
     let sent = (|| {
         let mut w = BufWriter::with_capacity(16 * 1024, &mut stream);
-        write!(w, "{method} {} HTTP/1.1\r\nHost: {}\r\n", url.path, url.host_header())?;
+        write!(w, "{method} {target} HTTP/1.1\r\nHost: {}\r\n", url.host_header())?;
+        if let (Some(p), false) = (proxy, url.tls) {
+            if let Some(auth) = &p.auth {
+                write!(w, "Proxy-Authorization: Basic {auth}\r\n")?;
+            }
+        }
         for (k, v) in headers {
             write!(w, "{k}: {v}\r\n")?;
         }
@@ -177,11 +217,9 @@ pub fn send(
     read_head(BufReader::with_capacity(16 * 1024, stream), &url.host)
 }
 
-fn connect(url: &Url, timeout: Duration) -> Result<Stream, Error> {
-    let addrs = (url.host.as_str(), url.port)
-        .to_socket_addrs()
-        .map_err(|e| Error::Connect(format!("cannot resolve {}: {e}", url.host)))?;
-    let mut last = format!("{} has no address", url.host);
+fn tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
+    let addrs = (host, port).to_socket_addrs().map_err(|e| Error::Connect(format!("cannot resolve {host}: {e}")))?;
+    let mut last = format!("{host} has no address");
     let connect_timeout = timeout.min(Duration::from_secs(30));
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, connect_timeout) {
@@ -189,16 +227,60 @@ fn connect(url: &Url, timeout: Duration) -> Result<Stream, Error> {
                 let _ = tcp.set_nodelay(true);
                 tcp.set_read_timeout(Some(timeout)).map_err(|e| Error::Connect(e.to_string()))?;
                 let _ = tcp.set_write_timeout(Some(timeout));
-                if !url.tls {
-                    return Ok(Stream::Plain(tcp));
-                }
-                let conn = crate::tls::connect(&url.host).map_err(Error::Connect)?;
-                return Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))));
+                return Ok(tcp);
             }
-            Err(e) => last = format!("cannot connect to {}:{}: {e}", url.host, url.port),
+            Err(e) => last = format!("cannot connect to {host}:{port}: {e}"),
         }
     }
     Err(Error::Connect(last))
+}
+
+fn connect(url: &Url, timeout: Duration) -> Result<Stream, Error> {
+    let tcp = tcp(&url.host, url.port, timeout)?;
+    wrap(url, tcp)
+}
+
+/// TLS on top of `tcp` for https URLs.
+fn wrap(url: &Url, tcp: TcpStream) -> Result<Stream, Error> {
+    if !url.tls {
+        return Ok(Stream::Plain(tcp));
+    }
+    let conn = crate::tls::connect(&url.host).map_err(Error::Connect)?;
+    Ok(Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
+}
+
+/// A connection to `url` through `proxy`: a CONNECT tunnel for https, the
+/// proxy itself for plain http.
+fn through(proxy: &Proxy, url: &Url, timeout: Duration) -> Result<Stream, Error> {
+    let mut tcp = tcp(&proxy.host, proxy.port, timeout)?;
+    if !url.tls {
+        return Ok(Stream::Plain(tcp));
+    }
+    let authority = format!("{}:{}", url.host_header_name(), url.port);
+    let mut req = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if let Some(auth) = &proxy.auth {
+        req.push_str(&format!("Proxy-Authorization: Basic {auth}\r\n"));
+    }
+    req.push_str("\r\n");
+    let fail = |e: io::Error| Error::Connect(format!("proxy {}:{}: {e}", proxy.host, proxy.port));
+    tcp.write_all(req.as_bytes()).map_err(fail)?;
+    // Read the proxy's answer byte by byte: what follows it belongs to TLS.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 16 * 1024 || tcp.read(&mut byte).map_err(fail)? == 0 {
+            return Err(Error::Connect(format!("proxy {}:{} closed the tunnel", proxy.host, proxy.port)));
+        }
+        head.push(byte[0]);
+    }
+    let text = String::from_utf8_lossy(&head);
+    let status = text.split(' ').nth(1).unwrap_or("");
+    if status != "200" {
+        let line = text.lines().next().unwrap_or("");
+        // Not worth retrying: the proxy wants credentials or forbids the host.
+        return Err(Error::Protocol(format!("proxy {}:{} refused the tunnel: {}", proxy.host, proxy.port, clip(line))));
+    }
+    wrap(url, tcp)
 }
 
 fn read_head(mut r: BufReader<Stream>, host: &str) -> Result<Response, Error> {
@@ -406,7 +488,8 @@ mod tests {
 
     #[test]
     fn chunked_response_split_into_single_bytes() {
-        let (url, h) = serve(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        let (url, h) =
+            serve(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
         let mut resp = send(&url).unwrap();
         assert_eq!(resp.status, 200);
         assert_eq!(resp.text(100), "hello world");
@@ -418,7 +501,9 @@ mod tests {
 
     #[test]
     fn content_length_and_interim_responses() {
-        let (url, _h) = serve(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 429 Too Many\r\nRetry-After: 3\r\nContent-Length: 2\r\n\r\nnoEXTRA");
+        let (url, _h) = serve(
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 429 Too Many\r\nRetry-After: 3\r\nContent-Length: 2\r\n\r\nnoEXTRA",
+        );
         let mut resp = send(&url).unwrap();
         assert_eq!((resp.status, resp.header("retry-after")), (429, Some("3")));
         assert_eq!(resp.text(100), "no");
@@ -437,6 +522,44 @@ mod tests {
         assert!(resp.body.read_to_end(&mut v).is_err());
         let (url, _h) = serve(b"");
         assert!(matches!(send(&url), Err(Error::Connect(_))));
+    }
+
+    #[test]
+    fn https_goes_through_a_connect_tunnel_and_http_through_the_proxy() {
+        // Plain http: the proxy gets the absolute URL and answers itself.
+        let (proxy_url, h) = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        let proxy = Proxy { host: proxy_url.host.clone(), port: proxy_url.port, auth: Some("dTpw".into()) };
+        let target = Url::parse("http://models.internal:8000/v1").unwrap();
+        let mut resp =
+            send_via("POST", &target, Some(&proxy), &[], 4, &mut |w| w.write_all(b"BODY"), Duration::from_secs(5)).unwrap();
+        assert_eq!(resp.text(10), "ok");
+        let req = String::from_utf8(h.join().unwrap()).unwrap();
+        assert!(req.starts_with("POST http://models.internal:8000/v1 HTTP/1.1\r\nHost: models.internal:8000\r\n"));
+        assert!(req.contains("Proxy-Authorization: Basic dTpw\r\n"), "{req}");
+        // https: CONNECT first; a refusal is a clear error.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let h = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.ends_with(b"\r\n\r\n") {
+                let n = s.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n").unwrap();
+            got
+        });
+        let proxy = Proxy { host: "127.0.0.1".into(), port, auth: None };
+        let api = Url::parse("https://api.openai.com/v1").unwrap();
+        let e = send_via("POST", &api, Some(&proxy), &[], 0, &mut |_| Ok(()), Duration::from_secs(5)).err().unwrap();
+        let Error::Protocol(msg) = e else { panic!("{e:?}") };
+        assert!(msg.contains("refused the tunnel: HTTP/1.1 407"), "{msg}");
+        let connect = String::from_utf8(h.join().unwrap()).unwrap();
+        assert_eq!(connect, "CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod permission;
 pub mod plan;
 pub mod prompt;
 pub mod provider;
+pub mod proxy;
 pub mod session;
 pub mod sse;
 pub mod template;

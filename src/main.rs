@@ -8,8 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use mote::cli::{self, Command, Options};
-use mote::{agent, arena, config, context, json, looptask, mcp, modes, output, prompt, provider, session, tui, workspace};
-use mote::http;
+use mote::{agent, arena, config, context, looptask, mcp, modes, output, prompt, provider, session, tui, workspace};
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
@@ -18,12 +17,15 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     let env = |k: &str| std::env::var(k).ok();
-    // The config file is read only if a flag's value is looked up in it.
+    // The config file is read only if a flag's value is looked up in it, or
+    // a run needs it: `--help` and `--version` never touch it.
     let loaded: std::cell::OnceCell<Result<config::Config, String>> = std::cell::OnceCell::new();
-    let load = || loaded.get_or_init(|| {
-        let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
-        config::load(&cwd, &env)
-    });
+    let load = || {
+        loaded.get_or_init(|| {
+            let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
+            config::load(&cwd, &env)
+        })
+    };
     let conf = |key: &str| -> Result<Option<String>, String> {
         let c = load().as_ref().map_err(|e| e.clone())?;
         c.str(key).map(|v| v.map(String::from))
@@ -31,7 +33,7 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "mcp") {
         return mcp_probe(&args[1..], load());
     }
-    let mut opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
+    let opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
         Ok(Command::Run(o)) => o,
         Ok(Command::Help) => {
             print!("{}", cli::help());
@@ -43,28 +45,25 @@ fn main() -> ExitCode {
         }
         Err(e) => return fail(2, &e),
     };
-    if opts.context_window.is_none() && !opts.list_sessions {
-        if let Ok(c) = load() {
-            opts.context_window = session::start::window_from_config(c, &opts.model);
-        }
-    }
-    if let Some(Ok(c)) = loaded.get() {
-        for w in &c.warnings {
-            eprintln!("mote: warning: {w}");
-        }
-    }
-    let mcp_conf = match (opts.no_mcp, loaded.get()) {
-        (true, _) => None,
-        (false, Some(Ok(c))) => c.get("mcpServers").cloned(),
-        (false, _) => load().as_ref().ok().and_then(|c| c.get("mcpServers").cloned()),
+    // Provider selection reads the config's `providers` and `models`.
+    let c = match load() {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
     };
-    match run(opts, mcp_conf) {
+    for w in &c.warnings {
+        eprintln!("mote: warning: {w}");
+    }
+    match run(opts, c) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => fail(code, &msg),
     }
 }
 
-/// `mote mcp ...`: the MCP probe command (see mcp/probe.rs).
+fn fail(code: u8, msg: &str) -> ExitCode {
+    eprintln!("mote: error: {msg}");
+    ExitCode::from(code)
+}
+
 fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>) -> ExitCode {
     let conf = match conf {
         Ok(c) => c,
@@ -78,15 +77,12 @@ fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>)
     }
 }
 
-fn fail(code: u8, msg: &str) -> ExitCode {
-    eprintln!("mote: error: {msg}");
-    ExitCode::from(code)
-}
-
-fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, String)> {
+/// One run: a headless task, a loop task, or the interactive mode.
+fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
-    // Sessions (src/session/): list, or load the one to resume.
     let env = |k: &str| std::env::var(k).ok();
+
+    // Sessions (src/session/): list, or load the one to resume.
     let sdir = session::dir(o.session_dir.as_deref(), &env);
     if o.list_sessions {
         return session::start::list(sdir.as_deref()).map_err(|e| (1, e));
@@ -98,19 +94,18 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
     if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
         o.model = r.loaded.model.clone();
     }
-    // No -p and a terminal on stdin: the interactive mode (src/tui).
+
+    // The task: -p, piped stdin, a loop, a resumed session, or (no -p and a
+    // terminal on stdin) the interactive mode (src/tui).
     let interactive = o.prompt.is_none() && o.loop_file.is_none() && std::io::stdin().is_terminal();
     let prompt = match o.prompt.clone() {
         Some(p) => p,
-        None if o.loop_file.is_some() => String::new(),
-        None if interactive => String::new(),
-        None if resumed.is_some() && std::io::stdin().is_terminal() => String::new(),
-        None if !std::io::stdin().is_terminal() => {
+        None if o.loop_file.is_some() || interactive => String::new(),
+        None => {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s).map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
             s
         }
-        None => return Err(config_err("no prompt: run `mote -p PROMPT` (see --help)".into())),
     };
     if o.loop_file.is_none() && o.check.is_some() {
         return Err(config_err("--check needs --loop PLAN.md".into()));
@@ -118,37 +113,41 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
     if prompt.trim().is_empty() && o.loop_file.is_none() && resumed.is_none() && !interactive {
         return Err(config_err("the prompt is empty".into()));
     }
-    if o.model.is_empty() {
-        return Err(config_err("no model: pass --model ID or set MOTE_MODEL".into()));
-    }
-    let base = http::Url::parse(&o.base_url).map_err(config_err)?;
-    let key = std::env::var("OPENAI_API_KEY").ok().filter(|k| !k.is_empty());
-    if key.is_none() && base.host == "api.openai.com" {
-        return Err(config_err("OPENAI_API_KEY is not set".into()));
-    }
-    let cfg = provider::Config {
-        wire: provider::Wire::OpenAiChat,
-        base,
-        key,
-        model: o.model.clone(),
+
+    // The model (src/provider/select.rs).
+    let wanted = provider::select::Wanted {
+        provider: &o.provider,
+        model: &o.model,
+        base_url: &o.base_url,
         max_tokens: o.max_tokens,
         tokens_field: o.tokens_field,
-        timeout: Duration::from_secs(o.timeout),
+        timeout: o.timeout,
+        thinking: o.thinking,
     };
-    let mut servers = match (o.no_mcp, &o.mcp_config) {
-        (true, _) => Vec::new(),
-        (false, file) => {
-            let env = |k: &str| std::env::var(k).ok();
-            let (list, warnings) = mcp::config::servers(mcp_conf.as_ref(), &ws.root, file.as_deref(), &env).map_err(config_err)?;
+    let selected = provider::select::select(&wanted, &env, Some(&config.value)).map_err(config_err)?;
+    for w in &selected.warnings {
+        eprintln!("mote: warning: {w}");
+    }
+    let cfg = selected.config;
+    o.context_window = o.context_window.or(cfg.context_window);
+
+    // MCP servers (src/mcp/): their tools join the built-in ones.
+    let servers = match o.no_mcp {
+        true => Vec::new(),
+        false => {
+            let (list, warnings) = mcp::config::servers(config.get("mcpServers"), &ws.root, o.mcp_config.as_deref(), &env)
+                .map_err(config_err)?;
             for w in warnings {
                 eprintln!("mote: warning: {w}");
             }
             list
         }
     };
-    let mut mcp = mcp::Servers::new(std::mem::take(&mut servers), mcp::policy(ws.root.clone(), o.verbose));
+    let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), o.verbose));
     mcp.start();
-    let user_dir = config::user_dir(&|k| std::env::var(k).ok());
+
+    // The system prompt: base, prompt mode, context files.
+    let user_dir = config::user_dir(&env);
     let chosen = modes::choose(&o.prompt_mode, &prompt, &modes::dirs(&cwd, user_dir.as_deref())).map_err(config_err)?;
     let permission = if o.permission_explicit { o.permission } else { chosen.permission.unwrap_or(o.permission) };
     let mut system = prompt::with_mode(prompt::system(&ws.root), &chosen.mode.name, &chosen.mode.body);
@@ -159,27 +158,30 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
         }
         system = prompt::with_context(system, &cx.text);
     }
+
     let (arena, log) = match resumed {
         Some(r) => {
             let id = &r.loaded.id;
-            if prompt.trim().is_empty() && r.loaded.finished && !o.compact {
+            if prompt.trim().is_empty() && !interactive && r.loaded.finished && !o.compact {
                 return Err(config_err(format!("session {id} has finished; give the next task with -p")));
             }
-            if prompt.trim().is_empty() && r.loaded.arena.messages().next().is_none() {
+            if prompt.trim().is_empty() && !interactive && r.loaded.arena.messages().next().is_none() {
                 return Err(config_err(format!("session {id} has no messages; give a task with -p")));
             }
             let log = session::start::Log { writer: r.writer, est: r.loaded.est, limits: session::start::limits(&o) };
             (r.loaded.arena, log)
         }
         None => {
-            let writer = session::start::create(&o, sdir.as_deref(), &root, &o.model);
+            let writer = session::start::create(&o, sdir.as_deref(), &root, &cfg.name, &cfg.model);
             (arena::Arena::new(), session::start::Log { writer, est: Default::default(), limits: session::start::limits(&o) })
         }
     };
     let mut out = match interactive {
-        true => tui::output(&o.model, o.format),
+        true => tui::output(&cfg.model, o.format),
         false => output::Output::new(o.format, o.verbose),
     };
+    out.prices = selected.prices;
+
     if let Some(file) = &o.loop_file {
         let settings = looptask::Settings {
             plan: cwd.join(file),
@@ -191,7 +193,7 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
             max_tokens: o.loop_max_tokens,
             format: o.format,
         };
-        // Each iteration is a fresh agent: a new arena, the same settings.
+        // Each iteration is a fresh agent: a new arena, unsaved, the same settings.
         let mut session = |task: &str| {
             let mut agent = agent::Agent {
                 cfg: &cfg,
@@ -217,6 +219,7 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
             code => Err((code as u8, stop.message())),
         };
     }
+
     let start = Instant::now();
     let mut agent = agent::Agent {
         cfg: &cfg,
@@ -236,15 +239,15 @@ fn run(mut o: Options, mcp_conf: Option<json::value::Value>) -> Result<(), (u8, 
     if let (true, Some(w)) = (o.verbose, &agent.log.writer) {
         agent.out.note(&format!("session {} ({})", w.id, w.path.display()));
     }
+    if interactive {
+        return tui::repl(&mut agent);
+    }
     if o.compact {
         let done = agent.compact().map_err(|f| (f.exit_code() as u8, f.message()))?;
         agent.out.note(if done { "the session was compacted" } else { "nothing to compact" });
         if prompt.trim().is_empty() {
             return Ok(());
         }
-    }
-    if interactive {
-        return tui::repl(&mut agent);
     }
     let res = agent.run(if chosen.task.trim().is_empty() { "" } else { &chosen.task });
     let err = res.as_ref().err().map(|f| f.message());

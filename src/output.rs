@@ -17,6 +17,8 @@ pub struct Output {
     mid_line: bool,
     /// The interactive mode's screen: when set, events go there instead.
     pub tui: Option<crate::tui::screen::Screen>,
+    /// The model's prices, when the config gives them: adds `cost_usd`.
+    pub prices: Option<crate::provider::cost::Prices>,
 }
 
 pub struct Summary<'a> {
@@ -27,13 +29,21 @@ pub struct Summary<'a> {
     pub error: Option<&'a str>,
 }
 
-fn usage_json(w: &mut Vec<u8>, u: &Usage) {
-    let _ = write!(w, "{{\"input_tokens\":{},\"output_tokens\":{},\"cached_tokens\":{}}}", u.input, u.output, u.cached);
+fn usage_json(w: &mut Vec<u8>, u: &Usage, prices: Option<&crate::provider::cost::Prices>) {
+    let _ = write!(
+        w,
+        "{{\"input_tokens\":{},\"output_tokens\":{},\"cached_tokens\":{},\"cache_write_tokens\":{}",
+        u.input, u.output, u.cached, u.cache_write
+    );
+    if let Some(p) = prices {
+        let _ = write!(w, ",\"cost_usd\":{:.6}", p.cost(u));
+    }
+    w.push(b'}');
 }
 
 impl Output {
     pub fn new(format: Format, verbose: bool) -> Output {
-        Output { format, verbose, mid_line: false, tui: None }
+        Output { format, verbose, mid_line: false, tui: None, prices: None }
     }
 
     /// Ask the user to approve a call; `None` when nobody can be asked.
@@ -133,7 +143,7 @@ impl Output {
         }
         if self.format == Format::StreamJson {
             let mut w = format!("{{\"type\":\"turn_end\",\"turn\":{turn},\"usage\":").into_bytes();
-            usage_json(&mut w, usage);
+            usage_json(&mut w, usage, self.prices.as_ref());
             w.push(b'}');
             self.line(&w);
         }
@@ -166,7 +176,7 @@ impl Output {
                 let mut w = b"{\"type\":\"result\",\"result\":\"".to_vec();
                 let _ = escaped(&mut w, r.result);
                 let _ = write!(w, "\",\"turns\":{},\"usage\":", r.turns);
-                usage_json(&mut w, &r.usage);
+                usage_json(&mut w, &r.usage, self.prices.as_ref());
                 let _ = write!(w, ",\"duration_ms\":{},\"error\":", r.duration_ms);
                 match r.error {
                     Some(e) => {

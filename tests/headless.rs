@@ -377,7 +377,8 @@ fn configuration_errors_exit_2_with_one_line() {
         (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
     };
     for (args, env, want) in [
-        (&["-p", "hi"][..], &[][..], "no model"),
+        (&["-p", "hi"][..], &[("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")][..], "no model"),
+        (&["-p", "hi", "-m", "x", "--provider", "nosuch"], &[], "unknown provider `nosuch`"),
         (&["-p", "hi", "-m", "x"], &[], "OPENAI_API_KEY is not set"),
         (&["-p", "hi", "-m", "x", "--max-turns", "lots"], &[], "--max-turns"),
         (&["--frobnicate"], &[], "--frobnicate"),

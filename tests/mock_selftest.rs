@@ -498,7 +498,7 @@ fn demo_script_parses_and_its_edit_applies_to_the_demo_project() {
         })
         .filter_map(|i| match i {
             Item::Call { name, args } => Some((name, json::parse(&args).unwrap())),
-            Item::Text(_) => None,
+            Item::Text(_) | Item::Thinking { .. } => None,
         })
         .collect();
     let names: Vec<&str> = calls.iter().map(|(n, _)| n.as_str()).collect();

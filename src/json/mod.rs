@@ -2,6 +2,7 @@
 //! what leaves, and a reader for the flat argument objects tools receive.
 
 pub mod args;
+pub mod rebuild;
 pub mod stream;
 pub mod value;
 pub mod write;

@@ -9,12 +9,37 @@ use std::time::Duration;
 use crate::arena::Arena;
 use crate::http::Url;
 
+pub mod anthropic;
+pub mod cost;
+pub mod events;
+pub mod gemini;
+pub mod ollama;
 pub mod openai;
+pub mod responses;
+pub mod select;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Wire {
     /// OpenAI Chat Completions and the many servers that copy it.
     OpenAiChat,
+    /// Anthropic Messages.
+    Anthropic,
+    /// Ollama's native /api/chat (NDJSON).
+    Ollama,
+    /// OpenAI Responses.
+    Responses,
+    /// Gemini generateContent.
+    Gemini,
+}
+
+/// How hard the model may think before answering (`--thinking`).
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
+pub enum Thinking {
+    #[default]
+    Off,
+    Low,
+    Medium,
+    High,
 }
 
 /// Which body field carries the output-token limit.
@@ -34,6 +59,17 @@ pub struct Config {
     pub max_tokens: u32,
     pub tokens_field: TokensField,
     pub timeout: Duration,
+    /// The provider's name, as selected (`anthropic`, or a config entry's).
+    pub name: String,
+    /// Extra request headers (config `headers`, attribution headers).
+    pub headers: Vec<(String, String)>,
+    /// A JSON object whose members are added to every request body.
+    pub extra_body: Option<String>,
+    /// The model's context window in tokens, when known.
+    pub context_window: Option<u64>,
+    pub thinking: Thinking,
+    /// Send the key as `Authorization: Bearer` (ANTHROPIC_AUTH_TOKEN).
+    pub bearer: bool,
 }
 
 /// A tool as the model is told of it.
@@ -54,9 +90,13 @@ pub struct Request<'a> {
 
 #[derive(Clone, Copy, Default, Debug, PartialEq)]
 pub struct Usage {
+    /// All input tokens, cached ones included.
     pub input: u64,
     pub output: u64,
+    /// Input tokens read from the provider's prompt cache.
     pub cached: u64,
+    /// Input tokens written to the prompt cache (Anthropic).
+    pub cache_write: u64,
 }
 
 impl Usage {
@@ -64,6 +104,7 @@ impl Usage {
         self.input += o.input;
         self.output += o.output;
         self.cached += o.cached;
+        self.cache_write += o.cache_write;
     }
 }
 
@@ -78,26 +119,43 @@ pub enum Delta<'a> {
     Usage(Usage),
     /// Why the model stopped: "stop", "tool_calls", "length", ...
     Finish(&'a str),
+    /// A piece of the model's visible reasoning.
+    Thinking(&'a str),
+    /// The whole signature of the reasoning just streamed, to send back.
+    Signature(&'a str),
+    /// A whole redacted (encrypted) reasoning block, to send back.
+    Redacted(&'a str),
 }
 
 pub fn endpoint(cfg: &Config) -> Url {
     match cfg.wire {
         Wire::OpenAiChat => cfg.base.join("/chat/completions"),
+        Wire::Anthropic => cfg.base.join("/v1/messages"),
+        Wire::Ollama => cfg.base.join("/api/chat"),
+        Wire::Responses => cfg.base.join("/responses"),
+        Wire::Gemini => cfg.base.join(&format!("/v1beta/models/{}:streamGenerateContent?alt=sse", cfg.model)),
     }
 }
 
-pub fn headers(cfg: &Config) -> Vec<(&'static str, String)> {
+pub fn headers(cfg: &Config) -> Vec<(String, String)> {
     let mut h = vec![
         ("Content-Type", "application/json".to_string()),
         ("Accept", "text/event-stream".to_string()),
         ("User-Agent", concat!("mote/", env!("CARGO_PKG_VERSION")).to_string()),
     ];
-    match cfg.wire {
-        Wire::OpenAiChat => {
-            if let Some(k) = &cfg.key {
-                h.push(("Authorization", format!("Bearer {k}")));
-            }
-        }
+    match (cfg.wire, &cfg.key) {
+        (Wire::Anthropic, Some(k)) if !cfg.bearer => h.push(("x-api-key", k.clone())),
+        (Wire::Gemini, Some(k)) => h.push(("x-goog-api-key", k.clone())),
+        (_, Some(k)) => h.push(("Authorization", format!("Bearer {k}"))),
+        (_, None) => {}
+    }
+    if cfg.wire == Wire::Anthropic {
+        h.push(("anthropic-version", "2023-06-01".to_string()));
+    }
+    let mut h: Vec<(String, String)> = h.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    for (k, v) in &cfg.headers {
+        h.retain(|(old, _)| !old.eq_ignore_ascii_case(k));
+        h.push((k.clone(), v.clone()));
     }
     h
 }
@@ -105,18 +163,44 @@ pub fn headers(cfg: &Config) -> Vec<(&'static str, String)> {
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     match req.cfg.wire {
         Wire::OpenAiChat => openai::write_body(req, w),
+        Wire::Anthropic => anthropic::write_body(req, w),
+        Wire::Ollama => ollama::write_body(req, w),
+        Wire::Responses => responses::write_body(req, w),
+        Wire::Gemini => gemini::write_body(req, w),
     }
+}
+
+/// The members of the config's `extra_body` object, with a leading comma,
+/// for a body writer to put before its closing brace.
+pub fn write_extra(cfg: &Config, w: &mut dyn Write) -> io::Result<()> {
+    let Some(extra) = &cfg.extra_body else {
+        return Ok(());
+    };
+    let inner = extra.trim().strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or("").trim();
+    if inner.is_empty() {
+        return Ok(());
+    }
+    w.write_all(b",")?;
+    w.write_all(inner.as_bytes())
 }
 
 /// A response stream decoder for one wire format.
 pub enum Decoder {
     OpenAiChat(Box<openai::Decoder>),
+    Anthropic(Box<anthropic::Decoder>),
+    Ollama(Box<ollama::Decoder>),
+    Responses(Box<responses::Decoder>),
+    Gemini(Box<gemini::Decoder>),
 }
 
 impl Decoder {
     pub fn new(wire: Wire) -> Decoder {
         match wire {
             Wire::OpenAiChat => Decoder::OpenAiChat(Box::default()),
+            Wire::Anthropic => Decoder::Anthropic(Box::default()),
+            Wire::Ollama => Decoder::Ollama(Box::default()),
+            Wire::Responses => Decoder::Responses(Box::default()),
+            Wire::Gemini => Decoder::Gemini(Box::default()),
         }
     }
 
@@ -125,6 +209,10 @@ impl Decoder {
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
         match self {
             Decoder::OpenAiChat(d) => d.feed(bytes, sink),
+            Decoder::Anthropic(d) => d.feed(bytes, sink),
+            Decoder::Ollama(d) => d.feed(bytes, sink),
+            Decoder::Responses(d) => d.feed(bytes, sink),
+            Decoder::Gemini(d) => d.feed(bytes, sink),
         }
     }
 
@@ -132,8 +220,31 @@ impl Decoder {
     pub fn finish(&mut self) -> Result<(), String> {
         match self {
             Decoder::OpenAiChat(d) => d.finish(),
+            Decoder::Anthropic(d) => d.finish(),
+            Decoder::Ollama(d) => d.finish(),
+            Decoder::Responses(d) => d.finish(),
+            Decoder::Gemini(d) => d.finish(),
         }
     }
+}
+
+/// Whether an API error (HTTP status and message) says the conversation
+/// no longer fits the model's context window, whatever the provider's wording.
+pub fn is_context_length(status: u16, msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    matches!(status, 0 | 400 | 413 | 422)
+        && [
+            "context_length_exceeded",
+            "context length",
+            "context window",
+            "prompt is too long",
+            "too many tokens",
+            "input token count",
+            "maximum context",
+            "reduce the length",
+        ]
+        .iter()
+        .any(|p| m.contains(p))
 }
 
 /// The message out of an API error body (`{"error":{"message":...}}` and
@@ -163,5 +274,20 @@ mod tests {
         assert_eq!(super::error_message(r#"{"error":{"message":"bad\nkey","type":"x"}}"#), "bad key");
         assert_eq!(super::error_message("<html>\n502 Bad Gateway</html>"), "<html> 502 Bad Gateway</html>");
         assert_eq!(super::error_message(r#"{"error":"model not found"}"#), "model not found");
+    }
+
+    #[test]
+    fn context_length_errors_are_recognised_in_every_wording() {
+        for (status, msg) in [
+            (400, "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000"),
+            (400, "prompt is too long: 210000 tokens > 200000 maximum"),
+            (400, "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."),
+            (400, "Your input exceeds the context window of this model."),
+            (0, "error in stream: context_length_exceeded: too long"),
+        ] {
+            assert!(super::is_context_length(status, msg), "{msg}");
+        }
+        assert!(!super::is_context_length(429, "Rate limit reached: too many tokens per minute"));
+        assert!(!super::is_context_length(400, "invalid tool schema"));
     }
 }

@@ -24,7 +24,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 w.write_all(b",{\"role\":\"user\",\"content\":")?;
                 string(w, text)?;
             }
-            Msg::Assistant { text, calls } => {
+            Msg::Assistant { text, calls, .. } => {
                 w.write_all(b",{\"role\":\"assistant\",\"content\":")?;
                 if text.is_empty() && !calls.is_empty() {
                     w.write_all(b"null")?;
@@ -68,6 +68,21 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     if !req.tools.is_empty() {
         w.write_all(b"]")?;
     }
+    let effort = match cfg.thinking {
+        super::Thinking::Off => "",
+        super::Thinking::Low => "low",
+        super::Thinking::Medium => "medium",
+        super::Thinking::High => "high",
+    };
+    if !effort.is_empty() {
+        // OpenRouter normalises reasoning across models; OpenAI names it flat.
+        if cfg.name == "openrouter" {
+            write!(w, ",\"reasoning\":{{\"effort\":\"{effort}\"}}")?;
+        } else {
+            write!(w, ",\"reasoning_effort\":\"{effort}\"")?;
+        }
+    }
+    super::write_extra(cfg, w)?;
     let field = match cfg.tokens_field {
         TokensField::MaxTokens => "max_tokens",
         TokensField::MaxCompletionTokens => "max_completion_tokens",
@@ -190,6 +205,13 @@ fn on_event(
         }
         return;
     }
+    // Reasoning text from servers that stream it (DeepSeek, OpenRouter, vLLM).
+    if path == b"choices.0.delta.reasoning_content" || path == b"choices.0.delta.reasoning" {
+        if let Event::Str(s) = e {
+            sink(Delta::Thinking(s));
+        }
+        return;
+    }
     if let Some(rest) = below(path, CALLS) {
         let (pos, field) = match rest.iter().position(|&b| b == b'.') {
             Some(dot) => (&rest[..dot], &rest[dot + 1..]),
@@ -269,6 +291,7 @@ mod tests {
     const STREAM: &str = concat!(
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi \\u00e9\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hmm\"}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"read\",\"arguments\":\"\"}}]}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\"{\\\"pa\"},\"index\":0}]}}]}\n\n",
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"th\\\":\\\"a\\\"}\"}}]}}]}\n\n",
@@ -282,15 +305,16 @@ mod tests {
         let (whole, res) = decode(STREAM.as_bytes(), STREAM.len());
         res.unwrap();
         assert!(whole.contains(r#"Text("Hi é")"#), "{whole}");
+        assert!(whole.contains(r#"Thinking("hmm")"#), "{whole}");
         assert!(whole.contains(r#"Call { index: 0, id: "call_1", name: "read" }"#));
         assert!(whole.contains(r#"Args { index: 0, frag: "{\"pa" }"#));
         assert!(whole.contains(r#"Finish("tool_calls")"#));
-        assert!(whole.contains("Usage(Usage { input: 10, output: 5, cached: 2 })"));
+        assert!(whole.contains("Usage(Usage { input: 10, output: 5, cached: 2, cache_write: 0 })"));
         for step in [1, 2, 3, 7, 64] {
             let (log, res) = decode(STREAM.as_bytes(), step);
             res.unwrap();
-            // Text may arrive in more pieces; everything else is identical.
-            let norm = |s: &str| s.replace("Text(\"", "").replace("\");", "");
+            // Text and reasoning may arrive in more pieces; everything else is identical.
+            let norm = |s: &str| s.replace("Text(\"", "").replace("Thinking(\"", "").replace("\");", "");
             assert_eq!(norm(&log).replace(['"', ';'], "").len(), norm(&whole).replace(['"', ';'], "").len());
         }
     }
@@ -324,6 +348,12 @@ mod tests {
             max_tokens: 100,
             tokens_field: TokensField::Auto,
             timeout: std::time::Duration::from_secs(1),
+            name: "openai".into(),
+            headers: vec![],
+            extra_body: None,
+            context_window: None,
+            thinking: crate::provider::Thinking::Off,
+            bearer: false,
         };
         let tools = [ToolSpec { name: "read", description: "d", params: r#"{"type":"object"}"# }];
         let req = Request { cfg: &cfg, system: "sys", arena: &a, tools: &tools };

@@ -74,9 +74,12 @@ pub fn cut(arena: &Arena, keep: u64) -> usize {
     for m in arena.messages() {
         let (size, boundary) = match m {
             Msg::User(t) => (t.len(), true),
-            Msg::Assistant { text, calls } => {
-                (text.len() + calls.iter().map(|c| c.id.len() + c.name.len() + c.args.len()).sum::<usize>(), true)
-            }
+            Msg::Assistant { text, calls, thinking } => (
+                text.len()
+                    + thinking.iter().map(|t| t.text.len() + t.signature.len()).sum::<usize>()
+                    + calls.iter().map(|c| c.id.len() + c.name.len() + c.args.len()).sum::<usize>(),
+                true,
+            ),
             Msg::Result { id, name, text, .. } => (id.len() + name.len() + text.len(), false),
         };
         sizes.push((size, boundary));
@@ -111,14 +114,6 @@ pub const SUMMARY_HEAD: &str = "[The earlier part of this conversation was compa
 
 /// An API error that says the request is longer than the model's context.
 /// Detected from status and message until providers give it a kind of its own.
-pub fn is_overflow(status: u16, message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    (status == 400 || status == 413)
-        && ["context_length_exceeded", "maximum context length", "prompt is too long", "context window"]
-            .iter()
-            .any(|p| m.contains(p))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,7 +149,7 @@ mod tests {
         let mut e = Estimate::default();
         e.add(400);
         assert_eq!(e.tokens(), 100);
-        e.usage(&Usage { input: 1000, output: 50, cached: 0 });
+        e.usage(&Usage { input: 1000, output: 50, cached: 0, cache_write: 0 });
         e.add(40);
         assert_eq!(e.tokens(), 1060);
         let l = Limits::new(128_000);
@@ -168,10 +163,10 @@ mod tests {
 
     #[test]
     fn overflow_errors_are_recognised() {
-        assert!(is_overflow(400, "This model's maximum context length is 128000 tokens."));
-        assert!(is_overflow(400, "prompt is too long: 210000 tokens > 200000 maximum"));
-        assert!(is_overflow(400, "error code context_length_exceeded"));
-        assert!(!is_overflow(429, "maximum context length"));
-        assert!(!is_overflow(400, "invalid model"));
+        assert!(crate::provider::is_context_length(400, "This model's maximum context length is 128000 tokens."));
+        assert!(crate::provider::is_context_length(400, "prompt is too long: 210000 tokens > 200000 maximum"));
+        assert!(crate::provider::is_context_length(400, "error code context_length_exceeded"));
+        assert!(!crate::provider::is_context_length(429, "maximum context length"));
+        assert!(!crate::provider::is_context_length(400, "invalid model"));
     }
 }

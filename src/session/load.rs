@@ -55,6 +55,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     let mut unknown = 0usize;
     // An assistant turn not yet closed by its usage record: where it began.
     let mut open: Option<(crate::arena::Mark, Estimate, bool)> = None;
+    // The last record was a reasoning block (its turn is already open).
+    let mut reasoning = false;
     loop {
         buf.clear();
         let got = r.read_until(b'\n', &mut buf).map_err(|e| format!("session file {name}: {e}"))?;
@@ -88,9 +90,14 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 continue;
             }
         };
-        if let (Some((mark, est, finished)), Record::Assistant { .. } | Record::User { .. } | Record::Compact { .. }) =
-            (open, &rec)
-        {
+        // A turn's reasoning records come first; the turn opens with them.
+        let starts_turn = match &rec {
+            Record::Reasoning { .. } => !reasoning,
+            Record::Assistant { .. } => !reasoning,
+            Record::User { .. } | Record::Compact { .. } => true,
+            _ => false,
+        };
+        if let (Some((mark, est, finished)), true) = (open, starts_turn) {
             s.arena.rollback(mark);
             (s.est, s.finished) = (est, finished);
             s.unanswered.clear();
@@ -98,10 +105,13 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             open = None;
         }
         match &rec {
-            Record::Assistant { .. } => open = Some((s.arena.mark(), s.est, s.finished)),
+            Record::Reasoning { .. } | Record::Assistant { .. } if starts_turn => {
+                open = Some((s.arena.mark(), s.est, s.finished))
+            }
             Record::Usage(_) => open = None,
             _ => {}
         }
+        reasoning = matches!(rec, Record::Reasoning { .. });
         match &rec {
             Record::Header { id, cwd, model, .. } if n == 1 => {
                 s.id = id.to_string();
@@ -115,7 +125,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         }
         s.finished = match &rec {
             Record::Assistant { .. } => true,
-            Record::Call { .. } | Record::User { .. } | Record::Result { .. } => false,
+            Record::Call { .. } | Record::User { .. } | Record::Result { .. } | Record::Reasoning { .. } => false,
             Record::Header { .. } | Record::Usage(_) | Record::Compact { .. } => s.finished,
         };
         rec.apply(&mut s.arena, &mut s.est);
@@ -197,7 +207,7 @@ mod tests {
         assert!(s.notes.is_empty() && s.unanswered.is_empty());
         assert!(s.finished, "compaction does not change whether the task is done");
         let msgs: Vec<Msg> = s.arena.messages().collect();
-        assert_eq!(msgs, vec![Msg::User("S"), Msg::User("two"), Msg::Assistant { text: "b", calls: vec![] }]);
+        assert_eq!(msgs, vec![Msg::User("S"), Msg::User("two"), Msg::Assistant { text: "b", calls: vec![], thinking: vec![] }]);
         assert_eq!(s.est.tokens(), (1 + 3 + 1) / 4);
         assert!(load(&file("bad", "{\"type\":\"user\",\"text\":\"x\"}\n"))
             .err()

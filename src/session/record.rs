@@ -33,6 +33,14 @@ pub enum Record<'a> {
     User {
         text: &'a str,
     },
+    /// A reasoning block of the assistant message that follows: `kind` is
+    /// thinking, signature or redacted, kept byte for byte because the
+    /// provider must get it back unchanged (Anthropic signatures, OpenAI
+    /// encrypted reasoning, Gemini thought signatures).
+    Reasoning {
+        kind: &'a str,
+        text: &'a str,
+    },
     /// The text part of an assistant message (possibly empty); its tool
     /// calls follow as `Call` records.
     Assistant {
@@ -79,6 +87,12 @@ impl Record<'_> {
                 w.write_all(b"{\"type\":\"user\",\"text\":")?;
                 string(w, text)?;
             }
+            Record::Reasoning { kind, text } => {
+                w.write_all(b"{\"type\":\"reasoning\",\"kind\":")?;
+                string(w, kind)?;
+                w.write_all(b",\"text\":")?;
+                string(w, text)?;
+            }
             Record::Assistant { text } => {
                 w.write_all(b"{\"type\":\"assistant\",\"text\":")?;
                 string(w, text)?;
@@ -103,8 +117,8 @@ impl Record<'_> {
             Record::Usage(u) => {
                 write!(
                     w,
-                    "{{\"type\":\"usage\",\"input\":{},\"output\":{},\"cached\":{}",
-                    u.input, u.output, u.cached
+                    "{{\"type\":\"usage\",\"input\":{},\"output\":{},\"cached\":{},\"cache_write\":{}",
+                    u.input, u.output, u.cached, u.cache_write
                 )?;
             }
             Record::Compact { messages, summary } => {
@@ -137,6 +151,10 @@ impl Record<'_> {
                 }
             }
             "user" => Record::User { text: s("text")? },
+            "reasoning" => match s("kind")? {
+                k @ ("thinking" | "signature" | "redacted") => Record::Reasoning { kind: k, text: s("text")? },
+                other => return Err(format!("reasoning: unknown kind \"{other}\"")),
+            },
             "assistant" => Record::Assistant { text: s("text")? },
             "call" => Record::Call { id: s("id")?, name: s("name")?, args: s("args")? },
             "result" => Record::Result {
@@ -145,7 +163,13 @@ impl Record<'_> {
                 text: s("text")?,
                 error: v.get("error").and_then(Value::as_bool).unwrap_or(false),
             },
-            "usage" => Record::Usage(Usage { input: n("input")?, output: n("output")?, cached: n("cached")? }),
+            "usage" => Record::Usage(Usage {
+                input: n("input")?,
+                output: n("output")?,
+                cached: n("cached")?,
+                // Absent in files from before cache writes were counted.
+                cache_write: v.get("cache_write").and_then(Value::as_u64).unwrap_or(0),
+            }),
             "compact" => Record::Compact { messages: n("messages")?, summary: s("summary")? },
             _ => return Ok(None),
         }))
@@ -154,7 +178,7 @@ impl Record<'_> {
     /// Bytes of conversation the record adds (for the context estimate).
     pub fn bytes(&self) -> usize {
         match self {
-            Record::User { text } | Record::Assistant { text } => text.len(),
+            Record::User { text } | Record::Assistant { text } | Record::Reasoning { text, .. } => text.len(),
             Record::Call { id, name, args } => id.len() + name.len() + args.len(),
             Record::Result { id, name, text, .. } => id.len() + name.len() + text.len(),
             Record::Header { .. } | Record::Usage(_) | Record::Compact { .. } => 0,
@@ -167,6 +191,14 @@ impl Record<'_> {
         match self {
             Record::Header { .. } => {}
             Record::User { text } => arena.user(text),
+            Record::Reasoning { kind, text } => {
+                let kind = match *kind {
+                    "signature" => Kind::Signature,
+                    "redacted" => Kind::Redacted,
+                    _ => Kind::Thinking,
+                };
+                arena.push(Role::Assistant, kind, text)
+            }
             Record::Assistant { text } => arena.push(Role::Assistant, Kind::Text, text),
             Record::Call { id, name, args } => arena.call(id, name, args),
             Record::Result { id, name, text, error } => arena.result(id, name, text, *error),
@@ -186,10 +218,12 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips_through_one_line() {
-        let u = Usage { input: 10, output: 2, cached: 1 };
+        let u = Usage { input: 10, output: 2, cached: 1, cache_write: 4 };
         let recs = [
             Record::Header { id: "x", cwd: "/w \"q\"", provider: "openai", model: "m", created: 5, mote: "0.1.0" },
             Record::User { text: "line\nnext\u{1}" },
+            Record::Reasoning { kind: "thinking", text: "hmm\n" },
+            Record::Reasoning { kind: "signature", text: "c2ln==" },
             Record::Assistant { text: "" },
             Record::Call { id: "c1", name: "read", args: r#"{"path":"a"}"# },
             Record::Result { id: "c1", name: "read", text: "x", error: true },

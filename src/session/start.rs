@@ -83,7 +83,7 @@ pub fn resume(o: &Options, dir: Option<&Path>, cwd: &str) -> Result<Option<Resum
 }
 
 /// A new session file, or `None` (with a warning) when it cannot be made.
-pub fn create(o: &Options, dir: Option<&Path>, cwd: &str, model: &str) -> Option<Writer> {
+pub fn create(o: &Options, dir: Option<&Path>, cwd: &str, provider: &str, model: &str) -> Option<Writer> {
     if o.no_session {
         return None;
     }
@@ -94,7 +94,7 @@ pub fn create(o: &Options, dir: Option<&Path>, cwd: &str, model: &str) -> Option
     let created = super::now();
     let id = super::new_id(created);
     let header =
-        Record::Header { id: &id, cwd, provider: &o.provider, model, created, mote: env!("CARGO_PKG_VERSION") };
+        Record::Header { id: &id, cwd, provider, model, created, mote: env!("CARGO_PKG_VERSION") };
     match Writer::create(dir, &header) {
         Ok(w) => Some(w),
         Err(e) => {

@@ -220,6 +220,15 @@ impl Out {
         self.head(200, &headers, close)
     }
 
+    /// Headers for a chunked newline-delimited JSON stream (Ollama).
+    pub fn ndjson_head(&mut self, close: bool) -> io::Result<()> {
+        let headers = [
+            "Content-Type: application/x-ndjson".to_string(),
+            "Transfer-Encoding: chunked".to_string(),
+        ];
+        self.head(200, &headers, close)
+    }
+
     /// One HTTP chunk (one SSE event, in practice).
     pub fn chunk(&mut self, data: &[u8]) -> io::Result<()> {
         if data.is_empty() {

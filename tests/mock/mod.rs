@@ -10,8 +10,12 @@
 //! `make demo` and benches) is mock_llm.rs in this directory.
 #![allow(dead_code)]
 
+pub mod anthropic;
+pub mod gemini;
 pub mod http;
 pub mod json;
+pub mod ollama;
+pub mod responses;
 pub mod script;
 pub mod stream;
 
@@ -33,6 +37,43 @@ pub enum Item {
         name: String,
         args: String,
     },
+    /// Reasoning with its signature (Anthropic thinking; Ollama `thinking`).
+    /// An empty `text` makes an Anthropic `redacted_thinking` block whose
+    /// data is `signature`. Chat Completions leaves it out.
+    Thinking {
+        text: String,
+        signature: String,
+    },
+}
+
+/// Which provider's wire format a request path asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dialect {
+    /// POST /v1/chat/completions (or /chat/completions).
+    OpenAi,
+    /// POST /v1/messages.
+    Anthropic,
+    /// POST /api/chat.
+    Ollama,
+    /// POST /v1/responses (or /responses).
+    Responses,
+    /// POST /v1beta/models/MODEL:streamGenerateContent.
+    Gemini,
+}
+
+impl Dialect {
+    pub fn of(route: &str) -> Option<Dialect> {
+        match route {
+            "/v1/chat/completions" | "/chat/completions" => Some(Dialect::OpenAi),
+            "/v1/messages" => Some(Dialect::Anthropic),
+            "/api/chat" => Some(Dialect::Ollama),
+            "/v1/responses" | "/responses" => Some(Dialect::Responses),
+            r if r.starts_with("/v1beta/models/") && r.ends_with(":streamGenerateContent") => {
+                Some(Dialect::Gemini)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What the server answers to one chat-completions request.
@@ -220,8 +261,14 @@ fn connection(stream: TcpStream, shared: &Shared) {
         lock(&shared.requests).push(req.clone());
         let close = req.wants_close(&version);
         let route = req.route();
-        let reply =
-            if req.method == "POST" && (route == "/v1/chat/completions" || route == "/chat/completions") {
+        // Requests the real API would refuse get its 400, not a scripted reply.
+        let refused = match Dialect::of(route) {
+            Some(Dialect::Anthropic) => anthropic::validate(&req.body),
+            _ => None,
+        };
+        let reply = if let Some(msg) = refused {
+            Reply::Status { code: 400, retry_after: None, body: anthropic::error_json(400, &msg) }
+        } else if req.method == "POST" && Dialect::of(route).is_some() {
                 lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::Status {
                     code: 500,
                     retry_after: None,
@@ -229,7 +276,7 @@ fn connection(stream: TcpStream, shared: &Shared) {
                 })
             } else {
                 let msg = format!(
-                    "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions)",
+                    "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions, /v1/messages, /api/chat, /v1/responses, /v1beta/models/M:streamGenerateContent)",
                     req.method, req.path
                 );
                 Reply::Status {

@@ -5,7 +5,7 @@
 
 use super::http::{Out, Request};
 use super::json::quote;
-use super::{Item, Reply};
+use super::{anthropic, gemini, ollama, responses, Dialect, Item, Reply};
 use std::io::{self, BufReader, Read};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -22,6 +22,9 @@ pub struct Ctx {
     pub prompt_tokens: usize,
     /// Seed for tool-call ids.
     pub seed: u64,
+    pub dialect: Dialect,
+    /// The request asked for prompt caching (Anthropic `cache_control`).
+    pub cached: bool,
 }
 
 impl Ctx {
@@ -34,6 +37,8 @@ impl Ctx {
             model: quote(&request_model(&req.body).unwrap_or_else(|| "mock".into())),
             prompt_tokens: req.body.len() / 4,
             seed,
+            dialect: Dialect::of(req.route()).unwrap_or(Dialect::OpenAi),
+            cached: req.body.contains("\"cache_control\""),
         }
     }
 
@@ -109,6 +114,7 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
                     events.push(ctx.chunk(&format!(r#"{{"content":{}}}"#, quote(frag)), None));
                 }
             }
+            Item::Thinking { .. } => {} // Chat Completions has no reasoning blocks
             Item::Call { name, args } => {
                 generated += name.len() + args.chars().count();
                 let id = format!("call_{}", alnum(mix(ctx.seed ^ (calls as u64 + 1)), 24));
@@ -145,6 +151,27 @@ pub fn error_json(message: &str, kind: &str, code: Option<&str>) -> String {
     )
 }
 
+/// Every event (SSE event, or NDJSON line) of a normal turn in `dialect`.
+pub fn dialect_events(d: Dialect, ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: usize) -> Vec<Vec<u8>> {
+    match d {
+        Dialect::OpenAi => turn_events(ctx, items, finish, fragment),
+        Dialect::Anthropic => anthropic::turn_events(ctx, items, finish, fragment, ctx.cached),
+        Dialect::Ollama => ollama::turn_events(ctx, items, finish, fragment),
+        Dialect::Responses => responses::turn_events(ctx, items, finish, fragment),
+        Dialect::Gemini => gemini::turn_events(ctx, items, finish, fragment),
+    }
+}
+
+/// An error body in the dialect's shape.
+pub fn dialect_error(d: Dialect, code: u16, message: &str) -> String {
+    match d {
+        Dialect::OpenAi | Dialect::Responses => error_json(message, "server_error", None),
+        Dialect::Gemini => gemini::error_json(code, message),
+        Dialect::Anthropic => anthropic::error_json(code, message),
+        Dialect::Ollama => ollama::error_json(message),
+    }
+}
+
 /// Write `reply` as the response to one request. Returns whether the connection
 /// must be closed afterwards (broken streams always close it).
 pub fn respond(
@@ -155,10 +182,20 @@ pub fn respond(
     fragment: usize,
     close: bool,
 ) -> io::Result<bool> {
+    let d = ctx.dialect;
+    let head = |out: &mut Out, close: bool| {
+        if d == Dialect::Ollama {
+            out.ndjson_head(close)
+        } else {
+            out.sse_head(close)
+        }
+    };
+    // The first event of a turn, for the broken variants.
+    let opening = |text: &str| dialect_events(d, ctx, &[Item::Text(text.into())], None, 0);
     match reply {
         Reply::Turn { items, finish } => {
-            out.sse_head(close)?;
-            for event in turn_events(ctx, items, finish.as_deref(), fragment) {
+            head(out, close)?;
+            for event in dialect_events(d, ctx, items, finish.as_deref(), fragment) {
                 out.chunk(&event)?;
             }
             out.end_chunks()?;
@@ -166,16 +203,67 @@ pub fn respond(
         }
         Reply::Status { code, retry_after, body } => {
             let extra: Vec<String> = retry_after.iter().map(|s| format!("Retry-After: {s}")).collect();
+            // Error bodies written for OpenAI are reshaped for the other dialects.
+            let body = match (d, super::json::parse(body)) {
+                (Dialect::OpenAi | Dialect::Responses, _) | (_, Err(_)) => body.clone(),
+                (_, Ok(v)) => match v.get("error").and_then(|e| e.get("message")).and_then(|m| m.as_str()) {
+                    Some(m) => dialect_error(d, *code, m),
+                    None => body.clone(),
+                },
+            };
             out.whole(*code, "application/json", &extra, body.as_bytes(), close)?;
             Ok(close)
         }
         Reply::DropMidStream { items, after_events } => {
-            out.sse_head(false)?;
-            for event in turn_events(ctx, items, None, fragment).iter().take(*after_events) {
+            head(out, false)?;
+            for event in dialect_events(d, ctx, items, None, fragment).iter().take(*after_events) {
                 out.chunk(event)?;
             }
             let _ = out.stream.shutdown(std::net::Shutdown::Both);
             Ok(true)
+        }
+        Reply::Malformed if d != Dialect::OpenAi => {
+            head(out, close)?;
+            let events = opening("hi");
+            out.chunk(&events[0])?;
+            let bad: &[u8] = if d == Dialect::Ollama {
+                b"{\"message\":{\"content\":\"hi\"\x01#garbage, not JSON ]]\n"
+            } else {
+                b"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0\x01#garbage ]]\n\n"
+            };
+            out.chunk(bad)?;
+            for e in &events[1..] {
+                out.chunk(e)?;
+            }
+            out.end_chunks()?;
+            Ok(close)
+        }
+        Reply::InvalidUtf8 if d != Dialect::OpenAi => {
+            head(out, close)?;
+            let events = opening("caf@@");
+            for mut e in events {
+                if let Some(at) = e.windows(2).position(|w| w == b"@@") {
+                    e.splice(at..at + 2, [0xC3, b' ', 0xFF, 0xFE, b'!']);
+                }
+                out.chunk(&e)?;
+            }
+            out.end_chunks()?;
+            Ok(close)
+        }
+        Reply::StreamError { message } if d != Dialect::OpenAi => {
+            head(out, close)?;
+            out.chunk(&opening("")[0])?;
+            let e = match d {
+                Dialect::Ollama => format!("{}\n", ollama::error_json(message)).into_bytes(),
+                Dialect::Responses => responses::failed_event(message),
+                Dialect::Gemini => {
+                    format!("data: {}\r\n\r\n", gemini::error_json(500, message)).into_bytes()
+                }
+                _ => anthropic::error_event("overloaded_error", message),
+            };
+            out.chunk(&e)?;
+            out.end_chunks()?;
+            Ok(close)
         }
         Reply::Malformed => {
             out.sse_head(close)?;
@@ -246,7 +334,7 @@ fn hang(reader: &mut BufReader<TcpStream>) {
 }
 
 /// splitmix64: a well-mixed u64 from any seed.
-fn mix(mut z: u64) -> u64 {
+pub fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -254,7 +342,7 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// `len` random-looking [A-Za-z0-9] characters derived from `seed`.
-fn alnum(seed: u64, len: usize) -> String {
+pub fn alnum(seed: u64, len: usize) -> String {
     const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut state = seed;
     (0..len)

@@ -1,0 +1,325 @@
+//! Anthropic Messages: `POST {base}/v1/messages` with `stream: true`.
+//! The body is written straight from the arena: tool results grouped into
+//! user messages, thinking blocks replayed with their signatures byte for
+//! byte, and `cache_control` breakpoints on the tools, the system prompt and
+//! the last two user turns so each request reads the previous one's cache.
+//! The SSE stream is decoded by path (message_start, content_block_*,
+//! message_delta, message_stop, ping, error).
+
+use std::io::{self, Write};
+
+use super::events::{num, Ev, SseJson};
+use super::{Delta, Request, Thinking, Usage};
+use crate::arena::Msg;
+use crate::json::write::string;
+use crate::json::Event;
+
+const CACHE: &[u8] = b",\"cache_control\":{\"type\":\"ephemeral\"}";
+
+/// Thinking budget in tokens for each `--thinking` level.
+fn budget(t: Thinking) -> Option<u32> {
+    match t {
+        Thinking::Off => None,
+        Thinking::Low => Some(2048),
+        Thinking::Medium => Some(8192),
+        Thinking::High => Some(24576),
+    }
+}
+
+/// Tool arguments as the `input` object: the model's JSON if it is an
+/// object, else `{}` (a broken call must not break every later request).
+fn input(args: &str) -> &str {
+    let t = args.trim();
+    if t.starts_with('{') && crate::json::stream::validate(t.as_bytes()).is_ok() {
+        t
+    } else {
+        "{}"
+    }
+}
+
+pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+    let cfg = req.cfg;
+    let budget = budget(cfg.thinking);
+    let max_tokens = match budget {
+        Some(b) => cfg.max_tokens.max(b + 4096),
+        None => cfg.max_tokens,
+    };
+    w.write_all(b"{\"model\":")?;
+    string(w, &cfg.model)?;
+    write!(w, ",\"max_tokens\":{max_tokens},\"stream\":true")?;
+    if let Some(b) = budget {
+        write!(w, ",\"thinking\":{{\"type\":\"enabled\",\"budget_tokens\":{b}}}")?;
+    }
+    w.write_all(b",\"system\":[{\"type\":\"text\",\"text\":")?;
+    string(w, req.system)?;
+    w.write_all(CACHE)?;
+    w.write_all(b"}]")?;
+    for (i, t) in req.tools.iter().enumerate() {
+        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
+        w.write_all(b"{\"name\":")?;
+        string(w, t.name)?;
+        w.write_all(b",\"description\":")?;
+        string(w, t.description)?;
+        w.write_all(b",\"input_schema\":")?;
+        w.write_all(t.params.as_bytes())?;
+        if i + 1 == req.tools.len() {
+            w.write_all(CACHE)?;
+        }
+        w.write_all(b"}")?;
+    }
+    if !req.tools.is_empty() {
+        w.write_all(b"]")?;
+    }
+    write_messages(req, w)?;
+    super::write_extra(cfg, w)?;
+    w.write_all(b"}")
+}
+
+/// Messages: a run of user texts and tool results is one user message.
+fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+    let is_user = |m: &Msg| !matches!(m, Msg::Assistant { .. });
+    // The user turns to mark for caching: the last two.
+    let mut users = 0usize;
+    let mut prev_user = false;
+    for m in req.arena.messages() {
+        let u = is_user(&m);
+        users += usize::from(u && !prev_user);
+        prev_user = u;
+    }
+    let mut user_no = 0usize;
+    let mut msgs = req.arena.messages().peekable();
+    let mut first_msg = true;
+    w.write_all(b",\"messages\":[")?;
+    while let Some(m) = msgs.next() {
+        w.write_all(if first_msg { b"" } else { b"," })?;
+        first_msg = false;
+        if let Msg::Assistant { text, calls, thinking } = &m {
+            w.write_all(b"{\"role\":\"assistant\",\"content\":[")?;
+            let mut n = 0;
+            let mut sep = |w: &mut dyn Write| {
+                w.write_all(if n == 0 {
+                    n += 1;
+                    b""
+                } else {
+                    b","
+                })
+            };
+            for t in thinking {
+                if t.redacted {
+                    sep(w)?;
+                    w.write_all(b"{\"type\":\"redacted_thinking\",\"data\":")?;
+                    string(w, t.text)?;
+                } else if !t.signature.is_empty() {
+                    sep(w)?;
+                    w.write_all(b"{\"type\":\"thinking\",\"thinking\":")?;
+                    string(w, t.text)?;
+                    w.write_all(b",\"signature\":")?;
+                    string(w, t.signature)?;
+                } else {
+                    continue; // unsigned (cut off): the API would refuse it
+                }
+                w.write_all(b"}")?;
+            }
+            if !text.is_empty() || calls.is_empty() {
+                sep(w)?;
+                w.write_all(b"{\"type\":\"text\",\"text\":")?;
+                string(w, if text.is_empty() { "(no answer)" } else { text })?;
+                w.write_all(b"}")?;
+            }
+            for c in calls {
+                sep(w)?;
+                w.write_all(b"{\"type\":\"tool_use\",\"id\":")?;
+                string(w, c.id)?;
+                w.write_all(b",\"name\":")?;
+                string(w, c.name)?;
+                w.write_all(b",\"input\":")?;
+                w.write_all(input(c.args).as_bytes())?;
+                w.write_all(b"}")?;
+            }
+            w.write_all(b"]}")?;
+            continue;
+        }
+        user_no += 1;
+        let cache = user_no + 2 > users;
+        w.write_all(b"{\"role\":\"user\",\"content\":[")?;
+        let mut m = m;
+        let mut first = true;
+        loop {
+            w.write_all(if first { b"" } else { b"," })?;
+            first = false;
+            match m {
+                Msg::User(text) => {
+                    w.write_all(b"{\"type\":\"text\",\"text\":")?;
+                    string(w, if text.is_empty() { "(empty)" } else { text })?;
+                }
+                Msg::Result { id, text, error, .. } => {
+                    w.write_all(b"{\"type\":\"tool_result\",\"tool_use_id\":")?;
+                    string(w, id)?;
+                    w.write_all(b",\"content\":")?;
+                    string(w, text)?;
+                    if error {
+                        w.write_all(b",\"is_error\":true")?;
+                    }
+                }
+                Msg::Assistant { .. } => {}
+            }
+            let last = !msgs.peek().is_some_and(is_user);
+            if last && cache {
+                w.write_all(CACHE)?;
+            }
+            w.write_all(b"}")?;
+            if last {
+                break;
+            }
+            match msgs.next() {
+                Some(next) => m = next,
+                None => break,
+            }
+        }
+        w.write_all(b"]}")?;
+    }
+    w.write_all(b"]")
+}
+
+/// The content block being streamed.
+#[derive(Default)]
+struct Block {
+    kind: String,
+    id: String,
+    name: String,
+    /// Redacted data, or the text/thinking a block starts with.
+    data: String,
+    signature: String,
+}
+
+#[derive(Default)]
+pub struct Decoder {
+    events: SseJson,
+    etype: String,
+    block: Block,
+    /// Tool calls started so far: the next call's index.
+    calls: usize,
+    usage: Usage,
+    /// input_tokens as reported (without cache reads and writes).
+    plain_input: u64,
+    stop: String,
+    error: String,
+    error_type: String,
+    /// An error event ended: the stream's failure.
+    errored: Option<String>,
+    done: bool,
+}
+
+impl Decoder {
+    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
+        let mut events = std::mem::take(&mut self.events);
+        let r = events.feed(bytes, &mut |ev| self.on(ev, sink));
+        self.events = events;
+        if let (Ok(()), Some(e)) = (&r, self.errored.take()) {
+            self.events.failed = Some(e.clone());
+            return Err(e);
+        }
+        r
+    }
+
+    pub fn finish(&mut self) -> Result<(), String> {
+        if let Some(f) = &self.events.failed {
+            return Err(f.clone());
+        }
+        if self.done {
+            Ok(())
+        } else {
+            Err("the stream ended before the answer was complete".into())
+        }
+    }
+
+    fn on(&mut self, ev: Ev, sink: &mut dyn FnMut(Delta)) {
+        let (path, e) = match ev {
+            Ev::End => return self.end(sink),
+            Ev::Json(p, e) => (p, e),
+        };
+        match (path, e) {
+            (b"type", Event::Str(s)) => self.etype.push_str(s),
+            (b"delta.text", Event::Str(s)) => sink(Delta::Text(s)),
+            (b"delta.thinking", Event::Str(s)) => sink(Delta::Thinking(s)),
+            (b"delta.partial_json", Event::Str(s)) => {
+                sink(Delta::Args { index: self.calls.saturating_sub(1), frag: s })
+            }
+            (b"delta.signature", Event::Str(s)) => self.block.signature.push_str(s),
+            (b"delta.stop_reason", Event::Str(s)) => self.stop.push_str(s),
+            (b"content_block", Event::Open(_)) => self.block = Block::default(),
+            (b"content_block.type", Event::Str(s)) => self.block.kind.push_str(s),
+            (b"content_block.id", Event::Str(s)) => self.block.id.push_str(s),
+            (b"content_block.name", Event::Str(s)) => self.block.name.push_str(s),
+            (b"content_block.data", Event::Str(s))
+            | (b"content_block.text", Event::Str(s))
+            | (b"content_block.thinking", Event::Str(s)) => self.block.data.push_str(s),
+            (b"content_block.signature", Event::Str(s)) => self.block.signature.push_str(s),
+            (b"content_block", Event::Close(_)) => {
+                let b = &self.block;
+                match b.kind.as_str() {
+                    "tool_use" | "server_tool_use" => {
+                        sink(Delta::Call { index: self.calls, id: &b.id, name: &b.name });
+                        self.calls += 1;
+                    }
+                    "redacted_thinking" => sink(Delta::Redacted(&b.data)),
+                    "thinking" if !b.data.is_empty() => sink(Delta::Thinking(&b.data)),
+                    "text" if !b.data.is_empty() => sink(Delta::Text(&b.data)),
+                    _ => {}
+                }
+            }
+            (b"error.message", Event::Str(s)) => self.error.push_str(s),
+            (b"error.type", Event::Str(s)) => self.error_type.push_str(s),
+            (p, Event::Scalar(v)) => {
+                let p = p.strip_prefix(b"message.").unwrap_or(p);
+                let n = num(v);
+                match p {
+                    b"usage.input_tokens" => self.plain_input = n,
+                    b"usage.cache_read_input_tokens" => self.usage.cached = n,
+                    b"usage.cache_creation_input_tokens" => self.usage.cache_write = n,
+                    b"usage.output_tokens" => self.usage.output = n,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, sink: &mut dyn FnMut(Delta)) {
+        match self.etype.as_str() {
+            "content_block_stop" => {
+                if self.block.kind == "thinking" && !self.block.signature.is_empty() {
+                    sink(Delta::Signature(&self.block.signature));
+                }
+                self.block = Block::default();
+            }
+            "message_delta" => {
+                if !self.stop.is_empty() {
+                    sink(Delta::Finish(&self.stop));
+                }
+                self.emit_usage(sink);
+            }
+            "message_stop" => {
+                self.done = true;
+                self.emit_usage(sink);
+            }
+            _ => {}
+        }
+        if self.etype == "error" || !self.error.is_empty() {
+            let kind = if self.error_type.is_empty() { String::new() } else { format!("{}: ", self.error_type) };
+            let msg = if self.error.is_empty() { "unknown error" } else { &self.error };
+            self.errored = Some(format!("error in stream: {kind}{msg}"));
+        }
+        self.etype.clear();
+    }
+
+    fn emit_usage(&mut self, sink: &mut dyn FnMut(Delta)) {
+        let mut u = self.usage;
+        u.input = self.plain_input + u.cached + u.cache_write;
+        sink(Delta::Usage(u));
+    }
+}
+
+#[cfg(test)]
+#[path = "anthropic_tests.rs"]
+mod tests;
