@@ -3,6 +3,11 @@
 //! sandbox of the permissions issue extend it here. A denial goes back to
 //! the model as a tool error that says it was a denial, not a failure.
 
+pub mod readonly;
+pub mod shell;
+#[cfg(test)]
+mod classify_tests;
+
 use crate::cli::Permission;
 use crate::tool::Effect;
 
