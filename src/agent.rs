@@ -23,6 +23,8 @@ pub enum Fail {
     Network(String),
     Api(String),
     MaxTurns(u32),
+    /// The doom-loop guard stopped a repeating model.
+    DoomLoop(String),
 }
 
 impl Fail {
@@ -31,6 +33,7 @@ impl Fail {
             Fail::Network(_) => 3,
             Fail::Api(_) => 4,
             Fail::MaxTurns(_) => 5,
+            Fail::DoomLoop(_) => 6,
         }
     }
 
@@ -38,6 +41,7 @@ impl Fail {
         match self {
             Fail::Network(m) | Fail::Api(m) => m.clone(),
             Fail::MaxTurns(n) => format!("stopped after {n} turns (--max-turns) before the model finished"),
+            Fail::DoomLoop(m) => format!("stopped: {m}; it looks stuck in a loop (doom-loop guard)"),
         }
     }
 }
@@ -54,6 +58,9 @@ pub struct Agent<'a> {
     pub cfg: &'a Config,
     pub ws: &'a Workspace,
     pub permission: Permission,
+    /// Rules and sandbox for the permission gate.
+    pub gate: crate::permission::Gate,
+    pub doom: crate::permission::doom::Guard,
     pub max_turns: u32,
     pub retries: u32,
     pub out: &'a mut Output,
@@ -90,6 +97,12 @@ impl Agent<'_> {
                     self.arena.call(&c.id, &c.name, &c.args);
                 }
                 for c in &calls {
+                    if let Some(m) = self.doom.push(&c.name, &c.args) {
+                        // Interactive hook: ask the user here, and on "go on" call
+                        // `self.doom.reset()` and run the call instead.
+                        self.out.turn_end(self.turns, &usage);
+                        return Err(Fail::DoomLoop(m));
+                    }
                     self.run_tool(c);
                 }
             }
@@ -204,10 +217,21 @@ impl Agent<'_> {
                 let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
                 Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))
             }
-            Some(t) => crate::permission::check(self.permission, t.name, t.effect)
-                .and_then(|_| Args::parse(&c.args).map_err(|e| format!("bad arguments for {}: {e}", t.name)))
+            Some(t) => Args::parse(&c.args)
+                .map_err(|e| format!("bad arguments for {}: {e}", t.name))
                 .and_then(|args| check_known(t, &args).map(|_| args))
-                .and_then(|args| (t.run)(&args, self.ws)),
+                .and_then(|args| {
+                    use crate::permission::{denial, Decision};
+                    match self.gate.decide(self.permission, t, &args, self.ws) {
+                        Decision::Allow => Ok(args),
+                        // Headless: an ask is a denial (the interactive front end asks here).
+                        d => Err(denial(t.name, self.permission, &d)),
+                    }
+                })
+                .and_then(|args| {
+                    self.ws.sandbox.set(self.gate.sandbox_for(self.permission));
+                    (t.run)(&args, self.ws)
+                }),
         };
         let ms = start.elapsed().as_millis();
         let (text, is_error) = match &result {

@@ -34,6 +34,8 @@ pub static FLAGS: &[Flag] = &[
         ..flag("base-url", None, "URL", "API base URL")
     },
     Flag { default: "standard", config: true, ..flag("permission", None, "MODE", "read-only, cautious, standard or auto") },
+    // Permissions issue: the Landlock sandbox for bash.
+    Flag { default: "off", config: true, ..flag("sandbox", None, "MODE", "Confine bash: off, read-only or workspace-write (Landlock)") },
     Flag { default: "50", ..flag("max-turns", None, "N", "Stop after N model turns") },
     Flag { default: "8192", ..flag("max-tokens", None, "N", "Output token limit per response") },
     Flag {
@@ -75,6 +77,7 @@ pub struct Options {
     pub model: String,
     pub base_url: String,
     pub permission: Permission,
+    pub sandbox: crate::sandbox::Mode,
     pub max_turns: u32,
     pub max_tokens: u32,
     pub tokens_field: crate::provider::TokensField,
@@ -98,6 +101,7 @@ impl Options {
             model: String::new(),
             base_url: String::new(),
             permission: Permission::Standard,
+            sandbox: crate::sandbox::Mode::Off,
             max_turns: 0,
             max_tokens: 0,
             tokens_field: crate::provider::TokensField::Auto,
@@ -140,6 +144,7 @@ impl Options {
                     _ => return Err(bad("read-only, cautious, standard or auto")),
                 }
             }
+            "sandbox" => self.sandbox = crate::sandbox::Mode::parse(v).ok_or_else(|| bad("off, read-only or workspace-write"))?,
             "max-turns" => self.max_turns = num("a number of turns")?.max(1),
             "max-tokens" => self.max_tokens = num("a number of tokens")?.max(1),
             "max-tokens-field" => {
@@ -220,6 +225,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (3, "network: the API could not be reached"),
     (4, "the API answered with an error or a broken stream"),
     (5, "--max-turns reached before the model finished"),
+    (6, "the same tool call kept repeating (doom loop) and the run was stopped"),
 ];
 
 pub fn help() -> String {

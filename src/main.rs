@@ -13,6 +13,7 @@ mod output;
 mod permission;
 mod prompt;
 mod provider;
+mod sandbox;
 mod sse;
 mod tls;
 mod tool;
@@ -58,7 +59,14 @@ fn main() -> ExitCode {
             eprintln!("mote: warning: {w}");
         }
     }
-    match run(opts) {
+    let home = std::env::var("HOME").ok();
+    let rules = match load().as_ref().map_err(|e| e.clone()).and_then(|c| {
+        permission::rules::Rules::from_config(c.get("permissions"), home.as_deref())
+    }) {
+        Ok(r) => r,
+        Err(e) => return fail(2, &e),
+    };
+    match run(opts, rules) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => fail(code, &msg),
     }
@@ -69,7 +77,7 @@ fn fail(code: u8, msg: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(o: Options) -> Result<(), (u8, String)> {
+fn run(o: Options, rules: permission::rules::Rules) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
     let prompt = match o.prompt.clone() {
         Some(p) => p,
@@ -101,13 +109,20 @@ fn run(o: Options) -> Result<(), (u8, String)> {
         timeout: Duration::from_secs(o.timeout),
     };
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
-    let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    let mut ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    ws.external = rules.external_dirs().into_iter().map(|d| d.canonicalize().unwrap_or(d)).collect();
+    let (gate, warning) = permission::Gate::new(rules, o.sandbox);
+    if let Some(w) = warning {
+        eprintln!("mote: warning: {w}");
+    }
     let mut out = output::Output::new(o.format, o.verbose);
     let start = Instant::now();
     let mut agent = agent::Agent {
         cfg: &cfg,
         ws: &ws,
         permission: o.permission,
+        gate,
+        doom: Default::default(),
         max_turns: o.max_turns,
         retries: o.retries,
         out: &mut out,

@@ -42,11 +42,30 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         return Err("command is empty".into());
     }
     let secs = args.opt_u64("timeout")?.unwrap_or(DEFAULT_TIMEOUT).clamp(1, MAX_TIMEOUT);
-    exec(command, &ws.root, Duration::from_secs(secs))
+    let mode = ws.sandbox.get();
+    if mode == crate::sandbox::Mode::Off {
+        return exec(command, &ws.root, Duration::from_secs(secs), None);
+    }
+    let abi = crate::sandbox::abi()?;
+    let tmp = std::env::temp_dir().canonicalize().unwrap_or_else(|_| std::env::temp_dir());
+    let rs = crate::sandbox::ruleset(mode, abi, &[&ws.root, &tmp]).map_err(|e| format!("cannot set up the sandbox: {e}"))?;
+    let out = exec(command, &ws.root, Duration::from_secs(secs), Some(&rs))?;
+    // A failure that looks like EACCES/EPERM is most likely the sandbox: say so.
+    if !out.ends_with("exit code: 0") && crate::sandbox::looks_denied(&out) {
+        let allowed = match mode {
+            crate::sandbox::Mode::ReadOnly => "no writes anywhere".to_string(),
+            _ => format!("writes only in {} and {}", ws.root.display(), tmp.display()),
+        };
+        return Ok(format!(
+            "{out}\n[sandbox denial: the command ran in the {} sandbox ({allowed}, no TCP connections); this error comes from the sandbox, not from file permissions, so retrying the same way will fail again]",
+            mode.label()
+        ));
+    }
+    Ok(out)
 }
 
 /// Run `command` in `dir` and render what happened for the model.
-fn exec(command: &str, dir: &Path, timeout: Duration) -> Result<String, String> {
+fn exec(command: &str, dir: &Path, timeout: Duration, sandbox: Option<&crate::sandbox::Ruleset>) -> Result<String, String> {
     let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let write_dup = write_end.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut child = {
@@ -60,6 +79,13 @@ fn exec(command: &str, dir: &Path, timeout: Duration) -> Result<String, String> 
             .stdout(Stdio::from(write_end))
             .stderr(Stdio::from(write_dup))
             .process_group(0);
+        if let Some(rs) = sandbox {
+            let fd = rs.raw();
+            // SAFETY: restrict makes only async-signal-safe syscalls.
+            unsafe {
+                cmd.pre_exec(move || crate::sandbox::restrict(fd));
+            }
+        }
         cmd.spawn().map_err(|e| format!("cannot start shell: {e}"))?
     };
     let mut pipe = File::from(read_end);
