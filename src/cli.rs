@@ -35,7 +35,11 @@ pub static FLAGS: &[Flag] = &[
     },
     Flag { default: "standard", config: true, ..flag("permission", None, "MODE", "read-only, cautious, standard or auto") },
     // Permissions issue: the Landlock sandbox for bash.
-    Flag { default: "off", config: true, ..flag("sandbox", None, "MODE", "Confine bash: off, read-only or workspace-write (Landlock)") },
+    Flag {
+        default: "off",
+        config: true,
+        ..flag("sandbox", None, "MODE", "Confine bash: off, read-only or workspace-write (Landlock)")
+    },
     Flag { default: "50", ..flag("max-turns", None, "N", "Stop after N model turns") },
     Flag { default: "8192", ..flag("max-tokens", None, "N", "Output token limit per response") },
     Flag {
@@ -144,7 +148,9 @@ impl Options {
                     _ => return Err(bad("read-only, cautious, standard or auto")),
                 }
             }
-            "sandbox" => self.sandbox = crate::sandbox::Mode::parse(v).ok_or_else(|| bad("off, read-only or workspace-write"))?,
+            "sandbox" => {
+                self.sandbox = crate::sandbox::Mode::parse(v).ok_or_else(|| bad("off, read-only or workspace-write"))?
+            }
             "max-turns" => self.max_turns = num("a number of turns")?.max(1),
             "max-tokens" => self.max_tokens = num("a number of tokens")?.max(1),
             "max-tokens-field" => {

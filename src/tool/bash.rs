@@ -48,7 +48,8 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     }
     let abi = crate::sandbox::abi()?;
     let tmp = std::env::temp_dir().canonicalize().unwrap_or_else(|_| std::env::temp_dir());
-    let rs = crate::sandbox::ruleset(mode, abi, &[&ws.root, &tmp]).map_err(|e| format!("cannot set up the sandbox: {e}"))?;
+    let rs = crate::sandbox::ruleset(mode, abi, &[&ws.root, &tmp])
+        .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
     let out = exec(command, &ws.root, Duration::from_secs(secs), Some(&rs))?;
     // A failure that looks like EACCES/EPERM is most likely the sandbox: say so.
     if !out.ends_with("exit code: 0") && crate::sandbox::looks_denied(&out) {
@@ -57,7 +58,8 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
             _ => format!("writes only in {} and {}", ws.root.display(), tmp.display()),
         };
         return Ok(format!(
-            "{out}\n[sandbox denial: the command ran in the {} sandbox ({allowed}, no TCP connections); this error comes from the sandbox, not from file permissions, so retrying the same way will fail again]",
+            "{out}\n[sandbox denial: the command ran in the {} sandbox ({allowed}, no TCP connections); \
+             this error comes from the sandbox, not from file permissions, so retrying the same way will fail again]",
             mode.label()
         ));
     }
@@ -65,7 +67,12 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
 }
 
 /// Run `command` in `dir` and render what happened for the model.
-fn exec(command: &str, dir: &Path, timeout: Duration, sandbox: Option<&crate::sandbox::Ruleset>) -> Result<String, String> {
+fn exec(
+    command: &str,
+    dir: &Path,
+    timeout: Duration,
+    sandbox: Option<&crate::sandbox::Ruleset>,
+) -> Result<String, String> {
     let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let write_dup = write_end.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut child = {
