@@ -137,9 +137,12 @@ impl Gate {
         let Ok(cmd) = args.str("command") else { return Decision::Allow };
         let parsed = shell::parse(cmd);
         // Deny and ask rules see each sub-command, also with wrappers and
-        // program paths stripped (`env rm`, `/bin/rm`).
+        // program paths stripped (`env rm`, `/bin/rm`), and the commands
+        // inside `sh -c '...'` and `eval`.
         let plain: Vec<String> = parsed.cmds.iter().map(|c| c.text()).collect();
-        let bare: Vec<String> = parsed.cmds.iter().map(|c| unwrap_words(c)).collect();
+        let mut bare = Vec::new();
+        let mut hidden = Vec::new();
+        unwrap_all(&parsed, &mut bare, &mut hidden, 0);
         let subjects: Vec<Subject> = plain.iter().chain(&bare).map(|s| Subject::Cmd(s)).collect();
         for action in [Action::Deny, Action::Ask] {
             if let Some(r) = subjects.iter().find_map(|s| self.rules.find(action, "bash", s)) {
@@ -150,7 +153,7 @@ impl Gate {
             }
         }
         let has_rules = self.rules.any_for(Action::Deny, "bash") || self.rules.any_for(Action::Ask, "bash");
-        if let (Some(problem), true) = (parsed.problems.first(), has_rules) {
+        if let (Some(problem), true) = (parsed.problems.first().or(hidden.first()), has_rules) {
             let why = format!("the command cannot be checked against the rules ({problem})");
             return Decision::Ask { why, by_mode: false };
         }
@@ -194,6 +197,35 @@ fn mode_decision(mode: Permission, effect: Effect, what: &str) -> Decision {
         (_, Effect::Read) | (Permission::Auto, _) | (Permission::Standard, Effect::Write) => Decision::Allow,
         (Permission::ReadOnly, _) => Decision::Deny("is not allowed in read-only mode".into()),
         _ => Decision::Ask { why: format!("{} mode asks before {what}", label(mode)), by_mode: true },
+    }
+}
+
+/// Every sub-command without wrappers, recursing into `sh -c` and `eval`;
+/// `hidden` collects what cannot be seen (dynamic program names, problems).
+fn unwrap_all(p: &shell::Parsed, out: &mut Vec<String>, hidden: &mut Vec<String>, depth: u32) {
+    hidden.extend(p.problems.iter().cloned());
+    for c in &p.cmds {
+        let text = unwrap_words(c);
+        if c.words.first().is_some_and(|w| w.dynamic) {
+            hidden.push("the program name is decided at run time".into());
+        }
+        let mut words = text.split(' ');
+        let inner = match words.next() {
+            Some("sh" | "bash" | "dash" | "zsh" | "ksh") => {
+                let args: Vec<&shell::Word> = c.words.iter().skip_while(|w| !w.text.ends_with("sh")).collect();
+                args.iter().position(|w| w.text == "-c").and_then(|i| args.get(i + 1)).map(|w| w.text.clone())
+            }
+            Some("eval") => Some(words.collect::<Vec<_>>().join(" ")),
+            _ => None,
+        };
+        out.push(text);
+        if let Some(src) = inner {
+            if depth < 8 {
+                unwrap_all(&shell::parse(&src), out, hidden, depth + 1);
+            } else {
+                hidden.push("shells nested too deep".into());
+            }
+        }
     }
 }
 

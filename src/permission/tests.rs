@@ -77,6 +77,16 @@ fn messages_say_why_and_what_would_allow() {
 }
 
 #[test]
+fn without_landlock_a_requested_sandbox_falls_back_to_asking() {
+    let w = ws("nolandlock");
+    let mut g = gate("{}", false);
+    g.sandbox_missing = true;
+    let d = decide(&g, Permission::Auto, "bash", r#"{"command":"touch x"}"#, &w);
+    assert!(matches!(&d, Decision::Ask { why, by_mode: false } if why.contains("Landlock is not available")), "{d:?}");
+    assert_eq!(decide(&g, Permission::Auto, "bash", r#"{"command":"ls"}"#, &w), Decision::Allow);
+}
+
+#[test]
 fn rules_per_sub_command() {
     let w = ws("rules");
     let g =
@@ -91,6 +101,10 @@ fn rules_per_sub_command() {
     assert_eq!(bash("npm run test $(rm -rf /)"), "deny");
     assert_eq!(bash("env FOO=1 /bin/rm -rf x"), "deny");
     assert_eq!(bash("ls; xargs rm"), "deny");
+    assert_eq!(bash("bash -c 'cd /; rm -rf x'"), "deny");
+    assert_eq!(bash("eval rm x"), "deny");
+    assert_eq!(kind(&decide(&g, Permission::Auto, "bash", r#"{"command":"$CMD -rf x"}"#, &w)), "ask");
+    assert_eq!(kind(&decide(&g, Permission::Auto, "bash", r#"{"command":"echo $HOME"}"#, &w)), "allow");
     // Unparseable commands cannot be checked against deny rules: ask, even in auto.
     let d = decide(&g, Permission::Auto, "bash", r#"{"command":"for f in *; do rm $f; done"}"#, &w);
     assert!(matches!(d, Decision::Deny(_)), "{d:?}"); // `rm $f` is still found
