@@ -107,13 +107,21 @@ impl Gate {
             Some((Action::Ask, r)) => {
                 return Decision::Ask { why: format!("the ask rule `{r}` on `{p}`"), by_mode: false }
             }
-            Some((Action::Allow, _)) => {
+            // Outside paths need a rule with an absolute pattern, protected
+            // ones a rule that names them: a bare `edit` opens neither.
+            Some((Action::Allow, r))
+                if (inside || r.contains("(/") || r.contains("(~/"))
+                    && (!write
+                        || !rel.as_deref().is_some_and(protected)
+                        || r.contains(".git")
+                        || r.contains(".mote")) =>
+            {
                 if write && mode == Permission::ReadOnly {
                     return Decision::Deny("is not allowed in read-only mode".into());
                 }
                 return Decision::Allow;
             }
-            None => {}
+            _ => {}
         }
         if !inside {
             let hint = if write { "edit" } else { "read" };
