@@ -7,7 +7,8 @@ BIN     := target/$(TARGET)/release/mote
 MOCK    := target/release/examples/mock-llm
 DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
 
-.PHONY: static test bench demo deps clean
+.PHONY: static test bench demo deps clean install size static-arm64 test-arm64 static-armv7 deps-arm64
+PREFIX  ?= /usr/local
 
 deps:
 	@rustup target list --installed 2>/dev/null | grep -qx $(TARGET) || rustup target add $(TARGET)
@@ -39,6 +40,45 @@ demo: static $(MOCK)
 	@echo "== mote's answer on stdout:" && cat $(DEMO).answer
 	@echo "== after the session: sh test.sh"
 	@cd $(DEMO) && sh test.sh
+
+# Copy-one-file install: the binary needs no libc and no other files.
+install: static
+	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mote
+
+# The largest contributors to the binary, by crate and by symbol, from an
+# unstripped build of the same release profile.
+size: deps
+	CARGO_PROFILE_RELEASE_STRIP=false cargo build --release --target $(TARGET) --target-dir target/size
+	@f=target/size/$(TARGET)/release/mote; \
+	echo "== stripped size of the shipped binary: $$(stat -c %s $(BIN) 2>/dev/null || echo '(run make static)') bytes"; \
+	echo "== by crate (bytes of symbols)"; \
+	nm -S -t d --size-sort -C $$f | awk '{ n=$$4; for (i=5;i<=NF;i++) n=n" "$$i; sub(/^</,"",n); sub(/^_</,"",n); \
+		c=n; sub(/::.*/,"",c); sub(/ .*/,"",c); if (c !~ /^[a-z_][a-z0-9_]*$$/) c="(C/other)"; \
+		s[c]+=$$2+0 } END { for (c in s) printf "%10d  %s\n", s[c], c }' | sort -rn | head -15; \
+	echo "== largest symbols"; \
+	nm -S -t d --size-sort -C $$f | tail -25 | awk '{ printf "%10d  ", $$2+0; for (i=4;i<=NF;i++) printf "%s ", $$i; print "" }' | sort -rn
+
+# Raspberry Pi builds. arm64 (64-bit Pi OS) uses Debian's cross gcc and is
+# tested under qemu-user; armv7 (32-bit Pi OS) needs the rustup target
+# armv7-unknown-linux-musleabihf, which `rustup target add` must be able to fetch.
+deps-arm64:
+	@rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-musl || rustup target add aarch64-unknown-linux-musl
+	@{ command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64-static >/dev/null; } || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gcc-aarch64-linux-gnu qemu-user-static; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq gcc-aarch64-linux-gnu qemu-user-static; fi; }
+
+static-arm64: deps-arm64
+	cargo build --release --target aarch64-unknown-linux-musl
+
+# The headless task tests, run on the arm64 binary under qemu-user.
+test-arm64: static-arm64
+	MOTE_BIN=$(CURDIR)/target/aarch64-unknown-linux-musl/release/mote MOTE_RUNNER=qemu-aarch64-static \
+		cargo test --test headless --test lowspec
+
+static-armv7:
+	@rustup target list --installed 2>/dev/null | grep -qx armv7-unknown-linux-musleabihf || rustup target add armv7-unknown-linux-musleabihf
+	@command -v arm-linux-gnueabihf-gcc >/dev/null || apt-get install -y -qq gcc-arm-linux-gnueabihf
+	cargo build --release --target armv7-unknown-linux-musleabihf
 
 clean:
 	cargo clean

@@ -20,6 +20,8 @@ const BUDGET_BINARY: u64 = 2 * MIB + MIB / 2;
 const BUDGET_VERSION_RSS: u64 = 3 * MIB / 2;
 const BUDGET_SESSION_RSS: u64 = 4 * MIB;
 const BUDGET_FIRST_REQUEST: usize = 5 * 1024;
+/// Start-up to the first request byte, over a trivial static binary's exec.
+const BUDGET_STARTUP_RATIO: f64 = 10.0;
 
 struct Run {
     status: i32,
@@ -126,7 +128,8 @@ fn session(bin: &Path) -> (Run, usize, usize) {
             .current_dir(&ws)
             .env("OPENAI_BASE_URL", m.base_url())
             .env_remove("OPENAI_API_KEY")
-            .args(["-p", "Read the big files, then fix the greeting.", "--model", "mock", "--permission", "auto"]),
+            .env("XDG_DATA_HOME", tempfile("data"))
+            .args(["-p", "Read the big files, then fix the greeting.", "--model", "mock", "--permission", "auto", "--no-context-files"]),
     );
     let reqs = m.requests();
     let fixed = std::fs::read_to_string(ws.join("main.rs")).unwrap_or_default();
@@ -136,6 +139,109 @@ fn session(bin: &Path) -> (Run, usize, usize) {
     assert_eq!(reqs.len(), 14, "expected 14 requests");
     let _ = std::fs::remove_dir_all(&ws);
     (run, first, last)
+}
+
+/// Median of `n` timings of `f`, in microseconds.
+fn median_us(n: usize, mut f: impl FnMut() -> std::time::Duration) -> f64 {
+    let mut v: Vec<f64> = (0..n).map(|_| f().as_secs_f64() * 1e6).collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[n / 2]
+}
+
+/// Start-up cost as a ratio, so machine noise cancels: the time from spawn
+/// to mote's first request byte, over the time to spawn and reap a trivial
+/// static binary (built here with musl-gcc), measured alternately.
+fn startup_ratio(bin: &Path) -> Option<(f64, f64, f64)> {
+    use std::io::Read;
+    use std::time::Instant;
+    let dir = tempfile("true");
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::write(dir.join("true.c"), "int main(void) { return 0; }\n").ok()?;
+    let ok = Command::new("musl-gcc")
+        .args(["-static", "-O2", "-o"])
+        .arg(dir.join("true"))
+        .arg(dir.join("true.c"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return None;
+    }
+    let trivial = dir.join("true");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    let url = format!("http://{}/v1", listener.local_addr().ok()?);
+    let (mut t_true, mut t_mote) = (Vec::new(), Vec::new());
+    for _ in 0..25 {
+        let t = Instant::now();
+        Command::new(&trivial).status().ok()?;
+        t_true.push(t.elapsed());
+        let t = Instant::now();
+        let mut child = Command::new(bin)
+            .args(["-p", "hi", "-m", "m", "--retries", "0", "--no-session", "--base-url", &url])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let (mut conn, _) = listener.accept().ok()?;
+        let mut byte = [0u8; 1];
+        conn.read_exact(&mut byte).ok()?;
+        t_mote.push(t.elapsed());
+        drop(conn);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let mut it = t_true.into_iter();
+    let a = median_us(25, || it.next().unwrap_or_default());
+    let mut it = t_mote.into_iter();
+    let b = median_us(25, || it.next().unwrap_or_default());
+    let _ = std::fs::remove_dir_all(&dir);
+    Some((b / a, b, a))
+}
+
+/// The 300-turn task (sessions): each turn reads an 8 KB file, ~600k
+/// tokens in all, so the default 128k context window is compacted several
+/// times; the session file is written throughout. Every reply is a text
+/// (which serves as the summary when the request is a summarisation) and a
+/// call; --max-turns 300 ends it. Returns the run, requests, compactions.
+fn long_session(bin: &Path) -> (Run, usize, usize) {
+    let ws = tempfile("ws300");
+    let data = tempfile("data300");
+    let _ = std::fs::remove_dir_all(&ws);
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&ws).unwrap();
+    for i in 0..20 {
+        let line = format!("// file {i}: filler text standing in for source code, eighty bytes a line....\n");
+        std::fs::write(ws.join(format!("f{i}.rs")), line.repeat(8 * 1024 / line.len())).unwrap();
+    }
+    let replies: Vec<Reply> = (0..360)
+        .map(|i| Reply::Turn {
+            items: vec![
+                Item::Text(format!("## Goal\nRead every file.\n## Progress\nRead up to f{}.rs.", i % 20)),
+                Item::Call { name: "read".into(), args: format!(r#"{{"path":"f{}.rs"}}"#, i % 20) },
+            ],
+            finish: None,
+        })
+        .collect();
+    let m = Mock::start(replies);
+    let run = measure(
+        Command::new(bin)
+            .current_dir(&ws)
+            .env("OPENAI_BASE_URL", m.base_url())
+            .env_remove("OPENAI_API_KEY")
+            .env("XDG_DATA_HOME", &data)
+            .args(["-p", "Read every file, again and again.", "--model", "mock", "--permission", "auto"])
+            .args(["--max-turns", "300"]),
+    );
+    let reqs = m.requests().len();
+    let mut compactions = 0;
+    for e in std::fs::read_dir(data.join("mote/sessions")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        compactions += text.lines().filter(|l| l.starts_with("{\"type\":\"compact\"")).count();
+    }
+    let _ = std::fs::remove_dir_all(&ws);
+    let _ = std::fs::remove_dir_all(&data);
+    (run, reqs, compactions)
 }
 
 fn kib(b: u64) -> String {
@@ -160,6 +266,9 @@ fn main() {
     assert_eq!(version.status, 0);
     let (sess, first_req, last_req) = session(&bin);
     assert_eq!(sess.status, 0, "session failed: {}", sess.stdout);
+    let (long, long_reqs, compactions) = long_session(&bin);
+    assert_eq!(long.status, 5, "the 300-turn session should stop at --max-turns");
+    assert!(compactions >= 3 && long_reqs == 300 + compactions, "{long_reqs} requests, {compactions} compactions");
 
     println!("\nmote budget (static musl release, musl malloc)");
     println!("{:<34} {:>12} {:>12}", "figure", "measured", "budget");
@@ -167,11 +276,25 @@ fn main() {
     println!("{:<34} {:>12} {:>12}", "peak RSS, --version", kib(version.max_rss), kib(BUDGET_VERSION_RSS));
     println!("{:<34} {:>12} {:>12}", "peak RSS, 14-turn session", kib(sess.max_rss), kib(BUDGET_SESSION_RSS));
     println!("{:<34} {:>9} ms {:>12}", "CPU time, 14-turn session", sess.cpu_ms, "-");
+    println!("{:<34} {:>12} {:>12}", "peak RSS, 300 turns, compacting", kib(long.max_rss), kib(BUDGET_SESSION_RSS));
+    println!("{:<34} {:>9} ms {:>12}", "CPU time, 300 turns", long.cpu_ms, "-");
+    println!("{:<34} {:>12} {:>12}", "compactions in 300 turns", compactions, "-");
     println!("{:<34} {:>8} bytes {:>6} bytes", "first request (prompt + tools)", first_req, BUDGET_FIRST_REQUEST);
     println!("{:<34} {:>8} bytes {:>12}", "last request (whole context)", last_req, "-");
+    match startup_ratio(&bin) {
+        Some((ratio, mote_us, true_us)) => {
+            println!(
+                "{:<34} {:>9.1} x  ({:.0} us to the first byte; a trivial static exec: {:.0} us)",
+                "start-up to first request byte", ratio, mote_us, true_us
+            );
+            check("start-up ratio", ratio <= BUDGET_STARTUP_RATIO);
+        }
+        None => println!("(start-up ratio skipped: musl-gcc could not build the trivial binary)"),
+    }
     check("binary size", size <= BUDGET_BINARY);
     check("--version RSS", version.max_rss <= BUDGET_VERSION_RSS);
     check("session RSS", sess.max_rss <= BUDGET_SESSION_RSS);
+    check("300-turn session RSS", long.max_rss <= BUDGET_SESSION_RSS);
     check("first request size", first_req <= BUDGET_FIRST_REQUEST);
 
     // The allocator comparison: the same runs with mimalloc.

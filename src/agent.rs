@@ -14,6 +14,7 @@ use crate::json::write::Counter;
 use crate::json::Args;
 use crate::output::Output;
 use crate::provider::{self, Config, Decoder, Delta, Request, ToolSpec, Usage};
+use crate::session::{compact, start::Log, Record};
 use crate::tool;
 use crate::workspace::Workspace;
 
@@ -25,21 +26,23 @@ pub enum Fail {
     MaxTurns(u32),
     /// The doom-loop guard stopped a repeating model.
     DoomLoop(String),
+    /// The request is longer than the model's context (compact and retry).
+    ContextOverflow(String),
 }
 
 impl Fail {
     pub fn exit_code(&self) -> i32 {
         match self {
             Fail::Network(_) => 3,
-            Fail::Api(_) => 4,
+            Fail::Api(_) | Fail::ContextOverflow(_) => 4,
             Fail::MaxTurns(_) => 5,
-            Fail::DoomLoop(_) => 6,
+            Fail::DoomLoop(_) => 8,
         }
     }
 
     pub fn message(&self) -> String {
         match self {
-            Fail::Network(m) | Fail::Api(m) => m.clone(),
+            Fail::Network(m) | Fail::Api(m) | Fail::ContextOverflow(m) => m.clone(),
             Fail::MaxTurns(n) => format!("stopped after {n} turns (--max-turns) before the model finished"),
             Fail::DoomLoop(m) => format!("stopped: {m}; it looks stuck in a loop (doom-loop guard)"),
         }
@@ -59,8 +62,10 @@ pub struct Agent<'a> {
     pub ws: &'a Workspace,
     pub permission: Permission,
     /// Rules and sandbox for the permission gate.
-    pub gate: crate::permission::Gate,
+    pub gate: &'a mut crate::permission::Gate,
     pub doom: crate::permission::doom::Guard,
+    /// Paths the prompt mode may write whatever `permission` says (plan mode's PLAN.md).
+    pub writable: &'a [String],
     pub max_turns: u32,
     pub retries: u32,
     pub out: &'a mut Output,
@@ -68,6 +73,8 @@ pub struct Agent<'a> {
     pub arena: Arena,
     pub usage: Usage,
     pub turns: u32,
+    /// The session file and context estimate (src/session/).
+    pub log: Log,
 }
 
 /// A tool call as it streams in.
@@ -80,22 +87,43 @@ struct Pending {
 
 impl Agent<'_> {
     /// Run the task in `prompt` to its end.
+    /// An empty prompt continues a resumed session where it stopped.
     pub fn run(&mut self, prompt: &str) -> Result<(), Fail> {
-        self.arena.user(prompt);
-        let specs: Vec<ToolSpec> =
-            tool::TOOLS.iter().map(|t| ToolSpec { name: t.name, description: t.description, params: t.params }).collect();
+        if !prompt.is_empty() {
+            self.arena.user(prompt);
+            self.record(&Record::User { text: prompt });
+        }
+        let specs = specs();
         loop {
             if self.turns >= self.max_turns {
                 return Err(Fail::MaxTurns(self.turns));
             }
             self.turns += 1;
             self.out.turn_start(self.turns);
-            let (calls, usage) = self.complete(&specs)?;
+            if self.log.limits.over(&self.log.est) {
+                self.compact()?;
+            }
+            let (calls, usage) = match self.complete(&specs, true) {
+                Err(Fail::ContextOverflow(m)) => {
+                    self.out.note(&format!("{m}; compacting and retrying once"));
+                    if !self.compact()? {
+                        return Err(Fail::ContextOverflow(m));
+                    }
+                    self.complete(&specs, true)?
+                }
+                r => r?,
+            };
             self.usage.add(usage);
+            let e = self.log.record(&Record::Assistant { text: self.arena.last_answer() }, self.arena.bytes());
+            self.note(e);
             if !calls.is_empty() {
                 for c in &calls {
                     self.arena.call(&c.id, &c.name, &c.args);
+                    self.record(&Record::Call { id: &c.id, name: &c.name, args: &c.args });
                 }
+            }
+            self.record(&Record::Usage(usage));
+            if !calls.is_empty() {
                 for c in &calls {
                     if let Some(m) = self.doom.push(&c.name, &c.args) {
                         // Interactive hook: ask the user here, and on "go on" call
@@ -113,12 +141,60 @@ impl Agent<'_> {
         }
     }
 
+    /// Append a record to the session (its effect is already in the arena).
+    fn record(&mut self, r: &Record) {
+        let e = self.log.record(r, self.arena.bytes());
+        self.note(e);
+    }
+
+    fn note(&mut self, e: Option<String>) {
+        if let Some(m) = e {
+            self.out.note(&m);
+        }
+    }
+
+    /// Compaction: the model summarises the older messages (a separate
+    /// request ending in `compact::INSTRUCTION`, sent without the recent
+    /// ones), then the arena becomes [summary] + the recent messages, and a
+    /// `Compact` record lets a resume do the same. `false`: nothing to do.
+    pub fn compact(&mut self) -> Result<bool, Fail> {
+        let n = compact::cut(&self.arena, self.log.limits.keep);
+        if n == 0 {
+            return Ok(false);
+        }
+        let before = self.log.est.tokens();
+        let tail = self.arena.split_off(n);
+        let mark = self.arena.mark();
+        self.arena.user(compact::INSTRUCTION);
+        let got = self.complete(&specs(), false);
+        let summary = self.arena.last_answer().trim();
+        let summary = if got.is_ok() && !summary.is_empty() {
+            format!("{}{summary}", compact::SUMMARY_HEAD)
+        } else {
+            String::new()
+        };
+        self.arena.rollback(mark);
+        self.arena.append(&tail);
+        drop(tail);
+        let (_, usage) = got?;
+        self.usage.add(usage);
+        if summary.is_empty() {
+            self.out.note("compaction: the model's summary was empty; context left as it was");
+            return Ok(false);
+        }
+        self.arena.compact(n, &summary);
+        self.record(&Record::Compact { messages: n as u64, summary: &summary });
+        let after = self.log.est.tokens();
+        self.out.note(&format!("compacted {n} messages: context ~{before} -> ~{after} tokens"));
+        Ok(true)
+    }
+
     /// One model turn, retried while nothing has been shown.
-    fn complete(&mut self, specs: &[ToolSpec]) -> Result<(Vec<Pending>, Usage), Fail> {
+    fn complete(&mut self, specs: &[ToolSpec], show: bool) -> Result<(Vec<Pending>, Usage), Fail> {
         let mut attempt = 0;
         loop {
             let mark = self.arena.mark();
-            match self.attempt(specs) {
+            match self.attempt(specs, show) {
                 Ok(r) => return Ok(r),
                 Err(e) if e.retry && attempt < self.retries => {
                     self.arena.rollback(mark);
@@ -133,7 +209,7 @@ impl Agent<'_> {
         }
     }
 
-    fn attempt(&mut self, specs: &[ToolSpec]) -> Result<(Vec<Pending>, Usage), AttemptError> {
+    fn attempt(&mut self, specs: &[ToolSpec], show: bool) -> Result<(Vec<Pending>, Usage), AttemptError> {
         let cfg = self.cfg;
         let url = provider::endpoint(cfg);
         let headers = provider::headers(cfg);
@@ -151,7 +227,9 @@ impl Agent<'_> {
             let after = resp.header("retry-after").and_then(|v| v.trim().parse().ok());
             let msg = provider::error_message(&resp.text(64 * 1024));
             let retry = matches!(resp.status, 408 | 409 | 429 | 500..=599);
-            return Err(AttemptError { fail: Fail::Api(format!("HTTP {}: {msg}", resp.status)), retry, after });
+            let text = format!("HTTP {}: {msg}", resp.status);
+            let fail = if compact::is_overflow(resp.status, &msg) { Fail::ContextOverflow(text) } else { Fail::Api(text) };
+            return Err(AttemptError { fail, retry, after });
         }
 
         self.arena.open(Role::Assistant, Kind::Text);
@@ -165,7 +243,9 @@ impl Agent<'_> {
             Delta::Text(s) => {
                 shown = true;
                 arena.extend(s);
-                out.text(s);
+                if show {
+                    out.text(s);
+                }
             }
             Delta::Call { index, id, name } => {
                 shown = true;
@@ -188,7 +268,7 @@ impl Agent<'_> {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) => {
-                    let fail = Fail::Network(format!("the response stream broke: {e}"));
+                    let fail = Fail::Network(format!("the response stream broke: {}", http::describe(&e)));
                     return Err(AttemptError { fail, retry: !shown, after: None });
                 }
             };
@@ -224,6 +304,7 @@ impl Agent<'_> {
                     use crate::permission::{denial, Decision};
                     match self.gate.decide(self.permission, t, &args, self.ws) {
                         Decision::Allow => Ok(args),
+                        _ if crate::permission::mode_allows(self.writable, t.effect, &c.args, self.ws) => Ok(args),
                         // Headless: an ask is a denial (the interactive front end asks here).
                         d => Err(denial(t.name, self.permission, &d)),
                     }
@@ -239,8 +320,14 @@ impl Agent<'_> {
             Err(e) => (e.as_str(), true),
         };
         self.arena.result(&c.id, &c.name, text, is_error);
+        let e = self.log.record(&Record::Result { id: &c.id, name: &c.name, text, error: is_error }, self.arena.bytes());
+        self.note(e);
         self.out.tool_result(&c.id, &c.name, text, is_error, ms);
     }
+}
+
+fn specs() -> Vec<ToolSpec<'static>> {
+    tool::TOOLS.iter().map(|t| ToolSpec { name: t.name, description: t.description, params: t.params }).collect()
 }
 
 /// The call slot for a stream index, growing the list; `None` for an

@@ -135,6 +135,63 @@ impl Arena {
         Messages { arena: self, i: 0 }
     }
 
+    /// Bytes of message content held.
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Compaction: replace the first `n` messages with one user message
+    /// holding `summary`; the rest stay as they are. Used live and when a
+    /// session file is replayed, so both build the same arena.
+    pub fn compact(&mut self, n: usize, summary: &str) {
+        let mut it = self.messages();
+        for _ in 0..n {
+            if it.next().is_none() {
+                break;
+            }
+        }
+        let cut = it.i.min(self.recs.len());
+        let byte = self.recs.get(cut).map_or(self.buf.len(), |r| r.start as usize);
+        self.buf.drain(..byte);
+        self.buf.splice(0..0, summary.bytes());
+        self.recs.drain(..cut);
+        for r in &mut self.recs {
+            r.start = r.start - byte as u32 + summary.len() as u32;
+        }
+        self.recs.insert(0, Rec { role: Role::User, kind: Kind::Text, error: false, start: 0, len: summary.len() as u32 });
+        // Give back what the dropped turns held, so memory stays bounded.
+        if self.buf.capacity() > 2 * self.buf.len() + 4096 {
+            self.buf.shrink_to_fit();
+        }
+        if self.recs.capacity() > 2 * self.recs.len() + 64 {
+            self.recs.shrink_to_fit();
+        }
+    }
+
+    /// Move messages `n..` out into a new arena (undone by `append`).
+    pub fn split_off(&mut self, n: usize) -> Arena {
+        let mut it = self.messages();
+        for _ in 0..n {
+            if it.next().is_none() {
+                break;
+            }
+        }
+        let cut = it.i.min(self.recs.len());
+        let byte = self.recs.get(cut).map_or(self.buf.len(), |r| r.start as usize);
+        let mut tail = Arena { buf: self.buf.split_off(byte), recs: self.recs.split_off(cut) };
+        for r in &mut tail.recs {
+            r.start -= byte as u32;
+        }
+        tail
+    }
+
+    /// Append every record of `other`.
+    pub fn append(&mut self, other: &Arena) {
+        let base = self.buf.len() as u32;
+        self.buf.extend_from_slice(&other.buf);
+        self.recs.extend(other.recs.iter().map(|r| Rec { start: r.start + base, ..*r }));
+    }
+
     /// The text of the last assistant message.
     pub fn last_answer(&self) -> &str {
         self.recs
@@ -226,5 +283,31 @@ mod tests {
         assert_eq!(msgs[3], Msg::Result { id: "c2", name: "ls", text: "no such dir", error: true });
         assert_eq!(a.last_answer(), "done");
         assert_eq!(std::mem::size_of::<Rec>(), 12);
+    }
+
+    #[test]
+    fn compact_split_and_append_keep_the_tail_exact() {
+        let mut a = Arena::new();
+        a.user("first task");
+        a.push(Role::Assistant, Kind::Text, "");
+        a.call("c1", "read", "{}");
+        a.result("c1", "read", "old output", false);
+        a.push(Role::Assistant, Kind::Text, "");
+        a.call("c2", "ls", "{}");
+        a.result("c2", "ls", "newer", true);
+        let mut b = Arena::new();
+        let tail = {
+            let mut c = Arena::new();
+            c.append(&a);
+            c.split_off(3)
+        };
+        b.user("SUMMARY");
+        b.append(&tail);
+        a.compact(3, "SUMMARY");
+        let want: Vec<Msg> = b.messages().collect();
+        assert_eq!(a.messages().collect::<Vec<_>>(), want);
+        assert_eq!(want.len(), 3);
+        assert_eq!(want[2], Msg::Result { id: "c2", name: "ls", text: "newer", error: true });
+        assert_eq!(a.bytes(), "SUMMARY".len() + "c2ls{}c2lsnewer".len());
     }
 }

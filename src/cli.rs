@@ -53,7 +53,26 @@ pub static FLAGS: &[Flag] = &[
     },
     Flag { default: "300", ..flag("timeout", None, "SECS", "Network idle timeout") },
     Flag { default: "4", ..flag("retries", None, "N", "Retries of 429, 5xx and lost connections before any output") },
+    // Sessions (src/session/): saved as JSONL, resumed, compacted.
+    flag("continue", Some('c'), "", "Continue the latest session in this workspace (no -p: finish an interrupted task)"),
+    flag("resume", None, "ID", "Resume the session ID (or the one whose id starts with ID)"),
+    flag("sessions", None, "", "List saved sessions (id, time, turns, cwd, first prompt) and exit"),
+    flag("no-session", None, "", "Do not save this session"),
+    flag("session-dir", None, "DIR", "Where sessions are saved (default $XDG_DATA_HOME/mote/sessions)"),
+    flag("compact", None, "", "Compact the resumed session's context now (without -p: only that)"),
+    flag("context-window", None, "N", "Context window in tokens (default: config models.ID.context_window, else 128000)"),
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
+    // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
+    flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),
+    Flag {
+        default: "code",
+        ..flag("prompt-mode", None, "NAME", "code, plan, review, debug, ask, or a mode from a prompts dir (-p \"/NAME task\" too)")
+    },
+    flag("loop", None, "FILE", "Loop task: do the `- [ ]` items of FILE one per iteration, each in a fresh context"),
+    flag("check", None, "CMD", "Loop: shell command that must pass before mote ticks an item"),
+    Flag { default: "600", ..flag("check-timeout", None, "SECS", "Loop: seconds before the check is killed") },
+    Flag { default: "20", ..flag("max-iterations", None, "N", "Loop: stop after N iterations") },
+    flag("loop-max-tokens", None, "N", "Loop: stop once N tokens (input+output, all iterations) are used; --max-tokens is per response"),
     flag("version", Some('V'), "", "Print the version"),
     flag("help", Some('h'), "", "Print this help"),
 ];
@@ -88,6 +107,23 @@ pub struct Options {
     pub timeout: u64,
     pub retries: u32,
     pub verbose: bool,
+    pub no_context_files: bool,
+    pub prompt_mode: String,
+    /// `--permission` was on the command line: it wins over a prompt mode's.
+    pub permission_explicit: bool,
+    pub loop_file: Option<String>,
+    pub check: Option<String>,
+    pub check_timeout: u64,
+    pub max_iterations: u32,
+    pub loop_max_tokens: Option<u64>,
+    // Sessions.
+    pub continue_latest: bool,
+    pub resume: Option<String>,
+    pub list_sessions: bool,
+    pub no_session: bool,
+    pub session_dir: Option<String>,
+    pub compact: bool,
+    pub context_window: Option<u64>,
 }
 
 pub enum Command {
@@ -112,6 +148,21 @@ impl Options {
             timeout: 0,
             retries: 0,
             verbose: false,
+            no_context_files: false,
+            prompt_mode: String::new(),
+            permission_explicit: false,
+            loop_file: None,
+            check: None,
+            check_timeout: 0,
+            max_iterations: 0,
+            loop_max_tokens: None,
+            continue_latest: false,
+            resume: None,
+            list_sessions: false,
+            no_session: false,
+            session_dir: None,
+            compact: false,
+            context_window: None,
         }
     }
 
@@ -164,6 +215,21 @@ impl Options {
             "timeout" => self.timeout = num("seconds")?.max(1) as u64,
             "retries" => self.retries = num("a number")?,
             "verbose" => self.verbose = true,
+            "no-context-files" => self.no_context_files = true,
+            "prompt-mode" => self.prompt_mode = v.to_string(),
+            "loop" => self.loop_file = Some(v.to_string()),
+            "check" => self.check = Some(v.to_string()).filter(|c| !c.trim().is_empty()),
+            "check-timeout" => self.check_timeout = num("seconds")?.max(1) as u64,
+            "max-iterations" => self.max_iterations = num("a number of iterations")?.max(1),
+            "loop-max-tokens" => self.loop_max_tokens = Some(v.parse::<u64>().map_err(|_| bad("a number of tokens"))?),
+            "continue" => self.continue_latest = true,
+            "resume" if v.is_empty() => return Err(bad("a session id")),
+            "resume" => self.resume = Some(v.to_string()),
+            "sessions" => self.list_sessions = true,
+            "no-session" => self.no_session = true,
+            "session-dir" => self.session_dir = Some(v.to_string()),
+            "compact" => self.compact = true,
+            "context-window" => self.context_window = Some(u64::from(num("a number of tokens")?.max(1024))),
             _ => return Err(format!("--{long} is in the flag table but not handled")),
         }
         Ok(())
@@ -206,6 +272,7 @@ pub fn parse(args: Vec<OsString>, src: &Sources) -> Result<Command, String> {
         o.set(f.long, &value)?;
         given.push(f.long);
     }
+    o.permission_explicit = given.contains(&"permission");
     for f in FLAGS {
         if given.contains(&f.long) {
             continue;
@@ -231,12 +298,14 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (3, "network: the API could not be reached"),
     (4, "the API answered with an error or a broken stream"),
     (5, "--max-turns reached before the model finished"),
-    (6, "the same tool call kept repeating (doom loop) and the run was stopped"),
+    (6, "--loop: --max-iterations or --loop-max-tokens spent before every item was checked"),
+    (7, "--loop: the model reported it was stuck (a `STUCK: reason` line)"),
+    (8, "the same tool call kept repeating (doom loop) and the run was stopped"),
 ];
 
 pub fn help() -> String {
     let mut s = format!(
-        "mote {} - a coding agent in one small binary\n\nUsage: mote -p PROMPT [options]\n\nOptions:\n",
+        "mote {} - a coding agent in one small binary\n\nUsage: mote -p PROMPT [options]\n       mote --loop PLAN.md [--check CMD] [options]\n\nOptions:\n",
         env!("CARGO_PKG_VERSION")
     );
     for f in FLAGS {

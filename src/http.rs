@@ -185,7 +185,7 @@ fn read_head(mut r: BufReader<Stream>, host: &str) -> Result<Response, Error> {
         let n = (&mut r)
             .take(16 * 1024)
             .read_until(b'\n', &mut line)
-            .map_err(|e| Error::Connect(format!("reading response from {host}: {e}")))?;
+            .map_err(|e| Error::Connect(format!("reading response from {host}: {}", describe(&e))))?;
         if n == 0 {
             return Err(Error::Connect(format!("{host} closed the connection before answering")));
         }
@@ -225,6 +225,15 @@ fn read_head(mut r: BufReader<Stream>, host: &str) -> Result<Response, Error> {
         Framing::Close
     };
     Ok(Response { status, headers, body: Body { r, framing } })
+}
+
+/// An I/O error in words a user can act on: a read timeout is reported as
+/// the silence it is, not as EAGAIN.
+pub fn describe(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => "the server sent nothing within --timeout".into(),
+        _ => e.to_string(),
+    }
 }
 
 fn clip(s: &str) -> &str {

@@ -7,14 +7,20 @@ mod agent;
 mod arena;
 mod cli;
 mod config;
+mod context;
+mod modes;
 mod http;
 mod json;
+mod looptask;
 mod output;
 mod permission;
+mod plan;
 mod prompt;
 mod provider;
 mod sandbox;
+mod session;
 mod sse;
+mod template;
 mod tls;
 mod tool;
 mod workspace;
@@ -42,7 +48,7 @@ fn main() -> ExitCode {
         let c = load().as_ref().map_err(|e| e.clone())?;
         c.str(key).map(|v| v.map(String::from))
     };
-    let opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
+    let mut opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
         Ok(Command::Run(o)) => o,
         Ok(Command::Help) => {
             print!("{}", cli::help());
@@ -54,6 +60,11 @@ fn main() -> ExitCode {
         }
         Err(e) => return fail(2, &e),
     };
+    if opts.context_window.is_none() && !opts.list_sessions {
+        if let Ok(c) = load() {
+            opts.context_window = session::start::window_from_config(c, &opts.model);
+        }
+    }
     if let Some(Ok(c)) = loaded.get() {
         for w in &c.warnings {
             eprintln!("mote: warning: {w}");
@@ -77,10 +88,31 @@ fn fail(code: u8, msg: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(o: Options, rules: permission::rules::Rules) -> Result<(), (u8, String)> {
+fn run(mut o: Options, rules: permission::rules::Rules) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
+    // Sessions (src/session/): list, or load the one to resume.
+    let env = |k: &str| std::env::var(k).ok();
+    let sdir = session::dir(o.session_dir.as_deref(), &env);
+    if o.list_sessions {
+        return session::start::list(sdir.as_deref()).map_err(|e| (1, e));
+    }
+    let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
+    let mut ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    // Permissions: directories outside that allow rules open, the gate and its sandbox.
+    ws.external = rules.external_dirs().into_iter().map(|d| d.canonicalize().unwrap_or(d)).collect();
+    let (mut gate, warning) = permission::Gate::new(rules, o.sandbox);
+    if let Some(w) = warning {
+        eprintln!("mote: warning: {w}");
+    }
+    let root = ws.root.to_string_lossy().into_owned();
+    let resumed = session::start::resume(&o, sdir.as_deref(), &root).map_err(config_err)?;
+    if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
+        o.model = r.loaded.model.clone();
+    }
     let prompt = match o.prompt.clone() {
         Some(p) => p,
+        None if o.loop_file.is_some() => String::new(),
+        None if resumed.is_some() && std::io::stdin().is_terminal() => String::new(),
         None if !std::io::stdin().is_terminal() => {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s).map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
@@ -88,7 +120,10 @@ fn run(o: Options, rules: permission::rules::Rules) -> Result<(), (u8, String)> 
         }
         None => return Err(config_err("no prompt: run `mote -p PROMPT` (see --help)".into())),
     };
-    if prompt.trim().is_empty() {
+    if o.loop_file.is_none() && o.check.is_some() {
+        return Err(config_err("--check needs --loop PLAN.md".into()));
+    }
+    if prompt.trim().is_empty() && o.loop_file.is_none() && resumed.is_none() {
         return Err(config_err("the prompt is empty".into()));
     }
     if o.model.is_empty() {
@@ -108,30 +143,101 @@ fn run(o: Options, rules: permission::rules::Rules) -> Result<(), (u8, String)> 
         tokens_field: o.tokens_field,
         timeout: Duration::from_secs(o.timeout),
     };
-    let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
-    let mut ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
-    ws.external = rules.external_dirs().into_iter().map(|d| d.canonicalize().unwrap_or(d)).collect();
-    let (gate, warning) = permission::Gate::new(rules, o.sandbox);
-    if let Some(w) = warning {
-        eprintln!("mote: warning: {w}");
+    let user_dir = config::user_dir(&|k| std::env::var(k).ok());
+    let chosen = modes::choose(&o.prompt_mode, &prompt, &modes::dirs(&cwd, user_dir.as_deref())).map_err(config_err)?;
+    let permission = if o.permission_explicit { o.permission } else { chosen.permission.unwrap_or(o.permission) };
+    let mut system = prompt::with_mode(prompt::system(&ws.root), &chosen.mode.name, &chosen.mode.body);
+    if !o.no_context_files {
+        let cx = context::load(&cwd, user_dir.as_deref());
+        for w in &cx.warnings {
+            eprintln!("mote: warning: {w}");
+        }
+        system = prompt::with_context(system, &cx.text);
     }
+    let (arena, log) = match resumed {
+        Some(r) => {
+            let id = &r.loaded.id;
+            if prompt.trim().is_empty() && r.loaded.finished && !o.compact {
+                return Err(config_err(format!("session {id} has finished; give the next task with -p")));
+            }
+            if prompt.trim().is_empty() && r.loaded.arena.messages().next().is_none() {
+                return Err(config_err(format!("session {id} has no messages; give a task with -p")));
+            }
+            let log = session::start::Log { writer: r.writer, est: r.loaded.est, limits: session::start::limits(&o) };
+            (r.loaded.arena, log)
+        }
+        None => {
+            let writer = session::start::create(&o, sdir.as_deref(), &root, &o.model);
+            (arena::Arena::new(), session::start::Log { writer, est: Default::default(), limits: session::start::limits(&o) })
+        }
+    };
     let mut out = output::Output::new(o.format, o.verbose);
+    if let Some(file) = &o.loop_file {
+        let settings = looptask::Settings {
+            plan: cwd.join(file),
+            goal: if chosen.task.trim().is_empty() { "Complete the plan.".into() } else { chosen.task.clone() },
+            check: o.check.clone(),
+            check_timeout: Duration::from_secs(o.check_timeout),
+            dir: ws.root.clone(),
+            max_iterations: o.max_iterations,
+            max_tokens: o.loop_max_tokens,
+            format: o.format,
+        };
+        // Each iteration is a fresh agent: a new arena, the same settings.
+        let mut session = |task: &str| {
+            let mut agent = agent::Agent {
+                cfg: &cfg,
+                ws: &ws,
+                permission,
+                gate: &mut gate,
+                doom: Default::default(),
+                writable: &chosen.mode.writable,
+                max_turns: o.max_turns,
+                retries: o.retries,
+                out: &mut out,
+                system: system.clone(),
+                arena: arena::Arena::new(),
+                usage: Default::default(),
+                turns: 0,
+                log: session::start::Log { writer: None, est: Default::default(), limits: session::start::limits(&o) },
+            };
+            let result = agent.run(task);
+            looptask::Session { result, answer: agent.arena.last_answer().to_string(), usage: agent.usage, turns: agent.turns }
+        };
+        let stop = looptask::run(&settings, &mut session).map_err(config_err)?;
+        return match stop.exit_code() {
+            0 => Ok(()),
+            code => Err((code as u8, stop.message())),
+        };
+    }
     let start = Instant::now();
     let mut agent = agent::Agent {
         cfg: &cfg,
         ws: &ws,
-        permission: o.permission,
-        gate,
+        permission,
+        gate: &mut gate,
         doom: Default::default(),
+        writable: &chosen.mode.writable,
         max_turns: o.max_turns,
         retries: o.retries,
         out: &mut out,
-        system: prompt::system(&ws.root),
-        arena: arena::Arena::new(),
+        system,
+        arena,
         usage: Default::default(),
         turns: 0,
+        log,
     };
-    let res = agent.run(&prompt);
+    if let (true, Some(w)) = (o.verbose, &agent.log.writer) {
+        agent.out.note(&format!("session {} ({})", w.id, w.path.display()));
+    }
+    if o.compact {
+        let done = agent.compact().map_err(|f| (f.exit_code() as u8, f.message()))?;
+        agent.out.note(if done { "the session was compacted" } else { "nothing to compact" });
+        if prompt.trim().is_empty() {
+            return Ok(());
+        }
+    }
+    let res = agent.run(if chosen.task.trim().is_empty() { "" } else { &chosen.task });
     let err = res.as_ref().err().map(|f| f.message());
     let summary = output::Summary {
         result: agent.arena.last_answer(),

@@ -281,5 +281,17 @@ pub fn denial(name: &str, mode: Permission, d: &Decision) -> String {
     }
 }
 
+/// The prompt mode's one narrow allowance (plan mode's PLAN.md): a write
+/// or edit call whose `path` is one of the paths the mode names may run
+/// even where the gate said no. Anything unclear is no.
+pub fn mode_allows(writable: &[String], effect: Effect, args: &str, ws: &crate::workspace::Workspace) -> bool {
+    if effect != Effect::Write || writable.is_empty() {
+        return false;
+    }
+    let Ok(a) = crate::json::Args::parse(args) else { return false };
+    let Ok(target) = a.str("path").and_then(|p| ws.resolve(p)) else { return false };
+    writable.iter().any(|w| ws.resolve(w).is_ok_and(|w| w == target))
+}
+
 #[cfg(test)]
 mod tests;

@@ -22,3 +22,20 @@ If you could not finish, say what is left.";
 pub fn system(root: &Path) -> String {
     format!("{BASE}\n\nWorkspace: {}\nOS: {}", root.display(), std::env::consts::OS)
 }
+
+/// `system` with a prompt mode's text after it (the code mode has none).
+pub fn with_mode(mut system: String, name: &str, text: &str) -> String {
+    if !text.is_empty() {
+        system.push_str(&format!("\n\nPrompt mode: {name}\n{text}"));
+    }
+    system
+}
+
+/// `system` with the context files (already headed and capped) after it.
+pub fn with_context(mut system: String, context: &str) -> String {
+    if !context.is_empty() {
+        system.push_str("\n\nThe user's context files follow; follow their instructions.\n\n");
+        system.push_str(context);
+    }
+    system
+}

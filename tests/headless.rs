@@ -18,6 +18,19 @@ fn bin() -> PathBuf {
     std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
 }
 
+/// A command running mote; under MOTE_RUNNER (e.g. `qemu-aarch64-static`)
+/// when the binary is for another architecture.
+fn mote_command() -> Command {
+    match std::env::var_os("MOTE_RUNNER").filter(|r| !r.is_empty()) {
+        Some(runner) => {
+            let mut c = Command::new(runner);
+            c.arg(bin());
+            c
+        }
+        None => Command::new(bin()),
+    }
+}
+
 fn workspace(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mote-it-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -48,10 +61,11 @@ struct Out {
 
 /// Run mote in `ws` against `m`; a run over 60 s is a hang and fails.
 fn mote(ws: &Path, m: &Mock, args: &[&str]) -> Out {
-    let mut child = Command::new(bin())
+    let mut child = mote_command()
         .current_dir(ws)
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", "test-key")
+        .env("XDG_DATA_HOME", std::env::temp_dir().join("mote-it-data"))
         .env_remove("MOTE_MODEL")
         .args(["--model", "mock-model"])
         .args(args)
@@ -271,7 +285,7 @@ fn a_silent_server_times_out() {
     let start = Instant::now();
     let o = mote(&ws, &m, &["-p", "hi", "--timeout", "1", "--retries", "0"]);
     assert_eq!(o.code, 3, "{}", o.stderr);
-    one_line_error(&o, "stream");
+    one_line_error(&o, "the server sent nothing within --timeout");
     assert!(start.elapsed() < Duration::from_secs(20));
 }
 
@@ -281,7 +295,8 @@ fn no_server_is_a_network_error() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1", l.local_addr().unwrap());
     drop(l);
-    let o = Command::new(bin()).current_dir(&ws).args(["-p", "hi", "-m", "x", "--retries", "0", "--base-url", &url])
+    let o = mote_command().current_dir(&ws).args(["-p", "hi", "-m", "x", "--retries", "0", "--base-url", &url])
+        .arg("--no-session")
         .stdin(Stdio::null()).output().unwrap();
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).starts_with("mote: error: cannot connect to 127.0.0.1"));
@@ -353,7 +368,7 @@ fn max_turns_stops_the_loop() {
 fn configuration_errors_exit_2_with_one_line() {
     let ws = workspace("config");
     let run = |args: &[&str], env: &[(&str, &str)]| {
-        let mut c = Command::new(bin());
+        let mut c = mote_command();
         c.current_dir(&ws).args(args).stdin(Stdio::null()).env_remove("MOTE_MODEL").env_remove("OPENAI_API_KEY");
         for (k, v) in env {
             c.env(k, v);
@@ -374,6 +389,6 @@ fn configuration_errors_exit_2_with_one_line() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(want), "{args:?}: {err}");
     }
-    let help = Command::new(bin()).arg("--help").output().unwrap();
+    let help = mote_command().arg("--help").output().unwrap();
     assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("--output-format FORMAT"));
 }

@@ -221,7 +221,7 @@ fn doom_loop_ends_the_run_with_its_own_exit_code() {
     let ws = dir("doom");
     let m = Mock::start(vec![Reply::call("bash", r#"{"command":"echo hi >> log"}"#); 6]);
     let (code, err) = mote(&ws, &m, &["--permission", "auto"], &[]);
-    assert_eq!(code, 6, "{err}");
+    assert_eq!(code, 8, "{err}");
     assert!(err.contains("the model called `bash` with the same arguments 3 times in a row"), "{err}");
     assert_eq!(m.requests().len(), 3);
     // The third call did not run.

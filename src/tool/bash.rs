@@ -73,6 +73,28 @@ fn exec(
     timeout: Duration,
     sandbox: Option<&crate::sandbox::Ruleset>,
 ) -> Result<String, String> {
+    exec_in(command, dir, timeout, sandbox).map(|(text, _)| text)
+}
+
+/// Environment variables that hold the model's credentials: commands the
+/// model runs do not get them, so `env` cannot put a key into the
+/// conversation (and from there into the session file and the provider).
+fn is_secret(name: &str) -> bool {
+    name.ends_with("_API_KEY") || name.ends_with("_AUTH_TOKEN")
+}
+
+/// `exec`, and whether the command exited with status 0 (a loop task's check).
+pub fn exec_status(command: &str, dir: &Path, timeout: Duration) -> Result<(String, bool), String> {
+    exec_in(command, dir, timeout, None)
+}
+
+/// Run `command`, in the Landlock `sandbox` if one is given.
+fn exec_in(
+    command: &str,
+    dir: &Path,
+    timeout: Duration,
+    sandbox: Option<&crate::sandbox::Ruleset>,
+) -> Result<(String, bool), String> {
     let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let write_dup = write_end.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut child = {
@@ -86,6 +108,11 @@ fn exec(
             .stdout(Stdio::from(write_end))
             .stderr(Stdio::from(write_dup))
             .process_group(0);
+        for (name, _) in std::env::vars_os() {
+            if is_secret(&name.to_string_lossy()) {
+                cmd.env_remove(name);
+            }
+        }
         if let Some(rs) = sandbox {
             let fd = rs.raw();
             // SAFETY: restrict makes only async-signal-safe syscalls.
@@ -108,7 +135,7 @@ fn exec(
         None => format!("timed out after {}s; the command and its process group were killed", timeout.as_secs()),
         Some(s) => describe(s),
     };
-    Ok(out.render(&end))
+    Ok((out.render(&end), status.is_some_and(|s| s.success())))
 }
 
 /// Read the pipe until the shell has exited and the pipe is closed or
@@ -329,6 +356,18 @@ impl Output {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn credentials_are_not_passed_to_commands() {
+        // Set in this test process only; the child must not see it.
+        std::env::set_var("MOTE_TEST_API_KEY", "sk-leak-check");
+        std::env::set_var("MOTE_TEST_PLAIN", "visible");
+        let dir = std::env::temp_dir();
+        let (out, ok) = super::exec_status("env", &dir, std::time::Duration::from_secs(10)).unwrap();
+        assert!(ok);
+        assert!(out.contains("MOTE_TEST_PLAIN=visible"), "{out}");
+        assert!(!out.contains("sk-leak-check"), "{out}");
+    }
+
     use super::*;
     use crate::json::write::quote;
     use crate::tool::write::tests::tmp_ws;

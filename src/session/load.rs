@@ -1,0 +1,208 @@
+//! Loading a session file for `--continue` / `--resume`: replay its records
+//! in order into a fresh arena and context estimate. Reading is line by
+//! line, so memory holds the arena and one line, never the file.
+//!
+//! What a crash can leave is handled here, never by failing: a torn last
+//! line (no newline: killed mid-write) or a line that does not parse is
+//! skipped with a note; an assistant turn whose `usage` record (written
+//! after its text and calls: the turn's commit) never came is dropped, so
+//! the model is asked again; tool calls left without results (killed while
+//! tools ran) get results saying so, which the caller appends to the file
+//! so the file and the arena agree.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use super::compact::Estimate;
+use super::record::Record;
+use crate::arena::Arena;
+
+pub struct Loaded {
+    pub id: String,
+    pub cwd: String,
+    pub model: String,
+    pub arena: Arena,
+    pub est: Estimate,
+    /// One line each, for stderr.
+    pub notes: Vec<String>,
+    /// Calls with no result: (id, name).
+    pub unanswered: Vec<(String, String)>,
+    /// The last message is an assistant answer without tool calls.
+    pub finished: bool,
+}
+
+/// The text of the result given to a call the crash left unanswered.
+pub const INTERRUPTED: &str = "mote stopped before this tool call finished (the session was interrupted); \
+it may or may not have taken effect: check before repeating it.";
+
+pub fn load(path: &Path) -> Result<Loaded, String> {
+    let name = path.display();
+    let f = File::open(path).map_err(|e| format!("session file {name}: {e}"))?;
+    let mut r = BufReader::new(f);
+    let mut s = Loaded {
+        id: String::new(),
+        cwd: String::new(),
+        model: String::new(),
+        arena: Arena::new(),
+        est: Estimate::default(),
+        notes: Vec::new(),
+        unanswered: Vec::new(),
+        finished: false,
+    };
+    let mut buf = Vec::new();
+    let mut n = 0usize;
+    let mut unknown = 0usize;
+    // An assistant turn not yet closed by its usage record: where it began.
+    let mut open: Option<(crate::arena::Mark, Estimate, bool)> = None;
+    loop {
+        buf.clear();
+        let got = r.read_until(b'\n', &mut buf).map_err(|e| format!("session file {name}: {e}"))?;
+        if got == 0 {
+            break;
+        }
+        n += 1;
+        if buf.last() != Some(&b'\n') {
+            s.notes.push(format!("{name}:{n}: the last record was cut off (mote was stopped mid-write); skipped"));
+            break;
+        }
+        let parsed = std::str::from_utf8(&buf)
+            .map_err(|_| "not UTF-8".to_string())
+            .and_then(|l| crate::json::value::parse(l).map_err(|e| e.msg.to_string()));
+        let v = match parsed {
+            Ok(v) => v,
+            Err(e) => {
+                s.notes.push(format!("{name}:{n}: a damaged record was skipped ({e})"));
+                continue;
+            }
+        };
+        let rec = match Record::parse(&v) {
+            Ok(Some(rec)) => rec,
+            Ok(None) => {
+                unknown += 1;
+                continue;
+            }
+            Err(e) if n == 1 => return Err(format!("{name}: not a mote session ({e})")),
+            Err(e) => {
+                s.notes.push(format!("{name}:{n}: a damaged record was skipped ({e})"));
+                continue;
+            }
+        };
+        if let (Some((mark, est, finished)), Record::Assistant { .. } | Record::User { .. } | Record::Compact { .. }) =
+            (open, &rec)
+        {
+            s.arena.rollback(mark);
+            (s.est, s.finished) = (est, finished);
+            s.unanswered.clear();
+            s.notes.push(format!("{name}:{n}: an unfinished model turn before this record was left out"));
+            open = None;
+        }
+        match &rec {
+            Record::Assistant { .. } => open = Some((s.arena.mark(), s.est, s.finished)),
+            Record::Usage(_) => open = None,
+            _ => {}
+        }
+        match &rec {
+            Record::Header { id, cwd, model, .. } if n == 1 => {
+                s.id = id.to_string();
+                s.cwd = cwd.to_string();
+                s.model = model.to_string();
+            }
+            _ if n == 1 => return Err(format!("{name}: not a mote session (no header)")),
+            Record::Call { id, name, .. } => s.unanswered.push((id.to_string(), name.to_string())),
+            Record::Result { id, .. } => s.unanswered.retain(|(c, _)| c != id),
+            _ => {}
+        }
+        s.finished = match &rec {
+            Record::Assistant { .. } => true,
+            Record::Call { .. } | Record::User { .. } | Record::Result { .. } => false,
+            Record::Header { .. } | Record::Usage(_) | Record::Compact { .. } => s.finished,
+        };
+        rec.apply(&mut s.arena, &mut s.est);
+    }
+    if n == 0 {
+        return Err(format!("{name}: the session file is empty"));
+    }
+    if let Some((mark, est, finished)) = open {
+        // Killed while the answer was being saved: ask again.
+        s.arena.rollback(mark);
+        (s.est, s.finished) = (est, finished);
+        s.unanswered.clear();
+    }
+    if unknown > 0 {
+        s.notes.push(format!("{name}: {unknown} records of kinds this mote does not know were skipped"));
+    }
+    for (id, call) in &s.unanswered {
+        s.arena.result(id, call, INTERRUPTED, true);
+        s.est.add(id.len() + call.len() + INTERRUPTED.len());
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arena::Msg;
+    use std::io::Write;
+
+    fn file(name: &str, text: &str) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!("mote-load-{}-{name}.jsonl", std::process::id()));
+        std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
+        p
+    }
+
+    const HEAD: &str = "{\"type\":\"session\",\"version\":1,\"id\":\"x\",\"cwd\":\"/w\",\"provider\":\"openai\",\"model\":\"m\",\"created\":1,\"mote\":\"0\"}\n";
+
+    #[test]
+    fn torn_and_damaged_lines_are_skipped_with_a_note() {
+        let text = format!(
+            "{HEAD}{{\"type\":\"user\",\"text\":\"go\"}}\n{{\"type\":\"assist\n{{\"type\":\"assistant\",\"text\":\"\"}}\n\
+             {{\"type\":\"call\",\"id\":\"c1\",\"name\":\"ls\",\"args\":\"{{}}\"}}\n{USAGE}{{\"type\":\"result\",\"id\":\"c1\",\"na"
+        );
+        let s = load(&file("torn", &text)).unwrap();
+        assert_eq!(s.notes.len(), 2, "{:?}", s.notes);
+        assert!(s.notes[0].contains(":3: a damaged record"));
+        assert!(s.notes[1].contains(":7: the last record was cut off"));
+        assert_eq!(s.unanswered, vec![("c1".to_string(), "ls".to_string())]);
+        let msgs: Vec<Msg> = s.arena.messages().collect();
+        assert_eq!(msgs.len(), 3);
+        assert_eq!(msgs[2], Msg::Result { id: "c1", name: "ls", text: INTERRUPTED, error: true });
+        assert!(!s.finished);
+    }
+
+    const USAGE: &str = "{\"type\":\"usage\",\"input\":1,\"output\":1,\"cached\":0}\n";
+
+    #[test]
+    fn a_turn_without_its_usage_record_is_asked_again() {
+        let turn = "{\"type\":\"assistant\",\"text\":\"\"}\n{\"type\":\"call\",\"id\":\"c1\",\"name\":\"ls\",\"args\":\"{}\"}\n";
+        let user = "{\"type\":\"user\",\"text\":\"go\"}\n";
+        let s = load(&file("open", &format!("{HEAD}{user}{turn}"))).unwrap();
+        assert_eq!(s.arena.messages().collect::<Vec<_>>(), vec![Msg::User("go")]);
+        assert!(s.unanswered.is_empty() && !s.finished);
+        // Resumed later: the next turn's records follow the unfinished one.
+        let s = load(&file("open2", &format!("{HEAD}{user}{turn}{turn}{USAGE}"))).unwrap();
+        assert_eq!(s.arena.messages().count(), 3, "user, the turn, the result it never got");
+        assert_eq!(s.unanswered.len(), 1);
+        assert!(s.notes[0].contains(":5: an unfinished model turn"), "{:?}", s.notes);
+    }
+
+    #[test]
+    fn a_finished_session_and_a_compacted_one() {
+        let text = format!(
+            "{HEAD}{{\"type\":\"user\",\"text\":\"one\"}}\n{{\"type\":\"assistant\",\"text\":\"a\"}}\n\
+             {{\"type\":\"usage\",\"input\":100,\"output\":5,\"cached\":0}}\n{{\"type\":\"user\",\"text\":\"two\"}}\n\
+             {{\"type\":\"assistant\",\"text\":\"b\"}}\n{USAGE}{{\"type\":\"compact\",\"messages\":2,\"summary\":\"S\"}}\n"
+        );
+        let s = load(&file("done", &text)).unwrap();
+        assert!(s.notes.is_empty() && s.unanswered.is_empty());
+        assert!(s.finished, "compaction does not change whether the task is done");
+        let msgs: Vec<Msg> = s.arena.messages().collect();
+        assert_eq!(msgs, vec![Msg::User("S"), Msg::User("two"), Msg::Assistant { text: "b", calls: vec![] }]);
+        assert_eq!(s.est.tokens(), (1 + 3 + 1) / 4);
+        assert!(load(&file("bad", "{\"type\":\"user\",\"text\":\"x\"}\n"))
+            .err()
+            .unwrap()
+            .contains("not a mote session"));
+        assert!(load(&file("empty", "")).err().unwrap().contains("empty"));
+    }
+}

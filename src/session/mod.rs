@@ -1,0 +1,292 @@
+//! Sessions on disk: one append-only JSONL file per session under
+//! `$XDG_DATA_HOME/mote/sessions/` (else `~/.local/share/mote/sessions/`),
+//! named `ID.jsonl` where the id starts with the UTC creation time, so
+//! names sort by age. This file owns the directory, ids, finding a session
+//! (`--continue`, `--resume`), listing (`--sessions`) and the writer.
+//!
+//! The writer appends each record as one `write()` of one whole line on an
+//! `O_APPEND` descriptor, then `fdatasync`s it: a crash loses at most the
+//! record being written, and two processes never interleave partial lines.
+//! An exclusive `flock` on the file keeps a second mote from appending to a
+//! session that is in use. The file is never rewritten.
+
+pub mod compact;
+pub mod load;
+pub mod record;
+pub mod start;
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+pub use record::Record;
+
+/// The sessions directory: `--session-dir`, else XDG data home, else ~/.local/share.
+pub fn dir(flag: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if let Some(d) = flag {
+        return Some(PathBuf::from(d));
+    }
+    let base = match env("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => PathBuf::from(env("HOME").filter(|v| !v.is_empty())?).join(".local/share"),
+    };
+    Some(base.join("mote/sessions"))
+}
+
+pub fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// UTC "YYYY-MM-DD HH:MM:SS" for Unix seconds (civil-from-days).
+pub fn utc(secs: u64) -> String {
+    let days = (secs / 86400) as i64;
+    let rem = secs % 86400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// A new id: UTC time, then 6 hex digits from the clock's nanoseconds and
+/// the pid, e.g. `20250101-120000-3fa9c1`.
+pub fn new_id(secs: u64) -> String {
+    let t = utc(secs);
+    let compact: String = t.chars().filter(|c| c.is_ascii_digit() || *c == ' ').collect();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let mix = (nanos as u64 ^ (std::process::id() as u64).wrapping_mul(0x9e37_79b9)) & 0xff_ffff;
+    format!("{}-{mix:06x}", compact.replace(' ', "-"))
+}
+
+/// Session files in `dir`, newest first.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v.reverse();
+    v
+}
+
+fn id_of(p: &Path) -> String {
+    p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// The session `id` or the one session whose id starts with it.
+pub fn find(dir: &Path, id: &str) -> Result<PathBuf, String> {
+    let all = files(dir);
+    if let Some(p) = all.iter().find(|p| id_of(p) == id) {
+        return Ok(p.clone());
+    }
+    let hits: Vec<&PathBuf> = all.iter().filter(|p| !id.is_empty() && id_of(p).starts_with(id)).collect();
+    match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(format!("no session `{id}` in {} (see --sessions)", dir.display())),
+        many => Err(format!(
+            "`{id}` matches {} sessions: {} (give more of the id)",
+            many.len(),
+            many.iter().take(5).map(|p| id_of(p)).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// What `--sessions` shows of a file, read without building its arena.
+pub struct Info {
+    pub id: String,
+    pub cwd: String,
+    pub created: u64,
+    pub first_prompt: String,
+    pub turns: u32,
+}
+
+/// Scan a session file: the header, the first prompt, the number of turns.
+pub fn info(path: &Path) -> Option<Info> {
+    let mut r = BufReader::new(File::open(path).ok()?);
+    let mut line = String::new();
+    r.read_line(&mut line).ok()?;
+    let v = crate::json::value::parse(&line).ok()?;
+    let Ok(Some(Record::Header { id, cwd, created, .. })) = Record::parse(&v) else {
+        return None;
+    };
+    let mut info = Info { id: id.into(), cwd: cwd.into(), created, first_prompt: String::new(), turns: 0 };
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match r.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if buf.starts_with(b"{\"type\":\"assistant\"") {
+            info.turns += 1;
+        } else if info.first_prompt.is_empty() && buf.starts_with(b"{\"type\":\"user\"") {
+            let text = std::str::from_utf8(&buf).ok().and_then(|l| crate::json::value::parse(l).ok());
+            if let Some(t) = text.as_ref().and_then(|v| v.get("text")).and_then(|t| t.as_str()) {
+                info.first_prompt = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            }
+        }
+    }
+    Some(info)
+}
+
+/// `--sessions`: one line per session, newest first.
+pub fn list(dir: &Path, w: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(w, "{:<22} {:<19} {:>5}  {:<30} FIRST PROMPT", "ID", "CREATED (UTC)", "TURNS", "CWD")?;
+    for p in files(dir) {
+        let Some(i) = info(&p) else { continue };
+        let cut = crate::tool::truncate::floor_char(&i.first_prompt, 60);
+        let prompt = i.first_prompt.get(..cut).unwrap_or("");
+        writeln!(w, "{:<22} {:<19} {:>5}  {:<30} {prompt}", i.id, utc(i.created), i.turns, i.cwd)?;
+    }
+    Ok(())
+}
+
+/// The newest session whose workspace is `cwd`.
+pub fn latest(dir: &Path, cwd: &str) -> Option<PathBuf> {
+    files(dir).into_iter().find(|p| {
+        let Ok(f) = File::open(p) else { return false };
+        let mut line = String::new();
+        let _ = BufReader::new(f.take(64 * 1024)).read_line(&mut line);
+        let v = crate::json::value::parse(&line).ok();
+        matches!(v.as_ref().map(Record::parse), Some(Ok(Some(Record::Header { cwd: c, .. }))) if c == cwd)
+    })
+}
+
+/// An open session file, appended to record by record.
+pub struct Writer {
+    file: File,
+    pub path: PathBuf,
+    pub id: String,
+    /// One line is built here, then written with one call.
+    line: Vec<u8>,
+}
+
+impl Writer {
+    /// Create a new session file and write its header.
+    pub fn create(dir: &Path, header: &Record) -> Result<Writer, String> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| format!("session directory {}: {e}", dir.display()))?;
+        let Record::Header { id, .. } = header else {
+            return Err("a session starts with its header".into());
+        };
+        let path = dir.join(format!("{id}.jsonl"));
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| format!("session file {}: {e}", path.display()))?;
+        let mut w = Writer { file, path, id: id.to_string(), line: Vec::new() };
+        w.lock()?;
+        w.append(header).map_err(|e| format!("session file {}: {e}", w.path.display()))?;
+        Ok(w)
+    }
+
+    /// Reopen an existing session to append to it. A torn last line (no
+    /// newline) is closed off first, so the next record starts a line.
+    pub fn reopen(path: &Path, id: &str) -> Result<Writer, String> {
+        let err = |e: std::io::Error| format!("session file {}: {e}", path.display());
+        let mut file = OpenOptions::new().read(true).append(true).open(path).map_err(err)?;
+        let mut w =
+            Writer { file: file.try_clone().map_err(err)?, path: path.to_path_buf(), id: id.into(), line: Vec::new() };
+        w.lock()?;
+        let len = file.seek(SeekFrom::End(0)).map_err(err)?;
+        if len > 0 {
+            let mut last = [0u8];
+            file.seek(SeekFrom::Start(len - 1)).map_err(err)?;
+            file.read_exact(&mut last).map_err(err)?;
+            if last[0] != b'\n' {
+                w.file.write_all(b"\n").map_err(err)?;
+            }
+        }
+        Ok(w)
+    }
+
+    /// Take the file's lock, waiting up to 2 s: a mote just killed may
+    /// still have a child between fork and exec holding the descriptor.
+    fn lock(&self) -> Result<(), String> {
+        for _ in 0..40 {
+            // SAFETY: flock on a descriptor we own.
+            if unsafe { libc::flock(self.file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err(format!("session {} is in use by another mote process", self.id))
+    }
+
+    /// Append one record: one line, one write, then fdatasync.
+    pub fn append(&mut self, r: &Record) -> std::io::Result<()> {
+        self.line.clear();
+        r.write(&mut self.line)?;
+        self.file.write_all(&self.line)?;
+        if self.line.capacity() > 256 * 1024 {
+            self.line = Vec::new();
+        }
+        self.file.sync_data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates_and_ids() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00");
+        assert_eq!(utc(951_827_696), "2000-02-29 12:34:56");
+        assert_eq!(utc(1_735_689_599), "2024-12-31 23:59:59");
+        let id = new_id(1_735_689_599);
+        assert!(id.starts_with("20241231-235959-") && id.len() == 22, "{id}");
+    }
+
+    #[test]
+    fn find_by_prefix_and_latest_by_workspace() {
+        let d = std::env::temp_dir().join(format!("mote-sess-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let head = |id: &'static str, cwd: &'static str| Record::Header {
+            id,
+            cwd,
+            provider: "openai",
+            model: "m",
+            created: 1,
+            mote: "0",
+        };
+        let mut a = Writer::create(&d, &head("20250101-000000-aaaaaa", "/w1")).unwrap();
+        a.append(&Record::User { text: "first\n task" }).unwrap();
+        a.append(&Record::Assistant { text: "ok" }).unwrap();
+        drop(a);
+        drop(Writer::create(&d, &head("20250102-000000-bbbbbb", "/w2")).unwrap());
+        drop(Writer::create(&d, &head("20250102-000000-bbbbbc", "/w1")).unwrap());
+        assert!(find(&d, "20250101").unwrap().ends_with("20250101-000000-aaaaaa.jsonl"));
+        assert!(find(&d, "20250102").unwrap_err().contains("matches 2 sessions"));
+        assert!(find(&d, "2026").unwrap_err().starts_with("no session `2026`"));
+        assert_eq!(id_of(&latest(&d, "/w1").unwrap()), "20250102-000000-bbbbbc");
+        assert_eq!(latest(&d, "/w3"), None);
+        let i = info(&find(&d, "20250101").unwrap()).unwrap();
+        assert_eq!((i.first_prompt.as_str(), i.turns), ("first task", 1));
+        let mut out = Vec::new();
+        list(&d, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 4);
+        // A second writer on a session in use is refused.
+        let p = find(&d, "20250101").unwrap();
+        let w = Writer::reopen(&p, "a").unwrap();
+        assert!(Writer::reopen(&p, "a").err().unwrap().contains("in use"));
+        drop(w);
+        assert!(Writer::reopen(&p, "a").is_ok());
+    }
+}

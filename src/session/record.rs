@@ -1,0 +1,212 @@
+//! The session file's records: one JSON object per line, `"type"` first.
+//! Each kind is one variant of `Record` with three jobs written next to
+//! each other: `write` (one line), `parse` (from a parsed line) and `apply`
+//! (to the arena and the context estimate on replay). A new kind (say, a
+//! thinking block) is one more variant and one more arm in each.
+//!
+//! Replaying the records in order rebuilds the arena byte for byte, so the
+//! next request after a resume is the request that would have been sent.
+//! Nothing secret is ever a field here: no keys, no headers.
+
+use std::io::{self, Write};
+
+use super::compact::Estimate;
+use crate::arena::{Arena, Kind, Role};
+use crate::json::value::Value;
+use crate::json::write::string;
+use crate::provider::Usage;
+
+/// The format version in the header; readers refuse newer majors.
+pub const VERSION: u64 = 1;
+
+#[derive(Debug, PartialEq)]
+pub enum Record<'a> {
+    /// The first line of every file.
+    Header {
+        id: &'a str,
+        cwd: &'a str,
+        provider: &'a str,
+        model: &'a str,
+        created: u64,
+        mote: &'a str,
+    },
+    User {
+        text: &'a str,
+    },
+    /// The text part of an assistant message (possibly empty); its tool
+    /// calls follow as `Call` records.
+    Assistant {
+        text: &'a str,
+    },
+    Call {
+        id: &'a str,
+        name: &'a str,
+        args: &'a str,
+    },
+    Result {
+        id: &'a str,
+        name: &'a str,
+        text: &'a str,
+        error: bool,
+    },
+    /// What the provider reported for the turn just recorded.
+    Usage(Usage),
+    /// The first `messages` messages were replaced by `summary` (as a user
+    /// message). The records before stay in the file: the full history.
+    Compact {
+        messages: u64,
+        summary: &'a str,
+    },
+}
+
+impl Record<'_> {
+    /// Write the record as one line, newline included.
+    pub fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        match self {
+            Record::Header { id, cwd, provider, model, created, mote } => {
+                write!(w, "{{\"type\":\"session\",\"version\":{VERSION},\"id\":")?;
+                string(w, id)?;
+                w.write_all(b",\"cwd\":")?;
+                string(w, cwd)?;
+                w.write_all(b",\"provider\":")?;
+                string(w, provider)?;
+                w.write_all(b",\"model\":")?;
+                string(w, model)?;
+                write!(w, ",\"created\":{created},\"mote\":")?;
+                string(w, mote)?;
+            }
+            Record::User { text } => {
+                w.write_all(b"{\"type\":\"user\",\"text\":")?;
+                string(w, text)?;
+            }
+            Record::Assistant { text } => {
+                w.write_all(b"{\"type\":\"assistant\",\"text\":")?;
+                string(w, text)?;
+            }
+            Record::Call { id, name, args } => {
+                w.write_all(b"{\"type\":\"call\",\"id\":")?;
+                string(w, id)?;
+                w.write_all(b",\"name\":")?;
+                string(w, name)?;
+                w.write_all(b",\"args\":")?;
+                string(w, args)?;
+            }
+            Record::Result { id, name, text, error } => {
+                w.write_all(b"{\"type\":\"result\",\"id\":")?;
+                string(w, id)?;
+                w.write_all(b",\"name\":")?;
+                string(w, name)?;
+                w.write_all(b",\"text\":")?;
+                string(w, text)?;
+                write!(w, ",\"error\":{error}")?;
+            }
+            Record::Usage(u) => {
+                write!(
+                    w,
+                    "{{\"type\":\"usage\",\"input\":{},\"output\":{},\"cached\":{}",
+                    u.input, u.output, u.cached
+                )?;
+            }
+            Record::Compact { messages, summary } => {
+                write!(w, "{{\"type\":\"compact\",\"messages\":{messages},\"summary\":")?;
+                string(w, summary)?;
+            }
+        }
+        w.write_all(b"}\n")
+    }
+
+    /// The record in a parsed line. `Ok(None)`: a kind this version does
+    /// not know (from a newer mote), to be skipped.
+    pub fn parse(v: &Value) -> Result<Option<Record<'_>>, String> {
+        let kind = v.get("type").and_then(Value::as_str).ok_or("no \"type\"")?;
+        let s = |k: &str| v.get(k).and_then(Value::as_str).ok_or_else(|| format!("{kind}: no string \"{k}\""));
+        let n = |k: &str| v.get(k).and_then(Value::as_u64).ok_or_else(|| format!("{kind}: no number \"{k}\""));
+        Ok(Some(match kind {
+            "session" => {
+                let version = n("version")?;
+                if version > VERSION {
+                    return Err(format!("session format version {version} is newer than this mote reads ({VERSION})"));
+                }
+                Record::Header {
+                    id: s("id")?,
+                    cwd: s("cwd")?,
+                    provider: s("provider")?,
+                    model: s("model")?,
+                    created: n("created")?,
+                    mote: s("mote")?,
+                }
+            }
+            "user" => Record::User { text: s("text")? },
+            "assistant" => Record::Assistant { text: s("text")? },
+            "call" => Record::Call { id: s("id")?, name: s("name")?, args: s("args")? },
+            "result" => Record::Result {
+                id: s("id")?,
+                name: s("name")?,
+                text: s("text")?,
+                error: v.get("error").and_then(Value::as_bool).unwrap_or(false),
+            },
+            "usage" => Record::Usage(Usage { input: n("input")?, output: n("output")?, cached: n("cached")? }),
+            "compact" => Record::Compact { messages: n("messages")?, summary: s("summary")? },
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Bytes of conversation the record adds (for the context estimate).
+    pub fn bytes(&self) -> usize {
+        match self {
+            Record::User { text } | Record::Assistant { text } => text.len(),
+            Record::Call { id, name, args } => id.len() + name.len() + args.len(),
+            Record::Result { id, name, text, .. } => id.len() + name.len() + text.len(),
+            Record::Header { .. } | Record::Usage(_) | Record::Compact { .. } => 0,
+        }
+    }
+
+    /// Replay the record: what the live session did to the arena when it
+    /// wrote it.
+    pub fn apply(&self, arena: &mut Arena, est: &mut Estimate) {
+        match self {
+            Record::Header { .. } => {}
+            Record::User { text } => arena.user(text),
+            Record::Assistant { text } => arena.push(Role::Assistant, Kind::Text, text),
+            Record::Call { id, name, args } => arena.call(id, name, args),
+            Record::Result { id, name, text, error } => arena.result(id, name, text, *error),
+            Record::Usage(u) => est.usage(u),
+            Record::Compact { messages, summary } => {
+                arena.compact(usize::try_from(*messages).unwrap_or(usize::MAX), summary);
+                est.reset(arena.bytes());
+            }
+        }
+        est.add(self.bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_one_line() {
+        let u = Usage { input: 10, output: 2, cached: 1 };
+        let recs = [
+            Record::Header { id: "x", cwd: "/w \"q\"", provider: "openai", model: "m", created: 5, mote: "0.1.0" },
+            Record::User { text: "line\nnext\u{1}" },
+            Record::Assistant { text: "" },
+            Record::Call { id: "c1", name: "read", args: r#"{"path":"a"}"# },
+            Record::Result { id: "c1", name: "read", text: "x", error: true },
+            Record::Usage(u),
+            Record::Compact { messages: 3, summary: "s" },
+        ];
+        for r in &recs {
+            let mut line = Vec::new();
+            r.write(&mut line).unwrap();
+            assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+            assert_eq!(line.last(), Some(&b'\n'));
+            let v = crate::json::value::parse(std::str::from_utf8(&line).unwrap()).unwrap();
+            assert_eq!(Record::parse(&v).unwrap().as_ref(), Some(r));
+        }
+        let v = crate::json::value::parse(r#"{"type":"thinking","text":"t"}"#).unwrap();
+        assert_eq!(Record::parse(&v).unwrap(), None);
+        let v = crate::json::value::parse(r#"{"type":"call","id":"c"}"#).unwrap();
+        assert!(Record::parse(&v).unwrap_err().contains("name"));
+    }
+}

@@ -1,0 +1,92 @@
+//! The README must agree with the program: every flag it names exists, the
+//! defaults its flag table states are the ones `--help` (generated from the
+//! parser's own table) reports, and its two set-up commands are Makefile
+//! targets.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> PathBuf {
+    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+fn help() -> String {
+    let out = Command::new(bin()).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `--word` tokens in `text`.
+fn flags(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("--") {
+        let name: String = text[i + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let before = text[..i].chars().last().unwrap_or(' ');
+        if name.len() > 1 && !before.is_ascii_alphanumeric() && before != '-' {
+            out.push(name);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_flag_in_the_readme_exists() {
+    let help = help();
+    let known: Vec<String> = flags(&help);
+    // Flags of other programs the README quotes.
+    let foreign = ["features", "target", "release"];
+    for f in flags(&readme()) {
+        assert!(known.contains(&f) || foreign.contains(&f.as_str()), "README names --{f}, which mote does not have");
+    }
+}
+
+#[test]
+fn readme_defaults_match_help() {
+    let help = help();
+    let mut checked = 0;
+    // Only tables whose second column is headed "default".
+    let mut in_defaults = false;
+    for line in readme().lines() {
+        // | `--max-turns` | `50` | ...
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if !line.starts_with('|') {
+            in_defaults = false;
+            continue;
+        }
+        if cells.get(1) == Some(&"flag") {
+            in_defaults = cells.get(2) == Some(&"default");
+            continue;
+        }
+        if !in_defaults {
+            continue;
+        }
+        let (Some(flag), Some(default)) = (cells.get(1), cells.get(2)) else { continue };
+        if !flag.starts_with("`-") {
+            continue; // not a row of the flag table
+        }
+        let Some(name) = flags(flag).pop() else { continue };
+        let default = default.trim_matches('`');
+        if default.is_empty() {
+            continue;
+        }
+        let row = help.lines().find(|l| flags(l).first() == Some(&name)).unwrap_or_else(|| panic!("--{name} not in help"));
+        let stated = if default.starts_with('$') { format!("[env {}]", &default[1..]) } else { format!("[default: {default}]") };
+        assert!(row.contains(&stated), "README says --{name} defaults to {default}; help says: {row}");
+        checked += 1;
+    }
+    assert!(checked >= 6, "only {checked} defaults checked");
+}
+
+#[test]
+fn the_two_setup_commands_are_make_targets() {
+    let readme = readme();
+    let make = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Makefile")).unwrap();
+    for target in ["demo", "test"] {
+        assert!(readme.contains(&format!("    make {target} ")), "README lacks `make {target}`");
+        assert!(make.lines().any(|l| l.starts_with(&format!("{target}:"))), "Makefile lacks {target}:");
+    }
+}
