@@ -65,6 +65,35 @@ impl Gate {
         (g, warning)
     }
 
+    /// The rules an "always" answer adds for this call: each sub-command
+    /// of a bash command as written, or the path of a file tool. The
+    /// interactive front end shows them, then calls `allow_always`.
+    #[allow(dead_code)]
+    pub fn always_rules(tool: &Tool, args: &Args, ws: &Workspace) -> Vec<String> {
+        let rule = |t: &str, pat: &str| format!("{t}({})", pat.replace('\\', "\\\\").replace('*', "\\*"));
+        match tool.name {
+            "bash" => args
+                .str("command")
+                .map_or(Vec::new(), |c| shell::parse(c).cmds.iter().map(|s| rule("bash", &s.text())).collect()),
+            _ if tool.effect == Effect::Exec => vec![tool.name.to_string()],
+            _ => {
+                let p = args.opt_str("path").ok().flatten().unwrap_or(".");
+                let kind = if tool.effect == Effect::Read { "read" } else { "edit" };
+                match ws.locate(p) {
+                    Ok((abs, true)) => vec![rule(kind, &ws.display(&abs))],
+                    Ok((abs, false)) => vec![rule(kind, &abs.to_string_lossy())],
+                    Err(_) => Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// Add the rules of an "always" answer to the session allowlist.
+    #[allow(dead_code)]
+    pub fn allow_always(&mut self, rules: &[String]) -> Result<(), String> {
+        rules.iter().try_for_each(|r| self.rules.allow_session(r))
+    }
+
     /// The sandbox a bash call runs in under `mode`: read-only mode always
     /// uses the read-only one when Landlock is there.
     pub fn sandbox_for(&self, mode: Permission) -> sandbox::Mode {

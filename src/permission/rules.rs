@@ -54,16 +54,26 @@ fn covers(rule_tool: &str, tool: &str) -> bool {
     }
 }
 
-/// `*` matches any run of characters; everything else is literal.
+/// `*` matches any run of characters; `\\` makes the next one literal.
 pub fn wild(pat: &str, s: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pat.chars().collect(), s.chars().collect());
+    // (char, is_star) tokens, escapes resolved.
+    let mut p: Vec<(char, bool)> = Vec::new();
+    let mut it = pat.chars();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => p.push((it.next().unwrap_or('\\'), false)),
+            '*' => p.push(('*', true)),
+            c => p.push((c, false)),
+        }
+    }
+    let t: Vec<char> = s.chars().collect();
     let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
     while j < t.len() {
-        if p.get(i) == Some(&'*') {
+        if p.get(i).is_some_and(|x| x.1) {
             star = Some(i);
             mark = j;
             i += 1;
-        } else if p.get(i).is_some_and(|c| Some(c) == t.get(j)) {
+        } else if p.get(i).is_some_and(|x| Some(&x.0) == t.get(j)) {
             i += 1;
             j += 1;
         } else if let Some(s) = star {
@@ -74,7 +84,7 @@ pub fn wild(pat: &str, s: &str) -> bool {
             return false;
         }
     }
-    p.get(i..).unwrap_or(&[]).iter().all(|c| *c == '*')
+    p.get(i..).unwrap_or(&[]).iter().all(|x| x.1)
 }
 
 impl Rule {
@@ -252,6 +262,7 @@ mod tests {
         ] {
             assert!(Rules::from_config(Some(&parse(bad).unwrap()), None).is_err(), "{bad}");
         }
-        assert!(wild("a*b*c", "axxbyyc") && !wild("a*b", "ab c") && wild("*", ""));
+        assert!(wild("a*b*c", "axxbyyc") && wild("a*b", "ab c b") && !wild("a*b", "ab c") && wild("*", ""));
+        assert!(wild(r"rm \*.o", "rm *.o") && !wild(r"rm \*.o", "rm -rf / x.o"));
     }
 }

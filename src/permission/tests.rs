@@ -141,3 +141,28 @@ fn paths_outside_and_protected() {
         decide(&g, Permission::Standard, "edit", r#"{"path":".mote/config.json","old_text":"a","new_text":"b"}"#, &w);
     assert_eq!(e, Decision::Allow);
 }
+
+#[test]
+fn always_answers_extend_the_session_allowlist() {
+    let w = ws("always");
+    let mut g = gate("{}", false);
+    let (t, a) = (find_tool("bash").unwrap(), Args::parse(r#"{"command":"make test && ./build.sh"}"#).unwrap());
+    assert_eq!(kind(&g.decide(Permission::Standard, t, &a, &w)), "ask");
+    let rules = Gate::always_rules(t, &a, &w);
+    assert_eq!(rules, ["bash(make test)", "bash(./build.sh)"]);
+    g.allow_always(&rules).unwrap();
+    assert_eq!(g.decide(Permission::Standard, t, &a, &w), Decision::Allow);
+    // Another command still asks.
+    let other = Args::parse(r#"{"command":"make test && rm x"}"#).unwrap();
+    assert_eq!(kind(&g.decide(Permission::Standard, t, &other, &w)), "ask");
+    let globbed = Args::parse(r#"{"command":"rm *.o"}"#).unwrap();
+    g.allow_always(&Gate::always_rules(t, &globbed, &w)).unwrap();
+    assert_eq!(g.decide(Permission::Standard, t, &globbed, &w), Decision::Allow);
+    let wider = Args::parse(r#"{"command":"rm -rf / x.o"}"#).unwrap();
+    assert_eq!(kind(&g.decide(Permission::Standard, t, &wider, &w)), "ask");
+    let (e, a) =
+        (find_tool("edit").unwrap(), Args::parse(r#"{"path":"src/a.rs","old_text":"a","new_text":"b"}"#).unwrap());
+    assert_eq!(kind(&g.decide(Permission::Cautious, e, &a, &w)), "ask");
+    g.allow_always(&Gate::always_rules(e, &a, &w)).unwrap();
+    assert_eq!(g.decide(Permission::Cautious, e, &a, &w), Decision::Allow);
+}
