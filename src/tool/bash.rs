@@ -50,9 +50,9 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     let tmp = std::env::temp_dir().canonicalize().unwrap_or_else(|_| std::env::temp_dir());
     let rs = crate::sandbox::ruleset(mode, abi, &[&ws.root, &tmp])
         .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
-    let out = exec(command, &ws.root, Duration::from_secs(secs), Some(&rs))?;
+    let (out, ok) = exec_in(command, &ws.root, Duration::from_secs(secs), Some(&rs))?;
     // A failure that looks like EACCES/EPERM is most likely the sandbox: say so.
-    if !out.ends_with("exit code: 0") && crate::sandbox::looks_denied(&out) {
+    if !ok && crate::sandbox::looks_denied(&out) {
         let allowed = match mode {
             crate::sandbox::Mode::ReadOnly => "no writes anywhere".to_string(),
             _ => format!("writes only in {} and {}", ws.root.display(), tmp.display()),
