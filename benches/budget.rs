@@ -20,6 +20,7 @@ const BUDGET_BINARY: u64 = 2 * MIB + MIB / 2;
 const BUDGET_VERSION_RSS: u64 = 3 * MIB / 2;
 const BUDGET_SESSION_RSS: u64 = 4 * MIB;
 const BUDGET_FIRST_REQUEST: usize = 5 * 1024;
+const BUDGET_MCP_RSS: u64 = 3 * MIB;
 /// Start-up to the first request byte, over a trivial static binary's exec.
 const BUDGET_STARTUP_RATIO: f64 = 10.0;
 
@@ -139,6 +140,53 @@ fn session(bin: &Path) -> (Run, usize, usize) {
     assert_eq!(reqs.len(), 14, "expected 14 requests");
     let _ = std::fs::remove_dir_all(&ws);
     (run, first, last)
+}
+
+/// mote with two MCP servers configured (server-everything and
+/// server-filesystem, from tests/mcp/setup.sh): three turns, two MCP calls.
+/// Only mote's own RSS is measured (the Node servers are ~70 MB each).
+/// `None` when npm could not install the servers.
+fn mcp_session(bin: &Path, root: &Path) -> Option<Run> {
+    let setup = Command::new("bash").arg(root.join("tests/mcp/setup.sh")).stderr(Stdio::null()).output().ok()?;
+    if !setup.status.success() {
+        return None;
+    }
+    let nm = PathBuf::from(String::from_utf8_lossy(&setup.stdout).trim());
+    let ws = tempfile("mcp-ws");
+    let _ = std::fs::remove_dir_all(&ws);
+    std::fs::create_dir_all(&ws).unwrap();
+    let ws = ws.canonicalize().unwrap();
+    std::fs::write(ws.join("a.txt"), "x").unwrap();
+    let conf = format!(
+        r#"{{"mcpServers":{{"every":{{"command":"{}"}},"fs":{{"command":"{}","args":["{}"]}}}}}}"#,
+        nm.join(".bin/mcp-server-everything").display(),
+        nm.join(".bin/mcp-server-filesystem").display(),
+        ws.display()
+    );
+    std::fs::write(ws.join(".mcp.json"), conf).unwrap();
+    let call = |name: &str, args: &str| Reply::Turn {
+        items: vec![Item::Call { name: name.into(), args: args.into() }],
+        finish: None,
+    };
+    let m = Mock::start(vec![
+        call("mcp__every__echo", r#"{"message":"hi"}"#),
+        call("mcp__fs__list_directory", &format!(r#"{{"path":"{}"}}"#, ws.display())),
+        Reply::Turn { items: vec![Item::Text("done".into())], finish: None },
+    ]);
+    let run = measure(
+        Command::new(bin)
+            .current_dir(&ws)
+            .env("OPENAI_BASE_URL", m.base_url())
+            .env("XDG_STATE_HOME", ws.join("state"))
+            .env("XDG_DATA_HOME", ws.join("data"))
+            .env_remove("OPENAI_API_KEY")
+            .args(["-p", "Use the MCP tools.", "--model", "mock", "--permission", "auto"]),
+    );
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 3, "expected 3 requests in the MCP session");
+    assert!(reqs[2].body.contains("Echo: hi") && reqs[2].body.contains("[FILE] a.txt"), "MCP results missing");
+    let _ = std::fs::remove_dir_all(&ws);
+    Some(run)
 }
 
 /// Median of `n` timings of `f`, in microseconds.
@@ -296,6 +344,14 @@ fn main() {
     check("session RSS", sess.max_rss <= BUDGET_SESSION_RSS);
     check("300-turn session RSS", long.max_rss <= BUDGET_SESSION_RSS);
     check("first request size", first_req <= BUDGET_FIRST_REQUEST);
+    match mcp_session(&bin, root) {
+        Some(r) => {
+            assert_eq!(r.status, 0, "MCP session failed: {}", r.stdout);
+            println!("{:<34} {:>12} {:>12}", "peak RSS, 2 MCP servers, 2 calls", kib(r.max_rss), kib(BUDGET_MCP_RSS));
+            check("MCP session RSS", r.max_rss <= BUDGET_MCP_RSS);
+        }
+        None => println!("(MCP servers could not be installed from npm: MCP RSS not measured)"),
+    }
 
     // The allocator comparison: the same runs with mimalloc.
     if std::env::var_os("MOTE_BENCH_SKIP_MIMALLOC").is_none() {

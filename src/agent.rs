@@ -75,6 +75,8 @@ pub struct Agent<'a> {
     pub turns: u32,
     /// The session file and context estimate (src/session/).
     pub log: Log,
+    /// MCP servers whose tools the model may call (src/mcp/).
+    pub mcp: &'a mut crate::mcp::Servers,
 }
 
 /// A tool call as it streams in.
@@ -93,7 +95,6 @@ impl Agent<'_> {
             self.arena.user(prompt);
             self.record(&Record::User { text: prompt });
         }
-        let specs = specs();
         loop {
             if self.turns >= self.max_turns {
                 return Err(Fail::MaxTurns(self.turns));
@@ -103,6 +104,8 @@ impl Agent<'_> {
             if self.log.limits.over(&self.log.est) {
                 self.compact()?;
             }
+            let mcp_specs = self.mcp.specs();
+            let specs = specs(&mcp_specs);
             let (calls, usage) = match self.complete(&specs, true) {
                 Err(Fail::ContextOverflow(m)) => {
                     self.out.note(&format!("{m}; compacting and retrying once"));
@@ -166,7 +169,8 @@ impl Agent<'_> {
         let tail = self.arena.split_off(n);
         let mark = self.arena.mark();
         self.arena.user(compact::INSTRUCTION);
-        let got = self.complete(&specs(), false);
+        let mcp_specs = self.mcp.specs();
+        let got = self.complete(&specs(&mcp_specs), false);
         let summary = self.arena.last_answer().trim();
         let summary = if got.is_ok() && !summary.is_empty() {
             format!("{}{summary}", compact::SUMMARY_HEAD)
@@ -293,6 +297,12 @@ impl Agent<'_> {
         self.out.tool_call(&c.id, &c.name, &c.args);
         let start = Instant::now();
         let result = match tool::find_tool(&c.name) {
+            None if c.name.starts_with(crate::mcp::PREFIX) => {
+                match self.gate.decide_named(self.permission, &c.name, tool::Effect::Exec) {
+                    crate::permission::Decision::Allow => self.mcp.call(&c.name, &c.args),
+                    d => Err(crate::permission::denial(&c.name, self.permission, &d)),
+                }
+            }
             None => {
                 let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
                 Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))
@@ -326,8 +336,11 @@ impl Agent<'_> {
     }
 }
 
-fn specs() -> Vec<ToolSpec<'static>> {
-    tool::TOOLS.iter().map(|t| ToolSpec { name: t.name, description: t.description, params: t.params }).collect()
+/// The tools the model is told of: the built-in ones, then the MCP servers'.
+fn specs(mcp: &[crate::mcp::Spec]) -> Vec<ToolSpec<'_>> {
+    let builtin = tool::TOOLS.iter().map(|t| ToolSpec { name: t.name, description: t.description, params: t.params });
+    let servers = mcp.iter().map(|t| ToolSpec { name: &t.name, description: &t.description, params: &t.schema });
+    builtin.chain(servers).collect()
 }
 
 /// The call slot for a stream index, growing the list; `None` for an

@@ -61,6 +61,9 @@ pub static FLAGS: &[Flag] = &[
     flag("session-dir", None, "DIR", "Where sessions are saved (default $XDG_DATA_HOME/mote/sessions)"),
     flag("compact", None, "", "Compact the resumed session's context now (without -p: only that)"),
     flag("context-window", None, "N", "Context window in tokens (default: config models.ID.context_window, else 128000)"),
+    // MCP servers (src/mcp): more servers from a file, or none at all.
+    flag("mcp-config", None, "FILE", "Also load MCP servers from FILE ({\"mcpServers\": ...})"),
+    flag("no-mcp", None, "", "Start no MCP servers"),
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
     // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
     flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),
@@ -107,6 +110,8 @@ pub struct Options {
     pub timeout: u64,
     pub retries: u32,
     pub verbose: bool,
+    pub mcp_config: Option<String>,
+    pub no_mcp: bool,
     pub no_context_files: bool,
     pub prompt_mode: String,
     /// `--permission` was on the command line: it wins over a prompt mode's.
@@ -148,6 +153,8 @@ impl Options {
             timeout: 0,
             retries: 0,
             verbose: false,
+            mcp_config: None,
+            no_mcp: false,
             no_context_files: false,
             prompt_mode: String::new(),
             permission_explicit: false,
@@ -215,6 +222,8 @@ impl Options {
             "timeout" => self.timeout = num("seconds")?.max(1) as u64,
             "retries" => self.retries = num("a number")?,
             "verbose" => self.verbose = true,
+            "mcp-config" => self.mcp_config = Some(v.to_string()),
+            "no-mcp" => self.no_mcp = true,
             "no-context-files" => self.no_context_files = true,
             "prompt-mode" => self.prompt_mode = v.to_string(),
             "loop" => self.loop_file = Some(v.to_string()),

@@ -137,14 +137,30 @@ pub fn post(
     body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     timeout: Duration,
 ) -> Result<Response, Error> {
+    send("POST", url, headers, len, body, timeout)
+}
+
+/// Any method (MCP needs GET and DELETE too); a body of 0 bytes sends no
+/// Content-Length for GET and DELETE.
+pub fn send(
+    method: &str,
+    url: &Url,
+    headers: &[(&str, &str)],
+    len: u64,
+    body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    timeout: Duration,
+) -> Result<Response, Error> {
     let mut stream = connect(url, timeout)?;
     let sent = (|| {
         let mut w = BufWriter::with_capacity(16 * 1024, &mut stream);
-        write!(w, "POST {} HTTP/1.1\r\nHost: {}\r\n", url.path, url.host_header())?;
+        write!(w, "{method} {} HTTP/1.1\r\nHost: {}\r\n", url.path, url.host_header())?;
         for (k, v) in headers {
             write!(w, "{k}: {v}\r\n")?;
         }
-        write!(w, "Content-Length: {len}\r\nConnection: close\r\n\r\n")?;
+        if len > 0 || method == "POST" {
+            write!(w, "Content-Length: {len}\r\n")?;
+        }
+        write!(w, "Connection: close\r\n\r\n")?;
         body(&mut w)?;
         w.flush()
     })();
@@ -293,6 +309,24 @@ impl Read for Body {
                 Ok(n)
             }
         }
+    }
+}
+
+impl Body {
+    /// The socket, for poll(2) over several open streams (MCP).
+    pub fn raw_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match self.r.get_ref() {
+            Stream::Plain(s) => s.as_raw_fd(),
+            Stream::Tls(s) => s.sock.as_raw_fd(),
+        }
+    }
+
+    /// Bytes already read from the socket and not yet returned (poll would
+    /// not see them). (Plaintext rustls decrypted beyond what the 16 KiB
+    /// buffer took is not seen; records are smaller than the buffer.)
+    pub fn pending(&self) -> bool {
+        !self.r.buffer().is_empty()
     }
 }
 

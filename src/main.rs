@@ -3,33 +3,13 @@
 //! This file wires the parts together: flags to settings, settings to the
 //! agent loop, the outcome to an exit code and a one-line error.
 
-mod agent;
-mod arena;
-mod cli;
-mod config;
-mod context;
-mod modes;
-mod http;
-mod json;
-mod looptask;
-mod output;
-mod permission;
-mod plan;
-mod prompt;
-mod provider;
-mod sandbox;
-mod session;
-mod sse;
-mod template;
-mod tls;
-mod tool;
-mod workspace;
-
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use cli::{Command, Options};
+use mote::cli::{self, Command, Options};
+use mote::{agent, arena, config, context, json, looptask, mcp, modes, output, permission, prompt, provider, session, workspace};
+use mote::http;
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
@@ -48,6 +28,9 @@ fn main() -> ExitCode {
         let c = load().as_ref().map_err(|e| e.clone())?;
         c.str(key).map(|v| v.map(String::from))
     };
+    if args.first().is_some_and(|a| a == "mcp") {
+        return mcp_probe(&args[1..], load());
+    }
     let mut opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
         Ok(Command::Run(o)) => o,
         Ok(Command::Help) => {
@@ -77,9 +60,28 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(2, &e),
     };
-    match run(opts, rules) {
+    let mcp_conf = match (opts.no_mcp, loaded.get()) {
+        (true, _) => None,
+        (false, Some(Ok(c))) => c.get("mcpServers").cloned(),
+        (false, _) => load().as_ref().ok().and_then(|c| c.get("mcpServers").cloned()),
+    };
+    match run(opts, rules, mcp_conf) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => fail(code, &msg),
+    }
+}
+
+/// `mote mcp ...`: the MCP probe command (see mcp/probe.rs).
+fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>) -> ExitCode {
+    let conf = match conf {
+        Ok(c) => c,
+        Err(e) => return fail(2, e),
+    };
+    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    match mcp::probe::main(&args, conf.get("mcpServers"), &cwd) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(1, &e),
     }
 }
 
@@ -88,7 +90,11 @@ fn fail(code: u8, msg: &str) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn run(mut o: Options, rules: permission::rules::Rules) -> Result<(), (u8, String)> {
+fn run(
+    mut o: Options,
+    rules: permission::rules::Rules,
+    mcp_conf: Option<json::value::Value>,
+) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
     // Sessions (src/session/): list, or load the one to resume.
     let env = |k: &str| std::env::var(k).ok();
@@ -143,6 +149,19 @@ fn run(mut o: Options, rules: permission::rules::Rules) -> Result<(), (u8, Strin
         tokens_field: o.tokens_field,
         timeout: Duration::from_secs(o.timeout),
     };
+    let mut servers = match (o.no_mcp, &o.mcp_config) {
+        (true, _) => Vec::new(),
+        (false, file) => {
+            let env = |k: &str| std::env::var(k).ok();
+            let (list, warnings) = mcp::config::servers(mcp_conf.as_ref(), &ws.root, file.as_deref(), &env).map_err(config_err)?;
+            for w in warnings {
+                eprintln!("mote: warning: {w}");
+            }
+            list
+        }
+    };
+    let mut mcp = mcp::Servers::new(std::mem::take(&mut servers), mcp::policy(ws.root.clone(), o.verbose));
+    mcp.start();
     let user_dir = config::user_dir(&|k| std::env::var(k).ok());
     let chosen = modes::choose(&o.prompt_mode, &prompt, &modes::dirs(&cwd, user_dir.as_deref())).map_err(config_err)?;
     let permission = if o.permission_explicit { o.permission } else { chosen.permission.unwrap_or(o.permission) };
@@ -200,6 +219,7 @@ fn run(mut o: Options, rules: permission::rules::Rules) -> Result<(), (u8, Strin
                 usage: Default::default(),
                 turns: 0,
                 log: session::start::Log { writer: None, est: Default::default(), limits: session::start::limits(&o) },
+                mcp: &mut mcp,
             };
             let result = agent.run(task);
             looptask::Session { result, answer: agent.arena.last_answer().to_string(), usage: agent.usage, turns: agent.turns }
@@ -226,6 +246,7 @@ fn run(mut o: Options, rules: permission::rules::Rules) -> Result<(), (u8, Strin
         usage: Default::default(),
         turns: 0,
         log,
+        mcp: &mut mcp,
     };
     if let (true, Some(w)) = (o.verbose, &agent.log.writer) {
         agent.out.note(&format!("session {} ({})", w.id, w.path.display()));

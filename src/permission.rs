@@ -106,18 +106,19 @@ impl Gate {
     pub fn decide(&self, mode: Permission, tool: &Tool, args: &Args, ws: &Workspace) -> Decision {
         match tool.name {
             "bash" => self.bash(mode, args),
-            _ if tool.effect == Effect::Exec => self.by_rules(mode, tool, &[Subject::Call]),
+            _ if tool.effect == Effect::Exec => self.decide_named(mode, tool.name, tool.effect),
             _ => self.path(mode, tool, args, ws),
         }
     }
 
-    /// Tools judged on their name alone (MCP tools later).
-    fn by_rules(&self, mode: Permission, tool: &Tool, subjects: &[Subject]) -> Decision {
-        match self.rules.judge(tool.name, subjects) {
+    /// Tools judged on their name alone: MCP tools (`mcp__server__tool`),
+    /// which may do anything, so they count as commands.
+    pub fn decide_named(&self, mode: Permission, name: &str, effect: Effect) -> Decision {
+        match self.rules.judge(name, &[Subject::Call]) {
             Some((Action::Deny, r)) => Decision::Deny(format!("is forbidden by the deny rule `{r}`")),
             Some((Action::Ask, r)) => Decision::Ask { why: format!("the ask rule `{r}`"), by_mode: false },
             Some((Action::Allow, _)) if mode != Permission::ReadOnly => Decision::Allow,
-            _ => mode_decision(mode, tool.effect, "this tool"),
+            _ => mode_decision(mode, effect, "this tool"),
         }
     }
 

@@ -166,3 +166,14 @@ fn always_answers_extend_the_session_allowlist() {
     g.allow_always(&Gate::always_rules(e, &a, &w)).unwrap();
     assert_eq!(g.decide(Permission::Cautious, e, &a, &w), Decision::Allow);
 }
+
+#[test]
+fn mcp_tools_by_name() {
+    let g = gate(r#"{"allow":["mcp__docs__*"],"deny":["mcp__db__drop"]}"#, false);
+    let d = |mode, name: &str| kind(&g.decide_named(mode, name, Effect::Exec));
+    assert_eq!(d(Permission::Standard, "mcp__docs__search"), "allow");
+    assert_eq!(d(Permission::Standard, "mcp__db__query"), "ask");
+    assert_eq!(d(Permission::Auto, "mcp__db__query"), "allow");
+    assert_eq!(d(Permission::Auto, "mcp__db__drop"), "deny");
+    assert_eq!(d(Permission::ReadOnly, "mcp__docs__search"), "deny");
+}

@@ -1,0 +1,26 @@
+//! mote as a library: every module of the agent, so the binary (src/main.rs)
+//! and the fuzz targets (tests/fuzz/) share one build of them. The binary is
+//! the product; this crate has no stable API.
+
+pub mod agent;
+pub mod arena;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod http;
+pub mod json;
+pub mod looptask;
+pub mod mcp;
+pub mod modes;
+pub mod output;
+pub mod permission;
+pub mod plan;
+pub mod prompt;
+pub mod provider;
+pub mod sandbox;
+pub mod session;
+pub mod sse;
+pub mod template;
+pub mod tls;
+pub mod tool;
+pub mod workspace;
