@@ -13,6 +13,7 @@ use crate::http;
 use crate::json::write::Counter;
 use crate::json::Args;
 use crate::output::Output;
+use crate::permission::Decision;
 use crate::provider::{self, Config, Decoder, Delta, Request, ToolSpec, Usage};
 use crate::session::{compact, start::Log, Record};
 use crate::tool;
@@ -29,6 +30,8 @@ pub enum Fail {
     ContextLength(String),
     /// The user pressed Ctrl-C or Esc (interactive mode only).
     Interrupted,
+    /// The doom-loop guard stopped a repeating model.
+    DoomLoop(String),
 }
 
 impl Fail {
@@ -38,6 +41,7 @@ impl Fail {
             Fail::Api(_) | Fail::ContextLength(_) => 4,
             Fail::MaxTurns(_) => 5,
             Fail::Interrupted => 130,
+            Fail::DoomLoop(_) => 8,
         }
     }
 
@@ -46,6 +50,7 @@ impl Fail {
             Fail::Network(m) | Fail::Api(m) | Fail::ContextLength(m) => m.clone(),
             Fail::MaxTurns(n) => format!("stopped after {n} turns (--max-turns) before the model finished"),
             Fail::Interrupted => "interrupted".into(),
+            Fail::DoomLoop(m) => format!("stopped: {m}; it looks stuck in a loop (doom-loop guard)"),
         }
     }
 }
@@ -62,6 +67,9 @@ pub struct Agent<'a> {
     pub cfg: &'a Config,
     pub ws: &'a Workspace,
     pub permission: Permission,
+    /// Rules and sandbox for the permission gate.
+    pub gate: &'a mut crate::permission::Gate,
+    pub doom: crate::permission::doom::Guard,
     /// Paths the prompt mode may write whatever `permission` says (plan mode's PLAN.md).
     pub writable: &'a [String],
     pub max_turns: u32,
@@ -126,17 +134,35 @@ impl Agent<'_> {
             }
             self.record(&Record::Usage(usage));
             if !calls.is_empty() {
+                let mut stop: Option<Fail> = None;
                 for c in &calls {
-                    if crate::interrupt::requested() {
-                        let text = "not run: the user interrupted the turn";
-                        self.arena.result(&c.id, &c.name, text, true);
-                        self.record(&Record::Result { id: &c.id, name: &c.name, text, error: true });
-                    } else {
-                        self.run_tool(c);
+                    if stop.is_none() && crate::interrupt::requested() {
+                        stop = Some(Fail::Interrupted);
+                    }
+                    if stop.is_none() {
+                        // Interactive hook: ask the user here, and on "go on" call
+                        // `self.doom.reset()` and run the call instead.
+                        stop = self.doom.push(&c.name, &c.args).map(Fail::DoomLoop);
+                    }
+                    match &stop {
+                        None => self.run_tool(c),
+                        // Calls not run still get a result, so the conversation stays valid.
+                        Some(f) => {
+                            let text = match f {
+                                Fail::Interrupted => "not run: the user interrupted the turn",
+                                _ => "not run: the doom-loop guard stopped the turn",
+                            };
+                            self.arena.result(&c.id, &c.name, text, true);
+                            self.record(&Record::Result { id: &c.id, name: &c.name, text, error: true });
+                        }
                     }
                 }
-                if crate::interrupt::requested() {
-                    return Err(Fail::Interrupted);
+                if stop.is_none() && crate::interrupt::requested() {
+                    stop = Some(Fail::Interrupted);
+                }
+                if let Some(f) = stop {
+                    self.out.turn_end(self.turns, &usage);
+                    return Err(f);
                 }
             }
             self.out.turn_end(self.turns, &usage);
@@ -358,17 +384,24 @@ impl Agent<'_> {
         let start = Instant::now();
         let result = match tool::find_tool(&c.name) {
             None if c.name.starts_with(crate::mcp::PREFIX) => {
-                crate::permission::check(self.permission, &c.name, tool::Effect::Exec).and_then(|_| self.mcp.call(&c.name, &c.args))
+                let d = self.gate.decide_named(self.permission, &c.name, tool::Effect::Exec);
+                self.permit(d, &c.name, tool::Effect::Exec, &c.args).and_then(|_| self.mcp.call(&c.name, &c.args))
             }
             None => {
                 let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
                 Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))
             }
-            Some(t) => self
-                .gate(t, &c.args)
-                .and_then(|_| Args::parse(&c.args).map_err(|e| format!("bad arguments for {}: {e}", t.name)))
+            Some(t) => Args::parse(&c.args)
+                .map_err(|e| format!("bad arguments for {}: {e}", t.name))
                 .and_then(|args| check_known(t, &args).map(|_| args))
-                .and_then(|args| (t.run)(&args, self.ws)),
+                .and_then(|args| {
+                    let d = self.gate.decide(self.permission, t, &args, self.ws);
+                    self.permit(d, t.name, t.effect, &c.args).map(|_| args)
+                })
+                .and_then(|args| {
+                    self.ws.sandbox.set(self.gate.sandbox_for(self.permission));
+                    (t.run)(&args, self.ws)
+                }),
         };
         let ms = start.elapsed().as_millis();
         let (text, is_error) = match &result {
@@ -390,14 +423,19 @@ fn specs(mcp: &[crate::mcp::Spec]) -> Vec<ToolSpec<'_>> {
 }
 
 impl Agent<'_> {
-    /// The permission check; where headless would deny for want of the
-    /// user's approval, the interactive mode asks (see `Output::ask`).
-    fn gate(&mut self, t: &tool::Tool, args: &str) -> Result<(), String> {
-        match crate::permission::check(self.permission, t.name, t.effect) {
-            // A prompt mode's own files (plan mode's PLAN.md) need no asking.
-            Err(_) if crate::permission::mode_allows(self.writable, t.effect, args, self.ws) => Ok(()),
-            Err(e) if crate::permission::askable(self.permission, t.effect) => self.out.ask(t.name, args).unwrap_or(Err(e)),
-            r => r,
+    /// Carry out the gate's verdict on a call: Allow runs; Ask asks the user
+    /// in the interactive mode (see `Output::ask`) and is a denial headless;
+    /// Deny is a tool error naming the mode or rule. A prompt mode's own
+    /// files (plan mode's PLAN.md) need no asking.
+    pub fn permit(&mut self, d: Decision, name: &str, effect: tool::Effect, args: &str) -> Result<(), String> {
+        match d {
+            Decision::Allow => Ok(()),
+            _ if crate::permission::mode_allows(self.writable, effect, args, self.ws) => Ok(()),
+            Decision::Ask { .. } => match self.out.ask(name, args) {
+                Some(answer) => answer,
+                None => Err(crate::permission::denial(name, self.permission, &d)),
+            },
+            Decision::Deny(_) => Err(crate::permission::denial(name, self.permission, &d)),
         }
     }
 }

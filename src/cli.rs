@@ -41,6 +41,12 @@ pub static FLAGS: &[Flag] = &[
         ..flag("thinking", None, "LEVEL", "Reasoning effort: off, low, medium or high")
     },
     Flag { default: "standard", config: true, ..flag("permission", None, "MODE", "read-only, cautious, standard or auto") },
+    // Permissions issue: the Landlock sandbox for bash.
+    Flag {
+        default: "off",
+        config: true,
+        ..flag("sandbox", None, "MODE", "Confine bash: off, read-only or workspace-write (Landlock)")
+    },
     Flag { default: "50", ..flag("max-turns", None, "N", "Stop after N model turns") },
     Flag { default: "8192", ..flag("max-tokens", None, "N", "Output token limit per response") },
     Flag {
@@ -104,6 +110,7 @@ pub struct Options {
     pub model: String,
     pub base_url: String,
     pub permission: Permission,
+    pub sandbox: crate::sandbox::Mode,
     pub max_turns: u32,
     pub max_tokens: u32,
     pub tokens_field: crate::provider::TokensField,
@@ -147,6 +154,7 @@ impl Options {
             model: String::new(),
             base_url: String::new(),
             permission: Permission::Standard,
+            sandbox: crate::sandbox::Mode::Off,
             max_turns: 0,
             max_tokens: 0,
             tokens_field: crate::provider::TokensField::Auto,
@@ -216,6 +224,9 @@ impl Options {
                     "auto" => Permission::Auto,
                     _ => return Err(bad("read-only, cautious, standard or auto")),
                 }
+            }
+            "sandbox" => {
+                self.sandbox = crate::sandbox::Mode::parse(v).ok_or_else(|| bad("off, read-only or workspace-write"))?
             }
             "max-turns" => self.max_turns = num("a number of turns")?.max(1),
             "max-tokens" => self.max_tokens = num("a number of tokens")?.max(1),
@@ -317,6 +328,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (5, "--max-turns reached before the model finished"),
     (6, "--loop: --max-iterations or --loop-max-tokens spent before every item was checked"),
     (7, "--loop: the model reported it was stuck (a `STUCK: reason` line)"),
+    (8, "the same tool call kept repeating (doom loop) and the run was stopped"),
 ];
 
 pub fn help() -> String {

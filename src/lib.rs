@@ -19,6 +19,7 @@ pub mod plan;
 pub mod prompt;
 pub mod provider;
 pub mod proxy;
+pub mod sandbox;
 pub mod session;
 pub mod sse;
 pub mod template;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use mote::cli::{self, Command, Options};
-use mote::{agent, arena, config, context, looptask, mcp, modes, output, prompt, provider, session, tui, workspace};
+use mote::{agent, arena, config, context, looptask, mcp, modes, output, permission, prompt, provider, session, tui, workspace};
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
@@ -88,7 +88,15 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         return session::start::list(sdir.as_deref()).map_err(|e| (1, e));
     }
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
-    let ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    let mut ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    // Permissions: directories outside that allow rules open, the gate and its sandbox.
+    let home = env("HOME");
+    let rules = permission::rules::Rules::from_config(config.get("permissions"), home.as_deref()).map_err(config_err)?;
+    ws.external = rules.external_dirs().into_iter().map(|d| d.canonicalize().unwrap_or(d)).collect();
+    let (mut gate, warning) = permission::Gate::new(rules, o.sandbox);
+    if let Some(w) = warning {
+        eprintln!("mote: warning: {w}");
+    }
     let root = ws.root.to_string_lossy().into_owned();
     let resumed = session::start::resume(&o, sdir.as_deref(), &root).map_err(config_err)?;
     if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
@@ -199,6 +207,8 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
                 cfg: &cfg,
                 ws: &ws,
                 permission,
+                gate: &mut gate,
+                doom: Default::default(),
                 writable: &chosen.mode.writable,
                 max_turns: o.max_turns,
                 retries: o.retries,
@@ -225,6 +235,8 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         cfg: &cfg,
         ws: &ws,
         permission,
+        gate: &mut gate,
+        doom: Default::default(),
         writable: &chosen.mode.writable,
         max_turns: o.max_turns,
         retries: o.retries,

@@ -1,23 +1,293 @@
-//! The permission gate between a tool call and its effect. This is the
-//! headless core of the four modes; the rules, the shell classifier and the
-//! sandbox of the permissions issue extend it here. A denial goes back to
-//! the model as a tool error that says it was a denial, not a failure.
+//! The permission gate between a tool call and its effect: the four modes,
+//! the config rules (rules.rs), the shell classifier (shell.rs,
+//! readonly.rs), path confinement with protected paths, and which sandbox
+//! bash runs in. `decide` says Allow, Ask or Deny with a reason; a headless
+//! run turns Ask into a denial whose message says why and what would allow
+//! it, so the model can change course.
+
+#[cfg(test)]
+mod classify_tests;
+pub mod doom;
+pub mod readonly;
+pub mod rules;
+pub mod shell;
 
 use crate::cli::Permission;
-use crate::tool::Effect;
+use crate::json::Args;
+use crate::sandbox;
+use crate::tool::{Effect, Tool};
+use crate::workspace::Workspace;
+use rules::{Action, Rules, Subject};
 
-/// May a tool with this effect run without asking? Headless runs cannot
-/// ask, so "ask" is a denial that tells the model (and the user) why.
-pub fn check(mode: Permission, name: &str, effect: Effect) -> Result<(), String> {
-    let denied = |why: &str| Err(format!("permission denied: `{name}` {why} (mote runs headless with --permission {})", label(mode)));
-    match (mode, effect) {
-        (_, Effect::Read) | (Permission::Auto, _) => Ok(()),
-        (Permission::Standard, Effect::Write) => Ok(()),
-        (Permission::ReadOnly, _) => denied("is not allowed in read-only mode"),
-        (Permission::Cautious, _) | (Permission::Standard, Effect::Exec) => {
-            denied("needs the user's approval, which cannot be asked for here; rerun with --permission auto to allow it")
+#[derive(Debug, PartialEq)]
+pub enum Decision {
+    Allow,
+    /// Needs the user's yes. `by_mode`: the mode asks (auto would allow).
+    Ask {
+        why: String,
+        by_mode: bool,
+    },
+    Deny(String),
+}
+
+pub struct Gate {
+    pub rules: Rules,
+    /// The sandbox bash runs in (already downgraded to Off without Landlock).
+    pub sandbox: sandbox::Mode,
+    /// A sandbox was asked for but Landlock is missing: fall back to asking.
+    pub sandbox_missing: bool,
+    /// The kernel offers Landlock.
+    pub landlock: bool,
+}
+
+/// Paths inside the workspace that edits must not touch without a rule:
+/// git's internals and mote's own project config.
+fn protected(rel: &str) -> bool {
+    rel.split('/').any(|c| c == ".git") || rel == ".mote" || rel.starts_with(".mote/")
+}
+
+impl Gate {
+    /// A gate for the requested sandbox, probing Landlock. The second value
+    /// is a warning to show once when the sandbox cannot be had.
+    pub fn new(rules: Rules, requested: sandbox::Mode) -> (Gate, Option<String>) {
+        let abi = sandbox::abi();
+        let landlock = abi.is_ok();
+        let mut g = Gate { rules, sandbox: requested, sandbox_missing: false, landlock };
+        let mut warning = None;
+        if let (Err(e), true) = (abi, requested != sandbox::Mode::Off) {
+            g.sandbox = sandbox::Mode::Off;
+            g.sandbox_missing = true;
+            warning = Some(format!(
+                "--sandbox {} is not available ({e}); commands that are not proven read-only will ask",
+                requested.label()
+            ));
+        }
+        (g, warning)
+    }
+
+    /// The rules an "always" answer adds for this call: each sub-command
+    /// of a bash command as written, or the path of a file tool. The
+    /// interactive front end shows them, then calls `allow_always`.
+    #[allow(dead_code)]
+    pub fn always_rules(tool: &Tool, args: &Args, ws: &Workspace) -> Vec<String> {
+        let rule = |t: &str, pat: &str| format!("{t}({})", pat.replace('\\', "\\\\").replace('*', "\\*"));
+        match tool.name {
+            "bash" => args
+                .str("command")
+                .map_or(Vec::new(), |c| shell::parse(c).cmds.iter().map(|s| rule("bash", &s.text())).collect()),
+            _ if tool.effect == Effect::Exec => vec![tool.name.to_string()],
+            _ => {
+                let p = args.opt_str("path").ok().flatten().unwrap_or(".");
+                let kind = if tool.effect == Effect::Read { "read" } else { "edit" };
+                match ws.locate(p) {
+                    Ok((abs, true)) => vec![rule(kind, &ws.display(&abs))],
+                    Ok((abs, false)) => vec![rule(kind, &abs.to_string_lossy())],
+                    Err(_) => Vec::new(),
+                }
+            }
         }
     }
+
+    /// Add the rules of an "always" answer to the session allowlist.
+    #[allow(dead_code)]
+    pub fn allow_always(&mut self, rules: &[String]) -> Result<(), String> {
+        rules.iter().try_for_each(|r| self.rules.allow_session(r))
+    }
+
+    /// The sandbox a bash call runs in under `mode`: read-only mode always
+    /// uses the read-only one when Landlock is there.
+    pub fn sandbox_for(&self, mode: Permission) -> sandbox::Mode {
+        match (mode, self.sandbox_missing) {
+            (Permission::ReadOnly, _) if self.landlock => sandbox::Mode::ReadOnly,
+            _ => self.sandbox,
+        }
+    }
+
+    pub fn decide(&self, mode: Permission, tool: &Tool, args: &Args, ws: &Workspace) -> Decision {
+        match tool.name {
+            "bash" => self.bash(mode, args),
+            _ if tool.effect == Effect::Exec => self.decide_named(mode, tool.name, tool.effect),
+            _ => self.path(mode, tool, args, ws),
+        }
+    }
+
+    /// Tools judged on their name alone: MCP tools (`mcp__server__tool`),
+    /// which may do anything, so they count as commands.
+    pub fn decide_named(&self, mode: Permission, name: &str, effect: Effect) -> Decision {
+        match self.rules.judge(name, &[Subject::Call]) {
+            Some((Action::Deny, r)) => Decision::Deny(format!("is forbidden by the deny rule `{r}`")),
+            Some((Action::Ask, r)) => Decision::Ask { why: format!("the ask rule `{r}`"), by_mode: false },
+            Some((Action::Allow, _)) if mode != Permission::ReadOnly => Decision::Allow,
+            _ => mode_decision(mode, effect, "this tool"),
+        }
+    }
+
+    fn path(&self, mode: Permission, tool: &Tool, args: &Args, ws: &Workspace) -> Decision {
+        let p = match args.opt_str("path") {
+            Ok(p) => p.unwrap_or("."),
+            Err(_) => return Decision::Allow, // the tool reports the bad argument
+        };
+        let Ok((abs, inside)) = ws.locate(p) else { return Decision::Allow };
+        let rel = if inside { Some(ws.display(&abs)) } else { None };
+        let abs_s = abs.to_string_lossy();
+        let subject = [Subject::Path { rel: rel.as_deref(), abs: &abs_s }];
+        let write = tool.effect != Effect::Read;
+        match self.rules.judge(tool.name, &subject) {
+            Some((Action::Deny, r)) => return Decision::Deny(format!("on `{p}` is forbidden by the deny rule `{r}`")),
+            Some((Action::Ask, r)) => {
+                return Decision::Ask { why: format!("the ask rule `{r}` on `{p}`"), by_mode: false }
+            }
+            // Outside paths need a rule with an absolute pattern, protected
+            // ones a rule that names them: a bare `edit` opens neither.
+            Some((Action::Allow, r))
+                if (inside || r.contains("(/") || r.contains("(~/"))
+                    && (!write
+                        || !rel.as_deref().is_some_and(protected)
+                        || r.contains(".git")
+                        || r.contains(".mote")) =>
+            {
+                if write && mode == Permission::ReadOnly {
+                    return Decision::Deny("is not allowed in read-only mode".into());
+                }
+                return Decision::Allow;
+            }
+            _ => {}
+        }
+        if !inside {
+            let hint = if write { "edit" } else { "read" };
+            return Decision::Deny(format!(
+                "on `{p}`: {} is outside the workspace ({}); an allow rule such as `{hint}({}/**)` in config.json would permit it",
+                abs.display(),
+                ws.root.display(),
+                abs.parent().unwrap_or(&abs).display()
+            ));
+        }
+        if write && rel.as_deref().is_some_and(protected) {
+            return Decision::Deny(format!(
+                "on `{p}`: .git internals and .mote config are protected; an allow rule such as `edit({})` would permit it",
+                rel.as_deref().unwrap_or("")
+            ));
+        }
+        mode_decision(mode, tool.effect, "edits")
+    }
+
+    fn bash(&self, mode: Permission, args: &Args) -> Decision {
+        let Ok(cmd) = args.str("command") else { return Decision::Allow };
+        let parsed = shell::parse(cmd);
+        // Deny and ask rules see each sub-command, also with wrappers and
+        // program paths stripped (`env rm`, `/bin/rm`), and the commands
+        // inside `sh -c '...'` and `eval`.
+        let plain: Vec<String> = parsed.cmds.iter().map(|c| c.text()).collect();
+        let mut bare = Vec::new();
+        let mut hidden = Vec::new();
+        unwrap_all(&parsed, &mut bare, &mut hidden, 0);
+        let subjects: Vec<Subject> = plain.iter().chain(&bare).map(|s| Subject::Cmd(s)).collect();
+        for action in [Action::Deny, Action::Ask] {
+            if let Some(r) = subjects.iter().find_map(|s| self.rules.find(action, "bash", s)) {
+                return match action {
+                    Action::Deny => Decision::Deny(format!("is forbidden by the deny rule `{}`", r.text)),
+                    _ => Decision::Ask { why: format!("the ask rule `{}`", r.text), by_mode: false },
+                };
+            }
+        }
+        let has_rules = self.rules.any_for(Action::Deny, "bash") || self.rules.any_for(Action::Ask, "bash");
+        if let (Some(problem), true) = (parsed.problems.first().or(hidden.first()), has_rules) {
+            let why = format!("the command cannot be checked against the rules ({problem})");
+            return Decision::Ask { why, by_mode: false };
+        }
+        // An allow rule covers a sub-command only if it adds no risky
+        // environment or file-writing redirection of its own.
+        let allowed = parsed.problems.is_empty()
+            && !parsed.cmds.is_empty()
+            && parsed.cmds.iter().zip(&plain).all(|(c, text)| {
+                let clean = readonly::simple(&shell::Simple { words: Vec::new(), ..c.clone() }).is_ok();
+                clean && self.rules.find(Action::Allow, "bash", &Subject::Cmd(text)).is_some()
+            });
+        let proven = readonly::check(cmd);
+        match mode {
+            Permission::Auto if self.sandbox_missing && proven.is_err() => Decision::Ask {
+                why: "--sandbox was asked for but Landlock is not available, so commands are not confined".into(),
+                by_mode: false,
+            },
+            Permission::Auto => Decision::Allow,
+            Permission::ReadOnly if self.sandbox_for(mode) == sandbox::Mode::ReadOnly => Decision::Allow,
+            Permission::ReadOnly => match proven {
+                Ok(()) => Decision::Allow,
+                Err(e) => Decision::Deny(format!(
+                    "is not allowed in read-only mode: without a sandbox only commands proven read-only run, and {e}"
+                )),
+            },
+            _ if allowed => Decision::Allow,
+            Permission::Cautious => {
+                Decision::Ask { why: "cautious mode asks before every command".into(), by_mode: true }
+            }
+            Permission::Standard => match proven {
+                Ok(()) => Decision::Allow,
+                Err(e) => Decision::Ask { why: format!("the command is not proven read-only: {e}"), by_mode: true },
+            },
+        }
+    }
+}
+
+/// The decision of the mode alone.
+fn mode_decision(mode: Permission, effect: Effect, what: &str) -> Decision {
+    match (mode, effect) {
+        (_, Effect::Read) | (Permission::Auto, _) | (Permission::Standard, Effect::Write) => Decision::Allow,
+        (Permission::ReadOnly, _) => Decision::Deny("is not allowed in read-only mode".into()),
+        _ => Decision::Ask { why: format!("{} mode asks before {what}", label(mode)), by_mode: true },
+    }
+}
+
+/// Every sub-command without wrappers, recursing into `sh -c` and `eval`;
+/// `hidden` collects what cannot be seen (dynamic program names, problems).
+fn unwrap_all(p: &shell::Parsed, out: &mut Vec<String>, hidden: &mut Vec<String>, depth: u32) {
+    hidden.extend(p.problems.iter().cloned());
+    for c in &p.cmds {
+        let text = unwrap_words(c);
+        if c.words.first().is_some_and(|w| w.dynamic) {
+            hidden.push("the program name is decided at run time".into());
+        }
+        let mut words = text.split(' ');
+        let inner = match words.next() {
+            Some("sh" | "bash" | "dash" | "zsh" | "ksh") => {
+                let args: Vec<&shell::Word> = c.words.iter().skip_while(|w| !w.text.ends_with("sh")).collect();
+                args.iter().position(|w| w.text == "-c").and_then(|i| args.get(i + 1)).map(|w| w.text.clone())
+            }
+            Some("eval") => Some(words.collect::<Vec<_>>().join(" ")),
+            _ => None,
+        };
+        out.push(text);
+        if let Some(src) = inner {
+            if depth < 8 {
+                unwrap_all(&shell::parse(&src), out, hidden, depth + 1);
+            } else {
+                hidden.push("shells nested too deep".into());
+            }
+        }
+    }
+}
+
+/// A sub-command's words without wrappers (`env A=1`, `nice`, `timeout 5`,
+/// `command`, `xargs`, `exec`, `sudo`) and with `/usr/bin/` stripped.
+fn unwrap_words(c: &shell::Simple) -> String {
+    let mut w: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
+    loop {
+        let Some(first) = w.first().copied() else { break };
+        let name = first.rsplit('/').next().unwrap_or(first);
+        let skip_opts = |w: &[&str]| w.iter().skip(1).take_while(|a| a.starts_with('-') || a.contains('=')).count() + 1;
+        let n = match name {
+            "env" | "nice" | "command" | "exec" | "sudo" | "nohup" | "time" | "xargs" | "stdbuf" => skip_opts(&w),
+            "timeout" => skip_opts(&w) + 1,
+            _ => {
+                if let Some(f) = w.first_mut() {
+                    *f = name;
+                }
+                break;
+            }
+        };
+        w.drain(..n.min(w.len()));
+    }
+    w.join(" ")
 }
 
 /// Would `check` deny only because nobody can be asked? (Then the
@@ -35,9 +305,21 @@ pub fn label(mode: Permission) -> &'static str {
     }
 }
 
+/// The tool error for a denial, or for an ask in a headless run.
+pub fn denial(name: &str, mode: Permission, d: &Decision) -> String {
+    match d {
+        Decision::Allow => String::new(),
+        Decision::Deny(why) => format!("permission denied: `{name}` {why} (--permission {})", label(mode)),
+        Decision::Ask { why, by_mode } => {
+            let hint = if *by_mode { "; --permission auto would allow it" } else { "" };
+            format!("permission denied: `{name}` needs the user's approval ({why}), which cannot be asked for in a headless run{hint}")
+        }
+    }
+}
+
 /// The prompt mode's one narrow allowance (plan mode's PLAN.md): a write
 /// or edit call whose `path` is one of the paths the mode names may run
-/// even where `check` said no. Anything unclear is no.
+/// even where the gate said no. Anything unclear is no.
 pub fn mode_allows(writable: &[String], effect: Effect, args: &str, ws: &crate::workspace::Workspace) -> bool {
     if effect != Effect::Write || writable.is_empty() {
         return false;
@@ -48,24 +330,4 @@ pub fn mode_allows(writable: &[String], effect: Effect, args: &str, ws: &crate::
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modes() {
-        use Effect::*;
-        use Permission::*;
-        let table = [
-            (ReadOnly, [true, false, false]),
-            (Cautious, [true, false, false]),
-            (Standard, [true, true, false]),
-            (Auto, [true, true, true]),
-        ];
-        for (mode, want) in table {
-            for (effect, ok) in [Read, Write, Exec].into_iter().zip(want) {
-                assert_eq!(check(mode, "t", effect).is_ok(), ok, "{mode:?} {effect:?}");
-            }
-        }
-        assert!(check(Standard, "bash", Exec).unwrap_err().starts_with("permission denied: `bash`"));
-    }
-}
+mod tests;

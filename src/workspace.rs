@@ -8,17 +8,40 @@ use std::path::{Component, Path, PathBuf};
 pub struct Workspace {
     /// Canonical (symlink-free, absolute) root.
     pub root: PathBuf,
+    /// Directories outside the root that allow rules name; the permission
+    /// gate still judges each path in them.
+    pub external: Vec<PathBuf>,
+    /// The sandbox the next bash command runs in (set by the agent per call).
+    pub sandbox: std::cell::Cell<crate::sandbox::Mode>,
 }
 
 impl Workspace {
     pub fn new(dir: &Path) -> io::Result<Workspace> {
-        Ok(Workspace { root: dir.canonicalize()? })
+        let sandbox = std::cell::Cell::new(crate::sandbox::Mode::Off);
+        Ok(Workspace { root: dir.canonicalize()?, external: Vec::new(), sandbox })
+    }
+
+    /// Resolve `p` wherever it leads: the real path and whether it lies
+    /// inside the root. The permission gate decides what to do with it.
+    pub fn locate(&self, p: &str) -> Result<(PathBuf, bool), String> {
+        let out = self.real(p)?;
+        let inside = out.starts_with(&self.root);
+        Ok((out, inside))
     }
 
     /// Resolve `p` (relative to the root, or absolute) to a path inside the
     /// workspace. Symlinks in the part that exists are followed; the part
     /// that does not exist yet (a file about to be written) is joined as is.
     pub fn resolve(&self, p: &str) -> Result<PathBuf, String> {
+        let out = self.real(p)?;
+        if !out.starts_with(&self.root) && !self.external.iter().any(|d| out.starts_with(d)) {
+            return Err(format!("path `{p}` is outside the workspace ({})", self.root.display()));
+        }
+        Ok(out)
+    }
+
+    /// `p` made absolute, cleaned and canonicalized as far as it exists.
+    fn real(&self, p: &str) -> Result<PathBuf, String> {
         if p.is_empty() {
             return Err("path is empty".into());
         }
@@ -55,9 +78,6 @@ impl Workspace {
         let mut out = real;
         for name in rest.iter().rev() {
             out.push(name);
-        }
-        if !out.starts_with(&self.root) {
-            return Err(format!("path `{p}` is outside the workspace ({})", self.root.display()));
         }
         Ok(out)
     }

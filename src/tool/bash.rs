@@ -42,12 +42,38 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         return Err("command is empty".into());
     }
     let secs = args.opt_u64("timeout")?.unwrap_or(DEFAULT_TIMEOUT).clamp(1, MAX_TIMEOUT);
-    exec(command, &ws.root, Duration::from_secs(secs))
+    let mode = ws.sandbox.get();
+    if mode == crate::sandbox::Mode::Off {
+        return exec(command, &ws.root, Duration::from_secs(secs), None);
+    }
+    let abi = crate::sandbox::abi()?;
+    let tmp = std::env::temp_dir().canonicalize().unwrap_or_else(|_| std::env::temp_dir());
+    let rs = crate::sandbox::ruleset(mode, abi, &[&ws.root, &tmp])
+        .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
+    let (out, ok) = exec_in(command, &ws.root, Duration::from_secs(secs), Some(&rs))?;
+    // A failure that looks like EACCES/EPERM is most likely the sandbox: say so.
+    if !ok && crate::sandbox::looks_denied(&out) {
+        let allowed = match mode {
+            crate::sandbox::Mode::ReadOnly => "no writes anywhere".to_string(),
+            _ => format!("writes only in {} and {}", ws.root.display(), tmp.display()),
+        };
+        return Ok(format!(
+            "{out}\n[sandbox denial: the command ran in the {} sandbox ({allowed}, no TCP connections); \
+             this error comes from the sandbox, not from file permissions, so retrying the same way will fail again]",
+            mode.label()
+        ));
+    }
+    Ok(out)
 }
 
 /// Run `command` in `dir` and render what happened for the model.
-fn exec(command: &str, dir: &Path, timeout: Duration) -> Result<String, String> {
-    exec_status(command, dir, timeout).map(|(text, _)| text)
+fn exec(
+    command: &str,
+    dir: &Path,
+    timeout: Duration,
+    sandbox: Option<&crate::sandbox::Ruleset>,
+) -> Result<String, String> {
+    exec_in(command, dir, timeout, sandbox).map(|(text, _)| text)
 }
 
 /// Environment variables that hold the model's credentials: commands the
@@ -59,6 +85,16 @@ fn is_secret(name: &str) -> bool {
 
 /// `exec`, and whether the command exited with status 0 (a loop task's check).
 pub fn exec_status(command: &str, dir: &Path, timeout: Duration) -> Result<(String, bool), String> {
+    exec_in(command, dir, timeout, None)
+}
+
+/// Run `command`, in the Landlock `sandbox` if one is given.
+fn exec_in(
+    command: &str,
+    dir: &Path,
+    timeout: Duration,
+    sandbox: Option<&crate::sandbox::Ruleset>,
+) -> Result<(String, bool), String> {
     let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let write_dup = write_end.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut child = {
@@ -75,6 +111,13 @@ pub fn exec_status(command: &str, dir: &Path, timeout: Duration) -> Result<(Stri
         for (name, _) in std::env::vars_os() {
             if is_secret(&name.to_string_lossy()) {
                 cmd.env_remove(name);
+            }
+        }
+        if let Some(rs) = sandbox {
+            let fd = rs.raw();
+            // SAFETY: restrict makes only async-signal-safe syscalls.
+            unsafe {
+                cmd.pre_exec(move || crate::sandbox::restrict(fd));
             }
         }
         cmd.spawn().map_err(|e| format!("cannot start shell: {e}"))?

@@ -140,19 +140,15 @@ fn shell(agent: &mut Agent, cmd: &str) {
     let _ = crate::json::write::string(&mut args, cmd);
     args.push(b'}');
     let args = String::from_utf8_lossy(&args).into_owned();
-    let gate = match crate::permission::check(agent.permission, bash.name, bash.effect) {
-        Err(e) if crate::permission::askable(agent.permission, bash.effect) => {
-            agent.out.ask(bash.name, &args).unwrap_or(Err(e))
-        }
-        r => r,
-    };
-    if let Err(e) = gate {
-        say(&format!("{e}\n"));
-        return;
-    }
     let Ok(parsed) = crate::json::Args::parse(&args) else {
         return;
     };
+    let d = agent.gate.decide(agent.permission, bash, &parsed, agent.ws);
+    if let Err(e) = agent.permit(d, bash.name, bash.effect, &args) {
+        say(&format!("{e}\n"));
+        return;
+    }
+    agent.ws.sandbox.set(agent.gate.sandbox_for(agent.permission));
     crate::interrupt::arm(agent.out.tui.as_ref().is_some_and(|t| t.tty));
     let res = (bash.run)(&parsed, agent.ws);
     crate::interrupt::arm(false);

@@ -1,0 +1,268 @@
+//! Permission rules from config.json (`permissions: {allow, ask, deny}`)
+//! and the session allowlist that "always" answers grow. A rule is a tool
+//! name with an optional pattern: `bash(npm run test:*)`, `edit(src/**)`,
+//! `read(/etc/hosts)`, `mcp__server__tool`, `mcp__server__*`. Deny wins over
+//! ask, ask over allow; a bash call is allowed by rules only when every one
+//! of its sub-commands is.
+
+use crate::json::value::Value;
+use crate::tool::glob::Glob;
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Action {
+    Allow,
+    Ask,
+    Deny,
+}
+
+enum Pat {
+    Any,
+    /// Command text: exact, `prefix:*`, or with `*` wildcards.
+    Cmd(String),
+    /// Path glob; absolute ones match absolute paths. Keeps its text.
+    Path(Glob, bool, String),
+}
+
+pub struct Rule {
+    pub action: Action,
+    pub text: String,
+    tool: String,
+    pat: Pat,
+}
+
+/// What one call is judged on.
+pub enum Subject<'a> {
+    /// Tools without a pattern argument.
+    Call,
+    /// One sub-command of a bash command.
+    Cmd(&'a str),
+    /// A resolved path: relative to the workspace when inside it.
+    Path { rel: Option<&'a str>, abs: &'a str },
+}
+
+#[derive(Default)]
+pub struct Rules {
+    list: Vec<Rule>,
+}
+
+/// Tools a rule's tool name covers.
+fn covers(rule_tool: &str, tool: &str) -> bool {
+    match rule_tool {
+        "edit" | "write" => matches!(tool, "edit" | "write"),
+        "read" => matches!(tool, "read" | "grep" | "find" | "ls"),
+        _ => wild(rule_tool, tool),
+    }
+}
+
+/// `*` matches any run of characters; `\\` makes the next one literal.
+pub fn wild(pat: &str, s: &str) -> bool {
+    // (char, is_star) tokens, escapes resolved.
+    let mut p: Vec<(char, bool)> = Vec::new();
+    let mut it = pat.chars();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => p.push((it.next().unwrap_or('\\'), false)),
+            '*' => p.push(('*', true)),
+            c => p.push((c, false)),
+        }
+    }
+    let t: Vec<char> = s.chars().collect();
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < t.len() {
+        if p.get(i).is_some_and(|x| x.1) {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if p.get(i).is_some_and(|x| Some(&x.0) == t.get(j)) {
+            i += 1;
+            j += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p.get(i..).unwrap_or(&[]).iter().all(|x| x.1)
+}
+
+impl Rule {
+    pub fn parse(action: Action, text: &str, home: Option<&str>) -> Result<Rule, String> {
+        let bad = |why: &str| format!("permission rule `{text}`: {why}");
+        let (tool, pat) = match text.split_once('(') {
+            None => (text.trim(), None),
+            Some((tool, rest)) => {
+                let inner = rest.strip_suffix(')').ok_or_else(|| bad("missing `)`"))?;
+                (tool.trim(), Some(inner.trim()))
+            }
+        };
+        if tool.is_empty() || !tool.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'*' || b == b'-') {
+            return Err(bad("expected a tool name like bash, edit, read or mcp__server__tool"));
+        }
+        let tool = tool.to_ascii_lowercase();
+        let pat = match pat {
+            None | Some("") | Some("*") | Some("**") => Pat::Any,
+            Some(p) if tool == "bash" => Pat::Cmd(p.to_string()),
+            Some(p) if matches!(tool.as_str(), "read" | "write" | "edit") => {
+                let p = match (p.strip_prefix("~/"), home) {
+                    (Some(rest), Some(h)) => format!("{}/{rest}", h.trim_end_matches('/')),
+                    _ => p.to_string(),
+                };
+                let abs = p.starts_with('/');
+                Pat::Path(Glob::new(&p).map_err(|e| bad(&e))?, abs, p.clone())
+            }
+            Some(_) => return Err(bad("only bash, read, write and edit rules take a pattern")),
+        };
+        Ok(Rule { action, text: text.to_string(), tool, pat })
+    }
+
+    fn matches(&self, tool: &str, s: &Subject) -> bool {
+        if !covers(&self.tool, tool) {
+            return false;
+        }
+        match (&self.pat, s) {
+            (Pat::Any, _) => true,
+            (Pat::Cmd(p), Subject::Cmd(c)) => match p.strip_suffix(":*") {
+                Some(prefix) => *c == prefix || c.strip_prefix(prefix).is_some_and(|r| r.starts_with(' ')),
+                None => wild(p, c),
+            },
+            (Pat::Path(g, true, _), Subject::Path { abs, .. }) => g.matches(abs.trim_start_matches('/'), false),
+            (Pat::Path(g, false, _), Subject::Path { rel: Some(rel), .. }) => g.matches(rel, false),
+            _ => false,
+        }
+    }
+}
+
+impl Rules {
+    /// Read the `permissions` object of the config.
+    pub fn from_config(v: Option<&Value>, home: Option<&str>) -> Result<Rules, String> {
+        let mut rules = Rules::default();
+        let Some(v) = v.filter(|v| !matches!(v, Value::Null)) else { return Ok(rules) };
+        let obj = v.as_object().ok_or("config: `permissions` must be an object with allow, ask and deny lists")?;
+        for (key, list) in obj {
+            let action = match key.as_str() {
+                "allow" => Action::Allow,
+                "ask" => Action::Ask,
+                "deny" => Action::Deny,
+                _ => return Err(format!("config: `permissions.{key}` is not allow, ask or deny")),
+            };
+            let items =
+                list.as_array().ok_or_else(|| format!("config: `permissions.{key}` must be a list of rules"))?;
+            for item in items {
+                let text = item.as_str().ok_or_else(|| format!("config: `permissions.{key}` holds a non-string"))?;
+                rules.list.push(Rule::parse(action, text, home).map_err(|e| format!("config: {e}"))?);
+            }
+        }
+        Ok(rules)
+    }
+
+    /// Add a rule for the rest of the session (an "always" answer; the
+    /// interactive front end calls this).
+    #[allow(dead_code)]
+    pub fn allow_session(&mut self, text: &str) -> Result<(), String> {
+        let r = Rule::parse(Action::Allow, text, None)?;
+        self.list.push(r);
+        Ok(())
+    }
+
+    /// Directories outside the workspace that allow rules open: the
+    /// literal part of each absolute path pattern (`/etc/hosts` -> `/etc`).
+    pub fn external_dirs(&self) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for r in self.list.iter().filter(|r| r.action == Action::Allow) {
+            if let Pat::Path(_, true, text) = &r.pat {
+                let lit = text.split(['*', '?', '[', '{']).next().unwrap_or("");
+                let dir = lit.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+                out.push(std::path::PathBuf::from(dir));
+            }
+        }
+        out
+    }
+
+    /// Does any rule of `action` name this tool at all?
+    pub fn any_for(&self, action: Action, tool: &str) -> bool {
+        self.list.iter().any(|r| r.action == action && covers(&r.tool, tool))
+    }
+
+    /// The first rule of `action` matching the subject.
+    pub fn find(&self, action: Action, tool: &str, s: &Subject) -> Option<&Rule> {
+        self.list.iter().find(|r| r.action == action && r.matches(tool, s))
+    }
+
+    /// Judge a call on all its subjects: a deny or ask rule matching any
+    /// subject decides; allow needs an allow rule for every subject.
+    pub fn judge(&self, tool: &str, subjects: &[Subject]) -> Option<(Action, &str)> {
+        for action in [Action::Deny, Action::Ask] {
+            if let Some(r) = subjects.iter().find_map(|s| self.find(action, tool, s)) {
+                return Some((action, &r.text));
+            }
+        }
+        let mut first = None;
+        for s in subjects {
+            let r = self.find(Action::Allow, tool, s)?;
+            first.get_or_insert(r.text.as_str());
+        }
+        first.map(|t| (Action::Allow, t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::value::parse;
+
+    fn rules(json: &str) -> Rules {
+        Rules::from_config(Some(&parse(json).unwrap()), Some("/home/u")).unwrap()
+    }
+
+    #[test]
+    fn deny_beats_ask_beats_allow() {
+        let r = rules(
+            r#"{"allow":["bash(npm run test:*)","bash(git status)","edit(src/**)","read(/etc/hosts)","mcp__srv__*"],
+                "ask":["bash(npm run test:e2e*)"],"deny":["write(**/*.lock)","bash(rm:*)","mcp__srv__drop"]}"#,
+        );
+        let cmd = |c: &str| r.judge("bash", &[Subject::Cmd(c)]).map(|(a, _)| a);
+        assert_eq!(cmd("npm run test"), Some(Action::Allow));
+        assert_eq!(cmd("npm run test --watch"), Some(Action::Allow));
+        assert_eq!(cmd("npm run testx"), None);
+        assert_eq!(cmd("npm run test:e2e"), Some(Action::Ask));
+        assert_eq!(cmd("git status"), Some(Action::Allow));
+        assert_eq!(cmd("git status --short"), None);
+        assert_eq!(cmd("rm -rf x"), Some(Action::Deny));
+        // Every sub-command must be allowed; one denied denies the call.
+        assert_eq!(r.judge("bash", &[Subject::Cmd("git status"), Subject::Cmd("ls")]), None);
+        assert_eq!(r.judge("bash", &[Subject::Cmd("git status"), Subject::Cmd("rm x")]).unwrap().0, Action::Deny);
+        let path =
+            |tool: &str, rel: Option<&str>, abs: &str| r.judge(tool, &[Subject::Path { rel, abs }]).map(|(a, _)| a);
+        assert_eq!(path("edit", Some("src/a.rs"), "/w/src/a.rs"), Some(Action::Allow));
+        assert_eq!(path("write", Some("src/Cargo.lock"), "/w/src/Cargo.lock"), Some(Action::Deny));
+        assert_eq!(path("edit", Some("Cargo.lock"), "/w/Cargo.lock"), Some(Action::Deny));
+        assert_eq!(path("read", None, "/etc/hosts"), Some(Action::Allow));
+        assert_eq!(path("grep", None, "/etc/hosts"), Some(Action::Allow));
+        assert_eq!(path("read", None, "/etc/passwd"), None);
+        assert_eq!(r.judge("mcp__srv__list", &[Subject::Call]).unwrap().0, Action::Allow);
+        assert_eq!(r.judge("mcp__srv__drop", &[Subject::Call]).unwrap().0, Action::Deny);
+        assert_eq!(r.judge("mcp__other__x", &[Subject::Call]), None);
+        assert_eq!(r.external_dirs(), [std::path::PathBuf::from("/etc")]);
+    }
+
+    #[test]
+    fn session_rules_and_bad_rules() {
+        let mut r = Rules::default();
+        assert_eq!(r.judge("bash", &[Subject::Cmd("make test")]), None);
+        r.allow_session("bash(make test)").unwrap();
+        assert_eq!(r.judge("bash", &[Subject::Cmd("make test")]).unwrap(), (Action::Allow, "bash(make test)"));
+        for bad in [
+            r#"{"allow":"bash"}"#,
+            r#"{"allow":["bash(x"]}"#,
+            r#"{"maybe":[]}"#,
+            r#"{"allow":["grep(x)"]}"#,
+            r#"{"deny":[1]}"#,
+        ] {
+            assert!(Rules::from_config(Some(&parse(bad).unwrap()), None).is_err(), "{bad}");
+        }
+        assert!(wild("a*b*c", "axxbyyc") && wild("a*b", "ab c b") && !wild("a*b", "ab c") && wild("*", ""));
+        assert!(wild(r"rm \*.o", "rm *.o") && !wild(r"rm \*.o", "rm -rf / x.o"));
+    }
+}

@@ -1,0 +1,599 @@
+//! A POSIX sh / bash tokenizer and parser, just deep enough to judge a
+//! command: it splits lists and pipelines (`; && || | & newline`), groups
+//! and subshells, finds every command substitution (`$()`, backticks,
+//! `<()`, `>()`) and parses its inside as commands too, and records env
+//! assignments, redirections and here-documents. Words whose value is only
+//! known at run time (variables, globs, substitutions) are marked dynamic.
+//! Syntax it does not model (case, for, functions, arithmetic) is reported
+//! as a problem, so the caller can ask instead of guessing.
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Word {
+    /// The word after quote removal; dynamic parts are kept as written.
+    pub text: String,
+    /// Part of the value is decided when the shell runs.
+    pub dynamic: bool,
+    /// Some part was quoted (matters for here-document delimiters).
+    pub quoted: bool,
+    /// Bytes of `text` before the first quote or expansion.
+    pub plain: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redir {
+    pub fd: Option<u32>,
+    pub op: &'static str,
+    pub target: Word,
+}
+
+impl Redir {
+    /// Does this redirection open a file for writing?
+    pub fn writes(&self) -> bool {
+        let dup = |t: &Word| !t.dynamic && (t.text == "-" || t.text.bytes().all(|b| b.is_ascii_digit()));
+        match self.op {
+            ">" | ">>" | ">|" | "&>" | "&>>" | "<>" => true,
+            ">&" => !dup(&self.target),
+            _ => false,
+        }
+    }
+
+    /// Writing to a sink that keeps nothing.
+    /// bash opens `/dev/tcp/HOST/PORT` as a network connection, either way.
+    pub fn harmless(&self) -> bool {
+        let t = self.target.text.as_str();
+        if t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/") {
+            return false;
+        }
+        !self.writes() || (!self.target.dynamic && matches!(t, "/dev/null" | "/dev/stdout" | "/dev/stderr"))
+    }
+}
+
+/// One simple command: `A=1 prog arg >out`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Simple {
+    pub assigns: Vec<(String, Word)>,
+    pub words: Vec<Word>,
+    pub redirs: Vec<Redir>,
+}
+
+impl Simple {
+    fn is_empty(&self) -> bool {
+        self.assigns.is_empty() && self.words.is_empty() && self.redirs.is_empty()
+    }
+
+    /// The words joined by spaces, for rule matching and messages.
+    pub fn text(&self) -> String {
+        let w: Vec<&str> = self.words.iter().map(|w| w.text.as_str()).collect();
+        w.join(" ")
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Every simple command, including those inside substitutions.
+    pub cmds: Vec<Simple>,
+    /// Syntax that was not understood; non-empty means "cannot judge".
+    pub problems: Vec<String>,
+}
+
+pub fn parse(src: &str) -> Parsed {
+    let mut p = P { s: src.chars().collect(), i: 0, out: Parsed::default(), heredocs: Vec::new(), depth: 0 };
+    p.list(None);
+    p.out
+}
+
+/// Words that start a compound command and are dropped (their bodies are
+/// ordinary commands), and those the parser refuses.
+const SKIP: &[&str] = &["{", "}", "!", "if", "then", "else", "elif", "fi", "while", "until", "do", "done", "time"];
+const REFUSE: &[&str] = &["for", "case", "esac", "select", "function", "[[", "]]", "coproc", "in"];
+
+struct P {
+    s: Vec<char>,
+    i: usize,
+    out: Parsed,
+    /// Pending here-documents: (delimiter, strip tabs, quoted).
+    heredocs: Vec<(String, bool, bool)>,
+    depth: u32,
+}
+
+fn is_meta(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
+}
+
+impl P {
+    fn peek(&self) -> Option<char> {
+        self.s.get(self.i).copied()
+    }
+    fn at(&self, k: usize) -> Option<char> {
+        self.s.get(self.i + k).copied()
+    }
+    fn problem(&mut self, m: &str) {
+        if !self.out.problems.iter().any(|p| p == m) {
+            self.out.problems.push(m.to_string());
+        }
+    }
+
+    fn flush(&mut self, cur: &mut Simple) {
+        let c = std::mem::take(cur);
+        if !c.is_empty() {
+            self.out.cmds.push(c);
+        }
+    }
+
+    /// Parse commands until the end, or until `)` closes a `$(` / `<(`.
+    fn list(&mut self, term: Option<char>) {
+        self.depth += 1;
+        if self.depth > 64 {
+            self.problem("nesting too deep");
+            self.i = self.s.len();
+        }
+        let mut cur = Simple::default();
+        let mut parens = 0u32;
+        loop {
+            let Some(c) = self.peek() else {
+                self.flush(&mut cur);
+                if term.is_some() {
+                    self.problem("unterminated substitution");
+                }
+                if parens > 0 {
+                    self.problem("unbalanced `(`");
+                }
+                break;
+            };
+            match c {
+                ' ' | '\t' => self.i += 1,
+                '\\' if self.at(1) == Some('\n') => self.i += 2,
+                '#' => {
+                    while self.peek().is_some_and(|c| c != '\n') {
+                        self.i += 1;
+                    }
+                }
+                '\n' => {
+                    self.flush(&mut cur);
+                    self.i += 1;
+                    self.read_heredocs();
+                }
+                ';' => {
+                    if self.at(1) == Some(';') || self.at(1) == Some('&') {
+                        self.problem("`case` syntax");
+                    }
+                    self.flush(&mut cur);
+                    self.i += 1;
+                }
+                '&' if self.at(1) == Some('>') => {
+                    let op = if self.at(2) == Some('>') { "&>>" } else { "&>" };
+                    self.i += op.len();
+                    self.redirect(&mut cur, None, op);
+                }
+                '&' | '|' => {
+                    self.flush(&mut cur);
+                    self.i += 1;
+                    if matches!(self.peek(), Some('&') | Some('|')) {
+                        self.i += 1;
+                    }
+                }
+                '(' => {
+                    if self.at(1) == Some('(') {
+                        self.problem("arithmetic command `((`");
+                    } else if !cur.words.is_empty() {
+                        self.problem("function definition");
+                    }
+                    self.flush(&mut cur);
+                    parens += 1;
+                    self.i += 1;
+                }
+                ')' => {
+                    self.flush(&mut cur);
+                    self.i += 1;
+                    if parens == 0 {
+                        if term == Some(')') {
+                            break;
+                        }
+                        self.problem("unbalanced `)`");
+                    } else {
+                        parens -= 1;
+                    }
+                }
+                '<' | '>' if self.at(1) == Some('(') => self.word_into(&mut cur),
+                '<' | '>' => self.redirect_op(&mut cur, None),
+                _ => self.word_into(&mut cur),
+            }
+        }
+        self.depth -= 1;
+    }
+
+    fn word_into(&mut self, cur: &mut Simple) {
+        let w = self.word();
+        // `2>file`: an fd number glued to a redirection.
+        if !w.quoted && !w.text.is_empty() && w.text.bytes().all(|b| b.is_ascii_digit()) {
+            if let Some('<' | '>') = self.peek() {
+                let fd = w.text.parse().ok();
+                return self.redirect_op(cur, fd);
+            }
+        }
+        if cur.words.is_empty() {
+            let plain = w.text.get(..w.plain).unwrap_or("");
+            if let Some((name, _)) = plain.split_once('=') {
+                if is_name(name) {
+                    let value = w.text.get(name.len() + 1..).unwrap_or("").to_string();
+                    cur.assigns
+                        .push((name.to_string(), Word { text: value, dynamic: w.dynamic, quoted: w.quoted, plain: 0 }));
+                    return;
+                }
+            }
+            if !w.quoted && !w.dynamic && SKIP.contains(&w.text.as_str()) {
+                return;
+            }
+            if !w.quoted && !w.dynamic && REFUSE.contains(&w.text.as_str()) {
+                self.problem(&format!("`{}` is not understood by the command checker", w.text));
+            }
+        }
+        cur.words.push(w);
+    }
+
+    fn redirect_op(&mut self, cur: &mut Simple, fd: Option<u32>) {
+        const OPS: &[&str] = &["<<<", "<<-", "<<", "<>", "<&", "<", ">>", ">|", ">&", ">"];
+        let rest: String = self.s.iter().skip(self.i).take(3).collect();
+        let op = OPS.iter().copied().find(|op| rest.starts_with(op)).unwrap_or(">");
+        self.i += op.len();
+        self.redirect(cur, fd, op);
+    }
+
+    fn redirect(&mut self, cur: &mut Simple, fd: Option<u32>, op: &'static str) {
+        while matches!(self.peek(), Some(' ' | '\t')) {
+            self.i += 1;
+        }
+        if self.peek().map_or(true, |c| is_meta(c) && !((c == '<' || c == '>') && self.at(1) == Some('('))) {
+            self.problem("redirection without a target");
+            return;
+        }
+        let target = self.word();
+        if op == "<<" || op == "<<-" {
+            self.heredocs.push((target.text.clone(), op == "<<-", target.quoted));
+        }
+        cur.redirs.push(Redir { fd, op, target });
+    }
+
+    /// Consume the bodies of pending here-documents (after a newline).
+    fn read_heredocs(&mut self) {
+        for (delim, strip, quoted) in std::mem::take(&mut self.heredocs) {
+            loop {
+                if self.peek().is_none() {
+                    break;
+                }
+                let start = self.i;
+                while self.peek().is_some_and(|c| c != '\n') {
+                    self.i += 1;
+                }
+                let line: String = self.s.get(start..self.i).unwrap_or(&[]).iter().collect();
+                self.i += 1;
+                let cmp = if strip { line.trim_start_matches('\t') } else { line.as_str() };
+                if cmp == delim {
+                    break;
+                }
+                if !quoted && (line.contains("$(") || line.contains('`')) {
+                    self.problem("command substitution in a here-document");
+                }
+            }
+        }
+    }
+
+    /// One word, up to an unquoted metacharacter.
+    fn word(&mut self) -> Word {
+        let mut w = Word::default();
+        let first = self.i;
+        let mut plain = None;
+        let mut brace = false;
+        while let Some(c) = self.peek() {
+            if plain.is_none() && matches!(c, '\\' | '\'' | '"' | '$' | '`' | '*' | '?' | '[' | '{' | '~' | '<' | '>') {
+                plain = Some(w.text.len());
+            }
+            match c {
+                '<' | '>' if self.at(1) == Some('(') && self.i == first => {
+                    self.i += 2;
+                    self.list(Some(')'));
+                    w.dynamic = true;
+                    w.text.push_str("<(...)");
+                }
+                c if is_meta(c) => break,
+                '\\' => {
+                    w.quoted = true;
+                    match self.at(1) {
+                        Some('\n') => {}
+                        Some(n) => w.text.push(n),
+                        None => w.text.push('\\'),
+                    }
+                    self.i += 2;
+                }
+                '\'' => {
+                    w.quoted = true;
+                    self.i += 1;
+                    loop {
+                        match self.peek() {
+                            None => {
+                                self.problem("unterminated quote");
+                                break;
+                            }
+                            Some('\'') => {
+                                self.i += 1;
+                                break;
+                            }
+                            Some(c) => {
+                                w.text.push(c);
+                                self.i += 1;
+                            }
+                        }
+                    }
+                }
+                '"' => {
+                    w.quoted = true;
+                    self.i += 1;
+                    loop {
+                        match self.peek() {
+                            None => {
+                                self.problem("unterminated quote");
+                                break;
+                            }
+                            Some('"') => {
+                                self.i += 1;
+                                break;
+                            }
+                            Some('\\') => {
+                                match self.at(1) {
+                                    Some('\n') => {}
+                                    Some(n @ ('$' | '`' | '"' | '\\')) => w.text.push(n),
+                                    Some(n) => {
+                                        w.text.push('\\');
+                                        w.text.push(n);
+                                    }
+                                    None => w.text.push('\\'),
+                                }
+                                self.i += 2;
+                            }
+                            Some('$') => self.dollar(&mut w),
+                            Some('`') => self.backtick(&mut w),
+                            Some(c) => {
+                                w.text.push(c);
+                                self.i += 1;
+                            }
+                        }
+                    }
+                }
+                '$' => self.dollar(&mut w),
+                '`' => self.backtick(&mut w),
+                '{' => {
+                    // Brace expansion needs a comma or `..` inside.
+                    brace = true;
+                    w.text.push(c);
+                    self.i += 1;
+                }
+                '*' | '?' | '[' => {
+                    // Globs and brace expansion decide the words at run time.
+                    w.dynamic = true;
+                    w.text.push(c);
+                    self.i += 1;
+                }
+                '~' if self.i == first => {
+                    w.dynamic = true;
+                    w.text.push(c);
+                    self.i += 1;
+                }
+                c => {
+                    w.text.push(c);
+                    self.i += 1;
+                }
+            }
+        }
+        w.plain = plain.unwrap_or(w.text.len());
+        w.dynamic |= brace && (w.text.contains(',') || w.text.contains(".."));
+        w
+    }
+
+    /// `$...` at the cursor.
+    fn dollar(&mut self, w: &mut Word) {
+        match self.at(1) {
+            Some('(') if self.at(2) == Some('(') => {
+                self.problem("arithmetic expansion `$((`");
+                self.i += 3;
+                w.dynamic = true;
+                // Skip to the closing `))` so the rest still parses.
+                while self.peek().is_some() && !(self.peek() == Some(')') && self.at(1) == Some(')')) {
+                    self.i += 1;
+                }
+                self.i += 2;
+            }
+            Some('(') => {
+                self.i += 2;
+                self.list(Some(')'));
+                w.dynamic = true;
+                w.text.push_str("$(...)");
+            }
+            Some('{') => {
+                let start = self.i;
+                let mut depth = 0;
+                while let Some(c) = self.peek() {
+                    self.i += 1;
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        '(' | '`' => self.problem("substitution inside `${...}`"),
+                        _ => {}
+                    }
+                }
+                if depth != 0 {
+                    self.problem("unterminated `${`");
+                }
+                w.dynamic = true;
+                w.text.extend(self.s.get(start..self.i).unwrap_or(&[]).iter());
+            }
+            Some('\'') => {
+                // ANSI-C quoting: any escape may hide any byte.
+                let start = self.i;
+                self.i += 2;
+                while let Some(c) = self.peek() {
+                    self.i += 1;
+                    if c == '\\' {
+                        self.i += 1;
+                    } else if c == '\'' {
+                        break;
+                    }
+                }
+                w.dynamic = true;
+                w.quoted = true;
+                w.text.extend(self.s.get(start..self.i.min(self.s.len())).unwrap_or(&[]).iter());
+            }
+            Some(c) if c.is_ascii_alphanumeric() || "_@*#?$!-".contains(c) => {
+                let start = self.i;
+                self.i += 2;
+                if c.is_ascii_alphabetic() || c == '_' {
+                    while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        self.i += 1;
+                    }
+                }
+                w.dynamic = true;
+                w.text.extend(self.s.get(start..self.i).unwrap_or(&[]).iter());
+            }
+            _ => {
+                w.text.push('$');
+                self.i += 1;
+            }
+        }
+    }
+
+    /// A backtick substitution: unescape its text, then parse it as commands.
+    fn backtick(&mut self, w: &mut Word) {
+        self.i += 1;
+        let mut inner = String::new();
+        let mut closed = false;
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            match c {
+                '`' => {
+                    closed = true;
+                    break;
+                }
+                '\\' => match self.peek() {
+                    Some(n @ ('`' | '\\' | '$')) => {
+                        inner.push(n);
+                        self.i += 1;
+                    }
+                    _ => inner.push('\\'),
+                },
+                c => inner.push(c),
+            }
+        }
+        if !closed {
+            self.problem("unterminated backtick");
+        }
+        let sub = parse_nested(&inner, self.depth);
+        self.out.cmds.extend(sub.cmds);
+        for p in sub.problems {
+            self.problem(&p);
+        }
+        w.dynamic = true;
+        w.text.push_str("`...`");
+    }
+}
+
+fn parse_nested(src: &str, depth: u32) -> Parsed {
+    let mut p = P { s: src.chars().collect(), i: 0, out: Parsed::default(), heredocs: Vec::new(), depth };
+    p.list(None);
+    p.out
+}
+
+pub fn is_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(src: &str) -> Vec<Vec<String>> {
+        let p = parse(src);
+        assert!(p.problems.is_empty(), "{src}: {:?}", p.problems);
+        p.cmds.iter().map(|c| c.words.iter().map(|w| w.text.clone()).collect()).collect()
+    }
+
+    #[test]
+    fn splits_lists_pipelines_and_groups() {
+        assert_eq!(words("a b; c && d || e | f & g"), [["a", "b"].as_slice(), &["c"], &["d"], &["e"], &["f"], &["g"]]);
+        assert_eq!(words("(cd x && ls) ; { cat y; }"), [["cd", "x"].as_slice(), &["ls"], &["cat", "y"]]);
+        assert_eq!(words("if true; then ls; fi\nwc -l # comment ; rm"), [["true"].as_slice(), &["ls"], &["wc", "-l"]]);
+        assert_eq!(words(r#"echo 'a b' "c\"d" e\ f"#), [["echo", "a b", "c\"d", "e f"]]);
+    }
+
+    #[test]
+    fn substitutions_are_commands_too() {
+        let p = parse("echo $(rm -rf x) `touch y` <(ls) \"$(id)\"");
+        let names: Vec<String> = p.cmds.iter().map(|c| c.text()).collect();
+        assert_eq!(names, ["rm -rf x", "touch y", "ls", "id", "echo $(...) `...` <(...) $(...)"]);
+        assert!(p.cmds[4].words[1].dynamic);
+    }
+
+    #[test]
+    fn redirections_assignments_heredocs() {
+        let p = parse("A=1 B=\"x y\" cmd 2>&1 >out <in 3>>log &>/dev/null <<'EOF' x\nbody $(rm)\nEOF\nls");
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let c = &p.cmds[0];
+        assert_eq!(c.assigns.len(), 2);
+        assert_eq!(c.assigns[1].1.text, "x y");
+        let ops: Vec<(Option<u32>, &str, &str)> =
+            c.redirs.iter().map(|r| (r.fd, r.op, r.target.text.as_str())).collect();
+        assert_eq!(
+            ops,
+            [
+                (Some(2), ">&", "1"),
+                (None, ">", "out"),
+                (None, "<", "in"),
+                (Some(3), ">>", "log"),
+                (None, "&>", "/dev/null"),
+                (None, "<<", "EOF")
+            ]
+        );
+        assert_eq!(c.text(), "cmd x");
+        assert_eq!(p.cmds[1].text(), "ls");
+        assert!(!parse("cat <<EOF\n$(rm x)\nEOF").problems.is_empty());
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // A small LCG over shell metacharacters: deep nesting, cut-off quotes and the like.
+        let alphabet: Vec<char> = "ab $(){}[]<>|&;'\"`\\\n#=*?~-0123456789<<EOF".chars().collect();
+        let mut x: u64 = 0x2545F4914F6CDD1D;
+        for len in 0..400 {
+            let s: String = (0..len % 97)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    alphabet[(x >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            let _ = parse(&s);
+            let _ = crate::permission::readonly::check(&s);
+        }
+        let deep = "$(".repeat(5000);
+        assert!(!parse(&deep).problems.is_empty());
+        assert!(!parse(&"`".repeat(3001)).problems.is_empty());
+    }
+
+    #[test]
+    fn unknown_syntax_is_a_problem() {
+        for src in [
+            "for f in *; do rm $f; done",
+            "case x in a) ;; esac",
+            "f() { ls; }",
+            "echo $((1+2))",
+            "echo 'open",
+            "echo $(ls",
+            "(ls",
+        ] {
+            assert!(!parse(src).problems.is_empty(), "{src}");
+        }
+    }
+}
