@@ -37,8 +37,8 @@ fn flags(text: &str) -> Vec<String> {
 fn every_flag_in_the_readme_exists() {
     let help = help();
     let known: Vec<String> = flags(&help);
-    // Flags of other programs the README quotes.
-    let foreign = ["features", "target", "release"];
+    // Flags of other programs the README quotes (cargo, git).
+    let foreign = ["features", "target", "release", "output", "ext-diff"];
     for f in flags(&readme()) {
         assert!(known.contains(&f) || foreign.contains(&f.as_str()), "README names --{f}, which mote does not have");
     }
