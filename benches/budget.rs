@@ -306,20 +306,25 @@ fn cpu_ticks(pid: i32) -> u64 {
     f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
 }
 
-fn vm_rss(pid: i32) -> u64 {
+/// A `/proc/PID/status` figure in bytes (VmRSS, RssAnon, RssFile).
+fn status_field(pid: i32, field: &str) -> u64 {
     let st = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let kb: u64 = st
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap();
     kb * 1024
 }
 
+fn vm_rss(pid: i32) -> u64 {
+    status_field(pid, "VmRSS")
+}
+
 /// The interactive mode in tmux: one turn against the mock, then idle at
 /// the prompt. Returns (RSS at the fresh prompt, RSS idle after the turn,
 /// CPU ticks used over IDLE_SECS of idling).
-fn idle(bin: &Path) -> (u64, u64, u64) {
+fn idle(bin: &Path) -> (u64, u64, u64, u64, u64) {
     let ws = tempfile("idle-ws");
     let _ = std::fs::remove_dir_all(&ws);
     std::fs::create_dir_all(&ws).unwrap();
@@ -343,9 +348,10 @@ fn idle(bin: &Path) -> (u64, u64, u64) {
     std::thread::sleep(std::time::Duration::from_secs(IDLE_SECS));
     let ticks = cpu_ticks(pid) - before;
     let rss = vm_rss(pid);
+    let (anon, file) = (status_field(pid, "RssAnon"), status_field(pid, "RssFile"));
     t.keys(&["C-d"]);
     let _ = std::fs::remove_dir_all(&ws);
-    (fresh, rss, ticks)
+    (fresh, rss, ticks, anon, file)
 }
 
 fn kib(b: u64) -> String {
@@ -408,9 +414,11 @@ fn main() {
         }
         None => println!("(MCP servers could not be installed from npm: MCP RSS not measured)"),
     }
-    let (fresh_rss, idle_rss, idle_ticks) = idle(&bin);
+    let (fresh_rss, idle_rss, idle_ticks, idle_anon, idle_file) = idle(&bin);
     println!("{:<34} {:>12} {:>12}", "RSS, interactive, fresh prompt", kib(fresh_rss), "-");
     println!("{:<34} {:>12} {:>12}", "RSS, interactive, idle after turn", kib(idle_rss), kib(BUDGET_IDLE_RSS));
+    println!("{:<34} {:>12} {:>12}", "  of which private (RssAnon)", kib(idle_anon), "-");
+    println!("{:<34} {:>12} {:>12}", "  of which file-backed (RssFile)", kib(idle_file), "-");
     println!("{:<34} {:>6} ticks {:>6} ticks", format!("CPU, interactive, {IDLE_SECS} s idle"), idle_ticks, 0);
     check("idle interactive RSS", idle_rss <= BUDGET_IDLE_RSS);
     check("idle interactive CPU", idle_ticks == 0);

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod context;
 pub mod http;
+pub mod idle;
 pub mod interrupt;
 pub mod json;
 pub mod looptask;

@@ -92,6 +92,8 @@ impl Editor {
         let pw = super::width::str_width(prompt);
         let cont = format!("{:<pw$}", "·");
         self.draw(prompt, &cont, style)?;
+        // About to wait for the user, maybe for hours: give back code pages.
+        crate::idle::release_code_pages();
         loop {
             if self.pasting {
                 self.paste_run();
