@@ -472,3 +472,58 @@ fn the_anthropic_mock_refuses_what_the_api_refuses() {
     assert!(v(budget).unwrap().contains("budget_tokens"));
     assert!(v(r#"{"messages":[]}"#).unwrap().contains("max_tokens"));
 }
+
+/// `toolu_...` ids are random per run: number them in order of appearance.
+fn renumber_tool_ids(body: &str) -> String {
+    let mut out = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("toolu_") {
+        out.push_str(&rest[..i]);
+        let id: String = rest[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let n = seen.iter().position(|s| *s == id).unwrap_or_else(|| {
+            seen.push(id.clone());
+            seen.len() - 1
+        });
+        out.push_str(&format!("toolu_{n}"));
+        rest = &rest[i + id.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_resumed_anthropic_session_replays_signed_thinking_exactly() {
+    // Uninterrupted: four requests.
+    let whole = demo_workspace("resume-whole");
+    let m = Mock::start(thinking_replies());
+    let base = format!("http://{}", m.addr());
+    let env = [("ANTHROPIC_API_KEY", "sk-ant-test"), ("ANTHROPIC_BASE_URL", base.as_str())];
+    let args = ["-p", "fix the tests", "--permission", "auto", "--thinking", "low"];
+    assert_eq!(mote(&whole, &env, &args).code, 0);
+    let want: Vec<String> = m.requests().iter().map(|r| renumber_tool_ids(&r.body)).collect();
+    assert_eq!(want.len(), 4);
+    assert!(want[2].contains("\"signature\":\"EqQBCgIYAhIM1+/sig==\""), "turn 2 replays turn 1's signed thinking");
+
+    // Stopped after two turns, then continued by a new process.
+    let split = demo_workspace("resume-split");
+    let replies = thinking_replies();
+    let m1 = Mock::start(replies[..2].to_vec());
+    let base = format!("http://{}", m1.addr());
+    let env = [("ANTHROPIC_API_KEY", "sk-ant-test"), ("ANTHROPIC_BASE_URL", base.as_str())];
+    let o = mote(&split, &env, &[&args[..], &["--max-turns", "2"]].concat());
+    assert_eq!(o.code, 5, "{}", o.stderr);
+    let m2 = Mock::start(replies[2..].to_vec());
+    let base = format!("http://{}", m2.addr());
+    let env = [("ANTHROPIC_API_KEY", "sk-ant-test"), ("ANTHROPIC_BASE_URL", base.as_str())];
+    let o = mote(&split, &env, &["-c", "--permission", "auto", "--thinking", "low"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_fixed(&split);
+    let got: Vec<String> = m1.requests().iter().chain(m2.requests().iter()).map(|r| renumber_tool_ids(&r.body)).collect();
+    // The workspace path differs between the two runs; everything else must not.
+    let norm = |s: &str, dir: &Path| s.replace(&dir.join("ws").canonicalize().unwrap().display().to_string(), "WS");
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(norm(g, &split), norm(w, &whole), "request {i} differs after resume");
+    }
+    assert_eq!(got.len(), 4);
+}
