@@ -7,7 +7,7 @@ BIN     := target/$(TARGET)/release/mote
 MOCK    := target/release/examples/mock-llm
 DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
 
-FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message
+FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message shell_tokenizer
 FUZZ_SECONDS ?= 300
 
 .PHONY: static test bench demo deps clean install size fuzz fuzz-ci fuzz-deps static-arm64 test-arm64 static-armv7 deps-arm64
