@@ -16,6 +16,13 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
+    if args.len() == 1 && (args[0] == "--version" || args[0] == "-V") {
+        // Answered before the flag table and config are touched: a version
+        // check (a CI probe, a script) stays as small as the binary allows.
+        let line = concat!("mote ", env!("CARGO_PKG_VERSION"), "\n");
+        unsafe { libc::write(1, line.as_ptr().cast(), line.len()) };
+        return ExitCode::SUCCESS;
+    }
     let env = |k: &str| std::env::var(k).ok();
     // The config file is read only if a flag's value is looked up in it, or
     // a run needs it: `--help` and `--version` never touch it.

@@ -586,6 +586,29 @@ mod tests {
     }
 
     #[test]
+    fn a_string_split_into_fragments_joins_back() {
+        // From the fuzzer (tests/fuzz, json_stream): a value split at byte 18.
+        let doc = format!("{{\"#\":\"/{}\"}}", ";".repeat(97));
+        let whole = strings(doc.as_bytes(), doc.len()).unwrap();
+        let (a, b) = doc.as_bytes().split_at(18);
+        let mut p = Parser::new();
+        let mut got = String::new();
+        let mut ends = 0;
+        let mut sink = |path: &[u8], e: Event| match e {
+            Event::Str(s) => got.push_str(s),
+            Event::StrEnd => {
+                assert_eq!(path, b"#");
+                ends += 1;
+            }
+            _ => {}
+        };
+        p.feed(a, &mut sink).unwrap();
+        p.feed(b, &mut sink).unwrap();
+        p.finish(&mut sink).unwrap();
+        assert_eq!((got.as_str(), ends), (whole[0].1.as_str(), 1));
+    }
+
+    #[test]
     fn lone_surrogates_become_replacement_characters() {
         let got = strings(br#"["\ud800x","\udc00","\ud800\ud83d\ude00"]"#, 3).unwrap();
         assert_eq!(got[0].1, "\u{FFFD}x");

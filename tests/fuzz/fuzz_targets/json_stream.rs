@@ -7,12 +7,17 @@ use mote::json::{stream, Args, Event, Parser};
 fn run(chunks: &[&[u8]]) -> (Result<(), stream::Error>, String) {
     let mut p = Parser::new();
     let mut log = String::new();
-    let mut sink = |path: &[u8], e: Event| {
-        log.push_str(&String::from_utf8_lossy(path));
-        match e {
-            Event::Str(s) => log.push_str(s),
-            Event::Scalar(v) => log.push_str(&String::from_utf8_lossy(v)),
-            _ => log.push('|'),
+    // A string may arrive in any number of fragments: log its text as it
+    // comes and its path once, at its end.
+    let mut sink = |path: &[u8], e: Event| match e {
+        Event::Str(s) => log.push_str(s),
+        Event::Scalar(v) => {
+            log.push_str(&String::from_utf8_lossy(path));
+            log.push_str(&String::from_utf8_lossy(v));
+        }
+        _ => {
+            log.push_str(&String::from_utf8_lossy(path));
+            log.push('|');
         }
     };
     for c in chunks {
