@@ -18,9 +18,13 @@ use std::process::{Command, Stdio};
 use mock::{Item, Mock, Reply};
 
 const MIB: u64 = 1024 * 1024;
-const BUDGET_BINARY: u64 = 2 * MIB + MIB / 2;
-const BUDGET_VERSION_RSS: u64 = 3 * MIB / 2;
-const BUDGET_SESSION_RSS: u64 = 4 * MIB;
+// The low-spec budgets (issue 9), tighter than the first ones (2.5 MiB
+// binary, 1.5 MiB --version, 4 MiB session).
+const BUDGET_BINARY: u64 = 2 * MIB;
+const BUDGET_VERSION_RSS: u64 = MIB;
+const BUDGET_SESSION_RSS: u64 = 3 * MIB;
+/// The 300-turn compacting session (sessions issue): the core 4 MiB.
+const BUDGET_LONG_SESSION_RSS: u64 = 4 * MIB;
 const BUDGET_FIRST_REQUEST: usize = 5 * 1024;
 const BUDGET_MCP_RSS: u64 = 3 * MIB;
 /// Start-up to the first request byte, over a trivial static binary's exec.
@@ -386,7 +390,7 @@ fn main() {
     println!("{:<34} {:>12} {:>12}", "peak RSS, --version", kib(version.max_rss), kib(BUDGET_VERSION_RSS));
     println!("{:<34} {:>12} {:>12}", "peak RSS, 14-turn session", kib(sess.max_rss), kib(BUDGET_SESSION_RSS));
     println!("{:<34} {:>9} ms {:>12}", "CPU time, 14-turn session", sess.cpu_ms, "-");
-    println!("{:<34} {:>12} {:>12}", "peak RSS, 300 turns, compacting", kib(long.max_rss), kib(BUDGET_SESSION_RSS));
+    println!("{:<34} {:>12} {:>12}", "peak RSS, 300 turns, compacting", kib(long.max_rss), kib(BUDGET_LONG_SESSION_RSS));
     println!("{:<34} {:>9} ms {:>12}", "CPU time, 300 turns", long.cpu_ms, "-");
     println!("{:<34} {:>12} {:>12}", "compactions in 300 turns", compactions, "-");
     println!("{:<34} {:>8} bytes {:>6} bytes", "first request (prompt + tools)", first_req, BUDGET_FIRST_REQUEST);
@@ -404,7 +408,7 @@ fn main() {
     check("binary size", size <= BUDGET_BINARY);
     check("--version RSS", version.max_rss <= BUDGET_VERSION_RSS);
     check("session RSS", sess.max_rss <= BUDGET_SESSION_RSS);
-    check("300-turn session RSS", long.max_rss <= BUDGET_SESSION_RSS);
+    check("300-turn session RSS", long.max_rss <= BUDGET_LONG_SESSION_RSS);
     check("first request size", first_req <= BUDGET_FIRST_REQUEST);
     match mcp_session(&bin, root) {
         Some(r) => {

@@ -16,7 +16,7 @@ pub fn release_code_pages() {
         static etext: u8;
     }
     const PAGE: usize = 4096;
-    let (start, end) = unsafe { ((&raw const __executable_start) as usize, (&raw const etext) as usize) };
+    let (start, end) = ((&raw const __executable_start) as usize, (&raw const etext) as usize);
     // Whole pages only: round the start up and the end down.
     let (start, end) = ((start + PAGE - 1) & !(PAGE - 1), end & !(PAGE - 1));
     if end > start {
