@@ -55,7 +55,8 @@ pub fn resume(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     if let Some(t) = a.out.tui.as_mut() {
         t.context_used = l.est.tokens();
     }
-    let model = if l.model != a.cfg.model { format!("; it used model {} (/model switches)", l.model) } else { String::new() };
+    let model =
+        if l.model != a.cfg.model { format!("; it used model {} (/model switches)", l.model) } else { String::new() };
     say(&format!("resumed session {}: {count} messages{model}\n", l.id));
     Flow::Continue
 }
