@@ -289,7 +289,6 @@ impl Screen {
         self.end_text();
         let p = self.p();
         say(&format!("{}? {question}{}\n  y {yes} · n {no} › ", p.s(YELLOW), p.s(OFF)));
-        let started = std::time::Instant::now();
         let yes = loop {
             match self.editor.read_key().unwrap_or(None) {
                 Some(Key::Char('y' | 'Y')) => break true,
@@ -297,7 +296,6 @@ impl Screen {
                 _ => continue,
             }
         };
-        self.asked += started.elapsed();
         say(if yes { "yes\r\n" } else { "no\r\n" });
         if self.tty && yes {
             spinner::start("thinking", self.color);
