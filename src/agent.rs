@@ -140,9 +140,7 @@ impl Agent<'_> {
                         stop = Some(Fail::Interrupted);
                     }
                     if stop.is_none() {
-                        // Interactive hook: ask the user here, and on "go on" call
-                        // `self.doom.reset()` and run the call instead.
-                        stop = self.doom.push(&c.name, &c.args).map(Fail::DoomLoop);
+                        stop = self.doom.push(&c.name, &c.args).and_then(|m| self.doom_ask(m, c));
                     }
                     match &stop {
                         None => self.run_tool(c),
@@ -431,12 +429,46 @@ impl Agent<'_> {
         match d {
             Decision::Allow => Ok(()),
             _ if crate::permission::mode_allows(self.writable, effect, args, self.ws) => Ok(()),
-            Decision::Ask { .. } => match self.out.ask(name, args) {
-                Some(answer) => answer,
-                None => Err(crate::permission::denial(name, self.permission, &d)),
-            },
+            Decision::Ask { why, by_mode } => {
+                // "Always" adds allow rules, which cannot beat an ask rule: offered only when the mode asks.
+                let always = if by_mode { self.always_rules(name, args) } else { Vec::new() };
+                match self.out.ask(name, args, &always) {
+                    Some(Ok(true)) => {
+                        if let Err(e) = self.gate.allow_always(&always) {
+                            self.out.note(&format!("cannot remember this answer: {e}"));
+                        }
+                        Ok(())
+                    }
+                    Some(answer) => answer.map(|_| ()),
+                    None => Err(crate::permission::denial(name, self.permission, &Decision::Ask { why, by_mode })),
+                }
+            }
             Decision::Deny(_) => Err(crate::permission::denial(name, self.permission, &d)),
         }
+    }
+}
+
+impl Agent<'_> {
+    /// The session allow rules an "always" answer adds for a call (an MCP
+    /// tool's rule is its name).
+    fn always_rules(&self, name: &str, args: &str) -> Vec<String> {
+        match tool::find_tool(name) {
+            Some(t) => Args::parse(args).map_or(Vec::new(), |a| crate::permission::Gate::always_rules(t, &a, self.ws)),
+            None => vec![name.to_string()],
+        }
+    }
+
+    /// The doom-loop guard tripped on `c`: headless, the turn stops; in
+    /// the interactive mode the user decides (yes: forget the history and
+    /// run the call).
+    fn doom_ask(&mut self, m: String, c: &Pending) -> Option<Fail> {
+        let q = format!("{m}; it may be stuck in a loop. Run it anyway?");
+        if self.out.confirm(&q, "run it and go on", "stop the turn") != Some(true) {
+            return Some(Fail::DoomLoop(m));
+        }
+        self.doom.reset();
+        let _ = self.doom.push(&c.name, &c.args);
+        None
     }
 }
 

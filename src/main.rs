@@ -259,7 +259,8 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         agent.out.note(&format!("session {} ({})", w.id, w.path.display()));
     }
     if interactive {
-        return tui::repl(&mut agent);
+        let setup = tui::Setup { opts: &o, config, sessions: sdir.as_deref(), mode: chosen.mode.name.clone() };
+        return tui::repl(&mut agent, setup);
     }
     if o.compact {
         let done = agent.compact().map_err(|f| (f.exit_code() as u8, f.message()))?;

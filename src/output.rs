@@ -46,9 +46,15 @@ impl Output {
         Output { format, verbose, mid_line: false, tui: None, prices: None }
     }
 
-    /// Ask the user to approve a call; `None` when nobody can be asked.
-    pub fn ask(&mut self, name: &str, args: &str) -> Option<Result<(), String>> {
-        self.tui.as_mut().map(|t| t.ask(name, args))
+    /// Ask the user to approve a call (`Ok(true)`: always, adding the
+    /// `always` rules); `None` when nobody can be asked.
+    pub fn ask(&mut self, name: &str, args: &str, always: &[String]) -> Option<Result<bool, String>> {
+        self.tui.as_mut().map(|t| t.ask(name, args, always))
+    }
+
+    /// Ask the user a yes/no question; `None` when nobody can be asked.
+    pub fn confirm(&mut self, question: &str, yes: &str, no: &str) -> Option<bool> {
+        self.tui.as_mut().map(|t| t.confirm(question, yes, no))
     }
 
     fn line(&self, obj: &[u8]) {

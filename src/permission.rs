@@ -68,7 +68,6 @@ impl Gate {
     /// The rules an "always" answer adds for this call: each sub-command
     /// of a bash command as written, or the path of a file tool. The
     /// interactive front end shows them, then calls `allow_always`.
-    #[allow(dead_code)]
     pub fn always_rules(tool: &Tool, args: &Args, ws: &Workspace) -> Vec<String> {
         let rule = |t: &str, pat: &str| format!("{t}({})", pat.replace('\\', "\\\\").replace('*', "\\*"));
         match tool.name {
@@ -89,7 +88,6 @@ impl Gate {
     }
 
     /// Add the rules of an "always" answer to the session allowlist.
-    #[allow(dead_code)]
     pub fn allow_always(&mut self, rules: &[String]) -> Result<(), String> {
         rules.iter().try_for_each(|r| self.rules.allow_session(r))
     }

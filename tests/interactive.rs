@@ -241,3 +241,216 @@ fn editing_keys_multi_line_input_and_bracketed_paste() {
     assert!(m.requests()[1].body.contains(r#"pasted\nlines 日本\n end"#), "{}", m.requests()[1].body);
     exit_and_check_terminal(&t, &ws);
 }
+
+#[test]
+fn always_answers_become_session_rules() {
+    let ws = workspace("always");
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"touch one.txt"}"#),
+        Reply::text("first done"),
+        Reply::call("bash", r#"{"command":"touch one.txt"}"#),
+        Reply::text("second done"),
+        Reply::call("bash", r#"{"command":"touch two.txt"}"#),
+        Reply::text("third done"),
+    ]);
+    let t = start("always", &ws, &m, 100, "");
+    t.type_text("first");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("allow?");
+    assert!(s.contains("a always (bash(touch one.txt)"), "the rule is shown: {s}");
+    t.keys(&["a"]);
+    t.wait_text("first done");
+    assert!(ws.join("one.txt").exists());
+    std::fs::remove_file(ws.join("one.txt")).unwrap();
+
+    t.type_text("second");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("second done");
+    assert_eq!(s.matches("allow?").count(), 1, "the same command runs without asking: {s}");
+    assert!(ws.join("one.txt").exists(), "and it ran");
+
+    t.type_text("third");
+    t.keys(&["Enter"]);
+    t.wait_for("a prompt for another command", |s| s.matches("allow?").count() == 2);
+    t.keys(&["n"]);
+    t.wait_text("reason");
+    t.keys(&["Enter"]);
+    t.wait_text("third done");
+    assert!(!ws.join("two.txt").exists(), "a different command still asks");
+    exit_and_check_terminal(&t, &ws);
+}
+
+#[test]
+fn the_doom_loop_guard_asks_the_user() {
+    let ws = workspace("doom");
+    std::fs::write(ws.join("a.txt"), "AAA\n").unwrap();
+    std::fs::write(ws.join("b.txt"), "BBB\n").unwrap();
+    let read = |p: &str| Reply::call("read", &format!(r#"{{"path":"{p}"}}"#));
+    let m = Mock::start(vec![
+        read("a.txt"),
+        read("a.txt"),
+        read("a.txt"),
+        Reply::text("kept going"),
+        read("b.txt"),
+        read("b.txt"),
+        read("b.txt"),
+        Reply::text("never sent"),
+    ]);
+    let t = start("doom", &ws, &m, 100, "--permission auto");
+    t.type_text("loop");
+    t.keys(&["Enter"]);
+    t.wait_text("stuck in a loop");
+    assert_eq!(m.requests().len(), 3);
+    t.keys(&["y"]);
+    t.wait_text("kept going");
+    let body = m.requests()[3].body.clone();
+    assert_eq!(body.matches("AAA").count(), 3, "the third call ran: {body}");
+
+    t.type_text("again");
+    t.keys(&["Enter"]);
+    t.wait_for("the second question", |s| s.matches("stuck in a loop").count() == 2);
+    t.keys(&["n"]);
+    t.wait_text("doom-loop guard");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(m.requests().len(), 7, "the turn stopped");
+    exit_and_check_terminal(&t, &ws);
+}
+
+/// The session files under the test's data directory.
+fn session_files(ws: &Path) -> Vec<PathBuf> {
+    let dir = ws.join("data/mote/sessions");
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn sessions_new_and_resume() {
+    let ws = workspace("sess");
+    let m = Mock::start(vec![Reply::text("answer one"), Reply::text("answer two"), Reply::text("answer three")]);
+    let t = start("sess", &ws, &m, 120, "");
+    t.type_text("first task");
+    t.keys(&["Enter"]);
+    t.wait_text("answer one");
+    t.type_text("/new");
+    t.keys(&["Enter"]);
+    t.wait_text("new conversation (session");
+    assert_eq!(session_files(&ws).len(), 2, "/new starts a session file");
+    t.type_text("second task");
+    t.keys(&["Enter"]);
+    t.wait_text("answer two");
+    t.type_text("/sessions");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("this conversation:");
+    assert!(s.contains("FIRST PROMPT") && s.contains(" first task") && s.contains(" second task"), "{s}");
+
+    let first =
+        session_files(&ws).into_iter().find(|p| std::fs::read_to_string(p).unwrap().contains("first task")).unwrap();
+    let id = first.file_stem().unwrap().to_string_lossy().into_owned();
+    t.type_text(&format!("/resume {}", &id[..id.len() - 2]));
+    t.keys(&["Enter"]);
+    t.wait_text(&format!("resumed session {id}: 2 messages"));
+    t.type_text("and again");
+    t.keys(&["Enter"]);
+    t.wait_text("answer three");
+    let body = m.requests()[2].body.clone();
+    assert!(body.contains("first task") && body.contains("answer one"), "{body}");
+    assert!(!body.contains("second task"), "{body}");
+    let saved = std::fs::read_to_string(&first).unwrap();
+    assert!(saved.contains("and again") && saved.contains("answer three"), "appended to the resumed file: {saved}");
+    t.type_text("/resume nosuch");
+    t.keys(&["Enter"]);
+    t.wait_text("no session `nosuch`");
+    exit_and_check_terminal(&t, &ws);
+}
+
+#[test]
+fn compact_now() {
+    let ws = workspace("compact");
+    let long = |w: &str| (0..400).map(|i| format!("{w}{i}")).collect::<Vec<_>>().join(" ");
+    let m = Mock::start(vec![
+        Reply::text(&long("alpha")),
+        Reply::text(&long("beta")),
+        Reply::text("SUMMARY-XYZ"),
+        Reply::text("after compaction"),
+    ]);
+    let t = start("compact", &ws, &m, 100, "--context-window 8000");
+    t.type_text("/compact");
+    t.keys(&["Enter"]);
+    t.wait_text("nothing to compact");
+    assert_eq!(m.requests().len(), 0);
+    t.type_text("first task");
+    t.keys(&["Enter"]);
+    t.wait_text("alpha399");
+    t.type_text("second task");
+    t.keys(&["Enter"]);
+    t.wait_text("beta399");
+    t.type_text("/compact");
+    t.keys(&["Enter"]);
+    t.wait_text("compacted ");
+    t.type_text("go on");
+    t.keys(&["Enter"]);
+    t.wait_text("after compaction");
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 4);
+    assert!(reqs[2].body.contains("Summarise the conversation"), "{}", reqs[2].body);
+    assert!(reqs[3].body.contains("SUMMARY-XYZ") && !reqs[3].body.contains("first task"), "{}", reqs[3].body);
+    exit_and_check_terminal(&t, &ws);
+}
+
+#[test]
+fn prompt_mode_permission_model_and_cost() {
+    let ws = workspace("switch");
+    std::fs::create_dir_all(ws.join(".mote")).unwrap();
+    std::fs::write(
+        ws.join(".mote/config.json"),
+        r#"{"models":{"other-model":{"input_price":1000,"output_price":2000,"context_window":64000}}}"#,
+    )
+    .unwrap();
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"touch p.txt"}"#),
+        Reply::text("planned"),
+        Reply::call("bash", r#"{"command":"touch p.txt"}"#),
+        Reply::text("done in auto"),
+    ]);
+    let t = start("switch", &ws, &m, 120, "");
+    t.type_text("/prompt");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("prompt modes:");
+    assert!(s.contains("code (current)") && s.contains("plan"), "{s}");
+    t.type_text("/prompt plan");
+    t.keys(&["Enter"]);
+    t.wait_text("prompt mode: plan · permission read-only");
+    t.type_text("make a plan");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("planned");
+    assert!(!s.contains("allow?") && !ws.join("p.txt").exists(), "read-only denies without asking: {s}");
+    assert!(m.requests()[0].body.contains("Plan mode: do not change the code"));
+    let status = s.lines().rev().find(|l| l.contains(" out · context")).unwrap().to_string();
+    assert!(!status.contains('$'), "no prices, no cost: {status}");
+
+    t.type_text("/mode auto");
+    t.keys(&["Enter"]);
+    t.wait_text("permission mode: auto");
+    t.type_text("/model other-model");
+    t.keys(&["Enter"]);
+    t.wait_text("model: other-model (openai)");
+    t.type_text("/model");
+    t.keys(&["Enter"]);
+    t.wait_text("provider openai · model other-model · context 64.0k · $1000.0000 in");
+    t.type_text("do it");
+    t.keys(&["Enter"]);
+    t.wait_text("done in auto");
+    assert!(ws.join("p.txt").exists(), "auto mode ran the command");
+    assert!(m.requests()[2].body.contains(r#""model":"other-model""#), "{}", m.requests()[2].body);
+    let s = t.wait_for("the status line", |s| s.lines().rev().any(|l| l.starts_with("other-model ·")));
+    let status = s.lines().rev().find(|l| l.starts_with("other-model ·")).unwrap();
+    assert!(status.contains(" · $") && status.contains("(session $") && status.contains("of 64.0k"), "{status}");
+    t.type_text("/cost");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("this run:");
+    let line = s.lines().find(|l| l.starts_with("this run:")).unwrap();
+    assert!(line.contains("out tokens; $"), "{line}");
+    exit_and_check_terminal(&t, &ws);
+}

@@ -42,7 +42,6 @@ impl Guard {
     }
 
     /// Forget the history (the user chose to go on).
-    #[allow(dead_code)]
     pub fn reset(&mut self) {
         self.recent.clear();
     }

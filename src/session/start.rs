@@ -68,18 +68,25 @@ pub fn resume(o: &Options, dir: Option<&Path>, cwd: &str) -> Result<Option<Resum
         None => super::latest(dir, cwd)
             .ok_or_else(|| format!("no session for {cwd} in {} to continue (see --sessions)", dir.display()))?,
     };
-    let loaded = load::load(&path)?;
-    for n in &loaded.notes {
+    let r = open(&path, o.no_session)?;
+    for n in &r.loaded.notes {
         eprintln!("mote: note: {n}");
     }
-    let mut writer = if o.no_session { None } else { Some(Writer::reopen(&path, &loaded.id)?) };
+    Ok(Some(r))
+}
+
+/// Load the session file at `path` and reopen it for appending (unless
+/// `no_session`); also the interactive mode's `/resume`.
+pub fn open(path: &Path, no_session: bool) -> Result<Resumed, String> {
+    let loaded = load::load(path)?;
+    let mut writer = if no_session { None } else { Some(Writer::reopen(path, &loaded.id)?) };
     if let Some(w) = writer.as_mut() {
         for (id, name) in &loaded.unanswered {
             w.append(&Record::Result { id, name, text: INTERRUPTED, error: true })
                 .map_err(|e| format!("session file {}: {e}", path.display()))?;
         }
     }
-    Ok(Some(Resumed { loaded, writer }))
+    Ok(Resumed { loaded, writer })
 }
 
 /// A new session file, or `None` (with a warning) when it cannot be made.

@@ -1,9 +1,12 @@
 //! Slash commands: one table that the dispatcher reads and `/help` is
-//! printed from. A command whose feature another part of mote will bring
-//! (sessions, providers, prompt modes) says so plainly until it exists.
+//! printed from. The commands that switch the model or prompt mode live in
+//! switch.rs, the session ones (/sessions, /resume, /new, /compact) in
+//! saved.rs; the small ones are here.
 
-use super::screen::{k, say};
+use super::screen::{k, say, usd};
+use super::{saved, switch, Setup};
 use crate::agent::Agent;
+use crate::permission::label;
 
 pub enum Flow {
     Continue,
@@ -14,7 +17,7 @@ pub struct Command {
     pub name: &'static str,
     pub args: &'static str,
     pub help: &'static str,
-    pub run: fn(&mut Agent, &str) -> Flow,
+    pub run: fn(&mut Agent, &mut Setup, &str) -> Flow,
 }
 
 pub static COMMANDS: &[Command] = &[
@@ -25,19 +28,19 @@ pub static COMMANDS: &[Command] = &[
         help: "Show or set the permission mode: read-only, cautious, standard, auto",
         run: mode,
     },
-    Command { name: "model", args: "[ID]", help: "Show the model (switching needs the providers feature)", run: model },
-    Command { name: "prompt", args: "[MODE]", help: "Switch the prompt mode (needs prompt modes)", run: prompt },
     Command {
-        name: "compact",
-        args: "",
-        help: "Summarize the conversation to free context (needs sessions)",
-        run: compact,
+        name: "model",
+        args: "[PROV/]ID",
+        help: "Show the provider and model, or switch to another",
+        run: switch::model,
     },
-    Command { name: "sessions", args: "", help: "List saved sessions (needs sessions)", run: sessions },
-    Command { name: "resume", args: "[ID]", help: "Resume a saved session (needs sessions)", run: sessions },
-    Command { name: "new", args: "", help: "Start a new conversation", run: new },
-    Command { name: "cost", args: "", help: "Tokens used in this session", run: cost },
-    Command { name: "quit", args: "", help: "Exit (also Ctrl-D, or Ctrl-C twice)", run: |_, _| Flow::Quit },
+    Command { name: "prompt", args: "[MODE]", help: "List the prompt modes, or switch to one", run: switch::prompt },
+    Command { name: "compact", args: "", help: "Summarize the conversation to free context", run: saved::compact },
+    Command { name: "sessions", args: "", help: "List saved sessions", run: saved::sessions },
+    Command { name: "resume", args: "ID", help: "Load a saved session (an id or its prefix)", run: saved::resume },
+    Command { name: "new", args: "", help: "Start a new conversation (and session file)", run: saved::new },
+    Command { name: "cost", args: "", help: "Tokens used and their cost in this run", run: cost },
+    Command { name: "quit", args: "", help: "Exit (also Ctrl-D, or Ctrl-C twice)", run: |_, _, _| Flow::Quit },
 ];
 
 const KEYS: &str = "\
@@ -47,11 +50,11 @@ Keys: Enter sends · Alt+Enter or a trailing \\ adds a line · Ctrl-C/Esc stops 
 ";
 
 /// Run `line` (starting with '/'); unknown commands say so.
-pub fn dispatch(agent: &mut Agent, line: &str) -> Flow {
+pub fn dispatch(agent: &mut Agent, setup: &mut Setup, line: &str) -> Flow {
     let body = line.trim().trim_start_matches('/');
     let (name, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
     match COMMANDS.iter().find(|c| c.name == name) {
-        Some(c) => (c.run)(agent, arg.trim()),
+        Some(c) => (c.run)(agent, setup, arg.trim()),
         None => {
             say(&format!("unknown command /{name}; /help lists them\n"));
             Flow::Continue
@@ -59,12 +62,7 @@ pub fn dispatch(agent: &mut Agent, line: &str) -> Flow {
     }
 }
 
-fn not_yet(what: &str) -> Flow {
-    say(&format!("{what} is not available yet in this build\n"));
-    Flow::Continue
-}
-
-fn help(_: &mut Agent, _: &str) -> Flow {
+fn help(_: &mut Agent, _: &mut Setup, _: &str) -> Flow {
     let mut s = String::new();
     for c in COMMANDS {
         let left = format!("/{} {}", c.name, c.args);
@@ -75,14 +73,9 @@ fn help(_: &mut Agent, _: &str) -> Flow {
     Flow::Continue
 }
 
-fn mode(a: &mut Agent, arg: &str) -> Flow {
+/// The permission mode: the gate decides each call with it (`Gate::decide`).
+fn mode(a: &mut Agent, _: &mut Setup, arg: &str) -> Flow {
     use crate::cli::Permission::*;
-    let name = |p| match p {
-        ReadOnly => "read-only",
-        Cautious => "cautious",
-        Standard => "standard",
-        Auto => "auto",
-    };
     if !arg.is_empty() {
         a.permission = match arg {
             "read-only" => ReadOnly,
@@ -95,47 +88,16 @@ fn mode(a: &mut Agent, arg: &str) -> Flow {
             }
         };
     }
-    say(&format!("permission mode: {}\n", name(a.permission)));
+    say(&format!("permission mode: {}\n", label(a.permission)));
     Flow::Continue
 }
 
-fn model(a: &mut Agent, arg: &str) -> Flow {
-    if !arg.is_empty() && arg != a.cfg.model {
-        return not_yet("switching models");
-    }
-    say(&format!("model: {}\n", a.cfg.model));
-    Flow::Continue
-}
-
-fn prompt(_: &mut Agent, _: &str) -> Flow {
-    not_yet("/prompt (prompt modes)")
-}
-
-fn compact(_: &mut Agent, _: &str) -> Flow {
-    not_yet("/compact (sessions)")
-}
-
-fn sessions(_: &mut Agent, _: &str) -> Flow {
-    not_yet("saved sessions")
-}
-
-fn new(a: &mut Agent, _: &str) -> Flow {
-    a.arena = crate::arena::Arena::new();
-    if let Some(t) = a.out.tui.as_mut() {
-        t.context_used = 0;
-    }
-    say("new conversation\n");
-    Flow::Continue
-}
-
-fn cost(a: &mut Agent, _: &str) -> Flow {
+fn cost(a: &mut Agent, _: &mut Setup, _: &str) -> Flow {
     let u = a.usage;
-    say(&format!(
-        "this session: {} in ({} cached) / {} out tokens; cost unknown for {}\n",
-        k(u.input),
-        k(u.cached),
-        k(u.output),
-        a.cfg.model
-    ));
+    let cost = match a.out.prices {
+        Some(p) => usd(p.cost(&u)),
+        None => format!("cost unknown (no input_price/output_price in the config's models.{})", a.cfg.model),
+    };
+    say(&format!("this run: {} in ({} cached) / {} out tokens; {cost}\n", k(u.input), k(u.cached), k(u.output)));
     Flow::Continue
 }

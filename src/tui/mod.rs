@@ -9,16 +9,19 @@ pub mod editor;
 pub mod history;
 pub mod keys;
 pub mod markdown;
+pub mod saved;
 pub mod screen;
 pub mod spinner;
+pub mod switch;
 pub mod term;
 pub mod width;
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use crate::agent::{Agent, Fail};
 use crate::output::Output;
-use commands::Flow;
+pub use commands::Flow;
 use editor::{Editor, Read};
 use screen::{say, Paint, Screen};
 
@@ -41,20 +44,34 @@ pub fn output(model: &str, format: crate::cli::Format) -> Output {
     out
 }
 
+/// What the slash commands need beyond the agent: the run's flags and
+/// config (to select another model, rebuild the system prompt, make or
+/// find session files) and the prompt mode in use.
+pub struct Setup<'a> {
+    pub opts: &'a crate::cli::Options,
+    pub config: &'a crate::config::Config,
+    pub sessions: Option<&'a Path>,
+    pub mode: String,
+}
+
 /// Run the REPL until the user leaves. The terminal is restored on return
 /// (and by the signal handlers in `term` on any other way out).
-pub fn repl(agent: &mut Agent) -> Result<(), (u8, String)> {
+pub fn repl(agent: &mut Agent, mut setup: Setup) -> Result<(), (u8, String)> {
+    let window = agent.log.limits.window;
+    if let Some(t) = agent.out.tui.as_mut() {
+        t.context_window = window;
+    }
     let fancy = agent.out.tui.as_ref().is_some_and(|t| t.tty);
     if fancy {
         term::enter_raw().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
         crate::interrupt::set_tick(Some(spinner::tick));
     }
-    let res = session(agent, fancy);
+    let res = session(agent, &mut setup, fancy);
     term::restore();
     res
 }
 
-fn session(agent: &mut Agent, fancy: bool) -> Result<(), (u8, String)> {
+fn session(agent: &mut Agent, setup: &mut Setup, fancy: bool) -> Result<(), (u8, String)> {
     let color = agent.out.tui.as_ref().is_some_and(|t| t.color);
     let p = Paint(color);
     say(&format!(
@@ -62,7 +79,7 @@ fn session(agent: &mut Agent, fancy: bool) -> Result<(), (u8, String)> {
         p.s(screen::DIM),
         env!("CARGO_PKG_VERSION"),
         agent.cfg.model,
-        perm_name(agent),
+        crate::permission::label(agent.permission),
         p.s(screen::OFF)
     ));
     let mut ctrl_c = false;
@@ -86,7 +103,7 @@ fn session(agent: &mut Agent, fancy: bool) -> Result<(), (u8, String)> {
             continue;
         }
         if trimmed.starts_with('/') {
-            if let Flow::Quit = commands::dispatch(agent, trimmed) {
+            if let Flow::Quit = commands::dispatch(agent, setup, trimmed) {
                 return Ok(());
             }
             continue;
@@ -104,8 +121,9 @@ fn session(agent: &mut Agent, fancy: bool) -> Result<(), (u8, String)> {
             Err(Fail::Interrupted) => Some("interrupted".to_string()),
             Err(f) => Some(format!("error: {}", f.message())),
         };
+        let prices = agent.out.prices;
         if let Some(t) = agent.out.tui.as_mut() {
-            t.finish(note.as_deref());
+            t.finish(note.as_deref(), prices.as_ref());
         }
     }
 }
@@ -117,16 +135,6 @@ fn plain_line() -> std::io::Result<Read> {
     match std::io::stdin().read_line(&mut s)? {
         0 => Ok(Read::Eof),
         _ => Ok(Read::Line(s.trim_end_matches('\n').to_string())),
-    }
-}
-
-fn perm_name(a: &Agent) -> &'static str {
-    use crate::cli::Permission::*;
-    match a.permission {
-        ReadOnly => "read-only",
-        Cautious => "cautious",
-        Standard => "standard",
-        Auto => "auto",
     }
 }
 

@@ -12,6 +12,7 @@ use super::keys::Key;
 use super::markdown::Markdown;
 use super::spinner::{self, clip};
 use crate::json::Args;
+use crate::provider::cost::Prices;
 use crate::provider::Usage;
 
 /// Lines of command output shown before folding.
@@ -27,8 +28,6 @@ pub struct Screen {
     pub tty: bool,
     md: Markdown,
     pub editor: Editor,
-    /// "Always" answers of this session: `bash WORD` or a tool name.
-    pub allow: Vec<String>,
     pub model: String,
     pub context_window: u64,
     /// Usage since the last status line, and of the whole session.
@@ -82,30 +81,6 @@ pub fn key_arg(args: &str) -> String {
     String::new()
 }
 
-/// Does an "always" answer cover this call? A `bash WORD` pattern covers
-/// plain commands starting with WORD (no `;`, `|`, `&`, `$`, redirections
-/// or backquotes, which could chain something else).
-pub fn allowed(allow: &[String], tool: &str, args: &str) -> bool {
-    allow.iter().any(|p| p == tool) || (tool == "bash" && allow.iter().any(|p| Some(p) == bash_pattern(args).as_ref()))
-}
-
-/// The "always" pattern for a call.
-pub fn pattern(tool: &str, args: &str) -> Option<String> {
-    if tool == "bash" {
-        bash_pattern(args)
-    } else {
-        Some(tool.to_string())
-    }
-}
-
-fn bash_pattern(args: &str) -> Option<String> {
-    let cmd = Args::parse(args).ok()?.str("command").ok()?.to_string();
-    if cmd.contains(|c: char| ";|&$`<>()\n\\".contains(c)) {
-        return None;
-    }
-    Some(format!("bash {}", cmd.split_whitespace().next()?))
-}
-
 impl Screen {
     pub fn new(color: bool, tty: bool, editor: Editor, model: &str) -> Screen {
         Screen {
@@ -113,7 +88,6 @@ impl Screen {
             tty,
             md: Markdown::new(color, 0),
             editor,
-            allow: Vec::new(),
             model: model.to_string(),
             context_window: DEFAULT_CONTEXT,
             turn_usage: Usage::default(),
@@ -221,7 +195,7 @@ impl Screen {
     }
 
     /// After the user's turn: end the answer and print the status line.
-    pub fn finish(&mut self, note: Option<&str>) {
+    pub fn finish(&mut self, note: Option<&str>, prices: Option<&Prices>) {
         spinner::stop();
         self.end_text();
         let p = self.p();
@@ -229,15 +203,20 @@ impl Screen {
             say(&format!("{}{n}{}\n", p.s(YELLOW), p.s(OFF)));
         }
         let u = std::mem::take(&mut self.turn_usage);
-        say(&format!("{}{}{}\n", p.s(DIM), self.status(&u), p.s(OFF)));
+        say(&format!("{}{}{}\n", p.s(DIM), self.status(&u, prices), p.s(OFF)));
     }
 
-    pub fn status(&self, u: &Usage) -> String {
+    /// The status line; the turn's and the session's cost when the prices are known.
+    pub fn status(&self, u: &Usage, prices: Option<&Prices>) -> String {
         // Tenths of a percent, in integers (float formatting costs binary bytes).
         let pm = self.context_used * 1000 / self.context_window.max(1);
         let pct = format!("{}.{}", pm / 10, pm % 10);
+        let cost = match prices {
+            Some(pr) => format!(" · {} (session {})", usd(pr.cost(u)), usd(pr.cost(&self.total))),
+            None => String::new(),
+        };
         format!(
-            "{} · {} in / {} out · context {pct}% of {}",
+            "{} · {} in / {} out{cost} · context {pct}% of {}",
             self.model,
             k(u.input),
             k(u.output),
@@ -252,40 +231,35 @@ impl Screen {
         say(&format!("{}{s}{}\n", p.s(DIM), p.s(OFF)));
     }
 
-    /// Ask the user whether `tool` may run with `args`: Ok to run, or the
-    /// denial (with the user's reason) for the model.
-    pub fn ask(&mut self, tool: &str, args: &str) -> Result<(), String> {
-        if allowed(&self.allow, tool, args) {
-            return Ok(());
-        }
+    /// Ask the user whether `tool` may run with `args`: Ok(true) for
+    /// "always" (the caller adds `always`, the gate's rules for the call,
+    /// to the session allowlist), Ok(false) for once, or the denial (with
+    /// the user's reason) for the model. No rules: no "always" choice.
+    pub fn ask(&mut self, tool: &str, args: &str, always: &[String]) -> Result<bool, String> {
         spinner::stop();
         self.end_text();
         let p = self.p();
         let mut s = format!("{}? {tool}{} wants to run:\n", p.s(YELLOW), p.s(OFF));
         show_call(&mut s, tool, args, &p);
-        let pat = pattern(tool, args);
-        let always = match &pat {
-            Some(pt) => format!(" · a always ({pt} …, this session)"),
-            None => String::new(),
+        let always_note = match always {
+            [] => String::new(),
+            rules => format!(" · a always ({}, this session)", clip(&rules.join(" "), 80)),
         };
-        s.push_str(&format!("  allow? y once{always} · n no › "));
+        s.push_str(&format!("  allow? y once{always_note} · n no › "));
         say(&s);
         let started = std::time::Instant::now();
-        let res = self.answer(tool, args, pat);
+        let res = self.answer(tool, args, !always.is_empty());
         self.asked += started.elapsed();
         res
     }
 
-    fn answer(&mut self, tool: &str, args: &str, pat: Option<String>) -> Result<(), String> {
+    fn answer(&mut self, tool: &str, args: &str, can_always: bool) -> Result<bool, String> {
         let p = self.p();
         loop {
             let key = self.editor.read_key().unwrap_or(None);
             let (answer, result) = match key {
-                Some(Key::Char('y' | 'Y')) => ("yes", Ok(())),
-                Some(Key::Char('a' | 'A')) if pat.is_some() => {
-                    self.allow.extend(pat.clone());
-                    ("always", Ok(()))
-                }
+                Some(Key::Char('y' | 'Y')) => ("yes", Ok(false)),
+                Some(Key::Char('a' | 'A')) if can_always => ("always", Ok(true)),
                 Some(Key::Char('n' | 'N')) => {
                     say("no\r\n");
                     let why = match self.editor.read_line("  reason (optional) › ", (p.s(DIM), p.s(OFF)), false) {
@@ -306,6 +280,27 @@ impl Screen {
             }
             return result;
         }
+    }
+
+    /// A yes/no question outside the permission prompt (the doom-loop
+    /// guard, an MCP server's request): `true` for yes.
+    pub fn confirm(&mut self, question: &str, yes: &str, no: &str) -> bool {
+        spinner::stop();
+        self.end_text();
+        let p = self.p();
+        say(&format!("{}? {question}{}\n  y {yes} · n {no} › ", p.s(YELLOW), p.s(OFF)));
+        let yes = loop {
+            match self.editor.read_key().unwrap_or(None) {
+                Some(Key::Char('y' | 'Y')) => break true,
+                Some(Key::Char('n' | 'N')) | None | Some(Key::CtrlC | Key::Esc | Key::CtrlD) => break false,
+                _ => continue,
+            }
+        };
+        say(if yes { "yes\r\n" } else { "no\r\n" });
+        if self.tty && yes {
+            spinner::start("thinking", self.color);
+        }
+        yes
     }
 }
 
@@ -369,6 +364,12 @@ pub fn tenths(t: u64, unit: &str) -> String {
     format!("{}.{}{unit}", t / 10, t % 10)
 }
 
+/// Dollars to four decimals, in integers: 0.01234 -> "$0.0123".
+pub fn usd(v: f64) -> String {
+    let t = (v * 10_000.0 + 0.5) as u64;
+    format!("${}.{:04}", t / 10_000, t % 10_000)
+}
+
 /// 1234 -> "1.2k".
 pub fn k(n: u64) -> String {
     if n >= 1000 {
@@ -380,16 +381,10 @@ pub fn k(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn always_patterns() {
-        let allow = vec!["bash cargo".to_string()];
-        assert!(allowed(&allow, "bash", r#"{"command":"cargo test -q"}"#));
-        assert!(!allowed(&allow, "bash", r#"{"command":"cargo test; rm -rf x"}"#));
-        assert!(!allowed(&allow, "bash", r#"{"command":"cargox"}"#));
-        assert!(!allowed(&allow, "edit", r#"{"path":"a"}"#));
-        assert_eq!(pattern("bash", r#"{"command":"ls | wc"}"#), None);
-        assert_eq!(pattern("edit", "{}").as_deref(), Some("edit"));
+    fn dollars() {
+        assert_eq!(super::usd(0.012_34), "$0.0123");
+        assert_eq!(super::usd(12.5), "$12.5000");
+        assert_eq!(super::usd(0.0), "$0.0000");
     }
 }
