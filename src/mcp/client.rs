@@ -213,12 +213,12 @@ impl Client {
                 rpc::result(id, obj(vec![("roots", Value::Arr(vec![root]))]))
             }
             "sampling/createMessage" => {
-                self.log("declined a sampling request (mote runs headless)");
-                rpc::error(id, -1, "User rejected sampling request: mote runs headless")
+                self.log("declined a sampling request (mote does not lend its model to servers)");
+                rpc::error(id, -1, "User rejected sampling request: mote does not lend its model to servers")
             }
             "elicitation/create" => match self.policy.elicit {
                 Elicit::Decline => {
-                    self.log("declined an elicitation request (mote runs headless)");
+                    self.log("declined an elicitation request (mote does not ask the user for servers yet)");
                     rpc::result(id, obj(vec![("action", s("decline"))]))
                 }
                 Elicit::AcceptDefaults => {
