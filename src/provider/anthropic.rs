@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::events::{num, Ev, SseJson};
-use super::{Delta, Request, Thinking, Usage};
+use super::{body, Delta, Request, Thinking, Usage};
 use crate::arena::Msg;
 use crate::json::write::string;
 use crate::json::Event;
@@ -23,17 +23,6 @@ fn budget(t: Thinking) -> Option<u32> {
         Thinking::Low => Some(2048),
         Thinking::Medium => Some(8192),
         Thinking::High => Some(24576),
-    }
-}
-
-/// Tool arguments as the `input` object: the model's JSON if it is an
-/// object, else `{}` (a broken call must not break every later request).
-fn input(args: &str) -> &str {
-    let t = args.trim();
-    if t.starts_with('{') && crate::json::stream::validate(t.as_bytes()).is_ok() {
-        t
-    } else {
-        "{}"
     }
 }
 
@@ -54,22 +43,14 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     string(w, req.system)?;
     w.write_all(CACHE)?;
     w.write_all(b"}]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
-        w.write_all(b"{\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"input_schema\":")?;
-        w.write_all(t.params.as_bytes())?;
+    body::list(w, b",\"tools\":[", req.tools, b"]", |w, i, t| {
+        w.write_all(b"{")?;
+        body::tool_fields(w, t, b"input_schema", t.params)?;
         if i + 1 == req.tools.len() {
             w.write_all(CACHE)?;
         }
-        w.write_all(b"}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]")?;
-    }
+        w.write_all(b"}")
+    })?;
     write_messages(req, w)?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")
@@ -133,7 +114,7 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 w.write_all(b",\"name\":")?;
                 string(w, c.name)?;
                 w.write_all(b",\"input\":")?;
-                w.write_all(input(c.args).as_bytes())?;
+                w.write_all(body::object_args(c.args).as_bytes())?;
                 w.write_all(b"}")?;
             }
             w.write_all(b"]}")?;

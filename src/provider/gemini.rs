@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 
 use super::events::{num, Ev, SseJson};
-use super::{Delta, Request, Thinking, Usage};
+use super::{body, Delta, Request, Thinking, Usage};
 use crate::arena::Msg;
 use crate::json::rebuild::Rebuild;
 use crate::json::value::{self, Value};
@@ -130,9 +130,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                     w.write_all(b"{\"functionCall\":{\"name\":")?;
                     string(w, c.name)?;
                     w.write_all(b",\"args\":")?;
-                    let args = c.args.trim();
-                    let ok = args.starts_with('{') && crate::json::stream::validate(args.as_bytes()).is_ok();
-                    w.write_all(if ok { args.as_bytes() } else { b"{}" })?;
+                    w.write_all(body::object_args(c.args).as_bytes())?;
                     w.write_all(b"}")?;
                     if i == 0 && !sig.is_empty() {
                         w.write_all(b",\"thoughtSignature\":")?;
@@ -149,19 +147,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         w.write_all(b"]}")?;
     }
     w.write_all(b"]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[{\"functionDeclarations\":[" } else { b"," })?;
-        w.write_all(b"{\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"parameters\":")?;
-        w.write_all(strip_schema(t.params).as_bytes())?;
-        w.write_all(b"}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]}]")?;
-    }
+    body::list(w, b",\"tools\":[{\"functionDeclarations\":[", req.tools, b"]}]", |w, _, t| {
+        w.write_all(b"{")?;
+        body::tool_fields(w, t, b"parameters", &strip_schema(t.params))?;
+        w.write_all(b"}")
+    })?;
     write!(w, ",\"generationConfig\":{{\"maxOutputTokens\":{}", cfg.max_tokens)?;
     if let Some(b) = budget(cfg.thinking) {
         write!(w, ",\"thinkingConfig\":{{\"thinkingBudget\":{b},\"includeThoughts\":true}}")?;

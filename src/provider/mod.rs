@@ -10,6 +10,7 @@ use crate::arena::Arena;
 use crate::http::Url;
 
 pub mod anthropic;
+pub mod body;
 pub mod cost;
 pub mod events;
 pub mod gemini;

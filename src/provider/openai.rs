@@ -5,69 +5,17 @@
 
 use std::io::{self, Write};
 
-use super::{Delta, Request, TokensField, Usage};
-use crate::arena::Msg;
+use super::{body, Delta, Request, TokensField, Usage};
+use crate::arena::Call;
 use crate::json::write::string;
 use crate::json::{below, Event, Parser};
 use crate::sse::{Field, Framer};
 
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
-    w.write_all(b"{\"model\":")?;
-    string(w, &cfg.model)?;
-    w.write_all(b",\"messages\":[{\"role\":\"system\",\"content\":")?;
-    string(w, req.system)?;
-    w.write_all(b"}")?;
-    for m in req.arena.messages() {
-        match m {
-            Msg::User(text) => {
-                w.write_all(b",{\"role\":\"user\",\"content\":")?;
-                string(w, text)?;
-            }
-            Msg::Assistant { text, calls, .. } => {
-                w.write_all(b",{\"role\":\"assistant\",\"content\":")?;
-                if text.is_empty() && !calls.is_empty() {
-                    w.write_all(b"null")?;
-                } else {
-                    string(w, text)?;
-                }
-                for (i, c) in calls.iter().enumerate() {
-                    w.write_all(if i == 0 { b",\"tool_calls\":[" } else { b"," })?;
-                    w.write_all(b"{\"id\":")?;
-                    string(w, c.id)?;
-                    w.write_all(b",\"type\":\"function\",\"function\":{\"name\":")?;
-                    string(w, c.name)?;
-                    w.write_all(b",\"arguments\":")?;
-                    string(w, c.args)?;
-                    w.write_all(b"}}")?;
-                }
-                if !calls.is_empty() {
-                    w.write_all(b"]")?;
-                }
-            }
-            Msg::Result { id, text, .. } => {
-                w.write_all(b",{\"role\":\"tool\",\"tool_call_id\":")?;
-                string(w, id)?;
-                w.write_all(b",\"content\":")?;
-                string(w, text)?;
-            }
-        }
-        w.write_all(b"}")?;
-    }
-    w.write_all(b"]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
-        w.write_all(b"{\"type\":\"function\",\"function\":{\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"parameters\":")?;
-        w.write_all(t.params.as_bytes())?;
-        w.write_all(b"}}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]")?;
-    }
+    let chat = body::Chat { null_content: true, call: write_call, by_name: false };
+    body::chat_messages(req, w, &chat)?;
+    body::function_tools(req, w)?;
     let effort = match cfg.thinking {
         super::Thinking::Off => "",
         super::Thinking::Low => "low",
@@ -90,6 +38,17 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         TokensField::Auto => "max_tokens",
     };
     write!(w, ",\"stream\":true,\"stream_options\":{{\"include_usage\":true}},\"{field}\":{}}}", cfg.max_tokens)
+}
+
+/// One tool call replayed: its id, and its arguments as the text the model sent.
+fn write_call(w: &mut dyn Write, c: &Call) -> io::Result<()> {
+    w.write_all(b"{\"id\":")?;
+    string(w, c.id)?;
+    w.write_all(b",\"type\":\"function\",\"function\":{\"name\":")?;
+    string(w, c.name)?;
+    w.write_all(b",\"arguments\":")?;
+    string(w, c.args)?;
+    w.write_all(b"}}")
 }
 
 /// One element of `delta.tool_calls`, gathered until it closes, since its

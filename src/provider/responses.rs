@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::events::{num, Ev, SseJson};
-use super::{Delta, Request, Thinking, Usage};
+use super::{body, Delta, Request, Thinking, Usage};
 use crate::arena::Msg;
 use crate::json::write::string;
 use crate::json::Event;
@@ -90,19 +90,12 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         }
     }
     w.write_all(b"]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
-        w.write_all(b"{\"type\":\"function\",\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"parameters\":")?;
-        w.write_all(t.params.as_bytes())?;
-        w.write_all(b"}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]")?;
-    }
+    // Flat, unlike Chat Completions: no `function` object around the fields.
+    body::list(w, b",\"tools\":[", req.tools, b"]", |w, _, t| {
+        w.write_all(b"{\"type\":\"function\",")?;
+        body::tool_fields(w, t, b"parameters", t.params)?;
+        w.write_all(b"}")
+    })?;
     if let Some(e) = effort(cfg.thinking) {
         write!(
             w,
