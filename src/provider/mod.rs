@@ -18,6 +18,8 @@ pub mod ollama;
 pub mod openai;
 pub mod responses;
 pub mod select;
+#[cfg(test)]
+mod test_util;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Wire {

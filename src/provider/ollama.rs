@@ -110,14 +110,7 @@ impl Decoder {
             // A last line without its newline.
             self.feed(b"\n", &mut |_| {})?;
         }
-        if let Some(f) = &self.failed {
-            return Err(f.clone());
-        }
-        if self.done {
-            Ok(())
-        } else {
-            Err("the stream ended before the answer was complete".into())
-        }
+        super::events::end(&self.failed, self.done)
     }
 }
 
@@ -173,7 +166,7 @@ fn on_event(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::provider::{test_util, Wire};
 
     const STREAM: &str = concat!(
         "{\"model\":\"qwen3\",\"created_at\":\"2025-01-01T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"thinking\":\"hm\"},\"done\":false}\n",
@@ -183,16 +176,7 @@ mod tests {
     );
 
     fn decode(stream: &[u8], step: usize) -> (String, Result<(), String>) {
-        let mut d = Decoder::default();
-        let mut log = String::new();
-        let mut res = Ok(());
-        for chunk in stream.chunks(step) {
-            res = d.feed(chunk, &mut |delta| log.push_str(&format!("{delta:?};")));
-            if res.is_err() {
-                break;
-            }
-        }
-        (log, res.and_then(|_| d.finish()))
+        test_util::decode(Wire::Ollama, stream, step)
     }
 
     #[test]

@@ -136,14 +136,7 @@ impl Decoder {
     }
 
     pub fn finish(&mut self) -> Result<(), String> {
-        if let Some(f) = &self.failed {
-            return Err(f.clone());
-        }
-        if self.done || self.finished {
-            Ok(())
-        } else {
-            Err("the stream ended before the answer was complete".into())
-        }
+        super::events::end(&self.failed, self.done || self.finished)
     }
 }
 
@@ -232,19 +225,7 @@ mod tests {
     use crate::provider::{Config, ToolSpec, Wire};
 
     fn decode(stream: &[u8], step: usize) -> (String, Result<(), String>) {
-        let mut d = Decoder::default();
-        let mut log = String::new();
-        let mut res = Ok(());
-        for chunk in stream.chunks(step) {
-            res = d.feed(chunk, &mut |delta| log.push_str(&format!("{delta:?};")));
-            if res.is_err() {
-                break;
-            }
-        }
-        if res.is_ok() {
-            res = d.finish();
-        }
-        (log, res)
+        crate::provider::test_util::decode(Wire::OpenAiChat, stream, step)
     }
 
     const STREAM: &str = concat!(
@@ -299,21 +280,8 @@ mod tests {
         a.open(crate::arena::Role::Assistant, crate::arena::Kind::Text);
         a.call("c1", "read", r#"{"path":"a"}"#);
         a.result("c1", "read", "line\n", false);
-        let cfg = Config {
-            wire: Wire::OpenAiChat,
-            base: crate::http::Url::parse("https://api.openai.com/v1").unwrap(),
-            key: None,
-            model: "m".into(),
-            max_tokens: 100,
-            tokens_field: TokensField::Auto,
-            timeout: std::time::Duration::from_secs(1),
-            name: "openai".into(),
-            headers: vec![],
-            extra_body: None,
-            context_window: None,
-            thinking: crate::provider::Thinking::Off,
-            bearer: false,
-        };
+        let base = crate::provider::test_util::config(Wire::OpenAiChat, "https://api.openai.com/v1");
+        let cfg = Config { name: "openai".into(), ..base };
         let tools = [ToolSpec { name: "read", description: "d", params: r#"{"type":"object"}"# }];
         let req = Request { cfg: &cfg, system: "sys", arena: &a, tools: &tools };
         let mut body = Vec::new();

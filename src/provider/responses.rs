@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use super::events::{num, Ev, SseJson};
+use super::events::{self, num, Ev, SseJson};
 use super::{body, Delta, Request, Thinking, Usage};
 use crate::arena::Msg;
 use crate::json::write::string;
@@ -129,27 +129,15 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
-        let mut events = std::mem::take(&mut self.events);
-        let r = events.feed(bytes, &mut |ev| self.on(ev, sink));
-        self.events = events;
-        r?;
+        events::feed(self, |d| &mut d.events, bytes, |d, ev| d.on(ev, sink))?;
         if !self.error.is_empty() && self.etype.is_empty() {
-            let e = format!("error in stream: {}", self.error);
-            self.events.failed = Some(e.clone());
-            return Err(e);
+            return self.events.fail(format!("error in stream: {}", self.error));
         }
         Ok(())
     }
 
     pub fn finish(&mut self) -> Result<(), String> {
-        if let Some(f) = &self.events.failed {
-            return Err(f.clone());
-        }
-        if self.done {
-            Ok(())
-        } else {
-            Err("the stream ended before the answer was complete".into())
-        }
+        events::end(&self.events.failed, self.done)
     }
 
     fn on(&mut self, ev: Ev, sink: &mut dyn FnMut(Delta)) {
