@@ -69,29 +69,20 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     }
     let mut user_no = 0usize;
     let mut msgs = req.arena.messages().peekable();
-    let mut first_msg = true;
+    let mut msg_sep = body::Comma::default();
     w.write_all(b",\"messages\":[")?;
     while let Some(m) = msgs.next() {
-        w.write_all(if first_msg { b"" } else { b"," })?;
-        first_msg = false;
+        msg_sep.write(w)?;
         if let Msg::Assistant { text, calls, thinking } = &m {
             w.write_all(b"{\"role\":\"assistant\",\"content\":[")?;
-            let mut n = 0;
-            let mut sep = |w: &mut dyn Write| {
-                w.write_all(if n == 0 {
-                    n += 1;
-                    b""
-                } else {
-                    b","
-                })
-            };
+            let mut sep = body::Comma::default();
             for t in thinking {
                 if t.redacted {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"redacted_thinking\",\"data\":")?;
                     string(w, t.text)?;
                 } else if !t.signature.is_empty() {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"thinking\",\"thinking\":")?;
                     string(w, t.text)?;
                     w.write_all(b",\"signature\":")?;
@@ -102,13 +93,13 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 w.write_all(b"}")?;
             }
             if !text.is_empty() || calls.is_empty() {
-                sep(w)?;
+                sep.write(w)?;
                 w.write_all(b"{\"type\":\"text\",\"text\":")?;
                 string(w, if text.is_empty() { "(no answer)" } else { text })?;
                 w.write_all(b"}")?;
             }
             for c in calls {
-                sep(w)?;
+                sep.write(w)?;
                 w.write_all(b"{\"type\":\"tool_use\",\"id\":")?;
                 string(w, c.id)?;
                 w.write_all(b",\"name\":")?;
@@ -124,10 +115,9 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         let cache = user_no + 2 > users;
         w.write_all(b"{\"role\":\"user\",\"content\":[")?;
         let mut m = m;
-        let mut first = true;
+        let mut sep = body::Comma::default();
         loop {
-            w.write_all(if first { b"" } else { b"," })?;
-            first = false;
+            sep.write(w)?;
             match m {
                 Msg::User(text) => {
                     w.write_all(b"{\"type\":\"text\",\"text\":")?;

@@ -29,6 +29,17 @@ pub fn list<T>(
     Ok(())
 }
 
+/// Writes nothing before the first item of a list and a comma before each
+/// later one, for lists whose items are not all in one slice.
+#[derive(Default)]
+pub struct Comma(bool);
+
+impl Comma {
+    pub fn write(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(if std::mem::replace(&mut self.0, true) { b"," } else { b"" })
+    }
+}
+
 /// `"name":…,"description":…,"<key>":<schema>`: a tool as every wire
 /// declares it, inside whatever object the wire wraps it in.
 pub fn tool_fields(w: &mut dyn Write, t: &ToolSpec, key: &[u8], schema: &str) -> io::Result<()> {

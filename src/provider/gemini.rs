@@ -83,17 +83,16 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b"{\"systemInstruction\":{\"parts\":[{\"text\":")?;
     string(w, req.system)?;
     w.write_all(b"}]},\"contents\":[")?;
-    let mut first = true;
+    let mut contents = body::Comma::default();
     let mut in_results = false;
     for m in req.arena.messages() {
         if let Msg::Result { name, text, error, .. } = m {
             if !in_results {
-                w.write_all(if first { b"" } else { b"," })?;
+                contents.write(w)?;
                 w.write_all(b"{\"role\":\"user\",\"parts\":[")?;
             } else {
                 w.write_all(b",")?;
             }
-            first = false;
             in_results = true;
             w.write_all(b"{\"functionResponse\":{\"name\":")?;
             string(w, name)?;
@@ -106,8 +105,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             w.write_all(b"]}")?;
             in_results = false;
         }
-        w.write_all(if first { b"" } else { b"," })?;
-        first = false;
+        contents.write(w)?;
         match m {
             Msg::User(text) => {
                 w.write_all(b"{\"role\":\"user\",\"parts\":[{\"text\":")?;
@@ -117,16 +115,15 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             Msg::Assistant { text, calls, thinking } => {
                 w.write_all(b"{\"role\":\"model\",\"parts\":[")?;
                 let sig = thinking.iter().find(|t| t.redacted).map_or("", |t| t.text);
-                let mut n = 0;
+                let mut parts = body::Comma::default();
                 if !text.is_empty() || calls.is_empty() {
+                    parts.write(w)?;
                     w.write_all(b"{\"text\":")?;
                     string(w, if text.is_empty() { "(no answer)" } else { text })?;
                     w.write_all(b"}")?;
-                    n += 1;
                 }
                 for (i, c) in calls.iter().enumerate() {
-                    w.write_all(if n == 0 { b"" } else { b"," })?;
-                    n += 1;
+                    parts.write(w)?;
                     w.write_all(b"{\"functionCall\":{\"name\":")?;
                     string(w, c.name)?;
                     w.write_all(b",\"args\":")?;

@@ -30,19 +30,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b",\"instructions\":")?;
     string(w, req.system)?;
     w.write_all(b",\"input\":[")?;
-    let mut n = 0;
-    let mut sep = |w: &mut dyn Write| {
-        w.write_all(if n == 0 {
-            n += 1;
-            b""
-        } else {
-            b","
-        })
-    };
+    let mut sep = body::Comma::default();
     for m in req.arena.messages() {
         match m {
             Msg::User(text) => {
-                sep(w)?;
+                sep.write(w)?;
                 w.write_all(
                     b"{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":",
                 )?;
@@ -51,7 +43,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             }
             Msg::Assistant { text, calls, thinking } => {
                 for t in thinking.iter().filter(|t| !t.signature.is_empty()) {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"reasoning\",\"summary\":[")?;
                     if !t.text.is_empty() {
                         w.write_all(b"{\"type\":\"summary_text\",\"text\":")?;
@@ -63,13 +55,13 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                     w.write_all(b"}")?;
                 }
                 if !text.is_empty() {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":")?;
                     string(w, text)?;
                     w.write_all(b"}]}")?;
                 }
                 for c in calls {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"function_call\",\"call_id\":")?;
                     string(w, c.id)?;
                     w.write_all(b",\"name\":")?;
@@ -80,7 +72,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 }
             }
             Msg::Result { id, text, .. } => {
-                sep(w)?;
+                sep.write(w)?;
                 w.write_all(b"{\"type\":\"function_call_output\",\"call_id\":")?;
                 string(w, id)?;
                 w.write_all(b",\"output\":")?;
