@@ -79,16 +79,20 @@ pub struct Chat {
     /// An assistant message that only calls tools says `"content":null`
     /// (OpenAI) rather than `""`.
     pub null_content: bool,
-    /// One element of an assistant message's `tool_calls`.
-    pub call: fn(&mut dyn Write, &Call) -> io::Result<()>,
     /// A tool result names its tool (`tool_name`, Ollama) rather than its
     /// call's id (`tool_call_id`).
     pub by_name: bool,
 }
 
 /// `{"model":…,"messages":[…]`: the system prompt, then the conversation
-/// with each tool result as a `tool` message of its own.
-pub fn chat_messages(req: &Request, w: &mut dyn Write, chat: &Chat) -> io::Result<()> {
+/// with each tool result as a `tool` message of its own; `call` writes one
+/// element of an assistant message's `tool_calls`.
+pub fn chat_messages(
+    req: &Request,
+    w: &mut dyn Write,
+    chat: Chat,
+    call: impl Fn(&mut dyn Write, &Call) -> io::Result<()>,
+) -> io::Result<()> {
     w.write_all(b"{\"model\":")?;
     string(w, &req.cfg.model)?;
     w.write_all(b",\"messages\":[{\"role\":\"system\",\"content\":")?;
@@ -107,7 +111,7 @@ pub fn chat_messages(req: &Request, w: &mut dyn Write, chat: &Chat) -> io::Resul
                 } else {
                     string(w, text)?;
                 }
-                list(w, b",\"tool_calls\":[", &calls, b"]", |w, _, c| (chat.call)(w, c))?;
+                list(w, b",\"tool_calls\":[", &calls, b"]", |w, _, c| call(w, c))?;
             }
             Msg::Result { id, name, text, .. } => {
                 if chat.by_name {

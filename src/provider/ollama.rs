@@ -18,8 +18,7 @@ pub const DEFAULT_CTX: u64 = 32768;
 
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
-    let chat = body::Chat { null_content: false, call: write_call, by_name: true };
-    body::chat_messages(req, w, &chat)?;
+    body::chat_messages(req, w, body::Chat { null_content: false, by_name: true }, write_call)?;
     body::function_tools(req, w)?;
     if cfg.thinking != Thinking::Off {
         w.write_all(b",\"think\":true")?;

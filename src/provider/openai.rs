@@ -13,8 +13,7 @@ use crate::sse::{Field, Framer};
 
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
-    let chat = body::Chat { null_content: true, call: write_call, by_name: false };
-    body::chat_messages(req, w, &chat)?;
+    body::chat_messages(req, w, body::Chat { null_content: true, by_name: false }, write_call)?;
     body::function_tools(req, w)?;
     let effort = match cfg.thinking {
         super::Thinking::Off => "",
