@@ -158,10 +158,9 @@ impl Arena {
         self.buf.len()
     }
 
-    /// Compaction: replace the first `n` messages with one user message
-    /// holding `summary`; the rest stay as they are. Used live and when a
-    /// session file is replayed, so both build the same arena.
-    pub fn compact(&mut self, n: usize, summary: &str) {
+    /// Where message `n` starts: its first record and its first byte (the
+    /// ends when there are `n` messages or fewer).
+    fn cut(&self, n: usize) -> (usize, usize) {
         let mut it = self.messages();
         for _ in 0..n {
             if it.next().is_none() {
@@ -169,7 +168,14 @@ impl Arena {
             }
         }
         let cut = it.i.min(self.recs.len());
-        let byte = self.recs.get(cut).map_or(self.buf.len(), |r| r.start as usize);
+        (cut, self.recs.get(cut).map_or(self.buf.len(), |r| r.start as usize))
+    }
+
+    /// Compaction: replace the first `n` messages with one user message
+    /// holding `summary`; the rest stay as they are. Used live and when a
+    /// session file is replayed, so both build the same arena.
+    pub fn compact(&mut self, n: usize, summary: &str) {
+        let (cut, byte) = self.cut(n);
         self.buf.drain(..byte);
         self.buf.splice(0..0, summary.bytes());
         self.recs.drain(..cut);
@@ -188,14 +194,7 @@ impl Arena {
 
     /// Move messages `n..` out into a new arena (undone by `append`).
     pub fn split_off(&mut self, n: usize) -> Arena {
-        let mut it = self.messages();
-        for _ in 0..n {
-            if it.next().is_none() {
-                break;
-            }
-        }
-        let cut = it.i.min(self.recs.len());
-        let byte = self.recs.get(cut).map_or(self.buf.len(), |r| r.start as usize);
+        let (cut, byte) = self.cut(n);
         let mut tail = Arena { buf: self.buf.split_off(byte), recs: self.recs.split_off(cut) };
         for r in &mut tail.recs {
             r.start -= byte as u32;

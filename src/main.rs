@@ -196,6 +196,17 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         false => output::Output::new(o.format, o.verbose),
     };
     out.prices = selected.prices;
+    let mut shared = Shared {
+        cfg: &cfg,
+        ws: &ws,
+        permission,
+        writable: &chosen.mode.writable,
+        max_turns: o.max_turns,
+        retries: o.retries,
+        gate: &mut gate,
+        out: &mut out,
+        mcp: &mut mcp,
+    };
 
     if let Some(file) = &o.loop_file {
         let settings = looptask::Settings {
@@ -210,23 +221,8 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         };
         // Each iteration is a fresh agent: a new arena, unsaved, the same settings.
         let mut session = |task: &str| {
-            let mut agent = agent::Agent {
-                cfg: &cfg,
-                ws: &ws,
-                permission,
-                gate: &mut gate,
-                doom: Default::default(),
-                writable: &chosen.mode.writable,
-                max_turns: o.max_turns,
-                retries: o.retries,
-                out: &mut out,
-                system: system.clone(),
-                arena: arena::Arena::new(),
-                usage: Default::default(),
-                turns: 0,
-                log: session::start::Log { writer: None, est: Default::default(), limits: session::start::limits(&o) },
-                mcp: &mut mcp,
-            };
+            let log = session::start::Log { writer: None, est: Default::default(), limits: session::start::limits(&o) };
+            let mut agent = shared.agent(system.clone(), arena::Arena::new(), log);
             let result = agent.run(task);
             looptask::Session { result, answer: agent.arena.last_answer().to_string(), usage: agent.usage, turns: agent.turns }
         };
@@ -238,23 +234,7 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
     }
 
     let start = Instant::now();
-    let mut agent = agent::Agent {
-        cfg: &cfg,
-        ws: &ws,
-        permission,
-        gate: &mut gate,
-        doom: Default::default(),
-        writable: &chosen.mode.writable,
-        max_turns: o.max_turns,
-        retries: o.retries,
-        out: &mut out,
-        system,
-        arena,
-        usage: Default::default(),
-        turns: 0,
-        log,
-        mcp: &mut mcp,
-    };
+    let mut agent = shared.agent(system, arena, log);
     if let (true, Some(w)) = (o.verbose, &agent.log.writer) {
         agent.out.note(&format!("session {} ({})", w.id, w.path.display()));
     }
@@ -278,6 +258,43 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         duration_ms: start.elapsed().as_millis(),
         error: err.as_deref(),
     };
-    out.result(&summary);
+    agent.out.result(&summary);
     res.map_err(|f| (f.exit_code() as u8, f.message()))
+}
+
+/// What every agent of one run shares: the main run's, or each loop
+/// iteration's, which differ only in their conversation.
+struct Shared<'a> {
+    cfg: &'a provider::Config,
+    ws: &'a workspace::Workspace,
+    permission: cli::Permission,
+    writable: &'a [String],
+    max_turns: u32,
+    retries: u32,
+    gate: &'a mut permission::Gate,
+    out: &'a mut output::Output,
+    mcp: &'a mut mcp::Servers,
+}
+
+impl Shared<'_> {
+    /// An agent for the conversation in `arena`, from its first turn.
+    fn agent(&mut self, system: String, arena: arena::Arena, log: session::start::Log) -> agent::Agent<'_> {
+        agent::Agent {
+            cfg: self.cfg,
+            ws: self.ws,
+            permission: self.permission,
+            gate: self.gate,
+            doom: Default::default(),
+            writable: self.writable,
+            max_turns: self.max_turns,
+            retries: self.retries,
+            out: self.out,
+            system,
+            arena,
+            usage: Default::default(),
+            turns: 0,
+            log,
+            mcp: self.mcp,
+        }
+    }
 }

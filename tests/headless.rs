@@ -4,96 +4,39 @@
 //! what reaches stdout and stderr. Every broken stream must end in a clear
 //! one-line error and a non-zero exit, never a crash or a hang.
 
+mod common;
 #[path = "mock/mod.rs"]
 mod mock;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::{assert_fixed, body, copy_demo, demo_replies, fresh_dir, mote_command, run, Out, HANG};
 use mock::json::{parse, Value};
 use mock::{Item, Mock, Options, Reply};
 
-fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
-}
-
-/// A command running mote; under MOTE_RUNNER (e.g. `qemu-aarch64-static`)
-/// when the binary is for another architecture.
-fn mote_command() -> Command {
-    match std::env::var_os("MOTE_RUNNER").filter(|r| !r.is_empty()) {
-        Some(runner) => {
-            let mut c = Command::new(runner);
-            c.arg(bin());
-            c
-        }
-        None => Command::new(bin()),
-    }
-}
-
 fn workspace(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mote-it-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    fresh_dir("it", name)
 }
 
 /// A workspace holding a copy of the demo project.
 fn demo_workspace(name: &str) -> PathBuf {
     let d = workspace(name);
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/demo/project");
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
-    }
+    copy_demo(&d);
     d
-}
-
-fn demo_replies() -> Vec<Reply> {
-    mock::script::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/demo/script.txt")).unwrap()
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 /// Run mote in `ws` against `m`; a run over 60 s is a hang and fails.
 fn mote(ws: &Path, m: &Mock, args: &[&str]) -> Out {
-    let mut child = mote_command()
-        .current_dir(ws)
+    let mut c = mote_command();
+    c.current_dir(ws)
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", "test-key")
-        .env("XDG_DATA_HOME", std::env::temp_dir().join("mote-it-data"))
         .env_remove("MOTE_MODEL")
         .args(["--model", "mock-model"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("mote hung for 60 s with {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn body(m: &Mock, i: usize) -> Value {
-    let reqs = m.requests();
-    let r = reqs.get(i).unwrap_or_else(|| panic!("no request {i}; got {}", reqs.len()));
-    parse(&r.body).unwrap_or_else(|e| panic!("request {i} is not JSON: {e}"))
+        .args(args);
+    run(&mut c, HANG, args)
 }
 
 /// The content of the last message of request `i`.
@@ -101,13 +44,6 @@ fn last_message(m: &Mock, i: usize) -> String {
     let b = body(m, i);
     let msgs = b.get("messages").and_then(|v| v.as_array()).unwrap().to_vec();
     msgs.last().and_then(|v| v.get("content")).and_then(|v| v.as_str()).unwrap_or("").to_string()
-}
-
-fn assert_fixed(ws: &Path) {
-    let greet = std::fs::read_to_string(ws.join("greet.sh")).unwrap();
-    assert!(greet.contains("${1:-world}"), "greet.sh not fixed:\n{greet}");
-    let test = Command::new("sh").arg("test.sh").current_dir(ws).output().unwrap();
-    assert!(test.status.success(), "test.sh still fails: {}", String::from_utf8_lossy(&test.stdout));
 }
 
 fn one_line_error(o: &Out, want: &str) {

@@ -25,11 +25,12 @@ fn workspace(name: &str) -> PathBuf {
 /// exit code printed as `EXIT:N`.
 fn start(name: &str, ws: &Path, m: &Mock, w: u16, extra: &str) -> Tmux {
     let cmd = format!(
-        "stty -a > stty.before; env -u NO_COLOR -u MOTE_MODEL OPENAI_BASE_URL={} OPENAI_API_KEY=k XDG_STATE_HOME={} XDG_DATA_HOME={} {} \
+        "stty -a > stty.before; env -u NO_COLOR -u MOTE_MODEL OPENAI_BASE_URL={} OPENAI_API_KEY=k XDG_STATE_HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={} {} \
          --model mock-model {extra} 2>mote.err; echo EXIT:$?; stty -a > stty.after; sleep 600",
         m.base_url(),
         sh_quote(&ws.join("state").to_string_lossy()),
         sh_quote(&ws.join("data").to_string_lossy()),
+        sh_quote(&ws.join("config").to_string_lossy()),
         sh_quote(&bin().to_string_lossy()),
     );
     let t = Tmux::start(name, ws, w, 24, &cmd);

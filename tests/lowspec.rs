@@ -3,6 +3,7 @@
 //! a 16 MiB memory limit (a memory cgroup where one can be made, otherwise
 //! RLIMIT_AS). Both need root for chroot/cgroups; CI runs as root.
 
+mod common;
 #[path = "mock/mod.rs"]
 mod mock;
 
@@ -11,13 +12,10 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::{bin, fresh_dir, mote_command};
 use mock::{Mock, Reply};
 
 const LIMIT: u64 = 16 * 1024 * 1024;
-
-fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
-}
 
 /// A dynamically linked binary (the debug build) cannot run in an empty root:
 /// it has an ELF interpreter (PT_INTERP, program header type 3).
@@ -34,10 +32,7 @@ fn is_root() -> bool {
 }
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mote-low-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    fresh_dir("low", name)
 }
 
 /// A read → edit → answer task that needs no other program.
@@ -114,14 +109,7 @@ fn the_task_passes_within_16_mib() {
     std::fs::write(ws.join("notes.txt"), "read teh manual\n").unwrap();
     let m = Mock::start(task());
     let cg = make_cgroup();
-    let mut cmd = match std::env::var_os("MOTE_RUNNER") {
-        Some(r) => {
-            let mut c = Command::new(r);
-            c.arg(bin());
-            c
-        }
-        None => Command::new(bin()),
-    };
+    let mut cmd = mote_command();
     let procs = cg.as_ref().map(|cg| CString::new(cg.join("cgroup.procs").to_str().unwrap()).unwrap());
     unsafe {
         cmd.pre_exec(move || {

@@ -6,6 +6,7 @@
 //! packages (pinned) into target/npm; if that fails the npm tests say so
 //! and skip, and CI (.ci/run) runs the setup first so they never skip there.
 
+mod common;
 #[path = "mock/mod.rs"]
 mod mock;
 
@@ -14,12 +15,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::{bin, fresh_dir, mote_command, temp_xdg, Out};
 use mock::json::parse;
 use mock::{Mock, Reply};
-
-fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
-}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,46 +41,19 @@ fn npm() -> Option<&'static Path> {
 }
 
 fn workspace(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mote-mcp-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d.canonicalize().unwrap()
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    fresh_dir("mcp", name).canonicalize().unwrap()
 }
 
 /// Run mote in `ws` with `env`; over 90 s is a hang.
 fn run(ws: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut child = Command::new(bin())
-        .current_dir(ws)
+    let mut c = mote_command();
+    c.current_dir(ws)
         .env("XDG_STATE_HOME", ws.join("state"))
         .env("XDG_DATA_HOME", ws.join("data"))
         .env("XDG_CONFIG_HOME", ws.join("no-config"))
         .envs(env.iter().copied())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(90) {
-            let _ = child.kill();
-            panic!("mote hung with {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .args(args);
+    common::run(&mut c, Duration::from_secs(90), args)
 }
 
 /// A workspace whose .mcp.json runs server-everything and server-filesystem.
@@ -156,7 +127,7 @@ fn conformance_suite_client_scenarios_pass() {
     let bin_dir = nm.join(".bin");
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     for scenario in ["initialize", "tools_call", "sse-retry", "elicitation-sep1034-client-defaults"] {
-        let out = Command::new(bin_dir.join("node"))
+        let out = temp_xdg(&mut Command::new(bin_dir.join("node")))
             .arg(bin_dir.join("conformance"))
             .args(["client", "--scenario", scenario, "--command"])
             .arg(format!("{} mcp conformance", bin().display()))

@@ -4,73 +4,42 @@
 //! Each run gets its own empty config dir, so the tester's own
 //! ~/.config/mote cannot leak in.
 
+mod common;
 #[path = "mock/mod.rs"]
 mod mock;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use mock::json::{parse, Value};
+use common::{body, fresh_dir, mote_command, run, Out, HANG};
+use mock::json::parse;
 use mock::{Mock, Reply};
-
-fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
-}
 
 /// A temp dir holding `repo/` (a git repository, by its `.git` dir) and
 /// `config/` (the user config dir's parent, as $XDG_CONFIG_HOME).
 fn setup(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mote-modes-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+    let d = fresh_dir("modes", name);
     std::fs::create_dir_all(d.join("repo/.git")).unwrap();
     std::fs::create_dir_all(d.join("config/mote/prompts")).unwrap();
     d
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Run mote in `dir` with `root` as its sandbox of config; over 60 s is a hang.
 fn mote(root: &Path, dir: &Path, m: &Mock, args: &[&str]) -> Out {
-    let mut child = Command::new(bin())
-        .current_dir(dir)
+    let mut c = mote_command();
+    c.current_dir(dir)
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", "test-key")
         .env("XDG_CONFIG_HOME", root.join("config"))
         .env("XDG_DATA_HOME", root.join("data"))
         .env_remove("MOTE_MODEL")
         .args(["--model", "mock-model"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("mote hung for 60 s with {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .args(args);
+    run(&mut c, HANG, args)
 }
 
 /// The messages of request `i`, as (role, content).
 fn messages(m: &Mock, i: usize) -> Vec<(String, String)> {
-    let reqs = m.requests();
-    let r = reqs.get(i).unwrap_or_else(|| panic!("no request {i}; got {}", reqs.len()));
-    let b: Value = parse(&r.body).unwrap_or_else(|e| panic!("request {i} is not JSON: {e}"));
+    let b = body(m, i);
     let msgs = b.get("messages").and_then(|v| v.as_array()).unwrap().to_vec();
     msgs.iter()
         .map(|v| {

@@ -3,44 +3,37 @@
 //! the mock model, asserting what is (and is not) on disk afterwards and
 //! what the model was told.
 
+mod common;
 #[path = "mock/mod.rs"]
 mod mock;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use common::{fresh_dir, mote_command, run, HANG};
 use mock::json::parse;
 use mock::{Mock, Reply};
 
-fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
-}
-
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mote-perm-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d.canonicalize().unwrap()
+    fresh_dir("perm", name).canonicalize().unwrap()
 }
 
 /// Bytes that a careless rewrite would change: no final newline, CRLF, NUL-free binary-ish text.
 const ORIGINAL: &[u8] = b"alpha\r\nbeta \xc3\xa9\tgamma";
 
 fn mote(ws: &Path, m: &Mock, args: &[&str], env: &[(&str, &Path)]) -> (i32, String) {
-    let mut c = Command::new(bin());
+    let mut c = mote_command();
     c.current_dir(ws)
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", "k")
         .env("XDG_CONFIG_HOME", ws.join(".no-user-config"))
         .env_remove("MOTE_MODEL")
         .args(["--model", "m", "-p", "task"])
-        .args(args)
-        .stdin(Stdio::null());
+        .args(args);
     for (k, v) in env {
         c.env(k, v);
     }
-    let out = c.output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = run(&mut c, HANG, args);
+    (out.code, out.stderr)
 }
 
 /// The tool results the model saw, in order.

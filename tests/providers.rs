@@ -4,36 +4,23 @@
 //! the request bodies on the wire are checked: tool results, prompt caching,
 //! thinking blocks replayed with their signatures, attribution headers.
 
+mod common;
 #[path = "mock/mod.rs"]
 mod mock;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
+use common::{body, copy_demo, demo_replies, fresh_dir, mote_command, run, Out, HANG};
 use mock::json::{parse, Value};
 use mock::{Item, Mock, Reply};
 
-fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
-}
-
 /// A fresh directory holding a copy of the demo project and an empty config home.
 fn demo_workspace(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mote-prov-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+    let d = fresh_dir("prov", name);
     std::fs::create_dir_all(d.join("ws")).unwrap();
     std::fs::create_dir_all(d.join("home/mote")).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/demo/project");
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), d.join("ws").join(e.file_name())).unwrap();
-    }
+    copy_demo(&d.join("ws"));
     d
-}
-
-fn demo_replies() -> Vec<Reply> {
-    mock::script::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/demo/script.txt")).unwrap()
 }
 
 /// The demo replies with a signed thinking block before each tool turn.
@@ -46,12 +33,6 @@ fn thinking_replies() -> Vec<Reply> {
         }
     }
     replies
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 const PROVIDER_VARS: &[&str] = &[
@@ -74,41 +55,17 @@ const PROVIDER_VARS: &[&str] = &[
 
 /// Run mote in `dir/ws` with only `env` set among the provider variables.
 fn mote(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
-    let mut c = Command::new(bin());
+    let mut c = mote_command();
     c.current_dir(dir.join("ws")).env("XDG_CONFIG_HOME", dir.join("home")).env("HOME", dir.join("home"));
     for v in PROVIDER_VARS {
         c.env_remove(v);
     }
-    c.envs(env.iter().copied()).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("mote hung for 60 s with {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn body(m: &Mock, i: usize) -> Value {
-    let reqs = m.requests();
-    let r = reqs.get(i).unwrap_or_else(|| panic!("no request {i}; got {}", reqs.len()));
-    parse(&r.body).unwrap_or_else(|e| panic!("request {i} is not JSON: {e}"))
+    c.envs(env.iter().copied()).args(args);
+    run(&mut c, HANG, args)
 }
 
 fn assert_fixed(dir: &Path) {
-    let ws = dir.join("ws");
-    let greet = std::fs::read_to_string(ws.join("greet.sh")).unwrap();
-    assert!(greet.contains("${1:-world}"), "greet.sh not fixed:\n{greet}");
-    let test = Command::new("sh").arg("test.sh").current_dir(&ws).output().unwrap();
-    assert!(test.status.success(), "test.sh still fails");
+    common::assert_fixed(&dir.join("ws"));
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {

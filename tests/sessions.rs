@@ -4,27 +4,22 @@
 //! points followed by a resume, torn lines, compaction (by threshold, and
 //! on a context-length error) and two processes writing at once.
 
+mod common;
 #[path = "mock/mod.rs"]
 mod mock;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{copy_demo, demo_replies, fresh_dir, mote_command, Out, HANG};
 use mock::json::{parse, Value};
 use mock::{Item, Mock, Reply};
 
 const KEY: &str = "sk-test-SECRET-4f9d2c";
 
-fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mote-sess-it-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    fresh_dir("sess-it", name)
 }
 
 /// `dir/ws` holding the demo project (fresh), and `dir/data` for sessions.
@@ -32,20 +27,12 @@ fn demo(dir: &Path) -> PathBuf {
     let ws = dir.join("ws");
     let _ = std::fs::remove_dir_all(&ws);
     std::fs::create_dir_all(&ws).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/demo/project");
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), ws.join(e.file_name())).unwrap();
-    }
+    copy_demo(&ws);
     ws
 }
 
-fn demo_replies() -> Vec<Reply> {
-    mock::script::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/demo/script.txt")).unwrap()
-}
-
 fn spawn(ws: &Path, data: &Path, m: &Mock, args: &[&str]) -> Child {
-    Command::new(bin())
+    mote_command()
         .current_dir(ws)
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", KEY)
@@ -60,31 +47,12 @@ fn spawn(ws: &Path, data: &Path, m: &Mock, args: &[&str]) -> Child {
         .unwrap()
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn wait(mut child: Child) -> Out {
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("mote hung for 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn wait(child: Child) -> Out {
+    common::wait(child, HANG, &[])
 }
 
 fn mote(ws: &Path, data: &Path, m: &Mock, args: &[&str]) -> Out {
-    wait(spawn(ws, data, m, args))
+    common::wait(spawn(ws, data, m, args), HANG, args)
 }
 
 fn session_files(data: &Path) -> Vec<PathBuf> {

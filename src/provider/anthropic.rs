@@ -8,8 +8,8 @@
 
 use std::io::{self, Write};
 
-use super::events::{num, Ev, SseJson};
-use super::{Delta, Request, Thinking, Usage};
+use super::events::{self, num, Ev, SseJson};
+use super::{body, Delta, Request, Thinking, Usage};
 use crate::arena::Msg;
 use crate::json::write::string;
 use crate::json::Event;
@@ -23,17 +23,6 @@ fn budget(t: Thinking) -> Option<u32> {
         Thinking::Low => Some(2048),
         Thinking::Medium => Some(8192),
         Thinking::High => Some(24576),
-    }
-}
-
-/// Tool arguments as the `input` object: the model's JSON if it is an
-/// object, else `{}` (a broken call must not break every later request).
-fn input(args: &str) -> &str {
-    let t = args.trim();
-    if t.starts_with('{') && crate::json::stream::validate(t.as_bytes()).is_ok() {
-        t
-    } else {
-        "{}"
     }
 }
 
@@ -54,22 +43,14 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     string(w, req.system)?;
     w.write_all(CACHE)?;
     w.write_all(b"}]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
-        w.write_all(b"{\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"input_schema\":")?;
-        w.write_all(t.params.as_bytes())?;
+    body::list(w, b",\"tools\":[", req.tools, b"]", |w, i, t| {
+        w.write_all(b"{")?;
+        body::tool_fields(w, t, b"input_schema", t.params)?;
         if i + 1 == req.tools.len() {
             w.write_all(CACHE)?;
         }
-        w.write_all(b"}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]")?;
-    }
+        w.write_all(b"}")
+    })?;
     write_messages(req, w)?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")
@@ -88,29 +69,20 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     }
     let mut user_no = 0usize;
     let mut msgs = req.arena.messages().peekable();
-    let mut first_msg = true;
+    let mut msg_sep = body::Comma::default();
     w.write_all(b",\"messages\":[")?;
     while let Some(m) = msgs.next() {
-        w.write_all(if first_msg { b"" } else { b"," })?;
-        first_msg = false;
+        msg_sep.write(w)?;
         if let Msg::Assistant { text, calls, thinking } = &m {
             w.write_all(b"{\"role\":\"assistant\",\"content\":[")?;
-            let mut n = 0;
-            let mut sep = |w: &mut dyn Write| {
-                w.write_all(if n == 0 {
-                    n += 1;
-                    b""
-                } else {
-                    b","
-                })
-            };
+            let mut sep = body::Comma::default();
             for t in thinking {
                 if t.redacted {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"redacted_thinking\",\"data\":")?;
                     string(w, t.text)?;
                 } else if !t.signature.is_empty() {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"thinking\",\"thinking\":")?;
                     string(w, t.text)?;
                     w.write_all(b",\"signature\":")?;
@@ -121,19 +93,19 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 w.write_all(b"}")?;
             }
             if !text.is_empty() || calls.is_empty() {
-                sep(w)?;
+                sep.write(w)?;
                 w.write_all(b"{\"type\":\"text\",\"text\":")?;
                 string(w, if text.is_empty() { "(no answer)" } else { text })?;
                 w.write_all(b"}")?;
             }
             for c in calls {
-                sep(w)?;
+                sep.write(w)?;
                 w.write_all(b"{\"type\":\"tool_use\",\"id\":")?;
                 string(w, c.id)?;
                 w.write_all(b",\"name\":")?;
                 string(w, c.name)?;
                 w.write_all(b",\"input\":")?;
-                w.write_all(input(c.args).as_bytes())?;
+                w.write_all(body::object_args(c.args).as_bytes())?;
                 w.write_all(b"}")?;
             }
             w.write_all(b"]}")?;
@@ -143,10 +115,9 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         let cache = user_no + 2 > users;
         w.write_all(b"{\"role\":\"user\",\"content\":[")?;
         let mut m = m;
-        let mut first = true;
+        let mut sep = body::Comma::default();
         loop {
-            w.write_all(if first { b"" } else { b"," })?;
-            first = false;
+            sep.write(w)?;
             match m {
                 Msg::User(text) => {
                     w.write_all(b"{\"type\":\"text\",\"text\":")?;
@@ -212,25 +183,15 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
-        let mut events = std::mem::take(&mut self.events);
-        let r = events.feed(bytes, &mut |ev| self.on(ev, sink));
-        self.events = events;
+        let r = events::feed(self, |d| &mut d.events, bytes, |d, ev| d.on(ev, sink));
         if let (Ok(()), Some(e)) = (&r, self.errored.take()) {
-            self.events.failed = Some(e.clone());
-            return Err(e);
+            return self.events.fail(e);
         }
         r
     }
 
     pub fn finish(&mut self) -> Result<(), String> {
-        if let Some(f) = &self.events.failed {
-            return Err(f.clone());
-        }
-        if self.done {
-            Ok(())
-        } else {
-            Err("the stream ended before the answer was complete".into())
-        }
+        events::end(&self.events.failed, self.done)
     }
 
     fn on(&mut self, ev: Ev, sink: &mut dyn FnMut(Delta)) {

@@ -5,37 +5,12 @@ use crate::arena::{Arena, Kind, Role};
 use crate::provider::{Config, ToolSpec, Wire};
 
 fn cfg(thinking: Thinking) -> Config {
-    Config {
-        wire: Wire::Anthropic,
-        base: crate::http::Url::parse("https://api.anthropic.com").unwrap(),
-        key: None,
-        model: "claude".into(),
-        max_tokens: 1000,
-        tokens_field: crate::provider::TokensField::Auto,
-        timeout: std::time::Duration::from_secs(1),
-        name: "anthropic".into(),
-        headers: vec![],
-        extra_body: None,
-        context_window: None,
-        thinking,
-        bearer: false,
-    }
+    let base = crate::provider::test_util::config(Wire::Anthropic, "https://api.anthropic.com");
+    Config { model: "claude".into(), max_tokens: 1000, name: "anthropic".into(), thinking, ..base }
 }
 
 fn decode(stream: &[u8], step: usize) -> (String, Result<(), String>) {
-    let mut d = Decoder::default();
-    let mut log = String::new();
-    let mut res = Ok(());
-    for chunk in stream.chunks(step) {
-        res = d.feed(chunk, &mut |delta| log.push_str(&format!("{delta:?};")));
-        if res.is_err() {
-            break;
-        }
-    }
-    if res.is_ok() {
-        res = d.finish();
-    }
-    (log, res)
+    crate::provider::test_util::decode(Wire::Anthropic, stream, step)
 }
 
 const STREAM: &str = concat!(

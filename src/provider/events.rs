@@ -57,6 +57,39 @@ impl SseJson {
             None => Ok(()),
         }
     }
+
+    /// Fail the stream with `msg`, now and on every later call.
+    pub fn fail(&mut self, msg: String) -> Result<(), String> {
+        self.failed = Some(msg.clone());
+        Err(msg)
+    }
+}
+
+/// Feed `bytes` to the `SseJson` that `events` finds in the decoder `d`,
+/// handing each event to `on` along with `d` itself.
+pub fn feed<D>(
+    d: &mut D,
+    events: fn(&mut D) -> &mut SseJson,
+    bytes: &[u8],
+    mut on: impl FnMut(&mut D, Ev),
+) -> Result<(), String> {
+    let mut sse = std::mem::take(events(d));
+    let r = sse.feed(bytes, &mut |ev| on(d, ev));
+    *events(d) = sse;
+    r
+}
+
+/// How a decoder's body ends: with the stream's failure if it had one,
+/// else with whether the answer was complete.
+pub fn end(failed: &Option<String>, complete: bool) -> Result<(), String> {
+    if let Some(f) = failed {
+        return Err(f.clone());
+    }
+    if complete {
+        Ok(())
+    } else {
+        Err("the stream ended before the answer was complete".into())
+    }
 }
 
 /// A whole number from a scalar event; 0 if it is not one.

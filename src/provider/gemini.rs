@@ -7,8 +7,8 @@
 
 use std::io::{self, Write};
 
-use super::events::{num, Ev, SseJson};
-use super::{Delta, Request, Thinking, Usage};
+use super::events::{self, num, Ev, SseJson};
+use super::{body, Delta, Request, Thinking, Usage};
 use crate::arena::Msg;
 use crate::json::rebuild::Rebuild;
 use crate::json::value::{self, Value};
@@ -83,17 +83,16 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b"{\"systemInstruction\":{\"parts\":[{\"text\":")?;
     string(w, req.system)?;
     w.write_all(b"}]},\"contents\":[")?;
-    let mut first = true;
+    let mut contents = body::Comma::default();
     let mut in_results = false;
     for m in req.arena.messages() {
         if let Msg::Result { name, text, error, .. } = m {
             if !in_results {
-                w.write_all(if first { b"" } else { b"," })?;
+                contents.write(w)?;
                 w.write_all(b"{\"role\":\"user\",\"parts\":[")?;
             } else {
                 w.write_all(b",")?;
             }
-            first = false;
             in_results = true;
             w.write_all(b"{\"functionResponse\":{\"name\":")?;
             string(w, name)?;
@@ -106,8 +105,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             w.write_all(b"]}")?;
             in_results = false;
         }
-        w.write_all(if first { b"" } else { b"," })?;
-        first = false;
+        contents.write(w)?;
         match m {
             Msg::User(text) => {
                 w.write_all(b"{\"role\":\"user\",\"parts\":[{\"text\":")?;
@@ -117,22 +115,19 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             Msg::Assistant { text, calls, thinking } => {
                 w.write_all(b"{\"role\":\"model\",\"parts\":[")?;
                 let sig = thinking.iter().find(|t| t.redacted).map_or("", |t| t.text);
-                let mut n = 0;
+                let mut parts = body::Comma::default();
                 if !text.is_empty() || calls.is_empty() {
+                    parts.write(w)?;
                     w.write_all(b"{\"text\":")?;
                     string(w, if text.is_empty() { "(no answer)" } else { text })?;
                     w.write_all(b"}")?;
-                    n += 1;
                 }
                 for (i, c) in calls.iter().enumerate() {
-                    w.write_all(if n == 0 { b"" } else { b"," })?;
-                    n += 1;
+                    parts.write(w)?;
                     w.write_all(b"{\"functionCall\":{\"name\":")?;
                     string(w, c.name)?;
                     w.write_all(b",\"args\":")?;
-                    let args = c.args.trim();
-                    let ok = args.starts_with('{') && crate::json::stream::validate(args.as_bytes()).is_ok();
-                    w.write_all(if ok { args.as_bytes() } else { b"{}" })?;
+                    w.write_all(body::object_args(c.args).as_bytes())?;
                     w.write_all(b"}")?;
                     if i == 0 && !sig.is_empty() {
                         w.write_all(b",\"thoughtSignature\":")?;
@@ -149,19 +144,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         w.write_all(b"]}")?;
     }
     w.write_all(b"]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[{\"functionDeclarations\":[" } else { b"," })?;
-        w.write_all(b"{\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"parameters\":")?;
-        w.write_all(strip_schema(t.params).as_bytes())?;
-        w.write_all(b"}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]}]")?;
-    }
+    body::list(w, b",\"tools\":[{\"functionDeclarations\":[", req.tools, b"]}]", |w, _, t| {
+        w.write_all(b"{")?;
+        body::tool_fields(w, t, b"parameters", &strip_schema(t.params))?;
+        w.write_all(b"}")
+    })?;
     write!(w, ",\"generationConfig\":{{\"maxOutputTokens\":{}", cfg.max_tokens)?;
     if let Some(b) = budget(cfg.thinking) {
         write!(w, ",\"thinkingConfig\":{{\"thinkingBudget\":{b},\"includeThoughts\":true}}")?;
@@ -199,27 +186,15 @@ const PARTS: &[u8] = b"candidates.0.content.parts";
 
 impl Decoder {
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
-        let mut events = std::mem::take(&mut self.events);
-        let r = events.feed(bytes, &mut |ev| self.on(ev, sink));
-        self.events = events;
-        r?;
+        events::feed(self, |d| &mut d.events, bytes, |d, ev| d.on(ev, sink))?;
         if !self.error.is_empty() {
-            let e = format!("error in stream: {}", self.error);
-            self.events.failed = Some(e.clone());
-            return Err(e);
+            return self.events.fail(format!("error in stream: {}", self.error));
         }
         Ok(())
     }
 
     pub fn finish(&mut self) -> Result<(), String> {
-        if let Some(f) = &self.events.failed {
-            return Err(f.clone());
-        }
-        if self.finished {
-            Ok(())
-        } else {
-            Err("the stream ended before the answer was complete".into())
-        }
+        events::end(&self.events.failed, self.finished)
     }
 
     fn on(&mut self, ev: Ev, sink: &mut dyn FnMut(Delta)) {

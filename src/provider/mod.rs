@@ -10,6 +10,7 @@ use crate::arena::Arena;
 use crate::http::Url;
 
 pub mod anthropic;
+pub mod body;
 pub mod cost;
 pub mod events;
 pub mod gemini;
@@ -17,6 +18,8 @@ pub mod ollama;
 pub mod openai;
 pub mod responses;
 pub mod select;
+#[cfg(test)]
+mod test_util;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Wire {

@@ -7,8 +7,8 @@
 use std::io::{self, Write};
 
 use super::events::num;
-use super::{Delta, Request, Thinking, Usage};
-use crate::arena::Msg;
+use super::{body, Delta, Request, Thinking, Usage};
+use crate::arena::Call;
 use crate::json::rebuild::Rebuild;
 use crate::json::write::string;
 use crate::json::{below, Event, Parser};
@@ -18,57 +18,8 @@ pub const DEFAULT_CTX: u64 = 32768;
 
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
-    w.write_all(b"{\"model\":")?;
-    string(w, &cfg.model)?;
-    w.write_all(b",\"messages\":[{\"role\":\"system\",\"content\":")?;
-    string(w, req.system)?;
-    w.write_all(b"}")?;
-    for m in req.arena.messages() {
-        match m {
-            Msg::User(text) => {
-                w.write_all(b",{\"role\":\"user\",\"content\":")?;
-                string(w, text)?;
-            }
-            Msg::Assistant { text, calls, .. } => {
-                w.write_all(b",{\"role\":\"assistant\",\"content\":")?;
-                string(w, text)?;
-                for (i, c) in calls.iter().enumerate() {
-                    w.write_all(if i == 0 { b",\"tool_calls\":[" } else { b"," })?;
-                    w.write_all(b"{\"function\":{\"name\":")?;
-                    string(w, c.name)?;
-                    w.write_all(b",\"arguments\":")?;
-                    let args = c.args.trim();
-                    let ok = args.starts_with('{') && crate::json::stream::validate(args.as_bytes()).is_ok();
-                    w.write_all(if ok { args.as_bytes() } else { b"{}" })?;
-                    w.write_all(b"}}")?;
-                }
-                if !calls.is_empty() {
-                    w.write_all(b"]")?;
-                }
-            }
-            Msg::Result { name, text, .. } => {
-                w.write_all(b",{\"role\":\"tool\",\"tool_name\":")?;
-                string(w, name)?;
-                w.write_all(b",\"content\":")?;
-                string(w, text)?;
-            }
-        }
-        w.write_all(b"}")?;
-    }
-    w.write_all(b"]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
-        w.write_all(b"{\"type\":\"function\",\"function\":{\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"parameters\":")?;
-        w.write_all(t.params.as_bytes())?;
-        w.write_all(b"}}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]")?;
-    }
+    body::chat_messages(req, w, body::Chat { null_content: false, by_name: true }, write_call)?;
+    body::function_tools(req, w)?;
     if cfg.thinking != Thinking::Off {
         w.write_all(b",\"think\":true")?;
     }
@@ -76,6 +27,15 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     write!(w, ",\"stream\":true,\"options\":{{\"num_ctx\":{ctx},\"num_predict\":{}}}", cfg.max_tokens)?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")
+}
+
+/// One tool call replayed: no id, and its arguments as an object.
+fn write_call(w: &mut dyn Write, c: &Call) -> io::Result<()> {
+    w.write_all(b"{\"function\":{\"name\":")?;
+    string(w, c.name)?;
+    w.write_all(b",\"arguments\":")?;
+    w.write_all(body::object_args(c.args).as_bytes())?;
+    w.write_all(b"}}")
 }
 
 #[derive(Default)]
@@ -149,14 +109,7 @@ impl Decoder {
             // A last line without its newline.
             self.feed(b"\n", &mut |_| {})?;
         }
-        if let Some(f) = &self.failed {
-            return Err(f.clone());
-        }
-        if self.done {
-            Ok(())
-        } else {
-            Err("the stream ended before the answer was complete".into())
-        }
+        super::events::end(&self.failed, self.done)
     }
 }
 
@@ -212,7 +165,7 @@ fn on_event(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::provider::{test_util, Wire};
 
     const STREAM: &str = concat!(
         "{\"model\":\"qwen3\",\"created_at\":\"2025-01-01T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\",\"thinking\":\"hm\"},\"done\":false}\n",
@@ -222,16 +175,7 @@ mod tests {
     );
 
     fn decode(stream: &[u8], step: usize) -> (String, Result<(), String>) {
-        let mut d = Decoder::default();
-        let mut log = String::new();
-        let mut res = Ok(());
-        for chunk in stream.chunks(step) {
-            res = d.feed(chunk, &mut |delta| log.push_str(&format!("{delta:?};")));
-            if res.is_err() {
-                break;
-            }
-        }
-        (log, res.and_then(|_| d.finish()))
+        test_util::decode(Wire::Ollama, stream, step)
     }
 
     #[test]

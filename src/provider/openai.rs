@@ -5,69 +5,16 @@
 
 use std::io::{self, Write};
 
-use super::{Delta, Request, TokensField, Usage};
-use crate::arena::Msg;
+use super::{body, Delta, Request, TokensField, Usage};
+use crate::arena::Call;
 use crate::json::write::string;
 use crate::json::{below, Event, Parser};
 use crate::sse::{Field, Framer};
 
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
-    w.write_all(b"{\"model\":")?;
-    string(w, &cfg.model)?;
-    w.write_all(b",\"messages\":[{\"role\":\"system\",\"content\":")?;
-    string(w, req.system)?;
-    w.write_all(b"}")?;
-    for m in req.arena.messages() {
-        match m {
-            Msg::User(text) => {
-                w.write_all(b",{\"role\":\"user\",\"content\":")?;
-                string(w, text)?;
-            }
-            Msg::Assistant { text, calls, .. } => {
-                w.write_all(b",{\"role\":\"assistant\",\"content\":")?;
-                if text.is_empty() && !calls.is_empty() {
-                    w.write_all(b"null")?;
-                } else {
-                    string(w, text)?;
-                }
-                for (i, c) in calls.iter().enumerate() {
-                    w.write_all(if i == 0 { b",\"tool_calls\":[" } else { b"," })?;
-                    w.write_all(b"{\"id\":")?;
-                    string(w, c.id)?;
-                    w.write_all(b",\"type\":\"function\",\"function\":{\"name\":")?;
-                    string(w, c.name)?;
-                    w.write_all(b",\"arguments\":")?;
-                    string(w, c.args)?;
-                    w.write_all(b"}}")?;
-                }
-                if !calls.is_empty() {
-                    w.write_all(b"]")?;
-                }
-            }
-            Msg::Result { id, text, .. } => {
-                w.write_all(b",{\"role\":\"tool\",\"tool_call_id\":")?;
-                string(w, id)?;
-                w.write_all(b",\"content\":")?;
-                string(w, text)?;
-            }
-        }
-        w.write_all(b"}")?;
-    }
-    w.write_all(b"]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
-        w.write_all(b"{\"type\":\"function\",\"function\":{\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"parameters\":")?;
-        w.write_all(t.params.as_bytes())?;
-        w.write_all(b"}}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]")?;
-    }
+    body::chat_messages(req, w, body::Chat { null_content: true, by_name: false }, write_call)?;
+    body::function_tools(req, w)?;
     let effort = match cfg.thinking {
         super::Thinking::Off => "",
         super::Thinking::Low => "low",
@@ -90,6 +37,17 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         TokensField::Auto => "max_tokens",
     };
     write!(w, ",\"stream\":true,\"stream_options\":{{\"include_usage\":true}},\"{field}\":{}}}", cfg.max_tokens)
+}
+
+/// One tool call replayed: its id, and its arguments as the text the model sent.
+fn write_call(w: &mut dyn Write, c: &Call) -> io::Result<()> {
+    w.write_all(b"{\"id\":")?;
+    string(w, c.id)?;
+    w.write_all(b",\"type\":\"function\",\"function\":{\"name\":")?;
+    string(w, c.name)?;
+    w.write_all(b",\"arguments\":")?;
+    string(w, c.args)?;
+    w.write_all(b"}}")
 }
 
 /// One element of `delta.tool_calls`, gathered until it closes, since its
@@ -177,14 +135,7 @@ impl Decoder {
     }
 
     pub fn finish(&mut self) -> Result<(), String> {
-        if let Some(f) = &self.failed {
-            return Err(f.clone());
-        }
-        if self.done || self.finished {
-            Ok(())
-        } else {
-            Err("the stream ended before the answer was complete".into())
-        }
+        super::events::end(&self.failed, self.done || self.finished)
     }
 }
 
@@ -273,19 +224,7 @@ mod tests {
     use crate::provider::{Config, ToolSpec, Wire};
 
     fn decode(stream: &[u8], step: usize) -> (String, Result<(), String>) {
-        let mut d = Decoder::default();
-        let mut log = String::new();
-        let mut res = Ok(());
-        for chunk in stream.chunks(step) {
-            res = d.feed(chunk, &mut |delta| log.push_str(&format!("{delta:?};")));
-            if res.is_err() {
-                break;
-            }
-        }
-        if res.is_ok() {
-            res = d.finish();
-        }
-        (log, res)
+        crate::provider::test_util::decode(Wire::OpenAiChat, stream, step)
     }
 
     const STREAM: &str = concat!(
@@ -340,21 +279,8 @@ mod tests {
         a.open(crate::arena::Role::Assistant, crate::arena::Kind::Text);
         a.call("c1", "read", r#"{"path":"a"}"#);
         a.result("c1", "read", "line\n", false);
-        let cfg = Config {
-            wire: Wire::OpenAiChat,
-            base: crate::http::Url::parse("https://api.openai.com/v1").unwrap(),
-            key: None,
-            model: "m".into(),
-            max_tokens: 100,
-            tokens_field: TokensField::Auto,
-            timeout: std::time::Duration::from_secs(1),
-            name: "openai".into(),
-            headers: vec![],
-            extra_body: None,
-            context_window: None,
-            thinking: crate::provider::Thinking::Off,
-            bearer: false,
-        };
+        let base = crate::provider::test_util::config(Wire::OpenAiChat, "https://api.openai.com/v1");
+        let cfg = Config { name: "openai".into(), ..base };
         let tools = [ToolSpec { name: "read", description: "d", params: r#"{"type":"object"}"# }];
         let req = Request { cfg: &cfg, system: "sys", arena: &a, tools: &tools };
         let mut body = Vec::new();

@@ -8,8 +8,8 @@
 
 use std::io::{self, Write};
 
-use super::events::{num, Ev, SseJson};
-use super::{Delta, Request, Thinking, Usage};
+use super::events::{self, num, Ev, SseJson};
+use super::{body, Delta, Request, Thinking, Usage};
 use crate::arena::Msg;
 use crate::json::write::string;
 use crate::json::Event;
@@ -30,19 +30,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b",\"instructions\":")?;
     string(w, req.system)?;
     w.write_all(b",\"input\":[")?;
-    let mut n = 0;
-    let mut sep = |w: &mut dyn Write| {
-        w.write_all(if n == 0 {
-            n += 1;
-            b""
-        } else {
-            b","
-        })
-    };
+    let mut sep = body::Comma::default();
     for m in req.arena.messages() {
         match m {
             Msg::User(text) => {
-                sep(w)?;
+                sep.write(w)?;
                 w.write_all(
                     b"{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":",
                 )?;
@@ -51,7 +43,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             }
             Msg::Assistant { text, calls, thinking } => {
                 for t in thinking.iter().filter(|t| !t.signature.is_empty()) {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"reasoning\",\"summary\":[")?;
                     if !t.text.is_empty() {
                         w.write_all(b"{\"type\":\"summary_text\",\"text\":")?;
@@ -63,13 +55,13 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                     w.write_all(b"}")?;
                 }
                 if !text.is_empty() {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":")?;
                     string(w, text)?;
                     w.write_all(b"}]}")?;
                 }
                 for c in calls {
-                    sep(w)?;
+                    sep.write(w)?;
                     w.write_all(b"{\"type\":\"function_call\",\"call_id\":")?;
                     string(w, c.id)?;
                     w.write_all(b",\"name\":")?;
@@ -80,7 +72,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 }
             }
             Msg::Result { id, text, .. } => {
-                sep(w)?;
+                sep.write(w)?;
                 w.write_all(b"{\"type\":\"function_call_output\",\"call_id\":")?;
                 string(w, id)?;
                 w.write_all(b",\"output\":")?;
@@ -90,19 +82,12 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         }
     }
     w.write_all(b"]")?;
-    for (i, t) in req.tools.iter().enumerate() {
-        w.write_all(if i == 0 { b",\"tools\":[" } else { b"," })?;
-        w.write_all(b"{\"type\":\"function\",\"name\":")?;
-        string(w, t.name)?;
-        w.write_all(b",\"description\":")?;
-        string(w, t.description)?;
-        w.write_all(b",\"parameters\":")?;
-        w.write_all(t.params.as_bytes())?;
-        w.write_all(b"}")?;
-    }
-    if !req.tools.is_empty() {
-        w.write_all(b"]")?;
-    }
+    // Flat, unlike Chat Completions: no `function` object around the fields.
+    body::list(w, b",\"tools\":[", req.tools, b"]", |w, _, t| {
+        w.write_all(b"{\"type\":\"function\",")?;
+        body::tool_fields(w, t, b"parameters", t.params)?;
+        w.write_all(b"}")
+    })?;
     if let Some(e) = effort(cfg.thinking) {
         write!(
             w,
@@ -136,27 +121,15 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
-        let mut events = std::mem::take(&mut self.events);
-        let r = events.feed(bytes, &mut |ev| self.on(ev, sink));
-        self.events = events;
-        r?;
+        events::feed(self, |d| &mut d.events, bytes, |d, ev| d.on(ev, sink))?;
         if !self.error.is_empty() && self.etype.is_empty() {
-            let e = format!("error in stream: {}", self.error);
-            self.events.failed = Some(e.clone());
-            return Err(e);
+            return self.events.fail(format!("error in stream: {}", self.error));
         }
         Ok(())
     }
 
     pub fn finish(&mut self) -> Result<(), String> {
-        if let Some(f) = &self.events.failed {
-            return Err(f.clone());
-        }
-        if self.done {
-            Ok(())
-        } else {
-            Err("the stream ended before the answer was complete".into())
-        }
+        events::end(&self.events.failed, self.done)
     }
 
     fn on(&mut self, ev: Ev, sink: &mut dyn FnMut(Delta)) {

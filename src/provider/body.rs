@@ -1,0 +1,131 @@
+//! Pieces of request bodies that several wire formats write the same way:
+//! a JSON list framed only when it has items, a tool's name, description
+//! and schema, tool arguments as an object, and the Chat Completions
+//! `messages` list that Ollama's /api/chat copies. What differs between
+//! wires stays in each wire's file.
+
+use std::io::{self, Write};
+
+use super::{Request, ToolSpec};
+use crate::arena::{Call, Msg};
+use crate::json::write::string;
+
+/// `open`, the items separated by commas, `close`; nothing at all when
+/// there are no items (an absent member, not an empty list).
+pub fn list<T>(
+    w: &mut dyn Write,
+    open: &[u8],
+    items: &[T],
+    close: &[u8],
+    mut each: impl FnMut(&mut dyn Write, usize, &T) -> io::Result<()>,
+) -> io::Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        w.write_all(if i == 0 { open } else { b"," })?;
+        each(w, i, item)?;
+    }
+    if !items.is_empty() {
+        w.write_all(close)?;
+    }
+    Ok(())
+}
+
+/// Writes nothing before the first item of a list and a comma before each
+/// later one, for lists whose items are not all in one slice.
+#[derive(Default)]
+pub struct Comma(bool);
+
+impl Comma {
+    pub fn write(&mut self, w: &mut dyn Write) -> io::Result<()> {
+        w.write_all(if std::mem::replace(&mut self.0, true) { b"," } else { b"" })
+    }
+}
+
+/// `"name":…,"description":…,"<key>":<schema>`: a tool as every wire
+/// declares it, inside whatever object the wire wraps it in.
+pub fn tool_fields(w: &mut dyn Write, t: &ToolSpec, key: &[u8], schema: &str) -> io::Result<()> {
+    w.write_all(b"\"name\":")?;
+    string(w, t.name)?;
+    w.write_all(b",\"description\":")?;
+    string(w, t.description)?;
+    w.write_all(b",\"")?;
+    w.write_all(key)?;
+    w.write_all(b"\":")?;
+    w.write_all(schema.as_bytes())
+}
+
+/// `{"type":"function","function":{…}}` for each tool, as Chat Completions
+/// and Ollama declare them.
+pub fn function_tools(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+    list(w, b",\"tools\":[", req.tools, b"]", |w, _, t| {
+        w.write_all(b"{\"type\":\"function\",\"function\":{")?;
+        tool_fields(w, t, b"parameters", t.params)?;
+        w.write_all(b"}}")
+    })
+}
+
+/// Tool arguments as a JSON object: the model's text if it is one, else
+/// `{}` (a broken call must not break every later request).
+pub fn object_args(args: &str) -> &str {
+    let t = args.trim();
+    if t.starts_with('{') && crate::json::stream::validate(t.as_bytes()).is_ok() {
+        t
+    } else {
+        "{}"
+    }
+}
+
+/// Where a wire's `messages` list differs from Chat Completions'.
+pub struct Chat {
+    /// An assistant message that only calls tools says `"content":null`
+    /// (OpenAI) rather than `""`.
+    pub null_content: bool,
+    /// A tool result names its tool (`tool_name`, Ollama) rather than its
+    /// call's id (`tool_call_id`).
+    pub by_name: bool,
+}
+
+/// `{"model":…,"messages":[…]`: the system prompt, then the conversation
+/// with each tool result as a `tool` message of its own; `call` writes one
+/// element of an assistant message's `tool_calls`.
+pub fn chat_messages(
+    req: &Request,
+    w: &mut dyn Write,
+    chat: Chat,
+    call: impl Fn(&mut dyn Write, &Call) -> io::Result<()>,
+) -> io::Result<()> {
+    w.write_all(b"{\"model\":")?;
+    string(w, &req.cfg.model)?;
+    w.write_all(b",\"messages\":[{\"role\":\"system\",\"content\":")?;
+    string(w, req.system)?;
+    w.write_all(b"}")?;
+    for m in req.arena.messages() {
+        match m {
+            Msg::User(text) => {
+                w.write_all(b",{\"role\":\"user\",\"content\":")?;
+                string(w, text)?;
+            }
+            Msg::Assistant { text, calls, .. } => {
+                w.write_all(b",{\"role\":\"assistant\",\"content\":")?;
+                if chat.null_content && text.is_empty() && !calls.is_empty() {
+                    w.write_all(b"null")?;
+                } else {
+                    string(w, text)?;
+                }
+                list(w, b",\"tool_calls\":[", &calls, b"]", |w, _, c| call(w, c))?;
+            }
+            Msg::Result { id, name, text, .. } => {
+                if chat.by_name {
+                    w.write_all(b",{\"role\":\"tool\",\"tool_name\":")?;
+                    string(w, name)?;
+                } else {
+                    w.write_all(b",{\"role\":\"tool\",\"tool_call_id\":")?;
+                    string(w, id)?;
+                }
+                w.write_all(b",\"content\":")?;
+                string(w, text)?;
+            }
+        }
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"]")
+}
