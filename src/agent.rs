@@ -64,14 +64,14 @@ struct AttemptError {
 }
 
 pub struct Agent<'a> {
-    pub cfg: &'a Config,
+    pub cfg: Config,
     pub ws: &'a Workspace,
     pub permission: Permission,
     /// Rules and sandbox for the permission gate.
     pub gate: &'a mut crate::permission::Gate,
     pub doom: crate::permission::doom::Guard,
     /// Paths the prompt mode may write whatever `permission` says (plan mode's PLAN.md).
-    pub writable: &'a [String],
+    pub writable: Vec<String>,
     pub max_turns: u32,
     pub retries: u32,
     pub out: &'a mut Output,
@@ -263,7 +263,7 @@ impl Agent<'_> {
     }
 
     fn attempt(&mut self, specs: &[ToolSpec], show: bool) -> Result<(Vec<Pending>, Usage), AttemptError> {
-        let cfg = self.cfg;
+        let cfg = &self.cfg;
         let url = provider::endpoint(cfg);
         let headers = provider::headers(cfg);
         let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -428,7 +428,7 @@ impl Agent<'_> {
     pub fn permit(&mut self, d: Decision, name: &str, effect: tool::Effect, args: &str) -> Result<(), String> {
         match d {
             Decision::Allow => Ok(()),
-            _ if crate::permission::mode_allows(self.writable, effect, args, self.ws) => Ok(()),
+            _ if crate::permission::mode_allows(&self.writable, effect, args, self.ws) => Ok(()),
             Decision::Ask { why, by_mode } => {
                 // "Always" adds allow rules, which cannot beat an ask rule: offered only when the mode asks.
                 let always = if by_mode { self.always_rules(name, args) } else { Vec::new() };

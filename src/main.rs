@@ -280,12 +280,12 @@ impl Shared<'_> {
     /// An agent for the conversation in `arena`, from its first turn.
     fn agent(&mut self, system: String, arena: arena::Arena, log: session::start::Log) -> agent::Agent<'_> {
         agent::Agent {
-            cfg: self.cfg,
+            cfg: self.cfg.clone(),
             ws: self.ws,
             permission: self.permission,
             gate: self.gate,
             doom: Default::default(),
-            writable: self.writable,
+            writable: self.writable.to_vec(),
             max_turns: self.max_turns,
             retries: self.retries,
             out: self.out,

@@ -54,6 +54,7 @@ pub enum TokensField {
     MaxCompletionTokens,
 }
 
+#[derive(Clone)]
 pub struct Config {
     pub wire: Wire,
     pub base: Url,

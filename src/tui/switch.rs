@@ -74,7 +74,7 @@ pub fn model(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
         t.model = sel.config.model.clone();
         t.context_window = window;
     }
-    a.cfg = Box::leak(Box::new(sel.config));
+    a.cfg = sel.config;
     say(&format!("model: {} ({})\n", a.cfg.model, a.cfg.name));
     Flow::Continue
 }
@@ -121,7 +121,7 @@ pub fn prompt(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     if !o.permission_explicit {
         a.permission = p.permission.unwrap_or(o.permission);
     }
-    a.writable = Box::leak(p.writable.into_boxed_slice());
+    a.writable = p.writable;
     s.mode = p.name;
     say(&format!("prompt mode: {} · permission {}\n", s.mode, crate::permission::label(a.permission)));
     Flow::Continue
