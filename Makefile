@@ -38,7 +38,7 @@ demo: static $(MOCK)
 	@rm -rf $(DEMO) && cp -r tests/demo/project $(DEMO)
 	@echo "== mote -p 'make the tests pass' (in $(DEMO), mock model)"
 	@cd $(DEMO) && $(CURDIR)/$(MOCK) --script $(CURDIR)/tests/demo/script.txt -- \
-		$(CURDIR)/$(BIN) -p "The tests fail. Find the bug and fix it." --model mock --permission auto --verbose \
+		$(CURDIR)/$(BIN) -p "The tests fail. Find the bug and fix it." --model mock --permission auto --no-session --verbose \
 		> $(DEMO).answer
 	@echo "== mote's answer on stdout:" && cat $(DEMO).answer
 	@echo "== after the session: sh test.sh"
