@@ -89,9 +89,14 @@ fuzz-deps:
 	@cargo +nightly --version >/dev/null
 	@cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
+# Each target's output goes to target/fuzz-NAME.log; its last lines are shown
+# (all of the end, with the crashing input, when it fails).
 fuzz: fuzz-deps
+	@mkdir -p target
 	@for t in $(FUZZ_TARGETS); do echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
-		cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 || exit 1; done
+		if cargo +nightly fuzz run --fuzz-dir tests/fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 \
+			> target/fuzz-$$t.log 2>&1; then grep -E '^Done' target/fuzz-$$t.log; \
+		else tail -n 60 target/fuzz-$$t.log; exit 1; fi; done
 
 fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=30
