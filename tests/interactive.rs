@@ -191,7 +191,7 @@ fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation
     t.type_text("/help");
     t.keys(&["Enter"]);
     let s = t.wait_text("/quit");
-    for c in ["/mode", "/model", "/prompt", "/compact", "/sessions", "/resume", "/new", "/cost"] {
+    for c in ["/mode", "/model", "/prompt", "/loop", "/compact", "/sessions", "/resume", "/new", "/cost"] {
         assert!(s.contains(c), "/help lists {c}: {s}");
     }
     t.type_text("!echo bang > bang.txt; echo shown-$((6*7))");
@@ -453,5 +453,87 @@ fn prompt_mode_permission_model_and_cost() {
     let s = t.wait_text("this run:");
     let line = s.lines().find(|l| l.starts_with("this run:")).unwrap();
     assert!(line.contains("out tokens; $"), "{line}");
+    exit_and_check_terminal(&t, &ws);
+}
+
+#[test]
+fn loop_command_ticks_the_plan_in_fresh_contexts_and_keeps_the_chat() {
+    let ws = workspace("loop");
+    std::fs::create_dir_all(ws.join(".git")).unwrap();
+    let plan = "# Files\n- [ ] write a.txt\n- [ ] write b.txt\n";
+    std::fs::write(ws.join("PLAN.md"), plan).unwrap();
+    let write = |f: &str, text: &str| Reply::call("bash", &format!(r#"{{"command":"echo {text} > {f}"}}"#));
+    let m = Mock::start(vec![
+        Reply::text("chat answer"),
+        // Iteration 1 writes a wrong a.txt: the check fails; 2 fixes it; 3 writes b.txt.
+        write("a.txt", "no"),
+        Reply::text("wrote a.txt badly"),
+        write("a.txt", "ok"),
+        Reply::text("fixed a.txt"),
+        write("b.txt", "ok"),
+        Reply::text("wrote b.txt"),
+        Reply::text("chat goes on"),
+    ]);
+    let t = start("loop", &ws, &m, 120, "--permission auto");
+    t.type_text("remember the word PELICAN");
+    t.keys(&["Enter"]);
+    t.wait_text("chat answer");
+    // Passes when there are more files saying ok than items checked: the new item's file.
+    let check = r#"n=$(grep -c '^- \[x\]' PLAN.md); test $(grep -lx ok *.txt 2>/dev/null | wc -l) -gt $n"#;
+    t.type_text(&format!("/loop PLAN.md --check \"{check}\" --max-iterations 4"));
+    t.keys(&["Enter"]);
+    let s = t.wait_text("loop stopped:");
+    assert!(s.contains("loop stopped: all items checked"), "{s}");
+    assert!(s.contains("stopped: every item is checked (3 iterations"), "{s}");
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains(" write ") && l.contains("passed")).collect();
+    assert_eq!(rows.len(), 2, "the summary table: {s}");
+    assert!(rows[0].contains("write a.txt") && rows[0].contains(" 2 "), "two iterations for a.txt: {s}");
+    assert_eq!(std::fs::read_to_string(ws.join("PLAN.md")).unwrap(), "# Files\n- [x] write a.txt\n- [x] write b.txt\n");
+    assert_eq!(std::fs::read_to_string(ws.join("b.txt")).unwrap(), "ok\n");
+
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 7);
+    for (i, item) in [(1, "write a.txt"), (3, "write a.txt"), (5, "write b.txt")] {
+        let body = &reqs[i].body;
+        assert!(body.contains(&format!("Your item (the first unchecked one): {item}")), "{body}");
+        assert!(!body.contains("PELICAN"), "iteration {i} is not a fresh context: {body}");
+    }
+    assert!(reqs[3].body.contains("did not pass the check"), "the failing check is carried over: {}", reqs[3].body);
+    // The chat is as it was before the loop.
+    t.type_text("and the word?");
+    t.keys(&["Enter"]);
+    t.wait_text("chat goes on");
+    let body = m.requests()[7].body.clone();
+    assert!(body.contains("PELICAN") && body.contains("chat answer"), "{body}");
+    assert!(!body.contains("Your item") && !body.contains("fixed a.txt"), "the loop stays out of the chat: {body}");
+    t.type_text("/loop");
+    t.keys(&["Enter"]);
+    t.wait_text("usage: /loop PLAN.md");
+    exit_and_check_terminal(&t, &ws);
+}
+
+#[test]
+fn ctrl_c_stops_the_loop() {
+    let ws = workspace("loopintr");
+    std::fs::create_dir_all(ws.join(".git")).unwrap();
+    std::fs::write(ws.join("PLAN.md"), "- [ ] one\n- [ ] two\n").unwrap();
+    let stalled = Reply::HangMidStream { items: vec![Item::Text("Working on it\n".into())], after_events: 2 };
+    let opts = Options { fragment: 0, ..Options::default() };
+    let m = Mock::with_options(vec![stalled, Reply::text("back in the chat")], opts);
+    let t = start("loopintr", &ws, &m, 100, "--permission auto");
+    t.type_text("/loop PLAN.md --check true");
+    t.keys(&["Enter"]);
+    t.wait_text("Working on it");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.keys(&["C-c"]);
+    let s = t.wait_text("loop stopped:");
+    assert!(s.contains("loop stopped: interrupted") && s.contains("stopped: interrupted"), "{s}");
+    assert_eq!(std::fs::read_to_string(ws.join("PLAN.md")).unwrap(), "- [ ] one\n- [ ] two\n");
+    assert_eq!(m.requests().len(), 1, "no further iteration");
+    t.type_text("hello");
+    t.keys(&["Enter"]);
+    t.wait_text("back in the chat");
+    let body = m.requests()[1].body.clone();
+    assert!(!body.contains("Working on it") && !body.contains("Your item"), "{body}");
     exit_and_check_terminal(&t, &ws);
 }

@@ -1,10 +1,10 @@
 //! Slash commands: one table that the dispatcher reads and `/help` is
 //! printed from. The commands that switch the model or prompt mode live in
 //! switch.rs, the session ones (/sessions, /resume, /new, /compact) in
-//! saved.rs; the small ones are here.
+//! saved.rs, /loop in plan_loop.rs; the small ones are here.
 
 use super::screen::{k, say, usd};
-use super::{saved, switch, Setup};
+use super::{plan_loop, saved, switch, Setup};
 use crate::agent::Agent;
 use crate::permission::label;
 
@@ -35,6 +35,12 @@ pub static COMMANDS: &[Command] = &[
         run: switch::model,
     },
     Command { name: "prompt", args: "[MODE]", help: "List the prompt modes, or switch to one", run: switch::prompt },
+    Command {
+        name: "loop",
+        args: "PLAN.md ...",
+        help: "Loop task (as --loop): [--check CMD] [--max-iterations N]",
+        run: plan_loop::run,
+    },
     Command { name: "compact", args: "", help: "Summarize the conversation to free context", run: saved::compact },
     Command { name: "sessions", args: "", help: "List saved sessions", run: saved::sessions },
     Command { name: "resume", args: "ID", help: "Load a saved session (an id or its prefix)", run: saved::resume },

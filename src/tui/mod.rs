@@ -9,6 +9,7 @@ pub mod editor;
 pub mod history;
 pub mod keys;
 pub mod markdown;
+pub mod plan_loop;
 pub mod saved;
 pub mod screen;
 pub mod spinner;
