@@ -48,9 +48,13 @@ impl Fail {
     pub fn message(&self) -> String {
         match self {
             Fail::Network(m) | Fail::Api(m) | Fail::ContextLength(m) => m.clone(),
-            Fail::MaxTurns(n) => format!("stopped after {n} turns (--max-turns) before the model finished"),
+            Fail::MaxTurns(n) => {
+                format!("stopped after {n} turns (--max-turns) before the model finished")
+            }
             Fail::Interrupted => "interrupted".into(),
-            Fail::DoomLoop(m) => format!("stopped: {m}; it looks stuck in a loop (doom-loop guard)"),
+            Fail::DoomLoop(m) => {
+                format!("stopped: {m}; it looks stuck in a loop (doom-loop guard)")
+            }
         }
     }
 }
@@ -124,12 +128,21 @@ impl Agent<'_> {
             };
             self.usage.add(usage);
             self.record_reasoning();
-            let e = self.log.record(&Record::Assistant { text: self.arena.last_answer() }, self.arena.bytes());
+            let e = self.log.record(
+                &Record::Assistant {
+                    text: self.arena.last_answer(),
+                },
+                self.arena.bytes(),
+            );
             self.note(e);
             if !calls.is_empty() {
                 for c in &calls {
                     self.arena.call(&c.id, &c.name, &c.args);
-                    self.record(&Record::Call { id: &c.id, name: &c.name, args: &c.args });
+                    self.record(&Record::Call {
+                        id: &c.id,
+                        name: &c.name,
+                        args: &c.args,
+                    });
                 }
             }
             self.record(&Record::Usage(usage));
@@ -140,7 +153,10 @@ impl Agent<'_> {
                         stop = Some(Fail::Interrupted);
                     }
                     if stop.is_none() {
-                        stop = self.doom.push(&c.name, &c.args).and_then(|m| self.doom_ask(m, c));
+                        stop = self
+                            .doom
+                            .push(&c.name, &c.args)
+                            .and_then(|m| self.doom_ask(m, c));
                     }
                     match &stop {
                         None => self.run_tool(c),
@@ -151,7 +167,12 @@ impl Agent<'_> {
                                 _ => "not run: the doom-loop guard stopped the turn",
                             };
                             self.arena.result(&c.id, &c.name, text, true);
-                            self.record(&Record::Result { id: &c.id, name: &c.name, text, error: true });
+                            self.record(&Record::Result {
+                                id: &c.id,
+                                name: &c.name,
+                                text,
+                                error: true,
+                            });
                         }
                     }
                 }
@@ -173,14 +194,26 @@ impl Agent<'_> {
     /// Append a record to the session (its effect is already in the arena).
     /// Save the reasoning blocks of the assistant message just streamed.
     fn record_reasoning(&mut self) {
-        let Some(crate::arena::Msg::Assistant { thinking, .. }) = self.arena.messages().last() else { return };
+        let Some(crate::arena::Msg::Assistant { thinking, .. }) = self.arena.messages().last()
+        else {
+            return;
+        };
         let bytes = self.arena.bytes();
         let mut notes = Vec::new();
         for t in thinking {
             let kind = if t.redacted { "redacted" } else { "thinking" };
-            notes.push(self.log.record(&Record::Reasoning { kind, text: t.text }, bytes));
+            notes.push(
+                self.log
+                    .record(&Record::Reasoning { kind, text: t.text }, bytes),
+            );
             if !t.signature.is_empty() {
-                notes.push(self.log.record(&Record::Reasoning { kind: "signature", text: t.signature }, bytes));
+                notes.push(self.log.record(
+                    &Record::Reasoning {
+                        kind: "signature",
+                        text: t.signature,
+                    },
+                    bytes,
+                ));
             }
         }
         for e in notes {
@@ -226,13 +259,19 @@ impl Agent<'_> {
         let (_, usage) = got?;
         self.usage.add(usage);
         if summary.is_empty() {
-            self.out.note("compaction: the model's summary was empty; context left as it was");
+            self.out
+                .note("compaction: the model's summary was empty; context left as it was");
             return Ok(false);
         }
         self.arena.compact(n, &summary);
-        self.record(&Record::Compact { messages: n as u64, summary: &summary });
+        self.record(&Record::Compact {
+            messages: n as u64,
+            summary: &summary,
+        });
         let after = self.log.est.tokens();
-        self.out.note(&format!("compacted {n} messages: context ~{before} -> ~{after} tokens"));
+        self.out.note(&format!(
+            "compacted {n} messages: context ~{before} -> ~{after} tokens"
+        ));
         Ok(true)
     }
 
@@ -247,7 +286,8 @@ impl Agent<'_> {
                     self.arena.rollback(mark);
                     let backoff = 500u64 << attempt.min(5);
                     let wait = e.after.map_or(backoff, |s| s.min(60) * 1000);
-                    self.out.note(&format!("{}; retrying in {} ms", e.fail.message(), wait));
+                    self.out
+                        .note(&format!("{}; retrying in {} ms", e.fail.message(), wait));
                     std::thread::sleep(Duration::from_millis(wait));
                     attempt += 1;
                 }
@@ -262,30 +302,66 @@ impl Agent<'_> {
         }
     }
 
-    fn attempt(&mut self, specs: &[ToolSpec], show: bool) -> Result<(Vec<Pending>, Usage), AttemptError> {
+    fn attempt(
+        &mut self,
+        specs: &[ToolSpec],
+        show: bool,
+    ) -> Result<(Vec<Pending>, Usage), AttemptError> {
         let cfg = &self.cfg;
         let url = provider::endpoint(cfg);
         let headers = provider::headers(cfg);
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let req = Request { cfg, system: &self.system, arena: &self.arena, tools: specs };
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let req = Request {
+            cfg,
+            system: &self.system,
+            arena: &self.arena,
+            tools: specs,
+        };
         // Count the body first, then stream it: no second copy of the conversation.
         let mut count = Counter::default();
         let _ = provider::write_body(&req, &mut count);
-        let sent = http::post(&url, &headers, count.0, &mut |w| provider::write_body(&req, w), cfg.timeout);
+        let sent = http::post(
+            &url,
+            &headers,
+            count.0,
+            &mut |w| provider::write_body(&req, w),
+            cfg.timeout,
+        );
         if matches!(sent, Err(http::Error::Interrupted)) {
             self.arena.open(Role::Assistant, Kind::Text);
         }
         let mut resp = sent.map_err(|e| match e {
-            http::Error::Connect(m) => AttemptError { fail: Fail::Network(m), retry: true, after: None },
-            http::Error::Protocol(m) => AttemptError { fail: Fail::Api(m), retry: false, after: None },
-            http::Error::Interrupted => AttemptError { fail: Fail::Interrupted, retry: false, after: None },
+            http::Error::Connect(m) => AttemptError {
+                fail: Fail::Network(m),
+                retry: true,
+                after: None,
+            },
+            http::Error::Protocol(m) => AttemptError {
+                fail: Fail::Api(m),
+                retry: false,
+                after: None,
+            },
+            http::Error::Interrupted => AttemptError {
+                fail: Fail::Interrupted,
+                retry: false,
+                after: None,
+            },
         })?;
         if resp.status != 200 {
-            let after = resp.header("retry-after").and_then(|v| v.trim().parse().ok());
+            let after = resp
+                .header("retry-after")
+                .and_then(|v| v.trim().parse().ok());
             let msg = provider::error_message(&resp.text(64 * 1024));
             let retry = matches!(resp.status, 408 | 409 | 429 | 500..=599);
             let text = format!("HTTP {}: {msg}", resp.status);
-            let fail = if provider::is_context_length(resp.status, &msg) { Fail::ContextLength(text) } else { Fail::Api(text) };
+            let fail = if provider::is_context_length(resp.status, &msg) {
+                Fail::ContextLength(text)
+            } else {
+                Fail::Api(text)
+            };
             return Err(AttemptError { fail, retry, after });
         }
 
@@ -343,22 +419,43 @@ impl Agent<'_> {
             Delta::Finish(_) => {}
         };
         loop {
-            if !resp.body.buffered() && crate::interrupt::wait(resp.body.fd(), cfg.timeout).unwrap_or(false) {
-                return Err(AttemptError { fail: Fail::Interrupted, retry: false, after: None });
+            if !resp.body.buffered()
+                && crate::interrupt::wait(resp.body.fd(), cfg.timeout).unwrap_or(false)
+            {
+                return Err(AttemptError {
+                    fail: Fail::Interrupted,
+                    retry: false,
+                    after: None,
+                });
             }
             let n = match resp.body.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) => {
-                    let fail = Fail::Network(format!("the response stream broke: {}", http::describe(&e)));
-                    return Err(AttemptError { fail, retry: !shown, after: None });
+                    let fail =
+                        Fail::Network(format!("the response stream broke: {}", http::describe(&e)));
+                    return Err(AttemptError {
+                        fail,
+                        retry: !shown,
+                        after: None,
+                    });
                 }
             };
             if let Err(m) = dec.feed(buf.get(..n).unwrap_or(&[]), &mut sink) {
                 // An overloaded or rate-limited error event before any output is worth retrying.
-                let busy = ["overloaded_error", "rate_limit_error"].iter().any(|w| m.contains(w));
-                let fail = if provider::is_context_length(0, &m) { Fail::ContextLength(m) } else { Fail::Api(m) };
-                return Err(AttemptError { fail, retry: busy && !shown, after: None });
+                let busy = ["overloaded_error", "rate_limit_error"]
+                    .iter()
+                    .any(|w| m.contains(w));
+                let fail = if provider::is_context_length(0, &m) {
+                    Fail::ContextLength(m)
+                } else {
+                    Fail::Api(m)
+                };
+                return Err(AttemptError {
+                    fail,
+                    retry: busy && !shown,
+                    after: None,
+                });
             }
         }
         if !has_text {
@@ -366,7 +463,11 @@ impl Agent<'_> {
         }
         if let Err(m) = dec.finish() {
             // A stream cut before anything was said is a lost connection.
-            return Err(AttemptError { fail: Fail::Network(m), retry: !shown, after: None });
+            return Err(AttemptError {
+                fail: Fail::Network(m),
+                retry: !shown,
+                after: None,
+            });
         }
         for (i, c) in calls.iter_mut().enumerate() {
             if c.id.is_empty() {
@@ -382,12 +483,19 @@ impl Agent<'_> {
         let start = Instant::now();
         let result = match tool::find_tool(&c.name) {
             None if c.name.starts_with(crate::mcp::PREFIX) => {
-                let d = self.gate.decide_named(self.permission, &c.name, tool::Effect::Exec);
-                self.permit(d, &c.name, tool::Effect::Exec, &c.args).and_then(|_| self.mcp.call(&c.name, &c.args))
+                let d = self
+                    .gate
+                    .decide_named(self.permission, &c.name, tool::Effect::Exec);
+                self.permit(d, &c.name, tool::Effect::Exec, &c.args)
+                    .and_then(|_| self.mcp.call(&c.name, &c.args))
             }
             None => {
                 let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
-                Err(format!("unknown tool `{}`; the tools are: {}", c.name, names.join(", ")))
+                Err(format!(
+                    "unknown tool `{}`; the tools are: {}",
+                    c.name,
+                    names.join(", ")
+                ))
             }
             Some(t) => Args::parse(&c.args)
                 .map_err(|e| format!("bad arguments for {}: {e}", t.name))
@@ -407,7 +515,15 @@ impl Agent<'_> {
             Err(e) => (e.as_str(), true),
         };
         self.arena.result(&c.id, &c.name, text, is_error);
-        let e = self.log.record(&Record::Result { id: &c.id, name: &c.name, text, error: is_error }, self.arena.bytes());
+        let e = self.log.record(
+            &Record::Result {
+                id: &c.id,
+                name: &c.name,
+                text,
+                error: is_error,
+            },
+            self.arena.bytes(),
+        );
         self.note(e);
         self.out.tool_result(&c.id, &c.name, text, is_error, ms);
     }
@@ -415,8 +531,16 @@ impl Agent<'_> {
 
 /// The tools the model is told of: the built-in ones, then the MCP servers'.
 fn specs(mcp: &[crate::mcp::Spec]) -> Vec<ToolSpec<'_>> {
-    let builtin = tool::TOOLS.iter().map(|t| ToolSpec { name: t.name, description: t.description, params: t.params });
-    let servers = mcp.iter().map(|t| ToolSpec { name: &t.name, description: &t.description, params: &t.schema });
+    let builtin = tool::TOOLS.iter().map(|t| ToolSpec {
+        name: t.name,
+        description: t.description,
+        params: t.params,
+    });
+    let servers = mcp.iter().map(|t| ToolSpec {
+        name: &t.name,
+        description: &t.description,
+        params: &t.schema,
+    });
     builtin.chain(servers).collect()
 }
 
@@ -425,13 +549,23 @@ impl Agent<'_> {
     /// in the interactive mode (see `Output::ask`) and is a denial headless;
     /// Deny is a tool error naming the mode or rule. A prompt mode's own
     /// files (plan mode's PLAN.md) need no asking.
-    pub fn permit(&mut self, d: Decision, name: &str, effect: tool::Effect, args: &str) -> Result<(), String> {
+    pub fn permit(
+        &mut self,
+        d: Decision,
+        name: &str,
+        effect: tool::Effect,
+        args: &str,
+    ) -> Result<(), String> {
         match d {
             Decision::Allow => Ok(()),
             _ if crate::permission::mode_allows(&self.writable, effect, args, self.ws) => Ok(()),
             Decision::Ask { why, by_mode } => {
                 // "Always" adds allow rules, which cannot beat an ask rule: offered only when the mode asks.
-                let always = if by_mode { self.always_rules(name, args) } else { Vec::new() };
+                let always = if by_mode {
+                    self.always_rules(name, args)
+                } else {
+                    Vec::new()
+                };
                 match self.out.ask(name, args, &always) {
                     Some(Ok(true)) => {
                         if let Err(e) = self.gate.allow_always(&always) {
@@ -440,7 +574,11 @@ impl Agent<'_> {
                         Ok(())
                     }
                     Some(answer) => answer.map(|_| ()),
-                    None => Err(crate::permission::denial(name, self.permission, &Decision::Ask { why, by_mode })),
+                    None => Err(crate::permission::denial(
+                        name,
+                        self.permission,
+                        &Decision::Ask { why, by_mode },
+                    )),
                 }
             }
             Decision::Deny(_) => Err(crate::permission::denial(name, self.permission, &d)),
@@ -453,7 +591,9 @@ impl Agent<'_> {
     /// tool's rule is its name).
     fn always_rules(&self, name: &str, args: &str) -> Vec<String> {
         match tool::find_tool(name) {
-            Some(t) => Args::parse(args).map_or(Vec::new(), |a| crate::permission::Gate::always_rules(t, &a, self.ws)),
+            Some(t) => Args::parse(args).map_or(Vec::new(), |a| {
+                crate::permission::Gate::always_rules(t, &a, self.ws)
+            }),
             None => vec![name.to_string()],
         }
     }
@@ -490,14 +630,20 @@ fn check_known(t: &tool::Tool, args: &Args) -> Result<(), String> {
     let mut names: Vec<String> = Vec::new();
     let mut p = crate::json::Parser::new();
     let _ = p.feed(t.params.as_bytes(), &mut |path, e| {
-        if let (Some(name), crate::json::Event::Open(_)) = (crate::json::below(path, b"properties"), &e) {
+        if let (Some(name), crate::json::Event::Open(_)) =
+            (crate::json::below(path, b"properties"), &e)
+        {
             if !name.contains(&b'.') {
                 names.push(String::from_utf8_lossy(name).into_owned());
             }
         }
     });
     match args.keys().find(|k| !names.iter().any(|n| n == k)) {
-        Some(k) => Err(format!("unknown argument `{k}` for {}; it takes: {}", t.name, names.join(", "))),
+        Some(k) => Err(format!(
+            "unknown argument `{k}` for {}; it takes: {}",
+            t.name,
+            names.join(", ")
+        )),
         None => Ok(()),
     }
 }
@@ -511,10 +657,17 @@ mod tests {
         let t = tool::find_tool("read").unwrap();
         let a = Args::parse(r#"{"file_path":"x"}"#).unwrap();
         let e = check_known(t, &a).unwrap_err();
-        assert!(e.starts_with("unknown argument `file_path` for read; it takes: path"), "{e}");
+        assert!(
+            e.starts_with("unknown argument `file_path` for read; it takes: path"),
+            "{e}"
+        );
         assert!(check_known(t, &Args::parse(r#"{"path":"x","offset":2}"#).unwrap()).is_ok());
         for t in tool::TOOLS {
-            assert!(crate::json::stream::validate(t.params.as_bytes()).is_ok(), "{} schema", t.name);
+            assert!(
+                crate::json::stream::validate(t.params.as_bytes()).is_ok(),
+                "{} schema",
+                t.name
+            );
         }
     }
 }

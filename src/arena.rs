@@ -76,8 +76,17 @@ pub struct Think<'a> {
 #[derive(Debug, PartialEq)]
 pub enum Msg<'a> {
     User(&'a str),
-    Assistant { text: &'a str, calls: Vec<Call<'a>>, thinking: Vec<Think<'a>> },
-    Result { id: &'a str, name: &'a str, text: &'a str, error: bool },
+    Assistant {
+        text: &'a str,
+        calls: Vec<Call<'a>>,
+        thinking: Vec<Think<'a>>,
+    },
+    Result {
+        id: &'a str,
+        name: &'a str,
+        text: &'a str,
+        error: bool,
+    },
 }
 
 impl Arena {
@@ -105,7 +114,13 @@ impl Arena {
     /// Start an empty record; `extend` appends to it.
     pub fn open(&mut self, role: Role, kind: Kind) {
         let start = self.buf.len() as u32;
-        self.recs.push(Rec { role, kind, error: false, start, len: 0 });
+        self.recs.push(Rec {
+            role,
+            kind,
+            error: false,
+            start,
+            len: 0,
+        });
     }
 
     /// Append to the last record.
@@ -143,7 +158,10 @@ impl Arena {
     }
 
     fn text(&self, r: &Rec) -> &str {
-        let span = self.buf.get(r.start as usize..(r.start + r.len) as usize).unwrap_or(&[]);
+        let span = self
+            .buf
+            .get(r.start as usize..(r.start + r.len) as usize)
+            .unwrap_or(&[]);
         // Only &str is ever appended, so spans are valid UTF-8.
         std::str::from_utf8(span).unwrap_or("")
     }
@@ -168,7 +186,12 @@ impl Arena {
             }
         }
         let cut = it.i.min(self.recs.len());
-        (cut, self.recs.get(cut).map_or(self.buf.len(), |r| r.start as usize))
+        (
+            cut,
+            self.recs
+                .get(cut)
+                .map_or(self.buf.len(), |r| r.start as usize),
+        )
     }
 
     /// Compaction: replace the first `n` messages with one user message
@@ -182,7 +205,16 @@ impl Arena {
         for r in &mut self.recs {
             r.start = r.start - byte as u32 + summary.len() as u32;
         }
-        self.recs.insert(0, Rec { role: Role::User, kind: Kind::Text, error: false, start: 0, len: summary.len() as u32 });
+        self.recs.insert(
+            0,
+            Rec {
+                role: Role::User,
+                kind: Kind::Text,
+                error: false,
+                start: 0,
+                len: summary.len() as u32,
+            },
+        );
         // Give back what the dropped turns held, so memory stays bounded.
         if self.buf.capacity() > 2 * self.buf.len() + 4096 {
             self.buf.shrink_to_fit();
@@ -195,7 +227,10 @@ impl Arena {
     /// Move messages `n..` out into a new arena (undone by `append`).
     pub fn split_off(&mut self, n: usize) -> Arena {
         let (cut, byte) = self.cut(n);
-        let mut tail = Arena { buf: self.buf.split_off(byte), recs: self.recs.split_off(cut) };
+        let mut tail = Arena {
+            buf: self.buf.split_off(byte),
+            recs: self.recs.split_off(cut),
+        };
         for r in &mut tail.recs {
             r.start -= byte as u32;
         }
@@ -206,7 +241,10 @@ impl Arena {
     pub fn append(&mut self, other: &Arena) {
         let base = self.buf.len() as u32;
         self.buf.extend_from_slice(&other.buf);
-        self.recs.extend(other.recs.iter().map(|r| Rec { start: r.start + base, ..*r }));
+        self.recs.extend(other.recs.iter().map(|r| Rec {
+            start: r.start + base,
+            ..*r
+        }));
     }
 
     /// The text of the last assistant message.
@@ -255,24 +293,42 @@ impl<'a> Iterator for Messages<'a> {
                 while let Some(r) = rec(self.i).filter(|r| r.role == Role::Assistant) {
                     match r.kind {
                         Kind::Text if body.is_empty() || r.len > 0 => body = a.text(r),
-                        Kind::Thinking => thinking.push(Think { text: a.text(r), signature: "", redacted: false }),
+                        Kind::Thinking => thinking.push(Think {
+                            text: a.text(r),
+                            signature: "",
+                            redacted: false,
+                        }),
                         Kind::Signature => match thinking.last_mut() {
-                            Some(t) if t.signature.is_empty() && !t.redacted => t.signature = a.text(r),
+                            Some(t) if t.signature.is_empty() && !t.redacted => {
+                                t.signature = a.text(r)
+                            }
                             _ => {}
                         },
-                        Kind::Redacted => thinking.push(Think { text: a.text(r), signature: "", redacted: true }),
+                        Kind::Redacted => thinking.push(Think {
+                            text: a.text(r),
+                            signature: "",
+                            redacted: true,
+                        }),
                         _ => break,
                     }
                     self.i += 1;
                 }
                 while rec(self.i).is_some_and(|r| r.kind == Kind::CallId) {
-                    calls.push(Call { id: text(self.i), name: text(self.i + 1), args: text(self.i + 2) });
+                    calls.push(Call {
+                        id: text(self.i),
+                        name: text(self.i + 1),
+                        args: text(self.i + 2),
+                    });
                     self.i += 3;
                 }
                 if self.i == start {
                     self.i += 1; // a stray record: skip it rather than loop
                 }
-                Msg::Assistant { text: body, calls, thinking }
+                Msg::Assistant {
+                    text: body,
+                    calls,
+                    thinking,
+                }
             }
         };
         Some(msg)
@@ -303,13 +359,29 @@ mod tests {
             Msg::Assistant {
                 text: "I'll look.",
                 calls: vec![
-                    Call { id: "c1", name: "read", args: r#"{"path":"a"}"# },
-                    Call { id: "c2", name: "ls", args: "{}" }
+                    Call {
+                        id: "c1",
+                        name: "read",
+                        args: r#"{"path":"a"}"#
+                    },
+                    Call {
+                        id: "c2",
+                        name: "ls",
+                        args: "{}"
+                    }
                 ],
                 thinking: vec![]
             }
         );
-        assert_eq!(msgs[3], Msg::Result { id: "c2", name: "ls", text: "no such dir", error: true });
+        assert_eq!(
+            msgs[3],
+            Msg::Result {
+                id: "c2",
+                name: "ls",
+                text: "no such dir",
+                error: true
+            }
+        );
         assert_eq!(a.last_answer(), "done");
         assert_eq!(std::mem::size_of::<Rec>(), 12);
     }
@@ -336,7 +408,15 @@ mod tests {
         let want: Vec<Msg> = b.messages().collect();
         assert_eq!(a.messages().collect::<Vec<_>>(), want);
         assert_eq!(want.len(), 3);
-        assert_eq!(want[2], Msg::Result { id: "c2", name: "ls", text: "newer", error: true });
+        assert_eq!(
+            want[2],
+            Msg::Result {
+                id: "c2",
+                name: "ls",
+                text: "newer",
+                error: true
+            }
+        );
         assert_eq!(a.bytes(), "SUMMARY".len() + "c2ls{}c2lsnewer".len());
     }
 
@@ -347,7 +427,18 @@ mod tests {
         a.push(Role::Assistant, Kind::Text, "a");
         a.user("two");
         let msgs: Vec<Msg> = a.messages().collect();
-        assert_eq!(msgs, vec![Msg::User("one"), Msg::Assistant { text: "a", calls: vec![], thinking: vec![] }, Msg::User("two")]);
+        assert_eq!(
+            msgs,
+            vec![
+                Msg::User("one"),
+                Msg::Assistant {
+                    text: "a",
+                    calls: vec![],
+                    thinking: vec![]
+                },
+                Msg::User("two")
+            ]
+        );
     }
 
     #[test]
@@ -362,13 +453,28 @@ mod tests {
         a.result("c1", "ls", "x", false);
         let msgs: Vec<Msg> = a.messages().collect();
         assert_eq!(msgs.len(), 3);
-        let Msg::Assistant { text, calls, thinking } = &msgs[1] else { panic!("{msgs:?}") };
+        let Msg::Assistant {
+            text,
+            calls,
+            thinking,
+        } = &msgs[1]
+        else {
+            panic!("{msgs:?}")
+        };
         assert_eq!((*text, calls.len()), ("", 1));
         assert_eq!(
             thinking,
             &vec![
-                Think { text: "hmm", signature: "sig==", redacted: false },
-                Think { text: "opaque", signature: "", redacted: true }
+                Think {
+                    text: "hmm",
+                    signature: "sig==",
+                    redacted: false
+                },
+                Think {
+                    text: "opaque",
+                    signature: "",
+                    redacted: true
+                }
             ]
         );
     }

@@ -19,8 +19,21 @@ pub struct Flag {
     pub help: &'static str,
 }
 
-const fn flag(long: &'static str, short: Option<char>, value: &'static str, help: &'static str) -> Flag {
-    Flag { long, short, value, default: "", env: "", config: false, help }
+const fn flag(
+    long: &'static str,
+    short: Option<char>,
+    value: &'static str,
+    help: &'static str,
+) -> Flag {
+    Flag {
+        long,
+        short,
+        value,
+        default: "",
+        env: "",
+        config: false,
+        help,
+    }
 }
 
 pub static FLAGS: &[Flag] = &[
@@ -139,6 +152,8 @@ pub struct Options {
     pub context_window: Option<u64>,
 }
 
+/// One value per run, so the size gap between its variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     Run(Options),
     Help,
@@ -226,7 +241,8 @@ impl Options {
                 }
             }
             "sandbox" => {
-                self.sandbox = crate::sandbox::Mode::parse(v).ok_or_else(|| bad("off, read-only or workspace-write"))?
+                self.sandbox = crate::sandbox::Mode::parse(v)
+                    .ok_or_else(|| bad("off, read-only or workspace-write"))?
             }
             "max-turns" => self.max_turns = num("a number of turns")?.max(1),
             "max-tokens" => self.max_tokens = num("a number of tokens")?.max(1),
@@ -249,7 +265,10 @@ impl Options {
             "check" => self.check = Some(v.to_string()).filter(|c| !c.trim().is_empty()),
             "check-timeout" => self.check_timeout = num("seconds")?.max(1) as u64,
             "max-iterations" => self.max_iterations = num("a number of iterations")?.max(1),
-            "loop-max-tokens" => self.loop_max_tokens = Some(v.parse::<u64>().map_err(|_| bad("a number of tokens"))?),
+            "loop-max-tokens" => {
+                self.loop_max_tokens =
+                    Some(v.parse::<u64>().map_err(|_| bad("a number of tokens"))?)
+            }
             "continue" => self.continue_latest = true,
             "resume" if v.is_empty() => return Err(bad("a session id")),
             "resume" => self.resume = Some(v.to_string()),
@@ -257,7 +276,9 @@ impl Options {
             "no-session" => self.no_session = true,
             "session-dir" => self.session_dir = Some(v.to_string()),
             "compact" => self.compact = true,
-            "context-window" => self.context_window = Some(u64::from(num("a number of tokens")?.max(1024))),
+            "context-window" => {
+                self.context_window = Some(u64::from(num("a number of tokens")?.max(1024)))
+            }
             _ => return Err(format!("--{long} is in the flag table but not handled")),
         }
         Ok(())
@@ -282,7 +303,12 @@ pub fn parse(args: Vec<OsString>, src: &Sources) -> Result<Command, String> {
         let f = match &arg {
             Long(name) => FLAGS.iter().find(|f| f.long == *name),
             Short(c) => FLAGS.iter().find(|f| f.short == Some(*c)),
-            Value(v) => return Err(format!("unexpected argument `{}` (did you mean -p?)", v.to_string_lossy())),
+            Value(v) => {
+                return Err(format!(
+                    "unexpected argument `{}` (did you mean -p?)",
+                    v.to_string_lossy()
+                ))
+            }
         };
         let Some(f) = f else {
             return Err(arg.unexpected().to_string());
@@ -295,7 +321,10 @@ pub fn parse(args: Vec<OsString>, src: &Sources) -> Result<Command, String> {
         let value = if f.value.is_empty() {
             String::new()
         } else {
-            p.value().map_err(|e| e.to_string())?.into_string().map_err(|_| format!("--{}: not UTF-8", f.long))?
+            p.value()
+                .map_err(|e| e.to_string())?
+                .into_string()
+                .map_err(|_| format!("--{}: not UTF-8", f.long))?
         };
         o.set(f.long, &value)?;
         given.push(f.long);
@@ -305,12 +334,22 @@ pub fn parse(args: Vec<OsString>, src: &Sources) -> Result<Command, String> {
         if given.contains(&f.long) {
             continue;
         }
-        let from_env = if f.env.is_empty() { None } else { (src.env)(f.env).filter(|v| !v.is_empty()) };
-        let from_config = if f.config && from_env.is_none() { (src.config)(f.long)? } else { None };
+        let from_env = if f.env.is_empty() {
+            None
+        } else {
+            (src.env)(f.env).filter(|v| !v.is_empty())
+        };
+        let from_config = if f.config && from_env.is_none() {
+            (src.config)(f.long)?
+        } else {
+            None
+        };
         if let Some(v) = from_env {
-            o.set(f.long, &v).map_err(|e| format!("{e} (from ${})", f.env))?;
+            o.set(f.long, &v)
+                .map_err(|e| format!("{e} (from ${})", f.env))?;
         } else if let Some(v) = from_config {
-            o.set(f.long, &v).map_err(|e| format!("{e} (from the config file)"))?;
+            o.set(f.long, &v)
+                .map_err(|e| format!("{e} (from the config file)"))?;
         } else if !f.default.is_empty() {
             o.set(f.long, f.default)?;
         }
@@ -326,9 +365,18 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (3, "network: the API could not be reached"),
     (4, "the API answered with an error or a broken stream"),
     (5, "--max-turns reached before the model finished"),
-    (6, "--loop: --max-iterations or --loop-max-tokens spent before every item was checked"),
-    (7, "--loop: the model reported it was stuck (a `STUCK: reason` line)"),
-    (8, "the same tool call kept repeating (doom loop) and the run was stopped"),
+    (
+        6,
+        "--loop: --max-iterations or --loop-max-tokens spent before every item was checked",
+    ),
+    (
+        7,
+        "--loop: the model reported it was stuck (a `STUCK: reason` line)",
+    ),
+    (
+        8,
+        "the same tool call kept repeating (doom loop) and the run was stopped",
+    ),
 ];
 
 pub fn help() -> String {
@@ -371,10 +419,21 @@ mod tests {
         run_with(args, env, &[])
     }
 
-    fn run_with(args: &[&str], env: &[(&str, &str)], conf: &[(&str, &str)]) -> Result<Options, String> {
-        let find = |list: &[(&str, &str)], k: &str| list.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+    fn run_with(
+        args: &[&str],
+        env: &[(&str, &str)],
+        conf: &[(&str, &str)],
+    ) -> Result<Options, String> {
+        let find = |list: &[(&str, &str)], k: &str| {
+            list.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
         let args = args.iter().map(OsString::from).collect();
-        let src = Sources { env: &|k| find(env, k), config: &|k| Ok(find(conf, k)) };
+        let src = Sources {
+            env: &|k| find(env, k),
+            config: &|k| Ok(find(conf, k)),
+        };
         match parse(args, &src)? {
             Command::Run(o) => Ok(o),
             _ => Err("not a run".into()),
@@ -385,7 +444,11 @@ mod tests {
     fn every_flag_in_the_table_parses_and_is_in_help() {
         let help = help();
         for f in FLAGS {
-            assert!(help.contains(&format!("--{}", f.long)), "{} missing from help", f.long);
+            assert!(
+                help.contains(&format!("--{}", f.long)),
+                "{} missing from help",
+                f.long
+            );
             if !f.default.is_empty() {
                 // The default must be a value the parser accepts.
                 run(&[&format!("--{}", f.long), f.default], &[]).unwrap();
@@ -398,28 +461,67 @@ mod tests {
     #[test]
     fn defaults_env_and_flags_in_order() {
         let o = run(&["-p", "task"], &[]).unwrap();
-        assert_eq!((o.max_turns, o.max_tokens, o.timeout, o.retries), (50, 8192, 300, 4));
+        assert_eq!(
+            (o.max_turns, o.max_tokens, o.timeout, o.retries),
+            (50, 8192, 300, 4)
+        );
         assert_eq!((o.base_url.as_str(), o.provider.as_str()), ("", ""));
         assert_eq!(o.permission, Permission::Standard);
-        let o = run(&["-p", "t"], &[("MOTE_MODEL", "env-m"), ("MOTE_PROVIDER", "ollama")]).unwrap();
+        let o = run(
+            &["-p", "t"],
+            &[("MOTE_MODEL", "env-m"), ("MOTE_PROVIDER", "ollama")],
+        )
+        .unwrap();
         assert_eq!((o.model.as_str(), o.provider.as_str()), ("env-m", "ollama"));
         let o = run(&["-m", "flag-m", "-p", "t"], &[("MOTE_MODEL", "env-m")]).unwrap();
         assert_eq!(o.model, "flag-m");
-        let o = run_with(&["-p", "t"], &[], &[("model", "conf-m"), ("permission", "auto")]).unwrap();
-        assert_eq!((o.model.as_str(), o.permission), ("conf-m", Permission::Auto));
-        let o = run_with(&["-p", "t"], &[("MOTE_MODEL", "env-m")], &[("model", "conf-m")]).unwrap();
+        let o = run_with(
+            &["-p", "t"],
+            &[],
+            &[("model", "conf-m"), ("permission", "auto")],
+        )
+        .unwrap();
+        assert_eq!(
+            (o.model.as_str(), o.permission),
+            ("conf-m", Permission::Auto)
+        );
+        let o = run_with(
+            &["-p", "t"],
+            &[("MOTE_MODEL", "env-m")],
+            &[("model", "conf-m")],
+        )
+        .unwrap();
         assert_eq!(o.model, "env-m");
         let e = run_with(&["-p", "t"], &[], &[("permission", "yolo")]).unwrap_err();
         assert!(e.ends_with("(from the config file)"), "{e}");
-        let o = run(&["--output-format=stream-json", "--permission", "auto", "--max-turns", "3"], &[]).unwrap();
-        assert_eq!((o.format, o.permission, o.max_turns), (Format::StreamJson, Permission::Auto, 3));
+        let o = run(
+            &[
+                "--output-format=stream-json",
+                "--permission",
+                "auto",
+                "--max-turns",
+                "3",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            (o.format, o.permission, o.max_turns),
+            (Format::StreamJson, Permission::Auto, 3)
+        );
     }
 
     #[test]
     fn bad_input_is_one_clear_line() {
         for (args, want) in [
-            (&["--max-turns", "x"][..], "--max-turns: expected a number of turns, got `x`"),
-            (&["--output-format", "xml"], "--output-format: expected text, json or stream-json"),
+            (
+                &["--max-turns", "x"][..],
+                "--max-turns: expected a number of turns, got `x`",
+            ),
+            (
+                &["--output-format", "xml"],
+                "--output-format: expected text, json or stream-json",
+            ),
             (&["--bogus"], "invalid option '--bogus'"),
             (&["stray"], "unexpected argument `stray`"),
             (&["-p"], "missing argument for option '-p'"),

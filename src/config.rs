@@ -9,8 +9,17 @@ use std::path::{Path, PathBuf};
 use crate::json::value::{self, Value};
 
 /// Top-level keys mote understands; anything else gets a warning.
-pub const KNOWN_KEYS: &[&str] =
-    &["provider", "model", "thinking", "providers", "models", "permission", "permissions", "sandbox", "mcpServers"];
+pub const KNOWN_KEYS: &[&str] = &[
+    "provider",
+    "model",
+    "thinking",
+    "providers",
+    "models",
+    "permission",
+    "permissions",
+    "sandbox",
+    "mcpServers",
+];
 
 pub struct Config {
     /// User config with the project config merged on top (an object).
@@ -31,14 +40,18 @@ pub fn user_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 /// Load and merge the config files that exist. A missing file is fine; a
 /// broken one is an error naming the file, line and column.
 pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {
-    let mut cfg = Config { value: Value::Obj(Vec::new()), warnings: Vec::new() };
+    let mut cfg = Config {
+        value: Value::Obj(Vec::new()),
+        warnings: Vec::new(),
+    };
     let user = user_dir(env).map(|d| d.join("config.json"));
     let project = workspace.join(".mote/config.json");
     for path in user.iter().chain(std::iter::once(&project)) {
         if let Some(v) = read(path)? {
             for (k, _) in v.as_object().unwrap_or(&[]) {
                 if !KNOWN_KEYS.contains(&k.as_str()) {
-                    cfg.warnings.push(format!("{}: unknown key `{k}` ignored", path.display()));
+                    cfg.warnings
+                        .push(format!("{}: unknown key `{k}` ignored", path.display()));
                 }
             }
             merge(&mut cfg.value, v);
@@ -58,7 +71,10 @@ fn read(path: &Path) -> Result<Option<Value>, String> {
         format!("{}:{line}:{col}: {}", path.display(), e.msg)
     })?;
     if v.as_object().is_none() {
-        return Err(format!("{}: the config must be a JSON object", path.display()));
+        return Err(format!(
+            "{}: the config must be a JSON object",
+            path.display()
+        ));
     }
     Ok(Some(v))
 }
@@ -108,8 +124,16 @@ mod tests {
     #[test]
     fn project_merges_over_user_and_unknown_keys_warn() {
         let d = dir("merge");
-        std::fs::write(d.join("home/mote/config.json"), r#"{"model":"a","providers":{"x":{"base_url":"u"}},"colour":1}"#).unwrap();
-        std::fs::write(d.join("ws/.mote/config.json"), r#"{"model":"b","providers":{"y":{}}}"#).unwrap();
+        std::fs::write(
+            d.join("home/mote/config.json"),
+            r#"{"model":"a","providers":{"x":{"base_url":"u"}},"colour":1}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("ws/.mote/config.json"),
+            r#"{"model":"b","providers":{"y":{}}}"#,
+        )
+        .unwrap();
         let home = d.join("home").to_string_lossy().into_owned();
         let env = |k: &str| (k == "XDG_CONFIG_HOME").then(|| home.clone());
         let c = load(&d.join("ws"), &env).unwrap();
@@ -123,10 +147,17 @@ mod tests {
     #[test]
     fn broken_files_name_line_and_column() {
         let d = dir("broken");
-        std::fs::write(d.join("ws/.mote/config.json"), "{\n  \"model\": \"a\",\n  oops\n}").unwrap();
+        std::fs::write(
+            d.join("ws/.mote/config.json"),
+            "{\n  \"model\": \"a\",\n  oops\n}",
+        )
+        .unwrap();
         let e = load(&d.join("ws"), &|_| None).err().unwrap();
         assert!(e.ends_with(".mote/config.json:3:3: expected a key"), "{e}");
         std::fs::write(d.join("ws/.mote/config.json"), "[1]").unwrap();
-        assert!(load(&d.join("ws"), &|_| None).err().unwrap().contains("must be a JSON object"));
+        assert!(load(&d.join("ws"), &|_| None)
+            .err()
+            .unwrap()
+            .contains("must be a JSON object"));
     }
 }

@@ -29,7 +29,10 @@ pub fn repo_root(cwd: &Path) -> Option<&Path> {
 pub fn dirs(cwd: &Path, user: Option<&Path>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = user.map(Path::to_path_buf).into_iter().collect();
     let root = repo_root(cwd).unwrap_or(cwd);
-    let mut chain: Vec<&Path> = cwd.ancestors().take_while(|d| d.starts_with(root)).collect();
+    let mut chain: Vec<&Path> = cwd
+        .ancestors()
+        .take_while(|d| d.starts_with(root))
+        .collect();
     chain.reverse();
     for d in chain {
         if !out.iter().any(|o| o == d) {
@@ -41,10 +44,15 @@ pub fn dirs(cwd: &Path, user: Option<&Path>) -> Vec<PathBuf> {
 
 /// Read the context files for a session in `cwd`.
 pub fn load(cwd: &Path, user: Option<&Path>) -> Context {
-    let mut cx = Context { text: String::new(), warnings: Vec::new() };
+    let mut cx = Context {
+        text: String::new(),
+        warnings: Vec::new(),
+    };
     let mut omitted: Vec<String> = Vec::new();
     for dir in dirs(cwd, user) {
-        let Some((path, file)) = open_first(&dir, &mut cx.warnings) else { continue };
+        let Some((path, file)) = open_first(&dir, &mut cx.warnings) else {
+            continue;
+        };
         let header = format!("## {}\n\n", path.display());
         let room = CAP.saturating_sub(cx.text.len() + header.len() + 2);
         if !omitted.is_empty() || room == 0 {
@@ -71,7 +79,11 @@ pub fn load(cwd: &Path, user: Option<&Path>) -> Context {
         }
     }
     if !omitted.is_empty() {
-        cx.text.push_str(&format!("[context files cut at {} KB; not included: {}]\n", CAP / 1024, omitted.join(", ")));
+        cx.text.push_str(&format!(
+            "[context files cut at {} KB; not included: {}]\n",
+            CAP / 1024,
+            omitted.join(", ")
+        ));
     }
     cx
 }

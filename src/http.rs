@@ -52,7 +52,12 @@ impl Url {
         if host.is_empty() || authority.contains('@') {
             return Err(bad());
         }
-        Ok(Url { tls, host: host.to_string(), port, path: path.to_string() })
+        Ok(Url {
+            tls,
+            host: host.to_string(),
+            port,
+            path: path.to_string(),
+        })
     }
 
     /// This URL with `suffix` appended to its path (`/v1` + `/chat/completions`).
@@ -73,7 +78,11 @@ impl Url {
     }
 
     fn host_header(&self) -> String {
-        let h = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        let h = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
         if self.port == if self.tls { 443 } else { 80 } {
             h
         } else {
@@ -132,7 +141,10 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Read at most `cap` bytes of the body as text, for error messages.
@@ -190,7 +202,11 @@ fn send_via(
     };
     let sent = (|| {
         let mut w = BufWriter::with_capacity(16 * 1024, &mut stream);
-        write!(w, "{method} {target} HTTP/1.1\r\nHost: {}\r\n", url.host_header())?;
+        write!(
+            w,
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\n",
+            url.host_header()
+        )?;
         if let (Some(p), false) = (proxy, url.tls) {
             if let Some(auth) = &p.auth {
                 write!(w, "Proxy-Authorization: Basic {auth}\r\n")?;
@@ -218,14 +234,17 @@ fn send_via(
 }
 
 fn tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
-    let addrs = (host, port).to_socket_addrs().map_err(|e| Error::Connect(format!("cannot resolve {host}: {e}")))?;
+    let addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| Error::Connect(format!("cannot resolve {host}: {e}")))?;
     let mut last = format!("{host} has no address");
     let connect_timeout = timeout.min(Duration::from_secs(30));
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, connect_timeout) {
             Ok(tcp) => {
                 let _ = tcp.set_nodelay(true);
-                tcp.set_read_timeout(Some(timeout)).map_err(|e| Error::Connect(e.to_string()))?;
+                tcp.set_read_timeout(Some(timeout))
+                    .map_err(|e| Error::Connect(e.to_string()))?;
                 let _ = tcp.set_write_timeout(Some(timeout));
                 return Ok(tcp);
             }
@@ -269,7 +288,10 @@ fn through(proxy: &Proxy, url: &Url, timeout: Duration) -> Result<Stream, Error>
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
         if head.len() > 16 * 1024 || tcp.read(&mut byte).map_err(fail)? == 0 {
-            return Err(Error::Connect(format!("proxy {}:{} closed the tunnel", proxy.host, proxy.port)));
+            return Err(Error::Connect(format!(
+                "proxy {}:{} closed the tunnel",
+                proxy.host, proxy.port
+            )));
         }
         head.push(byte[0]);
     }
@@ -278,7 +300,12 @@ fn through(proxy: &Proxy, url: &Url, timeout: Duration) -> Result<Stream, Error>
     if status != "200" {
         let line = text.lines().next().unwrap_or("");
         // Not worth retrying: the proxy wants credentials or forbids the host.
-        return Err(Error::Protocol(format!("proxy {}:{} refused the tunnel: {}", proxy.host, proxy.port, clip(line))));
+        return Err(Error::Protocol(format!(
+            "proxy {}:{} refused the tunnel: {}",
+            proxy.host,
+            proxy.port,
+            clip(line)
+        )));
     }
     wrap(url, tcp)
 }
@@ -292,9 +319,13 @@ fn read_head(mut r: BufReader<Stream>, host: &str) -> Result<Response, Error> {
         let n = (&mut r)
             .take(16 * 1024)
             .read_until(b'\n', &mut line)
-            .map_err(|e| Error::Connect(format!("reading response from {host}: {}", describe(&e))))?;
+            .map_err(|e| {
+                Error::Connect(format!("reading response from {host}: {}", describe(&e)))
+            })?;
         if n == 0 {
-            return Err(Error::Connect(format!("{host} closed the connection before answering")));
+            return Err(Error::Connect(format!(
+                "{host} closed the connection before answering"
+            )));
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end();
@@ -302,9 +333,17 @@ fn read_head(mut r: BufReader<Stream>, host: &str) -> Result<Response, Error> {
             // "HTTP/1.1 200 OK"
             let mut parts = text.splitn(3, ' ');
             let proto = parts.next().unwrap_or("");
-            status = match (proto.starts_with("HTTP/"), parts.next().and_then(|c| c.parse().ok())) {
+            status = match (
+                proto.starts_with("HTTP/"),
+                parts.next().and_then(|c| c.parse().ok()),
+            ) {
                 (true, Some(c)) => c,
-                _ => return Err(Error::Protocol(format!("{host} did not answer with HTTP: `{}`", clip(text)))),
+                _ => {
+                    return Err(Error::Protocol(format!(
+                        "{host} did not answer with HTTP: `{}`",
+                        clip(text)
+                    )))
+                }
             };
             continue;
         }
@@ -322,23 +361,38 @@ fn read_head(mut r: BufReader<Stream>, host: &str) -> Result<Response, Error> {
             return Err(Error::Protocol(format!("{host} sent too many headers")));
         }
     }
-    let find = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let chunked = find("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let chunked =
+        find("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     let framing = if chunked {
-        Framing::Chunked { left: 0, done: false }
+        Framing::Chunked {
+            left: 0,
+            done: false,
+        }
     } else if let Some(n) = find("content-length").and_then(|v| v.parse().ok()) {
         Framing::Length(n)
     } else {
         Framing::Close
     };
-    Ok(Response { status, headers, body: Body { r, framing } })
+    Ok(Response {
+        status,
+        headers,
+        body: Body { r, framing },
+    })
 }
 
 /// An I/O error in words a user can act on: a read timeout is reported as
 /// the silence it is, not as EAGAIN.
 pub fn describe(e: &io::Error) -> String {
     match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => "the server sent nothing within --timeout".into(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            "the server sent nothing within --timeout".into()
+        }
         _ => e.to_string(),
     }
 }
@@ -370,7 +424,10 @@ impl Read for Body {
                 let max = buf.len().min(*left as usize);
                 let n = self.r.read(&mut buf[..max])?;
                 if n == 0 {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "body ended early"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "body ended early",
+                    ));
                 }
                 *left -= n as u64;
                 Ok(n)
@@ -390,7 +447,10 @@ impl Read for Body {
                 let max = buf.len().min(*left as usize);
                 let n = self.r.read(&mut buf[..max])?;
                 if n == 0 {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "stream ended inside a chunk"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "stream ended inside a chunk",
+                    ));
                 }
                 *left -= n as u64;
                 if *left == 0 {
@@ -421,7 +481,10 @@ impl Body {
         }
         match self.r.get_mut() {
             Stream::Plain(_) => false,
-            Stream::Tls(s) => s.conn.process_new_packets().map_or(true, |st| st.plaintext_bytes_to_read() > 0),
+            Stream::Tls(s) => s
+                .conn
+                .process_new_packets()
+                .map_or(true, |st| st.plaintext_bytes_to_read() > 0),
         }
     }
 }
@@ -431,12 +494,19 @@ fn chunk_size(r: &mut BufReader<Stream>) -> io::Result<u64> {
     let mut line = Vec::new();
     r.take(1024).read_until(b'\n', &mut line)?;
     if line.is_empty() {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "stream ended before the last chunk"));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "stream ended before the last chunk",
+        ));
     }
     let text = String::from_utf8_lossy(&line);
     let hex = text.split(';').next().unwrap_or("").trim();
-    u64::from_str_radix(hex, 16)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("bad chunk size `{}`", clip(hex))))
+    u64::from_str_radix(hex, 16).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("bad chunk size `{}`", clip(hex)),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -447,14 +517,24 @@ mod tests {
     #[test]
     fn parses_urls() {
         let u = Url::parse("https://api.openai.com/v1").unwrap();
-        assert_eq!((u.tls, u.host.as_str(), u.port, u.path.as_str()), (true, "api.openai.com", 443, "/v1"));
+        assert_eq!(
+            (u.tls, u.host.as_str(), u.port, u.path.as_str()),
+            (true, "api.openai.com", 443, "/v1")
+        );
         let u = Url::parse("http://127.0.0.1:8080").unwrap();
         assert_eq!((u.port, u.path.as_str()), (8080, "/"));
         assert_eq!(u.join("/chat/completions").path, "/chat/completions");
         let u = Url::parse("http://[::1]:11434/api").unwrap();
         assert_eq!((u.host.as_str(), u.port), ("::1", 11434));
         assert_eq!(u.host_header(), "[::1]:11434");
-        for bad in ["ftp://x", "http://", "http://h:port/", "http://u@h/", "localhost:80", "http://[::1/"] {
+        for bad in [
+            "ftp://x",
+            "http://",
+            "http://h:port/",
+            "http://u@h/",
+            "localhost:80",
+            "http://[::1/",
+        ] {
             assert!(Url::parse(bad).is_err(), "{bad}");
         }
     }
@@ -479,11 +559,20 @@ mod tests {
             }
             got
         });
-        (Url::parse(&format!("http://127.0.0.1:{port}/v1")).unwrap(), h)
+        (
+            Url::parse(&format!("http://127.0.0.1:{port}/v1")).unwrap(),
+            h,
+        )
     }
 
     fn send(url: &Url) -> Result<Response, Error> {
-        post(url, &[("X-Test", "1")], 4, &mut |w| w.write_all(b"BODY"), Duration::from_secs(5))
+        post(
+            url,
+            &[("X-Test", "1")],
+            4,
+            &mut |w| w.write_all(b"BODY"),
+            Duration::from_secs(5),
+        )
     }
 
     #[test]
@@ -494,7 +583,10 @@ mod tests {
         assert_eq!(resp.status, 200);
         assert_eq!(resp.text(100), "hello world");
         let req = String::from_utf8(h.join().unwrap()).unwrap();
-        assert!(req.starts_with("POST /v1 HTTP/1.1\r\nHost: 127.0.0.1:"), "{req}");
+        assert!(
+            req.starts_with("POST /v1 HTTP/1.1\r\nHost: 127.0.0.1:"),
+            "{req}"
+        );
         assert!(req.contains("X-Test: 1\r\nContent-Length: 4\r\n"));
         assert!(req.ends_with("\r\n\r\nBODY"));
     }
@@ -528,13 +620,27 @@ mod tests {
     fn https_goes_through_a_connect_tunnel_and_http_through_the_proxy() {
         // Plain http: the proxy gets the absolute URL and answers itself.
         let (proxy_url, h) = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        let proxy = Proxy { host: proxy_url.host.clone(), port: proxy_url.port, auth: Some("dTpw".into()) };
+        let proxy = Proxy {
+            host: proxy_url.host.clone(),
+            port: proxy_url.port,
+            auth: Some("dTpw".into()),
+        };
         let target = Url::parse("http://models.internal:8000/v1").unwrap();
-        let mut resp =
-            send_via("POST", &target, Some(&proxy), &[], 4, &mut |w| w.write_all(b"BODY"), Duration::from_secs(5)).unwrap();
+        let mut resp = send_via(
+            "POST",
+            &target,
+            Some(&proxy),
+            &[],
+            4,
+            &mut |w| w.write_all(b"BODY"),
+            Duration::from_secs(5),
+        )
+        .unwrap();
         assert_eq!(resp.text(10), "ok");
         let req = String::from_utf8(h.join().unwrap()).unwrap();
-        assert!(req.starts_with("POST http://models.internal:8000/v1 HTTP/1.1\r\nHost: models.internal:8000\r\n"));
+        assert!(req.starts_with(
+            "POST http://models.internal:8000/v1 HTTP/1.1\r\nHost: models.internal:8000\r\n"
+        ));
         assert!(req.contains("Proxy-Authorization: Basic dTpw\r\n"), "{req}");
         // https: CONNECT first; a refusal is a clear error.
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -550,16 +656,36 @@ mod tests {
                 }
                 got.extend_from_slice(&buf[..n]);
             }
-            s.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n").unwrap();
+            s.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n")
+                .unwrap();
             got
         });
-        let proxy = Proxy { host: "127.0.0.1".into(), port, auth: None };
+        let proxy = Proxy {
+            host: "127.0.0.1".into(),
+            port,
+            auth: None,
+        };
         let api = Url::parse("https://api.openai.com/v1").unwrap();
-        let e = send_via("POST", &api, Some(&proxy), &[], 0, &mut |_| Ok(()), Duration::from_secs(5)).err().unwrap();
-        let Error::Protocol(msg) = e else { panic!("{e:?}") };
+        let e = send_via(
+            "POST",
+            &api,
+            Some(&proxy),
+            &[],
+            0,
+            &mut |_| Ok(()),
+            Duration::from_secs(5),
+        )
+        .err()
+        .unwrap();
+        let Error::Protocol(msg) = e else {
+            panic!("{e:?}")
+        };
         assert!(msg.contains("refused the tunnel: HTTP/1.1 407"), "{msg}");
         let connect = String::from_utf8(h.join().unwrap()).unwrap();
-        assert_eq!(connect, "CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n");
+        assert_eq!(
+            connect,
+            "CONNECT api.openai.com:443 HTTP/1.1\r\nHost: api.openai.com:443\r\n\r\n"
+        );
     }
 
     #[test]

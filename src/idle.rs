@@ -16,7 +16,10 @@ pub fn release_code_pages() {
         static etext: u8;
     }
     const PAGE: usize = 4096;
-    let (start, end) = ((&raw const __executable_start) as usize, (&raw const etext) as usize);
+    let (start, end) = (
+        (&raw const __executable_start) as usize,
+        (&raw const etext) as usize,
+    );
     // Whole pages only: round the start up and the end down.
     let (start, end) = ((start + PAGE - 1) & !(PAGE - 1), end & !(PAGE - 1));
     if end > start {
@@ -34,6 +37,12 @@ mod tests {
         // Everything after this runs on code faulted back in from the file.
         let v: Vec<u64> = (1..=1000).collect();
         assert_eq!(v.iter().sum::<u64>(), 500_500);
-        assert_eq!(format!("{:?}", crate::json::value::parse("[1,2]").map(|v| v.to_json())), "Ok(\"[1,2]\")");
+        assert_eq!(
+            format!(
+                "{:?}",
+                crate::json::value::parse("[1,2]").map(|v| v.to_json())
+            ),
+            "Ok(\"[1,2]\")"
+        );
     }
 }

@@ -41,15 +41,27 @@ pub fn poll(fd: i32, ms: i32) -> io::Result<Ready> {
     }
     let watch = armed();
     let mut fds = [
-        libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
-        libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 },
+        libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: 0,
+            events: libc::POLLIN,
+            revents: 0,
+        },
     ];
     let n = if watch { 2 } else { 1 };
     // SAFETY: `n` valid pollfds.
     let r = unsafe { libc::poll(fds.as_mut_ptr(), n, ms) };
     if r < 0 {
         let e = io::Error::last_os_error();
-        return if e.kind() == io::ErrorKind::Interrupted { Ok(Ready::Timeout) } else { Err(e) };
+        return if e.kind() == io::ErrorKind::Interrupted {
+            Ok(Ready::Timeout)
+        } else {
+            Err(e)
+        };
     }
     if watch && fds[1].revents != 0 {
         let mut buf = [0u8; 256];
@@ -69,7 +81,11 @@ pub fn poll(fd: i32, ms: i32) -> io::Result<Ready> {
             }
         });
     }
-    Ok(if fds[0].revents != 0 { Ready::Fd } else { Ready::Timeout })
+    Ok(if fds[0].revents != 0 {
+        Ready::Fd
+    } else {
+        Ready::Timeout
+    })
 }
 
 thread_local! {
@@ -102,7 +118,11 @@ pub fn wait(fd: i32, idle: std::time::Duration) -> io::Result<bool> {
         if left.is_zero() {
             return Ok(false);
         }
-        let ms = if tick() { 100 } else { left.as_millis().min(i32::MAX as u128) as i32 };
+        let ms = if tick() {
+            100
+        } else {
+            left.as_millis().min(i32::MAX as u128) as i32
+        };
         match poll(fd, ms)? {
             Ready::Fd => return Ok(false),
             Ready::Interrupt => return Ok(true),

@@ -79,8 +79,12 @@ impl Stop {
     pub fn message(&self) -> String {
         match self {
             Stop::Done => "every item is checked".into(),
-            Stop::Iterations(n) => format!("--max-iterations spent ({n}) before every item was checked"),
-            Stop::Tokens(n) => format!("--loop-max-tokens spent ({n} tokens used) before every item was checked"),
+            Stop::Iterations(n) => {
+                format!("--max-iterations spent ({n}) before every item was checked")
+            }
+            Stop::Tokens(n) => {
+                format!("--loop-max-tokens spent ({n} tokens used) before every item was checked")
+            }
             Stop::Stuck(why) => format!("the model is stuck: {why}"),
             Stop::Failed(f) => f.message(),
         }
@@ -105,15 +109,25 @@ pub fn run(s: &Settings, session: &mut dyn FnMut(&str) -> Session) -> Result<Sto
         let text = read_plan(&s.plan)?;
         let items = plan::items(&text);
         if items.is_empty() && iteration == 0 {
-            return Err(format!("{}: no checklist items (`- [ ] ...` lines)", s.plan.display()));
+            return Err(format!(
+                "{}: no checklist items (`- [ ] ...` lines)",
+                s.plan.display()
+            ));
         }
         for i in &items {
             if !rows.iter().any(|r| r.text == i.text) {
                 let status = if i.checked { "done before" } else { "pending" };
-                rows.push(Row { text: i.text.clone(), status, iterations: 0, check: "-".into() });
+                rows.push(Row {
+                    text: i.text.clone(),
+                    status,
+                    iterations: 0,
+                    check: "-".into(),
+                });
             }
         }
-        let Some(item) = items.iter().find(|i| !i.checked) else { break Stop::Done };
+        let Some(item) = items.iter().find(|i| !i.checked) else {
+            break Stop::Done;
+        };
         if iteration >= s.max_iterations {
             break Stop::Iterations(iteration);
         }
@@ -126,7 +140,9 @@ pub fn run(s: &Settings, session: &mut dyn FnMut(&str) -> Session) -> Result<Sto
         let out = session(&task);
         used.add(out.usage);
         turns += out.turns;
-        let Some(row) = rows.iter_mut().find(|r| r.text == item.text) else { break Stop::Done };
+        let Some(row) = rows.iter_mut().find(|r| r.text == item.text) else {
+            break Stop::Done;
+        };
         row.iterations += 1;
         let ran_out = match out.result {
             Ok(()) => false,
@@ -142,7 +158,11 @@ pub fn run(s: &Settings, session: &mut dyn FnMut(&str) -> Session) -> Result<Sto
                 let (output, ok) = crate::tool::bash::exec_status(cmd, &s.dir, s.check_timeout)
                     .unwrap_or_else(|e| (format!("the check could not run: {e}"), false));
                 let last = output.lines().last().unwrap_or("").to_string();
-                row.check = if ok { "passed".into() } else { cut(&last, 40).to_string() };
+                row.check = if ok {
+                    "passed".into()
+                } else {
+                    cut(&last, 40).to_string()
+                };
                 (ok, output)
             }
             // Without a check the model's word is the check.
@@ -152,9 +172,19 @@ pub fn run(s: &Settings, session: &mut dyn FnMut(&str) -> Session) -> Result<Sto
         if passed {
             row.status = "done";
             if !plan::set(&s.plan, item, true)? {
-                eprintln!("mote: warning: `{shown}` is no longer in {}; it could not be ticked", s.plan.display());
+                eprintln!(
+                    "mote: warning: `{shown}` is no longer in {}; it could not be ticked",
+                    s.plan.display()
+                );
             }
-            eprintln!("mote: loop {iteration}: `{shown}`: {}", if s.check.is_some() { "check passed" } else { "done" });
+            eprintln!(
+                "mote: loop {iteration}: `{shown}`: {}",
+                if s.check.is_some() {
+                    "check passed"
+                } else {
+                    "done"
+                }
+            );
             carry = format!(
                 "The previous item (`{}`) was finished. Its summary:\n{}",
                 item.text,
@@ -164,11 +194,18 @@ pub fn run(s: &Settings, session: &mut dyn FnMut(&str) -> Session) -> Result<Sto
             row.status = "failing";
             // Only mote ticks boxes: undo a tick the model made itself.
             let _ = plan::set(&s.plan, item, false)?;
-            eprintln!("mote: loop {iteration}: `{shown}`: check failed ({})", row.check);
+            eprintln!(
+                "mote: loop {iteration}: `{shown}`: check failed ({})",
+                row.check
+            );
             carry = match &s.check {
                 Some(cmd) => {
                     let t = truncate::tail(&report, 80, CARRY_CHECK);
-                    let more = if t.cut { "[... earlier output cut ...]\n" } else { "" };
+                    let more = if t.cut {
+                        "[... earlier output cut ...]\n"
+                    } else {
+                        ""
+                    };
                     let answer = head(&out.answer, CARRY_ANSWER);
                     format!("The last attempt at this item did not pass the check `{cmd}`. Its output:\n{more}{}\nYour summary of that attempt:\n{answer}", t.text)
                 }
@@ -188,10 +225,15 @@ fn read_plan(path: &Path) -> Result<String, String> {
 /// The user message of one iteration.
 fn task(s: &Settings, n: u32, plan_text: &str, item: &Item, carry: &str) -> String {
     let p = head(plan_text, PLAN_MAX);
-    let more =
-        if p.len() < plan_text.len() { "\n[... the rest of the plan is cut; read the file for it ...]" } else { "" };
+    let more = if p.len() < plan_text.len() {
+        "\n[... the rest of the plan is cut; read the file for it ...]"
+    } else {
+        ""
+    };
     let check = match &s.check {
-        Some(c) => format!("mote will run the check `{c}` after you finish and ticks the box only if it passes"),
+        Some(c) => format!(
+            "mote will run the check `{c}` after you finish and ticks the box only if it passes"
+        ),
         None => "mote ticks the box when you finish".into(),
     };
     let mut t = format!(
@@ -214,7 +256,10 @@ If you cannot make progress, end your answer with a line `{STUCK} <reason>`.",
 
 /// The reason on a `STUCK:` line of the answer, if there is one.
 fn stuck(answer: &str) -> Option<String> {
-    answer.lines().find_map(|l| l.trim().strip_prefix(STUCK)).map(|r| cut(r.trim(), 200).to_string())
+    answer
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(STUCK))
+        .map(|r| cut(r.trim(), 200).to_string())
 }
 
 fn head(s: &str, max: usize) -> &str {
@@ -224,17 +269,41 @@ fn head(s: &str, max: usize) -> &str {
 /// At most `n` chars of `s`, on one line.
 fn cut(s: &str, n: usize) -> &str {
     let s = s.lines().next().unwrap_or("");
-    s.char_indices().nth(n).map_or(s, |(i, _)| s.get(..i).unwrap_or(s))
+    s.char_indices()
+        .nth(n)
+        .map_or(s, |(i, _)| s.get(..i).unwrap_or(s))
 }
 
 /// The summary: a table (stdout in text format, stderr otherwise) and,
 /// in the JSON formats, one result object on stdout.
-fn report(s: &Settings, rows: &[Row], stop: &Stop, iterations: u32, turns: u32, u: Usage, took: Duration) {
-    let mut t = format!("{:<4}{:<52}{:<13}{:<12}{}\n", "#", "item", "status", "iterations", "check");
+fn report(
+    s: &Settings,
+    rows: &[Row],
+    stop: &Stop,
+    iterations: u32,
+    turns: u32,
+    u: Usage,
+    took: Duration,
+) {
+    let mut t = format!(
+        "{:<4}{:<52}{:<13}{:<12}{}\n",
+        "#", "item", "status", "iterations", "check"
+    );
     for (i, r) in rows.iter().enumerate() {
-        t.push_str(&format!("{:<4}{:<52}{:<13}{:<12}{}\n", i + 1, cut(&r.text, 50), r.status, r.iterations, r.check));
+        t.push_str(&format!(
+            "{:<4}{:<52}{:<13}{:<12}{}\n",
+            i + 1,
+            cut(&r.text, 50),
+            r.status,
+            r.iterations,
+            r.check
+        ));
     }
-    t.push_str(&format!("stopped: {} ({iterations} iterations, {} tokens)\n", stop.message(), u.input + u.output));
+    t.push_str(&format!(
+        "stopped: {} ({iterations} iterations, {} tokens)\n",
+        stop.message(),
+        u.input + u.output
+    ));
     if s.format == Format::Text {
         let mut o = std::io::stdout().lock();
         let _ = o.write_all(t.as_bytes());
@@ -258,11 +327,23 @@ fn report(s: &Settings, rows: &[Row], stop: &Stop, iterations: u32, turns: u32, 
             let _ = string(&mut w, &other.message());
         }
     }
-    let _ = write!(w, ",\"loop\":{{\"stop\":\"{}\",\"iterations\":{iterations},\"items\":[", stop.label());
+    let _ = write!(
+        w,
+        ",\"loop\":{{\"stop\":\"{}\",\"iterations\":{iterations},\"items\":[",
+        stop.label()
+    );
     for (i, r) in rows.iter().enumerate() {
-        w.extend_from_slice(if i == 0 { b"{\"item\":" } else { b",{\"item\":" });
+        w.extend_from_slice(if i == 0 {
+            b"{\"item\":"
+        } else {
+            b",{\"item\":"
+        });
         let _ = string(&mut w, &r.text);
-        let _ = write!(w, ",\"status\":\"{}\",\"iterations\":{},\"check\":", r.status, r.iterations);
+        let _ = write!(
+            w,
+            ",\"status\":\"{}\",\"iterations\":{},\"check\":",
+            r.status, r.iterations
+        );
         let _ = string(&mut w, &r.check);
         w.push(b'}');
     }
@@ -278,7 +359,10 @@ mod tests {
 
     #[test]
     fn stuck_marker_and_cuts() {
-        assert_eq!(stuck("tried.\nSTUCK: the API key is missing\n"), Some("the API key is missing".into()));
+        assert_eq!(
+            stuck("tried.\nSTUCK: the API key is missing\n"),
+            Some("the API key is missing".into())
+        );
         assert_eq!(stuck("I am not stuck: STUCK: inline"), None);
         assert_eq!(cut("ééé\nx", 2), "éé");
         assert_eq!(head("éé", 3), "é");

@@ -8,7 +8,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use mote::cli::{self, Command, Options};
-use mote::{agent, arena, config, context, looptask, mcp, modes, output, permission, prompt, provider, session, tui, workspace};
+use mote::{
+    agent, arena, config, context, looptask, mcp, modes, output, permission, prompt, provider,
+    session, tui, workspace,
+};
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
@@ -40,7 +43,13 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "mcp") {
         return mcp_probe(&args[1..], load());
     }
-    let opts = match cli::parse(args, &cli::Sources { env: &env, config: &conf }) {
+    let opts = match cli::parse(
+        args,
+        &cli::Sources {
+            env: &env,
+            config: &conf,
+        },
+    ) {
         Ok(Command::Run(o)) => o,
         Ok(Command::Help) => {
             print!("{}", cli::help());
@@ -76,7 +85,10 @@ fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>)
         Ok(c) => c,
         Err(e) => return fail(2, e),
     };
-    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     match mcp::probe::main(&args, conf.get("mcpServers"), &cwd) {
         Ok(code) => ExitCode::from(code),
@@ -95,11 +107,17 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         return session::start::list(sdir.as_deref()).map_err(|e| (1, e));
     }
     let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
-    let mut ws = workspace::Workspace::new(&cwd).map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+    let mut ws = workspace::Workspace::new(&cwd)
+        .map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
     // Permissions: directories outside that allow rules open, the gate and its sandbox.
     let home = env("HOME");
-    let rules = permission::rules::Rules::from_config(config.get("permissions"), home.as_deref()).map_err(config_err)?;
-    ws.external = rules.external_dirs().into_iter().map(|d| d.canonicalize().unwrap_or(d)).collect();
+    let rules = permission::rules::Rules::from_config(config.get("permissions"), home.as_deref())
+        .map_err(config_err)?;
+    ws.external = rules
+        .external_dirs()
+        .into_iter()
+        .map(|d| d.canonicalize().unwrap_or(d))
+        .collect();
     let (mut gate, warning) = permission::Gate::new(rules, o.sandbox);
     if let Some(w) = warning {
         eprintln!("mote: warning: {w}");
@@ -118,7 +136,9 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         None if o.loop_file.is_some() || interactive => String::new(),
         None => {
             let mut s = String::new();
-            std::io::stdin().read_to_string(&mut s).map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
             s
         }
     };
@@ -139,7 +159,8 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         timeout: o.timeout,
         thinking: o.thinking,
     };
-    let selected = provider::select::select(&wanted, &env, Some(&config.value)).map_err(config_err)?;
+    let selected =
+        provider::select::select(&wanted, &env, Some(&config.value)).map_err(config_err)?;
     for w in &selected.warnings {
         eprintln!("mote: warning: {w}");
     }
@@ -150,8 +171,13 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
     let servers = match o.no_mcp {
         true => Vec::new(),
         false => {
-            let (list, warnings) = mcp::config::servers(config.get("mcpServers"), &ws.root, o.mcp_config.as_deref(), &env)
-                .map_err(config_err)?;
+            let (list, warnings) = mcp::config::servers(
+                config.get("mcpServers"),
+                &ws.root,
+                o.mcp_config.as_deref(),
+                &env,
+            )
+            .map_err(config_err)?;
             for w in warnings {
                 eprintln!("mote: warning: {w}");
             }
@@ -163,9 +189,22 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
 
     // The system prompt: base, prompt mode, context files.
     let user_dir = config::user_dir(&env);
-    let chosen = modes::choose(&o.prompt_mode, &prompt, &modes::dirs(&cwd, user_dir.as_deref())).map_err(config_err)?;
-    let permission = if o.permission_explicit { o.permission } else { chosen.permission.unwrap_or(o.permission) };
-    let mut system = prompt::with_mode(prompt::system(&ws.root), &chosen.mode.name, &chosen.mode.body);
+    let chosen = modes::choose(
+        &o.prompt_mode,
+        &prompt,
+        &modes::dirs(&cwd, user_dir.as_deref()),
+    )
+    .map_err(config_err)?;
+    let permission = if o.permission_explicit {
+        o.permission
+    } else {
+        chosen.permission.unwrap_or(o.permission)
+    };
+    let mut system = prompt::with_mode(
+        prompt::system(&ws.root),
+        &chosen.mode.name,
+        &chosen.mode.body,
+    );
     if !o.no_context_files {
         let cx = context::load(&cwd, user_dir.as_deref());
         for w in &cx.warnings {
@@ -178,17 +217,35 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         Some(r) => {
             let id = &r.loaded.id;
             if prompt.trim().is_empty() && !interactive && r.loaded.finished && !o.compact {
-                return Err(config_err(format!("session {id} has finished; give the next task with -p")));
+                return Err(config_err(format!(
+                    "session {id} has finished; give the next task with -p"
+                )));
             }
-            if prompt.trim().is_empty() && !interactive && r.loaded.arena.messages().next().is_none() {
-                return Err(config_err(format!("session {id} has no messages; give a task with -p")));
+            if prompt.trim().is_empty()
+                && !interactive
+                && r.loaded.arena.messages().next().is_none()
+            {
+                return Err(config_err(format!(
+                    "session {id} has no messages; give a task with -p"
+                )));
             }
-            let log = session::start::Log { writer: r.writer, est: r.loaded.est, limits: session::start::limits(&o) };
+            let log = session::start::Log {
+                writer: r.writer,
+                est: r.loaded.est,
+                limits: session::start::limits(&o),
+            };
             (r.loaded.arena, log)
         }
         None => {
             let writer = session::start::create(&o, sdir.as_deref(), &root, &cfg.name, &cfg.model);
-            (arena::Arena::new(), session::start::Log { writer, est: Default::default(), limits: session::start::limits(&o) })
+            (
+                arena::Arena::new(),
+                session::start::Log {
+                    writer,
+                    est: Default::default(),
+                    limits: session::start::limits(&o),
+                },
+            )
         }
     };
     let mut out = match interactive {
@@ -211,7 +268,11 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
     if let Some(file) = &o.loop_file {
         let settings = looptask::Settings {
             plan: cwd.join(file),
-            goal: if chosen.task.trim().is_empty() { "Complete the plan.".into() } else { chosen.task.clone() },
+            goal: if chosen.task.trim().is_empty() {
+                "Complete the plan.".into()
+            } else {
+                chosen.task.clone()
+            },
             check: o.check.clone(),
             check_timeout: Duration::from_secs(o.check_timeout),
             dir: ws.root.clone(),
@@ -221,10 +282,19 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         };
         // Each iteration is a fresh agent: a new arena, unsaved, the same settings.
         let mut session = |task: &str| {
-            let log = session::start::Log { writer: None, est: Default::default(), limits: session::start::limits(&o) };
+            let log = session::start::Log {
+                writer: None,
+                est: Default::default(),
+                limits: session::start::limits(&o),
+            };
             let mut agent = shared.agent(system.clone(), arena::Arena::new(), log);
             let result = agent.run(task);
-            looptask::Session { result, answer: agent.arena.last_answer().to_string(), usage: agent.usage, turns: agent.turns }
+            looptask::Session {
+                result,
+                answer: agent.arena.last_answer().to_string(),
+                usage: agent.usage,
+                turns: agent.turns,
+            }
         };
         let stop = looptask::run(&settings, &mut session).map_err(config_err)?;
         return match stop.exit_code() {
@@ -236,20 +306,37 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
     let start = Instant::now();
     let mut agent = shared.agent(system, arena, log);
     if let (true, Some(w)) = (o.verbose, &agent.log.writer) {
-        agent.out.note(&format!("session {} ({})", w.id, w.path.display()));
+        agent
+            .out
+            .note(&format!("session {} ({})", w.id, w.path.display()));
     }
     if interactive {
-        let setup = tui::Setup { opts: &o, config, sessions: sdir.as_deref(), mode: chosen.mode.name.clone() };
+        let setup = tui::Setup {
+            opts: &o,
+            config,
+            sessions: sdir.as_deref(),
+            mode: chosen.mode.name.clone(),
+        };
         return tui::repl(&mut agent, setup);
     }
     if o.compact {
-        let done = agent.compact().map_err(|f| (f.exit_code() as u8, f.message()))?;
-        agent.out.note(if done { "the session was compacted" } else { "nothing to compact" });
+        let done = agent
+            .compact()
+            .map_err(|f| (f.exit_code() as u8, f.message()))?;
+        agent.out.note(if done {
+            "the session was compacted"
+        } else {
+            "nothing to compact"
+        });
         if prompt.trim().is_empty() {
             return Ok(());
         }
     }
-    let res = agent.run(if chosen.task.trim().is_empty() { "" } else { &chosen.task });
+    let res = agent.run(if chosen.task.trim().is_empty() {
+        ""
+    } else {
+        &chosen.task
+    });
     let err = res.as_ref().err().map(|f| f.message());
     let summary = output::Summary {
         result: agent.arena.last_answer(),
@@ -278,7 +365,12 @@ struct Shared<'a> {
 
 impl Shared<'_> {
     /// An agent for the conversation in `arena`, from its first turn.
-    fn agent(&mut self, system: String, arena: arena::Arena, log: session::start::Log) -> agent::Agent<'_> {
+    fn agent(
+        &mut self,
+        system: String,
+        arena: arena::Arena,
+        log: session::start::Log,
+    ) -> agent::Agent<'_> {
         agent::Agent {
             cfg: self.cfg.clone(),
             ws: self.ws,

@@ -56,7 +56,10 @@ pub fn dirs(cwd: &Path, user: Option<&Path>) -> Vec<PathBuf> {
 
 /// A prompt name: letters, digits, `-` and `_` (so never a path).
 pub fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Parse a prompt file. `source` names it in errors.
@@ -70,7 +73,10 @@ pub fn parse(name: &str, text: &str, default: Kind, source: &str) -> Result<Prom
         body: String::new(),
     };
     let mut body = text;
-    if let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) {
+    if let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    {
         let mut end = None;
         let mut at = 0;
         for (i, line) in rest.split_inclusive('\n').enumerate() {
@@ -84,7 +90,9 @@ pub fn parse(name: &str, text: &str, default: Kind, source: &str) -> Result<Prom
             if l.trim().is_empty() || l.starts_with('#') {
                 continue;
             }
-            let (k, v) = l.split_once(':').ok_or_else(|| bad(format!("expected `key: value`, got `{l}`")))?;
+            let (k, v) = l
+                .split_once(':')
+                .ok_or_else(|| bad(format!("expected `key: value`, got `{l}`")))?;
             let v = v.trim();
             match k.trim() {
                 "kind" => {
@@ -96,26 +104,44 @@ pub fn parse(name: &str, text: &str, default: Kind, source: &str) -> Result<Prom
                 }
                 "description" => p.description = v.to_string(),
                 "permission" => {
-                    let found = PERMISSIONS.into_iter().find(|m| crate::permission::label(*m) == v);
+                    let found = PERMISSIONS
+                        .into_iter()
+                        .find(|m| crate::permission::label(*m) == v);
                     p.permission = Some(found.ok_or_else(|| {
-                        bad(format!("permission must be read-only, cautious, standard or auto, got `{v}`"))
+                        bad(format!(
+                            "permission must be read-only, cautious, standard or auto, got `{v}`"
+                        ))
                     })?);
                 }
                 "writable" => {
-                    p.writable = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+                    p.writable = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect()
                 }
-                other => return Err(bad(format!("unknown key `{other}` (kind, description, permission, writable)"))),
+                other => {
+                    return Err(bad(format!(
+                        "unknown key `{other}` (kind, description, permission, writable)"
+                    )))
+                }
             }
         }
-        let end = end.ok_or_else(|| format!("{source}: the front matter has no closing `---` line"))?;
+        let end =
+            end.ok_or_else(|| format!("{source}: the front matter has no closing `---` line"))?;
         body = rest.get(end..).unwrap_or("");
     }
     p.body = body.trim().to_string();
     Ok(p)
 }
 
-const PERMISSIONS: [Permission; 4] =
-    [Permission::ReadOnly, Permission::Cautious, Permission::Standard, Permission::Auto];
+const PERMISSIONS: [Permission; 4] = [
+    Permission::ReadOnly,
+    Permission::Cautious,
+    Permission::Standard,
+    Permission::Auto,
+];
 
 /// The prompt called `name`: a user file (project first) over a built-in.
 pub fn find(name: &str, dirs: &[PathBuf]) -> Result<Option<Prompt>, String> {
@@ -125,7 +151,9 @@ pub fn find(name: &str, dirs: &[PathBuf]) -> Result<Option<Prompt>, String> {
     for d in dirs {
         let path = d.join(format!("{name}.md"));
         match std::fs::read_to_string(&path) {
-            Ok(text) => return parse(name, &text, Kind::Template, &path.display().to_string()).map(Some),
+            Ok(text) => {
+                return parse(name, &text, Kind::Template, &path.display().to_string()).map(Some)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("{}: {e}", path.display())),
         }
@@ -141,7 +169,9 @@ pub fn find(name: &str, dirs: &[PathBuf]) -> Result<Option<Prompt>, String> {
 pub fn list(dirs: &[PathBuf]) -> (Vec<String>, Vec<String>) {
     let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
     for d in dirs {
-        let Ok(rd) = std::fs::read_dir(d) else { continue };
+        let Ok(rd) = std::fs::read_dir(d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let file = e.file_name().to_string_lossy().into_owned();
             if let Some(n) = file.strip_suffix(".md").filter(|n| valid_name(n)) {
@@ -203,10 +233,18 @@ pub fn choose(mode: &str, prompt: &str, dirs: &[PathBuf]) -> Result<Chosen, Stri
     }
     let m = match find(&mode, dirs)? {
         Some(p) if p.kind == Kind::Mode => p,
-        Some(_) => return Err(format!("`{mode}` is a template, not a prompt mode; invoke it as /{mode}")),
+        Some(_) => {
+            return Err(format!(
+                "`{mode}` is a template, not a prompt mode; invoke it as /{mode}"
+            ))
+        }
         None => return Err(unknown(&mode, dirs)),
     };
-    Ok(Chosen { permission: permission.or(m.permission), mode: m, task })
+    Ok(Chosen {
+        permission: permission.or(m.permission),
+        mode: m,
+        task,
+    })
 }
 
 /// `/name rest` at the very start of the prompt; `/etc/hosts ...` and
@@ -223,9 +261,16 @@ fn unknown(what: &str, dirs: &[PathBuf]) -> String {
     let t = if templates.is_empty() {
         "none".to_string()
     } else {
-        templates.iter().map(|t| format!("/{t}")).collect::<Vec<_>>().join(", ")
+        templates
+            .iter()
+            .map(|t| format!("/{t}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    format!("unknown prompt `{what}`; the modes are: {}; the templates are: {t}", modes.join(", "))
+    format!(
+        "unknown prompt `{what}`; the modes are: {}; the templates are: {t}",
+        modes.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -238,7 +283,11 @@ mod tests {
             let p = find(name, &[]).unwrap().unwrap();
             assert_eq!(p.kind, Kind::Mode);
             assert!(!p.description.is_empty(), "{name}");
-            assert!(p.body.len() < 400, "{name} mode text is {} bytes; it is sent with every request", p.body.len());
+            assert!(
+                p.body.len() < 400,
+                "{name} mode text is {} bytes; it is sent with every request",
+                p.body.len()
+            );
         }
         assert!(find("code", &[]).unwrap().unwrap().body.is_empty());
         let plan = find("plan", &[]).unwrap().unwrap();
@@ -246,19 +295,37 @@ mod tests {
             (plan.permission, plan.writable.as_slice()),
             (Some(Permission::ReadOnly), &["PLAN.md".to_string()][..])
         );
-        assert_eq!(find("ask", &[]).unwrap().unwrap().permission, Some(Permission::ReadOnly));
-        assert!(find("review", &[]).unwrap().unwrap().body.contains("git diff"));
+        assert_eq!(
+            find("ask", &[]).unwrap().unwrap().permission,
+            Some(Permission::ReadOnly)
+        );
+        assert!(find("review", &[])
+            .unwrap()
+            .unwrap()
+            .body
+            .contains("git diff"));
     }
 
     #[test]
     fn front_matter_errors_name_file_and_line() {
-        let e = parse("x", "---\nkind: mode\npermission: yolo\n---\nbody", Kind::Template, "x.md").unwrap_err();
+        let e = parse(
+            "x",
+            "---\nkind: mode\npermission: yolo\n---\nbody",
+            Kind::Template,
+            "x.md",
+        )
+        .unwrap_err();
         assert!(e.starts_with("x.md:3: permission must be"), "{e}");
         let e = parse("x", "---\ncolour: red\n---\n", Kind::Template, "x.md").unwrap_err();
         assert!(e.starts_with("x.md:2: unknown key `colour`"), "{e}");
-        assert!(parse("x", "---\nkind: mode\n", Kind::Template, "x.md").unwrap_err().contains("no closing"));
+        assert!(parse("x", "---\nkind: mode\n", Kind::Template, "x.md")
+            .unwrap_err()
+            .contains("no closing"));
         let p = parse("x", "no front matter\n", Kind::Template, "x.md").unwrap();
-        assert_eq!((p.kind, p.body.as_str()), (Kind::Template, "no front matter"));
+        assert_eq!(
+            (p.kind, p.body.as_str()),
+            (Kind::Template, "no front matter")
+        );
     }
 
     #[test]
@@ -272,7 +339,10 @@ mod tests {
         std::fs::write(user.join("ask.md"), "---\nkind: mode\n---\nUser ask.").unwrap();
         let dirs = vec![proj, user];
         let c = choose("code", "/fix 42 parser", &dirs).unwrap();
-        assert_eq!((c.mode.name.as_str(), c.task.as_str()), ("code", "Project fix 42."));
+        assert_eq!(
+            (c.mode.name.as_str(), c.task.as_str()),
+            ("code", "Project fix 42.")
+        );
         let c = choose("ask", "why?", &dirs).unwrap();
         assert_eq!((c.mode.body.as_str(), c.permission), ("User ask.", None));
         let c = choose("code", "/plan add a cache", &dirs).unwrap();
@@ -281,13 +351,25 @@ mod tests {
             ("plan", "add a cache", Some(Permission::ReadOnly))
         );
         let c = choose("code", "/prompt debug it crashes", &dirs).unwrap();
-        assert_eq!((c.mode.name.as_str(), c.task.as_str()), ("debug", "it crashes"));
+        assert_eq!(
+            (c.mode.name.as_str(), c.task.as_str()),
+            ("debug", "it crashes")
+        );
         let c = choose("code", "/etc/hosts is wrong", &dirs).unwrap();
         assert_eq!(c.task, "/etc/hosts is wrong");
         let e = choose("code", "/nope x", &dirs).err().unwrap();
         assert_eq!(e, "unknown prompt `/nope`; the modes are: ask, code, debug, plan, review; the templates are: /fix");
-        assert!(choose("fix", "x", &dirs).err().unwrap().contains("is a template"));
-        assert!(choose("../x", "x", &dirs).err().unwrap().starts_with("unknown prompt `../x`"));
-        assert!(choose("code", "/plan", &dirs).err().unwrap().contains("needs a task"));
+        assert!(choose("fix", "x", &dirs)
+            .err()
+            .unwrap()
+            .contains("is a template"));
+        assert!(choose("../x", "x", &dirs)
+            .err()
+            .unwrap()
+            .starts_with("unknown prompt `../x`"));
+        assert!(choose("code", "/plan", &dirs)
+            .err()
+            .unwrap()
+            .contains("needs a task"));
     }
 }

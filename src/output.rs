@@ -43,12 +43,23 @@ fn usage_json(w: &mut Vec<u8>, u: &Usage, prices: Option<&crate::provider::cost:
 
 impl Output {
     pub fn new(format: Format, verbose: bool) -> Output {
-        Output { format, verbose, mid_line: false, tui: None, prices: None }
+        Output {
+            format,
+            verbose,
+            mid_line: false,
+            tui: None,
+            prices: None,
+        }
     }
 
     /// Ask the user to approve a call (`Ok(true)`: always, adding the
     /// `always` rules); `None` when nobody can be asked.
-    pub fn ask(&mut self, name: &str, args: &str, always: &[String]) -> Option<Result<bool, String>> {
+    pub fn ask(
+        &mut self,
+        name: &str,
+        args: &str,
+        always: &[String],
+    ) -> Option<Result<bool, String>> {
         self.tui.as_mut().map(|t| t.ask(name, args, always))
     }
 
@@ -130,7 +141,10 @@ impl Output {
             let _ = string(&mut w, id);
             w.extend_from_slice(b",\"name\":");
             let _ = string(&mut w, name);
-            let _ = write!(w, ",\"is_error\":{is_error},\"duration_ms\":{ms},\"output\":");
+            let _ = write!(
+                w,
+                ",\"is_error\":{is_error},\"duration_ms\":{ms},\"output\":"
+            );
             let _ = string(&mut w, text);
             w.push(b'}');
             self.line(&w);
@@ -139,7 +153,11 @@ impl Output {
             let first = text.lines().next().unwrap_or("");
             self.log(&format!("<- error: {first}"));
         } else {
-            self.log(&format!("<- {} lines, {} bytes ({ms} ms)", text.lines().count(), text.len()));
+            self.log(&format!(
+                "<- {} lines, {} bytes ({ms} ms)",
+                text.lines().count(),
+                text.len()
+            ));
         }
     }
 

@@ -52,7 +52,12 @@ impl Gate {
     pub fn new(rules: Rules, requested: sandbox::Mode) -> (Gate, Option<String>) {
         let abi = sandbox::abi();
         let landlock = abi.is_ok();
-        let mut g = Gate { rules, sandbox: requested, sandbox_missing: false, landlock };
+        let mut g = Gate {
+            rules,
+            sandbox: requested,
+            sandbox_missing: false,
+            landlock,
+        };
         let mut warning = None;
         if let (Err(e), true) = (abi, requested != sandbox::Mode::Off) {
             g.sandbox = sandbox::Mode::Off;
@@ -69,15 +74,24 @@ impl Gate {
     /// of a bash command as written, or the path of a file tool. The
     /// interactive front end shows them, then calls `allow_always`.
     pub fn always_rules(tool: &Tool, args: &Args, ws: &Workspace) -> Vec<String> {
-        let rule = |t: &str, pat: &str| format!("{t}({})", pat.replace('\\', "\\\\").replace('*', "\\*"));
+        let rule =
+            |t: &str, pat: &str| format!("{t}({})", pat.replace('\\', "\\\\").replace('*', "\\*"));
         match tool.name {
-            "bash" => args
-                .str("command")
-                .map_or(Vec::new(), |c| shell::parse(c).cmds.iter().map(|s| rule("bash", &s.text())).collect()),
+            "bash" => args.str("command").map_or(Vec::new(), |c| {
+                shell::parse(c)
+                    .cmds
+                    .iter()
+                    .map(|s| rule("bash", &s.text()))
+                    .collect()
+            }),
             _ if tool.effect == Effect::Exec => vec![tool.name.to_string()],
             _ => {
                 let p = args.opt_str("path").ok().flatten().unwrap_or(".");
-                let kind = if tool.effect == Effect::Read { "read" } else { "edit" };
+                let kind = if tool.effect == Effect::Read {
+                    "read"
+                } else {
+                    "edit"
+                };
                 match ws.locate(p) {
                     Ok((abs, true)) => vec![rule(kind, &ws.display(&abs))],
                     Ok((abs, false)) => vec![rule(kind, &abs.to_string_lossy())],
@@ -113,8 +127,13 @@ impl Gate {
     /// which may do anything, so they count as commands.
     pub fn decide_named(&self, mode: Permission, name: &str, effect: Effect) -> Decision {
         match self.rules.judge(name, &[Subject::Call]) {
-            Some((Action::Deny, r)) => Decision::Deny(format!("is forbidden by the deny rule `{r}`")),
-            Some((Action::Ask, r)) => Decision::Ask { why: format!("the ask rule `{r}`"), by_mode: false },
+            Some((Action::Deny, r)) => {
+                Decision::Deny(format!("is forbidden by the deny rule `{r}`"))
+            }
+            Some((Action::Ask, r)) => Decision::Ask {
+                why: format!("the ask rule `{r}`"),
+                by_mode: false,
+            },
             Some((Action::Allow, _)) if mode != Permission::ReadOnly => Decision::Allow,
             _ => mode_decision(mode, effect, "this tool"),
         }
@@ -125,15 +144,25 @@ impl Gate {
             Ok(p) => p.unwrap_or("."),
             Err(_) => return Decision::Allow, // the tool reports the bad argument
         };
-        let Ok((abs, inside)) = ws.locate(p) else { return Decision::Allow };
+        let Ok((abs, inside)) = ws.locate(p) else {
+            return Decision::Allow;
+        };
         let rel = if inside { Some(ws.display(&abs)) } else { None };
         let abs_s = abs.to_string_lossy();
-        let subject = [Subject::Path { rel: rel.as_deref(), abs: &abs_s }];
+        let subject = [Subject::Path {
+            rel: rel.as_deref(),
+            abs: &abs_s,
+        }];
         let write = tool.effect != Effect::Read;
         match self.rules.judge(tool.name, &subject) {
-            Some((Action::Deny, r)) => return Decision::Deny(format!("on `{p}` is forbidden by the deny rule `{r}`")),
+            Some((Action::Deny, r)) => {
+                return Decision::Deny(format!("on `{p}` is forbidden by the deny rule `{r}`"))
+            }
             Some((Action::Ask, r)) => {
-                return Decision::Ask { why: format!("the ask rule `{r}` on `{p}`"), by_mode: false }
+                return Decision::Ask {
+                    why: format!("the ask rule `{r}` on `{p}`"),
+                    by_mode: false,
+                }
             }
             // Outside paths need a rule with an absolute pattern, protected
             // ones a rule that names them: a bare `edit` opens neither.
@@ -170,7 +199,9 @@ impl Gate {
     }
 
     fn bash(&self, mode: Permission, args: &Args) -> Decision {
-        let Ok(cmd) = args.str("command") else { return Decision::Allow };
+        let Ok(cmd) = args.str("command") else {
+            return Decision::Allow;
+        };
         let parsed = shell::parse(cmd);
         // Deny and ask rules see each sub-command, also with wrappers and
         // program paths stripped (`env rm`, `/bin/rm`), and the commands
@@ -181,25 +212,45 @@ impl Gate {
         unwrap_all(&parsed, &mut bare, &mut hidden, 0);
         let subjects: Vec<Subject> = plain.iter().chain(&bare).map(|s| Subject::Cmd(s)).collect();
         for action in [Action::Deny, Action::Ask] {
-            if let Some(r) = subjects.iter().find_map(|s| self.rules.find(action, "bash", s)) {
+            if let Some(r) = subjects
+                .iter()
+                .find_map(|s| self.rules.find(action, "bash", s))
+            {
                 return match action {
-                    Action::Deny => Decision::Deny(format!("is forbidden by the deny rule `{}`", r.text)),
-                    _ => Decision::Ask { why: format!("the ask rule `{}`", r.text), by_mode: false },
+                    Action::Deny => {
+                        Decision::Deny(format!("is forbidden by the deny rule `{}`", r.text))
+                    }
+                    _ => Decision::Ask {
+                        why: format!("the ask rule `{}`", r.text),
+                        by_mode: false,
+                    },
                 };
             }
         }
-        let has_rules = self.rules.any_for(Action::Deny, "bash") || self.rules.any_for(Action::Ask, "bash");
+        let has_rules =
+            self.rules.any_for(Action::Deny, "bash") || self.rules.any_for(Action::Ask, "bash");
         if let (Some(problem), true) = (parsed.problems.first().or(hidden.first()), has_rules) {
             let why = format!("the command cannot be checked against the rules ({problem})");
-            return Decision::Ask { why, by_mode: false };
+            return Decision::Ask {
+                why,
+                by_mode: false,
+            };
         }
         // An allow rule covers a sub-command only if it adds no risky
         // environment or file-writing redirection of its own.
         let allowed = parsed.problems.is_empty()
             && !parsed.cmds.is_empty()
             && parsed.cmds.iter().zip(&plain).all(|(c, text)| {
-                let clean = readonly::simple(&shell::Simple { words: Vec::new(), ..c.clone() }).is_ok();
-                clean && self.rules.find(Action::Allow, "bash", &Subject::Cmd(text)).is_some()
+                let clean = readonly::simple(&shell::Simple {
+                    words: Vec::new(),
+                    ..c.clone()
+                })
+                .is_ok();
+                clean
+                    && self
+                        .rules
+                        .find(Action::Allow, "bash", &Subject::Cmd(text))
+                        .is_some()
             });
         let proven = readonly::check(cmd);
         match mode {
@@ -230,9 +281,14 @@ impl Gate {
 /// The decision of the mode alone.
 fn mode_decision(mode: Permission, effect: Effect, what: &str) -> Decision {
     match (mode, effect) {
-        (_, Effect::Read) | (Permission::Auto, _) | (Permission::Standard, Effect::Write) => Decision::Allow,
+        (_, Effect::Read) | (Permission::Auto, _) | (Permission::Standard, Effect::Write) => {
+            Decision::Allow
+        }
         (Permission::ReadOnly, _) => Decision::Deny("is not allowed in read-only mode".into()),
-        _ => Decision::Ask { why: format!("{} mode asks before {what}", label(mode)), by_mode: true },
+        _ => Decision::Ask {
+            why: format!("{} mode asks before {what}", label(mode)),
+            by_mode: true,
+        },
     }
 }
 
@@ -248,8 +304,15 @@ fn unwrap_all(p: &shell::Parsed, out: &mut Vec<String>, hidden: &mut Vec<String>
         let mut words = text.split(' ');
         let inner = match words.next() {
             Some("sh" | "bash" | "dash" | "zsh" | "ksh") => {
-                let args: Vec<&shell::Word> = c.words.iter().skip_while(|w| !w.text.ends_with("sh")).collect();
-                args.iter().position(|w| w.text == "-c").and_then(|i| args.get(i + 1)).map(|w| w.text.clone())
+                let args: Vec<&shell::Word> = c
+                    .words
+                    .iter()
+                    .skip_while(|w| !w.text.ends_with("sh"))
+                    .collect();
+                args.iter()
+                    .position(|w| w.text == "-c")
+                    .and_then(|i| args.get(i + 1))
+                    .map(|w| w.text.clone())
             }
             Some("eval") => Some(words.collect::<Vec<_>>().join(" ")),
             _ => None,
@@ -269,12 +332,18 @@ fn unwrap_all(p: &shell::Parsed, out: &mut Vec<String>, hidden: &mut Vec<String>
 /// `command`, `xargs`, `exec`, `sudo`) and with `/usr/bin/` stripped.
 fn unwrap_words(c: &shell::Simple) -> String {
     let mut w: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
-    loop {
-        let Some(first) = w.first().copied() else { break };
+    while let Some(first) = w.first().copied() {
         let name = first.rsplit('/').next().unwrap_or(first);
-        let skip_opts = |w: &[&str]| w.iter().skip(1).take_while(|a| a.starts_with('-') || a.contains('=')).count() + 1;
+        let skip_opts = |w: &[&str]| {
+            w.iter()
+                .skip(1)
+                .take_while(|a| a.starts_with('-') || a.contains('='))
+                .count()
+                + 1
+        };
         let n = match name {
-            "env" | "nice" | "command" | "exec" | "sudo" | "nohup" | "time" | "xargs" | "stdbuf" => skip_opts(&w),
+            "env" | "nice" | "command" | "exec" | "sudo" | "nohup" | "time" | "xargs"
+            | "stdbuf" => skip_opts(&w),
             "timeout" => skip_opts(&w) + 1,
             _ => {
                 if let Some(f) = w.first_mut() {
@@ -291,7 +360,10 @@ fn unwrap_words(c: &shell::Simple) -> String {
 /// Would `check` deny only because nobody can be asked? (Then the
 /// interactive mode asks the user.)
 pub fn askable(mode: Permission, effect: Effect) -> bool {
-    matches!((mode, effect), (Permission::Cautious, Effect::Write | Effect::Exec) | (Permission::Standard, Effect::Exec))
+    matches!(
+        (mode, effect),
+        (Permission::Cautious, Effect::Write | Effect::Exec) | (Permission::Standard, Effect::Exec)
+    )
 }
 
 pub fn label(mode: Permission) -> &'static str {
@@ -307,9 +379,16 @@ pub fn label(mode: Permission) -> &'static str {
 pub fn denial(name: &str, mode: Permission, d: &Decision) -> String {
     match d {
         Decision::Allow => String::new(),
-        Decision::Deny(why) => format!("permission denied: `{name}` {why} (--permission {})", label(mode)),
+        Decision::Deny(why) => format!(
+            "permission denied: `{name}` {why} (--permission {})",
+            label(mode)
+        ),
         Decision::Ask { why, by_mode } => {
-            let hint = if *by_mode { "; --permission auto would allow it" } else { "" };
+            let hint = if *by_mode {
+                "; --permission auto would allow it"
+            } else {
+                ""
+            };
             format!("permission denied: `{name}` needs the user's approval ({why}), which cannot be asked for in a headless run{hint}")
         }
     }
@@ -318,13 +397,24 @@ pub fn denial(name: &str, mode: Permission, d: &Decision) -> String {
 /// The prompt mode's one narrow allowance (plan mode's PLAN.md): a write
 /// or edit call whose `path` is one of the paths the mode names may run
 /// even where the gate said no. Anything unclear is no.
-pub fn mode_allows(writable: &[String], effect: Effect, args: &str, ws: &crate::workspace::Workspace) -> bool {
+pub fn mode_allows(
+    writable: &[String],
+    effect: Effect,
+    args: &str,
+    ws: &crate::workspace::Workspace,
+) -> bool {
     if effect != Effect::Write || writable.is_empty() {
         return false;
     }
-    let Ok(a) = crate::json::Args::parse(args) else { return false };
-    let Ok(target) = a.str("path").and_then(|p| ws.resolve(p)) else { return false };
-    writable.iter().any(|w| ws.resolve(w).is_ok_and(|w| w == target))
+    let Ok(a) = crate::json::Args::parse(args) else {
+        return false;
+    };
+    let Ok(target) = a.str("path").and_then(|p| ws.resolve(p)) else {
+        return false;
+    };
+    writable
+        .iter()
+        .any(|w| ws.resolve(w).is_ok_and(|w| w == target))
 }
 
 #[cfg(test)]

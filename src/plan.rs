@@ -34,7 +34,10 @@ pub fn items(text: &str) -> Vec<Item> {
             continue;
         }
         let indent = line.len() - t.len();
-        let Some(rest) = t.strip_prefix("- [").or_else(|| t.strip_prefix("* [")).or_else(|| t.strip_prefix("+ ["))
+        let Some(rest) = t
+            .strip_prefix("- [")
+            .or_else(|| t.strip_prefix("* ["))
+            .or_else(|| t.strip_prefix("+ ["))
         else {
             continue;
         };
@@ -50,7 +53,12 @@ pub fn items(text: &str) -> Vec<Item> {
         if after.trim().is_empty() {
             continue;
         }
-        out.push(Item { line: n, text: after.trim().to_string(), checked, mark: start + indent + 3 });
+        out.push(Item {
+            line: n,
+            text: after.trim().to_string(),
+            checked,
+            mark: start + indent + 3,
+        });
     }
     out
 }
@@ -72,7 +80,9 @@ pub fn set(path: &Path, item: &Item, checked: bool) -> Result<bool, String> {
     if found.checked == checked {
         return Ok(true);
     }
-    let Some(b) = bytes.get_mut(found.mark) else { return Ok(false) };
+    let Some(b) = bytes.get_mut(found.mark) else {
+        return Ok(false);
+    };
     *b = if checked { b'x' } else { b' ' };
     write_atomic(&real, &bytes).map_err(err)?;
     Ok(true)
@@ -80,7 +90,10 @@ pub fn set(path: &Path, item: &Item, checked: bool) -> Result<bool, String> {
 
 /// Replace `path` by a file holding `bytes`, keeping its permissions.
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.mote-{}.tmp", std::process::id()));
     let done = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -104,8 +117,18 @@ mod tests {
     #[test]
     fn finds_items_outside_fences() {
         let all = items(PLAN);
-        let got: Vec<(usize, &str, bool)> = all.iter().map(|i| (i.line, i.text.as_str(), i.checked)).collect();
-        assert_eq!(got, [(2, "first `a`", false), (3, "nested done", true), (10, "last", false)]);
+        let got: Vec<(usize, &str, bool)> = all
+            .iter()
+            .map(|i| (i.line, i.text.as_str(), i.checked))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (2, "first `a`", false),
+                (3, "nested done", true),
+                (10, "last", false)
+            ]
+        );
     }
 
     #[test]
@@ -116,16 +139,28 @@ mod tests {
         std::fs::write(&p, PLAN).unwrap();
         let it = items(PLAN);
         assert!(set(&p, &it[2], true).unwrap());
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), PLAN.replace("- [ ] last", "- [x] last"));
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            PLAN.replace("- [ ] last", "- [x] last")
+        );
         assert!(set(&p, &it[1], false).unwrap());
         assert!(set(&p, &it[2], false).unwrap());
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), PLAN.replace("* [x] nested", "* [ ] nested"));
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            PLAN.replace("* [x] nested", "* [ ] nested")
+        );
         // The model moved the item: it is found by its text.
         std::fs::write(&p, format!("note\n{PLAN}")).unwrap();
         assert!(set(&p, &it[0], true).unwrap());
-        assert!(std::fs::read_to_string(&p).unwrap().contains("- [x] first `a`"));
+        assert!(std::fs::read_to_string(&p)
+            .unwrap()
+            .contains("- [x] first `a`"));
         std::fs::write(&p, "- [ ] other").unwrap();
         assert!(!set(&p, &it[0], true).unwrap());
-        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "temp file left behind");
+        assert_eq!(
+            std::fs::read_dir(&d).unwrap().count(),
+            1,
+            "temp file left behind"
+        );
     }
 }

@@ -20,7 +20,11 @@ If you could not finish, say what is left.";
 
 /// The prompt for a session in `root`.
 pub fn system(root: &Path) -> String {
-    format!("{BASE}\n\nWorkspace: {}\nOS: {}", root.display(), std::env::consts::OS)
+    format!(
+        "{BASE}\n\nWorkspace: {}\nOS: {}",
+        root.display(),
+        std::env::consts::OS
+    )
 }
 
 /// `system` with a prompt mode's text after it (the code mode has none).

@@ -78,7 +78,9 @@ pub fn abi() -> Result<u32, String> {
         let e = io::Error::last_os_error();
         return Err(match e.raw_os_error() {
             Some(libc::ENOSYS) => "the kernel has no Landlock".into(),
-            Some(libc::EOPNOTSUPP) => "Landlock is disabled in this kernel (boot with lsm=landlock,...)".into(),
+            Some(libc::EOPNOTSUPP) => {
+                "Landlock is disabled in this kernel (boot with lsm=landlock,...)".into()
+            }
             _ => format!("Landlock is unavailable: {e}"),
         });
     }
@@ -102,8 +104,16 @@ pub fn ruleset(mode: Mode, abi: u32, writable: &[&Path]) -> io::Result<Ruleset> 
     }
     let attr = RulesetAttr {
         handled_access_fs: write,
-        handled_access_net: if abi >= 4 { NET_BIND_TCP | NET_CONNECT_TCP } else { 0 },
-        scoped: if abi >= 6 { SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL } else { 0 },
+        handled_access_net: if abi >= 4 {
+            NET_BIND_TCP | NET_CONNECT_TCP
+        } else {
+            0
+        },
+        scoped: if abi >= 6 {
+            SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL
+        } else {
+            0
+        },
     };
     let size = match abi {
         1..=3 => 8,
@@ -111,12 +121,21 @@ pub fn ruleset(mode: Mode, abi: u32, writable: &[&Path]) -> io::Result<Ruleset> 
         _ => std::mem::size_of::<RulesetAttr>(),
     };
     // SAFETY: attr outlives the call and `size` is within it.
-    let fd = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, &attr as *const RulesetAttr, size, 0u32) };
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            &attr as *const RulesetAttr,
+            size,
+            0u32,
+        )
+    };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: a fresh descriptor (O_CLOEXEC) owned by nobody else.
-    let rs = Ruleset { fd: unsafe { OwnedFd::from_raw_fd(fd as i32) } };
+    let rs = Ruleset {
+        fd: unsafe { OwnedFd::from_raw_fd(fd as i32) },
+    };
     let file_write = FS_WRITE_FILE | if abi >= 3 { FS_TRUNCATE } else { 0 };
     for dev in ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"] {
         rs.allow(Path::new(dev), file_write);
@@ -132,7 +151,9 @@ pub fn ruleset(mode: Mode, abi: u32, writable: &[&Path]) -> io::Result<Ruleset> 
 impl Ruleset {
     /// Allow `access` beneath `path`; a path that cannot be opened is skipped.
     fn allow(&self, path: &Path, access: u64) {
-        let Ok(c) = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()) else { return };
+        let Ok(c) = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()) else {
+            return;
+        };
         // SAFETY: a valid C string; the fd is closed below.
         let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
         if fd < 0 {
@@ -140,8 +161,15 @@ impl Ruleset {
         }
         let is_dir = std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false);
         // Files take only file rights.
-        let access = if is_dir { access } else { access & (FS_WRITE_FILE | FS_TRUNCATE) };
-        let attr = PathBeneathAttr { allowed_access: access, parent_fd: fd };
+        let access = if is_dir {
+            access
+        } else {
+            access & (FS_WRITE_FILE | FS_TRUNCATE)
+        };
+        let attr = PathBeneathAttr {
+            allowed_access: access,
+            parent_fd: fd,
+        };
         // SAFETY: attr is a valid path_beneath attribute for this call.
         unsafe {
             libc::syscall(
@@ -180,9 +208,15 @@ pub fn restrict(fd: i32) -> io::Result<()> {
 /// Did a failed sandboxed command hit the sandbox? A guess from the
 /// output, stated as such to the model.
 pub fn looks_denied(output: &str) -> bool {
-    ["Permission denied", "Operation not permitted", "Read-only file system", "EACCES", "EPERM"]
-        .iter()
-        .any(|m| output.contains(m))
+    [
+        "Permission denied",
+        "Operation not permitted",
+        "Read-only file system",
+        "EACCES",
+        "EPERM",
+    ]
+    .iter()
+    .any(|m| output.contains(m))
 }
 
 #[cfg(test)]
@@ -218,8 +252,15 @@ mod tests {
         let ws = tmp("ws");
         let outside = tmp("outside");
         let rs = ruleset(Mode::WorkspaceWrite, abi, &[&ws]).unwrap();
-        let inside = sh(&rs, &format!("touch {0}/made && echo x > /dev/null", ws.display()));
-        assert!(inside.status.success(), "{}", String::from_utf8_lossy(&inside.stderr));
+        let inside = sh(
+            &rs,
+            &format!("touch {0}/made && echo x > /dev/null", ws.display()),
+        );
+        assert!(
+            inside.status.success(),
+            "{}",
+            String::from_utf8_lossy(&inside.stderr)
+        );
         assert!(ws.join("made").exists());
         let out = sh(&rs, &format!("touch {}/made", outside.display()));
         assert!(!out.status.success());
@@ -228,14 +269,20 @@ mod tests {
         // Read-only: not even the workspace.
         let ro = ruleset(Mode::ReadOnly, abi, &[&ws]).unwrap();
         std::fs::write(ws.join("keep"), "same").unwrap();
-        let out = sh(&ro, &format!("cat {0}/keep && echo changed > {0}/keep", ws.display()));
+        let out = sh(
+            &ro,
+            &format!("cat {0}/keep && echo changed > {0}/keep", ws.display()),
+        );
         assert!(!out.status.success());
         assert_eq!(String::from_utf8_lossy(&out.stdout), "same");
         assert_eq!(std::fs::read_to_string(ws.join("keep")).unwrap(), "same");
         if abi >= 4 {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             let port = l.local_addr().unwrap().port();
-            let out = sh(&rs, &format!("exec 3<>/dev/tcp/127.0.0.1/{port} && echo connected"));
+            let out = sh(
+                &rs,
+                &format!("exec 3<>/dev/tcp/127.0.0.1/{port} && echo connected"),
+            );
             assert!(!String::from_utf8_lossy(&out.stdout).contains("connected"));
         }
     }

@@ -49,7 +49,13 @@ impl Default for Framer {
 
 impl Framer {
     pub fn new() -> Framer {
-        Framer { state: State::LineStart, name: Vec::new(), value: Vec::new(), data_lines: 0, after_cr: false }
+        Framer {
+            state: State::LineStart,
+            name: Vec::new(),
+            value: Vec::new(),
+            data_lines: 0,
+            after_cr: false,
+        }
     }
 
     pub fn feed(&mut self, input: &[u8], sink: &mut dyn FnMut(Field)) {
@@ -66,7 +72,10 @@ impl Framer {
                 let start = if skip_space && b == b' ' { i + 1 } else { i };
                 self.state = State::Data(false);
                 let rest = input.get(start..).unwrap_or(&[]);
-                let end = rest.iter().position(|&c| c == b'\n' || c == b'\r').map_or(input.len(), |p| start + p);
+                let end = rest
+                    .iter()
+                    .position(|&c| c == b'\n' || c == b'\r')
+                    .map_or(input.len(), |p| start + p);
                 if let Some(piece) = input.get(start..end) {
                     if !piece.is_empty() {
                         sink(Field::Data(piece));
@@ -143,7 +152,10 @@ impl Framer {
             b"event" => sink(Field::Event(&self.value)),
             b"id" => sink(Field::Id(&self.value)),
             b"retry" => {
-                if let Some(ms) = std::str::from_utf8(&self.value).ok().and_then(|s| s.parse().ok()) {
+                if let Some(ms) = std::str::from_utf8(&self.value)
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                {
                     sink(Field::Retry(ms))
                 }
             }

@@ -47,7 +47,11 @@ pub fn expand(body: &str, args: &str) -> String {
             continue;
         }
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        match after.get(..digits).and_then(|d| d.parse::<usize>().ok()).filter(|n| *n > 0) {
+        match after
+            .get(..digits)
+            .and_then(|d| d.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+        {
             Some(n) => {
                 out.push_str(w.get(n - 1).map_or("", String::as_str));
                 rest = after.get(digits..).unwrap_or("");
@@ -72,9 +76,15 @@ mod tests {
             expand("Fix #$1 in $2 ($ARGUMENTS); $3.", "12 'src/a b.rs'"),
             "Fix #12 in src/a b.rs (12 'src/a b.rs'); ."
         );
-        assert_eq!(expand("cost $5 and $ and $0 and $x", ""), "cost  and $ and $0 and $x");
+        assert_eq!(
+            expand("cost $5 and $ and $0 and $x", ""),
+            "cost  and $ and $0 and $x"
+        );
         assert_eq!(expand("$10$1", "a b c d e f g h i j"), "ja");
-        assert_eq!(words(r#"  one "two three"  ''  four"#), ["one", "two three", "", "four"]);
+        assert_eq!(
+            words(r#"  one "two three"  ''  four"#),
+            ["one", "two three", "", "four"]
+        );
         assert_eq!(expand("é$1é", "ü"), "éüé");
     }
 }

@@ -24,7 +24,8 @@ fn config() -> Result<Arc<rustls::ClientConfig>, String> {
 pub fn connect(host: &str) -> Result<rustls::ClientConnection, String> {
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|_| format!("`{host}` is not a valid TLS server name"))?;
-    rustls::ClientConnection::new(config()?, name).map_err(|e| format!("TLS setup for {host} failed: {e}"))
+    rustls::ClientConnection::new(config()?, name)
+        .map_err(|e| format!("TLS setup for {host} failed: {e}"))
 }
 
 #[cfg(test)]

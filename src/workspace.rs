@@ -18,7 +18,11 @@ pub struct Workspace {
 impl Workspace {
     pub fn new(dir: &Path) -> io::Result<Workspace> {
         let sandbox = std::cell::Cell::new(crate::sandbox::Mode::Off);
-        Ok(Workspace { root: dir.canonicalize()?, external: Vec::new(), sandbox })
+        Ok(Workspace {
+            root: dir.canonicalize()?,
+            external: Vec::new(),
+            sandbox,
+        })
     }
 
     /// Resolve `p` wherever it leads: the real path and whether it lies
@@ -35,7 +39,10 @@ impl Workspace {
     pub fn resolve(&self, p: &str) -> Result<PathBuf, String> {
         let out = self.real(p)?;
         if !out.starts_with(&self.root) && !self.external.iter().any(|d| out.starts_with(d)) {
-            return Err(format!("path `{p}` is outside the workspace ({})", self.root.display()));
+            return Err(format!(
+                "path `{p}` is outside the workspace ({})",
+                self.root.display()
+            ));
         }
         Ok(out)
     }
@@ -108,12 +115,21 @@ mod tests {
         let d = tmp("inside");
         std::fs::create_dir_all(d.join("src")).unwrap();
         let ws = Workspace::new(&d).unwrap();
-        assert_eq!(ws.resolve("src/new.rs").unwrap(), ws.root.join("src/new.rs"));
+        assert_eq!(
+            ws.resolve("src/new.rs").unwrap(),
+            ws.root.join("src/new.rs")
+        );
         assert_eq!(ws.resolve("a/../src").unwrap(), ws.root.join("src"));
         assert_eq!(ws.resolve("new/dir/f").unwrap(), ws.root.join("new/dir/f"));
-        assert!(ws.resolve("../x").unwrap_err().contains("outside the workspace"));
+        assert!(ws
+            .resolve("../x")
+            .unwrap_err()
+            .contains("outside the workspace"));
         assert!(ws.resolve("/etc/passwd").is_err());
-        assert_eq!(ws.resolve(ws.root.join("src").to_str().unwrap()).unwrap(), ws.root.join("src"));
+        assert_eq!(
+            ws.resolve(ws.root.join("src").to_str().unwrap()).unwrap(),
+            ws.root.join("src")
+        );
     }
 
     #[test]

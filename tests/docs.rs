@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
+    std::env::var_os("MOTE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
 }
 
 fn readme() -> String {
@@ -24,7 +26,10 @@ fn help() -> String {
 fn flags(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices("--") {
-        let name: String = text[i + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let name: String = text[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
         let before = text[..i].chars().last().unwrap_or(' ');
         if name.len() > 1 && !before.is_ascii_alphanumeric() && before != '-' {
             out.push(name);
@@ -40,7 +45,10 @@ fn every_flag_in_the_readme_exists() {
     // Flags of other programs the README quotes (cargo, git).
     let foreign = ["features", "target", "release", "output", "ext-diff"];
     for f in flags(&readme()) {
-        assert!(known.contains(&f) || foreign.contains(&f.as_str()), "README names --{f}, which mote does not have");
+        assert!(
+            known.contains(&f) || foreign.contains(&f.as_str()),
+            "README names --{f}, which mote does not have"
+        );
     }
 }
 
@@ -64,18 +72,32 @@ fn readme_defaults_match_help() {
         if !in_defaults {
             continue;
         }
-        let (Some(flag), Some(default)) = (cells.get(1), cells.get(2)) else { continue };
+        let (Some(flag), Some(default)) = (cells.get(1), cells.get(2)) else {
+            continue;
+        };
         if !flag.starts_with("`-") {
             continue; // not a row of the flag table
         }
-        let Some(name) = flags(flag).pop() else { continue };
+        let Some(name) = flags(flag).pop() else {
+            continue;
+        };
         let default = default.trim_matches('`');
         if default.is_empty() {
             continue;
         }
-        let row = help.lines().find(|l| flags(l).first() == Some(&name)).unwrap_or_else(|| panic!("--{name} not in help"));
-        let stated = if default.starts_with('$') { format!("[env {}]", &default[1..]) } else { format!("[default: {default}]") };
-        assert!(row.contains(&stated), "README says --{name} defaults to {default}; help says: {row}");
+        let row = help
+            .lines()
+            .find(|l| flags(l).first() == Some(&name))
+            .unwrap_or_else(|| panic!("--{name} not in help"));
+        let stated = if let Some(var) = default.strip_prefix('$') {
+            format!("[env {var}]")
+        } else {
+            format!("[default: {default}]")
+        };
+        assert!(
+            row.contains(&stated),
+            "README says --{name} defaults to {default}; help says: {row}"
+        );
         checked += 1;
     }
     assert!(checked >= 6, "only {checked} defaults checked");
@@ -86,7 +108,13 @@ fn the_two_setup_commands_are_make_targets() {
     let readme = readme();
     let make = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Makefile")).unwrap();
     for target in ["demo", "test"] {
-        assert!(readme.contains(&format!("    make {target} ")), "README lacks `make {target}`");
-        assert!(make.lines().any(|l| l.starts_with(&format!("{target}:"))), "Makefile lacks {target}:");
+        assert!(
+            readme.contains(&format!("    make {target} ")),
+            "README lacks `make {target}`"
+        );
+        assert!(
+            make.lines().any(|l| l.starts_with(&format!("{target}:"))),
+            "Makefile lacks {target}:"
+        );
     }
 }

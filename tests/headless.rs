@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{assert_fixed, body, copy_demo, demo_replies, fresh_dir, mote_command, run, Out, HANG};
+use common::{
+    assert_fixed, body, copy_demo, demo_replies, fresh_dir, mote_command, run, Out, HANG,
+};
 use mock::json::{parse, Value};
 use mock::{Item, Mock, Options, Reply};
 
@@ -42,14 +44,26 @@ fn mote(ws: &Path, m: &Mock, args: &[&str]) -> Out {
 /// The content of the last message of request `i`.
 fn last_message(m: &Mock, i: usize) -> String {
     let b = body(m, i);
-    let msgs = b.get("messages").and_then(|v| v.as_array()).unwrap().to_vec();
-    msgs.last().and_then(|v| v.get("content")).and_then(|v| v.as_str()).unwrap_or("").to_string()
+    let msgs = b
+        .get("messages")
+        .and_then(|v| v.as_array())
+        .unwrap()
+        .to_vec();
+    msgs.last()
+        .and_then(|v| v.get("content"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
 }
 
 fn one_line_error(o: &Out, want: &str) {
     let lines: Vec<&str> = o.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "stderr is not one line: {}", o.stderr);
-    assert!(lines[0].starts_with("mote: error: ") && lines[0].contains(want), "stderr: {}", o.stderr);
+    assert!(
+        lines[0].starts_with("mote: error: ") && lines[0].contains(want),
+        "stderr: {}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -59,29 +73,61 @@ fn read_edit_test_task_in_text_format() {
     let o = mote(&ws, &m, &["-p", "fix the tests", "--permission", "auto"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&ws);
-    assert!(o.stdout.starts_with("Fixed. `greet.sh`") && o.stdout.ends_with("all three cases pass.\n"), "{}", o.stdout);
+    assert!(
+        o.stdout.starts_with("Fixed. `greet.sh`") && o.stdout.ends_with("all three cases pass.\n"),
+        "{}",
+        o.stdout
+    );
     let reqs = m.requests();
     assert_eq!(reqs.len(), 4);
     assert_eq!(reqs[0].path, "/v1/chat/completions");
     assert_eq!(reqs[0].header("authorization"), Some("Bearer test-key"));
     let first = body(&m, 0);
-    assert_eq!(first.get("model").and_then(|v| v.as_str()), Some("mock-model"));
-    assert_eq!(first.get("stream_options").and_then(|v| v.get("include_usage")), Some(&Value::Bool(true)));
+    assert_eq!(
+        first.get("model").and_then(|v| v.as_str()),
+        Some("mock-model")
+    );
+    assert_eq!(
+        first
+            .get("stream_options")
+            .and_then(|v| v.get("include_usage")),
+        Some(&Value::Bool(true))
+    );
     assert!(first.get("max_tokens").is_some() && first.get("max_completion_tokens").is_none());
-    let tools: Vec<&str> = first.get("tools").and_then(|v| v.as_array()).unwrap().iter()
-        .filter_map(|t| t.get("function")?.get("name")?.as_str()).collect();
-    assert_eq!(tools, ["read", "write", "edit", "bash", "grep", "find", "ls"]);
+    let tools: Vec<&str> = first
+        .get("tools")
+        .and_then(|v| v.as_array())
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.get("function")?.get("name")?.as_str())
+        .collect();
+    assert_eq!(
+        tools,
+        ["read", "write", "edit", "bash", "grep", "find", "ls"]
+    );
     // The second request carries both tool results of the first turn, in order.
     let second = body(&m, 1);
     let msgs = second.get("messages").and_then(|v| v.as_array()).unwrap();
-    let roles: Vec<&str> = msgs.iter().filter_map(|v| v.get("role")?.as_str()).collect();
+    let roles: Vec<&str> = msgs
+        .iter()
+        .filter_map(|v| v.get("role")?.as_str())
+        .collect();
     assert_eq!(roles, ["system", "user", "assistant", "tool", "tool"]);
-    let calls = msgs[2].get("tool_calls").and_then(|v| v.as_array()).unwrap();
+    let calls = msgs[2]
+        .get("tool_calls")
+        .and_then(|v| v.as_array())
+        .unwrap();
     assert_eq!(calls.len(), 2);
     let id0 = calls[0].get("id").and_then(|v| v.as_str()).unwrap();
-    assert_eq!(msgs[3].get("tool_call_id").and_then(|v| v.as_str()), Some(id0));
+    assert_eq!(
+        msgs[3].get("tool_call_id").and_then(|v| v.as_str()),
+        Some(id0)
+    );
     let test_sh = std::fs::read_to_string(ws.join("test.sh")).unwrap();
-    assert_eq!(msgs[3].get("content").and_then(|v| v.as_str()), Some(test_sh.as_str()));
+    assert_eq!(
+        msgs[3].get("content").and_then(|v| v.as_str()),
+        Some(test_sh.as_str())
+    );
     // The bash result reports the test passing.
     assert!(last_message(&m, 3).contains("ok") && last_message(&m, 3).contains("exit code: 0"));
 }
@@ -90,13 +136,28 @@ fn read_edit_test_task_in_text_format() {
 fn read_edit_test_task_in_json_format() {
     let ws = demo_workspace("json");
     let m = Mock::start(demo_replies());
-    let o = mote(&ws, &m, &["-p", "fix the tests", "--permission", "auto", "--output-format", "json"]);
+    let o = mote(
+        &ws,
+        &m,
+        &[
+            "-p",
+            "fix the tests",
+            "--permission",
+            "auto",
+            "--output-format",
+            "json",
+        ],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&ws);
     assert_eq!(o.stdout.lines().count(), 1);
     let r = parse(o.stdout.trim()).unwrap();
     assert_eq!(r.get("type").and_then(|v| v.as_str()), Some("result"));
-    assert!(r.get("result").and_then(|v| v.as_str()).unwrap().starts_with("Fixed."));
+    assert!(r
+        .get("result")
+        .and_then(|v| v.as_str())
+        .unwrap()
+        .starts_with("Fixed."));
     assert_eq!(r.get("turns").and_then(|v| v.as_f64()), Some(4.0));
     assert!(r.get("error").unwrap().is_null());
     let usage = r.get("usage").unwrap();
@@ -109,30 +170,72 @@ fn read_edit_test_task_in_json_format() {
 fn read_edit_test_task_in_stream_json_format() {
     let ws = demo_workspace("stream");
     let m = Mock::start(demo_replies());
-    let o = mote(&ws, &m, &["-p", "fix the tests", "--permission", "auto", "--output-format", "stream-json"]);
+    let o = mote(
+        &ws,
+        &m,
+        &[
+            "-p",
+            "fix the tests",
+            "--permission",
+            "auto",
+            "--output-format",
+            "stream-json",
+        ],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&ws);
-    let events: Vec<Value> = o.stdout.lines().map(|l| parse(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
-    let types: Vec<&str> = events.iter().filter_map(|e| e.get("type")?.as_str()).collect();
+    let events: Vec<Value> = o
+        .stdout
+        .lines()
+        .map(|l| parse(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let types: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.get("type")?.as_str())
+        .collect();
     assert_eq!(types.first(), Some(&"turn_start"));
     assert_eq!(types.last(), Some(&"result"));
     assert_eq!(types.iter().filter(|t| **t == "turn_start").count(), 4);
     assert_eq!(types.iter().filter(|t| **t == "turn_end").count(), 4);
     assert_eq!(types.iter().filter(|t| **t == "tool_call").count(), 4);
-    let text: String = events.iter().filter(|e| e.get("type").and_then(|v| v.as_str()) == Some("text"))
-        .filter_map(|e| e.get("text")?.as_str()).collect();
+    let text: String = events
+        .iter()
+        .filter(|e| e.get("type").and_then(|v| v.as_str()) == Some("text"))
+        .filter_map(|e| e.get("text")?.as_str())
+        .collect();
     assert!(text.contains("I'll start by reading") && text.contains("all three cases pass."));
-    let edit = events.iter().find(|e| e.get("name").and_then(|v| v.as_str()) == Some("edit")).unwrap();
-    assert_eq!(edit.get("arguments").and_then(|a| a.get("path")).and_then(|v| v.as_str()), Some("greet.sh"));
-    let bash = events.iter().rfind(|e| e.get("type").and_then(|v| v.as_str()) == Some("tool_result")).unwrap();
+    let edit = events
+        .iter()
+        .find(|e| e.get("name").and_then(|v| v.as_str()) == Some("edit"))
+        .unwrap();
+    assert_eq!(
+        edit.get("arguments")
+            .and_then(|a| a.get("path"))
+            .and_then(|v| v.as_str()),
+        Some("greet.sh")
+    );
+    let bash = events
+        .iter()
+        .rfind(|e| e.get("type").and_then(|v| v.as_str()) == Some("tool_result"))
+        .unwrap();
     assert_eq!(bash.get("is_error"), Some(&Value::Bool(false)));
-    assert!(bash.get("output").and_then(|v| v.as_str()).unwrap().contains("exit code: 0"));
+    assert!(bash
+        .get("output")
+        .and_then(|v| v.as_str())
+        .unwrap()
+        .contains("exit code: 0"));
 }
 
 #[test]
 fn one_byte_writes_and_one_char_fragments() {
     let ws = demo_workspace("onebyte");
-    let m = Mock::with_options(demo_replies(), Options { one_byte_writes: true, fragment: 1 });
+    let m = Mock::with_options(
+        demo_replies(),
+        Options {
+            one_byte_writes: true,
+            fragment: 1,
+        },
+    );
     let o = mote(&ws, &m, &["-p", "fix", "--permission", "auto"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_fixed(&ws);
@@ -141,12 +244,18 @@ fn one_byte_writes_and_one_char_fragments() {
 #[test]
 fn rate_limit_is_retried_after_retry_after() {
     let ws = workspace("429");
-    let m = Mock::start(vec![Reply::error(429, Some(1), "slow down"), Reply::text("done")]);
+    let m = Mock::start(vec![
+        Reply::error(429, Some(1), "slow down"),
+        Reply::text("done"),
+    ]);
     let start = Instant::now();
     let o = mote(&ws, &m, &["-p", "hi"]);
     assert_eq!((o.code, o.stdout.as_str()), (0, "done\n"), "{}", o.stderr);
     assert_eq!(m.requests().len(), 2);
-    assert!(start.elapsed() >= Duration::from_millis(900), "Retry-After: 1 was not honoured");
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "Retry-After: 1 was not honoured"
+    );
 }
 
 #[test]
@@ -156,13 +265,24 @@ fn server_errors_are_retried_then_reported() {
     let o = mote(&ws, &m, &["-p", "hi", "--retries", "2"]);
     assert_eq!(o.code, 4);
     assert_eq!(m.requests().len(), 3);
-    assert!(o.stderr.lines().last().unwrap().contains("mote: error: HTTP 500: boom"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .lines()
+            .last()
+            .unwrap()
+            .contains("mote: error: HTTP 500: boom"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
 fn auth_errors_are_not_retried() {
     let ws = workspace("401");
-    let m = Mock::start(vec![Reply::error(401, None, "Incorrect API key provided"), Reply::text("no")]);
+    let m = Mock::start(vec![
+        Reply::error(401, None, "Incorrect API key provided"),
+        Reply::text("no"),
+    ]);
     let o = mote(&ws, &m, &["-p", "hi"]);
     assert_eq!(o.code, 4);
     one_line_error(&o, "HTTP 401: Incorrect API key provided");
@@ -173,20 +293,30 @@ fn auth_errors_are_not_retried() {
 fn a_drop_before_any_output_is_retried() {
     let ws = workspace("drop0");
     let m = Mock::start(vec![
-        Reply::DropMidStream { items: vec![Item::Text("never seen".into())], after_events: 0 },
+        Reply::DropMidStream {
+            items: vec![Item::Text("never seen".into())],
+            after_events: 0,
+        },
         Reply::text("second try"),
     ]);
     let o = mote(&ws, &m, &["-p", "hi", "--output-format", "json"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(m.requests().len(), 2);
-    assert!(o.stdout.contains(r#""result":"second try""#), "{}", o.stdout);
+    assert!(
+        o.stdout.contains(r#""result":"second try""#),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
 fn a_drop_after_output_is_an_error_keeping_the_partial_answer() {
     let ws = workspace("drop3");
     let m = Mock::start(vec![
-        Reply::DropMidStream { items: vec![Item::Text("a partial answer that is cut".into())], after_events: 4 },
+        Reply::DropMidStream {
+            items: vec![Item::Text("a partial answer that is cut".into())],
+            after_events: 4,
+        },
         Reply::text("must not be asked"),
     ]);
     let o = mote(&ws, &m, &["-p", "hi", "--output-format", "json"]);
@@ -194,7 +324,14 @@ fn a_drop_after_output_is_an_error_keeping_the_partial_answer() {
     one_line_error(&o, "stream");
     assert_eq!(m.requests().len(), 1);
     let r = parse(o.stdout.trim()).unwrap();
-    assert!(r.get("result").and_then(|v| v.as_str()).unwrap().starts_with("a partial"), "{}", o.stdout);
+    assert!(
+        r.get("result")
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .starts_with("a partial"),
+        "{}",
+        o.stdout
+    );
     assert!(r.get("error").and_then(|v| v.as_str()).is_some());
 }
 
@@ -203,7 +340,13 @@ fn broken_streams_end_in_clear_errors() {
     for (reply, code, want) in [
         (Reply::Malformed, 4, "malformed stream"),
         (Reply::InvalidUtf8, 4, "UTF-8"),
-        (Reply::StreamError { message: "model overloaded".into() }, 4, "error in stream: model overloaded"),
+        (
+            Reply::StreamError {
+                message: "model overloaded".into(),
+            },
+            4,
+            "error in stream: model overloaded",
+        ),
     ] {
         let ws = workspace("broken");
         let m = Mock::start(vec![reply, Reply::text("must not be asked")]);
@@ -231,11 +374,17 @@ fn no_server_is_a_network_error() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1", l.local_addr().unwrap());
     drop(l);
-    let o = mote_command().current_dir(&ws).args(["-p", "hi", "-m", "x", "--retries", "0", "--base-url", &url])
+    let o = mote_command()
+        .current_dir(&ws)
+        .args(["-p", "hi", "-m", "x", "--retries", "0", "--base-url", &url])
         .arg("--no-session")
-        .stdin(Stdio::null()).output().unwrap();
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr).starts_with("mote: error: cannot connect to 127.0.0.1"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).starts_with("mote: error: cannot connect to 127.0.0.1")
+    );
 }
 
 #[test]
@@ -248,7 +397,10 @@ fn bad_tool_calls_go_back_to_the_model_as_errors() {
         Reply::call("read", r#"{"file_path":"a.txt"}"#),
         Reply::call("read", r#"{"path":"../../etc/passwd"}"#),
         Reply::call("nosuch", "{}"),
-        Reply::call("edit", r#"{"path":"a.txt","old_text":"alpah","new_text":"beta"}"#),
+        Reply::call(
+            "edit",
+            r#"{"path":"a.txt","old_text":"alpah","new_text":"beta"}"#,
+        ),
         Reply::text("gave up"),
     ]);
     let o = mote(&ws, &m, &["-p", "hi", "--permission", "auto"]);
@@ -266,7 +418,10 @@ fn bad_tool_calls_go_back_to_the_model_as_errors() {
         let got = last_message(&m, i + 1);
         assert!(got.contains(w), "request {}: want {w:?} in {got:?}", i + 1);
     }
-    assert_eq!(std::fs::read_to_string(ws.join("a.txt")).unwrap(), "alpha\n");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+        "alpha\n"
+    );
 }
 
 #[test]
@@ -281,9 +436,15 @@ fn standard_mode_headless_denies_commands_but_allows_edits() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(!ws.join("made-by-bash").exists());
     assert!(last_message(&m, 1).starts_with("permission denied: `bash`"));
-    assert_eq!(std::fs::read_to_string(ws.join("made-by-write")).unwrap(), "x");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("made-by-write")).unwrap(),
+        "x"
+    );
 
-    let m = Mock::start(vec![Reply::call("write", r#"{"path":"ro","content":"x"}"#), Reply::text("ok")]);
+    let m = Mock::start(vec![
+        Reply::call("write", r#"{"path":"ro","content":"x"}"#),
+        Reply::text("ok"),
+    ]);
     let o = mote(&ws, &m, &["-p", "hi", "--permission", "read-only"]);
     assert_eq!(o.code, 0);
     assert!(!ws.join("ro").exists());
@@ -305,21 +466,44 @@ fn configuration_errors_exit_2_with_one_line() {
     let ws = workspace("config");
     let run = |args: &[&str], env: &[(&str, &str)]| {
         let mut c = mote_command();
-        c.current_dir(&ws).args(args).stdin(Stdio::null()).env_remove("MOTE_MODEL").env_remove("OPENAI_API_KEY");
+        c.current_dir(&ws)
+            .args(args)
+            .stdin(Stdio::null())
+            .env_remove("MOTE_MODEL")
+            .env_remove("OPENAI_API_KEY");
         for (k, v) in env {
             c.env(k, v);
         }
         let o = c.output().unwrap();
-        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
     };
     for (args, env, want) in [
-        (&["-p", "hi"][..], &[("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")][..], "no model"),
-        (&["-p", "hi", "-m", "x", "--provider", "nosuch"], &[], "unknown provider `nosuch`"),
+        (
+            &["-p", "hi"][..],
+            &[("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")][..],
+            "no model",
+        ),
+        (
+            &["-p", "hi", "-m", "x", "--provider", "nosuch"],
+            &[],
+            "unknown provider `nosuch`",
+        ),
         (&["-p", "hi", "-m", "x"], &[], "OPENAI_API_KEY is not set"),
-        (&["-p", "hi", "-m", "x", "--max-turns", "lots"], &[], "--max-turns"),
+        (
+            &["-p", "hi", "-m", "x", "--max-turns", "lots"],
+            &[],
+            "--max-turns",
+        ),
         (&["--frobnicate"], &[], "--frobnicate"),
         (&["-m", "x"], &[], "the prompt is empty"),
-        (&["-p", "hi", "-m", "x"], &[("OPENAI_BASE_URL", "localhost:1234")], "bad URL"),
+        (
+            &["-p", "hi", "-m", "x"],
+            &[("OPENAI_BASE_URL", "localhost:1234")],
+            "bad URL",
+        ),
     ] {
         let (code, err) = run(args, env);
         assert_eq!(code, Some(2), "{args:?}: {err}");
@@ -327,5 +511,8 @@ fn configuration_errors_exit_2_with_one_line() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
     let help = mote_command().arg("--help").output().unwrap();
-    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("--output-format FORMAT"));
+    assert!(
+        help.status.success()
+            && String::from_utf8_lossy(&help.stdout).contains("--output-format FORMAT")
+    );
 }

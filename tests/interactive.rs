@@ -47,22 +47,32 @@ fn stty(ws: &Path, which: &str) -> String {
 fn exit_and_check_terminal(t: &Tmux, ws: &Path) {
     t.keys(&["C-d"]);
     t.wait_text("EXIT:0");
-    t.wait_for("stty.after", |_| ws.join("stty.after").exists() && stty(ws, "after").len() > 20);
-    assert_eq!(stty(ws, "before"), stty(ws, "after"), "terminal settings restored");
+    t.wait_for("stty.after", |_| {
+        ws.join("stty.after").exists() && stty(ws, "after").len() > 20
+    });
+    assert_eq!(
+        stty(ws, "before"),
+        stty(ws, "after"),
+        "terminal settings restored"
+    );
     assert!(stty(ws, "after").contains(" icanon") && stty(ws, "after").contains(" echo "));
 }
 
 #[test]
 fn streams_the_answer_and_restores_the_terminal() {
     let ws = workspace("stream");
-    let m =
-        Mock::start(vec![Reply::text("# Plan\nThis is **bold** and `code`, streamed in small parts.\n- one\n- two")]);
+    let m = Mock::start(vec![Reply::text(
+        "# Plan\nThis is **bold** and `code`, streamed in small parts.\n- one\n- two",
+    )]);
     let t = start("stream", &ws, &m, 80, "");
     t.type_text("hello 日本 there");
     t.keys(&["Enter"]);
     let s = t.wait_text(" out · context");
     // Markdown is rendered: the markers are gone, the bullets drawn.
-    assert!(s.contains("This is bold and code, streamed in small parts."), "{s}");
+    assert!(
+        s.contains("This is bold and code, streamed in small parts."),
+        "{s}"
+    );
     assert!(s.contains("• one") && s.contains("• two"), "{s}");
     assert!(s.contains("context "), "status line: {s}");
     let reqs = m.requests();
@@ -86,10 +96,16 @@ fn approve_and_deny_permission_prompts() {
     t.type_text("first");
     t.keys(&["Enter"]);
     let s = t.wait_text("allow?");
-    assert!(s.contains("$ echo yes > approved.txt"), "the prompt shows the command: {s}");
+    assert!(
+        s.contains("$ echo yes > approved.txt"),
+        "the prompt shows the command: {s}"
+    );
     t.keys(&["y"]);
     t.wait_text("first done");
-    assert_eq!(std::fs::read_to_string(ws.join("approved.txt")).unwrap(), "yes\n");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("approved.txt")).unwrap(),
+        "yes\n"
+    );
 
     t.type_text("second");
     t.keys(&["Enter"]);
@@ -99,10 +115,16 @@ fn approve_and_deny_permission_prompts() {
     t.type_text("not now");
     t.keys(&["Enter"]);
     t.wait_text("second done");
-    assert!(!ws.join("denied.txt").exists(), "a denied command must not run");
+    assert!(
+        !ws.join("denied.txt").exists(),
+        "a denied command must not run"
+    );
     let reqs = m.requests();
     let body = reqs[3].body.clone();
-    assert!(body.contains("declined") && body.contains("not now"), "the reason reaches the model: {body}");
+    assert!(
+        body.contains("declined") && body.contains("not now"),
+        "the reason reaches the model: {body}"
+    );
     // Ctrl-C twice at an empty prompt exits too.
     t.keys(&["C-c"]);
     t.wait_text("Ctrl-C again");
@@ -113,8 +135,14 @@ fn approve_and_deny_permission_prompts() {
 #[test]
 fn ctrl_c_mid_stream_returns_to_the_prompt_keeping_the_partial_answer() {
     let ws = workspace("intr");
-    let stalled = Reply::HangMidStream { items: vec![Item::Text("Partial answer here\n".into())], after_events: 2 };
-    let opts = Options { fragment: 0, ..Options::default() };
+    let stalled = Reply::HangMidStream {
+        items: vec![Item::Text("Partial answer here\n".into())],
+        after_events: 2,
+    };
+    let opts = Options {
+        fragment: 0,
+        ..Options::default()
+    };
     let m = Mock::with_options(vec![stalled, Reply::text("after the interrupt")], opts);
     let t = start("intr", &ws, &m, 80, "");
     t.type_text("go");
@@ -127,7 +155,10 @@ fn ctrl_c_mid_stream_returns_to_the_prompt_keeping_the_partial_answer() {
     t.keys(&["Enter"]);
     t.wait_text("after the interrupt");
     let body = m.requests()[1].body.clone();
-    assert!(body.contains("Partial answer here") && body.contains("[interrupted by the user]"), "{body}");
+    assert!(
+        body.contains("Partial answer here") && body.contains("[interrupted by the user]"),
+        "{body}"
+    );
     exit_and_check_terminal(&t, &ws);
 }
 
@@ -142,13 +173,20 @@ fn resize_rewraps_the_answer() {
     t.type_text("wrap");
     t.keys(&["Enter"]);
     let s = t.wait_text(" out · context");
-    let answer: Vec<&str> =
-        s.lines().skip_while(|l| !l.contains("wrap")).skip(1).take_while(|l| !l.contains("mock-model")).collect();
+    let answer: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains("wrap"))
+        .skip(1)
+        .take_while(|l| !l.contains("mock-model"))
+        .collect();
     assert!(answer.len() >= 4, "wrapped onto several lines: {s}");
     for l in &answer {
         assert!(l.chars().count() <= 30, "line wider than the window: {l:?}");
         for w in l.split_whitespace() {
-            assert!(words.split(' ').any(|x| x == w), "word broken by the wrap: {w:?} in {s}");
+            assert!(
+                words.split(' ').any(|x| x == w),
+                "word broken by the wrap: {w:?} in {s}"
+            );
         }
     }
     exit_and_check_terminal(&t, &ws);
@@ -158,10 +196,20 @@ fn resize_rewraps_the_answer() {
 fn mote_pid(t: &Tmux) -> i32 {
     let shell = t.pane_pid();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        let Some(close) = stat.rfind(')') else { continue };
-        let ppid: i32 = stat[close + 2..].split(' ').nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let ppid: i32 = stat[close + 2..]
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
         if ppid == shell && stat.contains("(mote)") {
             return pid;
         }
@@ -179,25 +227,47 @@ fn sigterm_restores_the_terminal() {
     let pid = mote_pid(&t);
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     t.wait_text("EXIT:143");
-    t.wait_for("stty.after", |_| ws.join("stty.after").exists() && stty(&ws, "after").len() > 20);
-    assert_eq!(stty(&ws, "before"), stty(&ws, "after"), "terminal settings restored after SIGTERM");
+    t.wait_for("stty.after", |_| {
+        ws.join("stty.after").exists() && stty(&ws, "after").len() > 20
+    });
+    assert_eq!(
+        stty(&ws, "before"),
+        stty(&ws, "after"),
+        "terminal settings restored after SIGTERM"
+    );
 }
 
 #[test]
 fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation() {
     let ws = workspace("tool");
-    let m = Mock::start(vec![Reply::call("bash", r#"{"command":"sleep 20; touch late.txt"}"#), Reply::text("noted")]);
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"sleep 20; touch late.txt"}"#),
+        Reply::text("noted"),
+    ]);
     let t = start("tool", &ws, &m, 100, "--permission auto");
     t.type_text("/help");
     t.keys(&["Enter"]);
     let s = t.wait_text("/quit");
-    for c in ["/mode", "/model", "/prompt", "/loop", "/compact", "/sessions", "/resume", "/new", "/cost"] {
+    for c in [
+        "/mode",
+        "/model",
+        "/prompt",
+        "/loop",
+        "/compact",
+        "/sessions",
+        "/resume",
+        "/new",
+        "/cost",
+    ] {
         assert!(s.contains(c), "/help lists {c}: {s}");
     }
     t.type_text("!echo bang > bang.txt; echo shown-$((6*7))");
     t.keys(&["Enter"]);
     t.wait_text("shown-42");
-    assert_eq!(std::fs::read_to_string(ws.join("bang.txt")).unwrap(), "bang\n");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("bang.txt")).unwrap(),
+        "bang\n"
+    );
     assert_eq!(m.requests().len(), 0, "!cmd is not sent to the model");
 
     t.type_text("run it");
@@ -207,13 +277,19 @@ fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation
     let started = std::time::Instant::now();
     t.keys(&["Escape"]);
     t.wait_text("interrupted");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "the command was stopped, not waited for");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the command was stopped, not waited for"
+    );
     t.type_text("and now?");
     t.keys(&["Enter"]);
     t.wait_text("noted");
     let body = m.requests()[1].body.clone();
     assert!(body.contains("interrupted by the user"), "{body}");
-    assert!(!body.contains("shown-42"), "!cmd output stays out of the conversation");
+    assert!(
+        !body.contains("shown-42"),
+        "!cmd output stays out of the conversation"
+    );
     exit_and_check_terminal(&t, &ws);
 }
 
@@ -233,13 +309,25 @@ fn editing_keys_multi_line_input_and_bracketed_paste() {
     t.type_text("third");
     t.keys(&["Enter"]);
     t.wait_text("one");
-    t.wait_for("the first answer's status", |s| s.contains(" out · context"));
-    assert!(m.requests()[0].body.contains(r#">hello wide 日本 there\nsecond\nthird"#), "{}", m.requests()[0].body);
+    t.wait_for("the first answer's status", |s| {
+        s.contains(" out · context")
+    });
+    assert!(
+        m.requests()[0]
+            .body
+            .contains(r#">hello wide 日本 there\nsecond\nthird"#),
+        "{}",
+        m.requests()[0].body
+    );
     t.paste("pasted\nlines 日本\n");
     t.type_text(" end");
     t.keys(&["Enter"]);
     t.wait_text("two");
-    assert!(m.requests()[1].body.contains(r#"pasted\nlines 日本\n end"#), "{}", m.requests()[1].body);
+    assert!(
+        m.requests()[1].body.contains(r#"pasted\nlines 日本\n end"#),
+        "{}",
+        m.requests()[1].body
+    );
     exit_and_check_terminal(&t, &ws);
 }
 
@@ -258,7 +346,10 @@ fn always_answers_become_session_rules() {
     t.type_text("first");
     t.keys(&["Enter"]);
     let s = t.wait_text("allow?");
-    assert!(s.contains("a always (bash(touch one.txt)"), "the rule is shown: {s}");
+    assert!(
+        s.contains("a always (bash(touch one.txt)"),
+        "the rule is shown: {s}"
+    );
     t.keys(&["a"]);
     t.wait_text("first done");
     assert!(ws.join("one.txt").exists());
@@ -267,17 +358,26 @@ fn always_answers_become_session_rules() {
     t.type_text("second");
     t.keys(&["Enter"]);
     let s = t.wait_text("second done");
-    assert_eq!(s.matches("allow?").count(), 1, "the same command runs without asking: {s}");
+    assert_eq!(
+        s.matches("allow?").count(),
+        1,
+        "the same command runs without asking: {s}"
+    );
     assert!(ws.join("one.txt").exists(), "and it ran");
 
     t.type_text("third");
     t.keys(&["Enter"]);
-    t.wait_for("a prompt for another command", |s| s.matches("allow?").count() == 2);
+    t.wait_for("a prompt for another command", |s| {
+        s.matches("allow?").count() == 2
+    });
     t.keys(&["n"]);
     t.wait_text("reason");
     t.keys(&["Enter"]);
     t.wait_text("third done");
-    assert!(!ws.join("two.txt").exists(), "a different command still asks");
+    assert!(
+        !ws.join("two.txt").exists(),
+        "a different command still asks"
+    );
     exit_and_check_terminal(&t, &ws);
 }
 
@@ -309,7 +409,9 @@ fn the_doom_loop_guard_asks_the_user() {
 
     t.type_text("again");
     t.keys(&["Enter"]);
-    t.wait_for("the second question", |s| s.matches("stuck in a loop").count() == 2);
+    t.wait_for("the second question", |s| {
+        s.matches("stuck in a loop").count() == 2
+    });
     t.keys(&["n"]);
     t.wait_text("doom-loop guard");
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -320,8 +422,9 @@ fn the_doom_loop_guard_asks_the_user() {
 /// The session files under the test's data directory.
 fn session_files(ws: &Path) -> Vec<PathBuf> {
     let dir = ws.join("data/mote/sessions");
-    let mut v: Vec<PathBuf> =
-        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     v.sort();
     v
 }
@@ -329,7 +432,11 @@ fn session_files(ws: &Path) -> Vec<PathBuf> {
 #[test]
 fn sessions_new_and_resume() {
     let ws = workspace("sess");
-    let m = Mock::start(vec![Reply::text("answer one"), Reply::text("answer two"), Reply::text("answer three")]);
+    let m = Mock::start(vec![
+        Reply::text("answer one"),
+        Reply::text("answer two"),
+        Reply::text("answer three"),
+    ]);
     let t = start("sess", &ws, &m, 120, "");
     t.type_text("first task");
     t.keys(&["Enter"]);
@@ -344,10 +451,15 @@ fn sessions_new_and_resume() {
     t.type_text("/sessions");
     t.keys(&["Enter"]);
     let s = t.wait_text("this conversation:");
-    assert!(s.contains("FIRST PROMPT") && s.contains(" first task") && s.contains(" second task"), "{s}");
+    assert!(
+        s.contains("FIRST PROMPT") && s.contains(" first task") && s.contains(" second task"),
+        "{s}"
+    );
 
-    let first =
-        session_files(&ws).into_iter().find(|p| std::fs::read_to_string(p).unwrap().contains("first task")).unwrap();
+    let first = session_files(&ws)
+        .into_iter()
+        .find(|p| std::fs::read_to_string(p).unwrap().contains("first task"))
+        .unwrap();
     let id = first.file_stem().unwrap().to_string_lossy().into_owned();
     t.type_text(&format!("/resume {}", &id[..id.len() - 2]));
     t.keys(&["Enter"]);
@@ -356,10 +468,16 @@ fn sessions_new_and_resume() {
     t.keys(&["Enter"]);
     t.wait_text("answer three");
     let body = m.requests()[2].body.clone();
-    assert!(body.contains("first task") && body.contains("answer one"), "{body}");
+    assert!(
+        body.contains("first task") && body.contains("answer one"),
+        "{body}"
+    );
     assert!(!body.contains("second task"), "{body}");
     let saved = std::fs::read_to_string(&first).unwrap();
-    assert!(saved.contains("and again") && saved.contains("answer three"), "appended to the resumed file: {saved}");
+    assert!(
+        saved.contains("and again") && saved.contains("answer three"),
+        "appended to the resumed file: {saved}"
+    );
     t.type_text("/resume nosuch");
     t.keys(&["Enter"]);
     t.wait_text("no session `nosuch`");
@@ -369,7 +487,12 @@ fn sessions_new_and_resume() {
 #[test]
 fn compact_now() {
     let ws = workspace("compact");
-    let long = |w: &str| (0..400).map(|i| format!("{w}{i}")).collect::<Vec<_>>().join(" ");
+    let long = |w: &str| {
+        (0..400)
+            .map(|i| format!("{w}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let m = Mock::start(vec![
         Reply::text(&long("alpha")),
         Reply::text(&long("beta")),
@@ -395,8 +518,16 @@ fn compact_now() {
     t.wait_text("after compaction");
     let reqs = m.requests();
     assert_eq!(reqs.len(), 4);
-    assert!(reqs[2].body.contains("Summarise the conversation"), "{}", reqs[2].body);
-    assert!(reqs[3].body.contains("SUMMARY-XYZ") && !reqs[3].body.contains("first task"), "{}", reqs[3].body);
+    assert!(
+        reqs[2].body.contains("Summarise the conversation"),
+        "{}",
+        reqs[2].body
+    );
+    assert!(
+        reqs[3].body.contains("SUMMARY-XYZ") && !reqs[3].body.contains("first task"),
+        "{}",
+        reqs[3].body
+    );
     exit_and_check_terminal(&t, &ws);
 }
 
@@ -426,9 +557,19 @@ fn prompt_mode_permission_model_and_cost() {
     t.type_text("make a plan");
     t.keys(&["Enter"]);
     let s = t.wait_text("planned");
-    assert!(!s.contains("allow?") && !ws.join("p.txt").exists(), "read-only denies without asking: {s}");
-    assert!(m.requests()[0].body.contains("Plan mode: do not change the code"));
-    let status = s.lines().rev().find(|l| l.contains(" out · context")).unwrap().to_string();
+    assert!(
+        !s.contains("allow?") && !ws.join("p.txt").exists(),
+        "read-only denies without asking: {s}"
+    );
+    assert!(m.requests()[0]
+        .body
+        .contains("Plan mode: do not change the code"));
+    let status = s
+        .lines()
+        .rev()
+        .find(|l| l.contains(" out · context"))
+        .unwrap()
+        .to_string();
     assert!(!status.contains('$'), "no prices, no cost: {status}");
 
     t.type_text("/mode auto");
@@ -444,10 +585,23 @@ fn prompt_mode_permission_model_and_cost() {
     t.keys(&["Enter"]);
     t.wait_text("done in auto");
     assert!(ws.join("p.txt").exists(), "auto mode ran the command");
-    assert!(m.requests()[2].body.contains(r#""model":"other-model""#), "{}", m.requests()[2].body);
-    let s = t.wait_for("the status line", |s| s.lines().rev().any(|l| l.starts_with("other-model ·")));
-    let status = s.lines().rev().find(|l| l.starts_with("other-model ·")).unwrap();
-    assert!(status.contains(" · $") && status.contains("(session $") && status.contains("of 64.0k"), "{status}");
+    assert!(
+        m.requests()[2].body.contains(r#""model":"other-model""#),
+        "{}",
+        m.requests()[2].body
+    );
+    let s = t.wait_for("the status line", |s| {
+        s.lines().rev().any(|l| l.starts_with("other-model ·"))
+    });
+    let status = s
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("other-model ·"))
+        .unwrap();
+    assert!(
+        status.contains(" · $") && status.contains("(session $") && status.contains("of 64.0k"),
+        "{status}"
+    );
     t.type_text("/cost");
     t.keys(&["Enter"]);
     let s = t.wait_text("this run:");
@@ -462,7 +616,8 @@ fn loop_command_ticks_the_plan_in_fresh_contexts_and_keeps_the_chat() {
     std::fs::create_dir_all(ws.join(".git")).unwrap();
     let plan = "# Files\n- [ ] write a.txt\n- [ ] write b.txt\n";
     std::fs::write(ws.join("PLAN.md"), plan).unwrap();
-    let write = |f: &str, text: &str| Reply::call("bash", &format!(r#"{{"command":"echo {text} > {f}"}}"#));
+    let write =
+        |f: &str, text: &str| Reply::call("bash", &format!(r#"{{"command":"echo {text} > {f}"}}"#));
     let m = Mock::start(vec![
         Reply::text("chat answer"),
         // Iteration 1 writes a wrong a.txt: the check fails; 2 fixes it; 3 writes b.txt.
@@ -479,33 +634,64 @@ fn loop_command_ticks_the_plan_in_fresh_contexts_and_keeps_the_chat() {
     t.keys(&["Enter"]);
     t.wait_text("chat answer");
     // Passes when there are more files saying ok than items checked: the new item's file.
-    let check = r#"n=$(grep -c '^- \[x\]' PLAN.md); test $(grep -lx ok *.txt 2>/dev/null | wc -l) -gt $n"#;
-    t.type_text(&format!("/loop PLAN.md --check \"{check}\" --max-iterations 4"));
+    let check =
+        r#"n=$(grep -c '^- \[x\]' PLAN.md); test $(grep -lx ok *.txt 2>/dev/null | wc -l) -gt $n"#;
+    t.type_text(&format!(
+        "/loop PLAN.md --check \"{check}\" --max-iterations 4"
+    ));
     t.keys(&["Enter"]);
     let s = t.wait_text("loop stopped:");
     assert!(s.contains("loop stopped: all items checked"), "{s}");
-    assert!(s.contains("stopped: every item is checked (3 iterations"), "{s}");
-    let rows: Vec<&str> = s.lines().filter(|l| l.contains(" write ") && l.contains("passed")).collect();
+    assert!(
+        s.contains("stopped: every item is checked (3 iterations"),
+        "{s}"
+    );
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains(" write ") && l.contains("passed"))
+        .collect();
     assert_eq!(rows.len(), 2, "the summary table: {s}");
-    assert!(rows[0].contains("write a.txt") && rows[0].contains(" 2 "), "two iterations for a.txt: {s}");
-    assert_eq!(std::fs::read_to_string(ws.join("PLAN.md")).unwrap(), "# Files\n- [x] write a.txt\n- [x] write b.txt\n");
+    assert!(
+        rows[0].contains("write a.txt") && rows[0].contains(" 2 "),
+        "two iterations for a.txt: {s}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("PLAN.md")).unwrap(),
+        "# Files\n- [x] write a.txt\n- [x] write b.txt\n"
+    );
     assert_eq!(std::fs::read_to_string(ws.join("b.txt")).unwrap(), "ok\n");
 
     let reqs = m.requests();
     assert_eq!(reqs.len(), 7);
     for (i, item) in [(1, "write a.txt"), (3, "write a.txt"), (5, "write b.txt")] {
         let body = &reqs[i].body;
-        assert!(body.contains(&format!("Your item (the first unchecked one): {item}")), "{body}");
-        assert!(!body.contains("PELICAN"), "iteration {i} is not a fresh context: {body}");
+        assert!(
+            body.contains(&format!("Your item (the first unchecked one): {item}")),
+            "{body}"
+        );
+        assert!(
+            !body.contains("PELICAN"),
+            "iteration {i} is not a fresh context: {body}"
+        );
     }
-    assert!(reqs[3].body.contains("did not pass the check"), "the failing check is carried over: {}", reqs[3].body);
+    assert!(
+        reqs[3].body.contains("did not pass the check"),
+        "the failing check is carried over: {}",
+        reqs[3].body
+    );
     // The chat is as it was before the loop.
     t.type_text("and the word?");
     t.keys(&["Enter"]);
     t.wait_text("chat goes on");
     let body = m.requests()[7].body.clone();
-    assert!(body.contains("PELICAN") && body.contains("chat answer"), "{body}");
-    assert!(!body.contains("Your item") && !body.contains("fixed a.txt"), "the loop stays out of the chat: {body}");
+    assert!(
+        body.contains("PELICAN") && body.contains("chat answer"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Your item") && !body.contains("fixed a.txt"),
+        "the loop stays out of the chat: {body}"
+    );
     t.type_text("/loop");
     t.keys(&["Enter"]);
     t.wait_text("usage: /loop PLAN.md");
@@ -517,8 +703,14 @@ fn ctrl_c_stops_the_loop() {
     let ws = workspace("loopintr");
     std::fs::create_dir_all(ws.join(".git")).unwrap();
     std::fs::write(ws.join("PLAN.md"), "- [ ] one\n- [ ] two\n").unwrap();
-    let stalled = Reply::HangMidStream { items: vec![Item::Text("Working on it\n".into())], after_events: 2 };
-    let opts = Options { fragment: 0, ..Options::default() };
+    let stalled = Reply::HangMidStream {
+        items: vec![Item::Text("Working on it\n".into())],
+        after_events: 2,
+    };
+    let opts = Options {
+        fragment: 0,
+        ..Options::default()
+    };
     let m = Mock::with_options(vec![stalled, Reply::text("back in the chat")], opts);
     let t = start("loopintr", &ws, &m, 100, "--permission auto");
     t.type_text("/loop PLAN.md --check true");
@@ -527,13 +719,22 @@ fn ctrl_c_stops_the_loop() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     t.keys(&["C-c"]);
     let s = t.wait_text("loop stopped:");
-    assert!(s.contains("loop stopped: interrupted") && s.contains("stopped: interrupted"), "{s}");
-    assert_eq!(std::fs::read_to_string(ws.join("PLAN.md")).unwrap(), "- [ ] one\n- [ ] two\n");
+    assert!(
+        s.contains("loop stopped: interrupted") && s.contains("stopped: interrupted"),
+        "{s}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("PLAN.md")).unwrap(),
+        "- [ ] one\n- [ ] two\n"
+    );
     assert_eq!(m.requests().len(), 1, "no further iteration");
     t.type_text("hello");
     t.keys(&["Enter"]);
     t.wait_text("back in the chat");
     let body = m.requests()[1].body.clone();
-    assert!(!body.contains("Working on it") && !body.contains("Your item"), "{body}");
+    assert!(
+        !body.contains("Working on it") && !body.contains("Your item"),
+        "{body}"
+    );
     exit_and_check_terminal(&t, &ws);
 }

@@ -40,7 +40,11 @@ fn mote(root: &Path, dir: &Path, m: &Mock, args: &[&str]) -> Out {
 /// The messages of request `i`, as (role, content).
 fn messages(m: &Mock, i: usize) -> Vec<(String, String)> {
     let b = body(m, i);
-    let msgs = b.get("messages").and_then(|v| v.as_array()).unwrap().to_vec();
+    let msgs = b
+        .get("messages")
+        .and_then(|v| v.as_array())
+        .unwrap()
+        .to_vec();
     msgs.iter()
         .map(|v| {
             let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
@@ -68,9 +72,15 @@ fn context_files_reach_the_request_in_order() {
     let o = mote(&d, &sub, &m, &["-p", "hi"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let s = system(&m, 0);
-    let at = |w: &str| s.find(w).unwrap_or_else(|| panic!("{w} not in the system prompt:\n{s}"));
+    let at = |w: &str| {
+        s.find(w)
+            .unwrap_or_else(|| panic!("{w} not in the system prompt:\n{s}"))
+    };
     assert!(at("USER-RULE") < at("ROOT-RULE") && at("ROOT-RULE") < at("SUB-RULE"));
-    assert!(s.contains(&format!("## {}", sub.join("CLAUDE.md").display())), "{s}");
+    assert!(
+        s.contains(&format!("## {}", sub.join("CLAUDE.md").display())),
+        "{s}"
+    );
     assert!(!s.contains("OUTSIDE-RULE"));
 
     let o = mote(&d, &sub, &m, &["-p", "hi", "--no-context-files"]);
@@ -89,13 +99,20 @@ fn templates_expand_into_the_request_and_unknown_ones_are_listed() {
         "---\ndescription: fix an issue\n---\nFix issue #$1 in $2.\nAll: $ARGUMENTS\n",
     )
     .unwrap();
-    std::fs::write(repo.join(".mote/prompts/tidy.md"), "Tidy $1 and nothing else.").unwrap();
+    std::fs::write(
+        repo.join(".mote/prompts/tidy.md"),
+        "Tidy $1 and nothing else.",
+    )
+    .unwrap();
     let m = Mock::start(vec![Reply::text("ok"), Reply::text("ok")]);
     let o = mote(&d, &repo, &m, &["-p", "/fix 42 src/parse.rs"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(
         messages(&m, 0)[1],
-        ("user".to_string(), "Fix issue #42 in src/parse.rs.\nAll: 42 src/parse.rs".to_string())
+        (
+            "user".to_string(),
+            "Fix issue #42 in src/parse.rs.\nAll: 42 src/parse.rs".to_string()
+        )
     );
     let o = mote(&d, &repo, &m, &["-p", "/tidy 'lib a.rs'"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -107,7 +124,11 @@ fn templates_expand_into_the_request_and_unknown_ones_are_listed() {
         o.stderr,
         "mote: error: unknown prompt `/nosuch`; the modes are: ask, code, debug, plan, review; the templates are: /fix, /tidy\n"
     );
-    assert_eq!(m.requests().len(), 2, "an unknown template must not reach the model");
+    assert_eq!(
+        m.requests().len(),
+        2,
+        "an unknown template must not reach the model"
+    );
 }
 
 #[test]
@@ -120,14 +141,29 @@ fn ask_mode_is_read_only_unless_the_flag_says_otherwise() {
         Reply::call("write", r#"{"path":"made.txt","content":"x"}"#),
         Reply::text("written"),
     ]);
-    let o = mote(&d, &repo, &m, &["-p", "what does main do?", "--prompt-mode", "ask"]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &["-p", "what does main do?", "--prompt-mode", "ask"],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(!repo.join("made.txt").exists());
     let result = messages(&m, 1).last().unwrap().1.clone();
-    assert!(result.starts_with("permission denied: `write` is not allowed in read-only mode"), "{result}");
-    assert!(system(&m, 0).contains("Prompt mode: ask\nAsk mode: answer the question; change nothing."));
+    assert!(
+        result.starts_with("permission denied: `write` is not allowed in read-only mode"),
+        "{result}"
+    );
+    assert!(
+        system(&m, 0).contains("Prompt mode: ask\nAsk mode: answer the question; change nothing.")
+    );
     // An explicit --permission wins over the mode's front matter.
-    let o = mote(&d, &repo, &m, &["-p", "/ask write it anyway", "--permission", "standard"]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &["-p", "/ask write it anyway", "--permission", "standard"],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(std::fs::read_to_string(repo.join("made.txt")).unwrap(), "x");
 }
@@ -142,7 +178,12 @@ fn plan_mode_may_write_plan_md_and_nothing_else() {
         Reply::call("bash", r#"{"command":"touch by-bash"}"#),
         Reply::text("planned"),
     ]);
-    let o = mote(&d, &repo, &m, &["-p", "/prompt plan add caching", "--permission", "auto"]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &["-p", "/prompt plan add caching", "--permission", "auto"],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     // The explicit --permission auto wins over the mode's read-only.
     assert!(repo.join("src.rs").exists() && repo.join("by-bash").exists());
@@ -154,12 +195,24 @@ fn plan_mode_may_write_plan_md_and_nothing_else() {
         Reply::text("planned"),
     ]);
     let _ = std::fs::remove_file(repo.join("by-bash"));
-    let o = mote(&d, &repo, &m, &["-p", "add caching", "--prompt-mode", "plan"]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &["-p", "add caching", "--prompt-mode", "plan"],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(!repo.join("src2.rs").exists());
     assert!(!repo.join("by-bash").exists());
-    assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), "- [ ] two\n");
-    assert!(messages(&m, 1).last().unwrap().1.starts_with("permission denied"));
+    assert_eq!(
+        std::fs::read_to_string(repo.join("PLAN.md")).unwrap(),
+        "- [ ] two\n"
+    );
+    assert!(messages(&m, 1)
+        .last()
+        .unwrap()
+        .1
+        .starts_with("permission denied"));
     assert!(system(&m, 0).contains("Prompt mode: plan"));
 }
 
@@ -181,12 +234,27 @@ fn loop_completes_a_three_item_plan_and_ticks_every_item() {
     let mut replies = Vec::new();
     for f in ["a", "b", "c"] {
         replies.extend(text_then(
-            &[("write", &format!(r#"{{"path":"{f}.txt","content":"ok\n"}}"#))],
+            &[(
+                "write",
+                &format!(r#"{{"path":"{f}.txt","content":"ok\n"}}"#),
+            )],
             &format!("wrote {f}.txt"),
         ));
     }
     let m = Mock::start(replies);
-    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", check, "-p", "Greet in files"]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &[
+            "--loop",
+            "PLAN.md",
+            "--check",
+            check,
+            "-p",
+            "Greet in files",
+        ],
+    );
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     let want = THREE.replace("- [ ] write", "- [x] write");
     assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), want);
@@ -194,17 +262,46 @@ fn loop_completes_a_three_item_plan_and_ticks_every_item() {
     // Each iteration starts fresh: system + one user message naming its item.
     for (i, item) in [(0, "write a.txt"), (2, "write b.txt"), (4, "write c.txt")] {
         let msgs = messages(&m, i);
-        assert_eq!(msgs.len(), 2, "iteration request {i} is not a fresh context");
-        assert!(msgs[1].1.contains(&format!("Your item (the first unchecked one): {item}")), "{}", msgs[1].1);
-        assert!(msgs[1].1.contains("Goal: Greet in files") && msgs[1].1.contains("Some notes that must survive."));
+        assert_eq!(
+            msgs.len(),
+            2,
+            "iteration request {i} is not a fresh context"
+        );
+        assert!(
+            msgs[1]
+                .1
+                .contains(&format!("Your item (the first unchecked one): {item}")),
+            "{}",
+            msgs[1].1
+        );
+        assert!(
+            msgs[1].1.contains("Goal: Greet in files")
+                && msgs[1].1.contains("Some notes that must survive.")
+        );
     }
-    assert!(messages(&m, 2)[1].1.contains("wrote a.txt"), "the carry-over summary is missing");
+    assert!(
+        messages(&m, 2)[1].1.contains("wrote a.txt"),
+        "the carry-over summary is missing"
+    );
     let rows: Vec<&str> = o.stdout.lines().filter(|l| l.contains(" write ")).collect();
     assert_eq!(rows.len(), 3, "{}", o.stdout);
-    assert!(rows.iter().all(|r| r.contains("done") && r.contains("passed")), "{}", o.stdout);
-    assert!(o.stdout.contains("already done") && o.stdout.contains("done before"), "{}", o.stdout);
     assert!(
-        o.stdout.lines().last().unwrap().starts_with("stopped: every item is checked (3 iterations"),
+        rows.iter()
+            .all(|r| r.contains("done") && r.contains("passed")),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("already done") && o.stdout.contains("done before"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("stopped: every item is checked (3 iterations"),
         "{}",
         o.stdout
     );
@@ -220,19 +317,47 @@ fn loop_retries_a_failing_check_with_its_output() {
         "grep -q fixed a.txt || { echo CHECK-SAYS: a.txt is still broken; exit 3; }\n",
     )
     .unwrap();
-    let mut replies = text_then(&[("write", r#"{"path":"a.txt","content":"broken"}"#)], "done, I think");
-    replies.extend(text_then(&[("write", r#"{"path":"a.txt","content":"fixed"}"#)], "fixed for real"));
+    let mut replies = text_then(
+        &[("write", r#"{"path":"a.txt","content":"broken"}"#)],
+        "done, I think",
+    );
+    replies.extend(text_then(
+        &[("write", r#"{"path":"a.txt","content":"fixed"}"#)],
+        "fixed for real",
+    ));
     let m = Mock::start(replies);
-    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", "sh check.sh"]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &["--loop", "PLAN.md", "--check", "sh check.sh"],
+    );
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
-    assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), "- [x] fix a.txt\n");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("PLAN.md")).unwrap(),
+        "- [x] fix a.txt\n"
+    );
     let second = &messages(&m, 2)[1].1;
-    assert!(second.contains("did not pass the check `sh check.sh`"), "{second}");
-    assert!(second.contains("CHECK-SAYS: a.txt is still broken\nexit code: 3"), "{second}");
+    assert!(
+        second.contains("did not pass the check `sh check.sh`"),
+        "{second}"
+    );
+    assert!(
+        second.contains("CHECK-SAYS: a.txt is still broken\nexit code: 3"),
+        "{second}"
+    );
     assert!(!messages(&m, 0)[1].1.contains("CHECK-SAYS"));
     let row = o.stdout.lines().find(|l| l.contains("fix a.txt")).unwrap();
-    assert!(row.contains("done") && row.contains(" 2 ") && row.contains("passed"), "{row}");
-    assert!(o.stderr.contains("loop 1: `fix a.txt`: check failed (exit code: 3)"), "{}", o.stderr);
+    assert!(
+        row.contains("done") && row.contains(" 2 ") && row.contains("passed"),
+        "{row}"
+    );
+    assert!(
+        o.stderr
+            .contains("loop 1: `fix a.txt`: check failed (exit code: 3)"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -242,30 +367,79 @@ fn loop_stops_at_the_budget_when_the_check_never_passes() {
     let plan = "- [ ] make it pass\n- [ ] then this\n";
     std::fs::write(repo.join("PLAN.md"), plan).unwrap();
     // The model ticks the box itself; mote unticks it, as the check fails.
-    let mut replies =
-        text_then(&[("edit", r#"{"path":"PLAN.md","old_text":"- [ ] make","new_text":"- [x] make"}"#)], "ticked it");
+    let mut replies = text_then(
+        &[(
+            "edit",
+            r#"{"path":"PLAN.md","old_text":"- [ ] make","new_text":"- [x] make"}"#,
+        )],
+        "ticked it",
+    );
     replies.push(Reply::text("tried again"));
     let m = Mock::start(replies);
     let check = "echo never; exit 1";
-    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", check, "--max-iterations", "2"]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &[
+            "--loop",
+            "PLAN.md",
+            "--check",
+            check,
+            "--max-iterations",
+            "2",
+        ],
+    );
     assert_eq!(o.code, 6, "{}\n{}", o.stdout, o.stderr);
     assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), plan);
     assert_eq!(m.requests().len(), 3);
     let edited = messages(&m, 1).last().unwrap().1.clone();
-    assert!(edited.starts_with("Edited PLAN.md"), "the model's tick did not happen: {edited}");
-    assert!(messages(&m, 2)[1].1.contains("- [ ] make it pass"), "the tick was not undone before iteration 2");
     assert!(
-        o.stderr.ends_with("mote: error: --max-iterations spent (2) before every item was checked\n"),
+        edited.starts_with("Edited PLAN.md"),
+        "the model's tick did not happen: {edited}"
+    );
+    assert!(
+        messages(&m, 2)[1].1.contains("- [ ] make it pass"),
+        "the tick was not undone before iteration 2"
+    );
+    assert!(
+        o.stderr
+            .ends_with("mote: error: --max-iterations spent (2) before every item was checked\n"),
         "{}",
         o.stderr
     );
-    let row = o.stdout.lines().find(|l| l.contains("make it pass")).unwrap();
-    assert!(row.contains("failing") && row.contains(" 2 ") && row.contains("exit code: 1"), "{row}");
-    assert!(o.stdout.lines().any(|l| l.contains("then this") && l.contains("pending")));
+    let row = o
+        .stdout
+        .lines()
+        .find(|l| l.contains("make it pass"))
+        .unwrap();
+    assert!(
+        row.contains("failing") && row.contains(" 2 ") && row.contains("exit code: 1"),
+        "{row}"
+    );
+    assert!(o
+        .stdout
+        .lines()
+        .any(|l| l.contains("then this") && l.contains("pending")));
 
     // The token budget: the mock reports usage, so one iteration spends it.
-    let m = Mock::start(vec![Reply::text("no luck"), Reply::text("must not be asked")]);
-    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", check, "--loop-max-tokens", "10"]);
+    let m = Mock::start(vec![
+        Reply::text("no luck"),
+        Reply::text("must not be asked"),
+    ]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &[
+            "--loop",
+            "PLAN.md",
+            "--check",
+            check,
+            "--loop-max-tokens",
+            "10",
+        ],
+    );
     assert_eq!(o.code, 6, "{}", o.stderr);
     assert!(o.stderr.contains("--loop-max-tokens spent"), "{}", o.stderr);
     assert_eq!(m.requests().len(), 1);
@@ -276,16 +450,39 @@ fn loop_stops_when_the_model_is_stuck() {
     let d = setup("loopstuck");
     let repo = d.join("repo");
     std::fs::write(repo.join("PLAN.md"), "- [ ] talk to the database\n").unwrap();
-    let m = Mock::start(vec![Reply::text("I looked.\nSTUCK: there is no database here"), Reply::text("no")]);
-    let o = mote(&d, &repo, &m, &["--loop", "PLAN.md", "--check", "true", "--output-format", "json"]);
+    let m = Mock::start(vec![
+        Reply::text("I looked.\nSTUCK: there is no database here"),
+        Reply::text("no"),
+    ]);
+    let o = mote(
+        &d,
+        &repo,
+        &m,
+        &[
+            "--loop",
+            "PLAN.md",
+            "--check",
+            "true",
+            "--output-format",
+            "json",
+        ],
+    );
     assert_eq!(o.code, 7, "{}", o.stderr);
     assert_eq!(m.requests().len(), 1);
-    assert!(messages(&m, 0)[1].1.contains("end your answer with a line `STUCK: <reason>`"));
+    assert!(messages(&m, 0)[1]
+        .1
+        .contains("end your answer with a line `STUCK: <reason>`"));
     let r = parse(o.stdout.trim()).unwrap();
     let lp = r.get("loop").unwrap();
     assert_eq!(lp.get("stop").and_then(|v| v.as_str()), Some("stuck"));
     let item = &lp.get("items").and_then(|v| v.as_array()).unwrap()[0];
     assert_eq!(item.get("status").and_then(|v| v.as_str()), Some("stuck"));
-    assert_eq!(r.get("error").and_then(|v| v.as_str()), Some("the model is stuck: there is no database here"));
-    assert_eq!(std::fs::read_to_string(repo.join("PLAN.md")).unwrap(), "- [ ] talk to the database\n");
+    assert_eq!(
+        r.get("error").and_then(|v| v.as_str()),
+        Some("the model is stuck: there is no database here")
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("PLAN.md")).unwrap(),
+        "- [ ] talk to the database\n"
+    );
 }

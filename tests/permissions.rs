@@ -40,16 +40,32 @@ fn mote(ws: &Path, m: &Mock, args: &[&str], env: &[(&str, &Path)]) -> (i32, Stri
 fn results(m: &Mock) -> Vec<String> {
     let reqs = m.requests();
     let last = parse(&reqs.last().unwrap().body).unwrap();
-    let msgs = last.get("messages").and_then(|v| v.as_array()).unwrap().to_vec();
+    let msgs = last
+        .get("messages")
+        .and_then(|v| v.as_array())
+        .unwrap()
+        .to_vec();
     msgs.iter()
         .filter(|v| v.get("role").and_then(|r| r.as_str()) == Some("tool"))
-        .map(|v| v.get("content").and_then(|c| c.as_str()).unwrap_or("").to_string())
+        .map(|v| {
+            v.get("content")
+                .and_then(|c| c.as_str())
+                .unwrap_or("")
+                .to_string()
+        })
         .collect()
 }
 
 fn landlock() -> bool {
     // The sandbox module's own test proves the syscalls; here just ask the kernel.
-    let r = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0usize, 1u32) };
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            1u32,
+        )
+    };
     r >= 1
 }
 
@@ -58,7 +74,10 @@ fn landlock() -> bool {
 fn session() -> Vec<Reply> {
     vec![
         Reply::call("write", r#"{"path":"new.txt","content":"made"}"#),
-        Reply::call("edit", r#"{"path":"keep.txt","old_text":"alpha","new_text":"omega"}"#),
+        Reply::call(
+            "edit",
+            r#"{"path":"keep.txt","old_text":"alpha","new_text":"omega"}"#,
+        ),
         Reply::call("bash", r#"{"command":"touch by-bash"}"#),
         Reply::call("bash", r#"{"command":"cat keep.txt | wc -c"}"#),
         Reply::text("done"),
@@ -76,32 +95,64 @@ fn headless_run_in_each_mode() {
         let r = results(&m);
         assert_eq!(r.len(), 4, "{mode}: {r:?}");
         let keep = std::fs::read(ws.join("keep.txt")).unwrap();
-        let (wrote, edited, touched) = (ws.join("new.txt").exists(), keep != ORIGINAL, ws.join("by-bash").exists());
+        let (wrote, edited, touched) = (
+            ws.join("new.txt").exists(),
+            keep != ORIGINAL,
+            ws.join("by-bash").exists(),
+        );
         match mode {
             "read-only" | "cautious" => {
                 assert!(!wrote && !edited && !touched, "{mode}: {r:?}");
                 assert_eq!(keep, ORIGINAL, "{mode}: a denied edit changed bytes");
-                assert!(r[0].starts_with("permission denied: `write`"), "{mode}: {}", r[0]);
-                assert!(r[1].starts_with("permission denied: `edit`"), "{mode}: {}", r[1]);
+                assert!(
+                    r[0].starts_with("permission denied: `write`"),
+                    "{mode}: {}",
+                    r[0]
+                );
+                assert!(
+                    r[1].starts_with("permission denied: `edit`"),
+                    "{mode}: {}",
+                    r[1]
+                );
             }
             "standard" => {
                 assert!(wrote && edited && !touched, "{r:?}");
-                assert!(r[2].contains("not proven read-only: `touch` is not a known read-only program"), "{}", r[2]);
-                assert!(r[2].ends_with("--permission auto would allow it"), "{}", r[2]);
+                assert!(
+                    r[2].contains("not proven read-only: `touch` is not a known read-only program"),
+                    "{}",
+                    r[2]
+                );
+                assert!(
+                    r[2].ends_with("--permission auto would allow it"),
+                    "{}",
+                    r[2]
+                );
             }
             _ => assert!(wrote && edited && touched, "{r:?}"),
         }
         match mode {
             "cautious" => {
-                assert!(r[2].contains("cautious mode asks before every command"), "{}", r[2]);
+                assert!(
+                    r[2].contains("cautious mode asks before every command"),
+                    "{}",
+                    r[2]
+                );
                 assert!(r[3].starts_with("permission denied: `bash`"), "{}", r[3]);
             }
             // The read-only command runs everywhere else (in read-only mode, in the sandbox).
-            _ => assert!(r[3].contains(&format!("{}\nexit code: 0", keep.len())), "{mode}: {}", r[3]),
+            _ => assert!(
+                r[3].contains(&format!("{}\nexit code: 0", keep.len())),
+                "{mode}: {}",
+                r[3]
+            ),
         }
         if mode == "read-only" {
             if landlock() {
-                assert!(r[2].contains("[sandbox denial: the command ran in the read-only sandbox"), "{}", r[2]);
+                assert!(
+                    r[2].contains("[sandbox denial: the command ran in the read-only sandbox"),
+                    "{}",
+                    r[2]
+                );
             } else {
                 assert!(r[2].contains("not allowed in read-only mode"), "{}", r[2]);
             }
@@ -127,16 +178,28 @@ fn landlock_blocks_touch_outside_the_workspace_but_not_inside() {
         Reply::call("bash", r#"{"command":"touch $TMPDIR/scratch"}"#),
         Reply::text("done"),
     ]);
-    let (code, err) = mote(&ws, &m, &["--permission", "auto", "--sandbox", "workspace-write"], &[("TMPDIR", &tmp)]);
+    let (code, err) = mote(
+        &ws,
+        &m,
+        &["--permission", "auto", "--sandbox", "workspace-write"],
+        &[("TMPDIR", &tmp)],
+    );
     assert_eq!(code, 0, "{err}");
     let r = results(&m);
     assert!(ws.join("inside").exists(), "{r:?}");
     assert!(!outside.join("escaped").exists(), "{r:?}");
     assert!(tmp.join("scratch").exists(), "{r:?}");
     assert!(r[0].ends_with("exit code: 0"), "{}", r[0]);
-    assert!(r[1].contains("Permission denied") && r[1].contains("[sandbox denial:"), "{}", r[1]);
+    assert!(
+        r[1].contains("Permission denied") && r[1].contains("[sandbox denial:"),
+        "{}",
+        r[1]
+    );
     // Without the sandbox the same command succeeds outside: the denial was the sandbox.
-    let m = Mock::start(vec![Reply::call("bash", &cmd(&outside.join("escaped"))), Reply::text("done")]);
+    let m = Mock::start(vec![
+        Reply::call("bash", &cmd(&outside.join("escaped"))),
+        Reply::text("done"),
+    ]);
     let (code, _) = mote(&ws, &m, &["--permission", "auto"], &[]);
     assert_eq!(code, 0);
     assert!(outside.join("escaped").exists());
@@ -155,7 +218,10 @@ fn symlinks_out_and_protected_paths_are_refused() {
         Reply::call("write", r#"{"path":"out/new.txt","content":"x"}"#),
         Reply::call("write", r#"{"path":"t.txt","content":"x"}"#),
         Reply::call("read", r#"{"path":"out/target.txt"}"#),
-        Reply::call("edit", r#"{"path":".git/config","old_text":"alpha","new_text":"x"}"#),
+        Reply::call(
+            "edit",
+            r#"{"path":".git/config","old_text":"alpha","new_text":"x"}"#,
+        ),
         Reply::text("done"),
     ]);
     let (code, err) = mote(&ws, &m, &["--permission", "auto"], &[]);
@@ -165,9 +231,16 @@ fn symlinks_out_and_protected_paths_are_refused() {
     assert_eq!(std::fs::read(outside.join("target.txt")).unwrap(), ORIGINAL);
     assert_eq!(std::fs::read(ws.join(".git/config")).unwrap(), ORIGINAL);
     for x in &r[..3] {
-        assert!(x.starts_with("permission denied") && x.contains("outside the workspace"), "{x}");
+        assert!(
+            x.starts_with("permission denied") && x.contains("outside the workspace"),
+            "{x}"
+        );
     }
-    assert!(r[3].contains(".git internals and .mote config are protected"), "{}", r[3]);
+    assert!(
+        r[3].contains(".git internals and .mote config are protected"),
+        "{}",
+        r[3]
+    );
 }
 
 #[test]
@@ -186,36 +259,63 @@ fn config_rules_deny_allow_and_open_external_directories() {
         Reply::call("bash", r#"{"command":"touch allowed-file && touch other"}"#),
         Reply::call("bash", r#"{"command":"touch allowed-file"}"#),
         Reply::call("bash", r#"{"command":"cat keep.txt; rm keep.txt"}"#),
-        Reply::call("read", &format!(r#"{{"path":"{}/notes.txt"}}"#, ext.display())),
+        Reply::call(
+            "read",
+            &format!(r#"{{"path":"{}/notes.txt"}}"#, ext.display()),
+        ),
         Reply::text("done"),
     ]);
     let (code, err) = mote(&ws, &m, &[], &[]);
     assert_eq!(code, 0, "{err}");
     let r = results(&m);
-    assert!(r[0].starts_with("permission denied") && !ws.join("other").exists(), "{}", r[0]);
+    assert!(
+        r[0].starts_with("permission denied") && !ws.join("other").exists(),
+        "{}",
+        r[0]
+    );
     assert!(ws.join("allowed-file").exists(), "{}", r[1]);
-    assert!(r[2].contains("forbidden by the deny rule `bash(rm:*)`"), "{}", r[2]);
+    assert!(
+        r[2].contains("forbidden by the deny rule `bash(rm:*)`"),
+        "{}",
+        r[2]
+    );
     assert_eq!(std::fs::read(ws.join("keep.txt")).unwrap(), ORIGINAL);
     assert!(r[3].contains("external notes"), "{}", r[3]);
     // In auto mode the deny rule still holds.
-    let m = Mock::start(vec![Reply::call("bash", r#"{"command":"rm keep.txt"}"#), Reply::text("done")]);
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"rm keep.txt"}"#),
+        Reply::text("done"),
+    ]);
     let (code, _) = mote(&ws, &m, &["--permission", "auto"], &[]);
     assert_eq!(code, 0);
     assert!(ws.join("keep.txt").exists());
     // A broken rule is a configuration error.
-    std::fs::write(ws.join(".mote/config.json"), r#"{"permissions":{"allow":["bash(x"]}}"#).unwrap();
+    std::fs::write(
+        ws.join(".mote/config.json"),
+        r#"{"permissions":{"allow":["bash(x"]}}"#,
+    )
+    .unwrap();
     let (code, err) = mote(&ws, &Mock::start(vec![Reply::text("x")]), &[], &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("permission rule `bash(x`: missing `)`"), "{err}");
+    assert!(
+        err.contains("permission rule `bash(x`: missing `)`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn doom_loop_ends_the_run_with_its_own_exit_code() {
     let ws = dir("doom");
-    let m = Mock::start(vec![Reply::call("bash", r#"{"command":"echo hi >> log"}"#); 6]);
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"echo hi >> log"}"#);
+        6
+    ]);
     let (code, err) = mote(&ws, &m, &["--permission", "auto"], &[]);
     assert_eq!(code, 8, "{err}");
-    assert!(err.contains("the model called `bash` with the same arguments 3 times in a row"), "{err}");
+    assert!(
+        err.contains("the model called `bash` with the same arguments 3 times in a row"),
+        "{err}"
+    );
     assert_eq!(m.requests().len(), 3);
     // The third call did not run.
     assert_eq!(std::fs::read_to_string(ws.join("log")).unwrap(), "hi\nhi\n");

@@ -66,12 +66,25 @@ fn session_files(data: &Path) -> Vec<PathBuf> {
 /// Every line of a session file, parsed (all must be whole JSON lines).
 fn records(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.ends_with('\n'), "{} does not end in a newline", path.display());
-    text.lines().map(|l| parse(l).unwrap_or_else(|e| panic!("{}: bad line {l:?}: {e}", path.display()))).collect()
+    assert!(
+        text.ends_with('\n'),
+        "{} does not end in a newline",
+        path.display()
+    );
+    text.lines()
+        .map(|l| parse(l).unwrap_or_else(|e| panic!("{}: bad line {l:?}: {e}", path.display())))
+        .collect()
 }
 
 fn kinds(recs: &[Value]) -> Vec<String> {
-    recs.iter().map(|r| r.get("type").and_then(|v| v.as_str()).unwrap_or("?").to_string()).collect()
+    recs.iter()
+        .map(|r| {
+            r.get("type")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_string()
+        })
+        .collect()
 }
 
 /// A request body with the mock's random tool-call ids replaced by their
@@ -101,7 +114,12 @@ fn bodies(m: &Mock) -> Vec<String> {
 }
 
 fn messages(body: &str) -> Vec<Value> {
-    parse(body).unwrap().get("messages").and_then(|v| v.as_array()).unwrap().to_vec()
+    parse(body)
+        .unwrap()
+        .get("messages")
+        .and_then(|v| v.as_array())
+        .unwrap()
+        .to_vec()
 }
 
 fn content(v: &Value) -> &str {
@@ -128,33 +146,76 @@ fn the_file_holds_every_record_and_never_the_key() {
     let files = session_files(&data);
     assert_eq!(files.len(), 1);
     let text = std::fs::read_to_string(&files[0]).unwrap();
-    assert!(!text.contains(KEY) && !text.contains("Bearer"), "the key leaked into the session file");
+    assert!(
+        !text.contains(KEY) && !text.contains("Bearer"),
+        "the key leaked into the session file"
+    );
     let recs = records(&files[0]);
     let head = &recs[0];
     assert_eq!(head.get("type").and_then(|v| v.as_str()), Some("session"));
-    assert_eq!(head.get("model").and_then(|v| v.as_str()), Some("mock-model"));
-    assert_eq!(head.get("provider").and_then(|v| v.as_str()), Some("openai"));
-    assert_eq!(head.get("mote").and_then(|v| v.as_str()), Some(env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        head.get("model").and_then(|v| v.as_str()),
+        Some("mock-model")
+    );
+    assert_eq!(
+        head.get("provider").and_then(|v| v.as_str()),
+        Some("openai")
+    );
+    assert_eq!(
+        head.get("mote").and_then(|v| v.as_str()),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
     let cwd = std::fs::canonicalize(&ws).unwrap();
-    assert_eq!(head.get("cwd").and_then(|v| v.as_str()), Some(cwd.to_str().unwrap()));
+    assert_eq!(
+        head.get("cwd").and_then(|v| v.as_str()),
+        Some(cwd.to_str().unwrap())
+    );
     let id = head.get("id").and_then(|v| v.as_str()).unwrap();
     assert!(files[0].ends_with(format!("{id}.jsonl")));
     let k = kinds(&recs);
     let count = |t: &str| k.iter().filter(|x| *x == t).count();
     assert_eq!(k[1], "user");
-    assert_eq!((count("assistant"), count("call"), count("result"), count("usage")), (4, 4, 4, 4));
+    assert_eq!(
+        (
+            count("assistant"),
+            count("call"),
+            count("result"),
+            count("usage")
+        ),
+        (4, 4, 4, 4)
+    );
     let test_sh = std::fs::read_to_string(ws.join("test.sh")).unwrap();
-    assert!(recs.iter().any(|r| r.get("text").and_then(|v| v.as_str()) == Some(test_sh.as_str())));
+    assert!(recs
+        .iter()
+        .any(|r| r.get("text").and_then(|v| v.as_str()) == Some(test_sh.as_str())));
 
     // --sessions lists it; --no-session saves nothing.
     let o = mote(&ws, &data, &m, &["--sessions"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let line = o.stdout.lines().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{}", o.stdout));
-    assert!(line.contains(" 4  ") && line.contains(cwd.to_str().unwrap()) && line.ends_with("fix the tests"), "{line}");
+    let line = o
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(id))
+        .unwrap_or_else(|| panic!("{}", o.stdout));
+    assert!(
+        line.contains(" 4  ")
+            && line.contains(cwd.to_str().unwrap())
+            && line.ends_with("fix the tests"),
+        "{line}"
+    );
     let m = Mock::start(vec![Reply::text("hi"), Reply::text("hi")]);
     assert_eq!(mote(&ws, &data, &m, &["-p", "x", "--no-session"]).code, 0);
     let other = dir.join("elsewhere");
-    assert_eq!(mote(&ws, &data, &m, &["-p", "x", "--session-dir", other.to_str().unwrap()]).code, 0);
+    assert_eq!(
+        mote(
+            &ws,
+            &data,
+            &m,
+            &["-p", "x", "--session-dir", other.to_str().unwrap()]
+        )
+        .code,
+        0
+    );
     assert_eq!(session_files(&data).len(), 1);
     assert_eq!(std::fs::read_dir(&other).unwrap().count(), 1);
 }
@@ -168,7 +229,12 @@ fn resume_sends_the_requests_an_uninterrupted_run_would_have() {
         let ws = demo(&dir);
         let data = dir.join(format!("data{stop}"));
         let m = Mock::start(demo_replies());
-        let o = mote(&ws, &data, &m, &["-p", "fix the tests", "--max-turns", &stop.to_string()]);
+        let o = mote(
+            &ws,
+            &data,
+            &m,
+            &["-p", "fix the tests", "--max-turns", &stop.to_string()],
+        );
         assert_eq!(o.code, 5, "{}", o.stderr);
         let o = mote(&ws, &data, &m, &["-c"]);
         assert_eq!(o.code, 0, "{}", o.stderr);
@@ -181,10 +247,25 @@ fn resume_sends_the_requests_an_uninterrupted_run_would_have() {
     let m = Mock::start(vec![Reply::text("next done")]);
     let o = mote(&ws, &data, &m, &["-c"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("has finished; give the next task with -p"), "{}", o.stderr);
-    let id = session_files(&data)[0].file_stem().unwrap().to_str().unwrap().to_string();
+    assert!(
+        o.stderr
+            .contains("has finished; give the next task with -p"),
+        "{}",
+        o.stderr
+    );
+    let id = session_files(&data)[0]
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let o = mote(&ws, &data, &m, &["--resume", &id[..17], "-p", "and now?"]);
-    assert_eq!((o.code, o.stdout.as_str()), (0, "next done\n"), "{}", o.stderr);
+    assert_eq!(
+        (o.code, o.stdout.as_str()),
+        (0, "next done\n"),
+        "{}",
+        o.stderr
+    );
     let msgs = messages(&m.requests()[0].body);
     assert_eq!(msgs.len(), 11);
     assert_eq!(content(&msgs[10]), "and now?");
@@ -207,7 +288,10 @@ fn kill_9_while_a_request_is_in_flight_then_resume_exactly() {
         let mut child = spawn(&ws, &data, &m, &["-p", "fix the tests"]);
         let start = Instant::now();
         while m.requests().len() < k + 1 {
-            assert!(start.elapsed() < Duration::from_secs(30), "mote never sent request {k}");
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "mote never sent request {k}"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
         child.kill().unwrap(); // SIGKILL
@@ -216,14 +300,19 @@ fn kill_9_while_a_request_is_in_flight_then_resume_exactly() {
         assert_eq!(o.code, 0, "after a kill at request {k}: {}", o.stderr);
         let got = bodies(&m);
         assert_eq!(got[..k], want[..k]);
-        assert_eq!(got[k + 1..], want[k..], "resume after a kill at request {k}");
+        assert_eq!(
+            got[k + 1..],
+            want[k..],
+            "resume after a kill at request {k}"
+        );
     }
 }
 
 /// Twelve turns of a command, then an answer.
 fn long_replies() -> Vec<Reply> {
-    let mut r: Vec<Reply> =
-        (0..12).map(|i| Reply::call("bash", &format!(r#"{{"command":"echo step {i}"}}"#))).collect();
+    let mut r: Vec<Reply> = (0..12)
+        .map(|i| Reply::call("bash", &format!(r#"{{"command":"echo step {i}"}}"#)))
+        .collect();
     r.push(Reply::text("all steps done"));
     r
 }
@@ -232,10 +321,14 @@ fn long_replies() -> Vec<Reply> {
 fn well_formed(body: &str) {
     let msgs = messages(body);
     for (i, m) in msgs.iter().enumerate() {
-        let Some(calls) = m.get("tool_calls").and_then(|v| v.as_array()) else { continue };
+        let Some(calls) = m.get("tool_calls").and_then(|v| v.as_array()) else {
+            continue;
+        };
         for (j, c) in calls.iter().enumerate() {
             let id = c.get("id").and_then(|v| v.as_str()).unwrap();
-            let r = msgs.get(i + 1 + j).unwrap_or_else(|| panic!("call {id} has no result"));
+            let r = msgs
+                .get(i + 1 + j)
+                .unwrap_or_else(|| panic!("call {id} has no result"));
             assert_eq!(r.get("tool_call_id").and_then(|v| v.as_str()), Some(id));
         }
     }
@@ -247,7 +340,10 @@ fn kill_9_at_arbitrary_moments_never_breaks_resume() {
     let dir = scratch("killany");
     let ws = dir.join("ws");
     std::fs::create_dir_all(&ws).unwrap();
-    for (n, delay) in [0u64, 1, 2, 4, 7, 11, 16, 25, 40, 60, 90, 130].into_iter().enumerate() {
+    for (n, delay) in [0u64, 1, 2, 4, 7, 11, 16, 25, 40, 60, 90, 130]
+        .into_iter()
+        .enumerate()
+    {
         let data = dir.join(format!("data{n}"));
         // A kill after the last answer arrived but before it was saved makes
         // the resume ask again (the turn was not finished): spare answers.
@@ -258,22 +354,25 @@ fn kill_9_at_arbitrary_moments_never_breaks_resume() {
         std::thread::sleep(Duration::from_millis(delay));
         child.kill().unwrap();
         let _ = child.wait();
-        let mut tries = 0;
-        loop {
-            tries += 1;
+        'resume: {
             let o = mote(&ws, &data, &m, &["-c"]);
-            let lines: Vec<&str> = o.stderr.lines().filter(|l| !l.starts_with("mote: note: ")).collect();
-            if o.code == 2 && (o.stderr.contains("no session for") || o.stderr.contains("has no messages")) {
-                break; // killed before the prompt was saved: nothing to resume, said clearly
+            let lines: Vec<&str> = o
+                .stderr
+                .lines()
+                .filter(|l| !l.starts_with("mote: note: "))
+                .collect();
+            if o.code == 2
+                && (o.stderr.contains("no session for") || o.stderr.contains("has no messages"))
+            {
+                break 'resume; // killed before the prompt was saved: nothing to resume, said clearly
             }
             if o.code == 2 && o.stderr.contains("has finished") {
                 assert_eq!(m.remaining(), SPARE, "finished early? {}", o.stderr);
-                break; // the first run was done before the kill
+                break 'resume; // the first run was done before the kill
             }
-            assert_eq!(o.code, 0, "kill after {delay} ms, resume {tries}: {}", o.stderr);
+            assert_eq!(o.code, 0, "kill after {delay} ms: {}", o.stderr);
             assert!(lines.is_empty(), "{}", o.stderr);
             assert_eq!(o.stdout, "all steps done\n");
-            break;
         }
         for r in m.requests() {
             well_formed(&r.body);
@@ -292,14 +391,21 @@ fn a_torn_last_line_is_skipped_with_a_note() {
     let ws = demo(&dir);
     let data = dir.join("data");
     let m = Mock::start(demo_replies());
-    assert_eq!(mote(&ws, &data, &m, &["-p", "fix the tests", "--max-turns", "2"]).code, 5);
+    assert_eq!(
+        mote(&ws, &data, &m, &["-p", "fix the tests", "--max-turns", "2"]).code,
+        5
+    );
     let f = &session_files(&data)[0];
     let mut text = std::fs::read_to_string(f).unwrap();
     text.push_str("{\"type\":\"call\",\"id\":\"call_x\",\"na");
     std::fs::write(f, &text).unwrap();
     let o = mote(&ws, &data, &m, &["-c"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stderr.contains("the last record was cut off"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("the last record was cut off"),
+        "{}",
+        o.stderr
+    );
     // The fragment was closed off: every later line is whole.
     let text = std::fs::read_to_string(f).unwrap();
     let bad: Vec<&str> = text.lines().filter(|l| parse(l).is_err()).collect();
@@ -326,19 +432,30 @@ fn compaction_summarises_old_turns_and_resume_rebuilds_it() {
         .map(|i| Reply::Turn {
             items: vec![
                 Item::Text(format!("## Goal\nread files (summary {i})")),
-                Item::Call { name: "read".into(), args: format!(r#"{{"path":"f{i}.txt"}}"#) },
+                Item::Call {
+                    name: "read".into(),
+                    args: format!(r#"{{"path":"f{i}.txt"}}"#),
+                },
             ],
             finish: None,
         })
         .collect();
     replies.push(Reply::text("read them all"));
     let m = Mock::start(replies);
-    let o = mote(&ws, &data, &m, &["-p", "read the files", "--context-window", "4096", "-v"]);
+    let o = mote(
+        &ws,
+        &data,
+        &m,
+        &["-p", "read the files", "--context-window", "4096", "-v"],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stderr.contains("compacted "), "{}", o.stderr);
     let reqs = m.requests();
     let summarise: Vec<usize> = (0..reqs.len())
-        .filter(|&i| content(messages(&reqs[i].body).last().unwrap()).starts_with("Summarise the conversation"))
+        .filter(|&i| {
+            content(messages(&reqs[i].body).last().unwrap())
+                .starts_with("Summarise the conversation")
+        })
         .collect();
     assert!(!summarise.is_empty(), "no summarisation request");
     for &i in &summarise {
@@ -348,28 +465,49 @@ fn compaction_summarises_old_turns_and_resume_rebuilds_it() {
         let sum = messages(&reqs[i].body);
         let after = messages(&reqs[i + 1].body);
         let older = &sum[1..sum.len() - 1];
-        assert_eq!(older, &before[1..older.len() + 1], "the summary request holds the older messages");
-        assert!(content(&after[1]).contains("compacted by mote") && content(&after[1]).contains("## Goal"));
+        assert_eq!(
+            older,
+            &before[1..older.len() + 1],
+            "the summary request holds the older messages"
+        );
+        assert!(
+            content(&after[1]).contains("compacted by mote")
+                && content(&after[1]).contains("## Goal")
+        );
         // Nothing lost, nothing repeated: older + kept = the whole conversation.
         let whole: Vec<Value> = older.iter().chain(&after[2..]).cloned().collect();
         assert_eq!(whole[..before.len() - 1], before[1..]);
         assert!(whole.len() > before.len() - 1);
         let last = after.last().unwrap();
         assert_eq!(last.get("role").and_then(|v| v.as_str()), Some("tool"));
-        assert!(content(last).starts_with("file "), "the most recent result is kept verbatim");
+        assert!(
+            content(last).starts_with("file "),
+            "the most recent result is kept verbatim"
+        );
         assert!(reqs[i + 1].body.len() < reqs[i - 1].body.len());
     }
     // The file keeps the full history and the compaction.
     let f = &session_files(&data)[0];
     let recs = records(f);
     let k = kinds(&recs);
-    assert_eq!(k.iter().filter(|x| *x == "compact").count(), summarise.len());
-    assert_eq!(k.iter().filter(|x| *x == "result").count(), 10 - summarise.len());
+    assert_eq!(
+        k.iter().filter(|x| *x == "compact").count(),
+        summarise.len()
+    );
+    assert_eq!(
+        k.iter().filter(|x| *x == "result").count(),
+        10 - summarise.len()
+    );
     // Resume rebuilds the compacted arena: the next request is the last one
     // plus the answer and the new prompt.
     let last = messages(&reqs[reqs.len() - 1].body);
     let m2 = Mock::start(vec![Reply::text("ok")]);
-    let o = mote(&ws, &data, &m2, &["-c", "-p", "anything else?", "--context-window", "4096"]);
+    let o = mote(
+        &ws,
+        &data,
+        &m2,
+        &["-c", "-p", "anything else?", "--context-window", "4096"],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     let next = messages(&m2.requests()[0].body);
     assert_eq!(next[..last.len()], last[..]);
@@ -380,7 +518,11 @@ fn compaction_summarises_old_turns_and_resume_rebuilds_it() {
     let m3 = Mock::start(vec![Reply::text("## Goal\nmanual summary")]);
     let o = mote(&ws, &data, &m3, &["-c", "--compact", "-v"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stderr.contains("the session was compacted"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("the session was compacted"),
+        "{}",
+        o.stderr
+    );
     assert_eq!(m3.requests().len(), 1);
     let recs = records(f);
     assert_eq!(kinds(&recs).last().map(String::as_str), Some("compact"));
@@ -431,7 +573,12 @@ fn two_processes_in_one_workspace_keep_separate_whole_files() {
     let a = spawn(&ws, &data, &mocks[0], &["-p", "first"]);
     let b = spawn(&ws, &data, &mocks[1], &["-p", "second"]);
     for o in [wait(a), wait(b)] {
-        assert_eq!((o.code, o.stdout.as_str()), (0, "all steps done\n"), "{}", o.stderr);
+        assert_eq!(
+            (o.code, o.stdout.as_str()),
+            (0, "all steps done\n"),
+            "{}",
+            o.stderr
+        );
     }
     let files = session_files(&data);
     assert_eq!(files.len(), 2);
@@ -447,19 +594,46 @@ fn two_processes_in_one_workspace_keep_separate_whole_files() {
     assert_eq!(prompts, ["first", "second"]);
     // A session in use is not appended to by a second process.
     let m = Mock::start(vec![Reply::Hang]);
-    let mut child = spawn(&ws, &data, &m, &["--resume", files[0].file_stem().unwrap().to_str().unwrap(), "-p", "more"]);
+    let mut child = spawn(
+        &ws,
+        &data,
+        &m,
+        &[
+            "--resume",
+            files[0].file_stem().unwrap().to_str().unwrap(),
+            "-p",
+            "more",
+        ],
+    );
     let start = Instant::now();
     while m.requests().is_empty() {
         assert!(start.elapsed() < Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(5));
     }
-    let o = mote(&ws, &data, &m, &["--resume", files[0].file_stem().unwrap().to_str().unwrap(), "-p", "x"]);
+    let o = mote(
+        &ws,
+        &data,
+        &m,
+        &[
+            "--resume",
+            files[0].file_stem().unwrap().to_str().unwrap(),
+            "-p",
+            "x",
+        ],
+    );
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("in use by another mote process"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("in use by another mote process"),
+        "{}",
+        o.stderr
+    );
     child.kill().unwrap();
     let _ = child.wait();
 }
 
 fn content_text(v: &Value) -> String {
-    v.get("text").and_then(|t| t.as_str()).unwrap_or("").to_string()
+    v.get("text")
+        .and_then(|t| t.as_str())
+        .unwrap_or("")
+        .to_string()
 }

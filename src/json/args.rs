@@ -72,7 +72,9 @@ impl Args {
                 Event::Close(_) => {}
             }
         };
-        let res = p.feed(json.as_bytes(), &mut sink).and_then(|_| p.finish(&mut sink));
+        let res = p
+            .feed(json.as_bytes(), &mut sink)
+            .and_then(|_| p.finish(&mut sink));
         if let Err(e) = res {
             return Err(format!("arguments are not valid JSON ({e})"));
         }
@@ -84,7 +86,12 @@ impl Args {
 
     fn get(&self, key: &str) -> Option<&Val> {
         // The last occurrence wins, as in most JSON readers.
-        self.fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v).filter(|v| **v != Val::Null)
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .filter(|v| **v != Val::Null)
     }
 
     /// Names of the fields present, for rejecting unknown ones.
@@ -93,7 +100,8 @@ impl Args {
     }
 
     pub fn str(&self, key: &str) -> Result<&str, String> {
-        self.opt_str(key)?.ok_or_else(|| format!("missing required argument `{key}`"))
+        self.opt_str(key)?
+            .ok_or_else(|| format!("missing required argument `{key}`"))
     }
 
     pub fn opt_str(&self, key: &str) -> Result<Option<&str>, String> {
@@ -113,7 +121,9 @@ impl Args {
             Some(_) => "",
         };
         let n = text.strip_suffix(".0").unwrap_or(text);
-        n.parse::<u64>().map(Some).map_err(|_| format!("argument `{key}` must be a non-negative integer"))
+        n.parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("argument `{key}` must be a non-negative integer"))
     }
 
     /// A boolean; "true" and "false" as strings are accepted too.
@@ -134,14 +144,19 @@ mod tests {
 
     #[test]
     fn reads_flat_fields() {
-        let a = Args::parse(r#"{"path":"a\nb","offset":3,"all":true,"n":null,"o":{"x":"y"},"e":""}"#).unwrap();
+        let a =
+            Args::parse(r#"{"path":"a\nb","offset":3,"all":true,"n":null,"o":{"x":"y"},"e":""}"#)
+                .unwrap();
         assert_eq!(a.str("path").unwrap(), "a\nb");
         assert_eq!(a.opt_u64("offset").unwrap(), Some(3));
         assert_eq!(a.opt_bool("all").unwrap(), Some(true));
         assert_eq!(a.opt_str("n").unwrap(), None);
         assert_eq!(a.str("e").unwrap(), "");
         assert!(a.opt_str("o").is_err());
-        assert!(a.opt_str("x").unwrap().is_none(), "nested keys are not top-level");
+        assert!(
+            a.opt_str("x").unwrap().is_none(),
+            "nested keys are not top-level"
+        );
     }
 
     #[test]
@@ -154,10 +169,21 @@ mod tests {
 
     #[test]
     fn clear_errors() {
-        assert_eq!(Args::parse("{}").unwrap().str("path").unwrap_err(), "missing required argument `path`");
-        assert!(Args::parse(r#"{"path": "x""#).unwrap_err().starts_with("arguments are not valid JSON"));
-        assert_eq!(Args::parse("[1]").unwrap_err(), "arguments must be a JSON object");
-        assert_eq!(Args::parse(r#""s""#).unwrap_err(), "arguments must be a JSON object");
+        assert_eq!(
+            Args::parse("{}").unwrap().str("path").unwrap_err(),
+            "missing required argument `path`"
+        );
+        assert!(Args::parse(r#"{"path": "x""#)
+            .unwrap_err()
+            .starts_with("arguments are not valid JSON"));
+        assert_eq!(
+            Args::parse("[1]").unwrap_err(),
+            "arguments must be a JSON object"
+        );
+        assert_eq!(
+            Args::parse(r#""s""#).unwrap_err(),
+            "arguments must be a JSON object"
+        );
         let a = Args::parse(r#"{"offset":-1,"limit":1.5}"#).unwrap();
         assert!(a.opt_u64("offset").is_err());
         assert!(a.opt_u64("limit").is_err());

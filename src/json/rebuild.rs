@@ -31,7 +31,11 @@ impl Rebuild {
                     self.key(path);
                 }
                 self.out.push(if *k == b'{' { '{' } else { '[' });
-                self.stack.push(Frame { object: *k == b'{', count: 0, plen: path.len() });
+                self.stack.push(Frame {
+                    object: *k == b'{',
+                    count: 0,
+                    plen: path.len(),
+                });
                 None
             }
             Event::Close(k) => {

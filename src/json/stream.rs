@@ -135,7 +135,9 @@ impl Parser {
         while let Some(&b) = input.get(i) {
             if self.state == State::Str && !self.key {
                 // Fast path: copy a run of plain string bytes at once.
-                let run = input[i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+                let run = input[i..]
+                    .iter()
+                    .position(|&c| c == b'"' || c == b'\\' || c < 0x20);
                 let end = run.map_or(input.len(), |r| i + r).min(i + FLUSH_AT);
                 if end > i {
                     self.flush_high();
@@ -172,7 +174,10 @@ impl Parser {
     }
 
     fn err(&self, msg: &'static str) -> Error {
-        Error { msg, offset: self.offset }
+        Error {
+            msg,
+            offset: self.offset,
+        }
     }
 
     /// Handle one byte. Returns false when the byte must be seen again in the
@@ -320,7 +325,11 @@ impl Parser {
                     return Err(self.err("nesting too deep"));
                 }
                 sink(&self.path, Event::Open(b));
-                self.stack.push(Frame { kind: b, base: self.path.len(), index: 0 });
+                self.stack.push(Frame {
+                    kind: b,
+                    base: self.path.len(),
+                    index: 0,
+                });
                 if b == b'[' {
                     self.element_path();
                     self.state = State::ArrayFirst;
@@ -375,7 +384,11 @@ impl Parser {
     }
 
     fn after_value(&mut self) {
-        self.state = if self.stack.is_empty() { State::Done } else { State::After };
+        self.state = if self.stack.is_empty() {
+            State::Done
+        } else {
+            State::After
+        };
     }
 
     fn end_number(&mut self, sink: &mut Sink) -> Result<(), Error> {
@@ -449,7 +462,8 @@ impl Parser {
     fn push_char(&mut self, cp: u32) {
         let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
         let mut tmp = [0u8; 4];
-        self.buf.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+        self.buf
+            .extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
     }
 }
 

@@ -56,7 +56,10 @@ fn strings(input: &[u8], step: usize) -> Result<Vec<(String, String)>, Error> {
 #[test]
 fn paths_and_events() {
     let got = log(br#"{"a":[1,{"b":"x"},true],"c":null}"#, 1000).unwrap();
-    assert_eq!(got, "{|a[|a.0=1|a.1{|a.1.b+x|a.1.b$|a.1/{|a.2=true|a/[|c=null|/{|");
+    assert_eq!(
+        got,
+        "{|a[|a.0=1|a.1{|a.1.b+x|a.1.b$|a.1/{|a.2=true|a/[|c=null|/{|"
+    );
 }
 
 #[test]
@@ -129,14 +132,21 @@ fn rejects_malformed_input() {
         b"{,}",
         b"",
     ] {
-        assert!(validate(bad).is_err(), "accepted {:?}", String::from_utf8_lossy(bad));
+        assert!(
+            validate(bad).is_err(),
+            "accepted {:?}",
+            String::from_utf8_lossy(bad)
+        );
     }
 }
 
 #[test]
 fn depth_is_bounded() {
     let deep = "[".repeat(MAX_DEPTH + 1);
-    assert_eq!(validate(deep.as_bytes()).unwrap_err().msg, "nesting too deep");
+    assert_eq!(
+        validate(deep.as_bytes()).unwrap_err().msg,
+        "nesting too deep"
+    );
     let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
     assert!(validate(ok.as_bytes()).is_ok());
 }

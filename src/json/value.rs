@@ -55,8 +55,16 @@ pub fn parse(text: &str) -> Result<Value, Error> {
     let mut sink = |path: &[u8], e: Event| match e {
         Event::Open(k) => {
             let key = key_of(&stack, path);
-            let value = if k == b'{' { Value::Obj(Vec::new()) } else { Value::Arr(Vec::new()) };
-            stack.push(Frame { plen: path.len(), key, value });
+            let value = if k == b'{' {
+                Value::Obj(Vec::new())
+            } else {
+                Value::Arr(Vec::new())
+            };
+            stack.push(Frame {
+                plen: path.len(),
+                key,
+                value,
+            });
         }
         Event::Close(_) => {
             if let Some(f) = stack.pop() {
@@ -66,7 +74,12 @@ pub fn parse(text: &str) -> Result<Value, Error> {
         Event::Str(frag) => s.push_str(frag),
         Event::StrEnd => {
             let key = key_of(&stack, path);
-            attach(&mut stack, &mut root, key, Value::Str(std::mem::take(&mut s)));
+            attach(
+                &mut stack,
+                &mut root,
+                key,
+                Value::Str(std::mem::take(&mut s)),
+            );
         }
         Event::Scalar(v) => {
             let key = key_of(&stack, path);
@@ -86,7 +99,10 @@ pub fn parse(text: &str) -> Result<Value, Error> {
 
 /// "line L, column C" of a byte offset, for error messages about files.
 pub fn line_col(text: &str, offset: u64) -> (usize, usize) {
-    let upto = text.as_bytes().get(..offset as usize).unwrap_or(text.as_bytes());
+    let upto = text
+        .as_bytes()
+        .get(..offset as usize)
+        .unwrap_or(text.as_bytes());
     let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
     let col = upto.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
     (line, col)
@@ -190,8 +206,17 @@ mod tests {
         let doc = r#"{"a":[1,{"b.c":"x","d":[]},true,null],"e":{},"f":"é\n"}"#;
         let v = parse(doc).unwrap();
         assert_eq!(v.to_json(), doc);
-        assert_eq!(v.get("a").and_then(|a| a.as_array()).map(|a| a.len()), Some(4));
-        assert_eq!(v.get("a").unwrap().as_array().unwrap()[1].get("b.c").unwrap().as_str(), Some("x"));
+        assert_eq!(
+            v.get("a").and_then(|a| a.as_array()).map(|a| a.len()),
+            Some(4)
+        );
+        assert_eq!(
+            v.get("a").unwrap().as_array().unwrap()[1]
+                .get("b.c")
+                .unwrap()
+                .as_str(),
+            Some("x")
+        );
         assert_eq!(parse("7").unwrap(), Value::Num("7".into()));
     }
 

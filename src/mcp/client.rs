@@ -74,7 +74,11 @@ pub struct Client {
 
 impl Client {
     /// Connect, handshake and list the tools.
-    pub fn connect(server: &Server, policy: &Policy, log: Option<std::fs::File>) -> Result<Client, String> {
+    pub fn connect(
+        server: &Server,
+        policy: &Policy,
+        log: Option<std::fs::File>,
+    ) -> Result<Client, String> {
         let (mut c, id) = Client::begin(server, policy, log)?;
         c.finish(id, Instant::now() + policy.connect_timeout)?;
         Ok(c)
@@ -82,11 +86,17 @@ impl Client {
 
     /// Start the server and send `initialize`, without waiting: several
     /// servers then start side by side. Returns the request id to finish.
-    pub fn begin(server: &Server, policy: &Policy, log: Option<std::fs::File>) -> Result<(Client, u64), String> {
+    pub fn begin(
+        server: &Server,
+        policy: &Policy,
+        log: Option<std::fs::File>,
+    ) -> Result<(Client, u64), String> {
         let t = match &server.launch {
             l @ Launch::Stdio { .. } => Transport::Stdio(Proc::spawn(l, log)?),
             Launch::Http { url, headers } => {
-                let timeout = policy.connect_timeout.max(Duration::from_secs(server.timeout));
+                let timeout = policy
+                    .connect_timeout
+                    .max(Duration::from_secs(server.timeout));
                 Transport::Http(Box::new(Session::new(url, headers, timeout)?))
             }
         };
@@ -105,8 +115,15 @@ impl Client {
             ("sampling", obj(vec![])),
             ("elicitation", obj(vec![])),
         ]);
-        let info = obj(vec![("name", s("mote")), ("version", s(env!("CARGO_PKG_VERSION")))]);
-        let params = obj(vec![("protocolVersion", s(VERSIONS[0])), ("capabilities", caps), ("clientInfo", info)]);
+        let info = obj(vec![
+            ("name", s("mote")),
+            ("version", s(env!("CARGO_PKG_VERSION"))),
+        ]);
+        let params = obj(vec![
+            ("protocolVersion", s(VERSIONS[0])),
+            ("capabilities", caps),
+            ("clientInfo", info),
+        ]);
         let id = c.send_request("initialize", params)?;
         Ok((c, id))
     }
@@ -114,16 +131,23 @@ impl Client {
     /// Check the server's answer to `initialize`, confirm, list the tools.
     pub fn finish(&mut self, init_id: u64, deadline: Instant) -> Result<(), String> {
         let r = self.wait(init_id, "initialize", deadline)?;
-        let v = r.get("protocolVersion").and_then(|v| v.as_str()).unwrap_or("");
+        let v = r
+            .get("protocolVersion")
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
         if !VERSIONS.contains(&v) {
             self.close();
-            return Err(format!("the server speaks MCP version `{v}`; mote speaks {}", VERSIONS.join(", ")));
+            return Err(format!(
+                "the server speaks MCP version `{v}`; mote speaks {}",
+                VERSIONS.join(", ")
+            ));
         }
         self.protocol = v.to_string();
         if let Transport::Http(h) = &mut self.t {
             h.protocol = Some(v.to_string());
         }
-        self.t.send(&rpc::notification("notifications/initialized", None), false)?;
+        self.t
+            .send(&rpc::notification("notifications/initialized", None), false)?;
         if let Transport::Http(h) = &mut self.t {
             h.open_listener();
         }
@@ -144,14 +168,26 @@ impl Client {
                 let Some(name) = t.get("name").and_then(|n| n.as_str()) else {
                     continue;
                 };
-                let description = t.get("description").and_then(|d| d.as_str()).unwrap_or("").to_string();
+                let description = t
+                    .get("description")
+                    .and_then(|d| d.as_str())
+                    .unwrap_or("")
+                    .to_string();
                 let schema = match t.get("inputSchema") {
                     Some(v @ Value::Obj(_)) => v.to_json(),
                     _ => r#"{"type":"object","properties":{}}"#.to_string(),
                 };
-                tools.push(Tool { name: name.to_string(), description, schema });
+                tools.push(Tool {
+                    name: name.to_string(),
+                    description,
+                    schema,
+                });
             }
-            cursor = r.get("nextCursor").and_then(|c| c.as_str()).filter(|c| !c.is_empty()).map(String::from);
+            cursor = r
+                .get("nextCursor")
+                .and_then(|c| c.as_str())
+                .filter(|c| !c.is_empty())
+                .map(String::from);
             if cursor.is_none() {
                 break;
             }
@@ -164,14 +200,23 @@ impl Client {
     pub fn call(&mut self, tool: &str, args: Value) -> Result<Value, String> {
         let token = self.next_id;
         let meta = obj(vec![("progressToken", Value::Num(token.to_string()))]);
-        let params = obj(vec![("name", s(tool)), ("arguments", args), ("_meta", meta)]);
+        let params = obj(vec![
+            ("name", s(tool)),
+            ("arguments", args),
+            ("_meta", meta),
+        ]);
         let deadline = Instant::now() + self.call_timeout;
         self.request("tools/call", params, deadline)
     }
 
     /// Send a request and wait for its response, answering whatever the
     /// server sends meanwhile.
-    pub fn request(&mut self, method: &str, params: Value, deadline: Instant) -> Result<Value, String> {
+    pub fn request(
+        &mut self,
+        method: &str,
+        params: Value,
+        deadline: Instant,
+    ) -> Result<Value, String> {
         let id = self.send_request(method, params)?;
         self.wait(id, method, deadline)
     }
@@ -186,13 +231,25 @@ impl Client {
     fn wait(&mut self, id: u64, method: &str, deadline: Instant) -> Result<Value, String> {
         loop {
             let Some(msg) = self.t.recv(deadline)? else {
-                let p = obj(vec![("requestId", Value::Num(id.to_string())), ("reason", s("timed out"))]);
-                let _ = self.t.send(&rpc::notification("notifications/cancelled", Some(p)), false);
+                let p = obj(vec![
+                    ("requestId", Value::Num(id.to_string())),
+                    ("reason", s("timed out")),
+                ]);
+                let _ = self.t.send(
+                    &rpc::notification("notifications/cancelled", Some(p)),
+                    false,
+                );
                 return Err(format!("`{method}` timed out"));
             };
             match rpc::classify(&msg) {
-                Incoming::Response { id: rid, outcome } if rpc::is_id(rid, id) => return outcome.cloned(),
-                Incoming::Request { id: rid, method, params } => {
+                Incoming::Response { id: rid, outcome } if rpc::is_id(rid, id) => {
+                    return outcome.cloned()
+                }
+                Incoming::Request {
+                    id: rid,
+                    method,
+                    params,
+                } => {
                     let reply = self.answer(rid, method, params);
                     self.t.send(&reply, false)?;
                 }
@@ -208,13 +265,22 @@ impl Client {
             "roots/list" => {
                 let path = self.policy.root.to_string_lossy();
                 let uri = format!("file://{path}");
-                let name = self.policy.root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = self
+                    .policy
+                    .root
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let root = obj(vec![("uri", s(&uri)), ("name", s(&name))]);
                 rpc::result(id, obj(vec![("roots", Value::Arr(vec![root]))]))
             }
             "sampling/createMessage" => {
                 self.log("declined a sampling request (mote does not lend its model to servers)");
-                rpc::error(id, -1, "User rejected sampling request: mote does not lend its model to servers")
+                rpc::error(
+                    id,
+                    -1,
+                    "User rejected sampling request: mote does not lend its model to servers",
+                )
             }
             "elicitation/create" => match self.policy.elicit {
                 Elicit::Decline => {
@@ -226,7 +292,11 @@ impl Client {
                     rpc::result(id, obj(vec![("action", s("accept")), ("content", content)]))
                 }
             },
-            _ => rpc::error(id, -32601, &format!("method `{method}` is not supported by mote")),
+            _ => rpc::error(
+                id,
+                -32601,
+                &format!("method `{method}` is not supported by mote"),
+            ),
         }
     }
 
@@ -236,14 +306,17 @@ impl Client {
             "notifications/tools/list_changed" => self.stale = true,
             "notifications/progress" => {
                 let num = |k: &str| p(k).map(|v| v.to_json()).unwrap_or_default();
-                let total = p("total").map(|t| format!("/{}", t.to_json())).unwrap_or_default();
+                let total = p("total")
+                    .map(|t| format!("/{}", t.to_json()))
+                    .unwrap_or_default();
                 let msg = p("message").and_then(|m| m.as_str()).unwrap_or("");
                 self.log(&format!("progress {}{total} {msg}", num("progress")));
             }
             "notifications/message" => {
                 let level = p("level").and_then(|l| l.as_str()).unwrap_or("info");
-                let data =
-                    p("data").map(|d| d.as_str().map(String::from).unwrap_or_else(|| d.to_json())).unwrap_or_default();
+                let data = p("data")
+                    .map(|d| d.as_str().map(String::from).unwrap_or_else(|| d.to_json()))
+                    .unwrap_or_default();
                 self.log(&format!("{level}: {data}"));
             }
             _ => {}
@@ -280,6 +353,14 @@ impl Client {
 
 /// An object holding each property's `default` from an elicitation schema.
 fn defaults(schema: Option<&Value>) -> Value {
-    let props = schema.and_then(|s| s.get("properties")).and_then(|p| p.as_object()).unwrap_or(&[]);
-    Value::Obj(props.iter().filter_map(|(k, v)| v.get("default").map(|d| (k.clone(), d.clone()))).collect())
+    let props = schema
+        .and_then(|s| s.get("properties"))
+        .and_then(|p| p.as_object())
+        .unwrap_or(&[]);
+    Value::Obj(
+        props
+            .iter()
+            .filter_map(|(k, v)| v.get("default").map(|d| (k.clone(), d.clone())))
+            .collect(),
+    )
 }

@@ -10,8 +10,16 @@ use crate::json::value::{self, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Launch {
-    Stdio { command: String, args: Vec<String>, env: Vec<(String, String)>, cwd: Option<PathBuf> },
-    Http { url: String, headers: Vec<(String, String)> },
+    Stdio {
+        command: String,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+        cwd: Option<PathBuf>,
+    },
+    Http {
+        url: String,
+        headers: Vec<(String, String)>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +42,9 @@ pub fn servers(
 ) -> Result<(Vec<Server>, Vec<String>), String> {
     let mut merged: Vec<(String, Value, String)> = Vec::new();
     let mut add = |v: &Value, source: &str| -> Result<(), String> {
-        let m = v.as_object().ok_or_else(|| format!("{source}: `mcpServers` must be an object"))?;
+        let m = v
+            .as_object()
+            .ok_or_else(|| format!("{source}: `mcpServers` must be an object"))?;
         for (k, v) in m {
             merged.retain(|(n, _, _)| n != k);
             merged.push((k.clone(), v.clone(), source.to_string()));
@@ -53,13 +63,18 @@ pub fn servers(
     if let Some(f) = extra_file {
         let p = Path::new(f);
         let v = read_file(p, true)?.unwrap_or(Value::Null);
-        let m = v.get("mcpServers").ok_or_else(|| format!("{f}: no `mcpServers` object"))?;
+        let m = v
+            .get("mcpServers")
+            .ok_or_else(|| format!("{f}: no `mcpServers` object"))?;
         add(m, f)?;
     }
     let mut warnings = Vec::new();
     let mut out = Vec::new();
     for (name, v, source) in merged {
-        out.push(server(&name, &v, env, &mut warnings).map_err(|e| format!("{source}: mcpServers.{name}: {e}"))?);
+        out.push(
+            server(&name, &v, env, &mut warnings)
+                .map_err(|e| format!("{source}: mcpServers.{name}: {e}"))?,
+        );
     }
     Ok((out, warnings))
 }
@@ -82,7 +97,11 @@ fn server(
     env: &dyn Fn(&str) -> Option<String>,
     warn: &mut Vec<String>,
 ) -> Result<Server, String> {
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err("server names may hold only letters, digits, `-` and `_`".into());
     }
     if v.as_object().is_none() {
@@ -102,7 +121,9 @@ fn server(
             Some(Value::Obj(m)) => m
                 .iter()
                 .map(|(k, v)| {
-                    v.as_str().map(|s| (k.clone(), s.to_string())).ok_or(format!("`{key}.{k}` must be a string"))
+                    v.as_str()
+                        .map(|s| (k.clone(), s.to_string()))
+                        .ok_or(format!("`{key}.{k}` must be a string"))
                 })
                 .collect(),
             Some(_) => Err(format!("`{key}` must be an object of strings")),
@@ -110,12 +131,18 @@ fn server(
     };
     let timeout = match v.get("timeout") {
         None => DEFAULT_CALL_TIMEOUT,
-        Some(t) => t.as_u64().filter(|&t| t > 0).ok_or("`timeout` must be a number of seconds")?,
+        Some(t) => t
+            .as_u64()
+            .filter(|&t| t > 0)
+            .ok_or("`timeout` must be a number of seconds")?,
     };
     let kind = str_of("type")?;
     let launch = match (kind, str_of("url")?, str_of("command")?) {
         (Some("http") | Some("streamable-http") | None, Some(url), None) => {
-            let mut headers: Vec<(String, String)> = pairs("headers")?.into_iter().map(|(k, v)| (k, x(&v))).collect();
+            let mut headers: Vec<(String, String)> = pairs("headers")?
+                .into_iter()
+                .map(|(k, v)| (k, x(&v)))
+                .collect();
             if let Some(var) = str_of("bearer_token_env_var")? {
                 let t = x(&format!("${{{var}}}"));
                 if !t.is_empty() {
@@ -137,14 +164,23 @@ fn server(
             };
             let env_list = pairs("env")?.into_iter().map(|(k, v)| (k, x(&v))).collect();
             let cwd = str_of("cwd")?.map(|c| PathBuf::from(x(c)));
-            Launch::Stdio { command: x(cmd), args, env: env_list, cwd }
+            Launch::Stdio {
+                command: x(cmd),
+                args,
+                env: env_list,
+                cwd,
+            }
         }
         (Some(t), _, _) if !matches!(t, "http" | "streamable-http" | "stdio") => {
             return Err(format!("unknown type `{t}` (expected stdio or http)"))
         }
         _ => return Err("needs either `command` (stdio) or `url` (http)".into()),
     };
-    Ok(Server { name: name.to_string(), launch, timeout })
+    Ok(Server {
+        name: name.to_string(),
+        launch,
+        timeout,
+    })
 }
 
 /// Expand `${VAR}` and `${VAR:-default}`; an unset variable without a
@@ -200,7 +236,8 @@ mod tests {
             r#"{"mcpServers":{"a":{"command":"x","args":["${HOME_X}"],"env":{"K":"${TOK}"}},"web":{"type":"http","url":"http://127.0.0.1:9/mcp","headers":{"Authorization":"Bearer ${TOK}"}}}}"#,
         )
         .unwrap();
-        let conf = value::parse(r#"{"a":{"command":"old"},"b":{"command":"y","timeout":5}}"#).unwrap();
+        let conf =
+            value::parse(r#"{"a":{"command":"old"},"b":{"command":"y","timeout":5}}"#).unwrap();
         let env = |k: &str| (k == "TOK").then(|| "t".to_string());
         let (s, warns) = servers(Some(&conf), &d, None, &env).unwrap();
         let names: Vec<&str> = s.iter().map(|s| s.name.as_str()).collect();

@@ -41,7 +41,11 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(url: &str, headers: &[(String, String)], timeout: Duration) -> Result<Session, String> {
+    pub fn new(
+        url: &str,
+        headers: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Session, String> {
         Ok(Session {
             url: Url::parse(url)?,
             headers: headers.to_vec(),
@@ -54,8 +58,17 @@ impl Session {
         })
     }
 
-    fn request(&mut self, method: &str, extra: &[(&str, &str)], body: &[u8]) -> Result<http::Response, String> {
-        let mut h: Vec<(&str, &str)> = self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    fn request(
+        &mut self,
+        method: &str,
+        extra: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<http::Response, String> {
+        let mut h: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         h.push(("User-Agent", concat!("mote/", env!("CARGO_PKG_VERSION"))));
         if let Some(id) = &self.session_id {
             h.push(("Mcp-Session-Id", id));
@@ -64,7 +77,14 @@ impl Session {
             h.push(("MCP-Protocol-Version", v));
         }
         h.extend_from_slice(extra);
-        let r = http::send(method, &self.url, &h, body.len() as u64, &mut |w| w.write_all(body), self.timeout);
+        let r = http::send(
+            method,
+            &self.url,
+            &h,
+            body.len() as u64,
+            &mut |w| w.write_all(body),
+            self.timeout,
+        );
         r.map_err(|e| match e {
             http::Error::Connect(m) | http::Error::Protocol(m) => m,
             http::Error::Interrupted => "interrupted by the user".to_string(),
@@ -74,7 +94,10 @@ impl Session {
     /// POST one message. A JSON answer is queued; an SSE answer becomes a
     /// stream to watch.
     pub fn send(&mut self, msg: &str, _expects_reply: bool) -> Result<(), String> {
-        let extra = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")];
+        let extra = [
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json, text/event-stream"),
+        ];
         let mut resp = self.request("POST", &extra, msg.as_bytes())?;
         if let Some(id) = resp.header("mcp-session-id") {
             if self.session_id.is_none() {
@@ -84,7 +107,10 @@ impl Session {
         match resp.status {
             202 | 204 => Ok(()),
             200 => {
-                let ctype = resp.header("content-type").unwrap_or("").to_ascii_lowercase();
+                let ctype = resp
+                    .header("content-type")
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
                 if ctype.starts_with("text/event-stream") {
                     let mut st = stream(resp.body);
                     st.post = true;
@@ -99,7 +125,9 @@ impl Session {
                 self.take(&v);
                 Ok(())
             }
-            404 if self.session_id.is_some() => Err("the server ended the session (HTTP 404)".into()),
+            404 if self.session_id.is_some() => {
+                Err("the server ended the session (HTTP 404)".into())
+            }
             code => Err(format!("HTTP {code}: {}", resp.text(300).trim())),
         }
     }
@@ -117,7 +145,9 @@ impl Session {
             extra.push(("Last-Event-ID", id));
         }
         let r = self.request("GET", &extra, b"")?;
-        let sse = r.header("content-type").is_some_and(|c| c.to_ascii_lowercase().starts_with("text/event-stream"));
+        let sse = r
+            .header("content-type")
+            .is_some_and(|c| c.to_ascii_lowercase().starts_with("text/event-stream"));
         if r.status != 200 || !sse {
             return Err(format!("GET answered HTTP {}", r.status));
         }
@@ -144,7 +174,9 @@ impl Session {
             if let Some((at, id)) = self.resume.clone() {
                 if now >= at {
                     self.resume = None;
-                    let r = self.get(Some(&id)).map_err(|e| format!("resuming the stream after event `{id}`: {e}"))?;
+                    let r = self
+                        .get(Some(&id))
+                        .map_err(|e| format!("resuming the stream after event `{id}`: {e}"))?;
                     self.streams.push(stream(r.body));
                     continue;
                 }
@@ -155,7 +187,10 @@ impl Session {
             if self.streams.is_empty() && self.resume.is_none() {
                 return Err("the server closed the stream before answering".into());
             }
-            let wake = self.resume.as_ref().map_or(deadline, |(at, _)| (*at).min(deadline));
+            let wake = self
+                .resume
+                .as_ref()
+                .map_or(deadline, |(at, _)| (*at).min(deadline));
             let Some(i) = self.ready(wake)? else { continue };
             self.read_stream(i);
         }
@@ -169,14 +204,25 @@ impl Session {
         let mut fds: Vec<libc::pollfd> = self
             .streams
             .iter()
-            .map(|s| libc::pollfd { fd: s.body.fd(), events: libc::POLLIN, revents: 0 })
+            .map(|s| libc::pollfd {
+                fd: s.body.fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            })
             .collect();
-        let ms = wake.saturating_duration_since(Instant::now()).as_millis().min(i32::MAX as u128) as i32;
+        let ms = wake
+            .saturating_duration_since(Instant::now())
+            .as_millis()
+            .min(i32::MAX as u128) as i32;
         // SAFETY: `fds` is a valid array of `fds.len()` pollfds for the call.
         let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms.max(1)) };
         if r < 0 {
             let e = std::io::Error::last_os_error();
-            return if e.kind() == std::io::ErrorKind::Interrupted { Ok(None) } else { Err(format!("poll: {e}")) };
+            return if e.kind() == std::io::ErrorKind::Interrupted {
+                Ok(None)
+            } else {
+                Err(format!("poll: {e}"))
+            };
         }
         Ok(fds.iter().position(|f| f.revents != 0))
     }
@@ -197,22 +243,27 @@ impl Session {
         }
         let mut done: Vec<Vec<u8>> = Vec::new();
         let (data, last_id, retry) = (&mut st.data, &mut st.last_id, &mut st.retry);
-        st.framer.feed(buf.get(..n).unwrap_or(&[]), &mut |f| match f {
-            Field::Data(d) => {
-                if data.len() + d.len() <= MAX_MESSAGE {
-                    data.extend_from_slice(d)
+        st.framer
+            .feed(buf.get(..n).unwrap_or(&[]), &mut |f| match f {
+                Field::Data(d) => {
+                    if data.len() + d.len() <= MAX_MESSAGE {
+                        data.extend_from_slice(d)
+                    }
                 }
-            }
-            Field::Id(id) => *last_id = Some(String::from_utf8_lossy(id).into_owned()),
-            Field::Retry(ms) => *retry = Some(ms),
-            Field::Dispatch => done.push(std::mem::take(data)),
-            Field::Event(_) => {}
-        });
+                Field::Id(id) => *last_id = Some(String::from_utf8_lossy(id).into_owned()),
+                Field::Retry(ms) => *retry = Some(ms),
+                Field::Dispatch => done.push(std::mem::take(data)),
+                Field::Event(_) => {}
+            });
         for d in done {
             if !d.iter().all(|b| b.is_ascii_whitespace()) {
                 let before = self.queue.len();
                 self.take(&d);
-                let answer = self.queue.iter().skip(before).any(|m| m.get("method").is_none());
+                let answer = self
+                    .queue
+                    .iter()
+                    .skip(before)
+                    .any(|m| m.get("method").is_none());
                 if let Some(st) = self.streams.get_mut(i) {
                     st.answered |= answer;
                 }
@@ -232,7 +283,15 @@ impl Session {
 }
 
 fn stream(body: Body) -> Stream {
-    Stream { body, framer: Framer::new(), data: Vec::new(), last_id: None, retry: None, post: false, answered: false }
+    Stream {
+        body,
+        framer: Framer::new(),
+        data: Vec::new(),
+        last_id: None,
+        retry: None,
+        post: false,
+        answered: false,
+    }
 }
 
 impl Drop for Session {
@@ -318,17 +377,33 @@ mod tests {
         assert_eq!(c.tools.len(), 1);
         c.close();
         let seen = h.join().unwrap();
-        let methods: Vec<&str> = seen.iter().map(|(_, r)| r.split(' ').next().unwrap()).collect();
+        let methods: Vec<&str> = seen
+            .iter()
+            .map(|(_, r)| r.split(' ').next().unwrap())
+            .collect();
         assert_eq!(methods, ["POST", "POST", "GET", "POST", "GET", "DELETE"]);
         for (i, (_, r)) in seen.iter().enumerate() {
             assert!(r.contains("\r\nAuthorization: Bearer tok\r\n"), "{i}: {r}");
             assert_eq!(r.contains("\r\nMcp-Session-Id: s1\r\n"), i > 0, "{i}: {r}");
-            assert_eq!(r.contains("\r\nMCP-Protocol-Version: 2025-06-18\r\n"), i > 0, "{i}: {r}");
+            assert_eq!(
+                r.contains("\r\nMCP-Protocol-Version: 2025-06-18\r\n"),
+                i > 0,
+                "{i}: {r}"
+            );
         }
         assert!(seen[0].1.contains("\"protocolVersion\":\"2025-11-25\""));
-        assert!(seen[0].1.contains("Accept: application/json, text/event-stream\r\n"));
-        assert!(seen[4].1.contains("\r\nLast-Event-ID: e1\r\n"), "{}", seen[4].1);
+        assert!(seen[0]
+            .1
+            .contains("Accept: application/json, text/event-stream\r\n"));
+        assert!(
+            seen[4].1.contains("\r\nLast-Event-ID: e1\r\n"),
+            "{}",
+            seen[4].1
+        );
         let waited = seen[4].0 - seen[3].0;
-        assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(1000), "{waited:?}");
+        assert!(
+            waited >= Duration::from_millis(300) && waited < Duration::from_millis(1000),
+            "{waited:?}"
+        );
     }
 }

@@ -42,8 +42,16 @@ pub struct Servers {
 /// The name the model calls: `mcp__server__tool`, in the characters
 /// function names allow.
 pub fn tool_name(server: &str, tool: &str) -> String {
-    let clean: String =
-        tool.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let clean: String = tool
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("{PREFIX}{server}__{clean}")
 }
 
@@ -56,12 +64,23 @@ pub fn log_file(name: &str) -> Option<std::fs::File> {
     }
     .join("mote");
     std::fs::create_dir_all(&dir).ok()?;
-    std::fs::OpenOptions::new().create(true).append(true).open(dir.join(format!("mcp-{name}.log"))).ok()
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("mcp-{name}.log")))
+        .ok()
 }
 
 impl Servers {
     pub fn new(cfgs: Vec<Server>, policy: Policy) -> Servers {
-        let entries = cfgs.into_iter().map(|cfg| Entry { cfg, client: None, restarts: 0 }).collect();
+        let entries = cfgs
+            .into_iter()
+            .map(|cfg| Entry {
+                cfg,
+                client: None,
+                restarts: 0,
+            })
+            .collect();
         Servers { entries, policy }
     }
 
@@ -85,7 +104,12 @@ impl Servers {
             match c.finish(id, deadline) {
                 Ok(()) => {
                     if self.policy.verbose {
-                        eprintln!("mcp {}: connected (MCP {}), {} tools", e.cfg.name, c.protocol, c.tools.len());
+                        eprintln!(
+                            "mcp {}: connected (MCP {}), {} tools",
+                            e.cfg.name,
+                            c.protocol,
+                            c.tools.len()
+                        );
                     }
                     e.client = Some(c);
                 }
@@ -106,7 +130,10 @@ impl Servers {
             if c.stale {
                 let deadline = Instant::now() + self.policy.connect_timeout;
                 if let Err(m) = c.list_tools(deadline) {
-                    eprintln!("mote: warning: MCP server `{}`: listing tools: {m}", e.cfg.name);
+                    eprintln!(
+                        "mote: warning: MCP server `{}`: listing tools: {m}",
+                        e.cfg.name
+                    );
                 }
             }
             for t in &c.tools {
@@ -115,7 +142,11 @@ impl Servers {
                 } else {
                     t.description.clone()
                 };
-                out.push(Spec { name: tool_name(&e.cfg.name, &t.name), description, schema: t.schema.clone() });
+                out.push(Spec {
+                    name: tool_name(&e.cfg.name, &t.name),
+                    description,
+                    schema: t.schema.clone(),
+                });
             }
         }
         out
@@ -133,7 +164,14 @@ impl Servers {
             return Err(format!("bad arguments for {name}: expected a JSON object"));
         }
         let found = self.entries.iter_mut().find_map(|e| {
-            let tool = e.client.as_ref()?.tools.iter().find(|t| tool_name(&e.cfg.name, &t.name) == name)?.name.clone();
+            let tool = e
+                .client
+                .as_ref()?
+                .tools
+                .iter()
+                .find(|t| tool_name(&e.cfg.name, &t.name) == name)?
+                .name
+                .clone();
             Some((e, tool))
         });
         let Some((e, tool)) = found else {
@@ -161,14 +199,21 @@ impl Servers {
                 } else {
                     note = "; it is not restarted again".into();
                 }
-                Err(format!("MCP server `{}` failed during `{tool}`: {m}{note}", e.cfg.name))
+                Err(format!(
+                    "MCP server `{}` failed during `{tool}`: {m}{note}",
+                    e.cfg.name
+                ))
             }
         }
     }
 
     /// Hang up on every server at once, then give them one shared grace period.
     pub fn shutdown(&mut self) {
-        let mut open: Vec<Client> = self.entries.iter_mut().filter_map(|e| e.client.take()).collect();
+        let mut open: Vec<Client> = self
+            .entries
+            .iter_mut()
+            .filter_map(|e| e.client.take())
+            .collect();
         for c in &mut open {
             c.hang_up();
         }
@@ -187,10 +232,18 @@ impl Drop for Servers {
 
 /// A server that failed to start: its tools are not offered.
 fn warn_down(e: &Entry, m: &str) {
-    eprintln!("mote: warning: MCP server `{}` is not available: {m}", e.cfg.name);
+    eprintln!(
+        "mote: warning: MCP server `{}` is not available: {m}",
+        e.cfg.name
+    );
 }
 
 /// Settings for the session's servers.
 pub fn policy(root: PathBuf, verbose: bool) -> Policy {
-    Policy { elicit: client::Elicit::Decline, verbose, root, connect_timeout: Duration::from_secs(30) }
+    Policy {
+        elicit: client::Elicit::Decline,
+        verbose,
+        root,
+        connect_timeout: Duration::from_secs(30),
+    }
 }

@@ -37,15 +37,25 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
         policy.elicit = Elicit::AcceptDefaults;
         let server = Server {
             name: "conformance".into(),
-            launch: Launch::Http { url: url.to_string(), headers: Vec::new() },
+            launch: Launch::Http {
+                url: url.to_string(),
+                headers: Vec::new(),
+            },
             timeout: 30,
         };
         let mut c = Client::connect(&server, &policy, None)?;
-        let calls: Vec<(String, Value)> = c.tools.iter().map(|t| (t.name.clone(), sample_args(&t.schema))).collect();
+        let calls: Vec<(String, Value)> = c
+            .tools
+            .iter()
+            .map(|t| (t.name.clone(), sample_args(&t.schema)))
+            .collect();
         let mut failed = false;
         for (name, args) in calls {
             match c.call(&name, args) {
-                Ok(r) => println!("{name}: {}", super::render::result(&r).unwrap_or_else(|e| e)),
+                Ok(r) => println!(
+                    "{name}: {}",
+                    super::render::result(&r).unwrap_or_else(|e| e)
+                ),
                 Err(e) => {
                     failed = true;
                     eprintln!("mote: {name}: {e}");
@@ -59,8 +69,12 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
     for w in warnings {
         eprintln!("mote: warning: {w}");
     }
-    let find =
-        |name: &str| servers.iter().find(|s| s.name == name).ok_or(format!("no MCP server `{name}` is configured"));
+    let find = |name: &str| {
+        servers
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or(format!("no MCP server `{name}` is configured"))
+    };
     match rest.as_slice() {
         ["list"] | ["list", _] => {
             let pick: Vec<&Server> = match rest.get(1) {
@@ -68,7 +82,9 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
                 None => servers.iter().collect(),
             };
             if pick.is_empty() {
-                return Err("no MCP servers are configured (mcpServers in config.json or .mcp.json)".into());
+                return Err(
+                    "no MCP servers are configured (mcpServers in config.json or .mcp.json)".into(),
+                );
             }
             let mut code = 0;
             for s in pick {
@@ -92,7 +108,8 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
         ["call", server, tool] | ["call", server, tool, _] => {
             let s = find(server)?;
             let args = match rest.get(3) {
-                Some(j) => crate::json::value::parse(j).map_err(|e| format!("bad JSON arguments: {}", e.msg))?,
+                Some(j) => crate::json::value::parse(j)
+                    .map_err(|e| format!("bad JSON arguments: {}", e.msg))?,
                 None => obj(vec![]),
             };
             let mut c = Client::connect(s, &policy, super::log_file(&s.name))?;
@@ -125,9 +142,17 @@ fn print_line(text: &str) {
 /// plain value of its type.
 fn sample_args(schema: &str) -> Value {
     let s = crate::json::value::parse(schema).unwrap_or(Value::Null);
-    let required: Vec<&str> =
-        s.get("required").and_then(|r| r.as_array()).unwrap_or(&[]).iter().filter_map(|v| v.as_str()).collect();
-    let props = s.get("properties").and_then(|p| p.as_object()).unwrap_or(&[]);
+    let required: Vec<&str> = s
+        .get("required")
+        .and_then(|r| r.as_array())
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let props = s
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .unwrap_or(&[]);
     let mut out = Vec::new();
     for (k, p) in props {
         if !required.contains(&k.as_str()) {

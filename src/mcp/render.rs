@@ -13,14 +13,22 @@ pub fn result(r: &Value) -> Result<String, String> {
         let part = match str_of("type") {
             "text" => str_of("text").to_string(),
             "image" | "audio" => {
-                format!("[{} {}, {} bytes base64, not shown]", str_of("type"), str_of("mimeType"), str_of("data").len())
+                format!(
+                    "[{} {}, {} bytes base64, not shown]",
+                    str_of("type"),
+                    str_of("mimeType"),
+                    str_of("data").len()
+                )
             }
             "resource" => {
                 let res = block.get("resource");
                 let get = |k: &str| res.and_then(|r| r.get(k)).and_then(|v| v.as_str());
                 match get("text") {
                     Some(t) => format!("[resource {}]\n{t}", get("uri").unwrap_or("")),
-                    None => format!("[resource {} (binary), not shown]", get("uri").unwrap_or("")),
+                    None => format!(
+                        "[resource {} (binary), not shown]",
+                        get("uri").unwrap_or("")
+                    ),
                 }
             }
             "resource_link" => format!("[resource link {} {}]", str_of("uri"), str_of("name")),
@@ -44,7 +52,11 @@ pub fn result(r: &Value) -> Result<String, String> {
         ));
     }
     if r.get("isError").and_then(|v| v.as_bool()) == Some(true) {
-        return Err(if out.is_empty() { "the tool failed".into() } else { out });
+        return Err(if out.is_empty() {
+            "the tool failed".into()
+        } else {
+            out
+        });
     }
     Ok(out)
 }
@@ -57,13 +69,24 @@ mod tests {
     #[test]
     fn renders_blocks_errors_and_caps() {
         let r = parse(r#"{"content":[{"type":"text","text":"hi"},{"type":"image","mimeType":"image/png","data":"AAAA"}],"structuredContent":{"n":1}}"#).unwrap();
-        assert_eq!(result(&r).unwrap(), "hi\n[image image/png, 4 bytes base64, not shown]");
+        assert_eq!(
+            result(&r).unwrap(),
+            "hi\n[image image/png, 4 bytes base64, not shown]"
+        );
         let r = parse(r#"{"content":[],"structuredContent":{"n":1}}"#).unwrap();
         assert_eq!(result(&r).unwrap(), "{\"n\":1}");
-        let r = parse(r#"{"content":[{"type":"text","text":"no such file"}],"isError":true}"#).unwrap();
+        let r =
+            parse(r#"{"content":[{"type":"text","text":"no such file"}],"isError":true}"#).unwrap();
         assert_eq!(result(&r).unwrap_err(), "no such file");
-        let big = format!(r#"{{"content":[{{"type":"text","text":"{}"}}]}}"#, "x\\n".repeat(5000));
+        let big = format!(
+            r#"{{"content":[{{"type":"text","text":"{}"}}]}}"#,
+            "x\\n".repeat(5000)
+        );
         let out = result(&parse(&big).unwrap()).unwrap();
-        assert!(out.len() < MAX_BYTES + 200 && out.ends_with("of 10000 bytes]"), "{}", &out[out.len() - 80..]);
+        assert!(
+            out.len() < MAX_BYTES + 200 && out.ends_with("of 10000 bytes]"),
+            "{}",
+            &out[out.len() - 80..]
+        );
     }
 }

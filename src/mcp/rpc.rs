@@ -7,7 +7,12 @@ use crate::json::value::Value;
 
 /// Build an object value from pairs.
 pub fn obj(members: Vec<(&str, Value)>) -> Value {
-    Value::Obj(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    Value::Obj(
+        members
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 pub fn s(text: &str) -> Value {
@@ -15,8 +20,13 @@ pub fn s(text: &str) -> Value {
 }
 
 pub fn request(id: u64, method: &str, params: Value) -> String {
-    obj(vec![("jsonrpc", s("2.0")), ("id", Value::Num(id.to_string())), ("method", s(method)), ("params", params)])
-        .to_json()
+    obj(vec![
+        ("jsonrpc", s("2.0")),
+        ("id", Value::Num(id.to_string())),
+        ("method", s(method)),
+        ("params", params),
+    ])
+    .to_json()
 }
 
 pub fn notification(method: &str, params: Option<Value>) -> String {
@@ -29,12 +39,25 @@ pub fn notification(method: &str, params: Option<Value>) -> String {
 
 /// A reply to a server request, echoing its id exactly as sent.
 pub fn result(id: &Value, result: Value) -> String {
-    obj(vec![("jsonrpc", s("2.0")), ("id", id.clone()), ("result", result)]).to_json()
+    obj(vec![
+        ("jsonrpc", s("2.0")),
+        ("id", id.clone()),
+        ("result", result),
+    ])
+    .to_json()
 }
 
 pub fn error(id: &Value, code: i64, message: &str) -> String {
-    let e = obj(vec![("code", Value::Num(code.to_string())), ("message", s(message))]);
-    obj(vec![("jsonrpc", s("2.0")), ("id", id.clone()), ("error", e)]).to_json()
+    let e = obj(vec![
+        ("code", Value::Num(code.to_string())),
+        ("message", s(message)),
+    ]);
+    obj(vec![
+        ("jsonrpc", s("2.0")),
+        ("id", id.clone()),
+        ("error", e),
+    ])
+    .to_json()
 }
 
 pub enum Incoming<'a> {
@@ -59,8 +82,15 @@ pub enum Incoming<'a> {
 pub fn classify(m: &Value) -> Incoming<'_> {
     let id = m.get("id").filter(|v| !matches!(v, Value::Null));
     match (m.get("method").and_then(|v| v.as_str()), id) {
-        (Some(method), Some(id)) => Incoming::Request { id, method, params: m.get("params") },
-        (Some(method), None) => Incoming::Notification { method, params: m.get("params") },
+        (Some(method), Some(id)) => Incoming::Request {
+            id,
+            method,
+            params: m.get("params"),
+        },
+        (Some(method), None) => Incoming::Notification {
+            method,
+            params: m.get("params"),
+        },
         (None, Some(id)) => {
             let outcome = match (m.get("result"), m.get("error")) {
                 (Some(r), _) => Ok(r),
@@ -94,18 +124,34 @@ mod tests {
     #[test]
     fn direction_comes_from_shape_not_id() {
         let req = parse(r#"{"jsonrpc":"2.0","id":0,"method":"roots/list"}"#).unwrap();
-        assert!(matches!(classify(&req), Incoming::Request { method: "roots/list", .. }));
+        assert!(matches!(
+            classify(&req),
+            Incoming::Request {
+                method: "roots/list",
+                ..
+            }
+        ));
         let resp = parse(r#"{"jsonrpc":"2.0","id":0,"result":{"x":1}}"#).unwrap();
-        assert!(matches!(classify(&resp), Incoming::Response { outcome: Ok(_), .. }));
-        let err = parse(r#"{"jsonrpc":"2.0","id":"3","error":{"code":-32601,"message":"nope"}}"#).unwrap();
+        assert!(matches!(
+            classify(&resp),
+            Incoming::Response { outcome: Ok(_), .. }
+        ));
+        let err = parse(r#"{"jsonrpc":"2.0","id":"3","error":{"code":-32601,"message":"nope"}}"#)
+            .unwrap();
         match classify(&err) {
-            Incoming::Response { id, outcome: Err(e) } => {
+            Incoming::Response {
+                id,
+                outcome: Err(e),
+            } => {
                 assert!(is_id(id, 3));
                 assert_eq!(e, "nope (JSON-RPC error -32601)");
             }
             _ => panic!(),
         }
         assert!(matches!(classify(&parse("[1]").unwrap()), Incoming::Other));
-        assert_eq!(result(&Value::Num("0".into()), obj(vec![])), r#"{"jsonrpc":"2.0","id":0,"result":{}}"#);
+        assert_eq!(
+            result(&Value::Num("0".into()), obj(vec![])),
+            r#"{"jsonrpc":"2.0","id":0,"result":{}}"#
+        );
     }
 }

@@ -26,7 +26,13 @@ pub struct Proc {
 
 impl Proc {
     pub fn spawn(launch: &Launch, log: Option<std::fs::File>) -> Result<Proc, String> {
-        let Launch::Stdio { command, args, env, cwd } = launch else {
+        let Launch::Stdio {
+            command,
+            args,
+            env,
+            cwd,
+        } = launch
+        else {
             return Err("not a stdio server".into());
         };
         let mut cmd = Command::new(command);
@@ -36,12 +42,20 @@ impl Proc {
         }
         cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
         cmd.stderr(log.map_or(Stdio::null(), Stdio::from));
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start `{command}`: {e}"))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start `{command}`: {e}"))?;
         let (stdin, stdout) = match (child.stdin.take(), child.stdout.take()) {
             (Some(i), Some(o)) => (i, o),
             _ => return Err("no pipes to the server".into()),
         };
-        Ok(Proc { child, stdin: Some(stdin), stdout, buf: Vec::new(), scanned: 0 })
+        Ok(Proc {
+            child,
+            stdin: Some(stdin),
+            stdout,
+            buf: Vec::new(),
+            scanned: 0,
+        })
     }
 
     pub fn send(&mut self, msg: &str) -> Result<(), String> {
@@ -57,7 +71,11 @@ impl Proc {
     /// The next JSON message, or `None` at the deadline.
     pub fn recv(&mut self, deadline: Instant) -> Result<Option<Value>, String> {
         loop {
-            while let Some(p) = self.buf.get(self.scanned..).and_then(|b| b.iter().position(|&c| c == b'\n')) {
+            while let Some(p) = self
+                .buf
+                .get(self.scanned..)
+                .and_then(|b| b.iter().position(|&c| c == b'\n'))
+            {
                 let end = self.scanned + p;
                 let line: Vec<u8> = self.buf.drain(..=end).collect();
                 self.scanned = 0;
@@ -79,7 +97,11 @@ impl Proc {
                 return Ok(None);
             }
             let ms = (deadline - now).as_millis().min(i32::MAX as u128) as i32;
-            let mut pfd = libc::pollfd { fd: self.stdout.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            let mut pfd = libc::pollfd {
+                fd: self.stdout.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd for the duration of the call.
             let r = unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
             if r < 0 {
@@ -134,7 +156,10 @@ impl Proc {
             // SAFETY: signalling our own child, which has not been reaped.
             unsafe { libc::kill(pid, libc::SIGTERM) };
         }
-        if !gone(&mut self.child, Instant::now() + std::time::Duration::from_millis(200)) {
+        if !gone(
+            &mut self.child,
+            Instant::now() + std::time::Duration::from_millis(200),
+        ) {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }

@@ -232,7 +232,10 @@ const READ_ONLY: &[&str] = &[
 fn every_adversarial_command_asks() {
     assert!(ASK.len() >= 60);
     for cmd in ASK {
-        assert!(check(cmd).is_err(), "proven read-only but should ask: {cmd:?}");
+        assert!(
+            check(cmd).is_err(),
+            "proven read-only but should ask: {cmd:?}"
+        );
     }
 }
 
@@ -247,8 +250,15 @@ fn benign_commands_are_read_only() {
 
 #[test]
 fn reasons_name_the_problem() {
-    assert_eq!(check("find . -delete").unwrap_err(), "`find -delete` can change files or run programs");
-    assert!(check("echo x > f").unwrap_err().contains("`>f` writes a file"));
-    assert!(check("cat a; rm -rf /").unwrap_err().contains("`rm` is not a known read-only program"));
+    assert_eq!(
+        check("find . -delete").unwrap_err(),
+        "`find -delete` can change files or run programs"
+    );
+    assert!(check("echo x > f")
+        .unwrap_err()
+        .contains("`>f` writes a file"));
+    assert!(check("cat a; rm -rf /")
+        .unwrap_err()
+        .contains("`rm` is not a known read-only program"));
     assert!(check("PAGER=x git log").unwrap_err().contains("PAGER"));
 }

@@ -25,8 +25,19 @@ impl Guard {
         }
         for period in 1..=3 {
             let need = period * REPEATS;
-            let Some(tail) = self.recent.len().checked_sub(need).and_then(|s| self.recent.get(s..)) else { continue };
-            if tail.iter().enumerate().all(|(i, c)| tail.get(i % period) == Some(c)) {
+            let Some(tail) = self
+                .recent
+                .len()
+                .checked_sub(need)
+                .and_then(|s| self.recent.get(s..))
+            else {
+                continue;
+            };
+            if tail
+                .iter()
+                .enumerate()
+                .all(|(i, c)| tail.get(i % period) == Some(c))
+            {
                 let names: Vec<&str> = tail.iter().take(period).map(|(n, _)| n.as_str()).collect();
                 return Some(if period == 1 {
                     format!("the model called `{name}` with the same arguments {REPEATS} times in a row")
@@ -73,7 +84,10 @@ mod tests {
         let mut g = Guard::default();
         assert!(g.push("read", r#"{"path":"a"}"#).is_none());
         assert!(g.push("read", r#"{"path": "a"}"#).is_none());
-        assert!(g.push("read", r#"{ "path":"a" }"#).unwrap().contains("3 times in a row"));
+        assert!(g
+            .push("read", r#"{ "path":"a" }"#)
+            .unwrap()
+            .contains("3 times in a row"));
         g.reset();
         for (i, c) in ["a", "b", "a", "b", "a"].iter().enumerate() {
             assert!(g.push("bash", c).is_none(), "{i}");

@@ -8,8 +8,17 @@
 use super::shell::{self, Simple, Word};
 
 /// Environment assignments that cannot change which code runs.
-const SAFE_ENV: &[&str] =
-    &["LANG", "LC_ALL", "LC_COLLATE", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "TZ", "NO_COLOR", "COLUMNS"];
+const SAFE_ENV: &[&str] = &[
+    "LANG",
+    "LC_ALL",
+    "LC_COLLATE",
+    "LC_CTYPE",
+    "LC_MESSAGES",
+    "LC_NUMERIC",
+    "TZ",
+    "NO_COLOR",
+    "COLUMNS",
+];
 
 /// Programs that read, print or compute and have no option that writes a
 /// file or runs another program, whatever their arguments.
@@ -100,7 +109,10 @@ pub fn simple(c: &Simple) -> Result<(), String> {
         }
     }
     if let Some(r) = c.redirs.iter().find(|r| !r.harmless()) {
-        return Err(format!("the redirection `{}{}` writes a file", r.op, r.target.text));
+        return Err(format!(
+            "the redirection `{}{}` writes a file",
+            r.op, r.target.text
+        ));
     }
     if c.words.is_empty() {
         return Ok(());
@@ -110,9 +122,14 @@ pub fn simple(c: &Simple) -> Result<(), String> {
 
 /// A program and its arguments.
 fn words(w: &[Word]) -> Result<(), String> {
-    let Some(first) = w.first() else { return Ok(()) };
+    let Some(first) = w.first() else {
+        return Ok(());
+    };
     if first.dynamic {
-        return Err(format!("the program name `{}` is decided at run time", first.text));
+        return Err(format!(
+            "the program name `{}` is decided at run time",
+            first.text
+        ));
     }
     let name = program(&first.text)?;
     let args = w.get(1..).unwrap_or(&[]);
@@ -120,7 +137,10 @@ fn words(w: &[Word]) -> Result<(), String> {
         return Ok(());
     }
     if let Some(a) = args.iter().find(|a| a.dynamic) {
-        return Err(format!("`{name}` gets the argument `{}`, which is decided at run time", a.text));
+        return Err(format!(
+            "`{name}` gets the argument `{}`, which is decided at run time",
+            a.text
+        ));
     }
     let a: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
     let refuse = |what: &str| Err(format!("`{name} {what}` can change files or run programs"));
@@ -132,7 +152,10 @@ fn words(w: &[Word]) -> Result<(), String> {
         "git" => git(&a),
         "sed" => sed(&a),
         "awk" | "gawk" | "mawk" | "nawk" => awk(&a),
-        "sort" => match a.iter().find(|x| x.starts_with("--o") || x.starts_with("--comp") || short_has(x, 'o')) {
+        "sort" => match a
+            .iter()
+            .find(|x| x.starts_with("--o") || x.starts_with("--comp") || short_has(x, 'o'))
+        {
             Some(x) => refuse(x),
             None => Ok(()),
         },
@@ -140,11 +163,17 @@ fn words(w: &[Word]) -> Result<(), String> {
             0 | 1 => Ok(()),
             _ => refuse("IN OUT"),
         },
-        "tee" => match a.iter().find(|x| !matches!(**x, "-a" | "-i" | "-p" | "/dev/null")) {
+        "tee" => match a
+            .iter()
+            .find(|x| !matches!(**x, "-a" | "-i" | "-p" | "/dev/null"))
+        {
             Some(x) => refuse(x),
             None => Ok(()),
         },
-        "date" => match a.iter().find(|x| x.starts_with("--set") || short_has(x, 's')) {
+        "date" => match a
+            .iter()
+            .find(|x| x.starts_with("--set") || short_has(x, 's'))
+        {
             Some(x) => refuse(x),
             None => Ok(()),
         },
@@ -152,22 +181,40 @@ fn words(w: &[Word]) -> Result<(), String> {
             Some(x) => refuse(x),
             None => Ok(()),
         },
-        "file" => match a.iter().find(|x| x.starts_with("--comp") || short_has(x, 'C')) {
+        "file" => match a
+            .iter()
+            .find(|x| x.starts_with("--comp") || short_has(x, 'C'))
+        {
             Some(x) => refuse(x),
             None => Ok(()),
         },
-        "rg" => match a.iter().find(|x| x.starts_with("--pre") || x.starts_with("--hostname-bin")) {
+        "rg" => match a
+            .iter()
+            .find(|x| x.starts_with("--pre") || x.starts_with("--hostname-bin"))
+        {
             Some(x) => refuse(x),
             None => Ok(()),
         },
-        "fd" | "fdfind" => match a.iter().find(|x| x.starts_with("--exec") || short_has(x, 'x') || short_has(x, 'X')) {
+        "fd" | "fdfind" => match a
+            .iter()
+            .find(|x| x.starts_with("--exec") || short_has(x, 'x') || short_has(x, 'X'))
+        {
             Some(x) => refuse(x),
             None => Ok(()),
         },
-        "env" => wrapper(args, &["-i", "--ignore-environment", "-0", "--null"], &["-u", "--unset"], true),
+        "env" => wrapper(
+            args,
+            &["-i", "--ignore-environment", "-0", "--null"],
+            &["-u", "--unset"],
+            true,
+        ),
         "nice" => wrapper(args, &[], &["-n"], false),
         "timeout" => {
-            let rest = skip_options(args, &["--preserve-status", "--foreground", "-v", "--verbose"], &["-s", "-k"])?;
+            let rest = skip_options(
+                args,
+                &["--preserve-status", "--foreground", "-v", "--verbose"],
+                &["-s", "-k"],
+            )?;
             // The duration, then the command.
             words(rest.get(1..).unwrap_or(&[]))
         }
@@ -181,12 +228,17 @@ fn words(w: &[Word]) -> Result<(), String> {
     }
 }
 
-const FIND_BAD: &[&str] = &["-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls"];
+const FIND_BAD: &[&str] = &[
+    "-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls",
+];
 
 /// The program's name: bare, or under /bin or /usr/bin (a path elsewhere
 /// could be anything).
 fn program(p: &str) -> Result<&str, String> {
-    let name = p.strip_prefix("/usr/bin/").or_else(|| p.strip_prefix("/bin/")).unwrap_or(p);
+    let name = p
+        .strip_prefix("/usr/bin/")
+        .or_else(|| p.strip_prefix("/bin/"))
+        .unwrap_or(p);
     if name.contains('/') || name.is_empty() {
         return Err(format!("`{p}` is not a known read-only program"));
     }
@@ -200,7 +252,11 @@ fn short_has(x: &str, c: char) -> bool {
 
 /// Skip known options (`flags` alone, `with_value` followed by a value);
 /// refuse any other option. Returns what follows.
-fn skip_options<'a>(args: &'a [Word], flags: &[&str], with_value: &[&str]) -> Result<&'a [Word], String> {
+fn skip_options<'a>(
+    args: &'a [Word],
+    flags: &[&str],
+    with_value: &[&str],
+) -> Result<&'a [Word], String> {
     let mut i = 0;
     while let Some(a) = args.get(i) {
         let t = a.text.as_str();
@@ -214,9 +270,15 @@ fn skip_options<'a>(args: &'a [Word], flags: &[&str], with_value: &[&str]) -> Re
             i += 1;
         } else if with_value.contains(&t) {
             i += 2;
-        } else if with_value.iter().any(|o| t.starts_with(o) && !o.starts_with("--")) {
+        } else if with_value
+            .iter()
+            .any(|o| t.starts_with(o) && !o.starts_with("--"))
+        {
             i += 1; // `-n5`
-        } else if t.starts_with('-') && t.get(1..).is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+        } else if t.starts_with('-')
+            && t.get(1..)
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        {
             i += 1; // `nice -5`
         } else {
             return Err(format!("the option `{t}` is not known to be safe"));
@@ -226,10 +288,21 @@ fn skip_options<'a>(args: &'a [Word], flags: &[&str], with_value: &[&str]) -> Re
 }
 
 /// env / nice: options, then (env only) safe assignments, then a command.
-fn wrapper(args: &[Word], flags: &[&str], with_value: &[&str], assigns: bool) -> Result<(), String> {
+fn wrapper(
+    args: &[Word],
+    flags: &[&str],
+    with_value: &[&str],
+    assigns: bool,
+) -> Result<(), String> {
     let mut rest = skip_options(args, flags, with_value)?;
     while let Some((a, more)) = rest.split_first() {
-        let Some((name, _)) = a.text.split_once('=').filter(|(n, _)| assigns && shell::is_name(n)) else { break };
+        let Some((name, _)) = a
+            .text
+            .split_once('=')
+            .filter(|(n, _)| assigns && shell::is_name(n))
+        else {
+            break;
+        };
         if !SAFE_ENV.contains(&name) || a.dynamic {
             return Err(format!("it sets the environment variable {name}"));
         }
@@ -241,21 +314,52 @@ fn wrapper(args: &[Word], flags: &[&str], with_value: &[&str], assigns: bool) ->
 /// xargs runs its command with arguments read at run time, so the inner
 /// command must be safe with an unknown extra argument.
 fn xargs(args: &[Word]) -> Result<(), String> {
-    let flags = ["-0", "--null", "-r", "--no-run-if-empty", "-t", "--verbose", "-x", "--exit"];
-    let with_value = ["-n", "-L", "-P", "-d", "-I", "-s", "-a", "-E", "--max-args", "--max-procs", "--delimiter"];
+    let flags = [
+        "-0",
+        "--null",
+        "-r",
+        "--no-run-if-empty",
+        "-t",
+        "--verbose",
+        "-x",
+        "--exit",
+    ];
+    let with_value = [
+        "-n",
+        "-L",
+        "-P",
+        "-d",
+        "-I",
+        "-s",
+        "-a",
+        "-E",
+        "--max-args",
+        "--max-procs",
+        "--delimiter",
+    ];
     let inner = skip_options(args, &flags, &with_value)?;
     if inner.is_empty() {
         return Ok(()); // echo
     }
     let mut w = inner.to_vec();
-    w.push(Word { text: "ARG".into(), dynamic: true, quoted: false, plain: 0 });
+    w.push(Word {
+        text: "ARG".into(),
+        dynamic: true,
+        quoted: false,
+        plain: 0,
+    });
     words(&w)
 }
 
 /// git: read-only subcommands, with no option that writes or runs a program.
 fn git(a: &[&str]) -> Result<(), String> {
-    const GLOBAL_OK: &[&str] =
-        &["--no-pager", "-P", "--no-optional-locks", "--literal-pathspecs", "--no-replace-objects"];
+    const GLOBAL_OK: &[&str] = &[
+        "--no-pager",
+        "-P",
+        "--no-optional-locks",
+        "--literal-pathspecs",
+        "--no-replace-objects",
+    ];
     const READ_ONLY: &[&str] = &[
         "status",
         "log",
@@ -313,45 +417,67 @@ fn git(a: &[&str]) -> Result<(), String> {
     if sub.starts_with('-') {
         return refuse(sub);
     }
-    let bad = |x: &&&str| BAD.iter().any(|b| **x == *b || x.starts_with(&format!("{b}="))) || x.starts_with("-O");
+    let bad = |x: &&&str| {
+        BAD.iter()
+            .any(|b| **x == *b || x.starts_with(&format!("{b}=")))
+            || x.starts_with("-O")
+    };
     if let Some(x) = rest.iter().find(bad) {
         return refuse(&format!("{sub} {x}"));
     }
-    let only =
-        |ok: &[&str]| rest.iter().all(|x| ok.contains(x) || x.starts_with("--format") || x.starts_with("--sort"));
+    let only = |ok: &[&str]| {
+        rest.iter()
+            .all(|x| ok.contains(x) || x.starts_with("--format") || x.starts_with("--sort"))
+    };
     let ok = match *sub {
         s if READ_ONLY.contains(&s) => true,
         // Listing forms only: with a name these create or delete.
         "branch" => {
-            only(&["-a", "-r", "-v", "-vv", "--list", "--all", "--remotes", "--show-current", "--no-color", "--color"])
-                || rest.first() == Some(&"--list")
-                    && !rest.iter().any(|x| {
-                        matches!(
-                            *x,
-                            "-d" | "-D"
-                                | "-m"
-                                | "-M"
-                                | "-c"
-                                | "-C"
-                                | "--delete"
-                                | "--move"
-                                | "--copy"
-                                | "--set-upstream-to"
-                                | "-u"
-                                | "--edit-description"
-                        )
-                    })
+            only(&[
+                "-a",
+                "-r",
+                "-v",
+                "-vv",
+                "--list",
+                "--all",
+                "--remotes",
+                "--show-current",
+                "--no-color",
+                "--color",
+            ]) || rest.first() == Some(&"--list")
+                && !rest.iter().any(|x| {
+                    matches!(
+                        *x,
+                        "-d" | "-D"
+                            | "-m"
+                            | "-M"
+                            | "-c"
+                            | "-C"
+                            | "--delete"
+                            | "--move"
+                            | "--copy"
+                            | "--set-upstream-to"
+                            | "-u"
+                            | "--edit-description"
+                    )
+                })
         }
         "tag" => {
             rest.is_empty()
                 || matches!(rest.first(), Some(&"-l") | Some(&"--list"))
-                    && !rest.iter().any(|x| matches!(*x, "-d" | "--delete" | "-a" | "-s" | "-f" | "-m" | "-F"))
+                    && !rest
+                        .iter()
+                        .any(|x| matches!(*x, "-d" | "--delete" | "-a" | "-s" | "-f" | "-m" | "-F"))
         }
         "remote" => only(&["-v", "--verbose"]) || rest.first() == Some(&"get-url"),
         "stash" => rest.first() == Some(&"list") || rest.first() == Some(&"show"),
         "config" => matches!(
             rest.first(),
-            Some(&"--get") | Some(&"--get-all") | Some(&"--get-regexp") | Some(&"--list") | Some(&"-l")
+            Some(&"--get")
+                | Some(&"--get-all")
+                | Some(&"--get-regexp")
+                | Some(&"--list")
+                | Some(&"-l")
         ),
         "reflog" => rest.is_empty() || rest.first() == Some(&"show"),
         "worktree" => rest.first() == Some(&"list"),
@@ -360,7 +486,11 @@ fn git(a: &[&str]) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        refuse(&format!("{sub}{}{}", if rest.is_empty() { "" } else { " " }, rest.join(" ")))
+        refuse(&format!(
+            "{sub}{}{}",
+            if rest.is_empty() { "" } else { " " },
+            rest.join(" ")
+        ))
     }
 }
 
@@ -377,8 +507,8 @@ fn sed(a: &[&str]) -> Result<(), String> {
         }
         if x.starts_with("--") {
             match *x {
-                "--quiet" | "--silent" | "--regexp-extended" | "--separate" | "--null-data" | "--posix" | "--debug"
-                | "--sandbox" | "--unbuffered" | "--zero-terminated" => {}
+                "--quiet" | "--silent" | "--regexp-extended" | "--separate" | "--null-data"
+                | "--posix" | "--debug" | "--sandbox" | "--unbuffered" | "--zero-terminated" => {}
                 "--expression" => {
                     scripts.push(a.get(i).copied().unwrap_or(""));
                     explicit = true;
@@ -425,7 +555,11 @@ fn sed(a: &[&str]) -> Result<(), String> {
 fn sed_script(s: &str) -> Result<(), String> {
     let c: Vec<char> = s.chars().collect();
     let mut i = 0;
-    let bad = |what: char| Err(format!("the sed command `{what}` can write files or run programs"));
+    let bad = |what: char| {
+        Err(format!(
+            "the sed command `{what}` can write files or run programs"
+        ))
+    };
     // Read a delimited part starting after the delimiter; returns the index after the closing one.
     let part = |mut i: usize, d: char| -> Option<usize> {
         while let Some(&ch) = c.get(i) {
@@ -448,9 +582,8 @@ fn sed_script(s: &str) -> Result<(), String> {
                 let d = c.get(i + 1).copied().unwrap_or('/');
                 i = part(i + 2, d).ok_or("unterminated sed address")?;
             }
-            'p' | 'd' | 'q' | 'Q' | '=' | 'n' | 'N' | 'g' | 'G' | 'h' | 'H' | 'x' | 'l' | 'P' | 'D' | 'z' | 'F' => {
-                i += 1
-            }
+            'p' | 'd' | 'q' | 'Q' | '=' | 'n' | 'N' | 'g' | 'G' | 'h' | 'H' | 'x' | 'l' | 'P'
+            | 'D' | 'z' | 'F' => i += 1,
             'I' | 'M' => i += 1, // address flags
             's' | 'y' => {
                 let d = *c.get(i + 1).ok_or("unterminated sed command")?;
@@ -488,10 +621,17 @@ fn awk(a: &[&str]) -> Result<(), String> {
             "-F" | "-v" => i += 1,
             "--" => break,
             s if s.starts_with("-F") || s.starts_with("-v") => {}
-            s if s.starts_with('-') => return Err(format!("`awk {s}` can change files or run programs")),
+            s if s.starts_with('-') => {
+                return Err(format!("`awk {s}` can change files or run programs"))
+            }
             prog => {
-                if let Some(bad) = ["system", "|", ">", "@", "getline", "ENVIRON"].iter().find(|b| prog.contains(*b)) {
-                    return Err(format!("the awk program uses `{bad}`, which can write files or run programs"));
+                if let Some(bad) = ["system", "|", ">", "@", "getline", "ENVIRON"]
+                    .iter()
+                    .find(|b| prog.contains(*b))
+                {
+                    return Err(format!(
+                        "the awk program uses `{bad}`, which can write files or run programs"
+                    ));
                 }
                 return Ok(());
             }

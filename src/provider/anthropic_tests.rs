@@ -6,7 +6,13 @@ use crate::provider::{Config, ToolSpec, Wire};
 
 fn cfg(thinking: Thinking) -> Config {
     let base = crate::provider::test_util::config(Wire::Anthropic, "https://api.anthropic.com");
-    Config { model: "claude".into(), max_tokens: 1000, name: "anthropic".into(), thinking, ..base }
+    Config {
+        model: "claude".into(),
+        max_tokens: 1000,
+        name: "anthropic".into(),
+        thinking,
+        ..base
+    }
 }
 
 fn decode(stream: &[u8], step: usize) -> (String, Result<(), String>) {
@@ -55,7 +61,10 @@ fn decodes_every_event_at_any_split() {
     for step in [1, 2, 5, 13] {
         let (log, res) = decode(STREAM.as_bytes(), step);
         res.unwrap();
-        assert!(log.contains(r#"Signature("EqQBCgIYAhIM+/=")"#) && log.contains("cache_write: 20"), "{log}");
+        assert!(
+            log.contains(r#"Signature("EqQBCgIYAhIM+/=")"#) && log.contains("cache_write: 20"),
+            "{log}"
+        );
     }
 }
 
@@ -63,10 +72,19 @@ fn decodes_every_event_at_any_split() {
 fn error_events_and_cut_streams_fail() {
     let err = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
     let (_, r) = decode(err.as_bytes(), 7);
-    assert_eq!(r.unwrap_err(), "error in stream: overloaded_error: Overloaded");
+    assert_eq!(
+        r.unwrap_err(),
+        "error in stream: overloaded_error: Overloaded"
+    );
     let cut = &STREAM[..STREAM.find("event: message_stop").unwrap()];
-    assert!(decode(cut.as_bytes(), 9).1.unwrap_err().contains("ended before"));
-    assert!(decode(b"event: ping\ndata: {\"type\":\n\n", 3).1.unwrap_err().starts_with("malformed stream"));
+    assert!(decode(cut.as_bytes(), 9)
+        .1
+        .unwrap_err()
+        .contains("ended before"));
+    assert!(decode(b"event: ping\ndata: {\"type\":\n\n", 3)
+        .1
+        .unwrap_err()
+        .starts_with("malformed stream"));
 }
 
 #[test]
@@ -82,12 +100,24 @@ fn body_groups_results_replays_thinking_and_marks_cache() {
     a.result("t1", "read", "x", false);
     a.result("t2", "ls", "bad", true);
     let c = cfg(Thinking::Low);
-    let tools = [ToolSpec { name: "read", description: "d", params: r#"{"type":"object"}"# }];
-    let req = Request { cfg: &c, system: "sys", arena: &a, tools: &tools };
+    let tools = [ToolSpec {
+        name: "read",
+        description: "d",
+        params: r#"{"type":"object"}"#,
+    }];
+    let req = Request {
+        cfg: &c,
+        system: "sys",
+        arena: &a,
+        tools: &tools,
+    };
     let mut body = Vec::new();
     write_body(&req, &mut body).unwrap();
     let body = String::from_utf8(body).unwrap();
-    assert!(crate::json::stream::validate(body.as_bytes()).is_ok(), "{body}");
+    assert!(
+        crate::json::stream::validate(body.as_bytes()).is_ok(),
+        "{body}"
+    );
     assert_eq!(
         body,
         concat!(

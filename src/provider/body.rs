@@ -36,7 +36,11 @@ pub struct Comma(bool);
 
 impl Comma {
     pub fn write(&mut self, w: &mut dyn Write) -> io::Result<()> {
-        w.write_all(if std::mem::replace(&mut self.0, true) { b"," } else { b"" })
+        w.write_all(if std::mem::replace(&mut self.0, true) {
+            b","
+        } else {
+            b""
+        })
     }
 }
 

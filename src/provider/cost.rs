@@ -20,7 +20,11 @@ impl Prices {
     /// Read `{input_price, output_price, cache_read_price?, cache_write_price?}`;
     /// `None` unless both input and output prices are there.
     pub fn from_config(m: &Value) -> Option<Prices> {
-        let num = |k: &str| m.get(k).and_then(Value::as_f64).filter(|v| v.is_finite() && *v >= 0.0);
+        let num = |k: &str| {
+            m.get(k)
+                .and_then(Value::as_f64)
+                .filter(|v| v.is_finite() && *v >= 0.0)
+        };
         let (input, output) = (num("input_price")?, num("output_price")?);
         Some(Prices {
             input,
@@ -47,12 +51,23 @@ mod tests {
 
     #[test]
     fn prices_apply_per_kind_of_token() {
-        let v = crate::json::value::parse(r#"{"input_price":3,"output_price":15,"cache_read_price":0.3}"#).unwrap();
+        let v = crate::json::value::parse(
+            r#"{"input_price":3,"output_price":15,"cache_read_price":0.3}"#,
+        )
+        .unwrap();
         let p = Prices::from_config(&v).unwrap();
         assert_eq!(p.cache_write, 3.0);
-        let u = Usage { input: 1_000_000, output: 100_000, cached: 500_000, cache_write: 100_000 };
+        let u = Usage {
+            input: 1_000_000,
+            output: 100_000,
+            cached: 500_000,
+            cache_write: 100_000,
+        };
         // 400k plain at 3, 500k read at 0.3, 100k written at 3, 100k out at 15.
         assert!((p.cost(&u) - (1.2 + 0.15 + 0.3 + 1.5)).abs() < 1e-9);
-        assert!(Prices::from_config(&crate::json::value::parse(r#"{"input_price":3}"#).unwrap()).is_none());
+        assert!(
+            Prices::from_config(&crate::json::value::parse(r#"{"input_price":3}"#).unwrap())
+                .is_none()
+        );
     }
 }

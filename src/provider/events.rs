@@ -24,7 +24,12 @@ pub struct SseJson {
 impl SseJson {
     /// Feed bytes; `Err` once the stream is unusable (also on later calls).
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Ev)) -> Result<(), String> {
-        let SseJson { sse, json, data, failed } = self;
+        let SseJson {
+            sse,
+            json,
+            data,
+            failed,
+        } = self;
         sse.feed(bytes, &mut |field| {
             if failed.is_some() {
                 return;
@@ -94,5 +99,8 @@ pub fn end(failed: &Option<String>, complete: bool) -> Result<(), String> {
 
 /// A whole number from a scalar event; 0 if it is not one.
 pub fn num(v: &[u8]) -> u64 {
-    std::str::from_utf8(v).ok().and_then(|v| v.parse().ok()).unwrap_or(0)
+    std::str::from_utf8(v)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }

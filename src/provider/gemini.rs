@@ -86,7 +86,10 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let mut contents = body::Comma::default();
     let mut in_results = false;
     for m in req.arena.messages() {
-        if let Msg::Result { name, text, error, .. } = m {
+        if let Msg::Result {
+            name, text, error, ..
+        } = m
+        {
             if !in_results {
                 contents.write(w)?;
                 w.write_all(b"{\"role\":\"user\",\"parts\":[")?;
@@ -96,7 +99,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             in_results = true;
             w.write_all(b"{\"functionResponse\":{\"name\":")?;
             string(w, name)?;
-            w.write_all(if error { b",\"response\":{\"error\":" } else { b",\"response\":{\"output\":" })?;
+            w.write_all(if error {
+                b",\"response\":{\"error\":"
+            } else {
+                b",\"response\":{\"output\":"
+            })?;
             string(w, text)?;
             w.write_all(b"}}}")?;
             continue;
@@ -112,7 +119,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 string(w, text)?;
                 w.write_all(b"}]}")?;
             }
-            Msg::Assistant { text, calls, thinking } => {
+            Msg::Assistant {
+                text,
+                calls,
+                thinking,
+            } => {
                 w.write_all(b"{\"role\":\"model\",\"parts\":[")?;
                 let sig = thinking.iter().find(|t| t.redacted).map_or("", |t| t.text);
                 let mut parts = body::Comma::default();
@@ -144,14 +155,27 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         w.write_all(b"]}")?;
     }
     w.write_all(b"]")?;
-    body::list(w, b",\"tools\":[{\"functionDeclarations\":[", req.tools, b"]}]", |w, _, t| {
-        w.write_all(b"{")?;
-        body::tool_fields(w, t, b"parameters", &strip_schema(t.params))?;
-        w.write_all(b"}")
-    })?;
-    write!(w, ",\"generationConfig\":{{\"maxOutputTokens\":{}", cfg.max_tokens)?;
+    body::list(
+        w,
+        b",\"tools\":[{\"functionDeclarations\":[",
+        req.tools,
+        b"]}]",
+        |w, _, t| {
+            w.write_all(b"{")?;
+            body::tool_fields(w, t, b"parameters", &strip_schema(t.params))?;
+            w.write_all(b"}")
+        },
+    )?;
+    write!(
+        w,
+        ",\"generationConfig\":{{\"maxOutputTokens\":{}",
+        cfg.max_tokens
+    )?;
     if let Some(b) = budget(cfg.thinking) {
-        write!(w, ",\"thinkingConfig\":{{\"thinkingBudget\":{b},\"includeThoughts\":true}}")?;
+        write!(
+            w,
+            ",\"thinkingConfig\":{{\"thinkingBudget\":{b},\"includeThoughts\":true}}"
+        )?;
     }
     w.write_all(b"}")?;
     super::write_extra(cfg, w)?;
@@ -212,7 +236,10 @@ impl Decoder {
             Ev::Json(p, e) => (p, e),
         };
         if let Some(rest) = below(path, PARTS) {
-            let field = rest.iter().position(|&b| b == b'.').map_or(&b""[..], |d| &rest[d + 1..]);
+            let field = rest
+                .iter()
+                .position(|&b| b == b'.')
+                .map_or(&b""[..], |d| &rest[d + 1..]);
             if field == b"functionCall.args" || field.starts_with(b"functionCall.args.") {
                 if let Some(t) = self.rebuild.event(path, &e) {
                     self.part.args = t.to_string();
@@ -249,8 +276,15 @@ impl Decoder {
     fn close_part(&mut self, sink: &mut dyn FnMut(Delta)) {
         let p = std::mem::take(&mut self.part);
         if p.call {
-            sink(Delta::Call { index: self.calls, id: "", name: &p.name });
-            sink(Delta::Args { index: self.calls, frag: if p.args.is_empty() { "{}" } else { &p.args } });
+            sink(Delta::Call {
+                index: self.calls,
+                id: "",
+                name: &p.name,
+            });
+            sink(Delta::Args {
+                index: self.calls,
+                frag: if p.args.is_empty() { "{}" } else { &p.args },
+            });
             self.calls += 1;
         } else if p.thought {
             sink(Delta::Thinking(&p.text));
@@ -281,7 +315,8 @@ mod tests {
             let mut d = Decoder::default();
             let mut log = String::new();
             for c in STREAM.as_bytes().chunks(step) {
-                d.feed(c, &mut |x| log.push_str(&format!("{x:?};"))).unwrap();
+                d.feed(c, &mut |x| log.push_str(&format!("{x:?};")))
+                    .unwrap();
             }
             d.finish().unwrap();
             for want in [
@@ -296,7 +331,10 @@ mod tests {
             }
         }
         let mut d = Decoder::default();
-        let e = d.feed(b"data: {\"error\": {\"code\": 429, \"message\": \"Resource exhausted\"}}\n\n", &mut |_| {});
+        let e = d.feed(
+            b"data: {\"error\": {\"code\": 429, \"message\": \"Resource exhausted\"}}\n\n",
+            &mut |_| {},
+        );
         assert_eq!(e.unwrap_err(), "error in stream: Resource exhausted");
         let mut d = Decoder::default();
         d.feed(&STREAM.as_bytes()[..200], &mut |_| {}).unwrap();

@@ -117,9 +117,16 @@ impl Usage {
 pub enum Delta<'a> {
     Text(&'a str),
     /// A tool call begins (or more of its id or name arrives).
-    Call { index: usize, id: &'a str, name: &'a str },
+    Call {
+        index: usize,
+        id: &'a str,
+        name: &'a str,
+    },
     /// A piece of a tool call's JSON arguments.
-    Args { index: usize, frag: &'a str },
+    Args {
+        index: usize,
+        frag: &'a str,
+    },
     Usage(Usage),
     /// Why the model stopped: "stop", "tool_calls", "length", ...
     Finish(&'a str),
@@ -137,7 +144,10 @@ pub fn endpoint(cfg: &Config) -> Url {
         Wire::Anthropic => cfg.base.join("/v1/messages"),
         Wire::Ollama => cfg.base.join("/api/chat"),
         Wire::Responses => cfg.base.join("/responses"),
-        Wire::Gemini => cfg.base.join(&format!("/v1beta/models/{}:streamGenerateContent?alt=sse", cfg.model)),
+        Wire::Gemini => cfg.base.join(&format!(
+            "/v1beta/models/{}:streamGenerateContent?alt=sse",
+            cfg.model
+        )),
     }
 }
 
@@ -145,7 +155,10 @@ pub fn headers(cfg: &Config) -> Vec<(String, String)> {
     let mut h = vec![
         ("Content-Type", "application/json".to_string()),
         ("Accept", "text/event-stream".to_string()),
-        ("User-Agent", concat!("mote/", env!("CARGO_PKG_VERSION")).to_string()),
+        (
+            "User-Agent",
+            concat!("mote/", env!("CARGO_PKG_VERSION")).to_string(),
+        ),
     ];
     match (cfg.wire, &cfg.key) {
         (Wire::Anthropic, Some(k)) if !cfg.bearer => h.push(("x-api-key", k.clone())),
@@ -180,7 +193,12 @@ pub fn write_extra(cfg: &Config, w: &mut dyn Write) -> io::Result<()> {
     let Some(extra) = &cfg.extra_body else {
         return Ok(());
     };
-    let inner = extra.trim().strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or("").trim();
+    let inner = extra
+        .trim()
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .unwrap_or("")
+        .trim();
     if inner.is_empty() {
         return Ok(());
     }
@@ -258,7 +276,11 @@ pub fn error_message(body: &str) -> String {
     let mut p = crate::json::Parser::new();
     let _ = p.feed(body.as_bytes(), &mut |path, e| {
         if let crate::json::Event::Str(s) = e {
-            if path == b"error.message" || path == b"message" || path == b"error" || path == b"detail" {
+            if path == b"error.message"
+                || path == b"message"
+                || path == b"error"
+                || path == b"detail"
+            {
                 msg.push_str(s);
             }
         }
@@ -275,9 +297,18 @@ pub fn error_message(body: &str) -> String {
 mod tests {
     #[test]
     fn error_messages_are_one_line() {
-        assert_eq!(super::error_message(r#"{"error":{"message":"bad\nkey","type":"x"}}"#), "bad key");
-        assert_eq!(super::error_message("<html>\n502 Bad Gateway</html>"), "<html> 502 Bad Gateway</html>");
-        assert_eq!(super::error_message(r#"{"error":"model not found"}"#), "model not found");
+        assert_eq!(
+            super::error_message(r#"{"error":{"message":"bad\nkey","type":"x"}}"#),
+            "bad key"
+        );
+        assert_eq!(
+            super::error_message("<html>\n502 Bad Gateway</html>"),
+            "<html> 502 Bad Gateway</html>"
+        );
+        assert_eq!(
+            super::error_message(r#"{"error":"model not found"}"#),
+            "model not found"
+        );
     }
 
     #[test]
@@ -291,7 +322,10 @@ mod tests {
         ] {
             assert!(super::is_context_length(status, msg), "{msg}");
         }
-        assert!(!super::is_context_length(429, "Rate limit reached: too many tokens per minute"));
+        assert!(!super::is_context_length(
+            429,
+            "Rate limit reached: too many tokens per minute"
+        ));
         assert!(!super::is_context_length(400, "invalid tool schema"));
     }
 }

@@ -18,13 +18,25 @@ pub const DEFAULT_CTX: u64 = 32768;
 
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
-    body::chat_messages(req, w, body::Chat { null_content: false, by_name: true }, write_call)?;
+    body::chat_messages(
+        req,
+        w,
+        body::Chat {
+            null_content: false,
+            by_name: true,
+        },
+        write_call,
+    )?;
     body::function_tools(req, w)?;
     if cfg.thinking != Thinking::Off {
         w.write_all(b",\"think\":true")?;
     }
     let ctx = cfg.context_window.unwrap_or(DEFAULT_CTX);
-    write!(w, ",\"stream\":true,\"options\":{{\"num_ctx\":{ctx},\"num_predict\":{}}}", cfg.max_tokens)?;
+    write!(
+        w,
+        ",\"stream\":true,\"options\":{{\"num_ctx\":{ctx},\"num_predict\":{}}}",
+        cfg.max_tokens
+    )?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")
 }
@@ -68,9 +80,22 @@ impl Decoder {
             };
             if !body.trim_ascii().is_empty() {
                 self.started = true;
-                let Decoder { json, name, args, args_text, calls, finish, usage, error, done, .. } = self;
+                let Decoder {
+                    json,
+                    name,
+                    args,
+                    args_text,
+                    calls,
+                    finish,
+                    usage,
+                    error,
+                    done,
+                    ..
+                } = self;
                 let mut on = |path: &[u8], e: Event| {
-                    on_event(path, e, name, args, args_text, calls, finish, usage, error, done, sink)
+                    on_event(
+                        path, e, name, args, args_text, calls, finish, usage, error, done, sink,
+                    )
                 };
                 if let Err(e) = json.feed(body, &mut on) {
                     return self.fail(format!("malformed stream: {e}"));
@@ -78,9 +103,22 @@ impl Decoder {
             }
             if end && self.started {
                 self.started = false;
-                let Decoder { json, name, args, args_text, calls, finish, usage, error, done, .. } = self;
+                let Decoder {
+                    json,
+                    name,
+                    args,
+                    args_text,
+                    calls,
+                    finish,
+                    usage,
+                    error,
+                    done,
+                    ..
+                } = self;
                 let mut on = |path: &[u8], e: Event| {
-                    on_event(path, e, name, args, args_text, calls, finish, usage, error, done, sink)
+                    on_event(
+                        path, e, name, args, args_text, calls, finish, usage, error, done, sink,
+                    )
                 };
                 let r = json.finish(&mut on);
                 json.reset();
@@ -128,7 +166,10 @@ fn on_event(
     sink: &mut dyn FnMut(Delta),
 ) {
     if let Some(rest) = below(path, CALLS) {
-        let field = rest.iter().position(|&b| b == b'.').map_or(&b""[..], |d| &rest[d + 1..]);
+        let field = rest
+            .iter()
+            .position(|&b| b == b'.')
+            .map_or(&b""[..], |d| &rest[d + 1..]);
         if field == b"function.arguments" || field.starts_with(b"function.arguments.") {
             if let Some(t) = args.event(path, &e) {
                 args_text.clear();
@@ -143,8 +184,19 @@ fn on_event(
             }
             (b"function.name", Event::Str(s)) => name.push_str(s),
             (b"", Event::Close(_)) => {
-                sink(Delta::Call { index: *calls, id: "", name });
-                sink(Delta::Args { index: *calls, frag: if args_text.is_empty() { "{}" } else { args_text } });
+                sink(Delta::Call {
+                    index: *calls,
+                    id: "",
+                    name,
+                });
+                sink(Delta::Args {
+                    index: *calls,
+                    frag: if args_text.is_empty() {
+                        "{}"
+                    } else {
+                        args_text
+                    },
+                });
                 *calls += 1;
             }
             _ => {}
@@ -183,24 +235,44 @@ mod tests {
         for step in [1, 4, STREAM.len()] {
             let (log, res) = decode(STREAM.as_bytes(), step);
             res.unwrap();
-            assert!(log.contains(r#"Call { index: 0, id: "", name: "read" }"#), "{log}");
-            assert!(log.contains(r#"Args { index: 0, frag: "{\"path\":\"a.sh\",\"offset\":2}" }"#), "{log}");
+            assert!(
+                log.contains(r#"Call { index: 0, id: "", name: "read" }"#),
+                "{log}"
+            );
+            assert!(
+                log.contains(r#"Args { index: 0, frag: "{\"path\":\"a.sh\",\"offset\":2}" }"#),
+                "{log}"
+            );
             assert!(log.contains(r#"Args { index: 1, frag: "{}" }"#), "{log}");
-            assert!(log.contains("Usage(Usage { input: 26, output: 298, cached: 0, cache_write: 0 })"), "{log}");
+            assert!(
+                log.contains("Usage(Usage { input: 26, output: 298, cached: 0, cache_write: 0 })"),
+                "{log}"
+            );
             assert!(log.contains(r#"Finish("stop")"#));
         }
         let (log, _) = decode(STREAM.as_bytes(), STREAM.len());
-        assert!(log.contains(r#"Text("I'll read é")"#) && log.contains(r#"Thinking("hm")"#), "{log}");
+        assert!(
+            log.contains(r#"Text("I'll read é")"#) && log.contains(r#"Thinking("hm")"#),
+            "{log}"
+        );
     }
 
     #[test]
     fn errors_and_cut_streams_fail() {
         assert_eq!(
-            decode(b"{\"error\":\"model 'x' not found\"}\n", 3).1.unwrap_err(),
+            decode(b"{\"error\":\"model 'x' not found\"}\n", 3)
+                .1
+                .unwrap_err(),
             "error in stream: model 'x' not found"
         );
         let cut = &STREAM[..STREAM.rfind("{\"model\"").unwrap()];
-        assert!(decode(cut.as_bytes(), 5).1.unwrap_err().contains("ended before"));
-        assert!(decode(b"{\"done\":tru\n", 5).1.unwrap_err().starts_with("malformed"));
+        assert!(decode(cut.as_bytes(), 5)
+            .1
+            .unwrap_err()
+            .contains("ended before"));
+        assert!(decode(b"{\"done\":tru\n", 5)
+            .1
+            .unwrap_err()
+            .starts_with("malformed"));
     }
 }

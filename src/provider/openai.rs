@@ -13,7 +13,15 @@ use crate::sse::{Field, Framer};
 
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
-    body::chat_messages(req, w, body::Chat { null_content: true, by_name: false }, write_call)?;
+    body::chat_messages(
+        req,
+        w,
+        body::Chat {
+            null_content: true,
+            by_name: false,
+        },
+        write_call,
+    )?;
     body::function_tools(req, w)?;
     let effort = match cfg.thinking {
         super::Thinking::Off => "",
@@ -36,7 +44,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         TokensField::Auto if cfg.base.host == "api.openai.com" => "max_completion_tokens",
         TokensField::Auto => "max_tokens",
     };
-    write!(w, ",\"stream\":true,\"stream_options\":{{\"include_usage\":true}},\"{field}\":{}}}", cfg.max_tokens)
+    write!(
+        w,
+        ",\"stream\":true,\"stream_options\":{{\"include_usage\":true}},\"{field}\":{}}}",
+        cfg.max_tokens
+    )
 }
 
 /// One tool call replayed: its id, and its arguments as the text the model sent.
@@ -81,7 +93,19 @@ const CALLS: &[u8] = b"choices.0.delta.tool_calls";
 
 impl Decoder {
     pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
-        let Decoder { sse, json, first, other, elem, finish, usage, error, failed, finished, done } = self;
+        let Decoder {
+            sse,
+            json,
+            first,
+            other,
+            elem,
+            finish,
+            usage,
+            error,
+            failed,
+            finished,
+            done,
+        } = self;
         sse.feed(bytes, &mut |field| {
             if failed.is_some() {
                 return;
@@ -171,13 +195,23 @@ fn on_event(
         match (field, e) {
             (b"", Event::Open(_)) => *elem = Element::default(),
             (b"", Event::Close(_)) => {
-                let pos = std::str::from_utf8(pos).ok().and_then(|p| p.parse().ok()).unwrap_or(0);
+                let pos = std::str::from_utf8(pos)
+                    .ok()
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
                 let index = elem.index.unwrap_or(pos);
                 if !elem.id.is_empty() || !elem.name.is_empty() {
-                    sink(Delta::Call { index, id: &elem.id, name: &elem.name });
+                    sink(Delta::Call {
+                        index,
+                        id: &elem.id,
+                        name: &elem.name,
+                    });
                 }
                 if !elem.args.is_empty() {
-                    sink(Delta::Args { index, frag: &elem.args });
+                    sink(Delta::Args {
+                        index,
+                        frag: &elem.args,
+                    });
                 }
             }
             (b"index", Event::Scalar(v)) => {
@@ -204,7 +238,10 @@ fn on_event(
             }
         }
         (p, Event::Scalar(v)) if p.starts_with(b"usage.") => {
-            let n: u64 = std::str::from_utf8(v).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let n: u64 = std::str::from_utf8(v)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             let u = usage.get_or_insert_with(Usage::default);
             match p {
                 b"usage.prompt_tokens" => u.input = n,
@@ -253,20 +290,39 @@ mod tests {
             let (log, res) = decode(STREAM.as_bytes(), step);
             res.unwrap();
             // Text and reasoning may arrive in more pieces; everything else is identical.
-            let norm = |s: &str| s.replace("Text(\"", "").replace("Thinking(\"", "").replace("\");", "");
-            assert_eq!(norm(&log).replace(['"', ';'], "").len(), norm(&whole).replace(['"', ';'], "").len());
+            let norm = |s: &str| {
+                s.replace("Text(\"", "")
+                    .replace("Thinking(\"", "")
+                    .replace("\");", "")
+            };
+            assert_eq!(
+                norm(&log).replace(['"', ';'], "").len(),
+                norm(&whole).replace(['"', ';'], "").len()
+            );
         }
     }
 
     #[test]
     fn broken_streams_are_errors() {
-        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"\n\ndata: [DONE]\n\n", 5);
+        let (_, r) = decode(
+            b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"\n\ndata: [DONE]\n\n",
+            5,
+        );
         assert!(r.unwrap_err().starts_with("malformed stream"));
-        let (_, r) = decode(b"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n", 4);
+        let (_, r) = decode(
+            b"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n",
+            4,
+        );
         assert_eq!(r.unwrap_err(), "error in stream: overloaded");
-        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n", 4);
+        let (_, r) = decode(
+            b"data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n",
+            4,
+        );
         assert!(r.unwrap_err().contains("ended before"));
-        let (_, r) = decode(b"data: {\"choices\":[{\"delta\":{\"content\":\"\xff\xfe\"}}]}\n\n", 4);
+        let (_, r) = decode(
+            b"data: {\"choices\":[{\"delta\":{\"content\":\"\xff\xfe\"}}]}\n\n",
+            4,
+        );
         assert!(r.unwrap_err().contains("UTF-8"));
         let (_, r) = decode(b"data: hello\n\n", 4);
         assert!(r.is_err());
@@ -279,14 +335,30 @@ mod tests {
         a.open(crate::arena::Role::Assistant, crate::arena::Kind::Text);
         a.call("c1", "read", r#"{"path":"a"}"#);
         a.result("c1", "read", "line\n", false);
-        let base = crate::provider::test_util::config(Wire::OpenAiChat, "https://api.openai.com/v1");
-        let cfg = Config { name: "openai".into(), ..base };
-        let tools = [ToolSpec { name: "read", description: "d", params: r#"{"type":"object"}"# }];
-        let req = Request { cfg: &cfg, system: "sys", arena: &a, tools: &tools };
+        let base =
+            crate::provider::test_util::config(Wire::OpenAiChat, "https://api.openai.com/v1");
+        let cfg = Config {
+            name: "openai".into(),
+            ..base
+        };
+        let tools = [ToolSpec {
+            name: "read",
+            description: "d",
+            params: r#"{"type":"object"}"#,
+        }];
+        let req = Request {
+            cfg: &cfg,
+            system: "sys",
+            arena: &a,
+            tools: &tools,
+        };
         let mut body = Vec::new();
         write_body(&req, &mut body).unwrap();
         let body = String::from_utf8(body).unwrap();
-        assert!(crate::json::stream::validate(body.as_bytes()).is_ok(), "{body}");
+        assert!(
+            crate::json::stream::validate(body.as_bytes()).is_ok(),
+            "{body}"
+        );
         assert_eq!(
             body,
             concat!(

@@ -41,7 +41,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 string(w, text)?;
                 w.write_all(b"}]}")?;
             }
-            Msg::Assistant { text, calls, thinking } => {
+            Msg::Assistant {
+                text,
+                calls,
+                thinking,
+            } => {
                 for t in thinking.iter().filter(|t| !t.signature.is_empty()) {
                     sep.write(w)?;
                     w.write_all(b"{\"type\":\"reasoning\",\"summary\":[")?;
@@ -94,7 +98,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             ",\"reasoning\":{{\"effort\":\"{e}\",\"summary\":\"auto\"}},\"include\":[\"reasoning.encrypted_content\"]"
         )?;
     }
-    write!(w, ",\"stream\":true,\"store\":false,\"max_output_tokens\":{}", cfg.max_tokens)?;
+    write!(
+        w,
+        ",\"stream\":true,\"store\":false,\"max_output_tokens\":{}",
+        cfg.max_tokens
+    )?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")
 }
@@ -153,11 +161,15 @@ impl Decoder {
             (b"item.name", Event::Str(s)) => self.name.push_str(s),
             (b"item.arguments", Event::Str(s)) => self.arguments.push_str(s),
             (b"item.encrypted_content", Event::Str(s)) => self.encrypted.push_str(s),
-            (b"error.message", Event::Str(s)) | (b"message", Event::Str(s)) => self.error.push_str(s),
+            (b"error.message", Event::Str(s)) | (b"message", Event::Str(s)) => {
+                self.error.push_str(s)
+            }
             (b"incomplete_details.reason", Event::Str(s)) => self.reason.push_str(s),
             (b"usage.input_tokens", Event::Scalar(v)) => self.usage.input = num(v),
             (b"usage.output_tokens", Event::Scalar(v)) => self.usage.output = num(v),
-            (b"usage.input_tokens_details.cached_tokens", Event::Scalar(v)) => self.usage.cached = num(v),
+            (b"usage.input_tokens_details.cached_tokens", Event::Scalar(v)) => {
+                self.usage.cached = num(v)
+            }
             _ => {}
         }
     }
@@ -168,11 +180,18 @@ impl Decoder {
             "response.reasoning_summary_text.delta" => sink(Delta::Thinking(&self.delta)),
             "response.function_call_arguments.delta" => {
                 self.got_args = true;
-                sink(Delta::Args { index: self.calls.saturating_sub(1), frag: &self.delta })
+                sink(Delta::Args {
+                    index: self.calls.saturating_sub(1),
+                    frag: &self.delta,
+                })
             }
             "response.output_item.added" => match self.item_type.as_str() {
                 "function_call" => {
-                    sink(Delta::Call { index: self.calls, id: &self.call_id, name: &self.name });
+                    sink(Delta::Call {
+                        index: self.calls,
+                        id: &self.call_id,
+                        name: &self.name,
+                    });
                     self.calls += 1;
                     self.got_args = false;
                 }
@@ -181,14 +200,23 @@ impl Decoder {
             },
             "response.output_item.done" => match self.item_type.as_str() {
                 "function_call" if !self.got_args && !self.arguments.is_empty() => {
-                    sink(Delta::Args { index: self.calls.saturating_sub(1), frag: &self.arguments })
+                    sink(Delta::Args {
+                        index: self.calls.saturating_sub(1),
+                        frag: &self.arguments,
+                    })
                 }
-                "reasoning" if !self.encrypted.is_empty() => sink(Delta::Signature(&self.encrypted)),
+                "reasoning" if !self.encrypted.is_empty() => {
+                    sink(Delta::Signature(&self.encrypted))
+                }
                 _ => {}
             },
             "response.completed" | "response.incomplete" => {
                 self.done = true;
-                let reason = if self.reason.is_empty() { "stop" } else { &self.reason };
+                let reason = if self.reason.is_empty() {
+                    "stop"
+                } else {
+                    &self.reason
+                };
                 sink(Delta::Finish(reason));
                 sink(Delta::Usage(self.usage));
             }
@@ -227,7 +255,8 @@ mod tests {
             let mut d = Decoder::default();
             let mut log = String::new();
             for c in STREAM.as_bytes().chunks(step) {
-                d.feed(c, &mut |x| log.push_str(&format!("{x:?};"))).unwrap();
+                d.feed(c, &mut |x| log.push_str(&format!("{x:?};")))
+                    .unwrap();
             }
             d.finish().unwrap();
             assert_eq!(
@@ -241,9 +270,15 @@ mod tests {
         }
         let mut d = Decoder::default();
         let failed = "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"status\":\"failed\",\"error\":{\"code\":\"server_error\",\"message\":\"boom\"}}}\n\n";
-        assert_eq!(d.feed(failed.as_bytes(), &mut |_| {}).unwrap_err(), "error in stream: boom");
+        assert_eq!(
+            d.feed(failed.as_bytes(), &mut |_| {}).unwrap_err(),
+            "error in stream: boom"
+        );
         let mut d = Decoder::default();
         let err = "event: error\ndata: {\"type\":\"error\",\"code\":\"context_length_exceeded\",\"message\":\"Your input exceeds the context window of this model.\"}\n\n";
-        assert!(d.feed(err.as_bytes(), &mut |_| {}).unwrap_err().contains("context window"));
+        assert!(d
+            .feed(err.as_bytes(), &mut |_| {})
+            .unwrap_err()
+            .contains("context window"));
     }
 }

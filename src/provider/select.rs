@@ -77,11 +77,25 @@ const BUILTINS: &[Builtin] = &[
 pub const NAMES: &str = "openai, openai-responses, anthropic, gemini, openrouter, ollama";
 
 /// Keys a custom provider entry may have.
-const PROVIDER_KEYS: &[&str] =
-    &["api", "base_url", "api_key_env", "headers", "context_window", "max_output_tokens", "extra_body", "model"];
+const PROVIDER_KEYS: &[&str] = &[
+    "api",
+    "base_url",
+    "api_key_env",
+    "headers",
+    "context_window",
+    "max_output_tokens",
+    "extra_body",
+    "model",
+];
 /// Keys a `models` entry may have.
-const MODEL_KEYS: &[&str] =
-    &["context_window", "max_output_tokens", "input_price", "output_price", "cache_read_price", "cache_write_price"];
+const MODEL_KEYS: &[&str] = &[
+    "context_window",
+    "max_output_tokens",
+    "input_price",
+    "output_price",
+    "cache_read_price",
+    "cache_write_price",
+];
 
 /// What the flags say (after environment and config fallbacks).
 pub struct Wanted<'a> {
@@ -114,7 +128,11 @@ fn wire_of(api: &str) -> Option<Wire> {
 }
 
 /// Resolve the provider and model into the settings for reaching it.
-pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Value>) -> Result<Selected, String> {
+pub fn select(
+    w: &Wanted,
+    env: &dyn Fn(&str) -> Option<String>,
+    conf: Option<&Value>,
+) -> Result<Selected, String> {
     let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     let providers = conf.and_then(|c| c.get("providers"));
     let entry = |name: &str| providers.and_then(|p| p.get(name));
@@ -164,7 +182,9 @@ pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Va
     if let Some(obj) = custom.and_then(Value::as_object) {
         for (k, _) in obj {
             if !PROVIDER_KEYS.contains(&k.as_str()) {
-                warnings.push(format!("config: providers.{name}: unknown key `{k}` ignored"));
+                warnings.push(format!(
+                    "config: providers.{name}: unknown key `{k}` ignored"
+                ));
             }
         }
     } else if custom.is_some() {
@@ -200,11 +220,15 @@ pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Va
     // Key: the config's variable, else the built-in's.
     let mut bearer = false;
     let key = match text("api_key_env")? {
-        Some(var) => Some(env(&var).ok_or_else(|| format!("provider `{name}`: set ${var} (its api_key_env)"))?),
+        Some(var) => Some(
+            env(&var).ok_or_else(|| format!("provider `{name}`: set ${var} (its api_key_env)"))?,
+        ),
         None => {
             let keys = builtin.map_or(&[][..], |b| b.keys);
             let found = keys.iter().find_map(|k| env(k).map(|v| (*k, v)));
-            bearer = found.as_ref().is_some_and(|(k, _)| *k == "ANTHROPIC_AUTH_TOKEN");
+            bearer = found
+                .as_ref()
+                .is_some_and(|(k, _)| *k == "ANTHROPIC_AUTH_TOKEN");
             let needed = match name.as_str() {
                 "openai" | "openai-responses" => base.host == "api.openai.com",
                 "gemini" => base.host == "generativelanguage.googleapis.com",
@@ -213,45 +237,71 @@ pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Va
                 _ => false,
             };
             if found.is_none() && needed {
-                return Err(format!("{} is not set (needed for --provider {name})", keys.join(" or ")));
+                return Err(format!(
+                    "{} is not set (needed for --provider {name})",
+                    keys.join(" or ")
+                ));
             }
             found.map(|(_, v)| v)
         }
     };
 
     if model.is_empty() {
-        model = text("model")?.unwrap_or_else(|| builtin.map_or("", |b| b.default_model).to_string());
+        model =
+            text("model")?.unwrap_or_else(|| builtin.map_or("", |b| b.default_model).to_string());
     }
     if model.is_empty() {
-        return Err(format!("no model: pass --model ID (or {name}/ID) or set MOTE_MODEL"));
+        return Err(format!(
+            "no model: pass --model ID (or {name}/ID) or set MOTE_MODEL"
+        ));
     }
 
     // Headers: attribution for OpenRouter, then the config's, with ${VAR} expanded.
     let mut headers = Vec::new();
     if name == "openrouter" {
-        headers.push(("HTTP-Referer".to_string(), "https://github.com/mote-agent/mote".to_string()));
+        headers.push((
+            "HTTP-Referer".to_string(),
+            "https://github.com/mote-agent/mote".to_string(),
+        ));
         headers.push(("X-Title".to_string(), "mote".to_string()));
     }
     if let Some(h) = field("headers") {
-        let obj = h.as_object().ok_or_else(|| format!("config: providers.{name}.headers must be an object"))?;
+        let obj = h
+            .as_object()
+            .ok_or_else(|| format!("config: providers.{name}.headers must be an object"))?;
         for (k, v) in obj {
-            let v = v.as_str().ok_or_else(|| format!("config: providers.{name}.headers.{k} must be a string"))?;
-            if k.is_empty() || k.bytes().any(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) {
-                return Err(format!("config: providers.{name}.headers: bad header name `{k}`"));
+            let v = v
+                .as_str()
+                .ok_or_else(|| format!("config: providers.{name}.headers.{k} must be a string"))?;
+            if k.is_empty()
+                || k.bytes()
+                    .any(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            {
+                return Err(format!(
+                    "config: providers.{name}.headers: bad header name `{k}`"
+                ));
             }
-            let v = expand(v, &env).map_err(|e| format!("config: providers.{name}.headers.{k}: {e}"))?;
+            let v = expand(v, &env)
+                .map_err(|e| format!("config: providers.{name}.headers.{k}: {e}"))?;
             headers.push((k.clone(), v));
         }
     }
     let extra_body = match field("extra_body") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Obj(_)) => Some(v.to_json()),
-        Some(_) => return Err(format!("config: providers.{name}.extra_body must be an object")),
+        Some(_) => {
+            return Err(format!(
+                "config: providers.{name}.extra_body must be an object"
+            ))
+        }
     };
 
     // Per-model settings: `models` by "provider/id" or "id", over the provider's.
     let models = conf.and_then(|c| c.get("models"));
-    let m = models.and_then(|ms| ms.get(&format!("{name}/{model}")).or_else(|| ms.get(&model)));
+    let m = models.and_then(|ms| {
+        ms.get(&format!("{name}/{model}"))
+            .or_else(|| ms.get(&model))
+    });
     if let Some(obj) = m.and_then(Value::as_object) {
         for (k, _) in obj {
             if !MODEL_KEYS.contains(&k.as_str()) {
@@ -259,7 +309,11 @@ pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Va
             }
         }
     }
-    let num = |k: &str| m.and_then(|m| m.get(k)).or_else(|| field(k)).and_then(Value::as_u64);
+    let num = |k: &str| {
+        m.and_then(|m| m.get(k))
+            .or_else(|| field(k))
+            .and_then(Value::as_u64)
+    };
     let context_window = num("context_window");
     let max_tokens = match num("max_output_tokens") {
         Some(cap) if cap > 0 => w.max_tokens.min(cap.min(u32::MAX as u64) as u32),
@@ -282,7 +336,11 @@ pub fn select(w: &Wanted, env: &dyn Fn(&str) -> Option<String>, conf: Option<&Va
         thinking: w.thinking,
         bearer,
     };
-    Ok(Selected { config, prices, warnings })
+    Ok(Selected {
+        config,
+        prices,
+        warnings,
+    })
 }
 
 /// The provider whose key is set, in a fixed order.
@@ -304,9 +362,15 @@ fn detect(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
 /// OLLAMA_HOST as Ollama reads it: scheme and port optional.
 fn ollama_host(v: &str) -> String {
     let v = v.trim().trim_end_matches('/');
-    let with_scheme = if v.contains("://") { v.to_string() } else { format!("http://{v}") };
+    let with_scheme = if v.contains("://") {
+        v.to_string()
+    } else {
+        format!("http://{v}")
+    };
     let authority = with_scheme.split("://").nth(1).unwrap_or("");
-    let has_port = authority.rsplit_once(':').is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
         && !authority.ends_with(']');
     if has_port || authority.contains('/') {
         with_scheme
@@ -348,29 +412,62 @@ mod tests {
     }
 
     fn sel(w: &Wanted, env: &[(&str, &str)], conf: &str) -> Result<Selected, String> {
-        let env = |k: &str| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+        let env = |k: &str| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
         let conf = crate::json::value::parse(conf).unwrap();
         select(w, &env, Some(&conf))
     }
 
     #[test]
     fn shorthand_detection_and_clear_errors() {
-        let s = sel(&want("", "anthropic/claude-x"), &[("ANTHROPIC_API_KEY", "k")], "{}").unwrap().config;
-        assert_eq!((s.name.as_str(), s.model.as_str(), s.wire), ("anthropic", "claude-x", Wire::Anthropic));
+        let s = sel(
+            &want("", "anthropic/claude-x"),
+            &[("ANTHROPIC_API_KEY", "k")],
+            "{}",
+        )
+        .unwrap()
+        .config;
+        assert_eq!(
+            (s.name.as_str(), s.model.as_str(), s.wire),
+            ("anthropic", "claude-x", Wire::Anthropic)
+        );
         assert_eq!(s.base.host, "api.anthropic.com");
         // OpenRouter model ids keep their slash.
-        let s = sel(&want("openrouter", "anthropic/claude-x"), &[("OPENROUTER_API_KEY", "k")], "{}").unwrap().config;
+        let s = sel(
+            &want("openrouter", "anthropic/claude-x"),
+            &[("OPENROUTER_API_KEY", "k")],
+            "{}",
+        )
+        .unwrap()
+        .config;
         assert_eq!(s.model, "anthropic/claude-x");
         assert!(s.headers.iter().any(|(k, v)| k == "X-Title" && v == "mote"));
-        let s = sel(&want("", ""), &[("ANTHROPIC_AUTH_TOKEN", "t")], "{}").unwrap().config;
+        let s = sel(&want("", ""), &[("ANTHROPIC_AUTH_TOKEN", "t")], "{}")
+            .unwrap()
+            .config;
         assert!(s.bearer && s.model == "claude-sonnet-4-5");
         let e = sel(&want("", "m"), &[], "{}").err().unwrap();
-        assert!(e.contains("OPENAI_API_KEY is not set") && e.contains("--provider ollama"), "{e}");
+        assert!(
+            e.contains("OPENAI_API_KEY is not set") && e.contains("--provider ollama"),
+            "{e}"
+        );
         let e = sel(&want("anthropic", ""), &[], "{}").err().unwrap();
-        assert!(e.starts_with("ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is not set"), "{e}");
+        assert!(
+            e.starts_with("ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is not set"),
+            "{e}"
+        );
         let e = sel(&want("nope", "m"), &[], "{}").err().unwrap();
         assert!(e.starts_with("unknown provider `nope`"), "{e}");
-        let s = sel(&want("ollama", "qwen3"), &[("OLLAMA_HOST", "0.0.0.0")], "{}").unwrap().config;
+        let s = sel(
+            &want("ollama", "qwen3"),
+            &[("OLLAMA_HOST", "0.0.0.0")],
+            "{}",
+        )
+        .unwrap()
+        .config;
         assert_eq!((s.base.host.as_str(), s.base.port), ("0.0.0.0", 11434));
     }
 
@@ -387,12 +484,20 @@ mod tests {
             (Wire::Anthropic, Some("secret"), 1000, Some(200000))
         );
         assert_eq!(c.headers, vec![("X-Org".to_string(), "team-a".to_string())]);
-        assert_eq!(c.extra_body.as_deref(), Some(r#"{"metadata":{"user_id":"u"}}"#));
+        assert_eq!(
+            c.extra_body.as_deref(),
+            Some(r#"{"metadata":{"user_id":"u"}}"#)
+        );
         assert_eq!(s.prices.map(|p| p.output), Some(15.0));
-        assert_eq!(s.warnings, vec!["config: providers.gw: unknown key `colour` ignored".to_string()]);
+        assert_eq!(
+            s.warnings,
+            vec!["config: providers.gw: unknown key `colour` ignored".to_string()]
+        );
         let e = sel(&want("gw", "big"), &[], conf).err().unwrap();
         assert_eq!(e, "provider `gw`: set $GW_KEY (its api_key_env)");
-        let e = sel(&want("gw", "big"), &[("GW_KEY", "k")], conf).err().unwrap();
+        let e = sel(&want("gw", "big"), &[("GW_KEY", "k")], conf)
+            .err()
+            .unwrap();
         assert!(e.contains("${TEAM} is not set"), "{e}");
     }
 }

@@ -57,7 +57,11 @@ pub struct Limits {
 
 impl Limits {
     pub fn new(window: u64) -> Limits {
-        Limits { window, reserve: (window / 4).min(16_384), keep: (window / 4).min(20_000) }
+        Limits {
+            window,
+            reserve: (window / 4).min(16_384),
+            keep: (window / 4).min(20_000),
+        }
     }
 
     pub fn over(&self, est: &Estimate) -> bool {
@@ -74,10 +78,20 @@ pub fn cut(arena: &Arena, keep: u64) -> usize {
     for m in arena.messages() {
         let (size, boundary) = match m {
             Msg::User(t) => (t.len(), true),
-            Msg::Assistant { text, calls, thinking } => (
+            Msg::Assistant {
+                text,
+                calls,
+                thinking,
+            } => (
                 text.len()
-                    + thinking.iter().map(|t| t.text.len() + t.signature.len()).sum::<usize>()
-                    + calls.iter().map(|c| c.id.len() + c.name.len() + c.args.len()).sum::<usize>(),
+                    + thinking
+                        .iter()
+                        .map(|t| t.text.len() + t.signature.len())
+                        .sum::<usize>()
+                    + calls
+                        .iter()
+                        .map(|c| c.id.len() + c.name.len() + c.args.len())
+                        .sum::<usize>(),
                 true,
             ),
             Msg::Result { id, name, text, .. } => (id.len() + name.len() + text.len(), false),
@@ -110,7 +124,8 @@ these sections, concise but complete:\n\
 ## Next steps\nWhat remains, in order.";
 
 /// The head of the user message that replaces the summarised turns.
-pub const SUMMARY_HEAD: &str = "[The earlier part of this conversation was compacted by mote; its summary:]\n\n";
+pub const SUMMARY_HEAD: &str =
+    "[The earlier part of this conversation was compacted by mote; its summary:]\n\n";
 
 /// An API error that says the request is longer than the model's context.
 /// Detected from status and message until providers give it a kind of its own.
@@ -135,7 +150,10 @@ mod tests {
         let c = cut(&a, 250);
         let msgs: Vec<Msg> = a.messages().collect();
         assert!(matches!(msgs[c], Msg::Assistant { .. }), "cut at {c}");
-        assert_eq!(c, 17, "keeps the last two turns whole, then one more boundary would pass 250");
+        assert_eq!(
+            c, 17,
+            "keeps the last two turns whole, then one more boundary would pass 250"
+        );
         assert_eq!(cut(&a, 1_000_000), 1);
         // A last turn bigger than `keep` still compacts everything before it.
         assert_eq!(cut(&a, 1), 19);
@@ -149,7 +167,12 @@ mod tests {
         let mut e = Estimate::default();
         e.add(400);
         assert_eq!(e.tokens(), 100);
-        e.usage(&Usage { input: 1000, output: 50, cached: 0, cache_write: 0 });
+        e.usage(&Usage {
+            input: 1000,
+            output: 50,
+            cached: 0,
+            cache_write: 0,
+        });
         e.add(40);
         assert_eq!(e.tokens(), 1060);
         let l = Limits::new(128_000);
@@ -163,10 +186,22 @@ mod tests {
 
     #[test]
     fn overflow_errors_are_recognised() {
-        assert!(crate::provider::is_context_length(400, "This model's maximum context length is 128000 tokens."));
-        assert!(crate::provider::is_context_length(400, "prompt is too long: 210000 tokens > 200000 maximum"));
-        assert!(crate::provider::is_context_length(400, "error code context_length_exceeded"));
-        assert!(!crate::provider::is_context_length(429, "maximum context length"));
+        assert!(crate::provider::is_context_length(
+            400,
+            "This model's maximum context length is 128000 tokens."
+        ));
+        assert!(crate::provider::is_context_length(
+            400,
+            "prompt is too long: 210000 tokens > 200000 maximum"
+        ));
+        assert!(crate::provider::is_context_length(
+            400,
+            "error code context_length_exceeded"
+        ));
+        assert!(!crate::provider::is_context_length(
+            429,
+            "maximum context length"
+        ));
         assert!(!crate::provider::is_context_length(400, "invalid model"));
     }
 }

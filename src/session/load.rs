@@ -33,7 +33,8 @@ pub struct Loaded {
 }
 
 /// The text of the result given to a call the crash left unanswered.
-pub const INTERRUPTED: &str = "mote stopped before this tool call finished (the session was interrupted); \
+pub const INTERRUPTED: &str =
+    "mote stopped before this tool call finished (the session was interrupted); \
 it may or may not have taken effect: check before repeating it.";
 
 pub fn load(path: &Path) -> Result<Loaded, String> {
@@ -59,13 +60,17 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
     let mut reasoning = false;
     loop {
         buf.clear();
-        let got = r.read_until(b'\n', &mut buf).map_err(|e| format!("session file {name}: {e}"))?;
+        let got = r
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("session file {name}: {e}"))?;
         if got == 0 {
             break;
         }
         n += 1;
         if buf.last() != Some(&b'\n') {
-            s.notes.push(format!("{name}:{n}: the last record was cut off (mote was stopped mid-write); skipped"));
+            s.notes.push(format!(
+                "{name}:{n}: the last record was cut off (mote was stopped mid-write); skipped"
+            ));
             break;
         }
         let parsed = std::str::from_utf8(&buf)
@@ -74,7 +79,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         let v = match parsed {
             Ok(v) => v,
             Err(e) => {
-                s.notes.push(format!("{name}:{n}: a damaged record was skipped ({e})"));
+                s.notes
+                    .push(format!("{name}:{n}: a damaged record was skipped ({e})"));
                 continue;
             }
         };
@@ -86,7 +92,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             }
             Err(e) if n == 1 => return Err(format!("{name}: not a mote session ({e})")),
             Err(e) => {
-                s.notes.push(format!("{name}:{n}: a damaged record was skipped ({e})"));
+                s.notes
+                    .push(format!("{name}:{n}: a damaged record was skipped ({e})"));
                 continue;
             }
         };
@@ -101,7 +108,9 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             s.arena.rollback(mark);
             (s.est, s.finished) = (est, finished);
             s.unanswered.clear();
-            s.notes.push(format!("{name}:{n}: an unfinished model turn before this record was left out"));
+            s.notes.push(format!(
+                "{name}:{n}: an unfinished model turn before this record was left out"
+            ));
             open = None;
         }
         match &rec {
@@ -125,7 +134,10 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         }
         s.finished = match &rec {
             Record::Assistant { .. } => true,
-            Record::Call { .. } | Record::User { .. } | Record::Result { .. } | Record::Reasoning { .. } => false,
+            Record::Call { .. }
+            | Record::User { .. }
+            | Record::Result { .. }
+            | Record::Reasoning { .. } => false,
             Record::Header { .. } | Record::Usage(_) | Record::Compact { .. } => s.finished,
         };
         rec.apply(&mut s.arena, &mut s.est);
@@ -140,7 +152,9 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         s.unanswered.clear();
     }
     if unknown > 0 {
-        s.notes.push(format!("{name}: {unknown} records of kinds this mote does not know were skipped"));
+        s.notes.push(format!(
+            "{name}: {unknown} records of kinds this mote does not know were skipped"
+        ));
     }
     for (id, call) in &s.unanswered {
         s.arena.result(id, call, INTERRUPTED, true);
@@ -157,7 +171,10 @@ mod tests {
 
     fn file(name: &str, text: &str) -> std::path::PathBuf {
         let p = std::env::temp_dir().join(format!("mote-load-{}-{name}.jsonl", std::process::id()));
-        std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
+        std::fs::File::create(&p)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
         p
     }
 
@@ -176,7 +193,15 @@ mod tests {
         assert_eq!(s.unanswered, vec![("c1".to_string(), "ls".to_string())]);
         let msgs: Vec<Msg> = s.arena.messages().collect();
         assert_eq!(msgs.len(), 3);
-        assert_eq!(msgs[2], Msg::Result { id: "c1", name: "ls", text: INTERRUPTED, error: true });
+        assert_eq!(
+            msgs[2],
+            Msg::Result {
+                id: "c1",
+                name: "ls",
+                text: INTERRUPTED,
+                error: true
+            }
+        );
         assert!(!s.finished);
     }
 
@@ -187,13 +212,24 @@ mod tests {
         let turn = "{\"type\":\"assistant\",\"text\":\"\"}\n{\"type\":\"call\",\"id\":\"c1\",\"name\":\"ls\",\"args\":\"{}\"}\n";
         let user = "{\"type\":\"user\",\"text\":\"go\"}\n";
         let s = load(&file("open", &format!("{HEAD}{user}{turn}"))).unwrap();
-        assert_eq!(s.arena.messages().collect::<Vec<_>>(), vec![Msg::User("go")]);
+        assert_eq!(
+            s.arena.messages().collect::<Vec<_>>(),
+            vec![Msg::User("go")]
+        );
         assert!(s.unanswered.is_empty() && !s.finished);
         // Resumed later: the next turn's records follow the unfinished one.
         let s = load(&file("open2", &format!("{HEAD}{user}{turn}{turn}{USAGE}"))).unwrap();
-        assert_eq!(s.arena.messages().count(), 3, "user, the turn, the result it never got");
+        assert_eq!(
+            s.arena.messages().count(),
+            3,
+            "user, the turn, the result it never got"
+        );
         assert_eq!(s.unanswered.len(), 1);
-        assert!(s.notes[0].contains(":5: an unfinished model turn"), "{:?}", s.notes);
+        assert!(
+            s.notes[0].contains(":5: an unfinished model turn"),
+            "{:?}",
+            s.notes
+        );
     }
 
     #[test]
@@ -205,9 +241,23 @@ mod tests {
         );
         let s = load(&file("done", &text)).unwrap();
         assert!(s.notes.is_empty() && s.unanswered.is_empty());
-        assert!(s.finished, "compaction does not change whether the task is done");
+        assert!(
+            s.finished,
+            "compaction does not change whether the task is done"
+        );
         let msgs: Vec<Msg> = s.arena.messages().collect();
-        assert_eq!(msgs, vec![Msg::User("S"), Msg::User("two"), Msg::Assistant { text: "b", calls: vec![], thinking: vec![] }]);
+        assert_eq!(
+            msgs,
+            vec![
+                Msg::User("S"),
+                Msg::User("two"),
+                Msg::Assistant {
+                    text: "b",
+                    calls: vec![],
+                    thinking: vec![]
+                }
+            ]
+        );
         assert_eq!(s.est.tokens(), (1 + 3 + 1) / 4);
         assert!(load(&file("bad", "{\"type\":\"user\",\"text\":\"x\"}\n"))
             .err()

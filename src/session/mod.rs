@@ -36,7 +36,9 @@ pub fn dir(flag: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Option<P
 }
 
 pub fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// UTC "YYYY-MM-DD HH:MM:SS" for Unix seconds (civil-from-days).
@@ -52,15 +54,25 @@ pub fn utc(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 /// A new id: UTC time, then 6 hex digits from the clock's nanoseconds and
 /// the pid, e.g. `20250101-120000-3fa9c1`.
 pub fn new_id(secs: u64) -> String {
     let t = utc(secs);
-    let compact: String = t.chars().filter(|c| c.is_ascii_digit() || *c == ' ').collect();
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let compact: String = t
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == ' ')
+        .collect();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     let mix = (nanos as u64 ^ (std::process::id() as u64).wrapping_mul(0x9e37_79b9)) & 0xff_ffff;
     format!("{}-{mix:06x}", compact.replace(' ', "-"))
 }
@@ -81,7 +93,9 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn id_of(p: &Path) -> String {
-    p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The session `id` or the one session whose id starts with it.
@@ -90,14 +104,24 @@ pub fn find(dir: &Path, id: &str) -> Result<PathBuf, String> {
     if let Some(p) = all.iter().find(|p| id_of(p) == id) {
         return Ok(p.clone());
     }
-    let hits: Vec<&PathBuf> = all.iter().filter(|p| !id.is_empty() && id_of(p).starts_with(id)).collect();
+    let hits: Vec<&PathBuf> = all
+        .iter()
+        .filter(|p| !id.is_empty() && id_of(p).starts_with(id))
+        .collect();
     match hits.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(format!("no session `{id}` in {} (see --sessions)", dir.display())),
+        [] => Err(format!(
+            "no session `{id}` in {} (see --sessions)",
+            dir.display()
+        )),
         many => Err(format!(
             "`{id}` matches {} sessions: {} (give more of the id)",
             many.len(),
-            many.iter().take(5).map(|p| id_of(p)).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .take(5)
+                .map(|p| id_of(p))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
     }
 }
@@ -117,10 +141,19 @@ pub fn info(path: &Path) -> Option<Info> {
     let mut line = String::new();
     r.read_line(&mut line).ok()?;
     let v = crate::json::value::parse(&line).ok()?;
-    let Ok(Some(Record::Header { id, cwd, created, .. })) = Record::parse(&v) else {
+    let Ok(Some(Record::Header {
+        id, cwd, created, ..
+    })) = Record::parse(&v)
+    else {
         return None;
     };
-    let mut info = Info { id: id.into(), cwd: cwd.into(), created, first_prompt: String::new(), turns: 0 };
+    let mut info = Info {
+        id: id.into(),
+        cwd: cwd.into(),
+        created,
+        first_prompt: String::new(),
+        turns: 0,
+    };
     let mut buf = Vec::new();
     loop {
         buf.clear();
@@ -131,8 +164,14 @@ pub fn info(path: &Path) -> Option<Info> {
         if buf.starts_with(b"{\"type\":\"assistant\"") {
             info.turns += 1;
         } else if info.first_prompt.is_empty() && buf.starts_with(b"{\"type\":\"user\"") {
-            let text = std::str::from_utf8(&buf).ok().and_then(|l| crate::json::value::parse(l).ok());
-            if let Some(t) = text.as_ref().and_then(|v| v.get("text")).and_then(|t| t.as_str()) {
+            let text = std::str::from_utf8(&buf)
+                .ok()
+                .and_then(|l| crate::json::value::parse(l).ok());
+            if let Some(t) = text
+                .as_ref()
+                .and_then(|v| v.get("text"))
+                .and_then(|t| t.as_str())
+            {
                 info.first_prompt = t.split_whitespace().collect::<Vec<_>>().join(" ");
             }
         }
@@ -142,12 +181,23 @@ pub fn info(path: &Path) -> Option<Info> {
 
 /// `--sessions`: one line per session, newest first.
 pub fn list(dir: &Path, w: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(w, "{:<22} {:<19} {:>5}  {:<30} FIRST PROMPT", "ID", "CREATED (UTC)", "TURNS", "CWD")?;
+    writeln!(
+        w,
+        "{:<22} {:<19} {:>5}  {:<30} FIRST PROMPT",
+        "ID", "CREATED (UTC)", "TURNS", "CWD"
+    )?;
     for p in files(dir) {
         let Some(i) = info(&p) else { continue };
         let cut = crate::tool::truncate::floor_char(&i.first_prompt, 60);
         let prompt = i.first_prompt.get(..cut).unwrap_or("");
-        writeln!(w, "{:<22} {:<19} {:>5}  {:<30} {prompt}", i.id, utc(i.created), i.turns, i.cwd)?;
+        writeln!(
+            w,
+            "{:<22} {:<19} {:>5}  {:<30} {prompt}",
+            i.id,
+            utc(i.created),
+            i.turns,
+            i.cwd
+        )?;
     }
     Ok(())
 }
@@ -190,9 +240,15 @@ impl Writer {
             .mode(0o600)
             .open(&path)
             .map_err(|e| format!("session file {}: {e}", path.display()))?;
-        let mut w = Writer { file, path, id: id.to_string(), line: Vec::new() };
+        let mut w = Writer {
+            file,
+            path,
+            id: id.to_string(),
+            line: Vec::new(),
+        };
         w.lock()?;
-        w.append(header).map_err(|e| format!("session file {}: {e}", w.path.display()))?;
+        w.append(header)
+            .map_err(|e| format!("session file {}: {e}", w.path.display()))?;
         Ok(w)
     }
 
@@ -200,9 +256,17 @@ impl Writer {
     /// newline) is closed off first, so the next record starts a line.
     pub fn reopen(path: &Path, id: &str) -> Result<Writer, String> {
         let err = |e: std::io::Error| format!("session file {}: {e}", path.display());
-        let mut file = OpenOptions::new().read(true).append(true).open(path).map_err(err)?;
-        let mut w =
-            Writer { file: file.try_clone().map_err(err)?, path: path.to_path_buf(), id: id.into(), line: Vec::new() };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(err)?;
+        let mut w = Writer {
+            file: file.try_clone().map_err(err)?,
+            path: path.to_path_buf(),
+            id: id.into(),
+            line: Vec::new(),
+        };
         w.lock()?;
         let len = file.seek(SeekFrom::End(0)).map_err(err)?;
         if len > 0 {
@@ -226,7 +290,10 @@ impl Writer {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        Err(format!("session {} is in use by another mote process", self.id))
+        Err(format!(
+            "session {} is in use by another mote process",
+            self.id
+        ))
     }
 
     /// Append one record: one line, one write, then fdatasync.
@@ -267,14 +334,23 @@ mod tests {
             mote: "0",
         };
         let mut a = Writer::create(&d, &head("20250101-000000-aaaaaa", "/w1")).unwrap();
-        a.append(&Record::User { text: "first\n task" }).unwrap();
+        a.append(&Record::User {
+            text: "first\n task",
+        })
+        .unwrap();
         a.append(&Record::Assistant { text: "ok" }).unwrap();
         drop(a);
         drop(Writer::create(&d, &head("20250102-000000-bbbbbb", "/w2")).unwrap());
         drop(Writer::create(&d, &head("20250102-000000-bbbbbc", "/w1")).unwrap());
-        assert!(find(&d, "20250101").unwrap().ends_with("20250101-000000-aaaaaa.jsonl"));
-        assert!(find(&d, "20250102").unwrap_err().contains("matches 2 sessions"));
-        assert!(find(&d, "2026").unwrap_err().starts_with("no session `2026`"));
+        assert!(find(&d, "20250101")
+            .unwrap()
+            .ends_with("20250101-000000-aaaaaa.jsonl"));
+        assert!(find(&d, "20250102")
+            .unwrap_err()
+            .contains("matches 2 sessions"));
+        assert!(find(&d, "2026")
+            .unwrap_err()
+            .starts_with("no session `2026`"));
         assert_eq!(id_of(&latest(&d, "/w1").unwrap()), "20250102-000000-bbbbbc");
         assert_eq!(latest(&d, "/w3"), None);
         let i = info(&find(&d, "20250101").unwrap()).unwrap();

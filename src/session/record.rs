@@ -71,7 +71,14 @@ impl Record<'_> {
     /// Write the record as one line, newline included.
     pub fn write(&self, w: &mut dyn Write) -> io::Result<()> {
         match self {
-            Record::Header { id, cwd, provider, model, created, mote } => {
+            Record::Header {
+                id,
+                cwd,
+                provider,
+                model,
+                created,
+                mote,
+            } => {
                 write!(w, "{{\"type\":\"session\",\"version\":{VERSION},\"id\":")?;
                 string(w, id)?;
                 w.write_all(b",\"cwd\":")?;
@@ -105,7 +112,12 @@ impl Record<'_> {
                 w.write_all(b",\"args\":")?;
                 string(w, args)?;
             }
-            Record::Result { id, name, text, error } => {
+            Record::Result {
+                id,
+                name,
+                text,
+                error,
+            } => {
                 w.write_all(b"{\"type\":\"result\",\"id\":")?;
                 string(w, id)?;
                 w.write_all(b",\"name\":")?;
@@ -122,7 +134,10 @@ impl Record<'_> {
                 )?;
             }
             Record::Compact { messages, summary } => {
-                write!(w, "{{\"type\":\"compact\",\"messages\":{messages},\"summary\":")?;
+                write!(
+                    w,
+                    "{{\"type\":\"compact\",\"messages\":{messages},\"summary\":"
+                )?;
                 string(w, summary)?;
             }
         }
@@ -133,8 +148,16 @@ impl Record<'_> {
     /// not know (from a newer mote), to be skipped.
     pub fn parse(v: &Value) -> Result<Option<Record<'_>>, String> {
         let kind = v.get("type").and_then(Value::as_str).ok_or("no \"type\"")?;
-        let s = |k: &str| v.get(k).and_then(Value::as_str).ok_or_else(|| format!("{kind}: no string \"{k}\""));
-        let n = |k: &str| v.get(k).and_then(Value::as_u64).ok_or_else(|| format!("{kind}: no number \"{k}\""));
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{kind}: no string \"{k}\""))
+        };
+        let n = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_u64)
+                .ok_or_else(|| format!("{kind}: no number \"{k}\""))
+        };
         Ok(Some(match kind {
             "session" => {
                 let version = n("version")?;
@@ -152,11 +175,18 @@ impl Record<'_> {
             }
             "user" => Record::User { text: s("text")? },
             "reasoning" => match s("kind")? {
-                k @ ("thinking" | "signature" | "redacted") => Record::Reasoning { kind: k, text: s("text")? },
+                k @ ("thinking" | "signature" | "redacted") => Record::Reasoning {
+                    kind: k,
+                    text: s("text")?,
+                },
                 other => return Err(format!("reasoning: unknown kind \"{other}\"")),
             },
             "assistant" => Record::Assistant { text: s("text")? },
-            "call" => Record::Call { id: s("id")?, name: s("name")?, args: s("args")? },
+            "call" => Record::Call {
+                id: s("id")?,
+                name: s("name")?,
+                args: s("args")?,
+            },
             "result" => Record::Result {
                 id: s("id")?,
                 name: s("name")?,
@@ -170,7 +200,10 @@ impl Record<'_> {
                 // Absent in files from before cache writes were counted.
                 cache_write: v.get("cache_write").and_then(Value::as_u64).unwrap_or(0),
             }),
-            "compact" => Record::Compact { messages: n("messages")?, summary: s("summary")? },
+            "compact" => Record::Compact {
+                messages: n("messages")?,
+                summary: s("summary")?,
+            },
             _ => return Ok(None),
         }))
     }
@@ -178,7 +211,9 @@ impl Record<'_> {
     /// Bytes of conversation the record adds (for the context estimate).
     pub fn bytes(&self) -> usize {
         match self {
-            Record::User { text } | Record::Assistant { text } | Record::Reasoning { text, .. } => text.len(),
+            Record::User { text } | Record::Assistant { text } | Record::Reasoning { text, .. } => {
+                text.len()
+            }
             Record::Call { id, name, args } => id.len() + name.len() + args.len(),
             Record::Result { id, name, text, .. } => id.len() + name.len() + text.len(),
             Record::Header { .. } | Record::Usage(_) | Record::Compact { .. } => 0,
@@ -201,7 +236,12 @@ impl Record<'_> {
             }
             Record::Assistant { text } => arena.push(Role::Assistant, Kind::Text, text),
             Record::Call { id, name, args } => arena.call(id, name, args),
-            Record::Result { id, name, text, error } => arena.result(id, name, text, *error),
+            Record::Result {
+                id,
+                name,
+                text,
+                error,
+            } => arena.result(id, name, text, *error),
             Record::Usage(u) => est.usage(u),
             Record::Compact { messages, summary } => {
                 arena.compact(usize::try_from(*messages).unwrap_or(usize::MAX), summary);
@@ -218,17 +258,49 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips_through_one_line() {
-        let u = Usage { input: 10, output: 2, cached: 1, cache_write: 4 };
+        let u = Usage {
+            input: 10,
+            output: 2,
+            cached: 1,
+            cache_write: 4,
+        };
         let recs = [
-            Record::Header { id: "x", cwd: "/w \"q\"", provider: "openai", model: "m", created: 5, mote: "0.1.0" },
-            Record::User { text: "line\nnext\u{1}" },
-            Record::Reasoning { kind: "thinking", text: "hmm\n" },
-            Record::Reasoning { kind: "signature", text: "c2ln==" },
+            Record::Header {
+                id: "x",
+                cwd: "/w \"q\"",
+                provider: "openai",
+                model: "m",
+                created: 5,
+                mote: "0.1.0",
+            },
+            Record::User {
+                text: "line\nnext\u{1}",
+            },
+            Record::Reasoning {
+                kind: "thinking",
+                text: "hmm\n",
+            },
+            Record::Reasoning {
+                kind: "signature",
+                text: "c2ln==",
+            },
             Record::Assistant { text: "" },
-            Record::Call { id: "c1", name: "read", args: r#"{"path":"a"}"# },
-            Record::Result { id: "c1", name: "read", text: "x", error: true },
+            Record::Call {
+                id: "c1",
+                name: "read",
+                args: r#"{"path":"a"}"#,
+            },
+            Record::Result {
+                id: "c1",
+                name: "read",
+                text: "x",
+                error: true,
+            },
             Record::Usage(u),
-            Record::Compact { messages: 3, summary: "s" },
+            Record::Compact {
+                messages: 3,
+                summary: "s",
+            },
         ];
         for r in &recs {
             let mut line = Vec::new();

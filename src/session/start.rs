@@ -35,7 +35,10 @@ impl Log {
         match w.append(r) {
             Ok(()) => None,
             Err(e) => {
-                let note = format!("session {}: {e}; no longer saving this session", w.path.display());
+                let note = format!(
+                    "session {}: {e}; no longer saving this session",
+                    w.path.display()
+                );
                 self.writer = None;
                 Some(note)
             }
@@ -45,7 +48,8 @@ impl Log {
 
 /// `--sessions`.
 pub fn list(dir: Option<&Path>) -> Result<(), String> {
-    let dir = dir.ok_or("no session directory: set HOME or XDG_DATA_HOME, or pass --session-dir")?;
+    let dir =
+        dir.ok_or("no session directory: set HOME or XDG_DATA_HOME, or pass --session-dir")?;
     super::list(dir, &mut std::io::stdout().lock()).map_err(|e| format!("listing sessions: {e}"))
 }
 
@@ -62,11 +66,16 @@ pub fn resume(o: &Options, dir: Option<&Path>, cwd: &str) -> Result<Option<Resum
         }
         return Ok(None);
     }
-    let dir = dir.ok_or("no session directory: set HOME or XDG_DATA_HOME, or pass --session-dir")?;
+    let dir =
+        dir.ok_or("no session directory: set HOME or XDG_DATA_HOME, or pass --session-dir")?;
     let path = match &o.resume {
         Some(id) => super::find(dir, id)?,
-        None => super::latest(dir, cwd)
-            .ok_or_else(|| format!("no session for {cwd} in {} to continue (see --sessions)", dir.display()))?,
+        None => super::latest(dir, cwd).ok_or_else(|| {
+            format!(
+                "no session for {cwd} in {} to continue (see --sessions)",
+                dir.display()
+            )
+        })?,
     };
     let r = open(&path, o.no_session)?;
     for n in &r.loaded.notes {
@@ -79,18 +88,33 @@ pub fn resume(o: &Options, dir: Option<&Path>, cwd: &str) -> Result<Option<Resum
 /// `no_session`); also the interactive mode's `/resume`.
 pub fn open(path: &Path, no_session: bool) -> Result<Resumed, String> {
     let loaded = load::load(path)?;
-    let mut writer = if no_session { None } else { Some(Writer::reopen(path, &loaded.id)?) };
+    let mut writer = if no_session {
+        None
+    } else {
+        Some(Writer::reopen(path, &loaded.id)?)
+    };
     if let Some(w) = writer.as_mut() {
         for (id, name) in &loaded.unanswered {
-            w.append(&Record::Result { id, name, text: INTERRUPTED, error: true })
-                .map_err(|e| format!("session file {}: {e}", path.display()))?;
+            w.append(&Record::Result {
+                id,
+                name,
+                text: INTERRUPTED,
+                error: true,
+            })
+            .map_err(|e| format!("session file {}: {e}", path.display()))?;
         }
     }
     Ok(Resumed { loaded, writer })
 }
 
 /// A new session file, or `None` (with a warning) when it cannot be made.
-pub fn create(o: &Options, dir: Option<&Path>, cwd: &str, provider: &str, model: &str) -> Option<Writer> {
+pub fn create(
+    o: &Options,
+    dir: Option<&Path>,
+    cwd: &str,
+    provider: &str,
+    model: &str,
+) -> Option<Writer> {
     if o.no_session {
         return None;
     }
@@ -100,8 +124,14 @@ pub fn create(o: &Options, dir: Option<&Path>, cwd: &str, provider: &str, model:
     };
     let created = super::now();
     let id = super::new_id(created);
-    let header =
-        Record::Header { id: &id, cwd, provider, model, created, mote: env!("CARGO_PKG_VERSION") };
+    let header = Record::Header {
+        id: &id,
+        cwd,
+        provider,
+        model,
+        created,
+        mote: env!("CARGO_PKG_VERSION"),
+    };
     match Writer::create(dir, &header) {
         Ok(w) => Some(w),
         Err(e) => {

@@ -41,13 +41,18 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     if command.trim().is_empty() {
         return Err("command is empty".into());
     }
-    let secs = args.opt_u64("timeout")?.unwrap_or(DEFAULT_TIMEOUT).clamp(1, MAX_TIMEOUT);
+    let secs = args
+        .opt_u64("timeout")?
+        .unwrap_or(DEFAULT_TIMEOUT)
+        .clamp(1, MAX_TIMEOUT);
     let mode = ws.sandbox.get();
     if mode == crate::sandbox::Mode::Off {
         return exec(command, &ws.root, Duration::from_secs(secs), None);
     }
     let abi = crate::sandbox::abi()?;
-    let tmp = std::env::temp_dir().canonicalize().unwrap_or_else(|_| std::env::temp_dir());
+    let tmp = std::env::temp_dir()
+        .canonicalize()
+        .unwrap_or_else(|_| std::env::temp_dir());
     let rs = crate::sandbox::ruleset(mode, abi, &[&ws.root, &tmp])
         .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
     let (out, ok) = exec_in(command, &ws.root, Duration::from_secs(secs), Some(&rs))?;
@@ -96,7 +101,9 @@ fn exec_in(
     sandbox: Option<&crate::sandbox::Ruleset>,
 ) -> Result<(String, bool), String> {
     let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
-    let write_dup = write_end.try_clone().map_err(|e| format!("cannot create a pipe: {e}"))?;
+    let write_dup = write_end
+        .try_clone()
+        .map_err(|e| format!("cannot create a pipe: {e}"))?;
     let mut child = {
         // The Command holds the write ends; it must be dropped before
         // reading, or the pipe never reports end of file.
@@ -120,7 +127,8 @@ fn exec_in(
                 cmd.pre_exec(move || crate::sandbox::restrict(fd));
             }
         }
-        cmd.spawn().map_err(|e| format!("cannot start shell: {e}"))?
+        cmd.spawn()
+            .map_err(|e| format!("cannot start shell: {e}"))?
     };
     let mut pipe = File::from(read_end);
     let mut out = Output::new();
@@ -132,7 +140,10 @@ fn exec_in(
     }
     let status = status.map_err(|e| format!("error while running command: {e}"))?;
     let end = match status {
-        None => format!("timed out after {}s; the command and its process group were killed", timeout.as_secs()),
+        None => format!(
+            "timed out after {}s; the command and its process group were killed",
+            timeout.as_secs()
+        ),
         Some(s) => describe(s),
     };
     Ok((out.render(&end), status.is_some_and(|s| s.success())))
@@ -140,7 +151,12 @@ fn exec_in(
 
 /// Read the pipe until the shell has exited and the pipe is closed or
 /// quiet, or the deadline passes. `None` means the deadline did.
-fn pump(pipe: &mut File, child: &mut Child, out: &mut Output, deadline: Instant) -> io::Result<Option<ExitStatus>> {
+fn pump(
+    pipe: &mut File,
+    child: &mut Child,
+    out: &mut Output,
+    deadline: Instant,
+) -> io::Result<Option<ExitStatus>> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut exited: Option<(ExitStatus, Instant)> = None;
     let mut open = true;
@@ -158,11 +174,18 @@ fn pump(pipe: &mut File, child: &mut Child, out: &mut Output, deadline: Instant)
             return Ok(None);
         }
         // While the shell runs, wake up now and then to notice its exit.
-        let wait = if exited.is_some() { QUIET } else { deadline.saturating_duration_since(now).min(QUIET) };
+        let wait = if exited.is_some() {
+            QUIET
+        } else {
+            deadline.saturating_duration_since(now).min(QUIET)
+        };
         let ready = open && poll_in(pipe, wait)?;
         if crate::interrupt::requested() {
             // `exec` kills the process group on any error.
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted by the user"));
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "interrupted by the user",
+            ));
         }
         if !open {
             // End of file before the exit: wait for the shell to finish.
@@ -187,7 +210,11 @@ fn pump(pipe: &mut File, child: &mut Child, out: &mut Output, deadline: Instant)
 
 /// Wait up to `wait` for `f` to be readable (or hung up).
 fn poll_in(f: &File, wait: Duration) -> io::Result<bool> {
-    let mut pfd = libc::pollfd { fd: f.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd: f.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
     let ms = wait.as_millis().min(i32::MAX as u128) as libc::c_int;
     if crate::interrupt::armed() {
         // Interactive: Ctrl-C or Esc ends the wait too (then `requested()`).
@@ -198,7 +225,11 @@ fn poll_in(f: &File, wait: Duration) -> io::Result<bool> {
     let n = unsafe { libc::poll(&mut pfd, 1, ms) };
     if n < 0 {
         let e = io::Error::last_os_error();
-        return if e.kind() == io::ErrorKind::Interrupted { Ok(false) } else { Err(e) };
+        return if e.kind() == io::ErrorKind::Interrupted {
+            Ok(false)
+        } else {
+            Err(e)
+        };
     }
     Ok(n > 0)
 }
@@ -229,8 +260,11 @@ fn shell() -> PathBuf {
     if bin.is_file() {
         return bin.into();
     }
-    let found =
-        std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("bash")).find(|b| b.is_file()));
+    let found = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("bash"))
+            .find(|b| b.is_file())
+    });
     found.unwrap_or_else(|| PathBuf::from("/bin/sh"))
 }
 
@@ -258,7 +292,15 @@ struct Output {
 
 impl Output {
     fn new() -> Output {
-        Output { head: Vec::new(), ring: Vec::new(), at: 0, total: 0, newlines: 0, last: b'\n', log: None }
+        Output {
+            head: Vec::new(),
+            ring: Vec::new(),
+            at: 0,
+            total: 0,
+            newlines: 0,
+            last: b'\n',
+            log: None,
+        }
     }
 
     fn push(&mut self, mut data: &[u8]) {
@@ -346,14 +388,21 @@ impl Output {
         let head = truncate::head(&head_text, MAX_LINES / 2, KEEP);
         // The ring only ever holds bytes after the head, so they never overlap.
         let tail = truncate::tail(&tail_text, MAX_LINES / 2, KEEP);
-        let lines = self.lines().saturating_sub((head.lines + tail.lines) as u64);
-        let bytes = self.total.saturating_sub((head.text.len() + tail.text.len()) as u64);
+        let lines = self
+            .lines()
+            .saturating_sub((head.lines + tail.lines) as u64);
+        let bytes = self
+            .total
+            .saturating_sub((head.text.len() + tail.text.len()) as u64);
         let mut s = String::with_capacity(head.text.len() + tail.text.len() + 200);
         s.push_str(head.text);
         if !s.ends_with('\n') {
             s.push('\n');
         }
-        s.push_str(&format!("[... {lines} of {} lines ({bytes} bytes) omitted; {where_} ...]\n", self.lines()));
+        s.push_str(&format!(
+            "[... {lines} of {} lines ({bytes} bytes) omitted; {where_} ...]\n",
+            self.lines()
+        ));
         s.push_str(tail.text);
         if !s.ends_with('\n') {
             s.push('\n');
@@ -371,7 +420,8 @@ mod tests {
         std::env::set_var("MOTE_TEST_API_KEY", "sk-leak-check");
         std::env::set_var("MOTE_TEST_PLAIN", "visible");
         let dir = std::env::temp_dir();
-        let (out, ok) = super::exec_status("env", &dir, std::time::Duration::from_secs(10)).unwrap();
+        let (out, ok) =
+            super::exec_status("env", &dir, std::time::Duration::from_secs(10)).unwrap();
         assert!(ok);
         assert!(out.contains("MOTE_TEST_PLAIN=visible"), "{out}");
         assert!(!out.contains("sk-leak-check"), "{out}");
@@ -383,20 +433,41 @@ mod tests {
 
     fn bash(ws: &Workspace, cmd: &str, timeout: Option<u64>) -> Result<String, String> {
         let t = timeout.map_or(String::new(), |t| format!(",\"timeout\":{t}"));
-        run(&Args::parse(&format!("{{\"command\":{}{t}}}", quote(cmd))).unwrap(), ws)
+        run(
+            &Args::parse(&format!("{{\"command\":{}{t}}}", quote(cmd))).unwrap(),
+            ws,
+        )
     }
 
     #[test]
     fn output_order_and_exit_codes() {
         let (d, ws) = tmp_ws("bash-basic");
         std::fs::write(d.join("here.txt"), "").unwrap();
-        assert_eq!(bash(&ws, "echo out; echo err >&2; echo out2", None).unwrap(), "out\nerr\nout2\nexit code: 0");
-        assert_eq!(bash(&ws, "ls; exit 3", None).unwrap(), "here.txt\nexit code: 3");
-        assert_eq!(bash(&ws, "true", None).unwrap(), "(no output)\nexit code: 0");
+        assert_eq!(
+            bash(&ws, "echo out; echo err >&2; echo out2", None).unwrap(),
+            "out\nerr\nout2\nexit code: 0"
+        );
+        assert_eq!(
+            bash(&ws, "ls; exit 3", None).unwrap(),
+            "here.txt\nexit code: 3"
+        );
+        assert_eq!(
+            bash(&ws, "true", None).unwrap(),
+            "(no output)\nexit code: 0"
+        );
         assert_eq!(bash(&ws, "printf abc", None).unwrap(), "abc\nexit code: 0");
-        assert_eq!(bash(&ws, "read x; echo \"[$?]\"", None).unwrap(), "[1]\nexit code: 0");
-        assert_eq!(bash(&ws, "kill -9 $$", None).unwrap(), "(no output)\nkilled by signal 9");
-        assert_eq!(bash(&ws, "printf '\\xff\\n'", None).unwrap(), "\u{fffd}\nexit code: 0");
+        assert_eq!(
+            bash(&ws, "read x; echo \"[$?]\"", None).unwrap(),
+            "[1]\nexit code: 0"
+        );
+        assert_eq!(
+            bash(&ws, "kill -9 $$", None).unwrap(),
+            "(no output)\nkilled by signal 9"
+        );
+        assert_eq!(
+            bash(&ws, "printf '\\xff\\n'", None).unwrap(),
+            "\u{fffd}\nexit code: 0"
+        );
         assert!(bash(&ws, "  ", None).unwrap_err().contains("empty"));
     }
 
@@ -405,8 +476,15 @@ mod tests {
         let (_d, ws) = tmp_ws("bash-timeout");
         let start = Instant::now();
         let out = bash(&ws, "sleep 30 & echo $!; sleep 30", Some(1)).unwrap();
-        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
-        assert!(out.ends_with("timed out after 1s; the command and its process group were killed"), "{out}");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            out.ends_with("timed out after 1s; the command and its process group were killed"),
+            "{out}"
+        );
         let pid: libc::pid_t = out.lines().next().unwrap().parse().unwrap();
         // The background sleep was in the group; give the kernel a moment.
         let mut alive = true;
@@ -423,7 +501,8 @@ mod tests {
 
     fn is_zombie(pid: libc::pid_t) -> bool {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z'))
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'))
     }
 
     #[test]
@@ -431,7 +510,11 @@ mod tests {
         let (_d, ws) = tmp_ws("bash-bg");
         let start = Instant::now();
         let out = bash(&ws, "sleep 5 & echo started", None).unwrap();
-        assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            start.elapsed()
+        );
         assert_eq!(out, "started\nexit code: 0");
     }
 
@@ -439,9 +522,21 @@ mod tests {
     fn chatty_background_job_does_not_hang() {
         let (_d, ws) = tmp_ws("bash-chatty");
         let start = Instant::now();
-        let out = bash(&ws, "(while :; do echo tick; sleep 0.02; done) & echo started", None).unwrap();
-        assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
-        assert!(out.lines().any(|l| l == "started") && out.ends_with("exit code: 0"), "{out}");
+        let out = bash(
+            &ws,
+            "(while :; do echo tick; sleep 0.02; done) & echo started",
+            None,
+        )
+        .unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            out.lines().any(|l| l == "started") && out.ends_with("exit code: 0"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -454,12 +549,27 @@ mod tests {
         assert!(out.lines().count() <= MAX_LINES + 2);
         let marker = out.lines().find(|l| l.starts_with("[... ")).unwrap();
         assert!(marker.contains(" of 200000 lines ("), "{marker}");
-        let path = marker.split("full output: ").nth(1).unwrap().trim_end_matches(" ...]");
+        let path = marker
+            .split("full output: ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" ...]");
         let full = std::fs::read_to_string(path).unwrap();
         let expect: String = (1..=200000).map(|i| format!("{i}\n")).collect();
-        assert!(full == expect, "log has {} bytes, expected {}", full.len(), expect.len());
+        assert!(
+            full == expect,
+            "log has {} bytes, expected {}",
+            full.len(),
+            expect.len()
+        );
         // Shown head and tail do not overlap and nothing is lost at the seams.
-        let omitted: u64 = marker.trim_start_matches("[... ").split(' ').next().unwrap().parse().unwrap();
+        let omitted: u64 = marker
+            .trim_start_matches("[... ")
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert_eq!(omitted as usize + out.lines().count() - 2, 200000);
         let _ = std::fs::remove_file(path);
     }
@@ -470,7 +580,11 @@ mod tests {
         let out = bash(&ws, "yes | head -n 5000", None).unwrap();
         assert!(out.lines().count() <= MAX_LINES + 2);
         let marker = out.lines().find(|l| l.starts_with("[... ")).unwrap();
-        let path = marker.split("full output: ").nth(1).unwrap().trim_end_matches(" ...]");
+        let path = marker
+            .split("full output: ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" ...]");
         assert_eq!(std::fs::read_to_string(path).unwrap(), "y\n".repeat(5000));
         let _ = std::fs::remove_file(path);
     }

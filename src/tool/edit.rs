@@ -29,7 +29,9 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     let new_arg = args.str("new_text")?;
     let all = args.opt_bool("replace_all")?.unwrap_or(false);
     if old_arg.is_empty() {
-        return Err("old_text is empty; give the exact text to replace (use write to create a file)".into());
+        return Err(
+            "old_text is empty; give the exact text to replace (use write to create a file)".into(),
+        );
     }
     if old_arg == new_arg {
         return Err("old_text and new_text are identical; nothing to change".into());
@@ -41,11 +43,16 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         return Err(format!("{shown} is a directory"));
     }
     if meta.len() > MAX_FILE {
-        return Err(format!("{shown} is too large to edit ({} bytes); use bash", meta.len()));
+        return Err(format!(
+            "{shown} is too large to edit ({} bytes); use bash",
+            meta.len()
+        ));
     }
     let data = std::fs::read(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     if data.iter().take(8192).any(|&b| b == 0) {
-        return Err(format!("{shown} looks binary (it has NUL bytes); edit it with bash"));
+        return Err(format!(
+            "{shown} looks binary (it has NUL bytes); edit it with bash"
+        ));
     }
     let (old, new) = if uses_crlf(&data) {
         (to_crlf(old_arg), to_crlf(new_arg))
@@ -57,7 +64,11 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         return Err(not_found(&data, old_arg, &shown));
     }
     if hits.len() > 1 && !all {
-        let lines: Vec<String> = hits.iter().take(20).map(|&p| line_of(&data, p).to_string()).collect();
+        let lines: Vec<String> = hits
+            .iter()
+            .take(20)
+            .map(|&p| line_of(&data, p).to_string())
+            .collect();
         let more = if hits.len() > 20 { ", ..." } else { "" };
         return Err(format!(
             "old_text matches {} times in {shown} (lines {}{more}); add surrounding lines to make it unique, or set replace_all",
@@ -77,7 +88,11 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     out.extend_from_slice(data.get(prev..).unwrap_or_default());
     atomic_write(&path, &out).map_err(|e| format!("cannot write {shown}: {e}"))?;
 
-    let spans: Vec<String> = new_starts.iter().take(20).map(|&p| span(&out, p, new.len())).collect();
+    let spans: Vec<String> = new_starts
+        .iter()
+        .take(20)
+        .map(|&p| span(&out, p, new.len()))
+        .collect();
     let more = if hits.len() > 20 { ", ..." } else { "" };
     let n = hits.len();
     let occ = if n == 1 { "occurrence" } else { "occurrences" };
@@ -91,7 +106,11 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         done += 1;
     }
     let cut = truncate::head(&diff, DIFF_LINES, DIFF_BYTES);
-    let mut msg = format!("Edited {shown}: replaced {n} {occ} ({}{more})\n{}", spans.join(", "), cut.text);
+    let mut msg = format!(
+        "Edited {shown}: replaced {n} {occ} ({}{more})\n{}",
+        spans.join(", "),
+        cut.text
+    );
     if cut.cut || done < hits.len() {
         msg.push_str("[diff cut]");
     }
@@ -114,10 +133,15 @@ fn to_crlf(s: &str) -> Vec<u8> {
 /// Start offsets of the non-overlapping occurrences of `needle`.
 fn find_all(hay: &[u8], needle: &[u8]) -> Vec<usize> {
     let mut hits = Vec::new();
-    let Some((&first, _)) = needle.split_first() else { return hits };
+    let Some((&first, _)) = needle.split_first() else {
+        return hits;
+    };
     let mut i = 0;
     while i + needle.len() <= hay.len() {
-        match hay.get(i..).and_then(|rest| rest.iter().position(|&b| b == first)) {
+        match hay
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|&b| b == first))
+        {
             None => break,
             Some(off) => i += off,
         }
@@ -151,27 +175,51 @@ fn span(data: &[u8], pos: usize, len: usize) -> String {
 
 /// The whole lines around `data[pos..pos+len]`, without their line ends.
 fn whole_lines(data: &[u8], pos: usize, len: usize) -> Vec<String> {
-    let start = data.get(..pos).and_then(|d| d.iter().rposition(|&b| b == b'\n')).map_or(0, |i| i + 1);
+    let start = data
+        .get(..pos)
+        .and_then(|d| d.iter().rposition(|&b| b == b'\n'))
+        .map_or(0, |i| i + 1);
     let mut end = pos + len;
     // A match ending in a newline ends its last line there.
     if !(len > 0 && data.get(end - 1) == Some(&b'\n')) {
-        end = data.get(end..).and_then(|d| d.iter().position(|&b| b == b'\n')).map_or(data.len(), |i| end + i);
+        end = data
+            .get(end..)
+            .and_then(|d| d.iter().position(|&b| b == b'\n'))
+            .map_or(data.len(), |i| end + i);
     }
     let text = String::from_utf8_lossy(data.get(start..end).unwrap_or_default()).into_owned();
     let text = text.strip_suffix('\n').unwrap_or(&text);
     if text.is_empty() && len == 0 {
         return Vec::new();
     }
-    text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string()).collect()
+    text.split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+        .collect()
 }
 
 /// Append a -/+ diff of one replacement, without the lines both sides share.
-fn diff_lines(out: &mut String, old: &[u8], at: usize, old_len: usize, new: &[u8], new_at: usize, new_len: usize) {
+fn diff_lines(
+    out: &mut String,
+    old: &[u8],
+    at: usize,
+    old_len: usize,
+    new: &[u8],
+    new_at: usize,
+    new_len: usize,
+) {
     let a = whole_lines(old, at, old_len);
     let b = whole_lines(new, new_at, new_len);
     let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let (ra, rb) = (a.get(pre..).unwrap_or_default(), b.get(pre..).unwrap_or_default());
-    let post = ra.iter().rev().zip(rb.iter().rev()).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (
+        a.get(pre..).unwrap_or_default(),
+        b.get(pre..).unwrap_or_default(),
+    );
+    let post = ra
+        .iter()
+        .rev()
+        .zip(rb.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     out.push_str(&format!("@@ line {}\n", line_of(old, at) + pre));
     for l in a.get(pre..a.len() - post).unwrap_or_default() {
         out.push_str(&format!("-{l}\n"));
@@ -187,7 +235,11 @@ fn not_found(data: &[u8], old: &str, shown: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let mut msg = format!("old_text not found in {shown}");
     if let Some((first, last)) = loose_match(&lines, old) {
-        let at = if last > first { format!("lines {first}-{last}") } else { format!("line {first}") };
+        let at = if last > first {
+            format!("lines {first}-{last}")
+        } else {
+            format!("line {first}")
+        };
         msg.push_str(&format!(
             "; it matches {at} if whitespace is ignored, so copy the text exactly (indentation, tabs, spaces)"
         ));
@@ -195,18 +247,34 @@ fn not_found(data: &[u8], old: &str, shown: &str) -> String {
     let Some(want) = old.lines().map(str::trim).find(|l| !l.is_empty()) else {
         return msg + " (old_text is only whitespace)";
     };
-    let exact: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.trim() == want).map(|(i, _)| i).collect();
-    let near = if exact.is_empty() { closest(&lines, want).into_iter().collect() } else { exact };
+    let exact: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == want)
+        .map(|(i, _)| i)
+        .collect();
+    let near = if exact.is_empty() {
+        closest(&lines, want).into_iter().collect()
+    } else {
+        exact
+    };
     if near.is_empty() {
         return msg + &format!("; no line resembles {}; read the file again", quote(want));
     }
-    let kind = if near.first().and_then(|&i| lines.get(i)).is_some_and(|l| l.trim() == want) {
+    let kind = if near
+        .first()
+        .and_then(|&i| lines.get(i))
+        .is_some_and(|l| l.trim() == want)
+    {
         "appears"
     } else {
         "is closest to"
     };
-    let shown: Vec<String> =
-        near.iter().take(3).map(|&i| format!("{}: {}", i + 1, quote(lines.get(i).unwrap_or(&"")))).collect();
+    let shown: Vec<String> = near
+        .iter()
+        .take(3)
+        .map(|&i| format!("{}: {}", i + 1, quote(lines.get(i).unwrap_or(&""))))
+        .collect();
     msg + &format!("; its first line {} {}", kind, shown.join(", "))
 }
 
@@ -217,8 +285,12 @@ fn loose_match(lines: &[&str], old: &str) -> Option<(usize, usize)> {
     if want.is_empty() {
         return None;
     }
-    let have: Vec<(usize, String)> =
-        lines.iter().enumerate().map(|(i, l)| (i + 1, squash(l))).filter(|(_, l)| !l.is_empty()).collect();
+    let have: Vec<(usize, String)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i + 1, squash(l)))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
     let ends = |a: &str, b: &str, i: usize, n: usize| {
         // Inner lines must be equal; the outer ones may be partial.
         if n == 1 {
@@ -232,7 +304,11 @@ fn loose_match(lines: &[&str], old: &str) -> Option<(usize, usize)> {
         }
     };
     have.windows(want.len()).find_map(|w| {
-        let ok = w.iter().zip(&want).enumerate().all(|(i, ((_, h), o))| ends(h, o, i, want.len()));
+        let ok = w
+            .iter()
+            .zip(&want)
+            .enumerate()
+            .all(|(i, ((_, h), o))| ends(h, o, i, want.len()));
         ok.then(|| (w.first().map_or(0, |x| x.0), w.last().map_or(0, |x| x.0)))
     })
 }
@@ -304,14 +380,26 @@ mod tests {
         let f = d.join("a.rs");
         fs::write(&f, "fn a() {\n    one();\n    two();\n}\n").unwrap();
         fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).unwrap();
-        let out =
-            edit(&ws, "a.rs", "    one();\n    two();\n", "    one();\n    three();\n    four();\n", false).unwrap();
-        assert_eq!(fs::read_to_string(&f).unwrap(), "fn a() {\n    one();\n    three();\n    four();\n}\n");
+        let out = edit(
+            &ws,
+            "a.rs",
+            "    one();\n    two();\n",
+            "    one();\n    three();\n    four();\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            fs::read_to_string(&f).unwrap(),
+            "fn a() {\n    one();\n    three();\n    four();\n}\n"
+        );
         assert_eq!(
             out,
             "Edited a.rs: replaced 1 occurrence (lines 2-4)\n@@ line 3\n-    two();\n+    three();\n+    four();"
         );
-        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o7777, 0o600);
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o7777,
+            0o600
+        );
     }
 
     #[test]
@@ -320,10 +408,18 @@ mod tests {
         let f = d.join("m.txt");
         fs::write(&f, "x = 1\ny = 2\nx = 1\n").unwrap();
         let err = edit(&ws, "m.txt", "x = 1", "x = 9", false).unwrap_err();
-        assert!(err.contains("matches 2 times") && err.contains("lines 1, 3") && err.contains("replace_all"), "{err}");
+        assert!(
+            err.contains("matches 2 times")
+                && err.contains("lines 1, 3")
+                && err.contains("replace_all"),
+            "{err}"
+        );
         assert_eq!(fs::read_to_string(&f).unwrap(), "x = 1\ny = 2\nx = 1\n");
         let out = edit(&ws, "m.txt", "x = 1", "x = 9", true).unwrap();
-        assert!(out.starts_with("Edited m.txt: replaced 2 occurrences (line 1, line 3)"), "{out}");
+        assert!(
+            out.starts_with("Edited m.txt: replaced 2 occurrences (line 1, line 3)"),
+            "{out}"
+        );
         assert_eq!(fs::read_to_string(&f).unwrap(), "x = 9\ny = 2\nx = 9\n");
     }
 
@@ -351,19 +447,32 @@ mod tests {
         assert!(!err.contains("whitespace is ignored"), "{err}");
         let err = edit(&ws, "n.py", "zzzz qqqq", "y", false).unwrap_err();
         assert!(err.contains("no line resembles"), "{err}");
-        assert_eq!(fs::read_to_string(&f).unwrap(), "def f():\n\treturn  compute(x)\n\ndef g():\n    pass\n");
+        assert_eq!(
+            fs::read_to_string(&f).unwrap(),
+            "def f():\n\treturn  compute(x)\n\ndef g():\n    pass\n"
+        );
     }
 
     #[test]
     fn refusals() {
         let (d, ws) = tmp_ws("edit-refuse");
         fs::write(d.join("f"), "abc\n").unwrap();
-        assert!(edit(&ws, "f", "", "x", false).unwrap_err().contains("old_text is empty"));
-        assert!(edit(&ws, "f", "abc", "abc", false).unwrap_err().contains("identical"));
-        assert!(edit(&ws, "../f", "abc", "x", false).unwrap_err().contains("outside"));
-        assert!(edit(&ws, "nope", "abc", "x", false).unwrap_err().starts_with("cannot read nope"));
+        assert!(edit(&ws, "f", "", "x", false)
+            .unwrap_err()
+            .contains("old_text is empty"));
+        assert!(edit(&ws, "f", "abc", "abc", false)
+            .unwrap_err()
+            .contains("identical"));
+        assert!(edit(&ws, "../f", "abc", "x", false)
+            .unwrap_err()
+            .contains("outside"));
+        assert!(edit(&ws, "nope", "abc", "x", false)
+            .unwrap_err()
+            .starts_with("cannot read nope"));
         fs::write(d.join("b"), b"a\0b").unwrap();
-        assert!(edit(&ws, "b", "a", "x", false).unwrap_err().contains("binary"));
+        assert!(edit(&ws, "b", "a", "x", false)
+            .unwrap_err()
+            .contains("binary"));
     }
 
     #[test]
@@ -382,7 +491,11 @@ mod tests {
         let body: String = (0..200).map(|i| format!("l{i}\n")).collect();
         fs::write(d.join("big"), &body).unwrap();
         let out = edit(&ws, "big", &body, &body.replace('l', "L"), false).unwrap();
-        assert!(out.lines().count() <= DIFF_LINES + 2, "{}", out.lines().count());
+        assert!(
+            out.lines().count() <= DIFF_LINES + 2,
+            "{}",
+            out.lines().count()
+        );
         assert!(out.ends_with("[diff cut]"));
     }
 }

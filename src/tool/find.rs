@@ -23,7 +23,8 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     let pattern = args.str("pattern")?;
     let glob = Glob::new(pattern.strip_prefix("./").unwrap_or(pattern))?;
     let path = args.opt_str("path")?.unwrap_or(".");
-    let limit = usize::try_from(args.opt_u64("limit")?.unwrap_or(DEFAULT_LIMIT).max(1)).unwrap_or(usize::MAX);
+    let limit = usize::try_from(args.opt_u64("limit")?.unwrap_or(DEFAULT_LIMIT).max(1))
+        .unwrap_or(usize::MAX);
     let start = ws.resolve(path)?;
     if !start.is_dir() {
         return Err(format!("`{path}` is not a directory"));
@@ -39,12 +40,19 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
             more = true;
             return Flow::Stop;
         }
-        hits.push(if is_dir { format!("{rel}/") } else { rel.to_string() });
+        hits.push(if is_dir {
+            format!("{rel}/")
+        } else {
+            rel.to_string()
+        });
         Flow::Continue
     })?;
     let mut notes = Vec::new();
     if end == End::Capped {
-        notes.push(format!("[search stopped after {} entries; use a narrower path]", walk::MAX_ENTRIES));
+        notes.push(format!(
+            "[search stopped after {} entries; use a narrower path]",
+            walk::MAX_ENTRIES
+        ));
     }
     if hits.is_empty() {
         let mut text = format!("No files match `{pattern}` in {}", ws.display(&start));
@@ -55,13 +63,19 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         return Ok(text);
     }
     if more {
-        notes.insert(0, format!("[stopped at {limit} results; narrow the pattern or raise limit]"));
+        notes.insert(
+            0,
+            format!("[stopped at {limit} results; narrow the pattern or raise limit]"),
+        );
     }
     let all = hits.join("\n");
     let cut = truncate::head(&all, truncate::MAX_LINES, truncate::MAX_BYTES);
     let mut text = cut.text.trim_end_matches('\n').to_string();
     if cut.cut {
-        notes.insert(0, format!("[output cut after {} lines; narrow the pattern]", cut.lines));
+        notes.insert(
+            0,
+            format!("[output cut after {} lines; narrow the pattern]", cut.lines),
+        );
     }
     for n in notes {
         text.push('\n');
@@ -95,20 +109,44 @@ mod tests {
             ],
         );
         let ws = Workspace::new(&d).unwrap();
-        assert_eq!(find(&ws, r#"{"pattern":"*.rs"}"#).unwrap(), "src/main.rs\nsrc/tool/grep.rs\ntests/t.rs");
+        assert_eq!(
+            find(&ws, r#"{"pattern":"*.rs"}"#).unwrap(),
+            "src/main.rs\nsrc/tool/grep.rs\ntests/t.rs"
+        );
         assert_eq!(
             find(&ws, r#"{"pattern":"**/*.{rs,toml}"}"#).unwrap(),
             "Cargo.toml\nsrc/main.rs\nsrc/tool/grep.rs\ntests/t.rs"
         );
-        assert_eq!(find(&ws, r#"{"pattern":"tool/*","path":"src"}"#).unwrap(), "src/tool/grep.rs\nsrc/tool/x.txt");
-        assert_eq!(find(&ws, r#"{"pattern":"./src/*.rs"}"#).unwrap(), "src/main.rs");
-        assert_eq!(find(&ws, r#"{"pattern":"t*"}"#).unwrap(), "src/tool/\ntests/\ntests/t.rs");
-        assert_eq!(find(&ws, r#"{"pattern":"*/"}"#).unwrap(), "src/\nsrc/tool/\ntests/");
+        assert_eq!(
+            find(&ws, r#"{"pattern":"tool/*","path":"src"}"#).unwrap(),
+            "src/tool/grep.rs\nsrc/tool/x.txt"
+        );
+        assert_eq!(
+            find(&ws, r#"{"pattern":"./src/*.rs"}"#).unwrap(),
+            "src/main.rs"
+        );
+        assert_eq!(
+            find(&ws, r#"{"pattern":"t*"}"#).unwrap(),
+            "src/tool/\ntests/\ntests/t.rs"
+        );
+        assert_eq!(
+            find(&ws, r#"{"pattern":"*/"}"#).unwrap(),
+            "src/\nsrc/tool/\ntests/"
+        );
         let cut = find(&ws, r#"{"pattern":"*.rs","limit":2}"#).unwrap();
         assert_eq!(cut, "src/main.rs\nsrc/tool/grep.rs\n[stopped at 2 results; narrow the pattern or raise limit]");
-        assert!(!find(&ws, r#"{"pattern":"*.rs","limit":3}"#).unwrap().contains("stopped"));
-        assert_eq!(find(&ws, r#"{"pattern":"*.py"}"#).unwrap(), "No files match `*.py` in .");
-        assert!(find(&ws, r#"{"pattern":"[x"}"#).unwrap_err().contains("unclosed"));
-        assert!(find(&ws, r#"{"pattern":"*","path":"Cargo.toml"}"#).unwrap_err().contains("not a directory"));
+        assert!(!find(&ws, r#"{"pattern":"*.rs","limit":3}"#)
+            .unwrap()
+            .contains("stopped"));
+        assert_eq!(
+            find(&ws, r#"{"pattern":"*.py"}"#).unwrap(),
+            "No files match `*.py` in ."
+        );
+        assert!(find(&ws, r#"{"pattern":"[x"}"#)
+            .unwrap_err()
+            .contains("unclosed"));
+        assert!(find(&ws, r#"{"pattern":"*","path":"Cargo.toml"}"#)
+            .unwrap_err()
+            .contains("not a directory"));
     }
 }

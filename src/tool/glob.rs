@@ -64,14 +64,23 @@ impl Glob {
         if pat.len() > MAX_LEN {
             return Err(format!("glob is longer than {MAX_LEN} bytes"));
         }
-        let texts = if braces { expand_braces(pat)? } else { vec![pat.to_string()] };
-        let alts = texts.iter().map(|t| compile_alt(t)).collect::<Result<Vec<_>, _>>()?;
+        let texts = if braces {
+            expand_braces(pat)?
+        } else {
+            vec![pat.to_string()]
+        };
+        let alts = texts
+            .iter()
+            .map(|t| compile_alt(t))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Glob { alts })
     }
 
     /// Does `path` (relative, `/`-separated, no leading `/`) match?
     pub fn matches(&self, path: &str, is_dir: bool) -> bool {
-        self.alts.iter().any(|a| (is_dir || !a.dir_only) && match_path(&a.segs, path))
+        self.alts
+            .iter()
+            .any(|a| (is_dir || !a.dir_only) && match_path(&a.segs, path))
     }
 }
 
@@ -428,6 +437,10 @@ mod tests {
         assert!(m("**/a/**/a/**/a/**/a/**/a/**/a", &deep));
         let star_heavy = format!("{}b", "*a".repeat(200));
         assert!(!m(&star_heavy, &name));
-        assert!(t.elapsed() < Duration::from_secs(2), "took {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "took {:?}",
+            t.elapsed()
+        );
     }
 }

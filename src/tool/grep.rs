@@ -68,7 +68,8 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     let ignore_case = args.opt_bool("ignore_case")?.unwrap_or(false);
     let literal = args.opt_bool("literal")?.unwrap_or(false);
     let context = args.opt_u64("context")?.unwrap_or(0).min(MAX_CONTEXT) as usize;
-    let limit = usize::try_from(args.opt_u64("limit")?.unwrap_or(DEFAULT_LIMIT).max(1)).unwrap_or(usize::MAX);
+    let limit = usize::try_from(args.opt_u64("limit")?.unwrap_or(DEFAULT_LIMIT).max(1))
+        .unwrap_or(usize::MAX);
 
     // Plain text (given as such, or a regex without special characters) is
     // a substring search: several times faster than regex-lite.
@@ -76,20 +77,38 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     let matcher = if plain && !ignore_case {
         Matcher::Text(pattern.to_string())
     } else {
-        let source = if literal { regex_lite::escape(pattern) } else { pattern.to_string() };
-        let re = RegexBuilder::new(&source).case_insensitive(ignore_case).build();
-        Matcher::Regex(re.map_err(|e| format!("bad regex `{pattern}`: {}", one_line(&e.to_string())))?)
+        let source = if literal {
+            regex_lite::escape(pattern)
+        } else {
+            pattern.to_string()
+        };
+        let re = RegexBuilder::new(&source)
+            .case_insensitive(ignore_case)
+            .build();
+        Matcher::Regex(
+            re.map_err(|e| format!("bad regex `{pattern}`: {}", one_line(&e.to_string())))?,
+        )
     };
     let start = ws.resolve(path)?;
     let start_rel = walk::rel_path(&ws.root, &start)?;
-    let mut s = Search { matcher, context, limit, out: String::new(), matches: 0, more: false, too_big: 0 };
+    let mut s = Search {
+        matcher,
+        context,
+        limit,
+        out: String::new(),
+        matches: 0,
+        more: false,
+        too_big: 0,
+    };
     let end = walk::walk(&ws.root, &start, &mut |abs, rel, is_dir| {
         if is_dir {
             return Flow::Continue;
         }
         // A file named outright is searched whatever the glob says.
-        let wanted =
-            abs == start.as_path() || glob.as_ref().map_or(true, |g| g.matches(walk::rel_to(rel, &start_rel), false));
+        let wanted = abs == start.as_path()
+            || glob
+                .as_ref()
+                .map_or(true, |g| g.matches(walk::rel_to(rel, &start_rel), false));
         if wanted {
             s.file(abs, rel);
         }
@@ -102,22 +121,36 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
 
     let mut notes = Vec::new();
     if s.more {
-        notes.push(format!("[stopped at {limit} matches; narrow the search or raise limit]"));
+        notes.push(format!(
+            "[stopped at {limit} matches; narrow the search or raise limit]"
+        ));
     }
     if s.too_big > 0 {
         notes.push(format!("[skipped {} file(s) over 10 MB]", s.too_big));
     }
     if end == End::Capped {
-        notes.push(format!("[search stopped after {} entries; use a narrower path]", walk::MAX_ENTRIES));
+        notes.push(format!(
+            "[search stopped after {} entries; use a narrower path]",
+            walk::MAX_ENTRIES
+        ));
     }
     let mut text = if s.matches == 0 {
-        let filter = args.opt_str("glob")?.map(|g| format!(" (files matching `{g}`)")).unwrap_or_default();
-        format!("No matches for `{pattern}` in {}{filter}", ws.display(&start))
+        let filter = args
+            .opt_str("glob")?
+            .map(|g| format!(" (files matching `{g}`)"))
+            .unwrap_or_default();
+        format!(
+            "No matches for `{pattern}` in {}{filter}",
+            ws.display(&start)
+        )
     } else {
         let cut = truncate::head(&s.out, truncate::MAX_LINES, truncate::MAX_BYTES);
         let t = cut.text.trim_end_matches('\n').to_string();
         if cut.cut {
-            notes.insert(0, format!("[output cut after {} lines; narrow the search]", cut.lines));
+            notes.insert(
+                0,
+                format!("[output cut after {} lines; narrow the search]", cut.lines),
+            );
         }
         t
     };
@@ -188,9 +221,11 @@ impl Search {
         let line = lines.get(i).copied().unwrap_or("");
         let keep = floor_char(line, MAX_LINE_BYTES);
         let body = line.get(..keep).unwrap_or(line);
-        self.out.push_str(&format!("{rel}{sep}{}{sep}{body}", i + 1));
+        self.out
+            .push_str(&format!("{rel}{sep}{}{sep}{body}", i + 1));
         if keep < line.len() {
-            self.out.push_str(&format!(" [… {} more bytes]", line.len() - keep));
+            self.out
+                .push_str(&format!(" [… {} more bytes]", line.len() - keep));
         }
         self.out.push('\n');
     }
@@ -214,10 +249,16 @@ mod tests {
             name,
             &[
                 (".gitignore", "target/\n"),
-                ("src/a.rs", "fn main() {\n    let a = 1;\n    axb();\n    a.b();\n}\n"),
+                (
+                    "src/a.rs",
+                    "fn main() {\n    let a = 1;\n    axb();\n    a.b();\n}\n",
+                ),
                 ("src/b.txt", "Hello\nhello\nHELLO\n"),
                 ("target/gen.rs", "a.b\n"),
-                ("ctx.txt", "1\n2\nhit\n4\n5\n6\n7\nhit\n9\nhit\n11\n12\n13\n14\nhit\n"),
+                (
+                    "ctx.txt",
+                    "1\n2\nhit\n4\n5\n6\n7\nhit\n9\nhit\n11\n12\n13\n14\nhit\n",
+                ),
             ],
         );
         std::fs::write(d.join("bin.dat"), b"a.b\0binary").unwrap();
@@ -230,18 +271,35 @@ mod tests {
         let re = grep(&ws, r#"{"pattern":"a.b","glob":"*.rs"}"#).unwrap();
         assert_eq!(re, "src/a.rs:3:    axb();\nsrc/a.rs:4:    a.b();");
         let lit = grep(&ws, r#"{"pattern":"a.b","literal":true}"#).unwrap();
-        assert_eq!(lit, "src/a.rs:4:    a.b();", "binary and ignored files are skipped");
-        let lit_ic = grep(&ws, r#"{"pattern":"A.B","literal":true,"ignore_case":true}"#).unwrap();
+        assert_eq!(
+            lit, "src/a.rs:4:    a.b();",
+            "binary and ignored files are skipped"
+        );
+        let lit_ic = grep(
+            &ws,
+            r#"{"pattern":"A.B","literal":true,"ignore_case":true}"#,
+        )
+        .unwrap();
         assert_eq!(lit_ic, "src/a.rs:4:    a.b();");
         // Naming an ignored file searches it.
-        assert_eq!(grep(&ws, r#"{"pattern":"a","path":"target/gen.rs"}"#).unwrap(), "target/gen.rs:1:a.b");
+        assert_eq!(
+            grep(&ws, r#"{"pattern":"a","path":"target/gen.rs"}"#).unwrap(),
+            "target/gen.rs:1:a.b"
+        );
     }
 
     #[test]
     fn ignore_case_and_limit() {
         let ws = setup("grep-case");
-        assert_eq!(grep(&ws, r#"{"pattern":"hello","path":"src"}"#).unwrap(), "src/b.txt:2:hello");
-        let all = grep(&ws, r#"{"pattern":"hello","path":"src/b.txt","ignore_case":true}"#).unwrap();
+        assert_eq!(
+            grep(&ws, r#"{"pattern":"hello","path":"src"}"#).unwrap(),
+            "src/b.txt:2:hello"
+        );
+        let all = grep(
+            &ws,
+            r#"{"pattern":"hello","path":"src/b.txt","ignore_case":true}"#,
+        )
+        .unwrap();
         assert_eq!(all.lines().count(), 3);
         let two = grep(&ws, r#"{"pattern":"hello","ignore_case":true,"limit":2}"#).unwrap();
         assert_eq!(
@@ -249,7 +307,10 @@ mod tests {
             "src/b.txt:1:Hello\nsrc/b.txt:2:hello\n[stopped at 2 matches; narrow the search or raise limit]"
         );
         let three = grep(&ws, r#"{"pattern":"hello","ignore_case":true,"limit":3}"#).unwrap();
-        assert!(!three.contains("stopped"), "exactly the limit is not cut: {three}");
+        assert!(
+            !three.contains("stopped"),
+            "exactly the limit is not cut: {three}"
+        );
     }
 
     #[test]
@@ -268,13 +329,28 @@ mod tests {
     #[test]
     fn no_match_bad_regex_and_long_lines() {
         let ws = setup("grep-misc");
-        assert_eq!(grep(&ws, r#"{"pattern":"zzz"}"#).unwrap(), "No matches for `zzz` in .");
+        assert_eq!(
+            grep(&ws, r#"{"pattern":"zzz"}"#).unwrap(),
+            "No matches for `zzz` in ."
+        );
         let err = grep(&ws, r#"{"pattern":"a(b"}"#).unwrap_err();
-        assert!(err.starts_with("bad regex `a(b`: ") && !err.contains('\n'), "{err}");
-        assert!(grep(&ws, r#"{"pattern":"x","path":"../etc"}"#).unwrap_err().contains("outside"));
-        std::fs::write(ws.root.join("long.txt"), format!("{}needle{}\n", "x".repeat(400), "é".repeat(400))).unwrap();
+        assert!(
+            err.starts_with("bad regex `a(b`: ") && !err.contains('\n'),
+            "{err}"
+        );
+        assert!(grep(&ws, r#"{"pattern":"x","path":"../etc"}"#)
+            .unwrap_err()
+            .contains("outside"));
+        std::fs::write(
+            ws.root.join("long.txt"),
+            format!("{}needle{}\n", "x".repeat(400), "é".repeat(400)),
+        )
+        .unwrap();
         let out = grep(&ws, r#"{"pattern":"needle"}"#).unwrap();
-        assert!(out.starts_with("long.txt:1:xxx") && out.ends_with("more bytes]"), "{out}");
+        assert!(
+            out.starts_with("long.txt:1:xxx") && out.ends_with("more bytes]"),
+            "{out}"
+        );
         assert!(out.len() < 400);
     }
 }

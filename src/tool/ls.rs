@@ -18,7 +18,10 @@ pub const TOOL: Tool = Tool {
 const DEFAULT_LIMIT: u64 = 500;
 
 fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
-    let rel = args.opt_str("path")?.filter(|p| !p.is_empty()).unwrap_or(".");
+    let rel = args
+        .opt_str("path")?
+        .filter(|p| !p.is_empty())
+        .unwrap_or(".");
     let limit = match args.opt_u64("limit")?.unwrap_or(DEFAULT_LIMIT) {
         0 => return Err("`limit` must be at least 1".into()),
         n => usize::try_from(n).unwrap_or(usize::MAX),
@@ -49,7 +52,10 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     let mut out = cut.text.trim_end_matches('\n').to_string();
     if cut.cut {
         let total = names.len();
-        out.push_str(&format!("\n[showing {} of {total} entries; use a narrower path, or find/grep]", cut.lines));
+        out.push_str(&format!(
+            "\n[showing {} of {total} entries; use a narrower path, or find/grep]",
+            cut.lines
+        ));
     }
     Ok(out)
 }
@@ -85,11 +91,23 @@ mod tests {
         fs::write(d.join("src/main.rs"), "").unwrap();
         std::os::unix::fs::symlink("b.txt", d.join("a-link")).unwrap();
         assert_eq!(run(&args(&[]), &ws).unwrap(), ".env\na-link@\nb.txt\nsrc/");
-        assert_eq!(run(&args(&[("path", "src")]), &ws).unwrap(), "deep/\nmain.rs");
-        assert_eq!(run(&args(&[("path", "src/main.rs")]), &ws).unwrap(), "src/main.rs");
-        assert!(run(&args(&[("path", "src/deep")]), &ws).unwrap().contains("empty"));
-        assert!(run(&args(&[("path", "../")]), &ws).unwrap_err().contains("outside"));
-        assert!(run(&args(&[("path", "nope")]), &ws).unwrap_err().starts_with("cannot list nope"));
+        assert_eq!(
+            run(&args(&[("path", "src")]), &ws).unwrap(),
+            "deep/\nmain.rs"
+        );
+        assert_eq!(
+            run(&args(&[("path", "src/main.rs")]), &ws).unwrap(),
+            "src/main.rs"
+        );
+        assert!(run(&args(&[("path", "src/deep")]), &ws)
+            .unwrap()
+            .contains("empty"));
+        assert!(run(&args(&[("path", "../")]), &ws)
+            .unwrap_err()
+            .contains("outside"));
+        assert!(run(&args(&[("path", "nope")]), &ws)
+            .unwrap_err()
+            .starts_with("cannot list nope"));
     }
 
     #[test]
@@ -99,7 +117,10 @@ mod tests {
             fs::write(d.join(format!("f{i:02}")), "").unwrap();
         }
         let out = run(&args(&[("limit", "5")]), &ws).unwrap();
-        assert_eq!(out, "f00\nf01\nf02\nf03\nf04\n[showing 5 of 30 entries; use a narrower path, or find/grep]");
+        assert_eq!(
+            out,
+            "f00\nf01\nf02\nf03\nf04\n[showing 5 of 30 entries; use a narrower path, or find/grep]"
+        );
         for i in 0..2100 {
             fs::write(d.join(format!("g{i:04}")), "").unwrap();
         }

@@ -41,20 +41,31 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     }
     let mut file = File::open(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let mut first = Vec::new();
-    (&mut file).take(SNIFF).read_to_end(&mut first).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    (&mut file)
+        .take(SNIFF)
+        .read_to_end(&mut first)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?;
     if first.is_empty() {
         return Ok(format!("[{shown} is empty]"));
     }
     if first.contains(&0) {
-        return Err(format!("{shown} looks binary (it has NUL bytes); inspect it with bash (e.g. xxd or file)"));
+        return Err(format!(
+            "{shown} looks binary (it has NUL bytes); inspect it with bash (e.g. xxd or file)"
+        ));
     }
     let reader = BufReader::with_capacity(64 * 1024, io::Cursor::new(first).chain(file));
-    window(reader, offset, limit, meta.len() <= COUNT_UP_TO).map_err(|e| format!("cannot read {shown}: {e}"))?
+    window(reader, offset, limit, meta.len() <= COUNT_UP_TO)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?
 }
 
 /// Lines `offset..offset+limit` of `r`, within the byte cap, with a note
 /// when more follows. The outer error is I/O; the inner one is for the model.
-fn window(mut r: impl BufRead, offset: u64, limit: usize, count: bool) -> io::Result<Result<String, String>> {
+fn window(
+    mut r: impl BufRead,
+    offset: u64,
+    limit: usize,
+    count: bool,
+) -> io::Result<Result<String, String>> {
     let mut skipped = 0u64;
     while skipped + 1 < offset && skip_line(&mut r)? {
         skipped += 1;
@@ -70,7 +81,9 @@ fn window(mut r: impl BufRead, offset: u64, limit: usize, count: bool) -> io::Re
     while shown < limit {
         line.clear();
         let room = MAX_BYTES - out.len();
-        let Some(complete) = read_line(&mut r, &mut line, room + 1)? else { break };
+        let Some(complete) = read_line(&mut r, &mut line, room + 1)? else {
+            break;
+        };
         let text = String::from_utf8_lossy(&line);
         if complete {
             consumed += 1;
@@ -94,7 +107,9 @@ fn window(mut r: impl BufRead, offset: u64, limit: usize, count: bool) -> io::Re
     }
     if shown == 0 {
         let s = if consumed == 1 { "" } else { "s" };
-        return Ok(Err(format!("offset {offset} is past the end of the file, which has {consumed} line{s}")));
+        return Ok(Err(format!(
+            "offset {offset} is past the end of the file, which has {consumed} line{s}"
+        )));
     }
     let more = byte_cap || long_line || !r.fill_buf()?.is_empty();
     if !more {
@@ -105,15 +120,26 @@ fn window(mut r: impl BufRead, offset: u64, limit: usize, count: bool) -> io::Re
     }
     let last = offset + shown as u64 - 1;
     let next = last + 1;
-    let of = if count { format!(" of {}", consumed + count_lines(&mut r)?.max(u64::from(mid))) } else { String::new() };
+    let of = if count {
+        format!(
+            " of {}",
+            consumed + count_lines(&mut r)?.max(u64::from(mid))
+        )
+    } else {
+        String::new()
+    };
     if long_line {
         out.push_str(&format!(
             "[line {last} is longer than 50 KB and was cut; see the rest with bash (e.g. cut -c); next line: offset={next}]"
         ));
     } else if byte_cap {
-        out.push_str(&format!("[showing lines {offset}-{last}{of} (50 KB limit); continue with offset={next}]"));
+        out.push_str(&format!(
+            "[showing lines {offset}-{last}{of} (50 KB limit); continue with offset={next}]"
+        ));
     } else {
-        out.push_str(&format!("[showing lines {offset}-{last}{of}; continue with offset={next}]"));
+        out.push_str(&format!(
+            "[showing lines {offset}-{last}{of}; continue with offset={next}]"
+        ));
     }
     Ok(Ok(out))
 }
@@ -192,17 +218,37 @@ mod tests {
     fn offset_and_limit() {
         let (d, ws) = tmp_ws("read-window");
         fs::write(d.join("f.txt"), numbered(10)).unwrap();
-        let out = run(&args(&[("path", "f.txt"), ("offset", "3"), ("limit", "2")]), &ws).unwrap();
-        assert_eq!(out, "line 3\nline 4\n[showing lines 3-4 of 10; continue with offset=5]");
+        let out = run(
+            &args(&[("path", "f.txt"), ("offset", "3"), ("limit", "2")]),
+            &ws,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "line 3\nline 4\n[showing lines 3-4 of 10; continue with offset=5]"
+        );
         let out = run(&args(&[("path", "f.txt"), ("offset", "9")]), &ws).unwrap();
         assert_eq!(out, "line 9\nline 10\n");
-        let out = run(&args(&[("path", "f.txt"), ("offset", "8"), ("limit", "3")]), &ws).unwrap();
-        assert_eq!(out, "line 8\nline 9\nline 10\n", "exactly reaching the end needs no note");
+        let out = run(
+            &args(&[("path", "f.txt"), ("offset", "8"), ("limit", "3")]),
+            &ws,
+        )
+        .unwrap();
+        assert_eq!(
+            out, "line 8\nline 9\nline 10\n",
+            "exactly reaching the end needs no note"
+        );
         let err = run(&args(&[("path", "f.txt"), ("offset", "11")]), &ws).unwrap_err();
-        assert_eq!(err, "offset 11 is past the end of the file, which has 10 lines");
+        assert_eq!(
+            err,
+            "offset 11 is past the end of the file, which has 10 lines"
+        );
         fs::write(d.join("g.txt"), "a\nb").unwrap();
         assert_eq!(run(&args(&[("path", "g.txt")]), &ws).unwrap(), "a\nb");
-        assert_eq!(run(&args(&[("path", "g.txt"), ("offset", "2")]), &ws).unwrap(), "b");
+        assert_eq!(
+            run(&args(&[("path", "g.txt"), ("offset", "2")]), &ws).unwrap(),
+            "b"
+        );
     }
 
     #[test]
@@ -217,7 +263,11 @@ mod tests {
             "{}",
             &out[out.len() - 80..]
         );
-        let out = run(&args(&[("path", "big.txt"), ("offset", "2001"), ("limit", "9999")]), &ws).unwrap();
+        let out = run(
+            &args(&[("path", "big.txt"), ("offset", "2001"), ("limit", "9999")]),
+            &ws,
+        )
+        .unwrap();
         assert!(out.starts_with("line 2001\n"));
         assert!(out.ends_with("[showing lines 2001-4000 of 5000; continue with offset=4001]"));
     }
@@ -228,40 +278,70 @@ mod tests {
         let line = "x".repeat(99) + "\n";
         fs::write(d.join("wide.txt"), line.repeat(1000)).unwrap();
         let out = run(&args(&[("path", "wide.txt")]), &ws).unwrap();
-        let (body, note) = out.rsplit_once('\n').map(|(b, n)| (b.to_string() + "\n", n)).unwrap();
+        let (body, note) = out
+            .rsplit_once('\n')
+            .map(|(b, n)| (b.to_string() + "\n", n))
+            .unwrap();
         assert!(body.len() <= MAX_BYTES);
         assert_eq!(body.lines().count(), MAX_BYTES / 100);
-        assert_eq!(note, "[showing lines 1-512 of 1000 (50 KB limit); continue with offset=513]");
+        assert_eq!(
+            note,
+            "[showing lines 1-512 of 1000 (50 KB limit); continue with offset=513]"
+        );
 
         let long = "é".repeat(40_000) + "\nnext\n";
         fs::write(d.join("long.txt"), long).unwrap();
         let out = run(&args(&[("path", "long.txt")]), &ws).unwrap();
         let (body, note) = out.rsplit_once('\n').unwrap();
         assert!(body.len() <= MAX_BYTES && body.chars().all(|c| c == 'é'));
-        assert!(note.contains("line 1 is longer than 50 KB") && note.contains("offset=2"), "{note}");
-        assert_eq!(run(&args(&[("path", "long.txt"), ("offset", "2")]), &ws).unwrap(), "next\n");
+        assert!(
+            note.contains("line 1 is longer than 50 KB") && note.contains("offset=2"),
+            "{note}"
+        );
+        assert_eq!(
+            run(&args(&[("path", "long.txt"), ("offset", "2")]), &ws).unwrap(),
+            "next\n"
+        );
     }
 
     #[test]
     fn refusals_and_odd_files() {
         let (d, ws) = tmp_ws("read-odd");
         fs::write(d.join("bin"), b"ab\0cd").unwrap();
-        assert!(run(&args(&[("path", "bin")]), &ws).unwrap_err().contains("binary"));
+        assert!(run(&args(&[("path", "bin")]), &ws)
+            .unwrap_err()
+            .contains("binary"));
         fs::create_dir(d.join("sub")).unwrap();
-        assert!(run(&args(&[("path", "sub")]), &ws).unwrap_err().contains("use ls"));
+        assert!(run(&args(&[("path", "sub")]), &ws)
+            .unwrap_err()
+            .contains("use ls"));
         fs::write(d.join("empty"), b"").unwrap();
-        assert!(run(&args(&[("path", "empty")]), &ws).unwrap().contains("empty"));
+        assert!(run(&args(&[("path", "empty")]), &ws)
+            .unwrap()
+            .contains("empty"));
         fs::write(d.join("latin1"), b"caf\xe9\n").unwrap();
-        assert_eq!(run(&args(&[("path", "latin1")]), &ws).unwrap(), "caf\u{fffd}\n");
-        assert!(run(&args(&[("path", "../x")]), &ws).unwrap_err().contains("outside the workspace"));
-        assert!(run(&args(&[("path", "missing")]), &ws).unwrap_err().starts_with("cannot read missing"));
+        assert_eq!(
+            run(&args(&[("path", "latin1")]), &ws).unwrap(),
+            "caf\u{fffd}\n"
+        );
+        assert!(run(&args(&[("path", "../x")]), &ws)
+            .unwrap_err()
+            .contains("outside the workspace"));
+        assert!(run(&args(&[("path", "missing")]), &ws)
+            .unwrap_err()
+            .starts_with("cannot read missing"));
         assert!(run(&args(&[("path", "latin1"), ("limit", "0")]), &ws).is_err());
     }
 
     #[test]
     fn unknown_size_says_more_follows_without_counting() {
         let text = numbered(30);
-        let out = window(io::Cursor::new(text.as_bytes()), 1, 5, false).unwrap().unwrap();
-        assert!(out.ends_with("line 5\n[showing lines 1-5; continue with offset=6]"), "{out}");
+        let out = window(io::Cursor::new(text.as_bytes()), 1, 5, false)
+            .unwrap()
+            .unwrap();
+        assert!(
+            out.ends_with("line 5\n[showing lines 1-5; continue with offset=6]"),
+            "{out}"
+        );
     }
 }

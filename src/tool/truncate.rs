@@ -35,7 +35,11 @@ pub fn head(text: &str, max_lines: usize, max_bytes: usize) -> Cut<'_> {
         end += line.len();
         lines += 1;
     }
-    Cut { text: &text[..end], lines, cut: end < text.len() }
+    Cut {
+        text: &text[..end],
+        lines,
+        cut: end < text.len(),
+    }
 }
 
 /// The last lines of `text` within the caps.
@@ -56,7 +60,11 @@ pub fn tail(text: &str, max_lines: usize, max_bytes: usize) -> Cut<'_> {
         start -= line.len();
         lines += 1;
     }
-    Cut { text: &text[start..], lines, cut: start > 0 }
+    Cut {
+        text: &text[start..],
+        lines,
+        cut: start > 0,
+    }
 }
 
 /// The largest char boundary at or below `i`.
@@ -84,16 +92,51 @@ mod tests {
     #[test]
     fn head_respects_both_caps() {
         let t = "a\nb\nc\n";
-        assert_eq!(head(t, 2, 100), Cut { text: "a\nb\n", lines: 2, cut: true });
-        assert_eq!(head(t, 10, 4), Cut { text: "a\nb\n", lines: 2, cut: true });
-        assert_eq!(head(t, 10, 100), Cut { text: t, lines: 3, cut: false });
+        assert_eq!(
+            head(t, 2, 100),
+            Cut {
+                text: "a\nb\n",
+                lines: 2,
+                cut: true
+            }
+        );
+        assert_eq!(
+            head(t, 10, 4),
+            Cut {
+                text: "a\nb\n",
+                lines: 2,
+                cut: true
+            }
+        );
+        assert_eq!(
+            head(t, 10, 100),
+            Cut {
+                text: t,
+                lines: 3,
+                cut: false
+            }
+        );
     }
 
     #[test]
     fn tail_respects_both_caps() {
         let t = "a\nb\nc";
-        assert_eq!(tail(t, 2, 100), Cut { text: "b\nc", lines: 2, cut: true });
-        assert_eq!(tail(t, 10, 3), Cut { text: "b\nc", lines: 2, cut: true });
+        assert_eq!(
+            tail(t, 2, 100),
+            Cut {
+                text: "b\nc",
+                lines: 2,
+                cut: true
+            }
+        );
+        assert_eq!(
+            tail(t, 10, 3),
+            Cut {
+                text: "b\nc",
+                lines: 2,
+                cut: true
+            }
+        );
     }
 
     #[test]

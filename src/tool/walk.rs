@@ -56,9 +56,14 @@ struct Item {
 /// is not ignored, in sorted depth-first order. `visit` gets the absolute
 /// path, the path relative to `root` and whether it is a directory. `start`
 /// itself is never filtered: asking for an ignored path searches it.
-pub fn walk(root: &Path, start: &Path, visit: &mut dyn FnMut(&Path, &str, bool) -> Flow) -> Result<End, String> {
+pub fn walk(
+    root: &Path,
+    start: &Path,
+    visit: &mut dyn FnMut(&Path, &str, bool) -> Flow,
+) -> Result<End, String> {
     let start_rel = rel_path(root, start)?;
-    let meta = fs::metadata(start).map_err(|e| format!("cannot read `{}`: {e}", shown(&start_rel)))?;
+    let meta =
+        fs::metadata(start).map_err(|e| format!("cannot read `{}`: {e}", shown(&start_rel)))?;
     if !meta.is_dir() {
         return Ok(match visit(start, &start_rel, false) {
             Flow::Stop => End::Stopped,
@@ -77,7 +82,12 @@ pub fn walk(root: &Path, start: &Path, visit: &mut dyn FnMut(&Path, &str, bool) 
             base = join(&base, name);
         }
     }
-    let mut stack = vec![Item { abs: start.to_path_buf(), rel: start_rel, is_dir: true, depth: 1 }];
+    let mut stack = vec![Item {
+        abs: start.to_path_buf(),
+        rel: start_rel,
+        is_dir: true,
+        depth: 1,
+    }];
     let mut seen = 0;
     while let Some(it) = stack.pop() {
         if it.depth > 1 && visit(&it.abs, &it.rel, it.is_dir) == Flow::Stop {
@@ -91,7 +101,9 @@ pub fn walk(root: &Path, start: &Path, visit: &mut dyn FnMut(&Path, &str, bool) 
         load(&mut ignores, &it.abs.join(".gitignore"), &it.rel, it.depth);
         let entries = match fs::read_dir(&it.abs) {
             Ok(e) => e,
-            Err(e) if it.depth == 1 => return Err(format!("cannot list `{}`: {e}", shown(&it.rel))),
+            Err(e) if it.depth == 1 => {
+                return Err(format!("cannot list `{}`: {e}", shown(&it.rel)))
+            }
             Err(_) => continue,
         };
         let mut kids = Vec::new();
@@ -117,7 +129,15 @@ pub fn walk(root: &Path, start: &Path, visit: &mut dyn FnMut(&Path, &str, bool) 
             if is_ignored(&ignores, &rel, is_dir) {
                 continue;
             }
-            kids.push((name, Item { abs, rel, is_dir, depth: it.depth + 1 }));
+            kids.push((
+                name,
+                Item {
+                    abs,
+                    rel,
+                    is_dir,
+                    depth: it.depth + 1,
+                },
+            ));
         }
         kids.sort_by(|a, b| a.0.cmp(&b.0));
         stack.extend(kids.into_iter().rev().map(|(_, item)| item));
@@ -127,7 +147,9 @@ pub fn walk(root: &Path, start: &Path, visit: &mut dyn FnMut(&Path, &str, bool) 
 
 /// `path` relative to `root`, `/`-separated; "" for the root itself.
 pub fn rel_path(root: &Path, path: &Path) -> Result<String, String> {
-    let rel = path.strip_prefix(root).map_err(|_| format!("`{}` is outside the workspace", path.display()))?;
+    let rel = path
+        .strip_prefix(root)
+        .map_err(|_| format!("`{}` is outside the workspace", path.display()))?;
     Ok(rel.to_string_lossy().into_owned())
 }
 
@@ -137,7 +159,9 @@ pub fn rel_to<'a>(rel: &'a str, base: &str) -> &'a str {
     if base.is_empty() {
         return rel;
     }
-    rel.strip_prefix(base).and_then(|r| r.strip_prefix('/')).unwrap_or(rel)
+    rel.strip_prefix(base)
+        .and_then(|r| r.strip_prefix('/'))
+        .unwrap_or(rel)
 }
 
 fn join(base: &str, name: &str) -> String {
@@ -172,7 +196,11 @@ fn load(ignores: &mut Vec<IgnoreFile>, path: &Path, base: &str, depth: usize) {
     let Ok(bytes) = fs::read(path) else { return };
     let rules = parse_ignore(&String::from_utf8_lossy(&bytes));
     if !rules.is_empty() {
-        ignores.push(IgnoreFile { base: base.to_string(), depth, rules });
+        ignores.push(IgnoreFile {
+            base: base.to_string(),
+            depth,
+            rules,
+        });
     }
 }
 
@@ -200,7 +228,8 @@ pub fn parse_ignore(text: &str) -> Vec<Rule> {
 fn trim_trailing_spaces(line: &str) -> &str {
     let b = line.as_bytes();
     let mut end = b.len();
-    while end > 0 && b.get(end - 1) == Some(&b' ') && !(end >= 2 && b.get(end - 2) == Some(&b'\\')) {
+    while end > 0 && b.get(end - 1) == Some(&b' ') && !(end >= 2 && b.get(end - 2) == Some(&b'\\'))
+    {
         end -= 1;
     }
     line.get(..end).unwrap_or(line)
@@ -213,7 +242,10 @@ fn is_ignored(ignores: &[IgnoreFile], rel: &str, is_dir: bool) -> bool {
         let sub = if f.base.is_empty() {
             rel
         } else {
-            match rel.strip_prefix(f.base.as_str()).and_then(|r| r.strip_prefix('/')) {
+            match rel
+                .strip_prefix(f.base.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
                 Some(s) => s,
                 None => continue,
             }
@@ -245,7 +277,11 @@ pub mod tests {
     fn list(root: &Path, start: &str) -> Vec<String> {
         let mut out = Vec::new();
         walk(root, &root.join(start), &mut |_, rel, is_dir| {
-            out.push(if is_dir { format!("{rel}/") } else { rel.to_string() });
+            out.push(if is_dir {
+                format!("{rel}/")
+            } else {
+                rel.to_string()
+            });
             Flow::Continue
         })
         .unwrap();
@@ -257,7 +293,10 @@ pub mod tests {
         let d = tree(
             "walk-ignore",
             &[
-                (".gitignore", "# comment\n\n*.log\n!keep.log\nbuild/\n/top.txt\ndocs/*.md\n\\#hash\nsp\\ \n"),
+                (
+                    ".gitignore",
+                    "# comment\n\n*.log\n!keep.log\nbuild/\n/top.txt\ndocs/*.md\n\\#hash\nsp\\ \n",
+                ),
                 ("a.log", ""),
                 ("keep.log", ""),
                 ("build/out.o", ""),
@@ -318,11 +357,19 @@ pub mod tests {
             Flow::Continue
         })
         .unwrap();
-        assert!(!visited.iter().any(|v| v.contains("node_modules") || v.contains("gen")), "{visited:?}");
+        assert!(
+            !visited
+                .iter()
+                .any(|v| v.contains("node_modules") || v.contains("gen")),
+            "{visited:?}"
+        );
         // Starting below the root still applies the root's and lib's rules.
         assert_eq!(list(&d, "lib/deep"), ["lib/deep/x.rs"]);
         // An explicitly named ignored directory is searched.
-        assert_eq!(list(&d, "node_modules"), ["node_modules/x/", "node_modules/x/index.js"]);
+        assert_eq!(
+            list(&d, "node_modules"),
+            ["node_modules/x/", "node_modules/x/index.js"]
+        );
     }
 
     #[test]

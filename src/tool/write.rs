@@ -26,11 +26,21 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     let path = ws.resolve(rel)?;
     let shown = ws.display(&path);
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| format!("cannot create directory for {shown}: {e}"))?;
+        fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create directory for {shown}: {e}"))?;
     }
-    let existed = atomic_write(&path, content.as_bytes()).map_err(|e| format!("cannot write {shown}: {e}"))?;
-    let what = if existed { "overwrote existing file" } else { "new file" };
-    Ok(format!("Wrote {} lines ({} bytes) to {shown} ({what})", count_lines(content.as_bytes()), content.len()))
+    let existed = atomic_write(&path, content.as_bytes())
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+    let what = if existed {
+        "overwrote existing file"
+    } else {
+        "new file"
+    };
+    Ok(format!(
+        "Wrote {} lines ({} bytes) to {shown} ({what})",
+        count_lines(content.as_bytes()),
+        content.len()
+    ))
 }
 
 /// Lines in `data`, counting a last line without a newline.
@@ -52,7 +62,10 @@ pub fn atomic_write(path: &Path, data: &[u8]) -> Result<bool, String> {
         Err(e) => return Err(e.to_string()),
     };
     let dir = path.parent().ok_or("path has no parent directory")?;
-    let name = path.file_name().ok_or("path has no file name")?.to_string_lossy();
+    let name = path
+        .file_name()
+        .ok_or("path has no file name")?
+        .to_string_lossy();
     static SEQ: AtomicU32 = AtomicU32::new(0);
     let seq = SEQ.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.mote-tmp-{}-{seq}", std::process::id()));
@@ -69,7 +82,11 @@ pub fn atomic_write(path: &Path, data: &[u8]) -> Result<bool, String> {
 }
 
 fn write_synced(tmp: &Path, data: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let mut f = OpenOptions::new().write(true).create_new(true).mode(mode.unwrap_or(0o666)).open(tmp)?;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode.unwrap_or(0o666))
+        .open(tmp)?;
     if let Some(m) = mode {
         // The umask may have narrowed it at creation; restore it exactly.
         f.set_permissions(fs::Permissions::from_mode(m))?;
@@ -95,18 +112,28 @@ pub(crate) mod tests {
 
     /// Arguments built from (key, string value) pairs.
     pub(crate) fn args(pairs: &[(&str, &str)]) -> Args {
-        let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{}:{}", quote(k), quote(v))).collect();
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
+            .collect();
         Args::parse(&format!("{{{}}}", body.join(","))).unwrap()
     }
 
     #[test]
     fn creates_with_parents_and_reports() {
         let (d, ws) = tmp_ws("write-new");
-        let out = run(&args(&[("path", "a/b/c.txt"), ("content", "one\ntwo\n")]), &ws).unwrap();
+        let out = run(
+            &args(&[("path", "a/b/c.txt"), ("content", "one\ntwo\n")]),
+            &ws,
+        )
+        .unwrap();
         assert_eq!(out, "Wrote 2 lines (8 bytes) to a/b/c.txt (new file)");
         assert_eq!(fs::read(d.join("a/b/c.txt")).unwrap(), b"one\ntwo\n");
         // A new file gets the default mode: not executable, owner can read and write.
-        let mode = fs::metadata(d.join("a/b/c.txt")).unwrap().permissions().mode();
+        let mode = fs::metadata(d.join("a/b/c.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o711, 0o600, "{mode:o}");
         let out = run(&args(&[("path", "a/b/c.txt"), ("content", "x")]), &ws).unwrap();
         assert!(out.contains("overwrote"), "{out}");
@@ -121,8 +148,15 @@ pub(crate) mod tests {
         let f = d.join("run.sh");
         fs::write(&f, "old").unwrap();
         fs::set_permissions(&f, fs::Permissions::from_mode(0o751)).unwrap();
-        run(&args(&[("path", "run.sh"), ("content", "#!/bin/sh\n")]), &ws).unwrap();
-        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o7777, 0o751);
+        run(
+            &args(&[("path", "run.sh"), ("content", "#!/bin/sh\n")]),
+            &ws,
+        )
+        .unwrap();
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o7777,
+            0o751
+        );
         assert_eq!(fs::read_to_string(&f).unwrap(), "#!/bin/sh\n");
     }
 
@@ -133,7 +167,10 @@ pub(crate) mod tests {
         std::os::unix::fs::symlink("real.txt", d.join("link.txt")).unwrap();
         run(&args(&[("path", "link.txt"), ("content", "new")]), &ws).unwrap();
         assert_eq!(fs::read_to_string(d.join("real.txt")).unwrap(), "new");
-        assert!(fs::symlink_metadata(d.join("link.txt")).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(d.join("link.txt"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
     }
 
     #[test]
@@ -144,6 +181,8 @@ pub(crate) mod tests {
         fs::create_dir(d.join("sub")).unwrap();
         let err = run(&args(&[("path", "sub"), ("content", "y")]), &ws).unwrap_err();
         assert!(err.contains("directory"), "{err}");
-        assert!(run(&args(&[("path", "f")]), &ws).unwrap_err().contains("content"));
+        assert!(run(&args(&[("path", "f")]), &ws)
+            .unwrap_err()
+            .contains("content"));
     }
 }

@@ -21,7 +21,12 @@ pub struct Command {
 }
 
 pub static COMMANDS: &[Command] = &[
-    Command { name: "help", args: "", help: "List the commands and keys", run: help },
+    Command {
+        name: "help",
+        args: "",
+        help: "List the commands and keys",
+        run: help,
+    },
     Command {
         name: "mode",
         args: "[MODE]",
@@ -34,19 +39,54 @@ pub static COMMANDS: &[Command] = &[
         help: "Show the provider and model, or switch to another",
         run: switch::model,
     },
-    Command { name: "prompt", args: "[MODE]", help: "List the prompt modes, or switch to one", run: switch::prompt },
+    Command {
+        name: "prompt",
+        args: "[MODE]",
+        help: "List the prompt modes, or switch to one",
+        run: switch::prompt,
+    },
     Command {
         name: "loop",
         args: "PLAN.md ...",
         help: "Loop task (as --loop): [--check CMD] [--max-iterations N]",
         run: plan_loop::run,
     },
-    Command { name: "compact", args: "", help: "Summarize the conversation to free context", run: saved::compact },
-    Command { name: "sessions", args: "", help: "List saved sessions", run: saved::sessions },
-    Command { name: "resume", args: "ID", help: "Load a saved session (an id or its prefix)", run: saved::resume },
-    Command { name: "new", args: "", help: "Start a new conversation (and session file)", run: saved::new },
-    Command { name: "cost", args: "", help: "Tokens used and their cost in this run", run: cost },
-    Command { name: "quit", args: "", help: "Exit (also Ctrl-D, or Ctrl-C twice)", run: |_, _, _| Flow::Quit },
+    Command {
+        name: "compact",
+        args: "",
+        help: "Summarize the conversation to free context",
+        run: saved::compact,
+    },
+    Command {
+        name: "sessions",
+        args: "",
+        help: "List saved sessions",
+        run: saved::sessions,
+    },
+    Command {
+        name: "resume",
+        args: "ID",
+        help: "Load a saved session (an id or its prefix)",
+        run: saved::resume,
+    },
+    Command {
+        name: "new",
+        args: "",
+        help: "Start a new conversation (and session file)",
+        run: saved::new,
+    },
+    Command {
+        name: "cost",
+        args: "",
+        help: "Tokens used and their cost in this run",
+        run: cost,
+    },
+    Command {
+        name: "quit",
+        args: "",
+        help: "Exit (also Ctrl-D, or Ctrl-C twice)",
+        run: |_, _, _| Flow::Quit,
+    },
 ];
 
 const KEYS: &str = "\
@@ -89,7 +129,9 @@ fn mode(a: &mut Agent, _: &mut Setup, arg: &str) -> Flow {
             "standard" => Standard,
             "auto" => Auto,
             _ => {
-                say(&format!("unknown mode `{arg}`: read-only, cautious, standard or auto\n"));
+                say(&format!(
+                    "unknown mode `{arg}`: read-only, cautious, standard or auto\n"
+                ));
                 return Flow::Continue;
             }
         };
@@ -102,8 +144,16 @@ fn cost(a: &mut Agent, _: &mut Setup, _: &str) -> Flow {
     let u = a.usage;
     let cost = match a.out.prices {
         Some(p) => usd(p.cost(&u)),
-        None => format!("cost unknown (no input_price/output_price in the config's models.{})", a.cfg.model),
+        None => format!(
+            "cost unknown (no input_price/output_price in the config's models.{})",
+            a.cfg.model
+        ),
     };
-    say(&format!("this run: {} in ({} cached) / {} out tokens; {cost}\n", k(u.input), k(u.cached), k(u.output)));
+    say(&format!(
+        "this run: {} in ({} cached) / {} out tokens; {cost}\n",
+        k(u.input),
+        k(u.cached),
+        k(u.output)
+    ));
     Flow::Continue
 }

@@ -37,7 +37,12 @@ pub struct Editor {
 
 /// Where the cursor and the end of the text fall: (row, col) pairs, rows
 /// counted from the prompt's row, for a terminal `w` columns wide.
-pub fn layout(prompt_w: usize, text: &str, cur: usize, w: usize) -> ((usize, usize), (usize, usize)) {
+pub fn layout(
+    prompt_w: usize,
+    text: &str,
+    cur: usize,
+    w: usize,
+) -> ((usize, usize), (usize, usize)) {
     let w = w.max(prompt_w + 2);
     let (mut row, mut col) = (0, prompt_w);
     let mut at = None;
@@ -123,7 +128,9 @@ impl Editor {
                 Key::Char(c) => self.insert(c),
                 Key::Tab => self.insert('\t'),
                 Key::Newline => self.insert('\n'),
-                Key::Enter if self.buf[..self.cur].ends_with('\\') && self.cur == self.buf.len() => {
+                Key::Enter
+                    if self.buf[..self.cur].ends_with('\\') && self.cur == self.buf.len() =>
+                {
                     self.buf.pop();
                     self.cur -= 1;
                     self.insert('\n');
@@ -144,7 +151,11 @@ impl Editor {
                     let mut out = io::stdout().lock();
                     out.write_all(b"\r\n")?;
                     out.flush()?;
-                    return Ok(if key == Key::CtrlD { Read::Eof } else { Read::Cancel });
+                    return Ok(if key == Key::CtrlD {
+                        Read::Eof
+                    } else {
+                        Read::Cancel
+                    });
                 }
                 Key::CtrlC => {
                     self.buf.clear();
@@ -152,7 +163,8 @@ impl Editor {
                 }
                 Key::CtrlD | Key::Delete => {
                     if let Some(c) = self.buf[self.cur..].chars().next() {
-                        self.buf.replace_range(self.cur..self.cur + c.len_utf8(), "");
+                        self.buf
+                            .replace_range(self.cur..self.cur + c.len_utf8(), "");
                     }
                 }
                 Key::Backspace => {
@@ -161,10 +173,24 @@ impl Editor {
                         self.buf.remove(self.cur);
                     }
                 }
-                Key::Left => self.cur -= self.buf[..self.cur].chars().next_back().map_or(0, char::len_utf8),
-                Key::Right => self.cur += self.buf[self.cur..].chars().next().map_or(0, char::len_utf8),
+                Key::Left => {
+                    self.cur -= self.buf[..self.cur]
+                        .chars()
+                        .next_back()
+                        .map_or(0, char::len_utf8)
+                }
+                Key::Right => {
+                    self.cur += self.buf[self.cur..]
+                        .chars()
+                        .next()
+                        .map_or(0, char::len_utf8)
+                }
                 Key::Home => self.cur = self.buf[..self.cur].rfind('\n').map_or(0, |i| i + 1),
-                Key::End => self.cur += self.buf[self.cur..].find('\n').unwrap_or(self.buf.len() - self.cur),
+                Key::End => {
+                    self.cur += self.buf[self.cur..]
+                        .find('\n')
+                        .unwrap_or(self.buf.len() - self.cur)
+                }
                 Key::WordLeft => self.cur = self.word_left(),
                 Key::WordRight => self.cur = self.word_right(),
                 Key::KillWordBack => {
@@ -219,12 +245,21 @@ impl Editor {
             None => self.pending.len().saturating_sub(END.len() + 3),
         };
         let mut cut = upto;
-        while cut > 0 && std::str::from_utf8(self.pending.get(..cut).unwrap_or(&[])).is_err() && upto - cut < 4 {
+        while cut > 0
+            && std::str::from_utf8(self.pending.get(..cut).unwrap_or(&[])).is_err()
+            && upto - cut < 4
+        {
             cut -= 1;
         }
         let chunk: Vec<u8> = self.pending.drain(..cut).collect();
-        let text = String::from_utf8_lossy(&chunk).replace("\r\n", "\n").replace('\r', "\n").replace('\t', "    ");
-        let text: String = text.chars().filter(|&c| c == '\n' || !c.is_control()).collect();
+        let text = String::from_utf8_lossy(&chunk)
+            .replace("\r\n", "\n")
+            .replace('\r', "\n")
+            .replace('\t', "    ");
+        let text: String = text
+            .chars()
+            .filter(|&c| c == '\n' || !c.is_control())
+            .collect();
         self.buf.insert_str(self.cur, &text);
         self.cur += text.len();
     }
@@ -250,13 +285,22 @@ impl Editor {
 
     fn browse(&mut self, dir: i32) {
         let n = self.history.entries.len();
-        let to = if dir < 0 { self.hist_pos.checked_sub(1) } else { Some(self.hist_pos + 1).filter(|&p| p <= n) };
+        let to = if dir < 0 {
+            self.hist_pos.checked_sub(1)
+        } else {
+            Some(self.hist_pos + 1).filter(|&p| p <= n)
+        };
         let Some(to) = to else { return };
         if self.hist_pos == n {
             self.draft = self.buf.clone();
         }
         self.hist_pos = to;
-        self.buf = self.history.entries.get(to).cloned().unwrap_or_else(|| self.draft.clone());
+        self.buf = self
+            .history
+            .entries
+            .get(to)
+            .cloned()
+            .unwrap_or_else(|| self.draft.clone());
         self.cur = self.buf.len();
     }
 

@@ -17,7 +17,9 @@ pub struct History {
 pub fn default_path() -> Option<PathBuf> {
     let state = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state"),
+        None => {
+            PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state")
+        }
     };
     Some(state.join("mote/history"))
 }
@@ -25,7 +27,10 @@ pub fn default_path() -> Option<PathBuf> {
 impl History {
     /// Load from `path`; a missing or unreadable file is an empty history.
     pub fn load(path: Option<PathBuf>) -> History {
-        let text = path.as_ref().and_then(|p| std::fs::read(p).ok()).unwrap_or_default();
+        let text = path
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .unwrap_or_default();
         let text = String::from_utf8_lossy(&text);
         let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
         let from = lines.len().saturating_sub(KEEP);
@@ -33,7 +38,8 @@ impl History {
         if lines.len() > 2 * KEEP {
             // Trim the file now and then, so it does not grow forever.
             if let Some(p) = &path {
-                let _ = std::fs::write(p, kept.iter().map(|l| format!("{l}\n")).collect::<String>());
+                let _ =
+                    std::fs::write(p, kept.iter().map(|l| format!("{l}\n")).collect::<String>());
             }
         }
         let entries = kept.iter().map(|l| unescape(l)).collect();
@@ -53,7 +59,11 @@ impl History {
             if let Some(dir) = p.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
-            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(p) {
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+            {
                 let _ = writeln!(f, "{}", escape(line));
             }
         }

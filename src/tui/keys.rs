@@ -114,7 +114,11 @@ fn csi(b: &[u8]) -> Option<(Key, usize)> {
     let end = rest.iter().position(|&c| (0x40..=0x7e).contains(&c))?;
     let params = std::str::from_utf8(rest.get(..end)?).unwrap_or("");
     let fin = *rest.get(end)?;
-    let mods = params.split(';').nth(1).and_then(|m| m.parse::<u8>().ok()).unwrap_or(1);
+    let mods = params
+        .split(';')
+        .nth(1)
+        .and_then(|m| m.parse::<u8>().ok())
+        .unwrap_or(1);
     let word = mods == 3 || mods == 5; // Alt or Ctrl
     let k = match (fin, params) {
         (b'A', _) => Key::Up,
@@ -155,8 +159,14 @@ mod tests {
             keys(b"a\x1b[D\x1b[1;5C\x1b[3~\x1bOH\x1b\r\x03"),
             [Char('a'), Left, WordRight, Delete, Home, Newline, CtrlC]
         );
-        assert_eq!(keys("é日🦀".as_bytes()), [Char('é'), Char('日'), Char('🦀')]);
-        assert_eq!(keys(b"\x1b[200~x\x1b[201~"), [PasteStart, Char('x'), PasteEnd]);
+        assert_eq!(
+            keys("é日🦀".as_bytes()),
+            [Char('é'), Char('日'), Char('🦀')]
+        );
+        assert_eq!(
+            keys(b"\x1b[200~x\x1b[201~"),
+            [PasteStart, Char('x'), PasteEnd]
+        );
         // Incomplete input waits for more.
         assert_eq!(parse(b"\x1b["), None);
         assert_eq!(parse(&"日".as_bytes()[..2]), None);

@@ -32,7 +32,12 @@ pub struct Markdown {
 
 impl Markdown {
     pub fn new(color: bool, width: usize) -> Markdown {
-        Markdown { color, width, line_start: true, ..Default::default() }
+        Markdown {
+            color,
+            width,
+            line_start: true,
+            ..Default::default()
+        }
     }
 
     /// Take a fragment; append what can be shown now to `out`.
@@ -76,7 +81,8 @@ impl Markdown {
             self.word.push(c);
         }
         let w = self.word.as_str();
-        let digits = |s: &str| !s.is_empty() && s.len() < 4 && s.chars().all(|c| c.is_ascii_digit());
+        let digits =
+            |s: &str| !s.is_empty() && s.len() < 4 && s.chars().all(|c| c.is_ascii_digit());
         let undecided = c != '\n'
             && (w.len() < 3 && "```".starts_with(w)
                 || w.starts_with('#') && w.trim_start_matches('#').is_empty()
@@ -123,8 +129,11 @@ impl Markdown {
             return true;
         }
         if item {
-            let bullet =
-                if self.color && (w == "- " || w == "* ") { "•".to_string() } else { w.trim_end().to_string() };
+            let bullet = if self.color && (w == "- " || w == "* ") {
+                "•".to_string()
+            } else {
+                w.trim_end().to_string()
+            };
             self.word.clear();
             self.indent = str_width(&bullet) + 1;
             out.push_str(&bullet);
@@ -257,13 +266,23 @@ mod tests {
 
     #[test]
     fn wraps_at_width_with_hanging_indent() {
-        assert_eq!(render(false, 10, &["one two three four"]), "one two\nthree four\n");
-        assert_eq!(render(true, 12, &["- alpha beta gamma"]), "• alpha beta\n  gamma\n");
+        assert_eq!(
+            render(false, 10, &["one two three four"]),
+            "one two\nthree four\n"
+        );
+        assert_eq!(
+            render(true, 12, &["- alpha beta gamma"]),
+            "• alpha beta\n  gamma\n"
+        );
     }
 
     #[test]
     fn styles_in_colour() {
-        let out = render(true, 80, &["# Hi\n", "a **b** `c`\n", "```sh\nls -l\n```\n"]);
+        let out = render(
+            true,
+            80,
+            &["# Hi\n", "a **b** `c`\n", "```sh\nls -l\n```\n"],
+        );
         assert_eq!(
             out,
             format!("{HEADING}Hi{RESET}\na {BOLD}b{RESET} {CODE}c{RESET}\n{FENCE}  sh{RESET}\n  {FENCE}ls -l{RESET}\n")

@@ -86,14 +86,21 @@ fn session(agent: &mut Agent, setup: &mut Setup, fancy: bool) -> Result<(), (u8,
     let mut ctrl_c = false;
     loop {
         let read = match agent.out.tui.as_mut() {
-            Some(t) if fancy => t.editor.read_line("› ", (p.s("\x1b[1;36m"), p.s(screen::OFF)), true),
+            Some(t) if fancy => {
+                t.editor
+                    .read_line("› ", (p.s("\x1b[1;36m"), p.s(screen::OFF)), true)
+            }
             _ => plain_line(),
         };
         let line = match read {
             Ok(Read::Line(l)) => l,
             Ok(Read::Cancel) if !ctrl_c => {
                 ctrl_c = true;
-                say(&format!("{}(Ctrl-C again to exit){}\n", p.s(screen::DIM), p.s(screen::OFF)));
+                say(&format!(
+                    "{}(Ctrl-C again to exit){}\n",
+                    p.s(screen::DIM),
+                    p.s(screen::OFF)
+                ));
                 continue;
             }
             Ok(Read::Cancel | Read::Eof) | Err(_) => return Ok(()),
@@ -157,14 +164,21 @@ fn shell(agent: &mut Agent, cmd: &str) {
         say(&format!("{e}\n"));
         return;
     }
-    agent.ws.sandbox.set(agent.gate.sandbox_for(agent.permission));
+    agent
+        .ws
+        .sandbox
+        .set(agent.gate.sandbox_for(agent.permission));
     crate::interrupt::arm(agent.out.tui.as_ref().is_some_and(|t| t.tty));
     let res = (bash.run)(&parsed, agent.ws);
     crate::interrupt::arm(false);
     spinner::stop();
     match res {
         Ok(text) | Err(text) => {
-            let text = if text.ends_with('\n') { text } else { text + "\n" };
+            let text = if text.ends_with('\n') {
+                text
+            } else {
+                text + "\n"
+            };
             say(&text);
         }
     }

@@ -25,18 +25,29 @@ struct Args {
 
 fn parse(arg: &str) -> Result<Args, String> {
     let mut words = crate::template::words(arg).into_iter();
-    let mut a = Args { plan: String::new(), check: None, max_iterations: None };
+    let mut a = Args {
+        plan: String::new(),
+        check: None,
+        max_iterations: None,
+    };
     while let Some(w) = words.next() {
         let (name, inline) = match w.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
             _ => (w.clone(), None),
         };
-        let mut value = || inline.clone().or_else(|| words.next()).ok_or(format!("{name} needs a value"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| words.next())
+                .ok_or(format!("{name} needs a value"))
+        };
         match name.as_str() {
             "--check" => a.check = Some(value()?).filter(|c| !c.trim().is_empty()),
             "--max-iterations" => {
                 let v = value()?;
-                let n = v.parse::<u32>().map_err(|_| format!("--max-iterations: `{v}` is not a number"))?;
+                let n = v
+                    .parse::<u32>()
+                    .map_err(|_| format!("--max-iterations: `{v}` is not a number"))?;
                 a.max_iterations = Some(n.max(1));
             }
             _ if name.starts_with("--") => return Err(format!("unknown option {name}")),
@@ -86,7 +97,14 @@ pub fn run(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     let p = Paint(color);
     // The user's conversation, set aside while the loop runs.
     let arena = std::mem::take(&mut a.arena);
-    let log = std::mem::replace(&mut a.log, Log { writer: None, est: Default::default(), limits: limits(o) });
+    let log = std::mem::replace(
+        &mut a.log,
+        Log {
+            writer: None,
+            est: Default::default(),
+            limits: limits(o),
+        },
+    );
     let doom = std::mem::take(&mut a.doom);
     let (usage, turns) = (a.usage, a.turns);
     let context_used = a.out.tui.as_ref().map_or(0, |t| t.context_used);
@@ -102,7 +120,11 @@ pub fn run(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
             };
         }
         a.arena = crate::arena::Arena::new();
-        a.log = Log { writer: None, est: Default::default(), limits: limits(o) };
+        a.log = Log {
+            writer: None,
+            est: Default::default(),
+            limits: limits(o),
+        };
         a.doom = Default::default();
         a.usage = Default::default();
         a.turns = 0;
@@ -119,7 +141,12 @@ pub fn run(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
         if let Some(t) = a.out.tui.as_mut() {
             t.finish(note, prices.as_ref());
         }
-        Session { result, answer: a.arena.last_answer().to_string(), usage: a.usage, turns: a.turns }
+        Session {
+            result,
+            answer: a.arena.last_answer().to_string(),
+            usage: a.usage,
+            turns: a.turns,
+        }
     };
     let res = looptask::run(&settings, &mut session);
     crate::interrupt::arm(false);
@@ -137,8 +164,17 @@ pub fn run(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     }
     match res {
         Ok(stop) => {
-            let c = if matches!(stop, Stop::Done) { GREEN } else { YELLOW };
-            say(&format!("{}loop stopped: {}{}\n", p.s(c), headline(&stop), p.s(OFF)));
+            let c = if matches!(stop, Stop::Done) {
+                GREEN
+            } else {
+                YELLOW
+            };
+            say(&format!(
+                "{}loop stopped: {}{}\n",
+                p.s(c),
+                headline(&stop),
+                p.s(OFF)
+            ));
         }
         Err(e) => say(&format!("{e}\n")),
     }
@@ -157,9 +193,15 @@ mod tests {
             ("PLAN.md", Some("test -f 'a b.txt'"), Some(3))
         );
         let a = parse("--max-iterations=0 p.md").unwrap();
-        assert_eq!((a.plan.as_str(), a.check, a.max_iterations), ("p.md", None, Some(1)));
+        assert_eq!(
+            (a.plan.as_str(), a.check, a.max_iterations),
+            ("p.md", None, Some(1))
+        );
         assert_eq!(parse("").err().unwrap(), "no plan file");
-        assert_eq!(parse("p.md --check").err().unwrap(), "--check needs a value");
+        assert_eq!(
+            parse("p.md --check").err().unwrap(),
+            "--check needs a value"
+        );
         assert!(parse("p.md --max-iterations x").is_err());
         assert!(parse("p.md --bogus 1").is_err());
         assert!(parse("a.md b.md").is_err());

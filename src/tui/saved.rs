@@ -18,7 +18,9 @@ fn dir<'s>(s: &Setup<'s>) -> Option<&'s std::path::Path> {
 }
 
 pub fn sessions(a: &mut Agent, s: &mut Setup, _: &str) -> Flow {
-    let Some(dir) = dir(s) else { return Flow::Continue };
+    let Some(dir) = dir(s) else {
+        return Flow::Continue;
+    };
     let mut buf = Vec::new();
     if let Err(e) = session::list(dir, &mut buf) {
         say(&format!("listing sessions: {e}\n"));
@@ -35,8 +37,11 @@ pub fn resume(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
         say("usage: /resume ID (or the start of one; /sessions lists them)\n");
         return Flow::Continue;
     }
-    let Some(dir) = dir(s) else { return Flow::Continue };
-    let r = match session::find(dir, arg).and_then(|p| session::start::open(&p, s.opts.no_session)) {
+    let Some(dir) = dir(s) else {
+        return Flow::Continue;
+    };
+    let r = match session::find(dir, arg).and_then(|p| session::start::open(&p, s.opts.no_session))
+    {
         Ok(r) => r,
         Err(e) => {
             say(&format!("{e}\n"));
@@ -55,9 +60,15 @@ pub fn resume(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     if let Some(t) = a.out.tui.as_mut() {
         t.context_used = l.est.tokens();
     }
-    let model =
-        if l.model != a.cfg.model { format!("; it used model {} (/model switches)", l.model) } else { String::new() };
-    say(&format!("resumed session {}: {count} messages{model}\n", l.id));
+    let model = if l.model != a.cfg.model {
+        format!("; it used model {} (/model switches)", l.model)
+    } else {
+        String::new()
+    };
+    say(&format!(
+        "resumed session {}: {count} messages{model}\n",
+        l.id
+    ));
     Flow::Continue
 }
 

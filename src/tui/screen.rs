@@ -152,11 +152,18 @@ impl Screen {
             format!(
                 "{}{}{}",
                 p.s(RED),
-                clip(text.lines().next().unwrap_or("error"), w.saturating_sub(30).max(20)),
+                clip(
+                    text.lines().next().unwrap_or("error"),
+                    w.saturating_sub(30).max(20)
+                ),
                 p.s(OFF)
             )
         } else if name == "bash" {
-            let exit = text.lines().last().unwrap_or("").replace("exit code: ", "exit ");
+            let exit = text
+                .lines()
+                .last()
+                .unwrap_or("")
+                .replace("exit code: ", "exit ");
             let lines = text.lines().count().saturating_sub(1);
             format!("{exit} · {lines} lines")
         } else {
@@ -203,7 +210,12 @@ impl Screen {
             say(&format!("{}{n}{}\n", p.s(YELLOW), p.s(OFF)));
         }
         let u = std::mem::take(&mut self.turn_usage);
-        say(&format!("{}{}{}\n", p.s(DIM), self.status(&u, prices), p.s(OFF)));
+        say(&format!(
+            "{}{}{}\n",
+            p.s(DIM),
+            self.status(&u, prices),
+            p.s(OFF)
+        ));
     }
 
     /// The status line; the turn's and the session's cost when the prices are known.
@@ -212,7 +224,11 @@ impl Screen {
         let pm = self.context_used * 1000 / self.context_window.max(1);
         let pct = format!("{}.{}", pm / 10, pm % 10);
         let cost = match prices {
-            Some(pr) => format!(" · {} (session {})", usd(pr.cost(u)), usd(pr.cost(&self.total))),
+            Some(pr) => format!(
+                " · {} (session {})",
+                usd(pr.cost(u)),
+                usd(pr.cost(&self.total))
+            ),
             None => String::new(),
         };
         format!(
@@ -262,15 +278,26 @@ impl Screen {
                 Some(Key::Char('a' | 'A')) if can_always => ("always", Ok(true)),
                 Some(Key::Char('n' | 'N')) => {
                     say("no\r\n");
-                    let why = match self.editor.read_line("  reason (optional) › ", (p.s(DIM), p.s(OFF)), false) {
+                    let why = match self.editor.read_line(
+                        "  reason (optional) › ",
+                        (p.s(DIM), p.s(OFF)),
+                        false,
+                    ) {
                         Ok(Read::Line(l)) if !l.trim().is_empty() => format!(": {}", l.trim()),
                         _ => String::new(),
                     };
-                    return Err(format!("permission denied: the user declined this {tool} call{why}"));
+                    return Err(format!(
+                        "permission denied: the user declined this {tool} call{why}"
+                    ));
                 }
                 None | Some(Key::CtrlC | Key::Esc | Key::CtrlD) => {
                     crate::interrupt::request();
-                    ("no (interrupted)", Err(format!("permission denied: the user declined this {tool} call")))
+                    (
+                        "no (interrupted)",
+                        Err(format!(
+                            "permission denied: the user declined this {tool} call"
+                        )),
+                    )
                 }
                 _ => continue,
             };
@@ -288,11 +315,17 @@ impl Screen {
         spinner::stop();
         self.end_text();
         let p = self.p();
-        say(&format!("{}? {question}{}\n  y {yes} · n {no} › ", p.s(YELLOW), p.s(OFF)));
+        say(&format!(
+            "{}? {question}{}\n  y {yes} · n {no} › ",
+            p.s(YELLOW),
+            p.s(OFF)
+        ));
         let yes = loop {
             match self.editor.read_key().unwrap_or(None) {
                 Some(Key::Char('y' | 'Y')) => break true,
-                Some(Key::Char('n' | 'N')) | None | Some(Key::CtrlC | Key::Esc | Key::CtrlD) => break false,
+                Some(Key::Char('n' | 'N')) | None | Some(Key::CtrlC | Key::Esc | Key::CtrlD) => {
+                    break false
+                }
                 _ => continue,
             }
         };
@@ -318,9 +351,16 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
             diff(s, args, p);
         }
         "write" => {
-            let content = Args::parse(args).ok().and_then(|a| a.opt_str("content").ok().flatten().map(String::from));
+            let content = Args::parse(args)
+                .ok()
+                .and_then(|a| a.opt_str("content").ok().flatten().map(String::from));
             let c = content.unwrap_or_default();
-            s.push_str(&format!("  {} ({} lines, {} bytes)\n", key_arg(args), c.lines().count(), c.len()));
+            s.push_str(&format!(
+                "  {} ({} lines, {} bytes)\n",
+                key_arg(args),
+                c.lines().count(),
+                c.len()
+            ));
             fold(s, &c, p, super::term::width());
         }
         _ => s.push_str(&format!("  {}\n", clip(args, 400))),
@@ -334,10 +374,20 @@ fn diff(s: &mut String, args: &str, p: &Paint) {
         let text = a.opt_str(key).ok().flatten().unwrap_or("");
         let n = text.lines().count();
         for l in text.lines().take(DIFF_LINES) {
-            s.push_str(&format!("  {}{sign} {}{}\n", p.s(colour), clip(l, 200), p.s(OFF)));
+            s.push_str(&format!(
+                "  {}{sign} {}{}\n",
+                p.s(colour),
+                clip(l, 200),
+                p.s(OFF)
+            ));
         }
         if n > DIFF_LINES {
-            s.push_str(&format!("  {}  … {} more lines{}\n", p.s(DIM), n - DIFF_LINES, p.s(OFF)));
+            s.push_str(&format!(
+                "  {}  … {} more lines{}\n",
+                p.s(DIM),
+                n - DIFF_LINES,
+                p.s(OFF)
+            ));
         }
     }
 }
@@ -348,10 +398,20 @@ fn fold(s: &mut String, text: &str, p: &Paint, w: usize) {
     // The bash tool's last line is its exit status, already shown.
     let body = body.get(..body.len().saturating_sub(1)).unwrap_or(&[]);
     for l in body.iter().take(SHOW_LINES) {
-        s.push_str(&format!("  {}│ {}{}\n", p.s(DIM), clip(l, w.saturating_sub(4).max(10)), p.s(OFF)));
+        s.push_str(&format!(
+            "  {}│ {}{}\n",
+            p.s(DIM),
+            clip(l, w.saturating_sub(4).max(10)),
+            p.s(OFF)
+        ));
     }
     if body.len() > SHOW_LINES {
-        s.push_str(&format!("  {}│ … {} more lines{}\n", p.s(DIM), body.len() - SHOW_LINES, p.s(OFF)));
+        s.push_str(&format!(
+            "  {}│ … {} more lines{}\n",
+            p.s(DIM),
+            body.len() - SHOW_LINES,
+            p.s(OFF)
+        ));
     }
 }
 

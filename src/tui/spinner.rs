@@ -29,7 +29,17 @@ pub fn start(label: &str, color: bool) {
     stop();
     let now = Instant::now();
     let label = label.to_string();
-    S.with(|s| *s.borrow_mut() = Some(Spin { on: true, drawn: false, color, label, start: now, last: now, frame: 0 }));
+    S.with(|s| {
+        *s.borrow_mut() = Some(Spin {
+            on: true,
+            drawn: false,
+            color,
+            label,
+            start: now,
+            last: now,
+            frame: 0,
+        })
+    });
 }
 
 /// Erase the spinner, if shown. Returns the time since `start`.
@@ -63,7 +73,11 @@ pub fn tick() -> bool {
         let secs = super::screen::tenths(sp.start.elapsed().as_millis() as u64 / 100, "s");
         let max = super::term::width().saturating_sub(14);
         let label = clip(&sp.label, max);
-        let (dim, off) = if sp.color { ("\x1b[2m", "\x1b[0m") } else { ("", "") };
+        let (dim, off) = if sp.color {
+            ("\x1b[2m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "\r\x1b[K{dim}{glyph} {label} {secs}{off}");
         let _ = out.flush();

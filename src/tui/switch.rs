@@ -22,7 +22,11 @@ fn env(k: &str) -> Option<String> {
 pub fn model(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     if arg.is_empty() {
         let prices = match a.out.prices {
-            Some(p) => format!("{} in / {} out per million tokens", usd(p.input), usd(p.output)),
+            Some(p) => format!(
+                "{} in / {} out per million tokens",
+                usd(p.input),
+                usd(p.output)
+            ),
             None => "prices unknown".into(),
         };
         say(&format!(
@@ -66,7 +70,9 @@ pub fn model(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
         say(&format!("warning: {w}\n"));
     }
     // The window: an explicit --context-window stays, else the new model's.
-    let flag = o.context_window.filter(|w| Some(*w) != a.cfg.context_window);
+    let flag = o
+        .context_window
+        .filter(|w| Some(*w) != a.cfg.context_window);
     let window = flag.or(sel.config.context_window).unwrap_or(DEFAULT_WINDOW);
     a.log.limits = Limits::new(window);
     a.out.prices = sel.prices;
@@ -91,8 +97,16 @@ pub fn prompt(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     let (cwd, user, dirs) = dirs();
     if arg.is_empty() {
         let (list, _) = modes::list(&dirs);
-        let marked: Vec<String> =
-            list.iter().map(|m| if *m == s.mode { format!("{m} (current)") } else { m.clone() }).collect();
+        let marked: Vec<String> = list
+            .iter()
+            .map(|m| {
+                if *m == s.mode {
+                    format!("{m} (current)")
+                } else {
+                    m.clone()
+                }
+            })
+            .collect();
         say(&format!("prompt modes: {}\n", marked.join(", ")));
         return Flow::Continue;
     }
@@ -123,6 +137,10 @@ pub fn prompt(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     }
     a.writable = p.writable;
     s.mode = p.name;
-    say(&format!("prompt mode: {} · permission {}\n", s.mode, crate::permission::label(a.permission)));
+    say(&format!(
+        "prompt mode: {} · permission {}\n",
+        s.mode,
+        crate::permission::label(a.permission)
+    ));
     Flow::Continue
 }

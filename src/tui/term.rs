@@ -140,7 +140,11 @@ pub fn read_stdin(buf: &mut [u8]) -> io::Result<usize> {
 
 /// Wait up to `ms` (-1: forever) for stdin to be readable.
 pub fn stdin_ready(ms: i32) -> bool {
-    let mut p = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+    let mut p = libc::pollfd {
+        fd: 0,
+        events: libc::POLLIN,
+        revents: 0,
+    };
     // SAFETY: one valid pollfd.
     unsafe { libc::poll(&mut p, 1, ms) > 0 }
 }

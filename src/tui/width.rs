@@ -118,7 +118,10 @@ mod tests {
         assert_eq!(str_width("e\u{301}"), 1);
         assert_eq!(str_width("ｆｕｌｌ"), 8);
         for t in [ZERO, WIDE] {
-            assert!(t.windows(2).all(|w| w[0].1 < w[1].0), "tables sorted and disjoint");
+            assert!(
+                t.windows(2).all(|w| w[0].1 < w[1].0),
+                "tables sorted and disjoint"
+            );
         }
     }
 }

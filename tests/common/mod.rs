@@ -18,7 +18,9 @@ use crate::mock::{Mock, Reply};
 pub const HANG: Duration = Duration::from_secs(60);
 
 pub fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
+    std::env::var_os("MOTE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
 }
 
 /// A command running mote; under MOTE_RUNNER (e.g. `qemu-aarch64-static`)
@@ -65,15 +67,30 @@ pub fn copy_demo(to: &Path) {
 
 /// The model's side of the demo task (tests/demo/script.txt).
 pub fn demo_replies() -> Vec<Reply> {
-    crate::mock::script::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/demo/script.txt")).unwrap()
+    crate::mock::script::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/demo/script.txt"
+    ))
+    .unwrap()
 }
 
 /// The demo task is done: greet.sh is fixed and its test passes.
 pub fn assert_fixed(ws: &Path) {
     let greet = std::fs::read_to_string(ws.join("greet.sh")).unwrap();
-    assert!(greet.contains("${1:-world}"), "greet.sh not fixed:\n{greet}");
-    let test = Command::new("sh").arg("test.sh").current_dir(ws).output().unwrap();
-    assert!(test.status.success(), "test.sh still fails: {}", String::from_utf8_lossy(&test.stdout));
+    assert!(
+        greet.contains("${1:-world}"),
+        "greet.sh not fixed:\n{greet}"
+    );
+    let test = Command::new("sh")
+        .arg("test.sh")
+        .current_dir(ws)
+        .output()
+        .unwrap();
+    assert!(
+        test.status.success(),
+        "test.sh still fails: {}",
+        String::from_utf8_lossy(&test.stdout)
+    );
 }
 
 /// How a run ended.
@@ -85,7 +102,15 @@ pub struct Out {
 
 /// Run `c` with no stdin and its output captured; see `wait`.
 pub fn run(c: &mut Command, limit: Duration, args: &[&str]) -> Out {
-    wait(c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap(), limit, args)
+    wait(
+        c.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+        limit,
+        args,
+    )
 }
 
 /// Wait for `child`; a run over `limit` is a hang: it is killed and the test
@@ -110,6 +135,8 @@ pub fn wait(mut child: Child, limit: Duration, args: &[&str]) -> Out {
 /// The body of request `i` to `m`, parsed.
 pub fn body(m: &Mock, i: usize) -> Value {
     let reqs = m.requests();
-    let r = reqs.get(i).unwrap_or_else(|| panic!("no request {i}; got {}", reqs.len()));
+    let r = reqs
+        .get(i)
+        .unwrap_or_else(|| panic!("no request {i}; got {}", reqs.len()));
     parse(&r.body).unwrap_or_else(|e| panic!("request {i} is not JSON: {e}"))
 }

@@ -50,32 +50,55 @@ pub fn text_block(index: usize, text: &str) -> Vec<u8> {
     )
 }
 
-pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: usize, cached: bool) -> Vec<Vec<u8>> {
-    let mut ev = vec![message_start(ctx, cached), event("ping", r#"{"type": "ping"}"#)];
+pub fn turn_events(
+    ctx: &Ctx,
+    items: &[Item],
+    finish: Option<&str>,
+    fragment: usize,
+    cached: bool,
+) -> Vec<Vec<u8>> {
+    let mut ev = vec![
+        message_start(ctx, cached),
+        event("ping", r#"{"type": "ping"}"#),
+    ];
     let mut generated = 0;
     let mut calls = 0;
     for (index, item) in items.iter().enumerate() {
         let start = |block: &str| {
             event(
                 "content_block_start",
-                &format!(r#"{{"type":"content_block_start","index":{index},"content_block":{block}}}"#),
+                &format!(
+                    r#"{{"type":"content_block_start","index":{index},"content_block":{block}}}"#
+                ),
             )
         };
         let delta = |d: String| {
-            event("content_block_delta", &format!(r#"{{"type":"content_block_delta","index":{index},"delta":{d}}}"#))
+            event(
+                "content_block_delta",
+                &format!(r#"{{"type":"content_block_delta","index":{index},"delta":{d}}}"#),
+            )
         };
         match item {
             Item::Thinking { text, signature } if text.is_empty() => {
                 // Redacted thinking: opaque data, no deltas.
-                ev.push(start(&format!(r#"{{"type":"redacted_thinking","data":{}}}"#, quote(signature))));
+                ev.push(start(&format!(
+                    r#"{{"type":"redacted_thinking","data":{}}}"#,
+                    quote(signature)
+                )));
             }
             Item::Thinking { text, signature } => {
                 generated += text.chars().count();
                 ev.push(start(r#"{"type":"thinking","thinking":"","signature":""}"#));
                 for f in fragments(text, fragment) {
-                    ev.push(delta(format!(r#"{{"type":"thinking_delta","thinking":{}}}"#, quote(f))));
+                    ev.push(delta(format!(
+                        r#"{{"type":"thinking_delta","thinking":{}}}"#,
+                        quote(f)
+                    )));
                 }
-                ev.push(delta(format!(r#"{{"type":"signature_delta","signature":{}}}"#, quote(signature))));
+                ev.push(delta(format!(
+                    r#"{{"type":"signature_delta","signature":{}}}"#,
+                    quote(signature)
+                )));
             }
             Item::Text(text) => {
                 generated += text.chars().count();
@@ -87,15 +110,26 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
             Item::Call { name, args } => {
                 generated += name.len() + args.chars().count();
                 let id = format!("toolu_{}", alnum(mix(ctx.seed ^ (calls as u64 + 1)), 24));
-                ev.push(start(&format!(r#"{{"type":"tool_use","id":"{id}","name":{},"input":{{}}}}"#, quote(name))));
-                ev.push(delta(r#"{"type":"input_json_delta","partial_json":""}"#.to_string()));
+                ev.push(start(&format!(
+                    r#"{{"type":"tool_use","id":"{id}","name":{},"input":{{}}}}"#,
+                    quote(name)
+                )));
+                ev.push(delta(
+                    r#"{"type":"input_json_delta","partial_json":""}"#.to_string(),
+                ));
                 for f in fragments(args, fragment) {
-                    ev.push(delta(format!(r#"{{"type":"input_json_delta","partial_json":{}}}"#, quote(f))));
+                    ev.push(delta(format!(
+                        r#"{{"type":"input_json_delta","partial_json":{}}}"#,
+                        quote(f)
+                    )));
                 }
                 calls += 1;
             }
         }
-        ev.push(event("content_block_stop", &format!(r#"{{"type":"content_block_stop","index":{index}}}"#)));
+        ev.push(event(
+            "content_block_stop",
+            &format!(r#"{{"type":"content_block_stop","index":{index}}}"#),
+        ));
     }
     ev.push(event(
         "message_delta",
@@ -111,7 +145,14 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
 
 /// An `error` event, as the API sends when it fails mid-stream.
 pub fn error_event(kind: &str, message: &str) -> Vec<u8> {
-    event("error", &format!(r#"{{"type":"error","error":{{"type":{},"message":{}}}}}"#, quote(kind), quote(message)))
+    event(
+        "error",
+        &format!(
+            r#"{{"type":"error","error":{{"type":{},"message":{}}}}}"#,
+            quote(kind),
+            quote(message)
+        ),
+    )
 }
 
 /// An Anthropic error body for a plain HTTP error.
@@ -126,7 +167,10 @@ pub fn error_json(code: u16, message: &str) -> String {
         529 => "overloaded_error",
         _ => "api_error",
     };
-    format!(r#"{{"type":"error","error":{{"type":"{kind}","message":{}}}}}"#, quote(message))
+    format!(
+        r#"{{"type":"error","error":{{"type":"{kind}","message":{}}}}}"#,
+        quote(message)
+    )
 }
 
 /// Refuse a request the way the Messages API does (400 invalid_request_error):
@@ -135,29 +179,60 @@ pub fn validate(body: &str) -> Option<String> {
     use super::json::{parse, Value};
     let v = parse(body).ok()?;
     let max = v.get("max_tokens").and_then(Value::as_f64);
-    let Some(max) = max else { return Some("max_tokens: Field required".into()) };
+    let Some(max) = max else {
+        return Some("max_tokens: Field required".into());
+    };
     if let Some(t) = v.get("thinking") {
-        let budget = t.get("budget_tokens").and_then(Value::as_f64).unwrap_or(0.0);
+        let budget = t
+            .get("budget_tokens")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
         if budget < 1024.0 || budget >= max {
             return Some("thinking.budget_tokens: must be >= 1024 and less than max_tokens".into());
         }
     }
     let msgs = v.get("messages").and_then(Value::as_array).unwrap_or(&[]);
     let empty = Vec::new();
-    let blocks = |m: &Value| m.get("content").and_then(Value::as_array).map(|b| b.to_vec()).unwrap_or_else(|| empty.clone());
-    let kind = |b: &Value| b.get("type").and_then(Value::as_str).unwrap_or("").to_string();
+    let blocks = |m: &Value| {
+        m.get("content")
+            .and_then(Value::as_array)
+            .map(|b| b.to_vec())
+            .unwrap_or_else(|| empty.clone())
+    };
+    let kind = |b: &Value| {
+        b.get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     for (i, m) in msgs.iter().enumerate() {
         let content = blocks(m);
         if content.is_empty() {
-            return Some(format!("messages.{i}: all messages must have non-empty content"));
+            return Some(format!(
+                "messages.{i}: all messages must have non-empty content"
+            ));
         }
         for b in &content {
             match kind(b).as_str() {
-                "text" if b.get("text").and_then(Value::as_str).unwrap_or("").is_empty() => {
-                    return Some(format!("messages.{i}: text content blocks must be non-empty"));
+                "text"
+                    if b.get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .is_empty() =>
+                {
+                    return Some(format!(
+                        "messages.{i}: text content blocks must be non-empty"
+                    ));
                 }
-                "thinking" if b.get("signature").and_then(Value::as_str).unwrap_or("").is_empty() => {
-                    return Some(format!("messages.{i}.content: thinking block is missing its signature"));
+                "thinking"
+                    if b.get("signature")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .is_empty() =>
+                {
+                    return Some(format!(
+                        "messages.{i}.content: thinking block is missing its signature"
+                    ));
                 }
                 _ => {}
             }

@@ -13,18 +13,29 @@ fn event(parts: &str, tail: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: usize) -> Vec<Vec<u8>> {
+pub fn turn_events(
+    ctx: &Ctx,
+    items: &[Item],
+    finish: Option<&str>,
+    fragment: usize,
+) -> Vec<Vec<u8>> {
     let mut ev = Vec::new();
     let mut generated = 0;
     let mut calls: Vec<String> = Vec::new();
     let mut signature = None;
     for item in items {
         match item {
-            Item::Thinking { text, signature: sig } => {
+            Item::Thinking {
+                text,
+                signature: sig,
+            } => {
                 generated += text.chars().count();
                 signature.get_or_insert(sig.clone());
                 for f in fragments(text, fragment) {
-                    ev.push(event(&format!("{{\"text\": {},\"thought\": true}}", quote(f)), ""));
+                    ev.push(event(
+                        &format!("{{\"text\": {},\"thought\": true}}", quote(f)),
+                        "",
+                    ));
                 }
             }
             Item::Text(text) => {
@@ -39,16 +50,26 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
                     (true, Some(s)) => format!(",\"thoughtSignature\": {}", quote(s)),
                     _ => String::new(),
                 };
-                calls.push(format!("{{\"functionCall\": {{\"name\": {},\"args\": {args}}}{sig}}}", quote(name)));
+                calls.push(format!(
+                    "{{\"functionCall\": {{\"name\": {},\"args\": {args}}}{sig}}}",
+                    quote(name)
+                ));
             }
         }
     }
     if !calls.is_empty() {
         ev.push(event(&calls.join(","), ""));
     }
-    let reason = if finish == Some("length") { "MAX_TOKENS" } else { "STOP" };
+    let reason = if finish == Some("length") {
+        "MAX_TOKENS"
+    } else {
+        "STOP"
+    };
     let out = (generated / 4).max(1);
-    let last = event("{\"text\": \"\"}", &format!(",\"finishReason\": \"{reason}\""));
+    let last = event(
+        "{\"text\": \"\"}",
+        &format!(",\"finishReason\": \"{reason}\""),
+    );
     let mut last = String::from_utf8(last).unwrap_or_default();
     let usage = format!(
         ",\"usageMetadata\": {{\"promptTokenCount\": {p},\"candidatesTokenCount\": {out},\"totalTokenCount\": {t},\"cachedContentTokenCount\": {c},\"thoughtsTokenCount\": 0}},\"modelVersion\": {m},\"responseId\": \"mockresp\"}}\r\n\r\n",
@@ -73,5 +94,8 @@ pub fn error_json(code: u16, message: &str) -> String {
         503 => "UNAVAILABLE",
         _ => "INTERNAL",
     };
-    format!(r#"{{"error":{{"code":{code},"message":{},"status":"{status}"}}}}"#, quote(message))
+    format!(
+        r#"{{"error":{{"code":{code},"message":{},"status":"{status}"}}}}"#,
+        quote(message)
+    )
 }

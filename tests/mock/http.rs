@@ -22,7 +22,10 @@ impl Request {
     /// The first header called `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The path without its query string.
@@ -64,28 +67,41 @@ pub fn read_request(
         (Some(m), Some(p), Some(v), None) if v.starts_with("HTTP/1.") && !m.is_empty() => (m, p, v),
         _ => return Err(bad(format!("bad request line: {line:?}"))),
     };
-    let mut req = Request { method: method.into(), path: path.into(), ..Request::default() };
+    let mut req = Request {
+        method: method.into(),
+        path: path.into(),
+        ..Request::default()
+    };
     loop {
         let h = read_line(r)?.ok_or_else(|| bad("connection closed in headers".into()))?;
         if h.is_empty() {
             break;
         }
-        let (name, value) = h.split_once(':').ok_or_else(|| bad(format!("bad header: {h:?}")))?;
-        req.headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        let (name, value) = h
+            .split_once(':')
+            .ok_or_else(|| bad(format!("bad header: {h:?}")))?;
+        req.headers
+            .push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
         if req.headers.len() > MAX_HEADERS {
             return Err(bad("too many headers".into()));
         }
     }
-    if req.header("expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
+    if req
+        .header("expect")
+        .is_some_and(|e| e.eq_ignore_ascii_case("100-continue"))
+    {
         continue_to.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         continue_to.flush()?;
     }
-    let chunked =
-        req.header("transfer-encoding").is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
+    let chunked = req
+        .header("transfer-encoding")
+        .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
     let body = if chunked {
         read_chunked(r)?
     } else if let Some(len) = req.header("content-length") {
-        let len: usize = len.parse().map_err(|_| bad(format!("bad content-length {len:?}")))?;
+        let len: usize = len
+            .parse()
+            .map_err(|_| bad(format!("bad content-length {len:?}")))?;
         let mut body = vec![0; len];
         r.read_exact(&mut body)?;
         body
@@ -102,9 +118,13 @@ fn read_chunked(r: &mut impl BufRead) -> io::Result<Vec<u8>> {
     loop {
         let line = read_line(r)?.ok_or_else(|| bad("connection closed in chunked body".into()))?;
         let size = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size, 16).map_err(|_| bad(format!("bad chunk size {line:?}")))?;
+        let size =
+            usize::from_str_radix(size, 16).map_err(|_| bad(format!("bad chunk size {line:?}")))?;
         if size == 0 {
-            while !read_line(r)?.ok_or_else(|| bad("connection closed in trailers".into()))?.is_empty() {}
+            while !read_line(r)?
+                .ok_or_else(|| bad("connection closed in trailers".into()))?
+                .is_empty()
+            {}
             return Ok(body);
         }
         let start = body.len();
@@ -121,7 +141,10 @@ fn read_chunked(r: &mut impl BufRead) -> io::Result<Vec<u8>> {
 /// One line without its CRLF (or bare LF). `None` on EOF before any byte.
 fn read_line(r: &mut impl BufRead) -> io::Result<Option<String>> {
     let mut buf = Vec::new();
-    let n = r.by_ref().take(MAX_LINE as u64).read_until(b'\n', &mut buf)?;
+    let n = r
+        .by_ref()
+        .take(MAX_LINE as u64)
+        .read_until(b'\n', &mut buf)?;
     if n == 0 {
         return Ok(None);
     }
@@ -132,7 +155,9 @@ fn read_line(r: &mut impl BufRead) -> io::Result<Option<String>> {
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }
-    String::from_utf8(buf).map(Some).map_err(|_| bad("non-UTF-8 header line".into()))
+    String::from_utf8(buf)
+        .map(Some)
+        .map_err(|_| bad("non-UTF-8 header line".into()))
 }
 
 fn bad(msg: String) -> io::Error {
@@ -189,7 +214,11 @@ impl Out {
             h.push_str("\r\n");
         }
         h.push_str("x-request-id: req_mock\r\n");
-        h.push_str(if close { "Connection: close\r\n" } else { "Connection: keep-alive\r\n" });
+        h.push_str(if close {
+            "Connection: close\r\n"
+        } else {
+            "Connection: keep-alive\r\n"
+        });
         h.push_str("\r\n");
         self.send(h.as_bytes())
     }
@@ -203,8 +232,10 @@ impl Out {
         body: &[u8],
         close: bool,
     ) -> io::Result<()> {
-        let mut headers =
-            vec![format!("Content-Type: {content_type}"), format!("Content-Length: {}", body.len())];
+        let mut headers = vec![
+            format!("Content-Type: {content_type}"),
+            format!("Content-Length: {}", body.len()),
+        ];
         headers.extend(extra.iter().cloned());
         self.head(code, &headers, close)?;
         self.send(body)

@@ -81,7 +81,11 @@ pub fn quote(s: &str) -> String {
 
 /// Parse a whole JSON document (surrounding whitespace allowed, nothing else).
 pub fn parse(text: &str) -> Result<Value, String> {
-    let mut p = Parser { b: text.as_bytes(), i: 0, depth: 0 };
+    let mut p = Parser {
+        b: text.as_bytes(),
+        i: 0,
+        depth: 0,
+    };
     let v = p.value()?;
     p.ws();
     if p.i != p.b.len() {
@@ -220,7 +224,9 @@ impl Parser<'_> {
             self.digits();
         }
         let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("");
-        text.parse().map(Value::Num).map_err(|_| format!("bad number at byte {start}"))
+        text.parse()
+            .map(Value::Num)
+            .map_err(|_| format!("bad number at byte {start}"))
     }
 
     fn digits(&mut self) {
@@ -280,7 +286,10 @@ impl Parser<'_> {
                 } else {
                     hi
                 };
-                out.push(char::from_u32(code).ok_or_else(|| format!("bad \\u escape at byte {}", self.i))?);
+                out.push(
+                    char::from_u32(code)
+                        .ok_or_else(|| format!("bad \\u escape at byte {}", self.i))?,
+                );
                 return Ok(());
             }
             _ => return self.err("bad escape"),
@@ -291,7 +300,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
-        let digits = self.b.get(self.i..self.i + 4).and_then(|d| std::str::from_utf8(d).ok());
+        let digits = self
+            .b
+            .get(self.i..self.i + 4)
+            .and_then(|d| std::str::from_utf8(d).ok());
         match digits.and_then(|d| u32::from_str_radix(d, 16).ok()) {
             Some(v) if digits.is_some_and(|d| d.bytes().all(|b| b.is_ascii_hexdigit())) => {
                 self.i += 4;

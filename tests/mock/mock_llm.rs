@@ -54,16 +54,26 @@ fn main() {
 }
 
 fn parse_args(argv: Vec<String>) -> Result<Args, String> {
-    let mut args =
-        Args { script: String::new(), port: 0, opts: mock::Options::default(), command: Vec::new() };
+    let mut args = Args {
+        script: String::new(),
+        port: 0,
+        opts: mock::Options::default(),
+        command: Vec::new(),
+    };
     let mut it = argv.into_iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value\n{USAGE}"));
         match arg.as_str() {
             "--script" => args.script = value("--script")?,
-            "--port" => args.port = value("--port")?.parse().map_err(|_| "--port needs a number")?,
+            "--port" => {
+                args.port = value("--port")?
+                    .parse()
+                    .map_err(|_| "--port needs a number")?
+            }
             "--fragment" => {
-                args.opts.fragment = value("--fragment")?.parse().map_err(|_| "--fragment needs a number")?
+                args.opts.fragment = value("--fragment")?
+                    .parse()
+                    .map_err(|_| "--fragment needs a number")?
             }
             "--one-byte" => args.opts.one_byte_writes = true,
             "--" => {
@@ -89,7 +99,10 @@ fn parse_args(argv: Vec<String>) -> Result<Args, String> {
 /// The command's exit code; 128+N if it was killed by signal N (as shells report).
 fn exit_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
-    status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(1)
+    status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(1)
 }
 
 fn fail(msg: &str) -> ! {

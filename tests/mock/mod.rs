@@ -80,12 +80,22 @@ impl Dialect {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// A normal streamed turn. `finish` defaults to "tool_calls" if any call, else "stop".
-    Turn { items: Vec<Item>, finish: Option<String> },
+    Turn {
+        items: Vec<Item>,
+        finish: Option<String>,
+    },
     /// A plain HTTP response: `code`, optional `Retry-After` seconds, JSON body.
-    Status { code: u16, retry_after: Option<u32>, body: String },
+    Status {
+        code: u16,
+        retry_after: Option<u32>,
+        body: String,
+    },
     /// Send the first `after_events` SSE events of the turn, then close the socket
     /// with no terminating chunk.
-    DropMidStream { items: Vec<Item>, after_events: usize },
+    DropMidStream {
+        items: Vec<Item>,
+        after_events: usize,
+    },
     /// A 200 stream with one `data:` line that is not valid JSON (then a normal end).
     Malformed,
     /// A 200 stream with a content string holding invalid UTF-8 bytes (then a normal end).
@@ -97,18 +107,30 @@ pub enum Reply {
     Hang,
     /// Send the first `after_events` SSE events of the turn, then hang like `Hang`
     /// (a model that stalls mid-answer, for interrupt tests).
-    HangMidStream { items: Vec<Item>, after_events: usize },
+    HangMidStream {
+        items: Vec<Item>,
+        after_events: usize,
+    },
 }
 
 impl Reply {
     /// A turn of plain text.
     pub fn text(text: &str) -> Reply {
-        Reply::Turn { items: vec![Item::Text(text.into())], finish: None }
+        Reply::Turn {
+            items: vec![Item::Text(text.into())],
+            finish: None,
+        }
     }
 
     /// A turn with one tool call.
     pub fn call(name: &str, args: &str) -> Reply {
-        Reply::Turn { items: vec![Item::Call { name: name.into(), args: args.into() }], finish: None }
+        Reply::Turn {
+            items: vec![Item::Call {
+                name: name.into(),
+                args: args.into(),
+            }],
+            finish: None,
+        }
     }
 
     /// An HTTP error with an OpenAI error body, e.g. `Reply::error(429, Some(1), "slow down")`.
@@ -120,7 +142,11 @@ impl Reply {
             400..=499 => ("invalid_request_error", None),
             _ => ("server_error", None),
         };
-        Reply::Status { code, retry_after, body: stream::error_json(message, kind, code_field) }
+        Reply::Status {
+            code,
+            retry_after,
+            body: stream::error_json(message, kind, code_field),
+        }
     }
 }
 
@@ -134,7 +160,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { one_byte_writes: false, fragment: 3 }
+        Options {
+            one_byte_writes: false,
+            fragment: 3,
+        }
     }
 }
 
@@ -178,7 +207,9 @@ impl Mock {
             seq: AtomicU64::new(0),
         });
         let s = shared.clone();
-        std::thread::Builder::new().name("mock-accept".into()).spawn(move || accept_loop(listener, s))?;
+        std::thread::Builder::new()
+            .name("mock-accept".into())
+            .spawn(move || accept_loop(listener, s))?;
         Ok(Mock { addr, shared })
     }
 
@@ -227,10 +258,12 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let Ok(stream) = conn else { continue };
         shared.active.fetch_add(1, Ordering::SeqCst);
         let s = shared.clone();
-        let spawned = std::thread::Builder::new().name("mock-conn".into()).spawn(move || {
-            connection(stream, &s);
-            s.active.fetch_sub(1, Ordering::SeqCst);
-        });
+        let spawned = std::thread::Builder::new()
+            .name("mock-conn".into())
+            .spawn(move || {
+                connection(stream, &s);
+                s.active.fetch_sub(1, Ordering::SeqCst);
+            });
         if spawned.is_err() {
             shared.active.fetch_sub(1, Ordering::SeqCst);
         }
@@ -244,7 +277,10 @@ fn connection(stream: TcpStream, shared: &Shared) {
     let Ok(write_half) = stream.try_clone() else {
         return;
     };
-    let mut out = http::Out { stream: write_half, one_byte: shared.opts.one_byte_writes };
+    let mut out = http::Out {
+        stream: write_half,
+        one_byte: shared.opts.one_byte_writes,
+    };
     let mut reader = BufReader::new(stream);
     loop {
         let (req, version) = match http::read_request(&mut reader, &mut out.stream) {
@@ -267,26 +303,39 @@ fn connection(stream: TcpStream, shared: &Shared) {
             _ => None,
         };
         let reply = if let Some(msg) = refused {
-            Reply::Status { code: 400, retry_after: None, body: anthropic::error_json(400, &msg) }
+            Reply::Status {
+                code: 400,
+                retry_after: None,
+                body: anthropic::error_json(400, &msg),
+            }
         } else if req.method == "POST" && Dialect::of(route).is_some() {
-                lock(&shared.replies).pop_front().unwrap_or_else(|| Reply::Status {
+            lock(&shared.replies)
+                .pop_front()
+                .unwrap_or_else(|| Reply::Status {
                     code: 500,
                     retry_after: None,
                     body: stream::error_json("mock script exhausted", "server_error", None),
                 })
-            } else {
-                let msg = format!(
+        } else {
+            let msg = format!(
                     "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions, /v1/messages, /api/chat, /v1/responses, /v1beta/models/M:streamGenerateContent)",
                     req.method, req.path
                 );
-                Reply::Status {
-                    code: 404,
-                    retry_after: None,
-                    body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
-                }
-            };
+            Reply::Status {
+                code: 404,
+                retry_after: None,
+                body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
+            }
+        };
         let ctx = stream::Ctx::new(&req, shared.seq.fetch_add(1, Ordering::SeqCst));
-        match stream::respond(&mut out, &mut reader, &ctx, &reply, shared.opts.fragment, close) {
+        match stream::respond(
+            &mut out,
+            &mut reader,
+            &ctx,
+            &reply,
+            shared.opts.fragment,
+            close,
+        ) {
             Ok(false) => {}
             _ => return,
         }

@@ -20,12 +20,20 @@ pub fn text_line(ctx: &Ctx, field: &str, text: &str) -> Vec<u8> {
     let msg = if field == "content" {
         format!(r#"{{"role":"assistant","content":{}}}"#, quote(text))
     } else {
-        format!(r#"{{"role":"assistant","content":"","{field}":{}}}"#, quote(text))
+        format!(
+            r#"{{"role":"assistant","content":"","{field}":{}}}"#,
+            quote(text)
+        )
     };
     line(ctx, &msg, "false")
 }
 
-pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: usize) -> Vec<Vec<u8>> {
+pub fn turn_events(
+    ctx: &Ctx,
+    items: &[Item],
+    finish: Option<&str>,
+    fragment: usize,
+) -> Vec<Vec<u8>> {
     let mut ev = Vec::new();
     let mut generated = 0;
     let mut calls = Vec::new();
@@ -45,12 +53,18 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
             }
             Item::Call { name, args } => {
                 generated += name.len() + args.chars().count();
-                calls.push(format!(r#"{{"function":{{"name":{},"arguments":{args}}}}}"#, quote(name)));
+                calls.push(format!(
+                    r#"{{"function":{{"name":{},"arguments":{args}}}}}"#,
+                    quote(name)
+                ));
             }
         }
     }
     if !calls.is_empty() {
-        let msg = format!(r#"{{"role":"assistant","content":"","tool_calls":[{}]}}"#, calls.join(","));
+        let msg = format!(
+            r#"{{"role":"assistant","content":"","tool_calls":[{}]}}"#,
+            calls.join(",")
+        );
         ev.push(line(ctx, &msg, "false"));
     }
     let reason = match finish {

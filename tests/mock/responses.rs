@@ -35,8 +35,17 @@ impl Seq<'_> {
     }
 }
 
-pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: usize) -> Vec<Vec<u8>> {
-    let mut s = Seq { ctx, n: 0, out: Vec::new() };
+pub fn turn_events(
+    ctx: &Ctx,
+    items: &[Item],
+    finish: Option<&str>,
+    fragment: usize,
+) -> Vec<Vec<u8>> {
+    let mut s = Seq {
+        ctx,
+        n: 0,
+        out: Vec::new(),
+    };
     let created = s.response("in_progress", "");
     s.push("response.created", &created);
     s.push("response.in_progress", &created);
@@ -55,12 +64,18 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
                 for f in fragments(text, fragment) {
                     s.push(
                         "response.reasoning_summary_text.delta",
-                        &format!(r#""item_id":"{rid}","output_index":{oi},"summary_index":0,"delta":{}"#, quote(f)),
+                        &format!(
+                            r#""item_id":"{rid}","output_index":{oi},"summary_index":0,"delta":{}"#,
+                            quote(f)
+                        ),
                     );
                 }
                 s.push(
                     "response.reasoning_summary_text.done",
-                    &format!(r#""item_id":"{rid}","output_index":{oi},"summary_index":0,"text":{}"#, quote(text)),
+                    &format!(
+                        r#""item_id":"{rid}","output_index":{oi},"summary_index":0,"text":{}"#,
+                        quote(text)
+                    ),
                 );
                 s.push(
                     "response.output_item.done",
@@ -89,12 +104,18 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
                 for f in fragments(text, fragment) {
                     s.push(
                         "response.output_text.delta",
-                        &format!(r#""item_id":"{mid}","output_index":{oi},"content_index":0,"delta":{}"#, quote(f)),
+                        &format!(
+                            r#""item_id":"{mid}","output_index":{oi},"content_index":0,"delta":{}"#,
+                            quote(f)
+                        ),
                     );
                 }
                 s.push(
                     "response.output_text.done",
-                    &format!(r#""item_id":"{mid}","output_index":{oi},"content_index":0,"text":{}"#, quote(text)),
+                    &format!(
+                        r#""item_id":"{mid}","output_index":{oi},"content_index":0,"text":{}"#,
+                        quote(text)
+                    ),
                 );
                 s.push(
                     "response.output_item.done",
@@ -123,12 +144,18 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
                 for f in fragments(args, fragment) {
                     s.push(
                         "response.function_call_arguments.delta",
-                        &format!(r#""item_id":"{fid}","output_index":{oi},"delta":{}"#, quote(f)),
+                        &format!(
+                            r#""item_id":"{fid}","output_index":{oi},"delta":{}"#,
+                            quote(f)
+                        ),
                     );
                 }
                 s.push(
                     "response.function_call_arguments.done",
-                    &format!(r#""item_id":"{fid}","output_index":{oi},"arguments":{}"#, quote(args)),
+                    &format!(
+                        r#""item_id":"{fid}","output_index":{oi},"arguments":{}"#,
+                        quote(args)
+                    ),
                 );
                 s.push(
                     "response.output_item.done",
@@ -145,7 +172,10 @@ pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: us
         t = ctx.prompt_tokens + (generated / 4).max(1)
     );
     if finish == Some("length") {
-        let r = s.response("incomplete", &format!(r#","incomplete_details":{{"reason":"max_output_tokens"}}{usage}"#));
+        let r = s.response(
+            "incomplete",
+            &format!(r#","incomplete_details":{{"reason":"max_output_tokens"}}{usage}"#),
+        );
         s.push("response.incomplete", &r);
     } else {
         let r = s.response("completed", &usage);

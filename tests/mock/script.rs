@@ -37,7 +37,8 @@ pub fn parse(src: &str) -> Result<Vec<Reply>, String> {
             replies.extend(std::mem::take(&mut cur).finish()?);
             continue;
         }
-        cur.directive(line.trim_start(), n).map_err(|e| format!("{n}: {e}"))?;
+        cur.directive(line.trim_start(), n)
+            .map_err(|e| format!("{n}: {e}"))?;
     }
     replies.extend(cur.finish()?);
     Ok(replies)
@@ -75,24 +76,35 @@ impl Draft {
                 self.last_was_text = true;
             }
             "call" => {
-                let (name, args) = rest.split_once(' ').ok_or("call needs a name and JSON arguments")?;
+                let (name, args) = rest
+                    .split_once(' ')
+                    .ok_or("call needs a name and JSON arguments")?;
                 let args = args.trim();
                 match json::parse(args) {
                     Ok(json::Value::Obj(_)) => {}
                     Ok(_) => return Err(format!("arguments of {name} are not a JSON object")),
                     Err(e) => return Err(format!("arguments of {name} are not valid JSON: {e}")),
                 }
-                self.items.push(Item::Call { name: name.to_string(), args: args.to_string() });
+                self.items.push(Item::Call {
+                    name: name.to_string(),
+                    args: args.to_string(),
+                });
             }
             "finish" if !rest.trim().is_empty() => self.finish = Some(rest.trim().to_string()),
             "drop" => {
-                self.drop_after = Some(rest.trim().parse().map_err(|_| "drop needs a number of events")?)
+                self.drop_after = Some(
+                    rest.trim()
+                        .parse()
+                        .map_err(|_| "drop needs a number of events")?,
+                )
             }
             "status" => self.set_special(status(rest)?)?,
             "malformed" => self.set_special(Reply::Malformed)?,
             "invalid-utf8" => self.set_special(Reply::InvalidUtf8)?,
             "hang" => self.set_special(Reply::Hang)?,
-            "stream-error" => self.set_special(Reply::StreamError { message: unescape(rest)? })?,
+            "stream-error" => self.set_special(Reply::StreamError {
+                message: unescape(rest)?,
+            })?,
             _ => return Err(format!("unknown directive {word:?}")),
         }
         Ok(())
@@ -100,7 +112,9 @@ impl Draft {
 
     fn set_special(&mut self, reply: Reply) -> Result<(), String> {
         if self.special.is_some() {
-            return Err("only one status/malformed/invalid-utf8/hang/stream-error per reply".into());
+            return Err(
+                "only one status/malformed/invalid-utf8/hang/stream-error per reply".into(),
+            );
         }
         self.special = Some(reply);
         Ok(())
@@ -116,8 +130,14 @@ impl Draft {
             (Some(special), false) => Ok(Some(special)),
             (None, false) => Ok(None), // empty reply: stray separator
             (None, true) => Ok(Some(match self.drop_after {
-                Some(after_events) => Reply::DropMidStream { items: self.items, after_events },
-                None => Reply::Turn { items: self.items, finish: self.finish },
+                Some(after_events) => Reply::DropMidStream {
+                    items: self.items,
+                    after_events,
+                },
+                None => Reply::Turn {
+                    items: self.items,
+                    finish: self.finish,
+                },
             })),
         }
     }
@@ -133,13 +153,20 @@ fn status(rest: &str) -> Result<Reply, String> {
         .ok_or("status needs an HTTP code")?;
     let retry_after = match parts.next() {
         None | Some("-") => None,
-        Some(s) => Some(s.parse().map_err(|_| format!("bad retry-after {s:?} (seconds or -)"))?),
+        Some(s) => Some(
+            s.parse()
+                .map_err(|_| format!("bad retry-after {s:?} (seconds or -)"))?,
+        ),
     };
     let body = parts.next().map(str::trim).unwrap_or("");
     if body.is_empty() {
         return Ok(Reply::error(code, retry_after, super::http::reason(code)));
     }
-    Ok(Reply::Status { code, retry_after, body: body.to_string() })
+    Ok(Reply::Status {
+        code,
+        retry_after,
+        body: body.to_string(),
+    })
 }
 
 /// Undo the script's backslash escapes: \n \t \r \\ (anything else is an error).
@@ -156,7 +183,11 @@ pub fn unescape(s: &str) -> Result<String, String> {
             Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
             Some('\\') => out.push('\\'),
-            Some(other) => return Err(format!("unknown escape \\{other} (use \\\\ for a backslash)")),
+            Some(other) => {
+                return Err(format!(
+                    "unknown escape \\{other} (use \\\\ for a backslash)"
+                ))
+            }
             None => return Err("trailing backslash".into()),
         }
     }

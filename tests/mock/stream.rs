@@ -29,7 +29,9 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(req: &Request, seq: u64) -> Ctx {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         let seed = mix(now.as_nanos() as u64 ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         Ctx {
             id: format!("chatcmpl-mock{}", alnum(seed, 20)),
@@ -45,7 +47,8 @@ impl Ctx {
     /// One `data: {chunk}\n\n` event with a single choice.
     fn chunk(&self, delta: &str, finish: Option<&str>) -> Vec<u8> {
         let finish = finish.map(quote).unwrap_or_else(|| "null".into());
-        let choices = format!(r#"[{{"index":0,"delta":{delta},"logprobs":null,"finish_reason":{finish}}}]"#);
+        let choices =
+            format!(r#"[{{"index":0,"delta":{delta},"logprobs":null,"finish_reason":{finish}}}]"#);
         self.event(&choices, "null")
     }
 
@@ -78,7 +81,11 @@ const DONE: &[u8] = b"data: [DONE]\n\n";
 /// The `"model":"..."` value of a request body, found cheaply (no escapes).
 pub fn request_model(body: &str) -> Option<String> {
     let at = body.find("\"model\"")? + "\"model\"".len();
-    let rest = body[at..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let rest = body[at..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
     let end = rest.find('"')?;
     let model = &rest[..end];
     (!model.contains('\\') && !model.is_empty()).then(|| model.to_string())
@@ -102,7 +109,12 @@ pub fn fragments(s: &str, n: usize) -> Vec<&str> {
 }
 
 /// Every SSE event of a normal turn, in order, `[DONE]` included.
-pub fn turn_events(ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: usize) -> Vec<Vec<u8>> {
+pub fn turn_events(
+    ctx: &Ctx,
+    items: &[Item],
+    finish: Option<&str>,
+    fragment: usize,
+) -> Vec<Vec<u8>> {
     let mut events = vec![ctx.role()];
     let mut generated = 0;
     let mut calls = 0;
@@ -152,7 +164,13 @@ pub fn error_json(message: &str, kind: &str, code: Option<&str>) -> String {
 }
 
 /// Every event (SSE event, or NDJSON line) of a normal turn in `dialect`.
-pub fn dialect_events(d: Dialect, ctx: &Ctx, items: &[Item], finish: Option<&str>, fragment: usize) -> Vec<Vec<u8>> {
+pub fn dialect_events(
+    d: Dialect,
+    ctx: &Ctx,
+    items: &[Item],
+    finish: Option<&str>,
+    fragment: usize,
+) -> Vec<Vec<u8>> {
     match d {
         Dialect::OpenAi => turn_events(ctx, items, finish, fragment),
         Dialect::Anthropic => anthropic::turn_events(ctx, items, finish, fragment, ctx.cached),
@@ -201,12 +219,23 @@ pub fn respond(
             out.end_chunks()?;
             Ok(close)
         }
-        Reply::Status { code, retry_after, body } => {
-            let extra: Vec<String> = retry_after.iter().map(|s| format!("Retry-After: {s}")).collect();
+        Reply::Status {
+            code,
+            retry_after,
+            body,
+        } => {
+            let extra: Vec<String> = retry_after
+                .iter()
+                .map(|s| format!("Retry-After: {s}"))
+                .collect();
             // Error bodies written for OpenAI are reshaped for the other dialects.
             let body = match (d, super::json::parse(body)) {
                 (Dialect::OpenAi | Dialect::Responses, _) | (_, Err(_)) => body.clone(),
-                (_, Ok(v)) => match v.get("error").and_then(|e| e.get("message")).and_then(|m| m.as_str()) {
+                (_, Ok(v)) => match v
+                    .get("error")
+                    .and_then(|e| e.get("message"))
+                    .and_then(|m| m.as_str())
+                {
                     Some(m) => dialect_error(d, *code, m),
                     None => body.clone(),
                 },
@@ -214,9 +243,15 @@ pub fn respond(
             out.whole(*code, "application/json", &extra, body.as_bytes(), close)?;
             Ok(close)
         }
-        Reply::DropMidStream { items, after_events } => {
+        Reply::DropMidStream {
+            items,
+            after_events,
+        } => {
             head(out, false)?;
-            for event in dialect_events(d, ctx, items, None, fragment).iter().take(*after_events) {
+            for event in dialect_events(d, ctx, items, None, fragment)
+                .iter()
+                .take(*after_events)
+            {
                 out.chunk(event)?;
             }
             let _ = out.stream.shutdown(std::net::Shutdown::Both);
@@ -301,9 +336,15 @@ pub fn respond(
             out.end_chunks()?;
             Ok(close)
         }
-        Reply::HangMidStream { items, after_events } => {
+        Reply::HangMidStream {
+            items,
+            after_events,
+        } => {
             out.sse_head(false)?;
-            for event in turn_events(ctx, items, None, fragment).iter().take(*after_events) {
+            for event in turn_events(ctx, items, None, fragment)
+                .iter()
+                .take(*after_events)
+            {
                 out.chunk(event)?;
             }
             hang(reader);
@@ -320,13 +361,19 @@ pub fn respond(
 /// Hold the connection, sending nothing, until the client closes it or HANG_CAP.
 fn hang(reader: &mut BufReader<TcpStream>) {
     let start = Instant::now();
-    let _ = reader.get_ref().set_read_timeout(Some(Duration::from_millis(100)));
+    let _ = reader
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(100)));
     let mut buf = [0; 1024];
     while start.elapsed() < HANG_CAP {
         match reader.read(&mut buf) {
             Ok(0) => return,
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => return,
         }

@@ -10,7 +10,12 @@ use std::time::{Duration, Instant};
 
 /// Make sure tmux is there, installing it (Debian) if it is not.
 pub fn ensure_tmux() {
-    let ok = || Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    let ok = || {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if ok() {
         return;
     }
@@ -23,7 +28,10 @@ pub fn ensure_tmux() {
     };
     run(&["apt-get", "update", "-qq"]);
     run(&["apt-get", "install", "-y", "-qq", "tmux"]);
-    assert!(ok(), "tmux is needed for the interactive tests and could not be installed");
+    assert!(
+        ok(),
+        "tmux is needed for the interactive tests and could not be installed"
+    );
 }
 
 pub struct Tmux {
@@ -34,9 +42,20 @@ impl Tmux {
     /// Start `command` (run by sh) in a `w`x`h` window, in `dir`.
     pub fn start(name: &str, dir: &Path, w: u16, h: u16, command: &str) -> Tmux {
         ensure_tmux();
-        let t = Tmux { socket: format!("mote-{}-{name}", std::process::id()) };
+        let t = Tmux {
+            socket: format!("mote-{}-{name}", std::process::id()),
+        };
         let st = Command::new("tmux")
-            .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-s", "main"])
+            .args([
+                "-L",
+                &t.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "main",
+            ])
             .args(["-x", &w.to_string(), "-y", &h.to_string(), "-c"])
             .arg(dir)
             .arg(command)
@@ -47,7 +66,11 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> String {
-        let o = Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap();
+        let o = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
@@ -74,11 +97,22 @@ impl Tmux {
     }
 
     pub fn pane_pid(&self) -> i32 {
-        self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"]).trim().parse().unwrap()
+        self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .unwrap()
     }
 
     pub fn resize(&self, w: u16, h: u16) {
-        self.tmux(&["resize-window", "-t", "main", "-x", &w.to_string(), "-y", &h.to_string()]);
+        self.tmux(&[
+            "resize-window",
+            "-t",
+            "main",
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ]);
     }
 
     /// Wait (up to 15 s) until the screen satisfies `f`; the screen.
@@ -104,8 +138,10 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ =
-            Command::new("tmux").args(["-L", &self.socket, "kill-server"]).stderr(std::process::Stdio::null()).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
+            .status();
     }
 }
 
@@ -116,5 +152,7 @@ pub fn sh_quote(s: &str) -> String {
 
 /// The mote binary under test.
 pub fn bin() -> PathBuf {
-    std::env::var_os("MOTE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
+    std::env::var_os("MOTE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mote")))
 }
