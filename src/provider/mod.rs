@@ -14,6 +14,8 @@ pub mod body;
 pub mod cost;
 pub mod events;
 pub mod gemini;
+#[cfg(test)]
+mod golden_tests;
 pub mod ollama;
 pub mod openai;
 pub mod responses;

@@ -1,0 +1,136 @@
+//! Golden request bodies: for each of the six built-in provider
+//! configurations, the URL, headers and body of a request carrying one
+//! fixed conversation (text, reasoning with signatures, redacted reasoning,
+//! tool calls, a failed tool result, two tool schemas), with
+//! thinking off and on, byte for byte against src/provider/golden/*.txt.
+//! Refactors of provider selection and the wire formats must leave these
+//! unchanged. `MOTE_BLESS=1 cargo test --lib golden` rewrites the files.
+
+use super::select::{select, Wanted};
+use super::{Request, Thinking, TokensField, ToolSpec};
+use crate::arena::{Arena, Kind, Role};
+
+fn conversation() -> Arena {
+    let mut a = Arena::new();
+    a.user("The tests fail. Find the bug and fix it: \"é\" \\ tab\there\n");
+    a.push(
+        Role::Assistant,
+        Kind::Thinking,
+        "Let me read the file first.",
+    );
+    a.push(Role::Assistant, Kind::Signature, "c2lnbmF0dXJl+/=");
+    a.push(Role::Assistant, Kind::Text, "Reading it.");
+    a.call("call_1", "read", r#"{"path":"src/lib.rs"}"#);
+    a.call("call_2", "grep", r#"{"pattern":"fn add","path":"."}"#);
+    a.result(
+        "call_1",
+        "read",
+        "1\tpub fn add(a: i32, b: i32) -> i32 {\n2\t    a - b\n3\t}\n",
+        false,
+    );
+    a.result("call_2", "grep", "error: no such directory", true);
+    a.push(Role::Assistant, Kind::Redacted, "ZW5jcnlwdGVk");
+    a.push(Role::Assistant, Kind::Text, "");
+    a.call("call_3", "bash", r#"{"command":"sh test.sh"}"#);
+    a.result("call_3", "bash", "ok\nexit code: 0", false);
+    a.push(
+        Role::Assistant,
+        Kind::Text,
+        "Fixed: `a - b` is now `a + b`.",
+    );
+    a.user("thanks");
+    a
+}
+
+/// The six built-ins: provider name, model, the environment it is selected with.
+const CASES: &[(&str, &str, &[(&str, &str)])] = &[
+    ("openai", "gpt-5", &[("OPENAI_API_KEY", "sk-o")]),
+    ("openai-responses", "gpt-5", &[("OPENAI_API_KEY", "sk-o")]),
+    ("anthropic", "", &[("ANTHROPIC_API_KEY", "sk-a")]),
+    ("gemini", "", &[("GOOGLE_API_KEY", "g-k")]),
+    (
+        "openrouter",
+        "anthropic/claude-x",
+        &[("OPENROUTER_API_KEY", "or-k")],
+    ),
+    ("ollama", "qwen3", &[("OLLAMA_HOST", "10.0.0.2")]),
+];
+
+fn render(name: &str, model: &str, env: &[(&str, &str)]) -> String {
+    let env = |k: &str| {
+        env.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    };
+    let arena = conversation();
+    // Fixed specs, not the TOOLS table: other changes may reword a tool's description.
+    let tools = [
+        ToolSpec {
+            name: "read",
+            description: "Read a file's lines.",
+            params: r#"{"type":"object","properties":{"path":{"type":"string","description":"File path"},"limit":{"type":"integer"}},"required":["path"]}"#,
+        },
+        ToolSpec {
+            name: "mcp__docs__search",
+            description: "Search the docs",
+            params: r#"{"type":"object","properties":{"q":{"type":"string"}}}"#,
+        },
+    ];
+    let mut out = String::new();
+    for thinking in [Thinking::Off, Thinking::Medium] {
+        let w = Wanted {
+            provider: name,
+            model,
+            base_url: "",
+            max_tokens: 8192,
+            tokens_field: TokensField::Auto,
+            timeout: 60,
+            thinking,
+        };
+        let cfg = select(&w, &env, None).unwrap().config;
+        let req = Request {
+            cfg: &cfg,
+            system: "You are mote.\nBe brief.",
+            arena: &arena,
+            tools: &tools,
+        };
+        let url = super::endpoint(&cfg);
+        out.push_str(&format!(
+            "== thinking {thinking:?}\nPOST tls={} {}:{}{}\n",
+            url.tls, url.host, url.port, url.path
+        ));
+        for (k, v) in super::headers(&cfg) {
+            out.push_str(&format!("{k}: {v}\n"));
+        }
+        let mut body = Vec::new();
+        super::write_body(&req, &mut body).unwrap();
+        let mut count = crate::json::write::Counter::default();
+        super::write_body(&req, &mut count).unwrap();
+        assert_eq!(count.0 as usize, body.len(), "{name}: counted length");
+        out.push('\n');
+        out.push_str(std::str::from_utf8(&body).unwrap());
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[test]
+fn golden_request_bodies_of_the_six_builtins() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/provider/golden");
+    let bless = std::env::var_os("MOTE_BLESS").is_some();
+    for (name, model, env) in CASES {
+        let got = render(name, model, env);
+        let path = dir.join(format!("{name}.txt"));
+        if bless {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            got == want,
+            "{name}: request differs from {}",
+            path.display()
+        );
+    }
+}
