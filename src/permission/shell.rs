@@ -272,9 +272,10 @@ impl P {
         while matches!(self.peek(), Some(' ' | '\t')) {
             self.i += 1;
         }
-        if self.peek().map_or(true, |c| {
-            is_meta(c) && !((c == '<' || c == '>') && self.at(1) == Some('('))
-        }) {
+        if self
+            .peek()
+            .is_none_or(|c| is_meta(c) && !((c == '<' || c == '>') && self.at(1) == Some('(')))
+        {
             self.problem("redirection without a target");
             return;
         }

@@ -43,7 +43,9 @@ fn conversation() -> Arena {
 }
 
 /// The six built-ins: provider name, model, the environment it is selected with.
-const CASES: &[(&str, &str, &[(&str, &str)])] = &[
+type Env = &'static [(&'static str, &'static str)];
+
+const CASES: &[(&str, &str, Env)] = &[
     ("openai", "gpt-5", &[("OPENAI_API_KEY", "sk-o")]),
     ("openai-responses", "gpt-5", &[("OPENAI_API_KEY", "sk-o")]),
     ("anthropic", "", &[("ANTHROPIC_API_KEY", "sk-a")]),

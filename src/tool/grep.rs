@@ -108,7 +108,7 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         let wanted = abs == start.as_path()
             || glob
                 .as_ref()
-                .map_or(true, |g| g.matches(walk::rel_to(rel, &start_rel), false));
+                .is_none_or(|g| g.matches(walk::rel_to(rel, &start_rel), false));
         if wanted {
             s.file(abs, rel);
         }
