@@ -1,0 +1,107 @@
+//! How the bench measures a run of the real binary: peak RSS as the
+//! process's own VmHWM read from /proc while it is stopped at exit (ptrace
+//! PTRACE_O_TRACEEXIT), CPU from wait4, and /proc figures of a live process.
+//! wait4's ru_maxrss is never used for RSS: Linux carries the forking
+//! process's figure over exec, so it would count the bench itself.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub struct Run {
+    pub status: i32,
+    pub max_rss: u64,
+    pub cpu_ms: u64,
+    pub stdout: String,
+}
+
+/// Run `cmd` to its end. Its peak RSS is the VmHWM of the exec'd image,
+/// read from /proc while the child is stopped at exit (PTRACE_O_TRACEEXIT):
+/// `ru_maxrss` would also count the RSS of the bench process the child was
+/// forked from, since Linux carries it over exec. CPU time comes from wait4.
+pub fn measure(cmd: &mut Command) -> Run {
+    use std::os::unix::process::CommandExt;
+    let out = tempfile("stdout");
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    // Reaped by the wait4 loop below, which also reads the exit status.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd
+        .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
+        .stderr(Stdio::inherit())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id() as i32;
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let mut hwm_kib = 0u64;
+    loop {
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        assert_eq!(r, pid, "wait4 failed");
+        if !libc::WIFSTOPPED(status) {
+            break;
+        }
+        let sig = libc::WSTOPSIG(status);
+        let mut pass = 0;
+        if sig == libc::SIGTRAP && (status >> 16) == libc::PTRACE_EVENT_EXIT {
+            let st = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            hwm_kib = st
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+        } else if sig == libc::SIGTRAP && hwm_kib == 0 {
+            // The stop after exec: from here on, report the exit.
+            unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, libc::PTRACE_O_TRACEEXIT) };
+        } else {
+            pass = sig;
+        }
+        unsafe { libc::ptrace(libc::PTRACE_CONT, pid, 0, pass) };
+    }
+    assert!(hwm_kib > 0, "no VmHWM read for the child");
+    let tv_ms = |tv: libc::timeval| tv.tv_sec as u64 * 1000 + tv.tv_usec as u64 / 1000;
+    Run {
+        status: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+        max_rss: hwm_kib * 1024,
+        cpu_ms: tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime),
+        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
+    }
+}
+
+pub fn tempfile(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("mote-bench-{}-{name}", std::process::id()))
+}
+
+/// utime + stime of `pid`, in clock ticks, from /proc/PID/stat.
+pub fn cpu_ticks(pid: i32) -> u64 {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+    let rest = &st[st.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+/// A `/proc/PID/status` number: kB figures (VmRSS, RssAnon, RssFile) in
+/// bytes, counts (voluntary_ctxt_switches) as they are.
+pub fn status_field(pid: i32, field: &str) -> u64 {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let v = st
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+        .trim();
+    match v.strip_suffix("kB") {
+        Some(kb) => kb.trim().parse::<u64>().unwrap() * 1024,
+        None => v.parse().unwrap(),
+    }
+}
