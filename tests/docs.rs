@@ -2,6 +2,7 @@
 //! defaults its flag table states are the ones `--help` (generated from the
 //! parser's own table) reports, and its two set-up commands are Makefile
 //! targets.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use std::path::PathBuf;
 use std::process::Command;

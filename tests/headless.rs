@@ -3,6 +3,7 @@
 //! assert effects: files on disk, the requests on the wire, exit codes, and
 //! what reaches stdout and stderr. Every broken stream must end in a clear
 //! one-line error and a non-zero exit, never a crash or a hang.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 #[path = "mock/mod.rs"]

@@ -3,6 +3,7 @@
 //! prompt (the files on disk tell), interrupt a stalled answer with
 //! Ctrl-C, resize the window, and find the terminal settings (`stty -a`)
 //! unchanged after mote exits.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 #[path = "mock/mod.rs"]
 mod mock;

@@ -2,6 +2,7 @@
 //! (an empty root, entered with chroot(2)), and the test task passes inside
 //! a 16 MiB memory limit (a memory cgroup where one can be made, otherwise
 //! RLIMIT_AS). Both need root for chroot/cgroups; CI runs as root.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 #[path = "mock/mod.rs"]

@@ -5,6 +5,7 @@
 //! calls an MCP tool end to end. tests/mcp/setup.sh installs the npm
 //! packages (pinned) into target/npm; if that fails the npm tests say so
 //! and skip, and CI (.ci/run) runs the setup first so they never skip there.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 #[path = "mock/mod.rs"]

@@ -2,6 +2,7 @@
 //! SSE it streams must be exactly what OpenAI sends, since every other test and the
 //! demo trust it. Also checks the script parser and that the demo script's edit
 //! really applies to the demo project.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 #[path = "mock/mod.rs"]
 mod mock;

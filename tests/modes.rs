@@ -3,6 +3,7 @@
 //! asserting the recorded request bodies, files on disk and exit codes.
 //! Each run gets its own empty config dir, so the tester's own
 //! ~/.config/mote cannot leak in.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 #[path = "mock/mod.rs"]

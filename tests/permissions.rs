@@ -2,6 +2,7 @@
 //! doom-loop guard, end to end: the real binary in temp workspaces against
 //! the mock model, asserting what is (and is not) on disk afterwards and
 //! what the model was told.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 #[path = "mock/mod.rs"]

@@ -3,6 +3,7 @@
 //! (tests/mock/anthropic.rs, ollama.rs, and OpenAI chat for OpenRouter), and
 //! the request bodies on the wire are checked: tool results, prompt caching,
 //! thinking blocks replayed with their signatures, attribution headers.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 #[path = "mock/mod.rs"]

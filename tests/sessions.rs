@@ -3,6 +3,7 @@
 //! compared with an uninterrupted run), kill -9 at known and at arbitrary
 //! points followed by a resume, torn lines, compaction (by threshold, and
 //! on a context-length error) and two processes writing at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 #[path = "mock/mod.rs"]

@@ -7,6 +7,7 @@
 //! A new figure is a file with a function that takes the `Report`, plus a
 //! call in `main`; its budget is a constant in `budgets`, which the README's
 //! Budgets table is checked against (tests/docs.rs).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 #[path = "../../tests/mock/mod.rs"]
 mod mock;

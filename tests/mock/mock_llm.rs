@@ -8,6 +8,7 @@
 //! connections are closed. With `-- COMMAND...` it runs the command with
 //! OPENAI_BASE_URL and OPENAI_API_KEY=mock-key set, and exits with its exit code.
 //! The script format is described in script.rs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 #[path = "mod.rs"]
 mod mock;
