@@ -64,8 +64,12 @@ fn task() -> Vec<Reply> {
 
 #[test]
 fn static_binary_runs_in_an_empty_root() {
-    if !is_root() || std::env::var_os("MOTE_RUNNER").is_some() || !is_static(&bin()) {
-        eprintln!("skipped: needs root and a native static binary (make test gives one)");
+    let native = std::env::var_os("MOTE_RUNNER").is_none();
+    if !common::require(
+        "chroot",
+        is_root() && native && is_static(&bin()),
+        "runs as root with the native static binary that `make test` builds",
+    ) {
         return;
     }
     let root = dir("chroot");

@@ -3,8 +3,9 @@
 //! conformance suite over Streamable HTTP, a deliberately broken server
 //! (tests/mcp/flaky.sh), and a headless run against the mock model that
 //! calls an MCP tool end to end. tests/mcp/setup.sh installs the npm
-//! packages (pinned) into target/npm; if that fails the npm tests say so
-//! and skip, and CI (.ci/run) runs the setup first so they never skip there.
+//! packages (pinned) into target/npm; if that fails the npm tests fail and
+//! say so, unless MOTE_TEST_SKIP=mcp opts out (`make test` runs the setup
+//! first and prints any opt-out).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
@@ -24,8 +25,8 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// node_modules with the pinned packages, or None (with a message) when
-/// npm could not install them.
+/// node_modules with the pinned packages. When npm could not install them
+/// the test fails, or returns None under MOTE_TEST_SKIP=mcp.
 fn npm() -> Option<&'static Path> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -37,15 +38,19 @@ fn npm() -> Option<&'static Path> {
             Ok(o) if o.status.success() => {
                 Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
             }
-            _ => {
-                eprintln!(
-                    "SKIPPED: tests/mcp/setup.sh could not install the MCP test servers from npm"
-                );
-                None
-            }
+            _ => None,
         }
     })
     .as_deref()
+    .or_else(|| {
+        common::require(
+            "mcp",
+            false,
+            "tests/mcp/setup.sh could not install the MCP test servers: it needs npm \
+             (apt-get install npm) and the npm registry",
+        );
+        None
+    })
 }
 
 fn workspace(name: &str) -> PathBuf {

@@ -57,6 +57,8 @@ fn results(m: &Mock) -> Vec<String> {
         .collect()
 }
 
+const LANDLOCK: &str = "a kernel with Landlock (Linux 5.13+, `landlock` in the lsm= list)";
+
 fn landlock() -> bool {
     // The sandbox module's own test proves the syscalls; here just ask the kernel.
     let r = unsafe {
@@ -148,7 +150,7 @@ fn headless_run_in_each_mode() {
             ),
         }
         if mode == "read-only" {
-            if landlock() {
+            if common::require("landlock", landlock(), LANDLOCK) {
                 assert!(
                     r[2].contains("[sandbox denial: the command ran in the read-only sandbox"),
                     "{}",
@@ -163,8 +165,7 @@ fn headless_run_in_each_mode() {
 
 #[test]
 fn landlock_blocks_touch_outside_the_workspace_but_not_inside() {
-    if !landlock() {
-        eprintln!("no Landlock on this kernel; skipped");
+    if !common::require("landlock", landlock(), LANDLOCK) {
         return;
     }
     let ws = dir("sandbox");

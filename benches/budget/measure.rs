@@ -33,7 +33,6 @@ pub fn measure(cmd: &mut Command) -> Run {
     #[allow(clippy::zombie_processes)]
     let child = cmd
         .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
-        .stderr(Stdio::inherit())
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn");

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# What `make test` needs beyond the Rust toolchain, installed when missing
+# (Debian packages with apt-get, npm packages pinned): tmux for the terminal
+# tests, npm and the MCP servers for the MCP tests. A name listed in
+# MOTE_TEST_SKIP (comma list: mcp, landlock, chroot, ...) is an explicit
+# opt-out: its prerequisites are not installed and its tests do not run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+skipped() { case ",${MOTE_TEST_SKIP:-}," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+
+need_apt=()
+command -v tmux >/dev/null || need_apt+=(tmux)
+if ! skipped mcp; then
+	command -v npm >/dev/null || need_apt+=(npm)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	echo "== installing ${need_apt[*]} (Debian packages)" >&2
+	$sudo apt-get update -qq
+	$sudo apt-get install -y -qq "${need_apt[@]}"
+fi
+if ! skipped mcp; then
+	tests/mcp/setup.sh >/dev/null
+fi
