@@ -36,34 +36,45 @@ pub fn requested() -> bool {
 /// Wait up to `ms` (-1: forever) for `fd` to be readable or for an
 /// interrupt key. Other keys typed meanwhile are dropped.
 pub fn poll(fd: i32, ms: i32) -> io::Result<Ready> {
+    let mut fds = vec![libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    Ok(match poll_many(&mut fds, ms)? {
+        true => Ready::Interrupt,
+        false if fds.first().is_some_and(|f| f.revents != 0) => Ready::Fd,
+        false => Ready::Timeout,
+    })
+}
+
+/// `poll(2)` on `fds` and, when armed, on stdin for the interrupt keys;
+/// true if the user interrupted. The caller reads each fd's `revents`.
+/// Keys other than Ctrl-C and Esc are kept for the next prompt.
+pub fn poll_many(fds: &mut Vec<libc::pollfd>, ms: i32) -> io::Result<bool> {
     if requested() {
-        return Ok(Ready::Interrupt);
+        return Ok(true);
     }
     let watch = armed();
-    let mut fds = [
-        libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
-        },
-        libc::pollfd {
+    if watch {
+        fds.push(libc::pollfd {
             fd: 0,
             events: libc::POLLIN,
             revents: 0,
-        },
-    ];
-    let n = if watch { 2 } else { 1 };
-    // SAFETY: `n` valid pollfds.
-    let r = unsafe { libc::poll(fds.as_mut_ptr(), n, ms) };
+        });
+    }
+    // SAFETY: `fds.len()` valid pollfds.
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    let stdin = if watch { fds.pop() } else { None };
     if r < 0 {
         let e = io::Error::last_os_error();
         return if e.kind() == io::ErrorKind::Interrupted {
-            Ok(Ready::Timeout)
+            Ok(false)
         } else {
             Err(e)
         };
     }
-    if watch && fds[1].revents != 0 {
+    if stdin.is_some_and(|s| s.revents != 0) {
         let mut buf = [0u8; 256];
         // SAFETY: reading into a buffer of its length.
         let got = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
@@ -71,7 +82,7 @@ pub fn poll(fd: i32, ms: i32) -> io::Result<Ready> {
         // Ctrl-C anywhere, or Esc alone (not the start of an arrow key's sequence).
         if got <= 0 || keys.contains(&0x03) || keys == [0x1b] {
             REQUESTED.store(true, Ordering::SeqCst);
-            return Ok(Ready::Interrupt);
+            return Ok(true);
         }
         // Anything else is typed ahead, for the next prompt.
         TYPEAHEAD.with(|t| {
@@ -81,11 +92,7 @@ pub fn poll(fd: i32, ms: i32) -> io::Result<Ready> {
             }
         });
     }
-    Ok(if fds[0].revents != 0 {
-        Ready::Fd
-    } else {
-        Ready::Timeout
-    })
+    Ok(false)
 }
 
 thread_local! {

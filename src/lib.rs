@@ -23,6 +23,7 @@ pub mod proxy;
 pub mod sandbox;
 pub mod session;
 pub mod sse;
+pub mod subagent;
 pub mod template;
 pub mod tls;
 pub mod tool;

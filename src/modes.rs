@@ -72,71 +72,88 @@ pub fn parse(name: &str, text: &str, default: Kind, source: &str) -> Result<Prom
         writable: Vec::new(),
         body: String::new(),
     };
-    let mut body = text;
-    if let Some(rest) = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))
-    {
-        let mut end = None;
-        let mut at = 0;
-        for (i, line) in rest.split_inclusive('\n').enumerate() {
-            let l = line.trim_end();
-            at += line.len();
-            if l == "---" {
-                end = Some(at);
-                break;
+    let (lines, body) = front_matter(text, source)?;
+    for (n, l) in lines {
+        let bad = |m: String| format!("{source}:{n}: {m}");
+        let (k, v) = l
+            .split_once(':')
+            .ok_or_else(|| bad(format!("expected `key: value`, got `{l}`")))?;
+        let v = v.trim();
+        match k.trim() {
+            "kind" => {
+                p.kind = match v {
+                    "mode" => Kind::Mode,
+                    "template" => Kind::Template,
+                    _ => return Err(bad(format!("kind must be mode or template, got `{v}`"))),
+                }
             }
-            let bad = |m: String| format!("{source}:{}: {m}", i + 2);
-            if l.trim().is_empty() || l.starts_with('#') {
-                continue;
+            "description" => p.description = v.to_string(),
+            "permission" => {
+                p.permission = Some(permission_named(v).ok_or_else(|| {
+                    bad(format!(
+                        "permission must be read-only, cautious, standard or auto, got `{v}`"
+                    ))
+                })?);
             }
-            let (k, v) = l
-                .split_once(':')
-                .ok_or_else(|| bad(format!("expected `key: value`, got `{l}`")))?;
-            let v = v.trim();
-            match k.trim() {
-                "kind" => {
-                    p.kind = match v {
-                        "mode" => Kind::Mode,
-                        "template" => Kind::Template,
-                        _ => return Err(bad(format!("kind must be mode or template, got `{v}`"))),
-                    }
-                }
-                "description" => p.description = v.to_string(),
-                "permission" => {
-                    let found = PERMISSIONS
-                        .into_iter()
-                        .find(|m| crate::permission::label(*m) == v);
-                    p.permission = Some(found.ok_or_else(|| {
-                        bad(format!(
-                            "permission must be read-only, cautious, standard or auto, got `{v}`"
-                        ))
-                    })?);
-                }
-                "writable" => {
-                    p.writable = v
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(String::from)
-                        .collect()
-                }
-                other => {
-                    return Err(bad(format!(
-                        "unknown key `{other}` (kind, description, permission, writable)"
-                    )))
-                }
+            "writable" => {
+                p.writable = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
+            other => {
+                return Err(bad(format!(
+                    "unknown key `{other}` (kind, description, permission, writable)"
+                )))
             }
         }
-        let end =
-            end.ok_or_else(|| format!("{source}: the front matter has no closing `---` line"))?;
-        body = rest.get(end..).unwrap_or("");
     }
     p.body = body.trim().to_string();
     Ok(p)
 }
 
-const PERMISSIONS: [Permission; 4] = [
+/// Front matter lines: (line number, line).
+pub type FrontMatter<'t> = Vec<(usize, &'t str)>;
+
+/// Split a Markdown file into its front matter (between `---` lines at
+/// the top) and its body. The front matter comes as (line number, line)
+/// pairs, blank and `#` lines left out; no front matter: none, all body.
+/// Also the agent definitions' (src/subagent/defs.rs).
+pub fn front_matter<'t>(text: &'t str, source: &str) -> Result<(FrontMatter<'t>, &'t str), String> {
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return Ok((Vec::new(), text));
+    };
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        let l = line.trim_end();
+        at += line.len();
+        if l == "---" {
+            return Ok((lines, rest.get(at..).unwrap_or("")));
+        }
+        if !l.trim().is_empty() && !l.starts_with('#') {
+            lines.push((i + 2, l));
+        }
+    }
+    Err(format!(
+        "{source}: the front matter has no closing `---` line"
+    ))
+}
+
+/// The permission mode called `v` (read-only, cautious, standard, auto).
+pub fn permission_named(v: &str) -> Option<Permission> {
+    PERMISSIONS
+        .into_iter()
+        .find(|m| crate::permission::label(*m) == v)
+}
+
+/// The permission modes, from the least allowed to the most.
+pub const PERMISSIONS: [Permission; 4] = [
     Permission::ReadOnly,
     Permission::Cautious,
     Permission::Standard,

@@ -1,0 +1,2 @@
+//! The `task` tool: turn a batch of task calls into children, and their
+//! outcomes into tool results.
