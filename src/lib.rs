@@ -2,6 +2,7 @@
 //! and the fuzz targets (tests/fuzz/) share one build of them. The binary is
 //! the product; this crate has no stable API.
 
+pub mod acp;
 pub mod agent;
 pub mod arena;
 pub mod cli;

@@ -43,8 +43,10 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "mcp") {
         return mcp_probe(&args[1..], load());
     }
+    // `mote acp [options]`: the editor protocol on stdin/stdout (src/acp/).
+    let acp = args.first().is_some_and(|a| a == "acp");
     let opts = match cli::parse(
-        args,
+        args.into_iter().skip(usize::from(acp)).collect(),
         &cli::Sources {
             env: &env,
             config: &conf,
@@ -68,6 +70,12 @@ fn main() -> ExitCode {
     };
     for w in &c.warnings {
         eprintln!("mote: warning: {w}");
+    }
+    if acp {
+        return match mote::acp::serve(opts, c) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err((code, msg)) => fail(code, &msg),
+        };
     }
     match run(opts, c) {
         Ok(()) => ExitCode::SUCCESS,

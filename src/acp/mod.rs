@@ -1,0 +1,309 @@
+//! `mote acp`: mote as an Agent Client Protocol (v1) agent for editors
+//! (Zed, JetBrains, Neovim, Emacs). The editor starts mote and speaks
+//! JSON-RPC 2.0 over stdin/stdout, one message per line; logs go to stderr.
+//! This file owns the process: the one loop that waits on stdin, and the
+//! method table that routes each message. wire.rs frames and shapes
+//! messages, params.rs reads requests, session.rs keeps the sessions.
+
+pub mod params;
+pub mod session;
+pub mod wire;
+
+use crate::cli::Options;
+use crate::config::Config;
+use crate::json::value::{self, Value};
+use crate::mcp::rpc::{self, obj, s, Incoming};
+use wire::{Input, Line};
+
+/// A JSON-RPC error to answer with.
+struct Fault {
+    code: i64,
+    message: String,
+    data: Option<Value>,
+}
+
+impl Fault {
+    fn params(m: impl Into<String>) -> Fault {
+        Fault {
+            code: wire::INVALID_PARAMS,
+            message: format!("Invalid params: {}", m.into()),
+            data: None,
+        }
+    }
+}
+
+type Reply = Result<Value, Fault>;
+
+struct Server<'a> {
+    base: session::Base<'a>,
+    sessions: Vec<session::Session>,
+    /// stdout failed: the editor is gone.
+    closed: bool,
+}
+
+/// Run the agent until stdin ends. Setup errors (flags, provider) are
+/// returned before any message is read.
+pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
+    let env = |k: &str| std::env::var(k).ok();
+    let wanted = crate::provider::select::Wanted {
+        provider: &o.provider,
+        model: &o.model,
+        base_url: &o.base_url,
+        max_tokens: o.max_tokens,
+        tokens_field: o.tokens_field,
+        timeout: o.timeout,
+        thinking: o.thinking,
+    };
+    let selected =
+        crate::provider::select::select(&wanted, &env, Some(&config.value)).map_err(|e| (2, e))?;
+    for w in &selected.warnings {
+        eprintln!("mote: warning: {w}");
+    }
+    let cfg = selected.config;
+    let mut server = Server {
+        base: session::Base {
+            opts: &o,
+            config,
+            sessions_dir: crate::session::dir(o.session_dir.as_deref(), &env),
+            provider: &cfg.name,
+            model: &cfg.model,
+        },
+        sessions: Vec::new(),
+        closed: false,
+    };
+    let mut input = Input::new(0);
+    while !input.eof && !server.closed {
+        if let Err(e) = wait_readable(input.fd()).and_then(|_| input.fill()) {
+            return Err((1, format!("reading stdin: {e}")));
+        }
+        while let Some(line) = input.next_line() {
+            server.message(line);
+        }
+    }
+    // EOF: every session's MCP servers are stopped as the table drops.
+    drop(server);
+    Ok(())
+}
+
+/// Block until `fd` is readable (or hung up).
+fn wait_readable(fd: i32) -> std::io::Result<()> {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: one valid pollfd.
+        let r = unsafe { libc::poll(&mut p, 1, -1) };
+        if r >= 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+impl Server<'_> {
+    fn send(&mut self, msg: &str) {
+        if !self.closed && wire::send(msg).is_err() {
+            self.closed = true;
+        }
+    }
+
+    fn fail(&mut self, id: &Value, f: Fault) {
+        let m = wire::error(id, f.code, &f.message, f.data);
+        self.send(&m);
+    }
+
+    /// One line from the client.
+    fn message(&mut self, line: Line) {
+        let bytes = match line {
+            Line::Msg(b) => b,
+            Line::TooLarge => {
+                let m = format!(
+                    "Invalid Request: message larger than {} MiB",
+                    wire::MAX_MESSAGE >> 20
+                );
+                return self.fail(&Value::Null, fault(wire::INVALID_REQUEST, m));
+            }
+        };
+        let parsed = std::str::from_utf8(&bytes)
+            .map_err(|_| "not UTF-8".to_string())
+            .and_then(|t| value::parse(t).map_err(|e| e.to_string()));
+        drop(bytes);
+        let msg = match parsed {
+            Ok(v) => v,
+            Err(e) => {
+                return self.fail(
+                    &Value::Null,
+                    fault(wire::PARSE_ERROR, format!("Parse error: {e}")),
+                )
+            }
+        };
+        let id = match msg.get("id") {
+            None => None,
+            Some(v @ (Value::Str(_) | Value::Num(_) | Value::Null)) => Some(v.clone()),
+            Some(_) => {
+                let f = fault(
+                    wire::INVALID_REQUEST,
+                    "Invalid Request: `id` must be a string or a number".into(),
+                );
+                return self.fail(&Value::Null, f);
+            }
+        };
+        let reply_id = id.clone().unwrap_or(Value::Null);
+        if !matches!(msg, Value::Obj(_))
+            || msg.get("jsonrpc").and_then(|v| v.as_str()) != Some("2.0")
+        {
+            let f = fault(
+                wire::INVALID_REQUEST,
+                "Invalid Request: not a JSON-RPC 2.0 message".into(),
+            );
+            return self.fail(&reply_id, f);
+        }
+        match rpc::classify(&msg) {
+            Incoming::Request { id, method, params } => {
+                let answer = self.request(method, params);
+                let out = match answer {
+                    Ok(v) => rpc::result(id, v),
+                    Err(f) => wire::error(id, f.code, &f.message, f.data),
+                };
+                self.send(&out);
+            }
+            Incoming::Notification { method, params } => self.notification(method, params),
+            // Answers to requests of ours that are no longer waited for.
+            Incoming::Response { .. } => {}
+            Incoming::Other => {
+                let f = fault(wire::INVALID_REQUEST, "Invalid Request: no `method`".into());
+                self.fail(&reply_id, f)
+            }
+        }
+    }
+
+    /// The method table for requests.
+    fn request(&mut self, method: &str, params: Option<&Value>) -> Reply {
+        match method {
+            "initialize" => self.initialize(params),
+            "authenticate" => Ok(obj(vec![])),
+            "session/new" => self.new_session(params),
+            "session/set_mode" => self.set_mode(params),
+            _ => Err(Fault {
+                code: wire::METHOD_NOT_FOUND,
+                message: format!("Method not found: {method}"),
+                data: None,
+            }),
+        }
+    }
+
+    /// Notifications: `session/cancel` (nothing runs between prompts, so
+    /// there is nothing to stop); unknown ones are ignored, as JSON-RPC says.
+    fn notification(&mut self, method: &str, params: Option<&Value>) {
+        if method == "session/cancel" {
+            let _ = params.map(|p| self.find(p));
+        }
+    }
+
+    fn initialize(&mut self, params: Option<&Value>) -> Reply {
+        let p = params::object(params).map_err(Fault::params)?;
+        if p.get("protocolVersion").and_then(|v| v.as_u64()).is_none() {
+            return Err(Fault::params(
+                "`protocolVersion` must be a non-negative integer",
+            ));
+        }
+        let f = |b: bool| Value::Bool(b);
+        let caps = obj(vec![
+            ("loadSession", f(false)),
+            (
+                "promptCapabilities",
+                obj(vec![
+                    ("image", f(false)),
+                    ("audio", f(false)),
+                    ("embeddedContext", f(true)),
+                ]),
+            ),
+            (
+                "mcpCapabilities",
+                obj(vec![("http", f(true)), ("sse", f(false))]),
+            ),
+        ]);
+        Ok(obj(vec![
+            ("protocolVersion", Value::Num("1".into())),
+            ("agentCapabilities", caps),
+            ("authMethods", Value::Arr(Vec::new())),
+            (
+                "agentInfo",
+                obj(vec![
+                    ("name", s("mote")),
+                    ("title", s("mote")),
+                    ("version", s(env!("CARGO_PKG_VERSION"))),
+                ]),
+            ),
+        ]))
+    }
+
+    fn new_session(&mut self, params: Option<&Value>) -> Reply {
+        let p = params::object(params).map_err(Fault::params)?;
+        let cwd = params::abs_dir(p, "cwd").map_err(Fault::params)?;
+        let extra = params::mcp_servers(p).map_err(Fault::params)?;
+        let sess = self
+            .base
+            .open(&cwd, extra)
+            .map_err(|e| fault(wire::INTERNAL_ERROR, e))?;
+        let answer = obj(vec![
+            ("sessionId", s(&sess.id)),
+            ("modes", session::modes_json(sess.permission)),
+        ]);
+        self.sessions.push(sess);
+        Ok(answer)
+    }
+
+    fn set_mode(&mut self, params: Option<&Value>) -> Reply {
+        let p = params::object(params).map_err(Fault::params)?;
+        let id = params::str_field(p, "modeId").map_err(Fault::params)?;
+        let mode =
+            session::mode_of(id).ok_or_else(|| Fault::params(format!("unknown mode `{id}`")))?;
+        let sess = self.find(p)?;
+        sess.permission = mode;
+        let sid = sess.id.clone();
+        let update = obj(vec![
+            ("sessionUpdate", s("current_mode_update")),
+            ("currentModeId", s(id)),
+        ]);
+        self.update(&sid, update);
+        Ok(obj(vec![]))
+    }
+
+    /// Send a `session/update` notification.
+    fn update(&mut self, session_id: &str, update: Value) {
+        let params = obj(vec![("sessionId", s(session_id)), ("update", update)]);
+        let m = rpc::notification("session/update", Some(params));
+        self.send(&m);
+    }
+
+    /// The session a request names, or ACP's "resource not found".
+    fn find(&mut self, p: &Value) -> Result<&mut session::Session, Fault> {
+        let id = params::str_field(p, "sessionId").map_err(Fault::params)?;
+        match self.sessions.iter().position(|x| x.id == id) {
+            Some(i) => self.sessions.get_mut(i).ok_or_else(|| not_found(id)),
+            None => Err(not_found(id)),
+        }
+    }
+}
+
+fn fault(code: i64, message: String) -> Fault {
+    Fault {
+        code,
+        message,
+        data: None,
+    }
+}
+
+fn not_found(id: &str) -> Fault {
+    Fault {
+        code: wire::NOT_FOUND,
+        message: format!("Resource not found: session {id}"),
+        data: Some(obj(vec![("sessionId", s(id))])),
+    }
+}

@@ -1,0 +1,165 @@
+//! The ACP session table: each editor session is a mote session (saved
+//! like any other, under mote's own id) with its own workspace root,
+//! permission mode, gate and MCP servers (the configured ones plus those
+//! the client passed). Also the permission modes as ACP session modes.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Options, Permission};
+use crate::config::Config;
+use crate::json::value::Value;
+use crate::mcp::rpc::{obj, s};
+use crate::{mcp, permission, session, workspace};
+
+/// The four permission modes, offered to the editor as session modes.
+/// The id is the `--permission` value.
+pub const MODES: &[(Permission, &str, &str, &str)] = &[
+    (
+        Permission::ReadOnly,
+        "read-only",
+        "Read-only",
+        "Reads and searches; no edits; commands only when proven read-only or sandboxed",
+    ),
+    (
+        Permission::Cautious,
+        "cautious",
+        "Cautious",
+        "Reads freely; asks before every edit and command",
+    ),
+    (
+        Permission::Standard,
+        "standard",
+        "Standard",
+        "Edits inside the workspace; asks before commands not proven read-only",
+    ),
+    (
+        Permission::Auto,
+        "auto",
+        "Auto",
+        "Edits and runs commands without asking",
+    ),
+];
+
+pub fn mode_id(p: Permission) -> &'static str {
+    MODES.iter().find(|m| m.0 == p).map_or("standard", |m| m.1)
+}
+
+pub fn mode_of(id: &str) -> Option<Permission> {
+    MODES.iter().find(|m| m.1 == id).map(|m| m.0)
+}
+
+/// `SessionModeState`: the modes and the current one.
+pub fn modes_json(current: Permission) -> Value {
+    let list = MODES
+        .iter()
+        .map(|(_, id, name, what)| {
+            obj(vec![
+                ("id", s(id)),
+                ("name", s(name)),
+                ("description", s(what)),
+            ])
+        })
+        .collect();
+    obj(vec![
+        ("currentModeId", s(mode_id(current))),
+        ("availableModes", Value::Arr(list)),
+    ])
+}
+
+pub struct Session {
+    pub id: String,
+    pub ws: workspace::Workspace,
+    pub permission: Permission,
+    pub gate: permission::Gate,
+    pub mcp: mcp::Servers,
+    pub writer: Option<session::Writer>,
+}
+
+/// What every session of the process is made from.
+pub struct Base<'a> {
+    pub opts: &'a Options,
+    pub config: &'a Config,
+    pub sessions_dir: Option<PathBuf>,
+    pub provider: &'a str,
+    pub model: &'a str,
+}
+
+impl Base<'_> {
+    /// A new session rooted at `cwd`, with the configured MCP servers (unless
+    /// `--no-mcp`) and the client's `extra` ones, all started.
+    pub fn open(&self, cwd: &Path, extra: Vec<mcp::config::Server>) -> Result<Session, String> {
+        let env = |k: &str| std::env::var(k).ok();
+        let mut ws = workspace::Workspace::new(cwd)
+            .map_err(|e| format!("workspace {}: {e}", cwd.display()))?;
+        let home = env("HOME");
+        let rules =
+            permission::rules::Rules::from_config(self.config.get("permissions"), home.as_deref())?;
+        ws.external = rules
+            .external_dirs()
+            .into_iter()
+            .map(|d| d.canonicalize().unwrap_or(d))
+            .collect();
+        let (gate, warning) = permission::Gate::new(rules, self.opts.sandbox);
+        if let Some(w) = warning {
+            eprintln!("mote: warning: {w}");
+        }
+        let mut servers = Vec::new();
+        if !self.opts.no_mcp {
+            let (list, warnings) = mcp::config::servers(
+                self.config.get("mcpServers"),
+                &ws.root,
+                self.opts.mcp_config.as_deref(),
+                &env,
+            )?;
+            for w in warnings {
+                eprintln!("mote: warning: {w}");
+            }
+            servers = list;
+        }
+        for e in extra {
+            servers.retain(|s| s.name != e.name);
+            servers.push(e);
+        }
+        let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), self.opts.verbose));
+        mcp.start();
+        let root = ws.root.to_string_lossy().into_owned();
+        let writer = session::start::create(
+            self.opts,
+            self.sessions_dir.as_deref(),
+            &root,
+            self.provider,
+            self.model,
+        );
+        let id = match &writer {
+            Some(w) => w.id.clone(),
+            None => session::new_id(session::now()),
+        };
+        Ok(Session {
+            id,
+            ws,
+            permission: self.opts.permission,
+            gate,
+            mcp,
+            writer,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mode_round_trips() {
+        for (p, id, _, _) in MODES {
+            assert_eq!(mode_of(id), Some(*p));
+            assert_eq!(mode_id(*p), *id);
+        }
+        assert_eq!(mode_of("yolo"), None);
+        let j = modes_json(Permission::Cautious).to_json();
+        assert!(
+            j.starts_with(r#"{"currentModeId":"cautious","availableModes":[{"id":"read-only""#),
+            "{j}"
+        );
+    }
+}

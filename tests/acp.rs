@@ -1,0 +1,331 @@
+//! `mote acp` against the official ACP TypeScript SDK as the editor
+//! (tests/acp/client.mjs, installed pinned by tests/acp/setup.sh), with the
+//! mock model behind it; the client fails the run on any message of mote's
+//! that the SDK's schemas reject. Also raw protocol abuse: garbage lines,
+//! wrong types, unknown methods and sessions, an oversized message, EOF.
+//! Without node or npm these tests fail with a message saying so: they
+//! never pass without having run.
+
+mod common;
+#[path = "mock/mod.rs"]
+mod mock;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::{bin, fresh_dir, HANG};
+use mock::json::{parse, Value};
+use mock::Mock;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// node_modules with the pinned SDK; panics (failing the test) when it
+/// cannot be installed.
+fn sdk() -> &'static Path {
+    static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let got = DIR.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(root().join("tests/acp/setup.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run bash: {e}"))?;
+        if !out.status.success() {
+            return Err("tests/acp/setup.sh could not install @agentclientprotocol/sdk (needs node, npm and the npm registry)".into());
+        }
+        Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    });
+    match got {
+        Ok(p) => p,
+        Err(e) => panic!("ACP tests need the official SDK: {e}"),
+    }
+}
+
+fn workspace(name: &str) -> PathBuf {
+    fresh_dir("acp", name).canonicalize().unwrap()
+}
+
+/// What the SDK client saw: its log of results, errors, updates and
+/// requests, and every message mote wrote.
+struct Report {
+    log: Vec<Value>,
+    raw: Vec<Value>,
+}
+
+impl Report {
+    fn of(&self, t: &str) -> Vec<&Value> {
+        self.log
+            .iter()
+            .filter(|e| e.get("t").and_then(|v| v.as_str()) == Some(t))
+            .collect()
+    }
+
+    fn result(&self, method: &str) -> &Value {
+        self.of("result")
+            .into_iter()
+            .find(|e| e.get("method").and_then(|v| v.as_str()) == Some(method))
+            .and_then(|e| e.get("result"))
+            .unwrap_or_else(|| panic!("no result for {method}"))
+    }
+
+    fn updates(&self, kind: &str) -> Vec<&Value> {
+        self.of("update")
+            .into_iter()
+            .filter_map(|e| e.get("update"))
+            .filter(|u| u.get("sessionUpdate").and_then(|v| v.as_str()) == Some(kind))
+            .collect()
+    }
+}
+
+/// Run scenario `name` of tests/acp/client.mjs in `ws`, mote talking to `m`.
+fn client(name: &str, ws: &Path, m: &Mock, env: &[(&str, &str)], args: &[&str]) -> Report {
+    let mut c = Command::new("node");
+    c.arg(root().join("tests/acp/client.mjs"))
+        .arg(sdk())
+        .arg(name)
+        .arg(ws)
+        .arg(bin())
+        .arg("acp")
+        .args(["--model", "mock-model"])
+        .args(args)
+        .current_dir(ws)
+        .env("OPENAI_BASE_URL", m.base_url())
+        .env("OPENAI_API_KEY", "test-key")
+        .env_remove("MOTE_MODEL")
+        .env("XDG_DATA_HOME", ws.join("data"))
+        .env("XDG_STATE_HOME", ws.join("state"))
+        .env("XDG_CONFIG_HOME", ws.join("config"))
+        .envs(env.iter().copied());
+    let child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run node (needed for the ACP tests): {e}"));
+    let out = common::wait(child, HANG, &[name]);
+    assert_eq!(
+        out.code, 0,
+        "client scenario {name} failed:\n{}",
+        out.stderr
+    );
+    let v = parse(out.stdout.trim()).unwrap_or_else(|e| panic!("report: {e}\n{}", out.stdout));
+    assert_eq!(
+        v.get("exit").and_then(|x| x.as_f64()),
+        Some(0.0),
+        "mote acp did not exit 0 at EOF:\n{}",
+        out.stderr
+    );
+    let list = |k: &str| v.get(k).and_then(|x| x.as_array()).unwrap_or(&[]).to_vec();
+    Report {
+        log: list("log"),
+        raw: list("raw"),
+    }
+}
+
+fn s<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for k in path {
+        cur = cur.get(k)?;
+    }
+    cur.as_str()
+}
+
+#[test]
+fn initialize_new_session_with_client_mcp_server_and_set_mode() {
+    let ws = workspace("setup");
+    let m = Mock::start(vec![]);
+    let starts = ws.join("flaky-starts");
+    let mcp = format!(
+        r#"[{{"name":"flaky","command":"{}","args":[],"env":[{{"name":"FLAKY_STARTS","value":"{}"}}]}}]"#,
+        root().join("tests/mcp/flaky.sh").display(),
+        starts.display()
+    );
+    let r = client("setup", &ws, &m, &[("ACP_MCP", &mcp)], &[]);
+
+    let init = r.result("initialize");
+    assert_eq!(
+        init.get("protocolVersion").and_then(|v| v.as_f64()),
+        Some(1.0)
+    );
+    assert_eq!(s(init, &["agentInfo", "name"]), Some("mote"));
+    let caps = init.get("agentCapabilities").unwrap();
+    assert_eq!(
+        caps.get("mcpCapabilities").and_then(|c| c.get("http")),
+        Some(&Value::Bool(true))
+    );
+
+    // The session is a saved mote session under its own id, rooted at cwd.
+    let new = r.result("session/new");
+    let id = s(new, &["sessionId"]).unwrap();
+    let file = ws.join("data/mote/sessions").join(format!("{id}.jsonl"));
+    let saved =
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assert!(
+        saved.contains(&format!("\"cwd\":\"{}\"", ws.display())),
+        "{saved}"
+    );
+    assert_eq!(s(new, &["modes", "currentModeId"]), Some("standard"));
+    assert_eq!(
+        new.get("modes")
+            .and_then(|m| m.get("availableModes"))
+            .and_then(|a| a.as_array())
+            .map(|a| a.len()),
+        Some(4)
+    );
+
+    // The client's MCP server was started, with the env it gave.
+    let started = std::fs::read_to_string(&starts).unwrap_or_default();
+    assert_eq!(
+        started, "start\n",
+        "the MCP server from session/new did not start"
+    );
+
+    // set_mode answers and says so with current_mode_update.
+    let modes = r.updates("current_mode_update");
+    assert_eq!(modes.len(), 1);
+    assert_eq!(s(modes[0], &["currentModeId"]), Some("auto"));
+    let err = r.of("error");
+    assert_eq!(err.len(), 1, "{:?}", r.log);
+    assert_eq!(err[0].get("code").and_then(|v| v.as_f64()), Some(-32002.0));
+    assert!(!r.raw.is_empty());
+}
+
+/// mote acp with raw lines on stdin; the replies, one per line.
+struct Raw {
+    child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Raw {
+    fn start(ws: &Path) -> Raw {
+        let mut c = common::mote_command();
+        let mut child = c
+            .args(["acp", "--model", "mock-model"])
+            .current_dir(ws)
+            .env("OPENAI_API_KEY", "test-key")
+            .env("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+            .env("XDG_DATA_HOME", ws.join("data"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        Raw { child, out }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        let i = self.child.stdin.as_mut().unwrap();
+        i.write_all(bytes).unwrap();
+        i.flush().unwrap();
+    }
+
+    fn reply(&mut self) -> Value {
+        let mut line = String::new();
+        self.out.read_line(&mut line).unwrap();
+        parse(line.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+
+    /// Send a line, read the reply, return (id, error code).
+    fn ask(&mut self, line: &str) -> (Value, f64) {
+        self.send(format!("{line}\n").as_bytes());
+        let r = self.reply();
+        let code = r
+            .get("error")
+            .and_then(|e| e.get("code"))
+            .and_then(|c| c.as_f64());
+        (
+            r.get("id").cloned().unwrap_or(Value::Null),
+            code.unwrap_or(0.0),
+        )
+    }
+}
+
+#[test]
+fn malformed_input_gets_json_rpc_errors_and_eof_ends_cleanly() {
+    let ws = workspace("malformed");
+    let mut r = Raw::start(&ws);
+    let null = Value::Null;
+    assert_eq!(r.ask("this is not json"), (null.clone(), -32700.0));
+    assert_eq!(
+        r.ask("{\"jsonrpc\":\"2.0\",\"id\":1,"),
+        (null.clone(), -32700.0)
+    );
+    assert_eq!(r.ask("[1,2]"), (null.clone(), -32600.0));
+    assert_eq!(
+        r.ask(r#"{"jsonrpc":"2.0","id":[1],"method":"initialize"}"#),
+        (null.clone(), -32600.0)
+    );
+    assert_eq!(
+        r.ask(r#"{"jsonrpc":"1.0","id":2,"method":"initialize"}"#).1,
+        -32600.0
+    );
+    assert_eq!(
+        r.ask(r#"{"jsonrpc":"2.0","id":3,"method":"no/such"}"#).1,
+        -32601.0
+    );
+    // Wrong types.
+    assert_eq!(
+        r.ask(
+            r#"{"jsonrpc":"2.0","id":4,"method":"initialize","params":{"protocolVersion":"one"}}"#
+        )
+        .1,
+        -32602.0
+    );
+    assert_eq!(
+        r.ask(r#"{"jsonrpc":"2.0","id":5,"method":"initialize","params":7}"#)
+            .1,
+        -32602.0
+    );
+    assert_eq!(
+        r.ask(
+            r#"{"jsonrpc":"2.0","id":6,"method":"session/new","params":{"cwd":7,"mcpServers":[]}}"#
+        )
+        .1,
+        -32602.0
+    );
+    assert_eq!(r.ask(r#"{"jsonrpc":"2.0","id":7,"method":"session/new","params":{"cwd":"rel/dir","mcpServers":[]}}"#).1, -32602.0);
+    assert_eq!(r.ask(r#"{"jsonrpc":"2.0","id":8,"method":"session/new","params":{"cwd":"/","mcpServers":[{"name":1}]}}"#).1, -32602.0);
+    // Unknown sessions: ACP's resource-not-found, naming the session.
+    let (id, code) = r.ask(r#"{"jsonrpc":"2.0","id":"s","method":"session/set_mode","params":{"sessionId":"nope","modeId":"auto"}}"#);
+    assert_eq!((id, code), (Value::Str("s".into()), -32002.0));
+    // A message over 64 MiB is refused without being held; the next one works.
+    let mut big = Vec::with_capacity(65 << 20);
+    big.extend_from_slice(br#"{"jsonrpc":"2.0","id":9,"method":"initialize","params":{"x":""#);
+    big.resize((64 << 20) + 100, b'a');
+    big.extend_from_slice(b"\"}}\n");
+    r.send(&big);
+    drop(big);
+    let e = r.reply();
+    assert_eq!(
+        e.get("error")
+            .and_then(|e| e.get("code"))
+            .and_then(|c| c.as_f64()),
+        Some(-32600.0)
+    );
+    let ok =
+        r.ask(r#"{"jsonrpc":"2.0","id":10,"method":"initialize","params":{"protocolVersion":1}}"#);
+    assert_eq!(ok, (Value::Num(10.0), 0.0));
+    // Unknown notifications are ignored; EOF ends the process with 0.
+    r.send(b"{\"jsonrpc\":\"2.0\",\"method\":\"whatever\"}\n");
+    drop(r.child.stdin.take());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut r.out, &mut rest).unwrap();
+    assert_eq!(rest, "");
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(st) = r.child.try_wait().unwrap() {
+            assert_eq!(st.code(), Some(0));
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "mote acp did not exit at EOF"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

@@ -1,0 +1,183 @@
+// The editor side of the `mote acp` tests: the official ACP TypeScript SDK
+// (@agentclientprotocol/sdk, installed by tests/acp/setup.sh) drives the
+// real mote binary through one scenario and prints what it saw as one JSON
+// report on stdout for tests/acp.rs to check. Every line mote writes is
+// also checked against the SDK's own zod schemas (by method, for requests,
+// notifications and the results of our requests); the first message that
+// fails ends the run with exit code 3 and "SCHEMA:" on stderr.
+//
+// Usage: node client.mjs NODE_MODULES SCENARIO CWD MOTE [MOTE_ARGS...]
+// Scenario inputs come from the environment (ACP_*), see each scenario.
+
+import { spawn } from "node:child_process";
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+
+const [nm, scenario, cwd, mote, ...moteArgs] = process.argv.slice(2);
+const sdkDir = join(nm, "@agentclientprotocol/sdk/dist/v1");
+const acp = await import(pathToFileURL(join(sdkDir, "stable/acp.js")).href);
+const z = await import(pathToFileURL(join(sdkDir, "schema/zod.gen.js")).href);
+
+// Results of our requests, by method.
+const RESULTS = {
+  initialize: z.zInitializeResponse,
+  authenticate: z.zAuthenticateResponse,
+  "session/new": z.zNewSessionResponse,
+  "session/load": z.zLoadSessionResponse,
+  "session/prompt": z.zPromptResponse,
+  "session/set_mode": z.zSetSessionModeResponse,
+};
+// What the agent may send us.
+const FROM_AGENT = {
+  "session/update": z.zSessionNotification,
+  "session/request_permission": z.zRequestPermissionRequest,
+  "fs/read_text_file": z.zReadTextFileRequest,
+  "fs/write_text_file": z.zWriteTextFileRequest,
+};
+
+function schemaFail(what, line, err) {
+  process.stderr.write(`SCHEMA: ${what}: ${err}\nmessage: ${line.slice(0, 2000)}\n`);
+  process.exit(3);
+}
+
+const child = spawn(mote, moteArgs, { cwd, stdio: ["pipe", "pipe", "inherit"] });
+child.on("error", (e) => {
+  process.stderr.write(`cannot start ${mote}: ${e}\n`);
+  process.exit(2);
+});
+const exited = new Promise((res) => child.on("exit", (code, sig) => res({ code, sig })));
+
+const sent = new Map(); // our request id -> method
+const raw = []; // every line mote wrote, parsed
+
+function check(line) {
+  let m;
+  try {
+    m = JSON.parse(line);
+  } catch (e) {
+    schemaFail("not JSON", line, e);
+  }
+  raw.push(m);
+  if (m.jsonrpc !== "2.0") schemaFail("envelope", line, "jsonrpc is not \"2.0\"");
+  if (typeof m.method === "string") {
+    const v = FROM_AGENT[m.method];
+    if (!v) schemaFail("method", line, `unexpected method ${m.method}`);
+    const r = v.safeParse(m.params);
+    if (!r.success) schemaFail(m.method, line, r.error.message);
+    return;
+  }
+  const method = sent.get(String(m.id));
+  if ("error" in m) {
+    const e = m.error;
+    if (typeof e?.code !== "number" || typeof e?.message !== "string")
+      schemaFail("error", line, "error needs a numeric code and a string message");
+    return;
+  }
+  if (!method) schemaFail("response", line, `answer to no request of ours (id ${m.id})`);
+  const r = RESULTS[method].safeParse(m.result);
+  if (!r.success) schemaFail(`${method} result`, line, r.error.message);
+}
+
+// mote's stdout, checked line by line on its way to the SDK.
+let pending = "";
+const input = new ReadableStream({
+  start(ctl) {
+    child.stdout.on("data", (chunk) => {
+      pending += chunk.toString("utf8");
+      let i;
+      while ((i = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, i);
+        pending = pending.slice(i + 1);
+        if (line.trim()) check(line);
+        try {
+          ctl.enqueue(new TextEncoder().encode(line + "\n"));
+        } catch {
+          // The SDK has stopped reading (the scenario is over).
+        }
+      }
+    });
+    child.stdout.on("end", () => {
+      try {
+        ctl.close();
+      } catch {
+        // Already cancelled by the SDK.
+      }
+    });
+  },
+});
+// Our side, with each request's method remembered for the check above.
+const output = new WritableStream({
+  write(bytes) {
+    for (const line of new TextDecoder().decode(bytes).split("\n")) {
+      if (!line.trim()) continue;
+      const m = JSON.parse(line);
+      if (m.method && m.id !== undefined) sent.set(String(m.id), m.method);
+    }
+    return new Promise((res, rej) => child.stdin.write(bytes, (e) => (e ? rej(e) : res())));
+  },
+});
+
+const log = []; // what the scenario saw, in order
+const env = process.env;
+// How permission requests are answered: ACP_PERMISSION = an optionId, or "cancelled".
+let permissionAnswer = env.ACP_PERMISSION || "allow_once";
+const files = {}; // fs/write_text_file contents, by path
+
+const app = acp
+  .client({ name: "mote-acp-test" })
+  .onNotification(acp.methods.client.session.update, (c) => {
+    log.push({ t: "update", update: c.params.update, sessionId: c.params.sessionId });
+  })
+  .onRequest(acp.methods.client.session.requestPermission, (c) => {
+    log.push({ t: "permission", params: c.params });
+    if (permissionAnswer === "cancelled") return { outcome: { outcome: "cancelled" } };
+    const opt = c.params.options.find((o) => o.kind === permissionAnswer);
+    return { outcome: { outcome: "selected", optionId: opt ? opt.optionId : "none" } };
+  })
+  .onRequest(acp.methods.client.fs.readTextFile, (c) => {
+    log.push({ t: "fs_read", params: c.params });
+    const text = files[c.params.path] ?? env.ACP_BUFFER ?? "";
+    return { content: text };
+  })
+  .onRequest(acp.methods.client.fs.writeTextFile, (c) => {
+    log.push({ t: "fs_write", params: c.params });
+    files[c.params.path] = c.params.content;
+    return {};
+  });
+
+async function call(ctx, method, params) {
+  try {
+    const result = await ctx.request(method, params);
+    log.push({ t: "result", method, result });
+    return result;
+  } catch (e) {
+    log.push({ t: "error", method, code: e.code, message: e.message, data: e.data });
+    return undefined;
+  }
+}
+
+const caps = env.ACP_FS === "1" ? { fs: { readTextFile: true, writeTextFile: true } } : {};
+const mcpServers = env.ACP_MCP ? JSON.parse(env.ACP_MCP) : [];
+
+const SCENARIOS = {
+  // initialize, session/new (with ACP_MCP servers), set_mode with its
+  // current_mode_update, and a request for a session that does not exist.
+  async setup(ctx) {
+    await call(ctx, "initialize", { protocolVersion: 1, clientCapabilities: caps });
+    const s = await call(ctx, "session/new", { cwd, mcpServers });
+    await call(ctx, "session/set_mode", { sessionId: s.sessionId, modeId: "auto" });
+    await call(ctx, "session/set_mode", { sessionId: "no-such-session", modeId: "auto" });
+  },
+};
+
+const run = SCENARIOS[scenario];
+if (!run) {
+  process.stderr.write(`unknown scenario ${scenario}\n`);
+  process.exit(2);
+}
+await app.connectWith(acp.ndJsonStream(output, input), async (ctx) => {
+  await run(ctx);
+});
+child.stdin.end();
+const { code, sig } = await exited;
+process.stdout.write(JSON.stringify({ log, raw, exit: code, signal: sig }) + "\n");
