@@ -6,6 +6,8 @@
 //! Without node or npm these tests fail with a message saying so: they
 //! never pass without having run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
+
 mod common;
 #[path = "mock/mod.rs"]
 mod mock;
