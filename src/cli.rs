@@ -17,6 +17,8 @@ pub struct Flag {
     /// neither the flag nor the environment gives it.
     pub config: bool,
     pub help: &'static str,
+    /// Left out of `--help`: flags a parent passes to its subagents.
+    pub hidden: bool,
 }
 
 const fn flag(
@@ -33,6 +35,7 @@ const fn flag(
         env: "",
         config: false,
         help,
+        hidden: false,
     }
 }
 
@@ -96,6 +99,10 @@ pub static FLAGS: &[Flag] = &[
     Flag { default: "600", ..flag("check-timeout", None, "SECS", "Loop: seconds before the check is killed") },
     Flag { default: "20", ..flag("max-iterations", None, "N", "Loop: stop after N iterations") },
     flag("loop-max-tokens", None, "N", "Loop: stop once N tokens (input+output, all iterations) are used; --max-tokens is per response"),
+    // Subagents (src/subagent/): what a parent passes to its children.
+    Flag { hidden: true, ..flag("subagent", None, "AGENT", "Run as a subagent of another mote, as AGENT") },
+    Flag { hidden: true, ..flag("subagent-depth", None, "N", "How deep this subagent is (1: a child of the top run)") },
+    Flag { hidden: true, ..flag("parent-session", None, "ID", "The parent's session, linked from this one's") },
     flag("version", Some('V'), "", "Print the version"),
     flag("help", Some('h'), "", "Print this help"),
 ];
@@ -150,6 +157,10 @@ pub struct Options {
     pub session_dir: Option<String>,
     pub compact: bool,
     pub context_window: Option<u64>,
+    /// Subagents: this run is a child running this agent, at this depth.
+    pub subagent: Option<String>,
+    pub depth: u32,
+    pub parent_session: Option<String>,
 }
 
 /// One value per run, so the size gap between its variants costs nothing.
@@ -194,6 +205,9 @@ impl Options {
             session_dir: None,
             compact: false,
             context_window: None,
+            subagent: None,
+            depth: 0,
+            parent_session: None,
         }
     }
 
@@ -279,6 +293,9 @@ impl Options {
             "context-window" => {
                 self.context_window = Some(u64::from(num("a number of tokens")?.max(1024)))
             }
+            "subagent" => self.subagent = Some(v.to_string()),
+            "subagent-depth" => self.depth = num("a depth")?,
+            "parent-session" => self.parent_session = Some(v.to_string()),
             _ => return Err(format!("--{long} is in the flag table but not handled")),
         }
         Ok(())
@@ -384,7 +401,7 @@ pub fn help() -> String {
         "mote {} - a coding agent in one small binary\n\nUsage: mote -p PROMPT [options]\n       mote --loop PLAN.md [--check CMD] [options]\n       mote acp [options]   (an Agent Client Protocol agent for editors, on stdin/stdout)\n\nOptions:\n",
         env!("CARGO_PKG_VERSION")
     );
-    for f in FLAGS {
+    for f in FLAGS.iter().filter(|f| !f.hidden) {
         let short = f.short.map_or("    ".to_string(), |c| format!("-{c}, "));
         let left = format!("{short}--{} {}", f.long, f.value);
         let mut right = f.help.to_string();
@@ -444,9 +461,10 @@ mod tests {
     fn every_flag_in_the_table_parses_and_is_in_help() {
         let help = help();
         for f in FLAGS {
-            assert!(
-                help.contains(&format!("--{}", f.long)),
-                "{} missing from help",
+            assert_eq!(
+                help.contains(&format!("--{} ", f.long)),
+                !f.hidden,
+                "{}: in help unless hidden",
                 f.long
             );
             if !f.default.is_empty() {

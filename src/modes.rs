@@ -152,8 +152,7 @@ pub fn permission_named(v: &str) -> Option<Permission> {
         .find(|m| crate::permission::label(*m) == v)
 }
 
-/// The permission modes, from the least allowed to the most.
-pub const PERMISSIONS: [Permission; 4] = [
+const PERMISSIONS: [Permission; 4] = [
     Permission::ReadOnly,
     Permission::Cautious,
     Permission::Standard,

@@ -138,7 +138,10 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             | Record::User { .. }
             | Record::Result { .. }
             | Record::Reasoning { .. } => false,
-            Record::Header { .. } | Record::Usage(_) | Record::Compact { .. } => s.finished,
+            Record::Header { .. }
+            | Record::Usage(_)
+            | Record::Compact { .. }
+            | Record::Subagent { .. } => s.finished,
         };
         rec.apply(&mut s.arena, &mut s.est);
     }

@@ -133,6 +133,8 @@ pub struct Info {
     pub created: u64,
     pub first_prompt: String,
     pub turns: u32,
+    /// A subagent's session: its parent's id.
+    pub parent: String,
 }
 
 /// Scan a session file: the header, the first prompt, the number of turns.
@@ -142,7 +144,11 @@ pub fn info(path: &Path) -> Option<Info> {
     r.read_line(&mut line).ok()?;
     let v = crate::json::value::parse(&line).ok()?;
     let Ok(Some(Record::Header {
-        id, cwd, created, ..
+        id,
+        cwd,
+        created,
+        parent,
+        ..
     })) = Record::parse(&v)
     else {
         return None;
@@ -153,6 +159,7 @@ pub fn info(path: &Path) -> Option<Info> {
         created,
         first_prompt: String::new(),
         turns: 0,
+        parent: parent.into(),
     };
     let mut buf = Vec::new();
     loop {
@@ -179,27 +186,39 @@ pub fn info(path: &Path) -> Option<Info> {
     Some(info)
 }
 
-/// `--sessions`: one line per session, newest first.
+/// `--sessions`: one line per session, newest first; a subagent's
+/// session is listed under its parent's, indented.
 pub fn list(dir: &Path, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         w,
         "{:<22} {:<19} {:>5}  {:<30} FIRST PROMPT",
         "ID", "CREATED (UTC)", "TURNS", "CWD"
     )?;
-    for p in files(dir) {
-        let Some(i) = info(&p) else { continue };
-        let cut = crate::tool::truncate::floor_char(&i.first_prompt, 60);
-        let prompt = i.first_prompt.get(..cut).unwrap_or("");
-        writeln!(
-            w,
-            "{:<22} {:<19} {:>5}  {:<30} {prompt}",
-            i.id,
-            utc(i.created),
-            i.turns,
-            i.cwd
-        )?;
+    let all: Vec<Info> = files(dir).iter().filter_map(|p| info(p)).collect();
+    let known = |id: &str| all.iter().any(|i| i.id == id);
+    for top in all
+        .iter()
+        .filter(|i| i.parent.is_empty() || !known(&i.parent))
+    {
+        row(w, top, "")?;
+        for child in all.iter().filter(|c| c.parent == top.id) {
+            row(w, child, "  ")?;
+        }
     }
     Ok(())
+}
+
+fn row(w: &mut dyn Write, i: &Info, indent: &str) -> std::io::Result<()> {
+    let cut = crate::tool::truncate::floor_char(&i.first_prompt, 60);
+    let prompt = i.first_prompt.get(..cut).unwrap_or("");
+    let id = format!("{indent}{}", i.id);
+    writeln!(
+        w,
+        "{id:<22} {:<19} {:>5}  {:<30} {prompt}",
+        utc(i.created),
+        i.turns,
+        i.cwd
+    )
 }
 
 /// The newest session whose workspace is `cwd`.
@@ -209,7 +228,8 @@ pub fn latest(dir: &Path, cwd: &str) -> Option<PathBuf> {
         let mut line = String::new();
         let _ = BufReader::new(f.take(64 * 1024)).read_line(&mut line);
         let v = crate::json::value::parse(&line).ok();
-        matches!(v.as_ref().map(Record::parse), Some(Ok(Some(Record::Header { cwd: c, .. }))) if c == cwd)
+        // A subagent's session is continued through its parent's, never alone.
+        matches!(v.as_ref().map(Record::parse), Some(Ok(Some(Record::Header { cwd: c, parent: "", .. }))) if c == cwd)
     })
 }
 
@@ -332,6 +352,7 @@ mod tests {
             model: "m",
             created: 1,
             mote: "0",
+            parent: "",
         };
         let mut a = Writer::create(&d, &head("20250101-000000-aaaaaa", "/w1")).unwrap();
         a.append(&Record::User {
@@ -355,9 +376,25 @@ mod tests {
         assert_eq!(latest(&d, "/w3"), None);
         let i = info(&find(&d, "20250101").unwrap()).unwrap();
         assert_eq!((i.first_prompt.as_str(), i.turns), ("first task", 1));
+        // A subagent's session: under its parent, never the latest.
+        let child = Record::Header {
+            id: "20250103-000000-cccccc",
+            cwd: "/w1",
+            provider: "openai",
+            model: "m",
+            created: 1,
+            mote: "0",
+            parent: "20250101-000000-aaaaaa",
+        };
+        drop(Writer::create(&d, &child).unwrap());
+        assert_eq!(id_of(&latest(&d, "/w1").unwrap()), "20250102-000000-bbbbbc");
         let mut out = Vec::new();
         list(&d, &mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap().lines().count(), 4);
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 5, "{out}");
+        assert!(lines[3].starts_with("20250101-000000-aaaaaa"), "{out}");
+        assert!(lines[4].starts_with("  20250103-000000-cccccc"), "{out}");
         // A second writer on a session in use is refused.
         let p = find(&d, "20250101").unwrap();
         let w = Writer::reopen(&p, "a").unwrap();

@@ -29,6 +29,8 @@ pub enum Record<'a> {
         model: &'a str,
         created: u64,
         mote: &'a str,
+        /// A subagent's session: its parent's id ("" for a top-level run).
+        parent: &'a str,
     },
     User {
         text: &'a str,
@@ -65,6 +67,12 @@ pub enum Record<'a> {
         messages: u64,
         summary: &'a str,
     },
+    /// The task call `call` ran a subagent whose transcript is the session
+    /// `session` (src/subagent/).
+    Subagent {
+        call: &'a str,
+        session: &'a str,
+    },
 }
 
 impl Record<'_> {
@@ -78,6 +86,7 @@ impl Record<'_> {
                 model,
                 created,
                 mote,
+                parent,
             } => {
                 write!(w, "{{\"type\":\"session\",\"version\":{VERSION},\"id\":")?;
                 string(w, id)?;
@@ -89,6 +98,10 @@ impl Record<'_> {
                 string(w, model)?;
                 write!(w, ",\"created\":{created},\"mote\":")?;
                 string(w, mote)?;
+                if !parent.is_empty() {
+                    w.write_all(b",\"parent\":")?;
+                    string(w, parent)?;
+                }
             }
             Record::User { text } => {
                 w.write_all(b"{\"type\":\"user\",\"text\":")?;
@@ -140,6 +153,12 @@ impl Record<'_> {
                 )?;
                 string(w, summary)?;
             }
+            Record::Subagent { call, session } => {
+                w.write_all(b"{\"type\":\"subagent\",\"call\":")?;
+                string(w, call)?;
+                w.write_all(b",\"session\":")?;
+                string(w, session)?;
+            }
         }
         w.write_all(b"}\n")
     }
@@ -171,6 +190,7 @@ impl Record<'_> {
                     model: s("model")?,
                     created: n("created")?,
                     mote: s("mote")?,
+                    parent: v.get("parent").and_then(Value::as_str).unwrap_or(""),
                 }
             }
             "user" => Record::User { text: s("text")? },
@@ -204,6 +224,10 @@ impl Record<'_> {
                 messages: n("messages")?,
                 summary: s("summary")?,
             },
+            "subagent" => Record::Subagent {
+                call: s("call")?,
+                session: s("session")?,
+            },
             _ => return Ok(None),
         }))
     }
@@ -216,7 +240,10 @@ impl Record<'_> {
             }
             Record::Call { id, name, args } => id.len() + name.len() + args.len(),
             Record::Result { id, name, text, .. } => id.len() + name.len() + text.len(),
-            Record::Header { .. } | Record::Usage(_) | Record::Compact { .. } => 0,
+            Record::Header { .. }
+            | Record::Usage(_)
+            | Record::Compact { .. }
+            | Record::Subagent { .. } => 0,
         }
     }
 
@@ -224,7 +251,7 @@ impl Record<'_> {
     /// wrote it.
     pub fn apply(&self, arena: &mut Arena, est: &mut Estimate) {
         match self {
-            Record::Header { .. } => {}
+            Record::Header { .. } | Record::Subagent { .. } => {}
             Record::User { text } => arena.user(text),
             Record::Reasoning { kind, text } => {
                 let kind = match *kind {
@@ -272,6 +299,16 @@ mod tests {
                 model: "m",
                 created: 5,
                 mote: "0.1.0",
+                parent: "",
+            },
+            Record::Header {
+                id: "y",
+                cwd: "/w",
+                provider: "openai",
+                model: "m",
+                created: 5,
+                mote: "0.1.0",
+                parent: "x",
             },
             Record::User {
                 text: "line\nnext\u{1}",
@@ -300,6 +337,10 @@ mod tests {
             Record::Compact {
                 messages: 3,
                 summary: "s",
+            },
+            Record::Subagent {
+                call: "c2",
+                session: "y",
             },
         ];
         for r in &recs {

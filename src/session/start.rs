@@ -131,6 +131,7 @@ pub fn create(
         model,
         created,
         mote: env!("CARGO_PKG_VERSION"),
+        parent: o.parent_session.as_deref().unwrap_or(""),
     };
     match Writer::create(dir, &header) {
         Ok(w) => Some(w),

@@ -64,11 +64,11 @@ pub fn settings(v: Option<&Value>) -> Result<Settings, String> {
 
 /// The child's permission mode: the agent's, but never above the parent's.
 pub fn ceiling(parent: Permission, agent: Option<Permission>) -> Permission {
-    let rank = |p: Permission| {
-        crate::modes::PERMISSIONS
-            .iter()
-            .position(|m| *m == p)
-            .unwrap_or(0)
+    let rank = |p: Permission| match p {
+        Permission::ReadOnly => 0,
+        Permission::Cautious => 1,
+        Permission::Standard => 2,
+        Permission::Auto => 3,
     };
     match agent {
         Some(a) if rank(a) < rank(parent) => a,

@@ -130,6 +130,8 @@ fn exec_in(
         cmd.spawn()
             .map_err(|e| format!("cannot start shell: {e}"))?
     };
+    // A subagent told to stop kills this group on its way out (subagent/child.rs).
+    let slot = crate::subagent::child::track(child.id(), crate::subagent::child::Group::Command);
     let mut pipe = File::from(read_end);
     let mut out = Output::new();
     let deadline = Instant::now() + timeout;
@@ -138,6 +140,7 @@ fn exec_in(
     if status.is_err() {
         kill_group(&mut child);
     }
+    crate::subagent::child::untrack(slot);
     let status = status.map_err(|e| format!("error while running command: {e}"))?;
     let end = match status {
         None => format!(
