@@ -344,6 +344,11 @@ impl Agent<'_> {
                 retry: false,
                 after: None,
             },
+            http::Error::Trust(m) => AttemptError {
+                fail: Fail::Network(m),
+                retry: false,
+                after: None,
+            },
             http::Error::Interrupted => AttemptError {
                 fail: Fail::Interrupted,
                 retry: false,

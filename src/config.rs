@@ -19,6 +19,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "permissions",
     "sandbox",
     "mcpServers",
+    "network",
 ];
 
 pub struct Config {

@@ -173,6 +173,8 @@ fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
         eprintln!("mote: warning: {w}");
     }
     let cfg = selected.config;
+    // Trust and keep-alive for every connection (src/http/, src/tls.rs).
+    mote::http::configure(config.get("network"), &env).map_err(config_err)?;
     o.context_window = o.context_window.or(cfg.context_window);
 
     // MCP servers (src/mcp/): their tools join the built-in ones.

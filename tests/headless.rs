@@ -235,6 +235,7 @@ fn one_byte_writes_and_one_char_fragments() {
         Options {
             one_byte_writes: true,
             fragment: 1,
+            ..Default::default()
         },
     );
     let o = mote(&ws, &m, &["-p", "fix", "--permission", "auto"]);

@@ -240,6 +240,7 @@ fn anthropic_with_one_byte_writes_redacted_thinking_and_bearer_token() {
         mock::Options {
             one_byte_writes: true,
             fragment: 1,
+            ..Default::default()
         },
     );
     let base = format!("http://{}", m.addr());
@@ -623,6 +624,7 @@ fn gemini_runs_the_task_echoing_thought_signatures() {
         mock::Options {
             one_byte_writes: false,
             fragment: 2,
+            ..Default::default()
         },
     );
     let base = format!("http://{}", m.addr());

@@ -86,7 +86,7 @@ impl Session {
             self.timeout,
         );
         r.map_err(|e| match e {
-            http::Error::Connect(m) | http::Error::Protocol(m) => m,
+            http::Error::Connect(m) | http::Error::Protocol(m) | http::Error::Trust(m) => m,
             http::Error::Interrupted => "interrupted by the user".to_string(),
         })
     }

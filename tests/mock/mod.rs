@@ -111,6 +111,16 @@ pub enum Reply {
         items: Vec<Item>,
         after_events: usize,
     },
+    /// A 200 response with this Content-Type whose chunked body is `pieces`,
+    /// sent `repeat` times over with `every` between pieces, then ended:
+    /// hostile streams (endless text, keep-alive comments, a trickle, an
+    /// HTML page where events belong). Stops when the client goes away.
+    Raw {
+        content_type: String,
+        pieces: Vec<Vec<u8>>,
+        every: Duration,
+        repeat: usize,
+    },
 }
 
 impl Reply {
@@ -156,6 +166,9 @@ pub struct Options {
     pub one_byte_writes: bool,
     /// Split text and tool-call arguments into fragments of this many chars (0 = whole).
     pub fragment: usize,
+    /// Close the connection silently (no `Connection: close`) after every
+    /// Nth response (0 = never), as servers that drop idle connections do.
+    pub close_every: u64,
 }
 
 impl Default for Options {
@@ -163,6 +176,7 @@ impl Default for Options {
         Options {
             one_byte_writes: false,
             fragment: 3,
+            close_every: 0,
         }
     }
 }
@@ -178,6 +192,8 @@ struct Shared {
     requests: Mutex<Vec<Request>>,
     opts: Options,
     active: AtomicUsize,
+    /// Connections accepted since the start.
+    accepted: AtomicUsize,
     stop: AtomicBool,
     seq: AtomicU64,
 }
@@ -203,6 +219,7 @@ impl Mock {
             requests: Mutex::new(Vec::new()),
             opts,
             active: AtomicUsize::new(0),
+            accepted: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             seq: AtomicU64::new(0),
         });
@@ -232,6 +249,11 @@ impl Mock {
         lock(&self.shared.replies).len()
     }
 
+    /// Connections accepted since the start (keep-alive tests).
+    pub fn connections(&self) -> usize {
+        self.shared.accepted.load(Ordering::SeqCst)
+    }
+
     /// Connections currently open.
     pub fn open_connections(&self) -> usize {
         self.shared.active.load(Ordering::SeqCst)
@@ -257,6 +279,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         }
         let Ok(stream) = conn else { continue };
         shared.active.fetch_add(1, Ordering::SeqCst);
+        shared.accepted.fetch_add(1, Ordering::SeqCst);
         let s = shared.clone();
         let spawned = std::thread::Builder::new()
             .name("mock-conn".into())
@@ -327,7 +350,10 @@ fn connection(stream: TcpStream, shared: &Shared) {
                 body: stream::error_json(&msg, "invalid_request_error", Some("unknown_url")),
             }
         };
-        let ctx = stream::Ctx::new(&req, shared.seq.fetch_add(1, Ordering::SeqCst));
+        let seq = shared.seq.fetch_add(1, Ordering::SeqCst);
+        let ctx = stream::Ctx::new(&req, seq);
+        let every = shared.opts.close_every;
+        let drop_after = every > 0 && (seq + 1) % every == 0;
         match stream::respond(
             &mut out,
             &mut reader,
@@ -336,7 +362,7 @@ fn connection(stream: TcpStream, shared: &Shared) {
             shared.opts.fragment,
             close,
         ) {
-            Ok(false) => {}
+            Ok(false) if !drop_after => {}
             _ => return,
         }
     }

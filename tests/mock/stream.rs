@@ -314,6 +314,28 @@ pub fn respond(
             out.end_chunks()?;
             Ok(close)
         }
+        Reply::Raw {
+            content_type,
+            pieces,
+            every,
+            repeat,
+        } => {
+            let headers = [
+                format!("Content-Type: {content_type}"),
+                "Transfer-Encoding: chunked".to_string(),
+            ];
+            out.head(200, &headers, close)?;
+            for _ in 0..*repeat {
+                for p in pieces {
+                    out.chunk(p)?;
+                    if !every.is_zero() {
+                        std::thread::sleep(*every);
+                    }
+                }
+            }
+            out.end_chunks()?;
+            Ok(close)
+        }
         Reply::InvalidUtf8 => {
             out.sse_head(close)?;
             out.chunk(&ctx.role())?;
