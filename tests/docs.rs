@@ -1,7 +1,8 @@
 //! The README must agree with the program: every flag it names exists, the
 //! defaults its flag table states are the ones `--help` (generated from the
-//! parser's own table) reports, and its two set-up commands are Makefile
-//! targets.
+//! parser's own table) reports, its two set-up commands are Makefile
+//! targets, its exit codes are the program's, and its Budgets table states
+//! the limits the bench asserts (benches/budget/budgets.rs).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use std::path::PathBuf;
@@ -116,6 +117,87 @@ fn the_two_setup_commands_are_make_targets() {
         assert!(
             make.lines().any(|l| l.starts_with(&format!("{target}:"))),
             "Makefile lacks {target}:"
+        );
+    }
+}
+
+#[path = "../benches/budget/budgets.rs"]
+#[allow(dead_code)]
+mod budgets;
+
+/// The README Budgets table's rows, as (first cell, last cell).
+fn budget_rows() -> Vec<(String, String)> {
+    let readme = readme();
+    let start = readme
+        .find("\n## Budgets")
+        .expect("README has a Budgets section");
+    let section = &readme[start + 1..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |e| e + 3);
+    section[..end]
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| figure"))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            let last = cells.last().copied().unwrap_or("").to_string();
+            (cells[0].to_string(), last)
+        })
+        .collect()
+}
+
+#[test]
+fn the_budgets_table_states_the_benchs_own_limits() {
+    let rows = budget_rows();
+    for b in budgets::ALL {
+        let row = rows
+            .iter()
+            .find(|(figure, _)| figure == b.readme)
+            .unwrap_or_else(|| panic!("README Budgets table lacks the row `{}`", b.readme));
+        assert_eq!(row.1, b.unit.show(b.limit), "budget of `{}`", b.readme);
+    }
+    for (figure, budget) in &rows {
+        if !budget.is_empty() {
+            assert!(
+                budgets::ALL.iter().any(|b| b.readme == figure),
+                "README states a budget for `{figure}` that the bench does not assert"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_exit_codes_in_the_readme_are_the_programs() {
+    let help = help();
+    let codes: Vec<String> = help
+        .split("Exit codes:\n")
+        .nth(1)
+        .expect("--help lists exit codes")
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.parse::<u8>().is_ok())
+        .map(String::from)
+        .collect();
+    assert!(codes.len() >= 8, "{codes:?}");
+    let readme = readme();
+    let para = readme
+        .split("\nExit codes: ")
+        .nth(1)
+        .and_then(|p| p.split("\n\n").next())
+        .expect("README has an `Exit codes:` paragraph");
+    let said: Vec<&str> = para
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| !w.is_empty())
+        .filter(|w| !para.contains(&format!("{w} turns")) && !para.contains(&format!("--{w}")))
+        .collect();
+    for c in &codes {
+        assert!(
+            said.contains(&c.as_str()),
+            "README's exit codes lack {c}: {para}"
+        );
+    }
+    for s in &said {
+        assert!(
+            codes.iter().any(|c| c == s),
+            "README names exit code {s}, --help does not"
         );
     }
 }

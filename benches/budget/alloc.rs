@@ -5,8 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::budgets::Unit;
 use crate::measure::{measure, Run};
-use crate::report::{Report, Unit};
+use crate::report::Report;
 use crate::session::session;
 
 /// `musl`: the default binary's size, --version run and session run.

@@ -5,8 +5,8 @@
 //! measured (a missing prerequisite) fails like one that is exceeded.
 //!
 //! A new figure is a file with a function that takes the `Report`, plus a
-//! call in `main`; its budget is a constant in `budgets`, which the README's
-//! Budgets table is checked against (tests/docs.rs).
+//! call in `main`; its budget is a constant in budgets.rs, which names the
+//! README Budgets-table row that states it (tests/docs.rs checks the two agree).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 #[path = "../../tests/mock/mod.rs"]
@@ -15,6 +15,7 @@ mod mock;
 mod tui;
 
 mod alloc;
+mod budgets;
 mod idle;
 mod mcp;
 mod measure;
@@ -25,24 +26,9 @@ mod startup;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use budgets::Unit;
 use measure::measure;
-use report::{Report, Unit, MIB};
-
-/// Every asserted budget, in one place.
-pub mod budgets {
-    use super::MIB;
-    pub const BINARY: u64 = 5 * MIB / 2;
-    pub const VERSION_RSS: u64 = MIB;
-    pub const SESSION_RSS: u64 = 3 * MIB;
-    pub const SESSION_CPU_MS: u64 = 100;
-    pub const LAST_REQUEST: u64 = 480 * 1024;
-    pub const LONG_SESSION_RSS: u64 = 4 * MIB;
-    pub const FIRST_REQUEST: u64 = 5 * 1024;
-    pub const MCP_RSS: u64 = 3 * MIB;
-    pub const STARTUP_RATIO: f64 = 10.0;
-    pub const IDLE_RSS: u64 = 3 * MIB / 2;
-    pub const IDLE_PRIVATE: u64 = 512 * 1024;
-}
+use report::Report;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -57,20 +43,11 @@ fn main() {
     let mut r = Report::default();
     r.section("mote budget (static musl release, musl malloc)");
     let size = std::fs::metadata(&bin).map_or(0, |m| m.len());
-    r.at_most(
-        "binary size",
-        Unit::Kib,
-        size as f64,
-        budgets::BINARY as f64,
-    );
+    r.at_most("binary size", size as f64, &budgets::BINARY);
     let version = measure(Command::new(&bin).arg("--version"));
     assert_eq!(version.status, 0);
-    r.at_most(
-        "peak RSS, --version",
-        Unit::Kib,
-        version.max_rss as f64,
-        budgets::VERSION_RSS as f64,
-    );
+    let rss = version.max_rss as f64;
+    r.at_most("peak RSS, --version", rss, &budgets::VERSION_RSS);
     let sess = sessions(&mut r, &bin);
     mcp_row(&mut r, &bin, root);
     startup_row(&mut r, &bin);
@@ -81,37 +58,20 @@ fn main() {
 
 /// The 14-turn and 300-turn sessions; returns the 14-turn run.
 fn sessions(r: &mut Report, bin: &Path) -> measure::Run {
-    use budgets::*;
     let (sess, first_req, last_req) = session::session(bin);
     assert_eq!(sess.status, 0, "session failed: {}", sess.stdout);
     let rss = sess.max_rss as f64;
-    r.at_most(
-        "peak RSS, 14-turn session",
-        Unit::Kib,
-        rss,
-        SESSION_RSS as f64,
-    );
+    r.at_most("peak RSS, 14-turn session", rss, &budgets::SESSION_RSS);
     let cpu = sess.cpu_ms as f64;
-    r.at_most(
-        "CPU time, 14-turn session",
-        Unit::Ms,
-        cpu,
-        SESSION_CPU_MS as f64,
-    );
+    r.at_most("CPU time, 14-turn session", cpu, &budgets::SESSION_CPU);
     let first = first_req as f64;
     r.at_most(
         "first request (prompt + tools)",
-        Unit::Bytes,
         first,
-        FIRST_REQUEST as f64,
+        &budgets::FIRST_REQUEST,
     );
     let last = last_req as f64;
-    r.at_most(
-        "last request (whole context)",
-        Unit::Bytes,
-        last,
-        LAST_REQUEST as f64,
-    );
+    r.at_most("last request (whole context)", last, &budgets::LAST_REQUEST);
     let (long, long_reqs, compactions) = session::long_session(bin);
     assert_eq!(
         long.status, 5,
@@ -124,9 +84,8 @@ fn sessions(r: &mut Report, bin: &Path) -> measure::Run {
     let rss = long.max_rss as f64;
     r.at_most(
         "peak RSS, 300 turns, compacting",
-        Unit::Kib,
         rss,
-        LONG_SESSION_RSS as f64,
+        &budgets::LONG_SESSION_RSS,
     );
     r.info("CPU time, 300 turns", Unit::Ms, long.cpu_ms as f64);
     r.info(
@@ -142,10 +101,9 @@ fn mcp_row(r: &mut Report, bin: &Path, root: &Path) {
     match mcp::mcp_session(bin, root) {
         Ok(run) => {
             assert_eq!(run.status, 0, "MCP session failed: {}", run.stdout);
-            let rss = run.max_rss as f64;
-            r.at_most(ROW, Unit::Kib, rss, budgets::MCP_RSS as f64);
+            r.at_most(ROW, run.max_rss as f64, &budgets::MCP_RSS);
         }
-        Err(why) => r.unmeasured(ROW, &why),
+        Err(why) => r.unmeasured(ROW, &budgets::MCP_RSS, &why),
     }
 }
 
@@ -153,12 +111,15 @@ fn startup_row(r: &mut Report, bin: &Path) {
     const ROW: &str = "start-up to first request byte";
     match startup::startup_ratio(bin) {
         Some((ratio, mote_us, true_us)) => {
-            r.at_most(ROW, Unit::Ratio, ratio, budgets::STARTUP_RATIO);
+            r.at_most(ROW, ratio, &budgets::STARTUP_RATIO);
             r.note(&format!(
                 "{mote_us:.0} us to the first byte; a trivial static exec: {true_us:.0} us"
             ));
         }
-        None => r.unmeasured(ROW, "musl-gcc could not build the trivial static binary"),
+        None => {
+            let why = "musl-gcc could not build the trivial static binary";
+            r.unmeasured(ROW, &budgets::STARTUP_RATIO, why);
+        }
     }
 }
 
@@ -166,13 +127,19 @@ fn idle_rows(r: &mut Report, bin: &Path) {
     let i = idle::idle(bin);
     let secs = idle::IDLE_SECS;
     r.info("RSS, interactive, fresh prompt", Unit::Kib, i.fresh as f64);
-    let (rss, budget) = (i.rss as f64, budgets::IDLE_RSS as f64);
-    r.at_most("RSS, interactive, idle after turn", Unit::Kib, rss, budget);
-    let (anon, budget) = (i.anon as f64, budgets::IDLE_PRIVATE as f64);
-    r.at_most("  of which private (RssAnon)", Unit::Kib, anon, budget);
+    r.at_most(
+        "RSS, interactive, idle after turn",
+        i.rss as f64,
+        &budgets::IDLE_RSS,
+    );
+    r.at_most(
+        "  of which private (RssAnon)",
+        i.anon as f64,
+        &budgets::IDLE_PRIVATE,
+    );
     r.info("  of which file-backed (RssFile)", Unit::Kib, i.file as f64);
-    let ticks = format!("CPU, interactive, {secs} s idle");
-    r.at_most(&ticks, Unit::Ticks, i.ticks as f64, 0.0);
+    let ticks = format!("CPU ticks, interactive, {secs} s idle");
+    r.at_most(&ticks, i.ticks as f64, &budgets::IDLE_TICKS);
     let wakeups = format!("wake-ups, interactive, {secs} s idle");
-    r.at_most(&wakeups, Unit::Count, i.wakeups as f64, 0.0);
+    r.at_most(&wakeups, i.wakeups as f64, &budgets::IDLE_WAKEUPS);
 }

@@ -2,35 +2,13 @@
 //! its budget when it has one. A row over budget, or a budget that could not
 //! be measured, is a failure; `finish` exits 1 when there is any.
 
-pub const MIB: u64 = 1024 * 1024;
-
-/// How a figure is shown and compared.
-#[derive(Clone, Copy)]
-pub enum Unit {
-    Bytes,
-    Kib,
-    Ms,
-    Ticks,
-    Count,
-    Ratio,
-}
-
-impl Unit {
-    fn show(self, v: f64) -> String {
-        match self {
-            Unit::Bytes => format!("{v:.0} bytes"),
-            Unit::Kib => format!("{:.0} KiB", v / 1024.0),
-            Unit::Ms => format!("{v:.0} ms"),
-            Unit::Ticks => format!("{v:.0} ticks"),
-            Unit::Count => format!("{v:.0}"),
-            Unit::Ratio => format!("{v:.2} x"),
-        }
-    }
-}
+use crate::budgets::{Budget, Unit, ALL};
 
 #[derive(Default)]
 pub struct Report {
     failures: Vec<String>,
+    /// The budgets checked or reported unmeasured, by README row.
+    seen: Vec<&'static str>,
 }
 
 impl Report {
@@ -39,15 +17,14 @@ impl Report {
         println!("{figure:<38} {:>14} {:>14}", unit.show(v), "-");
     }
 
-    /// A figure that must be at most `budget`.
-    pub fn at_most(&mut self, figure: &str, unit: Unit, v: f64, budget: f64) {
-        let mark = if v <= budget { "" } else { "  OVER" };
-        println!(
-            "{figure:<38} {:>14} {:>14}{mark}",
-            unit.show(v),
-            unit.show(budget)
-        );
-        if v > budget {
+    /// A figure that must be at most its budget's limit.
+    pub fn at_most(&mut self, figure: &str, v: f64, b: &Budget) {
+        self.seen.push(b.readme);
+        let over = v > b.limit;
+        let mark = if over { "  OVER" } else { "" };
+        let (shown, limit) = (b.unit.show(v), b.unit.show(b.limit));
+        println!("{figure:<38} {shown:>14} {limit:>14}{mark}");
+        if over {
             self.failures.push(figure.to_string());
         }
     }
@@ -58,7 +35,8 @@ impl Report {
     }
 
     /// A budget that could not be measured fails, with the reason.
-    pub fn unmeasured(&mut self, figure: &str, why: &str) {
+    pub fn unmeasured(&mut self, figure: &str, b: &Budget, why: &str) {
+        self.seen.push(b.readme);
         println!("{figure:<38} {:>14} {:>14}  NOT MEASURED: {why}", "-", "-");
         self.failures
             .push(format!("{figure} (not measured: {why})"));
@@ -69,7 +47,13 @@ impl Report {
         println!("{:<38} {:>14} {:>14}", "figure", "measured", "budget");
     }
 
-    pub fn finish(self) {
+    /// Exits 1 on any failure, and when a budget was never checked.
+    pub fn finish(mut self) {
+        for b in ALL {
+            if !self.seen.contains(&b.readme) {
+                self.failures.push(format!("{} (never measured)", b.readme));
+            }
+        }
         if !self.failures.is_empty() {
             eprintln!(
                 "\nBUDGET EXCEEDED OR NOT MEASURED: {}",

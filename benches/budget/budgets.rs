@@ -1,0 +1,94 @@
+//! Every budget `make bench` asserts, one constant each, with the README
+//! Budgets-table row that states it: tests/docs.rs includes this file and
+//! checks that the row exists and shows the same limit.
+
+pub const MIB: f64 = 1024.0 * 1024.0;
+pub const KIB: f64 = 1024.0;
+
+/// How a figure is shown (in the bench's table and in the README's).
+#[derive(Clone, Copy)]
+pub enum Unit {
+    Bytes,
+    Kib,
+    Ms,
+    Count,
+    Ratio,
+}
+
+impl Unit {
+    pub fn show(self, v: f64) -> String {
+        match self {
+            Unit::Bytes => format!("{v:.0} bytes"),
+            Unit::Kib => format!("{:.0} KiB", v / KIB),
+            Unit::Ms => format!("{v:.0} ms"),
+            Unit::Count => format!("{v:.0}"),
+            Unit::Ratio => format!("{v:.1}×"),
+        }
+    }
+}
+
+pub struct Budget {
+    /// The README Budgets table's first cell for this figure, exactly.
+    pub readme: &'static str,
+    pub limit: f64,
+    pub unit: Unit,
+}
+
+const fn b(readme: &'static str, limit: f64, unit: Unit) -> Budget {
+    Budget {
+        readme,
+        limit,
+        unit,
+    }
+}
+
+pub const BINARY: Budget = b("binary size (static, x86_64 musl)", 2.5 * MIB, Unit::Kib);
+pub const VERSION_RSS: Budget = b("peak RSS, `mote --version`", MIB, Unit::Kib);
+pub const SESSION_RSS: Budget = b("peak RSS, 14-turn session", 3.0 * MIB, Unit::Kib);
+pub const SESSION_CPU: Budget = b("CPU time, 14-turn session", 100.0, Unit::Ms);
+pub const FIRST_REQUEST: Budget = b(
+    "first request: system prompt + tool schemas",
+    5.0 * KIB,
+    Unit::Bytes,
+);
+pub const LAST_REQUEST: Budget = b(
+    "last request of the 14-turn session",
+    480.0 * KIB,
+    Unit::Bytes,
+);
+pub const LONG_SESSION_RSS: Budget = b(
+    "peak RSS, 300-turn session, compacting",
+    4.0 * MIB,
+    Unit::Kib,
+);
+pub const MCP_RSS: Budget = b(
+    "peak RSS, two MCP servers, two MCP calls (mote only)",
+    3.0 * MIB,
+    Unit::Kib,
+);
+pub const STARTUP_RATIO: Budget = b(
+    "start-up to the first request byte, over a trivial static exec",
+    10.0,
+    Unit::Ratio,
+);
+pub const IDLE_RSS: Budget = b("RSS, interactive, idle after a turn", 1.5 * MIB, Unit::Kib);
+pub const IDLE_PRIVATE: Budget = b("of which private (RssAnon)", 512.0 * KIB, Unit::Kib);
+pub const IDLE_TICKS: Budget = b("CPU ticks over 5 s idle", 0.0, Unit::Count);
+pub const IDLE_WAKEUPS: Budget = b("voluntary context switches over 5 s idle", 0.0, Unit::Count);
+
+/// Every budget, for the README check.
+pub const ALL: &[&Budget] = &[
+    &BINARY,
+    &VERSION_RSS,
+    &SESSION_RSS,
+    &SESSION_CPU,
+    &FIRST_REQUEST,
+    &LAST_REQUEST,
+    &LONG_SESSION_RSS,
+    &MCP_RSS,
+    &STARTUP_RATIO,
+    &IDLE_RSS,
+    &IDLE_PRIVATE,
+    &IDLE_TICKS,
+    &IDLE_WAKEUPS,
+];
