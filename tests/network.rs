@@ -3,6 +3,7 @@
 //! streams (endless, idle-but-chatty, trickling, the wrong content type,
 //! too many tool calls, an absurd Retry-After). The real binary against
 //! the mock model; TLS is in tests/tls.rs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 mod common;
 #[path = "mock/mod.rs"]
