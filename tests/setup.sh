@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond the Rust toolchain, installed when missing
 # (Debian packages with apt-get, npm packages pinned): tmux for the terminal
-# tests, strace for the durability and classifier tests,
-# npm and the MCP servers for the MCP tests. A name listed in
+# tests, strace for the durability and classifier tests, npm and the MCP
+# servers for the MCP tests, node and the official ACP SDK for the
+# `mote acp` tests. A name listed in
 # MOTE_TEST_SKIP (comma list: mcp, landlock, chroot, ...) is an explicit
 # opt-out: its prerequisites are not installed and its tests do not run.
 set -euo pipefail
@@ -13,7 +14,7 @@ skipped() { case ",${MOTE_TEST_SKIP:-}," in *",$1,"*) return 0 ;; *) return 1 ;;
 need_apt=()
 command -v tmux >/dev/null || need_apt+=(tmux)
 command -v strace >/dev/null || need_apt+=(strace)
-if ! skipped mcp; then
+if ! skipped mcp || ! skipped acp; then
 	command -v npm >/dev/null || need_apt+=(npm)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -25,4 +26,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 if ! skipped mcp; then
 	tests/mcp/setup.sh >/dev/null
+fi
+if ! skipped acp; then
+	tests/acp/setup.sh >/dev/null
 fi
