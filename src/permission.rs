@@ -8,8 +8,11 @@
 #[cfg(test)]
 mod classify_tests;
 pub mod doom;
+pub mod git;
+pub mod options;
 pub mod readonly;
 pub mod rules;
+pub mod scripts;
 pub mod shell;
 
 use crate::cli::Permission;
@@ -117,7 +120,7 @@ impl Gate {
 
     pub fn decide(&self, mode: Permission, tool: &Tool, args: &Args, ws: &Workspace) -> Decision {
         match tool.name {
-            "bash" => self.bash(mode, args),
+            "bash" => self.bash(mode, args, &ws.root),
             _ if tool.effect == Effect::Exec => self.decide_named(mode, tool.name, tool.effect),
             _ => self.path(mode, tool, args, ws),
         }
@@ -198,7 +201,7 @@ impl Gate {
         mode_decision(mode, tool.effect, "edits")
     }
 
-    fn bash(&self, mode: Permission, args: &Args) -> Decision {
+    fn bash(&self, mode: Permission, args: &Args, cwd: &std::path::Path) -> Decision {
         let Ok(cmd) = args.str("command") else {
             return Decision::Allow;
         };
@@ -252,7 +255,7 @@ impl Gate {
                         .find(Action::Allow, "bash", &Subject::Cmd(text))
                         .is_some()
             });
-        let proven = readonly::check(cmd);
+        let proven = readonly::check(cmd, cwd);
         match mode {
             Permission::Auto if self.sandbox_missing && proven.is_err() => Decision::Ask {
                 why: "--sandbox was asked for but Landlock is not available, so commands are not confined".into(),

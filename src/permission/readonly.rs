@@ -5,7 +5,10 @@
 //! environment assignment outside a small safe list. Anything else is
 //! `Err(reason)`, and the gate asks.
 
+use std::path::{Path, PathBuf};
+
 use super::shell::{self, Simple, Word};
+use super::{git, options, scripts};
 
 /// Environment assignments that cannot change which code runs.
 const SAFE_ENV: &[&str] = &[
@@ -20,77 +23,9 @@ const SAFE_ENV: &[&str] = &[
     "COLUMNS",
 ];
 
-/// Programs that read, print or compute and have no option that writes a
-/// file or runs another program, whatever their arguments.
-const ANY_ARGS: &[&str] = &[
-    "cat",
-    "echo",
-    "ls",
-    "pwd",
-    "wc",
-    "head",
-    "tail",
-    "grep",
-    "egrep",
-    "fgrep",
-    "true",
-    "false",
-    ":",
-    "whoami",
-    "id",
-    "uname",
-    "basename",
-    "dirname",
-    "realpath",
-    "readlink",
-    "stat",
-    "du",
-    "df",
-    "nl",
-    "od",
-    "strings",
-    "cut",
-    "tr",
-    "rev",
-    "tac",
-    "seq",
-    "cmp",
-    "diff",
-    "comm",
-    "paste",
-    "fold",
-    "column",
-    "expand",
-    "unexpand",
-    "sha256sum",
-    "sha1sum",
-    "sha512sum",
-    "md5sum",
-    "b2sum",
-    "cksum",
-    "test",
-    "[",
-    "which",
-    "type",
-    "printenv",
-    "nproc",
-    "uptime",
-    "free",
-    "ps",
-    "sleep",
-    "jq",
-    "cd",
-    "locale",
-    "groups",
-    "arch",
-    "tty",
-    "hostid",
-    "numfmt",
-    "wait",
-];
-
-/// `Ok` when the whole command is proven read-only, else why not.
-pub fn check(cmd: &str) -> Result<(), String> {
+/// `Ok` when the whole command is proven read-only when run in `cwd`,
+/// else why not.
+pub fn check(cmd: &str, cwd: &Path) -> Result<(), String> {
     let p = shell::parse(cmd);
     if let Some(problem) = p.problems.first() {
         return Err(problem.clone());
@@ -98,10 +33,54 @@ pub fn check(cmd: &str) -> Result<(), String> {
     if p.cmds.is_empty() {
         return Err("the command is empty".into());
     }
-    p.cmds.iter().try_for_each(simple)
+    let ctx = Ctx {
+        dirs: dirs(&p.cmds, cwd),
+    };
+    p.cmds.iter().try_for_each(|c| {
+        simple(c)?;
+        words(&c.words, &ctx)
+    })
 }
 
-/// One simple command: assignments, redirections, then the program.
+/// What a program's check may need to know about where it runs.
+struct Ctx {
+    /// Every directory a command may run in: the start and each `cd`
+    /// target (`None`: a `cd` the checker cannot follow).
+    dirs: Vec<Option<PathBuf>>,
+}
+
+/// The working directories a command list may visit, in any order.
+fn dirs(cmds: &[Simple], cwd: &Path) -> Vec<Option<PathBuf>> {
+    let mut out = vec![Some(cwd.to_path_buf())];
+    for c in cmds {
+        if c.words.first().map(|w| w.text.as_str()) != Some("cd") {
+            continue;
+        }
+        let args: Vec<&Word> = c
+            .words
+            .iter()
+            .skip(1)
+            .filter(|w| !matches!(w.text.as_str(), "-L" | "-P" | "-e" | "-@" | "--"))
+            .collect();
+        let target = match args.as_slice() {
+            [t] if !t.dynamic && t.text != "-" && std::env::var_os("CDPATH").is_none() => {
+                Some(PathBuf::from(&t.text))
+            }
+            _ => None,
+        };
+        let more: Vec<Option<PathBuf>> = out
+            .iter()
+            .map(|d| Some(d.as_ref()?.join(target.as_ref()?)))
+            .collect();
+        out.extend(more);
+        if out.len() > 64 {
+            return vec![None];
+        }
+    }
+    out
+}
+
+/// One simple command's assignments and redirections.
 pub fn simple(c: &Simple) -> Result<(), String> {
     for (name, value) in &c.assigns {
         if !SAFE_ENV.contains(&name.as_str()) || value.dynamic {
@@ -110,18 +89,15 @@ pub fn simple(c: &Simple) -> Result<(), String> {
     }
     if let Some(r) = c.redirs.iter().find(|r| !r.harmless()) {
         return Err(format!(
-            "the redirection `{}{}` writes a file",
+            "the redirection `{}{}` writes a file or opens a path decided at run time",
             r.op, r.target.text
         ));
     }
-    if c.words.is_empty() {
-        return Ok(());
-    }
-    words(&c.words)
+    Ok(())
 }
 
 /// A program and its arguments.
-fn words(w: &[Word]) -> Result<(), String> {
+fn words(w: &[Word], ctx: &Ctx) -> Result<(), String> {
     let Some(first) = w.first() else {
         return Ok(());
     };
@@ -133,82 +109,54 @@ fn words(w: &[Word]) -> Result<(), String> {
     }
     let name = program(&first.text)?;
     let args = w.get(1..).unwrap_or(&[]);
-    if ANY_ARGS.contains(&name) {
-        return Ok(());
-    }
-    if let Some(a) = args.iter().find(|a| a.dynamic) {
-        return Err(format!(
-            "`{name}` gets the argument `{}`, which is decided at run time",
-            a.text
-        ));
+    if let Some(spec) = options::lookup(name) {
+        let walked = options::walk(name, spec.opts, spec.any_dynamic, args)?;
+        let ops = &walked.operands;
+        return match name {
+            // The second operand is an output file.
+            "uniq" if ops.len() > 1 => Err("`uniq IN OUT` writes OUT".into()),
+            "tee" if ops.iter().any(|o| o.dynamic || o.text != "/dev/null") => {
+                Err("`tee FILE` writes FILE".into())
+            }
+            _ => Ok(()),
+        };
     }
     let a: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
-    let refuse = |what: &str| Err(format!("`{name} {what}` can change files or run programs"));
     match name {
-        "find" => match a.iter().find(|x| FIND_BAD.contains(x)) {
-            Some(x) => refuse(x),
+        "echo" | "true" | "false" | ":" | "pwd" | "cd" => Ok(()),
+        // `printf -v NAME` assigns a shell variable (PATH, say).
+        "printf" => match args.first() {
+            Some(f) if f.may_become_option() || f.text.starts_with("-v") => {
+                Err("`printf -v` assigns a shell variable".into())
+            }
+            _ => Ok(()),
+        },
+        "test" | "[" => test(args),
+        "wait" => match args.iter().find(|x| {
+            x.dynamic
+                || !(x.text == "-n"
+                    || x.text == "-f"
+                    || x.text
+                        .trim_start_matches('%')
+                        .bytes()
+                        .all(|b| b.is_ascii_digit()))
+        }) {
+            Some(x) => Err(format!("`wait {}` is not known to be read-only", x.text)),
             None => Ok(()),
         },
-        "git" => git(&a),
-        "sed" => sed(&a),
-        "awk" | "gawk" | "mawk" | "nawk" => awk(&a),
-        "sort" => match a
-            .iter()
-            .find(|x| x.starts_with("--o") || x.starts_with("--comp") || short_has(x, 'o'))
-        {
-            Some(x) => refuse(x),
-            None => Ok(()),
-        },
-        "uniq" => match a.iter().filter(|x| !x.starts_with('-')).count() {
-            0 | 1 => Ok(()),
-            _ => refuse("IN OUT"),
-        },
-        "tee" => match a
-            .iter()
-            .find(|x| !matches!(**x, "-a" | "-i" | "-p" | "/dev/null"))
-        {
-            Some(x) => refuse(x),
-            None => Ok(()),
-        },
-        "date" => match a
-            .iter()
-            .find(|x| x.starts_with("--set") || short_has(x, 's'))
-        {
-            Some(x) => refuse(x),
-            None => Ok(()),
-        },
-        "printf" => match a.iter().find(|x| x.starts_with("-v")) {
-            Some(x) => refuse(x),
-            None => Ok(()),
-        },
-        "file" => match a
-            .iter()
-            .find(|x| x.starts_with("--comp") || short_has(x, 'C'))
-        {
-            Some(x) => refuse(x),
-            None => Ok(()),
-        },
-        "rg" => match a
-            .iter()
-            .find(|x| x.starts_with("--pre") || x.starts_with("--hostname-bin"))
-        {
-            Some(x) => refuse(x),
-            None => Ok(()),
-        },
-        "fd" | "fdfind" => match a
-            .iter()
-            .find(|x| x.starts_with("--exec") || short_has(x, 'x') || short_has(x, 'X'))
-        {
-            Some(x) => refuse(x),
-            None => Ok(()),
-        },
+        "type" => options::walk(name, "-a -f -p -P -t", true, args).map(drop),
+        "find" => find(args),
+        "git" => git::check(args, &ctx.dirs),
+        "sed" => scripts::sed(args),
+        "awk" | "gawk" | "mawk" | "nawk" => scripts::awk(args),
         "env" => wrapper(
             args,
             &["-i", "--ignore-environment", "-0", "--null"],
             &["-u", "--unset"],
             true,
+            ctx,
         ),
-        "nice" => wrapper(args, &[], &["-n"], false),
+        "nice" => wrapper(args, &[], &["-n"], false, ctx),
         "timeout" => {
             let rest = skip_options(
                 args,
@@ -216,21 +164,76 @@ fn words(w: &[Word]) -> Result<(), String> {
                 &["-s", "-k"],
             )?;
             // The duration, then the command.
-            words(rest.get(1..).unwrap_or(&[]))
+            words(rest.get(1..).unwrap_or(&[]), ctx)
         }
         "command" => match a.first() {
             Some(&"-v") | Some(&"-V") => Ok(()),
-            Some(&"-p") => words(args.get(1..).unwrap_or(&[])),
-            _ => words(args),
+            Some(&"-p") => words(args.get(1..).unwrap_or(&[]), ctx),
+            _ => words(args, ctx),
         },
-        "xargs" => xargs(args),
+        "xargs" => xargs(args, ctx),
         _ => Err(format!("`{name}` is not a known read-only program")),
     }
 }
 
-const FIND_BAD: &[&str] = &[
-    "-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls",
-];
+/// test / `[`: no `-v` or `-R` (bash evaluates an array subscript in the
+/// name, running any substitution in it), and a word decided at run time
+/// only where it cannot become an operator: right after a unary operator
+/// or next to a binary one.
+fn test(args: &[Word]) -> Result<(), String> {
+    const UNARY: &[&str] = &[
+        "-a", "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-k", "-p", "-r", "-s", "-t", "-u", "-w",
+        "-x", "-G", "-L", "-N", "-O", "-S", "-n", "-z",
+    ];
+    const BINARY: &[&str] = &[
+        "=", "==", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot", "-ef",
+    ];
+    let is = |k: Option<&Word>, set: &[&str]| {
+        k.is_some_and(|w| !w.dynamic && set.contains(&w.text.as_str()))
+    };
+    for (k, a) in args.iter().enumerate() {
+        if !a.dynamic && matches!(a.text.as_str(), "-v" | "-R") {
+            return Err(format!("`test {}` evaluates a name as arithmetic", a.text));
+        }
+        let before = k.checked_sub(1).and_then(|j| args.get(j));
+        if a.dynamic
+            && (a.split
+                || !(is(before, UNARY) || is(before, BINARY) || is(args.get(k + 1), BINARY)))
+        {
+            return Err(format!(
+                "`test` gets the argument `{}`, which is decided at run time",
+                a.text
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// find: expressions from an allowlist (no `-exec`, `-delete`, `-fprint`...).
+fn find(args: &[Word]) -> Result<(), String> {
+    const FLAGS: &str = "-H -L -P -depth -d -mount -xdev -noleaf -follow -daystart -nowarn -warn -ignore_readdir_race -noignore_readdir_race -empty -executable -readable -writable -nouser -nogroup -true -false -print -print0 -ls -prune -quit -not -a -and -o -or";
+    const VALUE: &str = "-name -iname -path -ipath -wholename -iwholename -regex -iregex -regextype -type -xtype -size -mtime -mmin -atime -amin -ctime -cmin -newer -anewer -cnewer -newermt -newerct -newerat -newermm -perm -user -group -uid -gid -links -inum -samefile -lname -ilname -maxdepth -mindepth -fstype -used -context -printf -files0-from -D";
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let t = a.text.as_str();
+        if a.dynamic {
+            return Err(format!(
+                "`find` gets the argument `{t}`, which is decided at run time"
+            ));
+        }
+        if !t.starts_with('-') || t == "-" {
+            continue; // a path, `(`, `)`, `!`, `,`
+        }
+        if VALUE.split(' ').any(|o| o == t) {
+            if it.next().is_some_and(|v| v.dynamic) {
+                return Err(format!("`find {t}` gets a value decided at run time"));
+            }
+        } else if !(FLAGS.split(' ').any(|o| o == t) || t.starts_with("-O")) {
+            return Err(format!("`find {t}` is not known to be read-only"));
+        }
+    }
+    Ok(())
+}
 
 /// The program's name: bare, or under /bin or /usr/bin (a path elsewhere
 /// could be anything).
@@ -243,11 +246,6 @@ fn program(p: &str) -> Result<&str, String> {
         return Err(format!("`{p}` is not a known read-only program"));
     }
     Ok(name)
-}
-
-/// Is `x` a bundle of short options (`-abc`) containing `c`?
-fn short_has(x: &str, c: char) -> bool {
-    x.starts_with('-') && !x.starts_with("--") && x.get(1..).is_some_and(|s| s.contains(c))
 }
 
 /// Skip known options (`flags` alone, `with_value` followed by a value);
@@ -293,6 +291,7 @@ fn wrapper(
     flags: &[&str],
     with_value: &[&str],
     assigns: bool,
+    ctx: &Ctx,
 ) -> Result<(), String> {
     let mut rest = skip_options(args, flags, with_value)?;
     while let Some((a, more)) = rest.split_first() {
@@ -308,12 +307,12 @@ fn wrapper(
         }
         rest = more;
     }
-    words(rest)
+    words(rest, ctx)
 }
 
 /// xargs runs its command with arguments read at run time, so the inner
 /// command must be safe with an unknown extra argument.
-fn xargs(args: &[Word]) -> Result<(), String> {
+fn xargs(args: &[Word], ctx: &Ctx) -> Result<(), String> {
     let flags = [
         "-0",
         "--null",
@@ -341,301 +340,30 @@ fn xargs(args: &[Word]) -> Result<(), String> {
     if inner.is_empty() {
         return Ok(()); // echo
     }
-    let mut w = inner.to_vec();
+    // `-I R`: every R in the command's words is replaced by input.
+    let opts = args.get(..args.len() - inner.len()).unwrap_or(&[]);
+    let replace = opts
+        .iter()
+        .enumerate()
+        .find_map(|(k, o)| match o.text.as_str() {
+            "-I" => opts.get(k + 1).map(|v| v.text.as_str()),
+            t => t.strip_prefix("-I"),
+        });
+    let mut w: Vec<Word> = inner.to_vec();
+    for x in w.iter_mut().skip(1) {
+        if let Some(at) = replace
+            .filter(|r| !r.is_empty())
+            .and_then(|r| x.text.find(r))
+        {
+            x.dynamic = true;
+            x.plain = x.plain.min(at);
+        }
+    }
     w.push(Word {
         text: "ARG".into(),
         dynamic: true,
-        quoted: false,
-        plain: 0,
+        split: true,
+        ..Word::default()
     });
-    words(&w)
-}
-
-/// git: read-only subcommands, with no option that writes or runs a program.
-fn git(a: &[&str]) -> Result<(), String> {
-    const GLOBAL_OK: &[&str] = &[
-        "--no-pager",
-        "-P",
-        "--no-optional-locks",
-        "--literal-pathspecs",
-        "--no-replace-objects",
-    ];
-    const READ_ONLY: &[&str] = &[
-        "status",
-        "log",
-        "show",
-        "diff",
-        "blame",
-        "annotate",
-        "rev-parse",
-        "ls-files",
-        "ls-tree",
-        "cat-file",
-        "shortlog",
-        "describe",
-        "grep",
-        "rev-list",
-        "merge-base",
-        "name-rev",
-        "show-ref",
-        "for-each-ref",
-        "diff-tree",
-        "diff-files",
-        "diff-index",
-        "whatchanged",
-        "check-ignore",
-        "check-attr",
-        "count-objects",
-        "version",
-        "show-branch",
-        "cherry",
-        "range-diff",
-    ];
-    const BAD: &[&str] = &[
-        "--output",
-        "--ext-diff",
-        "--textconv",
-        "--exec",
-        "--upload-pack",
-        "--receive-pack",
-        "--open-files-in-pager",
-        "-O",
-        "--config",
-        "--git-dir",
-        "--work-tree",
-        "--paginate",
-        "--run",
-        "--edit",
-    ];
-    let mut i = 0;
-    while a.get(i).is_some_and(|x| GLOBAL_OK.contains(x)) {
-        i += 1;
-    }
-    let Some(sub) = a.get(i) else { return Ok(()) };
-    let rest = a.get(i + 1..).unwrap_or(&[]);
-    let refuse = |what: &str| Err(format!("`git {what}` can change files or run programs"));
-    if sub.starts_with('-') {
-        return refuse(sub);
-    }
-    let bad = |x: &&&str| {
-        BAD.iter()
-            .any(|b| **x == *b || x.starts_with(&format!("{b}=")))
-            || x.starts_with("-O")
-    };
-    if let Some(x) = rest.iter().find(bad) {
-        return refuse(&format!("{sub} {x}"));
-    }
-    let only = |ok: &[&str]| {
-        rest.iter()
-            .all(|x| ok.contains(x) || x.starts_with("--format") || x.starts_with("--sort"))
-    };
-    let ok = match *sub {
-        s if READ_ONLY.contains(&s) => true,
-        // Listing forms only: with a name these create or delete.
-        "branch" => {
-            only(&[
-                "-a",
-                "-r",
-                "-v",
-                "-vv",
-                "--list",
-                "--all",
-                "--remotes",
-                "--show-current",
-                "--no-color",
-                "--color",
-            ]) || rest.first() == Some(&"--list")
-                && !rest.iter().any(|x| {
-                    matches!(
-                        *x,
-                        "-d" | "-D"
-                            | "-m"
-                            | "-M"
-                            | "-c"
-                            | "-C"
-                            | "--delete"
-                            | "--move"
-                            | "--copy"
-                            | "--set-upstream-to"
-                            | "-u"
-                            | "--edit-description"
-                    )
-                })
-        }
-        "tag" => {
-            rest.is_empty()
-                || matches!(rest.first(), Some(&"-l") | Some(&"--list"))
-                    && !rest
-                        .iter()
-                        .any(|x| matches!(*x, "-d" | "--delete" | "-a" | "-s" | "-f" | "-m" | "-F"))
-        }
-        "remote" => only(&["-v", "--verbose"]) || rest.first() == Some(&"get-url"),
-        "stash" => rest.first() == Some(&"list") || rest.first() == Some(&"show"),
-        "config" => matches!(
-            rest.first(),
-            Some(&"--get")
-                | Some(&"--get-all")
-                | Some(&"--get-regexp")
-                | Some(&"--list")
-                | Some(&"-l")
-        ),
-        "reflog" => rest.is_empty() || rest.first() == Some(&"show"),
-        "worktree" => rest.first() == Some(&"list"),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        refuse(&format!(
-            "{sub}{}{}",
-            if rest.is_empty() { "" } else { " " },
-            rest.join(" ")
-        ))
-    }
-}
-
-/// sed: no in-place editing, no script files, and a script made only of
-/// commands that print (no `w`, `W`, `e`, `s///w`, `s///e`).
-fn sed(a: &[&str]) -> Result<(), String> {
-    let mut scripts = Vec::new();
-    let mut i = 0;
-    let mut explicit = false;
-    while let Some(x) = a.get(i) {
-        i += 1;
-        if *x == "--" {
-            break;
-        }
-        if x.starts_with("--") {
-            match *x {
-                "--quiet" | "--silent" | "--regexp-extended" | "--separate" | "--null-data"
-                | "--posix" | "--debug" | "--sandbox" | "--unbuffered" | "--zero-terminated" => {}
-                "--expression" => {
-                    scripts.push(a.get(i).copied().unwrap_or(""));
-                    explicit = true;
-                    i += 1;
-                }
-                s if s.starts_with("--expression=") => {
-                    scripts.push(s.get(13..).unwrap_or(""));
-                    explicit = true;
-                }
-                _ => return Err(format!("`sed {x}` can change files or run programs")),
-            }
-            continue;
-        }
-        if let Some(flags) = x.strip_prefix('-').filter(|f| !f.is_empty()) {
-            for (k, f) in flags.char_indices() {
-                match f {
-                    'n' | 'E' | 'r' | 's' | 'u' | 'z' => {}
-                    'e' | 'l' => {
-                        let glued = flags.get(k + 1..).unwrap_or("");
-                        let v = if glued.is_empty() {
-                            i += 1;
-                            a.get(i - 1).copied().unwrap_or("")
-                        } else {
-                            glued
-                        };
-                        if f == 'e' {
-                            scripts.push(v);
-                            explicit = true;
-                        }
-                        break;
-                    }
-                    _ => return Err(format!("`sed -{f}` can change files or run programs")),
-                }
-            }
-            continue;
-        }
-        if !explicit && scripts.is_empty() {
-            scripts.push(x);
-        }
-    }
-    scripts.iter().try_for_each(|s| sed_script(s))
-}
-
-fn sed_script(s: &str) -> Result<(), String> {
-    let c: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    let bad = |what: char| {
-        Err(format!(
-            "the sed command `{what}` can write files or run programs"
-        ))
-    };
-    // Read a delimited part starting after the delimiter; returns the index after the closing one.
-    let part = |mut i: usize, d: char| -> Option<usize> {
-        while let Some(&ch) = c.get(i) {
-            if ch == '\\' {
-                i += 2;
-                continue;
-            }
-            if ch == d {
-                return Some(i + 1);
-            }
-            i += 1;
-        }
-        None
-    };
-    while let Some(&ch) = c.get(i) {
-        match ch {
-            ' ' | '\t' | '\n' | ';' | '!' | ',' | '{' | '}' | '$' | '0'..='9' | '~' | '+' => i += 1,
-            '/' => i = part(i + 1, '/').ok_or("unterminated sed address")?,
-            '\\' => {
-                let d = c.get(i + 1).copied().unwrap_or('/');
-                i = part(i + 2, d).ok_or("unterminated sed address")?;
-            }
-            'p' | 'd' | 'q' | 'Q' | '=' | 'n' | 'N' | 'g' | 'G' | 'h' | 'H' | 'x' | 'l' | 'P'
-            | 'D' | 'z' | 'F' => i += 1,
-            'I' | 'M' => i += 1, // address flags
-            's' | 'y' => {
-                let d = *c.get(i + 1).ok_or("unterminated sed command")?;
-                let mid = part(i + 2, d).ok_or("unterminated sed command")?;
-                i = part(mid, d).ok_or("unterminated sed command")?;
-                if ch == 's' {
-                    while let Some(&f) = c.get(i) {
-                        match f {
-                            'g' | 'p' | 'i' | 'I' | 'm' | 'M' | '0'..='9' => i += 1,
-                            'w' | 'e' => return bad(f),
-                            _ => break,
-                        }
-                    }
-                }
-            }
-            // Text commands: the rest of the line is text.
-            'a' | 'i' | 'c' | ':' | 'b' | 't' | 'T' | '#' | 'r' | 'R' => {
-                while c.get(i).is_some_and(|&ch| ch != '\n') {
-                    i += 1;
-                }
-            }
-            other => return bad(other),
-        }
-    }
-    Ok(())
-}
-
-/// awk: a program text with no `system`, pipes, output redirection or
-/// extension loading; no program files.
-fn awk(a: &[&str]) -> Result<(), String> {
-    let mut i = 0;
-    while let Some(x) = a.get(i) {
-        i += 1;
-        match *x {
-            "-F" | "-v" => i += 1,
-            "--" => break,
-            s if s.starts_with("-F") || s.starts_with("-v") => {}
-            s if s.starts_with('-') => {
-                return Err(format!("`awk {s}` can change files or run programs"))
-            }
-            prog => {
-                if let Some(bad) = ["system", "|", ">", "@", "getline", "ENVIRON"]
-                    .iter()
-                    .find(|b| prog.contains(*b))
-                {
-                    return Err(format!(
-                        "the awk program uses `{bad}`, which can write files or run programs"
-                    ));
-                }
-                return Ok(());
-            }
-        }
-    }
-    Err("awk without a program".into())
+    words(&w, ctx)
 }

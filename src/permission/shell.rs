@@ -17,6 +17,16 @@ pub struct Word {
     pub quoted: bool,
     /// Bytes of `text` before the first quote or expansion.
     pub plain: usize,
+    /// An unquoted expansion may split it into several words.
+    pub split: bool,
+}
+
+impl Word {
+    /// Can this word turn into something other than one argument that
+    /// starts with its written, plain prefix (an option, several words)?
+    pub fn may_become_option(&self) -> bool {
+        self.dynamic && (self.split || self.plain == 0 || self.text.starts_with('-'))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -40,9 +50,14 @@ impl Redir {
 
     /// Writing to a sink that keeps nothing.
     /// bash opens `/dev/tcp/HOST/PORT` as a network connection, either way.
+    /// A target with any expansion is not proven: it could name anything
+    /// (a here-string is text, and a here-document delimiter is not expanded).
     pub fn harmless(&self) -> bool {
         let t = self.target.text.as_str();
-        if t.starts_with("/dev/tcp/") || t.starts_with("/dev/udp/") {
+        if t.contains("/dev/tcp") || t.contains("/dev/udp") {
+            return false;
+        }
+        if self.target.dynamic && !matches!(self.op, "<<<" | "<<" | "<<-") {
             return false;
         }
         !self.writes()
@@ -144,6 +159,9 @@ impl P {
         }
         let mut cur = Simple::default();
         let mut parens = 0u32;
+        // A here-document pending outside a substitution: bash does not read
+        // its body at a newline inside the substitution.
+        let pending = self.heredocs.len();
         loop {
             let Some(c) = self.peek() else {
                 self.flush(&mut cur);
@@ -166,6 +184,11 @@ impl P {
                 '\n' => {
                     self.flush(&mut cur);
                     self.i += 1;
+                    if term.is_some() && pending > 0 {
+                        self.problem(
+                            "a newline inside a substitution with a here-document pending",
+                        );
+                    }
                     self.read_heredocs();
                 }
                 ';' => {
@@ -202,6 +225,9 @@ impl P {
                     self.i += 1;
                     if parens == 0 {
                         if term == Some(')') {
+                            if self.heredocs.len() > pending {
+                                self.problem("a here-document left open in a substitution");
+                            }
                             break;
                         }
                         self.problem("unbalanced `)`");
@@ -226,6 +252,11 @@ impl P {
                 return self.redirect_op(cur, fd);
             }
         }
+        if w.text.starts_with('{') && matches!(self.peek(), Some('<' | '>')) {
+            // `{name}>file` assigns a descriptor to a name, which may be an
+            // array element evaluated as arithmetic.
+            self.problem("a named file-descriptor redirection `{name}>`");
+        }
         if cur.words.is_empty() {
             let plain = w.text.get(..w.plain).unwrap_or("");
             if let Some((name, _)) = plain.split_once('=') {
@@ -235,9 +266,8 @@ impl P {
                         name.to_string(),
                         Word {
                             text: value,
-                            dynamic: w.dynamic,
-                            quoted: w.quoted,
                             plain: 0,
+                            ..w
                         },
                     ));
                     return;
@@ -279,21 +309,25 @@ impl P {
             self.problem("redirection without a target");
             return;
         }
+        let from = self.i;
         let target = self.word();
         if op == "<<" || op == "<<-" {
-            self.heredocs
-                .push((target.text.clone(), op == "<<-", target.quoted));
+            let raw: String = self.s.get(from..self.i).unwrap_or(&[]).iter().collect();
+            match delimiter(&raw) {
+                Ok((d, quoted)) => self.heredocs.push((d, op == "<<-", quoted)),
+                Err(e) => self.problem(e),
+            }
         }
         cur.redirs.push(Redir { fd, op, target });
     }
 
-    /// Consume the bodies of pending here-documents (after a newline).
+    /// Consume the bodies of pending here-documents (after a newline). An
+    /// unquoted body is expanded like a double-quoted word, so its
+    /// substitutions are commands and its expansions are checked too.
     fn read_heredocs(&mut self) {
         for (delim, strip, quoted) in std::mem::take(&mut self.heredocs) {
-            loop {
-                if self.peek().is_none() {
-                    break;
-                }
+            let mut body = String::new();
+            while self.peek().is_some() {
                 let start = self.i;
                 while self.peek().is_some_and(|c| c != '\n') {
                     self.i += 1;
@@ -308,8 +342,75 @@ impl P {
                 if cmp == delim {
                     break;
                 }
-                if !quoted && (line.contains("$(") || line.contains('`')) {
-                    self.problem("command substitution in a here-document");
+                if !quoted && line.ends_with('\\') {
+                    // bash joins the next line, which may then hide the delimiter.
+                    self.problem("a line continuation in a here-document");
+                }
+                body.push_str(&line);
+                body.push('\n');
+            }
+            if !quoted {
+                self.expansions_in(&body);
+            }
+        }
+    }
+
+    /// Check the expansions in `text` as bash expands a here-document body.
+    fn expansions_in(&mut self, text: &str) {
+        let mut sub = P {
+            s: text.chars().collect(),
+            i: 0,
+            out: Parsed::default(),
+            heredocs: Vec::new(),
+            depth: self.depth,
+        };
+        let mut sink = Word::default();
+        while let Some(c) = sub.peek() {
+            match c {
+                '\\' => sub.i += 2,
+                '$' => sub.dollar(&mut sink),
+                '`' => sub.backtick(&mut sink),
+                _ => sub.i += 1,
+            }
+        }
+        if !sub.heredocs.is_empty() {
+            sub.problem("a here-document inside a here-document");
+        }
+        self.out.cmds.extend(sub.out.cmds);
+        for p in sub.out.problems {
+            self.problem(&p);
+        }
+    }
+
+    /// The rest of a double-quoted part, cursor after the opening `"`.
+    fn double_quoted(&mut self, w: &mut Word) {
+        loop {
+            match self.peek() {
+                None => {
+                    self.problem("unterminated quote");
+                    break;
+                }
+                Some('"') => {
+                    self.i += 1;
+                    break;
+                }
+                Some('\\') => {
+                    match self.at(1) {
+                        Some('\n') => {}
+                        Some(n @ ('$' | '`' | '"' | '\\')) => w.text.push(n),
+                        Some(n) => {
+                            w.text.push('\\');
+                            w.text.push(n);
+                        }
+                        None => w.text.push('\\'),
+                    }
+                    self.i += 2;
+                }
+                Some('$') => self.dollar(w),
+                Some('`') => self.backtick(w),
+                Some(c) => {
+                    w.text.push(c);
+                    self.i += 1;
                 }
             }
         }
@@ -370,39 +471,16 @@ impl P {
                 '"' => {
                     w.quoted = true;
                     self.i += 1;
-                    loop {
-                        match self.peek() {
-                            None => {
-                                self.problem("unterminated quote");
-                                break;
-                            }
-                            Some('"') => {
-                                self.i += 1;
-                                break;
-                            }
-                            Some('\\') => {
-                                match self.at(1) {
-                                    Some('\n') => {}
-                                    Some(n @ ('$' | '`' | '"' | '\\')) => w.text.push(n),
-                                    Some(n) => {
-                                        w.text.push('\\');
-                                        w.text.push(n);
-                                    }
-                                    None => w.text.push('\\'),
-                                }
-                                self.i += 2;
-                            }
-                            Some('$') => self.dollar(&mut w),
-                            Some('`') => self.backtick(&mut w),
-                            Some(c) => {
-                                w.text.push(c);
-                                self.i += 1;
-                            }
-                        }
-                    }
+                    self.double_quoted(&mut w);
                 }
-                '$' => self.dollar(&mut w),
-                '`' => self.backtick(&mut w),
+                '$' => {
+                    w.split |= !matches!(self.at(1), Some('\'' | '"'));
+                    self.dollar(&mut w);
+                }
+                '`' => {
+                    w.split = true;
+                    self.backtick(&mut w);
+                }
                 '{' => {
                     // Brace expansion needs a comma or `..` inside.
                     brace = true;
@@ -428,57 +506,37 @@ impl P {
         }
         w.plain = plain.unwrap_or(w.text.len());
         w.dynamic |= brace && (w.text.contains(',') || w.text.contains(".."));
+        // A lone `[` (the test command) matches only itself.
+        w.dynamic &= w.text != "[";
         w
     }
 
     /// `$...` at the cursor.
     fn dollar(&mut self, w: &mut Word) {
+        let start = self.i;
+        let was = w.dynamic;
+        w.dynamic = true;
         match self.at(1) {
             Some('(') if self.at(2) == Some('(') => {
-                self.problem("arithmetic expansion `$((`");
                 self.i += 3;
-                w.dynamic = true;
-                // Skip to the closing `))` so the rest still parses.
-                while self.peek().is_some()
-                    && !(self.peek() == Some(')') && self.at(1) == Some(')'))
-                {
-                    self.i += 1;
-                }
+                self.arithmetic('(', ')');
+            }
+            Some('[') => {
                 self.i += 2;
+                self.arithmetic('[', ']');
             }
             Some('(') => {
                 self.i += 2;
                 self.list(Some(')'));
-                w.dynamic = true;
                 w.text.push_str("$(...)");
+                return;
             }
             Some('{') => {
-                let start = self.i;
-                let mut depth = 0;
-                while let Some(c) = self.peek() {
-                    self.i += 1;
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        '(' | '`' => self.problem("substitution inside `${...}`"),
-                        _ => {}
-                    }
-                }
-                if depth != 0 {
-                    self.problem("unterminated `${`");
-                }
-                w.dynamic = true;
-                w.text
-                    .extend(self.s.get(start..self.i).unwrap_or(&[]).iter());
+                self.i += 2;
+                self.param();
             }
             Some('\'') => {
                 // ANSI-C quoting: any escape may hide any byte.
-                let start = self.i;
                 self.i += 2;
                 while let Some(c) = self.peek() {
                     self.i += 1;
@@ -488,17 +546,18 @@ impl P {
                         break;
                     }
                 }
-                w.dynamic = true;
                 w.quoted = true;
-                w.text.extend(
-                    self.s
-                        .get(start..self.i.min(self.s.len()))
-                        .unwrap_or(&[])
-                        .iter(),
-                );
+            }
+            Some('"') => {
+                // Locale translation: the text may be replaced at run time.
+                self.i += 1;
+                let mut inner = Word::default();
+                self.double_quoted(&mut inner);
+                w.quoted = true;
+                w.text.push_str(&inner.text);
+                return;
             }
             Some(c) if c.is_ascii_alphanumeric() || "_@*#?$!-".contains(c) => {
-                let start = self.i;
                 self.i += 2;
                 if c.is_ascii_alphabetic() || c == '_' {
                     while self
@@ -508,13 +567,150 @@ impl P {
                         self.i += 1;
                     }
                 }
-                w.dynamic = true;
-                w.text
-                    .extend(self.s.get(start..self.i).unwrap_or(&[]).iter());
             }
             _ => {
+                w.dynamic = was;
                 w.text.push('$');
                 self.i += 1;
+                return;
+            }
+        }
+        let end = self.i.min(self.s.len());
+        w.text.extend(self.s.get(start..end).unwrap_or(&[]).iter());
+    }
+
+    /// The inside of `$((...))` or `$[...]`, cursor after the opener. bash
+    /// expands it and then evaluates every name in it as arithmetic, which
+    /// evaluates a variable's value (`a[$(cmd)]`) too; so only numbers and
+    /// operators pass.
+    fn arithmetic(&mut self, open: char, close: char) {
+        let mut depth = 0u32;
+        let mut safe = true;
+        loop {
+            let Some(c) = self.peek() else {
+                self.problem("unterminated arithmetic expansion");
+                return;
+            };
+            self.i += 1;
+            if c == open {
+                depth += 1;
+                safe &= open == '(';
+            } else if c == close && depth > 0 {
+                depth -= 1;
+            } else if c == close {
+                if open == '(' && self.peek() != Some(')') {
+                    safe = false;
+                    continue;
+                }
+                self.i += usize::from(open == '(');
+                break;
+            } else if !(c.is_ascii_digit()
+                || c.is_ascii_whitespace()
+                || "+-*/%<>=!&|^~?:,()".contains(c))
+            {
+                safe = false;
+            }
+        }
+        if !safe {
+            self.problem("arithmetic with a name or a substitution (bash evaluates the values of variables there)");
+        }
+    }
+
+    /// The inside of `${...}`, cursor after `${`: the forms whose every
+    /// part is plain text, a pattern or a word. Indirection, `@`
+    /// transformations, assignments, array subscripts and substring
+    /// offsets (all evaluated at run time, some as arithmetic) are problems.
+    fn param(&mut self) {
+        self.depth += 1;
+        if self.depth > 64 {
+            self.problem("nesting too deep");
+            self.i = self.s.len();
+        }
+        if self.peek() == Some('#') && self.at(1).is_some_and(|c| c != '}') {
+            self.i += 1; // `${#x}`: the length
+        }
+        match self.peek() {
+            Some(c) if c.is_ascii_alphabetic() || c == '_' => {
+                while self
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    self.i += 1;
+                }
+            }
+            Some(c) if c.is_ascii_digit() => {
+                while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    self.i += 1;
+                }
+            }
+            Some('@' | '*' | '#' | '?' | '$' | '-') => self.i += 1,
+            Some('!') => self.problem("indirect expansion `${!...}`"),
+            _ => self.problem("an unknown `${...}` form"),
+        }
+        if self.peek() == Some('[') {
+            let from = self.i + 1;
+            while self.peek().is_some_and(|c| c != ']' && c != '}') {
+                self.i += 1;
+            }
+            let sub: String = self.s.get(from..self.i).unwrap_or(&[]).iter().collect();
+            if !(sub == "@"
+                || sub == "*"
+                || !sub.is_empty() && sub.bytes().all(|b| b.is_ascii_digit()))
+            {
+                self.problem("an array subscript other than a number (evaluated as arithmetic)");
+            }
+            self.i += 1;
+        }
+        let op: String = self.s.iter().skip(self.i).take(2).collect();
+        match op.chars().next() {
+            Some('}') => self.i += 1,
+            Some(':') if !matches!(op.chars().nth(1), Some('-' | '?' | '+')) => {
+                self.problem("a substring offset or an assignment in `${...}`");
+                self.brace_word();
+            }
+            Some('=' | '@') => {
+                self.problem("an assignment or transformation in `${...}`");
+                self.brace_word();
+            }
+            Some('-' | '?' | '+' | ':' | '#' | '%' | '/' | '^' | ',') => self.brace_word(),
+            _ => {
+                self.problem("an unknown `${...}` form");
+                self.brace_word();
+            }
+        }
+        self.depth -= 1;
+    }
+
+    /// A word inside `${...}` up to the `}` that ends it: quotes (also
+    /// inside double quotes) and nested expansions hide a `}`; a bare `{`
+    /// does not nest.
+    fn brace_word(&mut self) {
+        let mut sink = Word::default();
+        loop {
+            match self.peek() {
+                None => {
+                    self.problem("unterminated `${`");
+                    return;
+                }
+                Some('}') => {
+                    self.i += 1;
+                    return;
+                }
+                Some('\\') => self.i += 2,
+                Some('\'') => {
+                    self.i += 1;
+                    while self.peek().is_some_and(|c| c != '\'') {
+                        self.i += 1;
+                    }
+                    self.i += 1;
+                }
+                Some('"') => {
+                    self.i += 1;
+                    self.double_quoted(&mut sink);
+                }
+                Some('$') => self.dollar(&mut sink),
+                Some('`') => self.backtick(&mut sink),
+                Some(_) => self.i += 1,
             }
         }
     }
@@ -544,6 +740,9 @@ impl P {
         if !closed {
             self.problem("unterminated backtick");
         }
+        if !self.heredocs.is_empty() && inner.contains('\n') {
+            self.problem("a newline inside backticks with a here-document pending");
+        }
         let sub = parse_nested(&inner, self.depth);
         self.out.cmds.extend(sub.cmds);
         for p in sub.problems {
@@ -552,6 +751,47 @@ impl P {
         w.dynamic = true;
         w.text.push_str("`...`");
     }
+}
+
+/// A here-document delimiter as bash computes it from the word as
+/// written: quotes removed (`$'..'` and `$"..."` too), and whether any part
+/// was quoted. Expansions, escapes inside `$'..'` and backticks are refused
+/// rather than imitated.
+fn delimiter(raw: &str) -> Result<(String, bool), &'static str> {
+    const HARD: &str = "a here-document delimiter with an expansion or an escape";
+    let mut out = String::new();
+    let mut quoted = false;
+    let mut c = raw.chars().peekable();
+    while let Some(ch) = c.next() {
+        let close = match ch {
+            '$' if matches!(c.peek(), Some('\'' | '"')) => c.next(),
+            '\'' | '"' => Some(ch),
+            '\\' => {
+                quoted = true;
+                out.push(c.next().ok_or(HARD)?);
+                continue;
+            }
+            '$' | '`' => return Err(HARD),
+            _ => {
+                out.push(ch);
+                continue;
+            }
+        };
+        quoted = true;
+        loop {
+            match c.next() {
+                None => return Err(HARD),
+                Some(q) if Some(q) == close => break,
+                Some('\\' | '$' | '`')
+                    if close == Some('"') || close == Some('\'') && ch == '$' =>
+                {
+                    return Err(HARD)
+                }
+                Some(q) => out.push(q),
+            }
+        }
+    }
+    Ok((out, quoted))
 }
 
 fn parse_nested(src: &str, depth: u32) -> Parsed {
@@ -657,7 +897,9 @@ mod tests {
         );
         assert_eq!(c.text(), "cmd x");
         assert_eq!(p.cmds[1].text(), "ls");
-        assert!(!parse("cat <<EOF\n$(rm x)\nEOF").problems.is_empty());
+        // An unquoted here-document's substitutions are commands.
+        let p = parse("cat <<EOF\n$(rm x)\nEOF");
+        assert!(p.cmds.iter().any(|c| c.text() == "rm x"));
     }
 
     #[test]
@@ -677,7 +919,7 @@ mod tests {
                 })
                 .collect();
             let _ = parse(&s);
-            let _ = crate::permission::readonly::check(&s);
+            let _ = crate::permission::readonly::check(&s, std::path::Path::new("/"));
         }
         let deep = "$(".repeat(5000);
         assert!(!parse(&deep).problems.is_empty());
@@ -690,7 +932,7 @@ mod tests {
             "for f in *; do rm $f; done",
             "case x in a) ;; esac",
             "f() { ls; }",
-            "echo $((1+2))",
+            "echo $((x+2))",
             "echo 'open",
             "echo $(ls",
             "(ls",
