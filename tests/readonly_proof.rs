@@ -5,6 +5,7 @@
 //! behind; the same command under `--permission auto` shows that the
 //! attack is real. Planted git repositories must not make `git` run a
 //! program. The generative test with strace is in tests/readonly_strace.rs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 #[path = "mock/mod.rs"]
