@@ -22,6 +22,7 @@ pub mod prompt;
 pub mod provider;
 pub mod proxy;
 pub mod sandbox;
+pub mod secrets;
 pub mod session;
 pub mod sse;
 pub mod subagent;

@@ -26,7 +26,9 @@ fn main() -> ExitCode {
         unsafe { libc::write(1, line.as_ptr().cast(), line.len()) };
         return ExitCode::SUCCESS;
     }
-    let env = |k: &str| std::env::var(k).ok();
+    // Keys leave the environment before anything else runs (src/secrets.rs).
+    mote::secrets::start();
+    let env = |k: &str| mote::secrets::env(k);
     // The config file is read only if a flag's value is looked up in it, or
     // a run needs it: `--help` and `--version` never touch it.
     let loaded: std::cell::OnceCell<Result<config::Config, String>> = std::cell::OnceCell::new();
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(2, e),
     };
+    mote::secrets::hide_config(&c.value);
     for w in &c.warnings {
         eprintln!("mote: warning: {w}");
     }
@@ -93,6 +96,7 @@ fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>)
         Ok(c) => c,
         Err(e) => return fail(2, e),
     };
+    mote::secrets::hide_config(&conf.value);
     let args: Vec<String> = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -107,7 +111,7 @@ fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>)
 /// One run: a headless task, a loop task, or the interactive mode.
 fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
     let config_err = |m: String| (2u8, m);
-    let env = |k: &str| std::env::var(k).ok();
+    let env = |k: &str| mote::secrets::env(k);
 
     // Sessions (src/session/): list, or load the one to resume.
     let sdir = session::dir(o.session_dir.as_deref(), &env);

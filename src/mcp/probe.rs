@@ -16,7 +16,7 @@ pub const USAGE: &str = "usage: mote mcp [--mcp-config FILE] [-v] list [SERVER]\
 
 /// Run the probe; the exit code and, on failure, a one-line message.
 pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u8, String> {
-    let env = |k: &str| std::env::var(k).ok();
+    let env = |k: &str| crate::secrets::env(k);
     let mut file: Option<&str> = None;
     let mut verbose = false;
     let mut rest: Vec<&str> = Vec::new();

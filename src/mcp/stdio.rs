@@ -12,6 +12,13 @@ use std::time::Instant;
 use super::config::Launch;
 use crate::json::value::{self, Value};
 
+/// The variables a stdio server inherits; the rest must be named in its
+/// config's `env`.
+pub const BASE_ENV: &[&str] = &[
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TMPDIR",
+    "TZ",
+];
+
 /// One line may be this long (a large tool result); beyond it the server is broken.
 const MAX_LINE: usize = 32 << 20;
 
@@ -36,6 +43,14 @@ impl Proc {
             return Err("not a stdio server".into());
         };
         let mut cmd = Command::new(command);
+        // Only a minimal base and what the config names: never mote's keys,
+        // nor anything else of the user's environment.
+        cmd.env_clear();
+        for k in BASE_ENV {
+            if let Some(v) = std::env::var_os(k) {
+                cmd.env(k, v);
+            }
+        }
         cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
         if let Some(d) = cwd {
             cmd.current_dir(d);
@@ -176,5 +191,29 @@ impl Drop for Proc {
         if let Ok(None) = self.child.try_wait() {
             self.close();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_gets_the_base_and_its_named_variables_only() {
+        std::env::set_var("MOTE_STDIO_TEST_API_KEY", "sk-mcp-leak");
+        std::env::set_var("MOTE_STDIO_TEST_OTHER", "other");
+        let out = std::env::temp_dir().join(format!("mote-mcp-env-{}", std::process::id()));
+        let launch = Launch::Stdio {
+            command: "sh".into(),
+            args: vec!["-c".into(), format!("env > {}", out.display())],
+            env: vec![("NAMED".into(), "given".into())],
+            cwd: None,
+        };
+        let mut p = Proc::spawn(&launch, None).unwrap();
+        let _ = p.child.wait();
+        let env = std::fs::read_to_string(&out).unwrap();
+        let _ = std::fs::remove_file(&out);
+        assert!(env.contains("PATH=") && env.contains("NAMED=given"), "{env}");
+        assert!(!env.contains("sk-mcp-leak") && !env.contains("MOTE_STDIO_TEST_OTHER"), "{env}");
     }
 }

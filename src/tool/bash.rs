@@ -81,13 +81,6 @@ fn exec(
     exec_in(command, dir, timeout, sandbox).map(|(text, _)| text)
 }
 
-/// Environment variables that hold the model's credentials: commands the
-/// model runs do not get them, so `env` cannot put a key into the
-/// conversation (and from there into the session file and the provider).
-fn is_secret(name: &str) -> bool {
-    name.ends_with("_API_KEY") || name.ends_with("_AUTH_TOKEN")
-}
-
 /// `exec`, and whether the command exited with status 0 (a loop task's check).
 pub fn exec_status(command: &str, dir: &Path, timeout: Duration) -> Result<(String, bool), String> {
     exec_in(command, dir, timeout, None)
@@ -104,6 +97,7 @@ fn exec_in(
     let write_dup = write_end
         .try_clone()
         .map_err(|e| format!("cannot create a pipe: {e}"))?;
+    let plan = crate::sandbox::child::Plan::new(sandbox);
     let mut child = {
         // The Command holds the write ends; it must be dropped before
         // reading, or the pipe never reports end of file.
@@ -113,19 +107,15 @@ fn exec_in(
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::from(write_end))
-            .stderr(Stdio::from(write_dup))
-            .process_group(0);
+            .stderr(Stdio::from(write_dup));
         for (name, _) in std::env::vars_os() {
-            if is_secret(&name.to_string_lossy()) {
+            if crate::secrets::is_key_name(&name.to_string_lossy()) {
                 cmd.env_remove(name);
             }
         }
-        if let Some(rs) = sandbox {
-            let fd = rs.raw();
-            // SAFETY: restrict makes only async-signal-safe syscalls.
-            unsafe {
-                cmd.pre_exec(move || crate::sandbox::restrict(fd));
-            }
+        // SAFETY: `apply` makes only async-signal-safe syscalls.
+        unsafe {
+            cmd.pre_exec(move || plan.apply());
         }
         cmd.spawn()
             .map_err(|e| format!("cannot start shell: {e}"))?
@@ -137,9 +127,8 @@ fn exec_in(
     let deadline = Instant::now() + timeout;
     let status = pump(&mut pipe, &mut child, &mut out, deadline);
     drop(pipe);
-    if status.is_err() {
-        kill_group(&mut child);
-    }
+    // Whatever the command left running in its session goes with it.
+    kill_group(&mut child);
     crate::subagent::child::untrack(slot);
     let status = status.map_err(|e| format!("error while running command: {e}"))?;
     let end = match status {
@@ -240,7 +229,7 @@ fn poll_in(f: &File, wait: Duration) -> io::Result<bool> {
 /// Kill the child's whole process group and reap the child.
 fn kill_group(child: &mut Child) {
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: plain syscall; the group id is the child's pid (process_group(0)).
+        // SAFETY: plain syscall; the group id is the child's pid (setsid).
         unsafe { libc::kill(-pid, libc::SIGKILL) };
     }
     let _ = child.kill();
@@ -606,3 +595,7 @@ mod tests {
         assert!(!path.exists());
     }
 }
+
+#[cfg(test)]
+#[path = "bash_sandbox_tests.rs"]
+mod sandbox_tests;

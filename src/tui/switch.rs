@@ -14,7 +14,7 @@ use crate::provider::select::{select, Selected, Wanted};
 use crate::session::compact::{Limits, DEFAULT_WINDOW};
 
 fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok()
+    crate::secrets::env(k)
 }
 
 /// `/model`: show; `/model ID` keeps the provider; `/model PROVIDER/ID`

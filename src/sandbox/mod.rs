@@ -3,7 +3,12 @@
 //! and exec, sets no_new_privs and restricts itself to it. Reading stays
 //! allowed everywhere; writing is limited by the mode; TCP bind/connect
 //! are refused where the kernel's ABI can (>= 4), and signals and abstract
-//! unix sockets are scoped to the sandbox where it can (>= 6).
+//! unix sockets are scoped to the sandbox where it can (>= 6). What else
+//! a command's process does to itself is in child.rs; the seccomp filter in
+//! seccomp.rs.
+
+pub mod child;
+pub mod seccomp;
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
