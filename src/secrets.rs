@@ -43,7 +43,11 @@ pub fn hide_config(conf: &Value) {
     let mut names = Vec::new();
     if let Some(ps) = conf.get("providers").and_then(Value::as_object) {
         for (_, p) in ps {
-            names.extend(p.get("api_key_env").and_then(Value::as_str).map(String::from));
+            names.extend(
+                p.get("api_key_env")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+            );
             header_vars(p.get("headers"), &mut names);
         }
     }
@@ -126,11 +130,10 @@ fn scrub(name: &[u8]) {
 
 /// A variable's value: a hidden credential, or the environment's.
 pub fn env(name: &str) -> Option<String> {
-    let hidden = HIDDEN.lock().ok().and_then(|h| {
-        h.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    });
+    let hidden = HIDDEN
+        .lock()
+        .ok()
+        .and_then(|h| h.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
     hidden.or_else(|| std::env::var(name).ok())
 }
 

@@ -44,7 +44,12 @@ fn results(m: &Mock) -> Vec<String> {
     let msgs = last.get("messages").and_then(|v| v.as_array()).unwrap();
     msgs.iter()
         .filter(|v| v.get("role").and_then(|r| r.as_str()) == Some("tool"))
-        .map(|v| v.get("content").and_then(|c| c.as_str()).unwrap_or("").to_string())
+        .map(|v| {
+            v.get("content")
+                .and_then(|c| c.as_str())
+                .unwrap_or("")
+                .to_string()
+        })
         .collect()
 }
 
@@ -57,7 +62,9 @@ fn all_text(d: &Path) -> String {
             if p.is_dir() {
                 s.push_str(&all_text(&p));
             } else {
-                s.push_str(&String::from_utf8_lossy(&std::fs::read(&p).unwrap_or_default()));
+                s.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(&p).unwrap_or_default(),
+                ));
             }
         }
     }
@@ -91,7 +98,14 @@ fn keys_are_not_reachable_from_commands() {
         let (code, err) = mote(
             &ws,
             &m,
-            &["--provider", "gw", "--permission", "auto", "--sandbox", sandbox],
+            &[
+                "--provider",
+                "gw",
+                "--permission",
+                "auto",
+                "--sandbox",
+                sandbox,
+            ],
             &[("GW_KEY", GW_KEY)],
         );
         assert_eq!(code, 0, "{sandbox}: {err}");
@@ -103,7 +117,11 @@ fn keys_are_not_reachable_from_commands() {
         assert!(r[1].contains("PATH="), "{}", r[1]);
         for (i, text) in r.iter().enumerate() {
             for k in [KEY, GW_KEY] {
-                assert!(!text.contains(k), "{sandbox}: `{}` showed the key:\n{text}", cmds[i]);
+                assert!(
+                    !text.contains(k),
+                    "{sandbox}: `{}` showed the key:\n{text}",
+                    cmds[i]
+                );
             }
         }
         assert!(!r[1].contains("GW_KEY="), "{}", r[1]);

@@ -213,7 +213,13 @@ mod tests {
         let _ = p.child.wait();
         let env = std::fs::read_to_string(&out).unwrap();
         let _ = std::fs::remove_file(&out);
-        assert!(env.contains("PATH=") && env.contains("NAMED=given"), "{env}");
-        assert!(!env.contains("sk-mcp-leak") && !env.contains("MOTE_STDIO_TEST_OTHER"), "{env}");
+        assert!(
+            env.contains("PATH=") && env.contains("NAMED=given"),
+            "{env}"
+        );
+        assert!(
+            !env.contains("sk-mcp-leak") && !env.contains("MOTE_STDIO_TEST_OTHER"),
+            "{env}"
+        );
     }
 }

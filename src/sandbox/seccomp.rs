@@ -133,8 +133,18 @@ pub fn program(sandboxed: bool) -> Option<Vec<Insn>> {
     a.op(JEQ_K, libc::SYS_ioctl as u32, L::Ioctl, L::Next);
     if sandboxed {
         let eperm = L::Deny(libc::EPERM as u32);
-        a.op(JEQ_K, libc::SYS_socket as u32, L::Deny(libc::EACCES as u32), L::Next);
-        a.op(JEQ_K, libc::SYS_io_uring_setup as u32, L::Deny(libc::ENOSYS as u32), L::Next);
+        a.op(
+            JEQ_K,
+            libc::SYS_socket as u32,
+            L::Deny(libc::EACCES as u32),
+            L::Next,
+        );
+        a.op(
+            JEQ_K,
+            libc::SYS_io_uring_setup as u32,
+            L::Deny(libc::ENOSYS as u32),
+            L::Next,
+        );
         a.op(JEQ_K, libc::SYS_setsid as u32, eperm, L::Next);
         a.op(JEQ_K, libc::SYS_setpgid as u32, eperm, L::Next);
     }
@@ -142,7 +152,11 @@ pub fn program(sandboxed: bool) -> Option<Vec<Insn>> {
     if let Some((_, x32_ioctl)) = X32 {
         a.here(L::X32);
         a.op(JEQ_K, x32_ioctl, L::Ioctl, L::Next);
-        a.ret(if sandboxed { RET_ERRNO | libc::ENOSYS as u32 } else { RET_ALLOW });
+        a.ret(if sandboxed {
+            RET_ERRNO | libc::ENOSYS as u32
+        } else {
+            RET_ALLOW
+        });
     }
     a.here(L::Foreign);
     if sandboxed {
@@ -160,7 +174,10 @@ pub fn program(sandboxed: bool) -> Option<Vec<Insn>> {
     a.ret(RET_ALLOW);
     for e in [libc::EPERM, libc::EACCES, libc::ENOSYS] {
         let e = e as u32;
-        if a.code.iter().any(|(_, t, f)| *t == L::Deny(e) || *f == L::Deny(e)) {
+        if a.code
+            .iter()
+            .any(|(_, t, f)| *t == L::Deny(e) || *f == L::Deny(e))
+        {
             a.here(L::Deny(e));
             a.ret(RET_ERRNO | e);
         }

@@ -42,7 +42,8 @@ fn no_udp_or_unix_socket_traffic_from_a_sandbox() {
     need_landlock();
     need_python();
     let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    udp.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    udp.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
     let port = udp.local_addr().unwrap().port();
     let dir = std::env::temp_dir().join(format!("mote-sock-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -57,12 +58,21 @@ fn no_udp_or_unix_socket_traffic_from_a_sandbox() {
     let mut buf = [0u8; 16];
     // Without a sandbox both arrive: the test can see a leak.
     bash_in(Mode::Off, "sock-off", &send);
-    assert!(udp.recv(&mut buf).is_ok(), "UDP did not arrive without a sandbox");
-    assert!(unix.accept().is_ok(), "unix connect failed without a sandbox");
+    assert!(
+        udp.recv(&mut buf).is_ok(),
+        "UDP did not arrive without a sandbox"
+    );
+    assert!(
+        unix.accept().is_ok(),
+        "unix connect failed without a sandbox"
+    );
     for mode in [Mode::ReadOnly, Mode::WorkspaceWrite] {
         let out = bash_in(mode, "sock", &send);
         assert!(udp.recv(&mut buf).is_err(), "{mode:?}: UDP got out: {out}");
-        assert!(unix.accept().is_err(), "{mode:?}: a unix socket connected: {out}");
+        assert!(
+            unix.accept().is_err(),
+            "{mode:?}: a unix socket connected: {out}"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -131,21 +141,35 @@ fn commands_cannot_push_keystrokes_into_a_terminal() {
         let out = bash_in(mode, "tiocsti", &inject);
         assert!(!out.contains("injected"), "{mode:?}: {out}");
         // A job left behind tries after the command has ended.
-        let out = bash_in(mode, "tiocsti-bg", &format!("(sleep 0.5; {inject}) & echo started"));
+        let out = bash_in(
+            mode,
+            "tiocsti-bg",
+            &format!("(sleep 0.5; {inject}) & echo started"),
+        );
         assert!(out.contains("started"), "{out}");
         std::thread::sleep(Duration::from_millis(1500));
-        assert_eq!(queued(&slave), 0, "{mode:?}: keystrokes reached the terminal");
+        assert_eq!(
+            queued(&slave),
+            0,
+            "{mode:?}: keystrokes reached the terminal"
+        );
     }
 }
 
 #[test]
 fn root_in_a_sandbox_has_no_capabilities() {
     need_landlock();
-    assert!(is_root(), "this test needs root (it checks that a root command loses its capabilities)");
+    assert!(
+        is_root(),
+        "this test needs root (it checks that a root command loses its capabilities)"
+    );
     // Setting the hostname to itself changes nothing, but needs CAP_SYS_ADMIN.
     let cmd = "hostname \"$(hostname)\" && echo set; grep CapEff /proc/self/status";
     let out = bash_in(Mode::Off, "caps-off", cmd);
-    assert!(out.contains("set"), "root could not set the hostname unsandboxed: {out}");
+    assert!(
+        out.contains("set"),
+        "root could not set the hostname unsandboxed: {out}"
+    );
     for mode in [Mode::ReadOnly, Mode::WorkspaceWrite] {
         let out = bash_in(mode, "caps", cmd);
         assert!(!out.contains("set\n"), "{mode:?}: {out}");
@@ -157,14 +181,26 @@ fn root_in_a_sandbox_has_no_capabilities() {
 fn jobs_end_with_their_command() {
     need_landlock();
     for mode in [Mode::Off, Mode::ReadOnly] {
-        let out = bash_in(mode, "jobs", "sleep 30 & echo $!; (setsid sleep 30 &) ; true");
+        let out = bash_in(
+            mode,
+            "jobs",
+            "sleep 30 & echo $!; (setsid sleep 30 &) ; true",
+        );
         let pid: libc::pid_t = out.lines().next().unwrap_or("").parse().unwrap();
         std::thread::sleep(Duration::from_millis(200));
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let alive = stat.rsplit_once(") ").is_some_and(|(_, r)| !r.starts_with('Z'));
-        assert!(!alive, "{mode:?}: background job {pid} outlived its command");
+        let alive = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, r)| !r.starts_with('Z'));
+        assert!(
+            !alive,
+            "{mode:?}: background job {pid} outlived its command"
+        );
     }
     // In a sandbox, a job cannot leave the command's session to survive it.
     let out = bash_in(Mode::ReadOnly, "setsid", "setsid sleep 30; echo rc=$?");
-    assert!(out.contains("rc=1") || out.contains("not permitted"), "{out}");
+    assert!(
+        out.contains("rc=1") || out.contains("not permitted"),
+        "{out}"
+    );
 }
