@@ -137,12 +137,10 @@ pub fn env(name: &str) -> Option<String> {
     hidden.or_else(|| std::env::var(name).ok())
 }
 
-/// Every hidden name (for tests and the environment of children).
-pub fn hidden_names() -> Vec<String> {
-    HIDDEN
-        .lock()
-        .map(|h| h.iter().map(|(k, _)| k.clone()).collect())
-        .unwrap_or_default()
+/// Every hidden variable and its value: only for the environment of a
+/// child that is mote itself (a subagent), which hides them again at start.
+pub fn hidden() -> Vec<(String, String)> {
+    HIDDEN.lock().map(|h| h.clone()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -169,6 +167,8 @@ mod tests {
             env("MOTE_SECRETS_TEST_API_KEY").as_deref(),
             Some("sk-test-hide")
         );
-        assert!(hidden_names().contains(&"MOTE_SECRETS_TEST_API_KEY".to_string()));
+        assert!(hidden()
+            .iter()
+            .any(|(k, _)| k == "MOTE_SECRETS_TEST_API_KEY"));
     }
 }
