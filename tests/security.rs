@@ -3,6 +3,8 @@
 //! asserting what the attack could reach: the key in a tool result, the
 //! session file or a child's environment; a planted config file on disk.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
 mod common;
 #[path = "mock/mod.rs"]
 mod mock;

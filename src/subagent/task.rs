@@ -306,7 +306,12 @@ fn spec(p: &Parent, pl: &Planned) -> Spec {
     Spec {
         program: p.program.clone(),
         args: args.into_iter().map(OsString::from).collect(),
-        env: Vec::new(),
+        // The keys left mote's environment at start (secrets.rs); the child
+        // is mote too, and hides them again at its start.
+        env: crate::secrets::hidden()
+            .into_iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect(),
         cwd: p.cwd.clone(),
     }
 }
