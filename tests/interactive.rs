@@ -242,7 +242,10 @@ fn sigterm_restores_the_terminal() {
 fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation() {
     let ws = workspace("tool");
     let m = Mock::start(vec![
-        Reply::call("bash", r#"{"command":"sleep 20; touch late.txt"}"#),
+        Reply::call(
+            "bash",
+            r#"{"command":"echo $$ > sh.pid; sleep 20 & echo $! > sleep.pid; wait; touch late.txt"}"#,
+        ),
         Reply::text("noted"),
     ]);
     let t = start("tool", &ws, &m, 100, "--permission auto");
@@ -273,8 +276,11 @@ fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation
 
     t.type_text("run it");
     t.keys(&["Enter"]);
-    t.wait_text("sleep 20");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    t.wait_for("both pid files", |_| {
+        let read = |f: &str| std::fs::read_to_string(ws.join(f)).unwrap_or_default();
+        let (sh, sleep) = (read("sh.pid"), read("sleep.pid"));
+        sh.ends_with('\n') && sleep.ends_with('\n')
+    });
     let started = std::time::Instant::now();
     t.keys(&["Escape"]);
     t.wait_text("interrupted");
@@ -282,6 +288,17 @@ fn ctrl_c_stops_a_running_command_and_bang_commands_stay_out_of_the_conversation
         started.elapsed() < std::time::Duration::from_secs(5),
         "the command was stopped, not waited for"
     );
+    // The shell and its background sleep are both gone (killed, reaped).
+    for f in ["sh.pid", "sleep.pid"] {
+        let pid = std::fs::read_to_string(ws.join(f)).unwrap();
+        let proc_dir = format!("/proc/{}", pid.trim());
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            !Path::new(&proc_dir).exists()
+        });
+        assert!(gone, "{f}: process {} left behind after Esc", pid.trim());
+    }
+    assert!(!ws.join("late.txt").exists());
     t.type_text("and now?");
     t.keys(&["Enter"]);
     t.wait_text("noted");
@@ -415,9 +432,9 @@ fn the_doom_loop_guard_asks_the_user() {
     });
     t.keys(&["n"]);
     t.wait_text("doom-loop guard");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(m.requests().len(), 7, "the turn stopped");
     exit_and_check_terminal(&t, &ws);
+    // mote has exited: the count is final, with no sleep to guess by.
+    assert_eq!(m.requests().len(), 7, "the turn stopped");
 }
 
 /// The session files under the test's data directory.
