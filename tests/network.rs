@@ -5,6 +5,8 @@
 //! the mock model; TLS is in tests/tls.rs.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
+
 mod common;
 #[path = "mock/mod.rs"]
 mod mock;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond the Rust toolchain, installed when missing
 # (Debian packages with apt-get, npm packages pinned): tmux for the terminal
-# tests, strace for the durability and classifier tests, npm and the MCP
-# servers for the MCP tests, node and the official ACP SDK for the
-# `mote acp` tests. A name listed in
+# tests, strace for the durability and classifier tests, openssl for the
+# TLS tests' test CA, npm and the MCP servers for the MCP tests, node and
+# the official ACP SDK for the `mote acp` tests. A name listed in
 # MOTE_TEST_SKIP (comma list: mcp, landlock, chroot, ...) is an explicit
 # opt-out: its prerequisites are not installed and its tests do not run.
 set -euo pipefail
@@ -14,6 +14,7 @@ skipped() { case ",${MOTE_TEST_SKIP:-}," in *",$1,"*) return 0 ;; *) return 1 ;;
 need_apt=()
 command -v tmux >/dev/null || need_apt+=(tmux)
 command -v strace >/dev/null || need_apt+=(strace)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if ! skipped mcp || ! skipped acp; then
 	command -v npm >/dev/null || need_apt+=(npm)
 fi

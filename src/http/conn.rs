@@ -131,11 +131,16 @@ pub fn open(url: &Url, proxy: Option<&Proxy>, timeout: Duration) -> Result<Conn,
     fresh(url, proxy, timeout)
 }
 
-/// A new connection for `url`, never a pooled one.
+/// A new connection for `url`, never a pooled one. The TLS settings are
+/// checked before any TCP connection is made.
 pub fn fresh(url: &Url, proxy: Option<&Proxy>, timeout: Duration) -> Result<Conn, Error> {
+    let tls = match url.tls {
+        true => Some(crate::tls::connect(&url.host).map_err(Error::Trust)?),
+        false => None,
+    };
     let stream = match proxy {
-        None => wrap(url, tcp(&url.host, url.port, timeout)?)?,
-        Some(p) => through(p, url, timeout)?,
+        None => wrap(url, tls, tcp(&url.host, url.port, timeout)?)?,
+        Some(p) => through(p, url, tls, timeout)?,
     };
     Ok(Conn {
         r: BufReader::with_capacity(BUF, stream),
@@ -234,12 +239,14 @@ fn tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
 }
 
 /// TLS on top of `tcp` for https URLs, handshake done.
-fn wrap(url: &Url, tcp: TcpStream) -> Result<Stream, Error> {
-    if !url.tls {
+fn wrap(
+    url: &Url,
+    tls: Option<rustls::ClientConnection>,
+    mut tcp: TcpStream,
+) -> Result<Stream, Error> {
+    let Some(mut conn) = tls else {
         return Ok(Stream::Plain(tcp));
-    }
-    let mut conn = crate::tls::connect(&url.host).map_err(Error::Trust)?;
-    let mut tcp = tcp;
+    };
     while conn.is_handshaking() {
         if let Err(e) = conn.complete_io(&mut tcp) {
             return Err(match crate::tls::explain(&e, &url.host) {
@@ -257,7 +264,12 @@ fn wrap(url: &Url, tcp: TcpStream) -> Result<Stream, Error> {
 
 /// A connection to `url` through `proxy`: a CONNECT tunnel for https, the
 /// proxy itself for plain http.
-fn through(proxy: &Proxy, url: &Url, timeout: Duration) -> Result<Stream, Error> {
+fn through(
+    proxy: &Proxy,
+    url: &Url,
+    tls: Option<rustls::ClientConnection>,
+    timeout: Duration,
+) -> Result<Stream, Error> {
     let mut tcp = tcp(&proxy.host, proxy.port, timeout)?;
     if !url.tls {
         return Ok(Stream::Plain(tcp));
@@ -294,5 +306,5 @@ fn through(proxy: &Proxy, url: &Url, timeout: Duration) -> Result<Stream, Error>
             clip(line)
         )));
     }
-    wrap(url, tcp)
+    wrap(url, tls, tcp)
 }

@@ -15,6 +15,7 @@ pub mod gemini;
 pub mod http;
 pub mod json;
 pub mod ollama;
+pub mod relay;
 pub mod responses;
 pub mod script;
 pub mod stream;
