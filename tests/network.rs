@@ -3,7 +3,6 @@
 //! streams (endless, idle-but-chatty, trickling, the wrong content type,
 //! too many tool calls, an absurd Retry-After). The real binary against
 //! the mock model; TLS is in tests/tls.rs.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
