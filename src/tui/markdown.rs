@@ -1,33 +1,60 @@
-//! Streaming light markdown for the terminal: text is taken in fragments
-//! as the model sends them and printed a word at a time, wrapped at the
-//! terminal width, with headings and bold in bold, inline code and fenced
-//! code blocks in their own colours, and list items on a hanging indent.
-//! With `color` off (NO_COLOR, TERM=dumb) the text is printed as sent, only
-//! wrapped; with `width` 0 (stdout not a terminal) not even that.
+//! Streaming Markdown for the terminal: the model's text is taken in
+//! fragments, cleaned of control sequences (`clean`), and shown a line at
+//! a time as styled rows wrapped to the terminal width: headings, block
+//! quotes, rules, nested lists with bullets, numbers and task boxes,
+//! fenced code with a language label and colours (`highlight`), tables
+//! (`table`) and inline markup (`inline`). A long paragraph line is shown
+//! row by row as it arrives once its markup is settled. Without colour
+//! (NO_COLOR) the same structure is shown as clean text: no markers, a
+//! table as a padded Markdown table, code between its fences.
 
+use super::clean::clean;
+use super::highlight::{self, Lang};
+use super::inline::{self, paint, wrap, Span, DIM, HEAD};
+use super::table::Table;
 use super::width::str_width;
 
 pub const BOLD: &str = "\x1b[1m";
 pub const RESET: &str = "\x1b[0m";
-const CODE: &str = "\x1b[36m";
-const FENCE: &str = "\x1b[33m";
-const HEADING: &str = "\x1b[1;35m";
+const BULLETS: [&str; 3] = ["•", "◦", "▪"];
 
 #[derive(Default)]
 pub struct Markdown {
     pub color: bool,
     pub width: usize,
-    /// The current word (or, at a line's start, its possible prefix).
-    word: String,
-    line_start: bool,
-    /// Column where the cursor is; 0 at a line's start.
-    col: usize,
+    /// Links as OSC 8 hyperlinks (else `text (url)`).
+    pub osc8: bool,
+    /// The line being received, and how many of its rows are shown.
+    line: String,
+    shown: usize,
+    fence: Option<Fence>,
+    table: Option<Table>,
+    /// A `|` line held until the next shows whether a table starts.
+    head: Option<String>,
+    /// Open list levels: (source column of the content, display column).
+    lists: Vec<(usize, usize)>,
+    /// The last source line was blank / the last row printed was blank.
+    blank: bool,
+    blank_out: bool,
+}
+
+struct Fence {
+    ch: char,
+    n: usize,
     indent: usize,
-    space: bool,
-    fence: bool,
-    heading: bool,
-    bold: bool,
-    code: bool,
+    pad: usize,
+    lang: Option<Result<&'static Lang, ()>>,
+    open: bool,
+}
+
+/// A line of running text: its prefixes (first row, later rows), its
+/// text and style, and the list levels after it.
+struct Para<'a> {
+    first: Vec<Span>,
+    rest: Vec<Span>,
+    text: &'a str,
+    style: u16,
+    lists: Vec<(usize, usize)>,
 }
 
 impl Markdown {
@@ -35,257 +62,306 @@ impl Markdown {
         Markdown {
             color,
             width,
-            line_start: true,
             ..Default::default()
         }
     }
 
     /// Take a fragment; append what can be shown now to `out`.
     pub fn push(&mut self, s: &str, out: &mut String) {
-        for c in s.chars() {
-            if self.line_start && self.fence_or_prefix(c, out) {
-                continue;
-            }
-            match c {
-                '\n' => {
-                    self.flush_word(out);
-                    self.end_line(out);
-                }
-                ' ' | '\t' if !self.fence => {
-                    self.flush_word(out);
-                    self.space = true;
-                }
-                c => self.word.push(c),
-            }
+        let mut rest = s;
+        while let Some(i) = rest.find('\n') {
+            self.line.push_str(&rest[..i]);
+            let l = std::mem::take(&mut self.line);
+            self.complete(&l, out);
+            rest = &rest[i + 1..];
         }
+        self.line.push_str(rest);
+        self.partial(out);
     }
 
-    /// End of the answer: show what is held back and end the line.
+    /// End of the answer: show what is held back; close what is open.
     pub fn finish(&mut self, out: &mut String) {
-        if self.line_start && !self.word.is_empty() {
-            self.line_start = false;
+        if !self.line.is_empty() {
+            let l = std::mem::take(&mut self.line);
+            self.complete(&l, out);
         }
-        self.flush_word(out);
-        if self.col > 0 {
-            self.end_line(out);
+        if let Some(h) = self.head.take() {
+            self.block(&h, 0, false, out);
         }
-        self.line_start = true;
-        self.fence = false;
-        self.indent = 0;
+        if let Some(t) = self.table.take() {
+            t.finish(self.width, out);
+        }
+        if self.fence.take().is_some() && !self.color {
+            out.push_str("```\n");
+        }
+        self.lists.clear();
+        self.blank = false;
+        self.blank_out = false;
     }
 
-    /// At a line's start the first characters are held until the line's
-    /// kind is known. Returns true if `c` was consumed.
-    fn fence_or_prefix(&mut self, c: char, out: &mut String) -> bool {
-        if c != '\n' {
-            self.word.push(c);
-        }
-        let w = self.word.as_str();
-        let digits =
-            |s: &str| !s.is_empty() && s.len() < 4 && s.chars().all(|c| c.is_ascii_digit());
-        let undecided = c != '\n'
-            && (w.len() < 3 && "```".starts_with(w)
-                || w.starts_with('#') && w.trim_start_matches('#').is_empty()
-                || w == "-"
-                || w == "*"
-                || digits(w)
-                || w.strip_suffix('.').is_some_and(digits));
-        if undecided {
-            return true;
-        }
-        self.line_start = false;
-        if w.starts_with("```") {
-            if c != '\n' {
-                // Hold the whole fence line.
-                self.line_start = true;
-                return true;
+    fn complete(&mut self, raw: &str, out: &mut String) {
+        let l = clean(raw.strip_suffix('\r').unwrap_or(raw)).into_owned();
+        let skip = std::mem::take(&mut self.shown);
+        if let Some(h) = self.head.take() {
+            match Table::start(&h, &l, self.color, self.osc8, 0) {
+                Some(t) => {
+                    self.table = Some(t);
+                    return;
+                }
+                None => self.block(&h, 0, false, out),
             }
-            let lang = self.word.trim_start_matches('`').to_string();
-            self.word.clear();
-            if !self.color {
-                out.push_str("```");
-                out.push_str(&lang);
+        }
+        self.block(&l, skip, true, out);
+    }
+
+    /// Show the rows of the unfinished line that can no longer change.
+    fn partial(&mut self, out: &mut String) {
+        if self.fence.is_some() || self.head.is_some() || self.table.is_some() {
+            return;
+        }
+        let Some(cut) = self.line.rfind(' ') else {
+            return;
+        };
+        let l = clean(&self.line[..cut]).into_owned();
+        let Some(p) = self.para(&l, self.blank, true) else { return };
+        let (spans, open) = inline::parse(p.text, p.style, self.osc8);
+        if open {
+            return;
+        }
+        let rows = self.rows(&p, &spans);
+        let n = rows.len().saturating_sub(1);
+        for r in rows.get(self.shown..n).unwrap_or(&[]) {
+            self.emit(r, out);
+        }
+        self.shown = self.shown.max(n);
+    }
+
+    /// One whole line; the first `skip` rows were shown already. With
+    /// `tables` off a `|` line is text.
+    fn block(&mut self, l: &str, skip: usize, tables: bool, out: &mut String) {
+        if self.fence.is_some() {
+            return self.code(l, out);
+        }
+        let t = l.trim_start();
+        let was_blank = std::mem::replace(&mut self.blank, t.is_empty());
+        if let Some(tb) = &mut self.table {
+            self.blank_out = false;
+            if t.starts_with('|') {
+                return tb.add(l, self.width, out);
+            }
+            if let Some(tb) = self.table.take() {
+                tb.finish(self.width, out);
+            }
+        }
+        if t.is_empty() {
+            if !self.blank_out {
                 out.push('\n');
-            } else if !self.fence && !lang.is_empty() {
-                out.push_str(&format!("{FENCE}  {lang}{RESET}\n"));
+                self.blank_out = true;
             }
-            self.fence = !self.fence;
-            self.col = 0;
-            self.line_start = true;
-            return true;
-        }
-        if self.fence {
-            if self.color {
-                out.push_str("  ");
-                self.col = 2;
-            }
-            return c != '\n';
-        }
-        let item = w == "- " || w == "* " || w.strip_suffix(". ").is_some_and(digits);
-        let heading = w.ends_with(' ') && w.trim_end().chars().all(|c| c == '#');
-        if self.color && heading {
-            self.word.clear();
-            self.heading = true;
-            return true;
-        }
-        if item {
-            let bullet = if self.color && (w == "- " || w == "* ") {
-                "•".to_string()
-            } else {
-                w.trim_end().to_string()
-            };
-            self.word.clear();
-            self.indent = str_width(&bullet) + 1;
-            out.push_str(&bullet);
-            out.push(' ');
-            self.col = self.indent;
-            return true;
-        }
-        self.indent = 0;
-        if c == '\n' {
-            return false;
-        }
-        if c == ' ' {
-            // The held characters were a whole word.
-            self.word.pop();
-            self.flush_word(out);
-            self.space = true;
-        }
-        true
-    }
-
-    fn flush_word(&mut self, out: &mut String) {
-        if self.word.is_empty() {
             return;
         }
-        let word = std::mem::take(&mut self.word);
-        if self.fence {
-            out.push_str(if self.color { FENCE } else { "" });
-            out.push_str(&word);
-            out.push_str(if self.color { RESET } else { "" });
-            self.col += str_width(&word);
+        let indent = indent_of(l);
+        if let Some((ch, n, info)) = fence_open(t) {
+            let pad = self.pad_for(indent, was_blank);
+            let lang = highlight::lang(info);
+            if !self.color {
+                self.emit_plain(&format!("{}{}", " ".repeat(pad), t), out);
+            } else if !info.is_empty() {
+                let label = vec![Span::new(&" ".repeat(pad + 2), 0), Span::new(info, inline::fg(3))];
+                self.emit(&label, out);
+            }
+            self.fence = Some(Fence { ch, n, indent, pad, lang, open: false });
             return;
         }
-        let (styled, w) = self.style(&word);
-        let gap = usize::from(self.space && self.col > self.indent);
-        if self.width > 0 && self.col > self.indent && self.col + gap + w > self.width {
-            out.push('\n');
-            out.push_str(&" ".repeat(self.indent));
-            self.col = self.indent;
-        } else if gap == 1 {
-            out.push(' ');
-            self.col += 1;
+        if is_rule(t) {
+            let n = if self.width == 0 { 40 } else { self.width.min(80) };
+            let rule = if self.color { "─".repeat(n) } else { "---".to_string() };
+            self.lists.clear();
+            return self.emit(&[Span::new(&rule, DIM)], out);
         }
-        self.space = false;
-        if self.heading && self.color {
-            out.push_str(HEADING);
+        if tables && t.starts_with('|') {
+            self.head = Some(l.to_string());
+            return;
         }
-        out.push_str(&styled);
-        if self.heading && self.color {
-            out.push_str(RESET);
-        }
-        self.col += w;
-        if self.width > 0 && self.col > self.width {
-            self.col %= self.width;
+        let Some(p) = self.para(l, was_blank, tables) else { return };
+        let (spans, _) = inline::parse(p.text, p.style, self.osc8);
+        let rows = self.rows(&p, &spans);
+        self.lists = p.lists;
+        for r in rows.get(skip..).unwrap_or(&[]) {
+            self.emit(r, out);
         }
     }
 
-    /// Turn `**` and `` ` `` into styles (in colour); the visible width.
-    fn style(&mut self, word: &str) -> (String, usize) {
-        if !self.color {
-            return (word.to_string(), str_width(word));
-        }
-        let mut s = String::with_capacity(word.len() + 8);
-        let mut w = 0;
-        let mut rest = word;
-        while let Some(c) = rest.chars().next() {
-            if rest.starts_with("**") && !self.code {
-                self.bold = !self.bold;
-                s.push_str(if self.bold { BOLD } else { RESET });
-                if !self.bold && self.code {
-                    s.push_str(CODE);
-                }
-                rest = &rest[2..];
-                continue;
+    fn code(&mut self, l: &str, out: &mut String) {
+        let Some(f) = &mut self.fence else { return };
+        let t = l.trim_start();
+        let run = t.len() - t.trim_start_matches(f.ch).len();
+        if run >= f.n && t[run..].trim().is_empty() {
+            let plain = (!self.color).then(|| " ".repeat(f.pad) + t);
+            self.fence = None;
+            if let Some(p) = plain {
+                self.emit_plain(&p, out);
             }
-            if c == '`' {
-                self.code = !self.code;
-                s.push_str(if self.code { CODE } else { RESET });
-                if !self.code && self.bold {
-                    s.push_str(BOLD);
-                }
-            } else {
-                s.push(c);
-                w += super::width::char_width(c);
-            }
-            rest = &rest[c.len_utf8()..];
+            return;
         }
-        (s, w)
+        // The fence's indentation is not part of the code.
+        let cut = l.len() - l.trim_start().len();
+        let code = &l[cut.min(f.indent)..];
+        let mut row = vec![Span::new(&" ".repeat(f.pad + if self.color { 2 } else { 0 }), 0)];
+        match f.lang {
+            Some(lang) if self.color => row.extend(highlight::line(lang, code, &mut f.open)),
+            _ => row.push(Span::new(code, 0)),
+        }
+        self.emit(&row, out);
     }
 
-    fn end_line(&mut self, out: &mut String) {
-        if self.color && (self.bold || self.code) && !self.fence {
-            out.push_str(RESET);
-            self.bold = false;
-            self.code = false;
+    /// How a line of running text is shown, or None if it is not one.
+    fn para<'a>(&self, l: &'a str, after_blank: bool, tables: bool) -> Option<Para<'a>> {
+        let mut t = l.trim_start();
+        let mut depth = 0;
+        while let Some(r) = t.strip_prefix('>') {
+            depth += 1;
+            t = r.strip_prefix(' ').unwrap_or(r).trim_start_matches(' ');
         }
-        self.heading = false;
+        let bars = if self.color { "│ " } else { "> " };
+        let quote = vec![Span::new(&bars.repeat(depth), DIM)];
+        if t.is_empty() || depth == 0 && (tables && t.starts_with('|') || fence_open(t).is_some()) {
+            return None;
+        }
+        let indent = if depth > 0 { 0 } else { indent_of(l) };
+        let mut lists = if depth > 0 { Vec::new() } else { self.lists.clone() };
+        let mut p = Para { first: quote.clone(), rest: quote, text: t, style: 0, lists: Vec::new() };
+        if let Some(level) = heading(t) {
+            p.text = t.get(level..).unwrap_or("").trim();
+            p.style = HEAD;
+            if !self.color {
+                p.first.push(Span::new(t.get(..=level).unwrap_or(t), 0));
+            }
+            lists.clear();
+        } else if let Some((marker, body)) = item(t) {
+            while lists.last().is_some_and(|&(src, _)| src > indent) {
+                lists.pop();
+            }
+            let col = lists.last().map_or(0, |&(_, d)| d);
+            let (mark, body) = self.marker(marker, body, lists.len());
+            let w = str_width(&mark) + 1;
+            lists.push((indent + marker.len() + 1, col + w));
+            p.first.push(Span::new(&" ".repeat(col), 0));
+            p.first.push(Span::new(&(mark + " "), 0));
+            p.rest.push(Span::new(&" ".repeat(col + w), 0));
+            p.text = body;
+        } else if !lists.is_empty() && (indent > 0 || !after_blank) {
+            let col = lists
+                .iter()
+                .rev()
+                .find(|&&(src, _)| src <= indent)
+                .or(lists.last())
+                .map_or(0, |&(_, d)| d);
+            p.first.push(Span::new(&" ".repeat(col), 0));
+            p.rest = p.first.clone();
+        } else {
+            lists.clear();
+        }
+        p.lists = lists;
+        Some(p)
+    }
+
+    /// A list item's marker as shown, and the item's text.
+    fn marker<'a>(&self, marker: &str, body: &'a str, level: usize) -> (String, &'a str) {
+        let task = [("[ ]", "☐"), ("[x]", "☑"), ("[X]", "☑")]
+            .into_iter()
+            .find(|(k, _)| body.starts_with(k) && body[3..].starts_with(' ') || body == *k);
+        match task {
+            Some((k, boxed)) => {
+                let shown = if self.color { boxed.to_string() } else { format!("{marker} {k}") };
+                (shown, body[k.len()..].trim_start())
+            }
+            None if self.color && !marker.ends_with(['.', ')']) => {
+                (BULLETS.get(level % 3).unwrap_or(&"•").to_string(), body)
+            }
+            None => (marker.to_string(), body),
+        }
+    }
+
+    /// Display indentation for a fence (or other block) at `indent`.
+    fn pad_for(&mut self, indent: usize, was_blank: bool) -> usize {
+        if self.lists.is_empty() || indent == 0 && was_blank {
+            self.lists.clear();
+            return 0;
+        }
+        self.lists
+            .iter()
+            .rev()
+            .find(|&&(src, _)| src <= indent)
+            .map_or(0, |&(_, d)| d)
+    }
+
+    fn rows(&self, p: &Para, spans: &[Span]) -> Vec<Vec<Span>> {
+        let pw = inline::width(&p.first).max(inline::width(&p.rest));
+        let room = if self.width == 0 { 0 } else { self.width.saturating_sub(pw).max(10) };
+        let mut rows = wrap(spans, room);
+        for (k, r) in rows.iter_mut().enumerate() {
+            let prefix = if k == 0 { &p.first } else { &p.rest };
+            r.splice(0..0, prefix.iter().cloned());
+        }
+        rows
+    }
+
+    fn emit(&mut self, row: &[Span], out: &mut String) {
+        paint(row, self.color, out);
         out.push('\n');
-        self.col = 0;
-        self.space = false;
-        self.line_start = true;
-        if !self.fence {
-            self.indent = 0;
-        }
+        self.blank_out = false;
     }
+
+    fn emit_plain(&mut self, s: &str, out: &mut String) {
+        self.emit(&[Span::new(s, 0)], out);
+    }
+}
+
+/// Columns of leading white space (a tab is 4).
+fn indent_of(l: &str) -> usize {
+    l.chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .map(|c| if c == '\t' { 4 } else { 1 })
+        .sum()
+}
+
+/// "```lang" or "~~~": the fence character, its count and the info string.
+fn fence_open(t: &str) -> Option<(char, usize, &str)> {
+    let ch = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = t.len() - t.trim_start_matches(ch).len();
+    let info = t[n..].trim();
+    (n >= 3 && !(ch == '`' && info.contains('`'))).then_some((ch, n, info))
+}
+
+/// `---`, `***` or `___` (three or more, spaces allowed).
+fn is_rule(t: &str) -> bool {
+    let ch = t.chars().next().unwrap_or(' ');
+    "-*_".contains(ch) && t.chars().filter(|&c| c == ch).count() >= 3 && t.chars().all(|c| c == ch || c == ' ')
+}
+
+/// `# ` to `###### `: the length of the marker.
+fn heading(t: &str) -> Option<usize> {
+    let n = t.len() - t.trim_start_matches('#').len();
+    let rest = &t[n..];
+    ((1..=6).contains(&n) && (rest.is_empty() || rest.starts_with(' '))).then_some(n)
+}
+
+/// `- `, `* `, `+ `, `1. ` or `1) `: the marker and the item's text.
+fn item(t: &str) -> Option<(&str, &str)> {
+    let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let n = match t.chars().next()? {
+        '-' | '*' | '+' => 1,
+        _ if (1..=9).contains(&digits) && t[digits..].starts_with(['.', ')']) => digits + 1,
+        _ => return None,
+    };
+    let body = &t[n..];
+    if body.is_empty() {
+        return Some((&t[..n], ""));
+    }
+    body.strip_prefix(' ').map(|b| (&t[..n], b.trim_start()))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn render(color: bool, width: usize, parts: &[&str]) -> String {
-        let mut m = Markdown::new(color, width);
-        let mut out = String::new();
-        for p in parts {
-            m.push(p, &mut out);
-        }
-        m.finish(&mut out);
-        out
-    }
-
-    #[test]
-    fn plain_is_the_text_as_sent() {
-        let t = "# Title\nSome **bold** and `code`.\n- item one\n```rust\nfn main() {}\n```\nend";
-        assert_eq!(render(false, 0, &[t]), format!("{t}\n"));
-        // Fragment boundaries do not matter.
-        let parts: Vec<String> = t.chars().map(String::from).collect();
-        let parts: Vec<&str> = parts.iter().map(|s| s.as_str()).collect();
-        assert_eq!(render(false, 0, &parts), format!("{t}\n"));
-    }
-
-    #[test]
-    fn wraps_at_width_with_hanging_indent() {
-        assert_eq!(
-            render(false, 10, &["one two three four"]),
-            "one two\nthree four\n"
-        );
-        assert_eq!(
-            render(true, 12, &["- alpha beta gamma"]),
-            "• alpha beta\n  gamma\n"
-        );
-    }
-
-    #[test]
-    fn styles_in_colour() {
-        let out = render(
-            true,
-            80,
-            &["# Hi\n", "a **b** `c`\n", "```sh\nls -l\n```\n"],
-        );
-        assert_eq!(
-            out,
-            format!("{HEADING}Hi{RESET}\na {BOLD}b{RESET} {CODE}c{RESET}\n{FENCE}  sh{RESET}\n  {FENCE}ls -l{RESET}\n")
-        );
-    }
-}
+#[path = "markdown_tests.rs"]
+mod tests;

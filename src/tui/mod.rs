@@ -4,9 +4,12 @@
 //! a status line follows, and so on until Ctrl-D. Idle, mote sits in one
 //! blocking read(2) of stdin: no timers, no CPU.
 
+pub mod clean;
 pub mod commands;
 pub mod editor;
+pub mod highlight;
 pub mod history;
+pub mod inline;
 pub mod keys;
 pub mod markdown;
 pub mod plan_loop;
@@ -14,6 +17,7 @@ pub mod saved;
 pub mod screen;
 pub mod spinner;
 pub mod switch;
+pub mod table;
 pub mod term;
 pub mod width;
 
@@ -30,6 +34,24 @@ use screen::{say, Paint, Screen};
 fn color_wanted() -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     !no_color && !dumb() && std::io::stdout().is_terminal()
+}
+
+/// Whether the terminal shows OSC 8 hyperlinks, judged from the
+/// environment alone (never a query that waits for an answer). Not inside
+/// tmux or screen, which pass them on only when configured to.
+pub fn hyperlinks() -> bool {
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    let (term, prog) = (var("TERM"), var("TERM_PROGRAM"));
+    if !var("TMUX").is_empty() || term.starts_with("screen") || term.starts_with("tmux") {
+        return false;
+    }
+    ["iTerm.app", "WezTerm", "vscode", "ghostty", "Hyper", "Tabby", "rio"].contains(&prog.as_str())
+        || ["kitty", "foot", "alacritty", "ghostty", "wezterm", "rio"]
+            .iter()
+            .any(|t| term.contains(t))
+        || var("VTE_VERSION").parse::<u32>().is_ok_and(|v| v >= 5000)
+        || !var("WT_SESSION").is_empty()
+        || !var("KONSOLE_VERSION").is_empty()
 }
 
 fn dumb() -> bool {

@@ -83,10 +83,12 @@ pub fn key_arg(args: &str) -> String {
 
 impl Screen {
     pub fn new(color: bool, tty: bool, editor: Editor, model: &str) -> Screen {
+        let mut md = Markdown::new(color, 0);
+        md.osc8 = color && super::hyperlinks();
         Screen {
             color,
             tty,
-            md: Markdown::new(color, 0),
+            md,
             editor,
             model: model.to_string(),
             context_window: DEFAULT_CONTEXT,
