@@ -4,11 +4,12 @@
 //! readable log of the session on stderr. Write errors (a closed pipe) are
 //! ignored: the session's work on disk matters more than its report.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crate::cli::Format;
 use crate::json::write::{escaped, string};
 use crate::provider::Usage;
+use crate::tui::clean::clean;
 
 pub struct Output {
     format: Format,
@@ -75,10 +76,11 @@ impl Output {
         let _ = out.flush();
     }
 
+    /// A line of the `--verbose` log, cleaned of control sequences.
     fn log(&mut self, s: &str) {
         if self.verbose {
             let nl = if self.mid_line { "\n" } else { "" };
-            eprintln!("{nl}{s}");
+            eprintln!("{nl}{}", clean(s));
             self.mid_line = false;
         }
     }
@@ -104,7 +106,7 @@ impl Output {
         }
         if self.verbose && !s.is_empty() {
             let mut e = std::io::stderr().lock();
-            let _ = e.write_all(s.as_bytes());
+            let _ = e.write_all(clean(s).as_bytes());
             self.mid_line = !s.ends_with('\n');
         }
     }
@@ -189,7 +191,12 @@ impl Output {
             Format::Text => {
                 if r.error.is_none() || !r.result.is_empty() {
                     let mut out = std::io::stdout().lock();
-                    let _ = out.write_all(r.result.as_bytes());
+                    // A pipe gets the answer as it is; a terminal, cleaned.
+                    let shown = match out.is_terminal() {
+                        true => clean(r.result),
+                        false => r.result.into(),
+                    };
+                    let _ = out.write_all(shown.as_bytes());
                     if !r.result.ends_with('\n') {
                         let _ = out.write_all(b"\n");
                     }

@@ -13,30 +13,16 @@ mod tui;
 use std::path::{Path, PathBuf};
 
 use mock::{Item, Mock, Options, Reply};
-use tui::{bin, sh_quote, Tmux};
+use tui::Tmux;
 
 fn workspace(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mote-tui-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    tui::workspace(name)
 }
 
 /// mote in tmux, in `ws`, with `stty -a` saved before and after and its
 /// exit code printed as `EXIT:N`.
 fn start(name: &str, ws: &Path, m: &Mock, w: u16, extra: &str) -> Tmux {
-    let cmd = format!(
-        "stty -a > stty.before; env -u NO_COLOR -u MOTE_MODEL OPENAI_BASE_URL={} OPENAI_API_KEY=k XDG_STATE_HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={} {} \
-         --model mock-model {extra} 2>mote.err; echo EXIT:$?; stty -a > stty.after; sleep 600",
-        m.base_url(),
-        sh_quote(&ws.join("state").to_string_lossy()),
-        sh_quote(&ws.join("data").to_string_lossy()),
-        sh_quote(&ws.join("config").to_string_lossy()),
-        sh_quote(&bin().to_string_lossy()),
-    );
-    let t = Tmux::start(name, ws, w, 24, &cmd);
-    t.wait_text("/help for commands");
-    t
+    tui::start_mote(name, ws, &m.base_url(), w, extra)
 }
 
 /// `stty -a` without its first line (speed, rows, columns: a resize changes those).

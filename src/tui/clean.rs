@@ -20,7 +20,9 @@ pub fn clean(s: &str) -> Cow<'_, str> {
             '\x1b' => match it.next() {
                 Some('[') => '\u{9b}',
                 Some(']') => '\u{9d}',
-                Some(k @ ('P' | 'X' | '^' | '_')) => char::from_u32(k as u32 + 0x40).unwrap_or('\u{90}'),
+                Some(k @ ('P' | 'X' | '^' | '_')) => {
+                    char::from_u32(k as u32 + 0x40).unwrap_or('\u{90}')
+                }
                 // A two- or three-character escape: ESC, intermediates, final.
                 Some(mut k) => {
                     while (' '..='/').contains(&k) {

@@ -150,7 +150,9 @@ pub fn line(lang: Result<&Lang, ()>, s: &str, open: &mut bool) -> Vec<Span> {
             rest = tail;
             continue;
         }
-        let at_word = out.last().map_or(true, |l: &Span| l.text.ends_with(char::is_whitespace));
+        let at_word = out
+            .last()
+            .is_none_or(|l: &Span| l.text.ends_with(char::is_whitespace));
         if !lang.line.is_empty() && rest.starts_with(lang.line) && (lang.line != "#" || at_word) {
             put(&mut out, rest, COM);
             break;

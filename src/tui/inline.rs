@@ -61,7 +61,12 @@ pub fn width(spans: &[Span]) -> usize {
 enum Tok {
     Text(String),
     /// A run of `n` of `ch`; which ends it may take.
-    Delim { ch: char, n: usize, open: bool, close: bool },
+    Delim {
+        ch: char,
+        n: usize,
+        open: bool,
+        close: bool,
+    },
     Code(String),
     Link(Vec<Span>, String),
 }
@@ -215,7 +220,16 @@ fn tokens(s: &str, osc8: bool) -> (Vec<Tok>, bool) {
                 _ => (left, right),
             };
             if c != '~' || n == 2 {
-                emit(&mut toks, Tok::Delim { ch: c, n, open, close }, &mut text);
+                emit(
+                    &mut toks,
+                    Tok::Delim {
+                        ch: c,
+                        n,
+                        open,
+                        close,
+                    },
+                    &mut text,
+                );
                 i += n;
                 continue;
             }

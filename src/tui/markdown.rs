@@ -123,7 +123,9 @@ impl Markdown {
             return;
         };
         let l = clean(&self.line[..cut]).into_owned();
-        let Some(p) = self.para(&l, self.blank, true) else { return };
+        let Some(p) = self.para(&l, self.blank, true) else {
+            return;
+        };
         let (spans, open) = inline::parse(p.text, p.style, self.osc8);
         if open {
             return;
@@ -167,15 +169,33 @@ impl Markdown {
             if !self.color {
                 self.emit_plain(&format!("{}{}", " ".repeat(pad), t), out);
             } else if !info.is_empty() {
-                let label = vec![Span::new(&" ".repeat(pad + 2), 0), Span::new(info, inline::fg(3))];
+                let label = vec![
+                    Span::new(&" ".repeat(pad + 2), 0),
+                    Span::new(info, inline::fg(3)),
+                ];
                 self.emit(&label, out);
             }
-            self.fence = Some(Fence { ch, n, indent, pad, lang, open: false });
+            self.fence = Some(Fence {
+                ch,
+                n,
+                indent,
+                pad,
+                lang,
+                open: false,
+            });
             return;
         }
         if is_rule(t) {
-            let n = if self.width == 0 { 40 } else { self.width.min(80) };
-            let rule = if self.color { "─".repeat(n) } else { "---".to_string() };
+            let n = if self.width == 0 {
+                40
+            } else {
+                self.width.min(80)
+            };
+            let rule = if self.color {
+                "─".repeat(n)
+            } else {
+                "---".to_string()
+            };
             self.lists.clear();
             return self.emit(&[Span::new(&rule, DIM)], out);
         }
@@ -183,7 +203,9 @@ impl Markdown {
             self.head = Some(l.to_string());
             return;
         }
-        let Some(p) = self.para(l, was_blank, tables) else { return };
+        let Some(p) = self.para(l, was_blank, tables) else {
+            return;
+        };
         let (spans, _) = inline::parse(p.text, p.style, self.osc8);
         let rows = self.rows(&p, &spans);
         self.lists = p.lists;
@@ -207,7 +229,10 @@ impl Markdown {
         // The fence's indentation is not part of the code.
         let cut = l.len() - l.trim_start().len();
         let code = &l[cut.min(f.indent)..];
-        let mut row = vec![Span::new(&" ".repeat(f.pad + if self.color { 2 } else { 0 }), 0)];
+        let mut row = vec![Span::new(
+            &" ".repeat(f.pad + if self.color { 2 } else { 0 }),
+            0,
+        )];
         match f.lang {
             Some(lang) if self.color => row.extend(highlight::line(lang, code, &mut f.open)),
             _ => row.push(Span::new(code, 0)),
@@ -229,8 +254,18 @@ impl Markdown {
             return None;
         }
         let indent = if depth > 0 { 0 } else { indent_of(l) };
-        let mut lists = if depth > 0 { Vec::new() } else { self.lists.clone() };
-        let mut p = Para { first: quote.clone(), rest: quote, text: t, style: 0, lists: Vec::new() };
+        let mut lists = if depth > 0 {
+            Vec::new()
+        } else {
+            self.lists.clone()
+        };
+        let mut p = Para {
+            first: quote.clone(),
+            rest: quote,
+            text: t,
+            style: 0,
+            lists: Vec::new(),
+        };
         if let Some(level) = heading(t) {
             p.text = t.get(level..).unwrap_or("").trim();
             p.style = HEAD;
@@ -273,7 +308,11 @@ impl Markdown {
             .find(|(k, _)| body.starts_with(k) && body[3..].starts_with(' ') || body == *k);
         match task {
             Some((k, boxed)) => {
-                let shown = if self.color { boxed.to_string() } else { format!("{marker} {k}") };
+                let shown = if self.color {
+                    boxed.to_string()
+                } else {
+                    format!("{marker} {k}")
+                };
                 (shown, body[k.len()..].trim_start())
             }
             None if self.color && !marker.ends_with(['.', ')']) => {
@@ -298,7 +337,11 @@ impl Markdown {
 
     fn rows(&self, p: &Para, spans: &[Span]) -> Vec<Vec<Span>> {
         let pw = inline::width(&p.first).max(inline::width(&p.rest));
-        let room = if self.width == 0 { 0 } else { self.width.saturating_sub(pw).max(10) };
+        let room = if self.width == 0 {
+            0
+        } else {
+            self.width.saturating_sub(pw).max(10)
+        };
         let mut rows = wrap(spans, room);
         for (k, r) in rows.iter_mut().enumerate() {
             let prefix = if k == 0 { &p.first } else { &p.rest };
@@ -337,7 +380,9 @@ fn fence_open(t: &str) -> Option<(char, usize, &str)> {
 /// `---`, `***` or `___` (three or more, spaces allowed).
 fn is_rule(t: &str) -> bool {
     let ch = t.chars().next().unwrap_or(' ');
-    "-*_".contains(ch) && t.chars().filter(|&c| c == ch).count() >= 3 && t.chars().all(|c| c == ch || c == ' ')
+    "-*_".contains(ch)
+        && t.chars().filter(|&c| c == ch).count() >= 3
+        && t.chars().all(|c| c == ch || c == ' ')
 }
 
 /// `# ` to `###### `: the length of the marker.

@@ -24,12 +24,20 @@ fn tags(s: &str) -> String {
         if let Some(r) = rest.strip_prefix("\x1b]8;;") {
             let end = r.find("\x1b\\").unwrap();
             let url = &r[..end];
-            out.push_str(&if url.is_empty() { "</a>".to_string() } else { format!("<a {url}>") });
+            out.push_str(&if url.is_empty() {
+                "</a>".to_string()
+            } else {
+                format!("<a {url}>")
+            });
             rest = &r[end + 2..];
         } else {
             let end = rest.find('m').unwrap();
             let code = &rest[2..end];
-            out.push_str(&if code == "0" { "</>".to_string() } else { format!("<{code}>") });
+            out.push_str(&if code == "0" {
+                "</>".to_string()
+            } else {
+                format!("<{code}>")
+            });
             rest = &rest[end + 1..];
         }
     }
@@ -42,7 +50,11 @@ fn same_streamed(color: bool, width: usize, text: &str) -> String {
     let whole = render(color, width, &[text]);
     let parts: Vec<String> = text.chars().map(String::from).collect();
     let parts: Vec<&str> = parts.iter().map(|s| s.as_str()).collect();
-    assert_eq!(render(color, width, &parts), whole, "streamed one char at a time");
+    assert_eq!(
+        render(color, width, &parts),
+        whole,
+        "streamed one char at a time"
+    );
     whole
 }
 
@@ -50,28 +62,66 @@ fn same_streamed(color: bool, width: usize, text: &str) -> String {
 fn golden() {
     let cases: &[(bool, usize, &str, &str)] = &[
         // Inline markup.
-        (true, 80, "a *em* **strong** ~~gone~~ `code` _u_ snake_case_name\n",
-         "a <3>em</> <1>strong</> <9>gone</> <36>code</> <3>u</> snake_case_name\n"),
-        (true, 80, "***both*** and 2 * 3 * 4\n", "<1;3>both</> and 2 * 3 * 4\n"),
-        (false, 80, "a *em* **strong** `code` \\*lit\\*\n", "a em strong code *lit*\n"),
+        (
+            true,
+            80,
+            "a *em* **strong** ~~gone~~ `code` _u_ snake_case_name\n",
+            "a <3>em</> <1>strong</> <9>gone</> <36>code</> <3>u</> snake_case_name\n",
+        ),
+        (
+            true,
+            80,
+            "***both*** and 2 * 3 * 4\n",
+            "<1;3>both</> and 2 * 3 * 4\n",
+        ),
+        (
+            false,
+            80,
+            "a *em* **strong** `code` \\*lit\\*\n",
+            "a em strong code *lit*\n",
+        ),
         // Unclosed markup is literal, and does not bleed into the next line.
         (true, 80, "an **open one\nnext\n", "an **open one\nnext\n"),
         (true, 80, "`unclosed code\n", "`unclosed code\n"),
         // Links: text (url) without OSC 8.
-        (true, 80, "see [the docs](https://x.io/d) now\n", "see the docs <2>(https://x.io/d)</> now\n"),
+        (
+            true,
+            80,
+            "see [the docs](https://x.io/d) now\n",
+            "see the docs <2>(https://x.io/d)</> now\n",
+        ),
         (false, 80, "<https://x.io>\n", "https://x.io\n"),
         // Headings, rules, quotes.
         (true, 80, "## Plan **now**\n", "<1;35>Plan now</>\n"),
         (false, 80, "## Plan\n", "## Plan\n"),
         (true, 10, "---\n", "<2>──────────</>\n"),
         (false, 10, "***\n", "---\n"),
-        (true, 80, "> quoted *text*\n>> deeper\n", "<2>│ </>quoted <3>text</>\n<2>│ │ </>deeper\n"),
+        (
+            true,
+            80,
+            "> quoted *text*\n>> deeper\n",
+            "<2>│ </>quoted <3>text</>\n<2>│ │ </>deeper\n",
+        ),
         // Nested lists: bullets per level, numbers kept, hanging indent.
-        (true, 80, "- one\n  - two\n    - three\n      1. four\n- five\n",
-         "• one\n  ◦ two\n    ▪ three\n      1. four\n• five\n"),
+        (
+            true,
+            80,
+            "- one\n  - two\n    - three\n      1. four\n- five\n",
+            "• one\n  ◦ two\n    ▪ three\n      1. four\n• five\n",
+        ),
         (false, 80, "- one\n  * two\n", "- one\n  * two\n"),
-        (true, 14, "- alpha beta gamma delta\n", "• alpha beta\n  gamma delta\n"),
-        (true, 80, "1. first\n   more of it\n2. second\n", "1. first\n   more of it\n2. second\n"),
+        (
+            true,
+            14,
+            "- alpha beta gamma delta\n",
+            "• alpha beta\n  gamma delta\n",
+        ),
+        (
+            true,
+            80,
+            "1. first\n   more of it\n2. second\n",
+            "1. first\n   more of it\n2. second\n",
+        ),
         (true, 80, "- [ ] todo\n- [x] done\n", "☐ todo\n☑ done\n"),
         (false, 80, "- [ ] todo\n", "- [ ] todo\n"),
         // A paragraph after a list and a blank line is not in the list.
@@ -85,7 +135,9 @@ fn golden() {
     for (color, width, input, want) in cases {
         let got = tags(&same_streamed(*color, *width, input));
         if &got != want {
-            bad.push(format!("{input:?} color {color} width {width}\n got  {got:?}\n want {want:?}"));
+            bad.push(format!(
+                "{input:?} color {color} width {width}\n got  {got:?}\n want {want:?}"
+            ));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
@@ -94,29 +146,78 @@ fn golden() {
 #[test]
 fn code_blocks() {
     let cases: &[(bool, &str, &str)] = &[
-        (true, "```rust\nfn main() { let x = 42; // hi\n}\n```\n",
-         "  <33>rust</>\n  <35>fn</> main() { <35>let</> x = <33>42</>; <2;3>// hi</>\n  }\n"),
-        (true, "```python\ndef f():\n    return \"s\" # c\n```\n",
-         "  <33>python</>\n  <35>def</> f():\n      <35>return</> <32>\"s\"</> <2;3># c</>\n"),
-        (true, "```go\n/* a\nb */ x\n```\n", "  <33>go</>\n  <2;3>/* a</>\n  <2;3>b */</> x\n"),
-        (true, "```json\n{\"k\": true, \"n\": 1.5}\n```\n",
-         "  <33>json</>\n  {<36>\"k\"</>: <35>true</>, <36>\"n\"</>: <33>1.5</>}\n"),
-        (true, "```yaml\n- name: x # c\n```\n", "  <33>yaml</>\n  - <36>name</>: x <2;3># c</>\n"),
-        (true, "```toml\n[deps]\nx = 'y'\n```\n", "  <33>toml</>\n  <36>[deps]</>\n  <36>x</> = <32>'y'</>\n"),
-        (true, "```sh\necho \"$HOME\" # c\n```\n", "  <33>sh</>\n  <35>echo</> <32>\"$HOME\"</> <2;3># c</>\n"),
-        (true, "```ts\nconst a: string = `t`;\n```\n", "  <33>ts</>\n  <35>const</> a: string = <32>`t`</>;\n"),
-        (true, "```c\n#include <x.h>\nint main;\n```\n", "  <33>c</>\n  <35>#include</> <x.h>\n  <35>int</> main;\n"),
-        (true, "```diff\n@@ -1 +1 @@\n-old\n+new\n```\n", "  <33>diff</>\n  <36>@@ -1 +1 @@</>\n  <31>-old</>\n  <32>+new</>\n"),
+        (
+            true,
+            "```rust\nfn main() { let x = 42; // hi\n}\n```\n",
+            "  <33>rust</>\n  <35>fn</> main() { <35>let</> x = <33>42</>; <2;3>// hi</>\n  }\n",
+        ),
+        (
+            true,
+            "```python\ndef f():\n    return \"s\" # c\n```\n",
+            "  <33>python</>\n  <35>def</> f():\n      <35>return</> <32>\"s\"</> <2;3># c</>\n",
+        ),
+        (
+            true,
+            "```go\n/* a\nb */ x\n```\n",
+            "  <33>go</>\n  <2;3>/* a</>\n  <2;3>b */</> x\n",
+        ),
+        (
+            true,
+            "```json\n{\"k\": true, \"n\": 1.5}\n```\n",
+            "  <33>json</>\n  {<36>\"k\"</>: <35>true</>, <36>\"n\"</>: <33>1.5</>}\n",
+        ),
+        (
+            true,
+            "```yaml\n- name: x # c\n```\n",
+            "  <33>yaml</>\n  - <36>name</>: x <2;3># c</>\n",
+        ),
+        (
+            true,
+            "```toml\n[deps]\nx = 'y'\n```\n",
+            "  <33>toml</>\n  <36>[deps]</>\n  <36>x</> = <32>'y'</>\n",
+        ),
+        (
+            true,
+            "```sh\necho \"$HOME\" # c\n```\n",
+            "  <33>sh</>\n  <35>echo</> <32>\"$HOME\"</> <2;3># c</>\n",
+        ),
+        (
+            true,
+            "```ts\nconst a: string = `t`;\n```\n",
+            "  <33>ts</>\n  <35>const</> a: string = <32>`t`</>;\n",
+        ),
+        (
+            true,
+            "```c\n#include <x.h>\nint main;\n```\n",
+            "  <33>c</>\n  <35>#include</> <x.h>\n  <35>int</> main;\n",
+        ),
+        (
+            true,
+            "```diff\n@@ -1 +1 @@\n-old\n+new\n```\n",
+            "  <33>diff</>\n  <36>@@ -1 +1 @@</>\n  <31>-old</>\n  <32>+new</>\n",
+        ),
         // Unknown language: plain, labelled. No language: no label.
-        (true, "```cobol\nMOVE 1 TO X.\n```\n", "  <33>cobol</>\n  MOVE 1 TO X.\n"),
+        (
+            true,
+            "```cobol\nMOVE 1 TO X.\n```\n",
+            "  <33>cobol</>\n  MOVE 1 TO X.\n",
+        ),
         (true, "```\n*not* markup\n```\n", "  *not* markup\n"),
         // Without colour the fences stay, for copying.
-        (false, "```rust\nfn main() {}\n```\n", "```rust\nfn main() {}\n```\n"),
+        (
+            false,
+            "```rust\nfn main() {}\n```\n",
+            "```rust\nfn main() {}\n```\n",
+        ),
         // A fence that never closes: the code is shown, and closed without colour.
         (false, "```sh\nls", "```sh\nls\n```\n"),
         (true, "```sh\nls", "  <33>sh</>\n  ls\n"),
         // Inside a list item the code keeps the item's indentation.
-        (true, "- step\n  ```sh\n  ls\n  ```\n", "• step\n    <33>sh</>\n    ls\n"),
+        (
+            true,
+            "- step\n  ```sh\n  ls\n  ```\n",
+            "• step\n    <33>sh</>\n    ls\n",
+        ),
     ];
     let mut bad = Vec::new();
     for (color, input, want) in cases {
@@ -159,7 +260,10 @@ after
     let colour = same_streamed(true, 30, t);
     assert_eq!(strip(&colour), boxed);
     // The header and the cell's markup in bold, the rules dim.
-    assert!(tags(&colour).contains("<1>file</>") && tags(&colour).contains("<1>new</>"), "{colour}");
+    assert!(
+        tags(&colour).contains("<1>file</>") && tags(&colour).contains("<1>new</>"),
+        "{colour}"
+    );
     assert!(tags(&colour).starts_with("<2>┌"), "{colour}");
     // Without colour: a padded Markdown table, still valid when copied.
     let plain = "\
@@ -171,7 +275,8 @@ after
 ";
     assert_eq!(same_streamed(false, 80, t), plain);
     // Too narrow even when shrunk: one key-value block per row.
-    let kv = "file: a.rs\nlines: 10\nnote: new\n\nfile: 日本.rs\nlines: 2000\nnote: x | y\n\nafter\n";
+    let kv =
+        "file: a.rs\nlines: 10\nnote: new\n\nfile: 日本.rs\nlines: 2000\nnote: x | y\n\nafter\n";
     assert_eq!(strip(&same_streamed(true, 20, t)), kv);
     // Wider than the terminal: the widest column shrinks, its cells wrap.
     let long = "| name | what it does |\n|---|---|\n| alpha | the first of the letters of the Greek alphabet |\n| beta | second |\n";
@@ -182,6 +287,7 @@ after
 │ alpha │ the first of the   │
 │       │ letters of the     │
 │       │ Greek alphabet     │
+├───────┼────────────────────┤
 │ beta  │ second             │
 └───────┴────────────────────┘
 ";
@@ -189,7 +295,10 @@ after
     assert_eq!(got, shrunk);
     assert!(got.lines().all(|l| super::str_width(l) <= 30));
     // A `|` line with no delimiter row after it is text.
-    assert_eq!(same_streamed(false, 80, "| not a table\nnext\n"), "| not a table\nnext\n");
+    assert_eq!(
+        same_streamed(false, 80, "| not a table\nnext\n"),
+        "| not a table\nnext\n"
+    );
 }
 
 #[test]
@@ -213,7 +322,10 @@ fn streaming_holds_what_may_change() {
     m.push("ght **nine ten eleven twelve thirteen", &mut out);
     assert_eq!(out, "");
     m.push("**\n", &mut out);
-    assert_eq!(tags(&out), "five six seven eight\n<1>nine ten eleven</>\n<1>twelve thirteen</>\n");
+    assert_eq!(
+        tags(&out),
+        "five six seven eight\n<1>nine ten eleven</>\n<1>twelve thirteen</>\n"
+    );
     // Past 200 rows a table is shown as it is, and later rows follow.
     out.clear();
     m.push("| n |\n|---|\n", &mut out);
@@ -235,7 +347,10 @@ fn control_sequences_do_not_pass() {
     let evil = "a\x1b]0;pwned\x07b \x1b[2J**c**\u{9b}31m\n| x\x1b[31m |\n|---|\n| \x1b]8;;http://e\x1b\\y |\n";
     for color in [true, false] {
         let out = same_streamed(color, 40, evil);
-        let stray = out.replace("\x1b[0m", "").replace("\x1b[1m", "").replace("\x1b[2m", "");
+        let stray = out
+            .replace("\x1b[0m", "")
+            .replace("\x1b[1m", "")
+            .replace("\x1b[2m", "");
         assert!(!stray.contains(['\x1b', '\u{9b}', '\x07']), "{out:?}");
         assert!(strip(&out).starts_with("ab c\n"), "{out:?}");
     }

@@ -45,7 +45,16 @@ pub fn hyperlinks() -> bool {
     if !var("TMUX").is_empty() || term.starts_with("screen") || term.starts_with("tmux") {
         return false;
     }
-    ["iTerm.app", "WezTerm", "vscode", "ghostty", "Hyper", "Tabby", "rio"].contains(&prog.as_str())
+    [
+        "iTerm.app",
+        "WezTerm",
+        "vscode",
+        "ghostty",
+        "Hyper",
+        "Tabby",
+        "rio",
+    ]
+    .contains(&prog.as_str())
         || ["kitty", "foot", "alacritty", "ghostty", "wezterm", "rio"]
             .iter()
             .any(|t| term.contains(t))
@@ -201,7 +210,7 @@ fn shell(agent: &mut Agent, cmd: &str) {
             } else {
                 text + "\n"
             };
-            say(&text);
+            say(&clean::clean(&text));
         }
     }
 }

@@ -25,7 +25,7 @@ pub fn sessions(a: &mut Agent, s: &mut Setup, _: &str) -> Flow {
     if let Err(e) = session::list(dir, &mut buf) {
         say(&format!("listing sessions: {e}\n"));
     }
-    say(&String::from_utf8_lossy(&buf));
+    say(&super::clean::clean(&String::from_utf8_lossy(&buf)));
     if let Some(w) = &a.log.writer {
         say(&format!("this conversation: {}\n", w.id));
     }
@@ -105,7 +105,10 @@ pub fn compact(a: &mut Agent, _: &mut Setup, _: &str) -> Flow {
         Ok(true) => {}
         Ok(false) => say("nothing to compact\n"),
         Err(Fail::Interrupted) => say("interrupted; the conversation is as it was\n"),
-        Err(f) => say(&format!("compaction failed: {}\n", f.message())),
+        Err(f) => say(&format!(
+            "compaction failed: {}\n",
+            super::clean::clean(&f.message())
+        )),
     }
     Flow::Continue
 }

@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
+use super::clean::clean;
 use super::editor::{Editor, Read};
 use super::keys::Key;
 use super::markdown::Markdown;
@@ -68,14 +69,15 @@ pub fn say(s: &str) {
     let _ = out.flush();
 }
 
-/// The argument that says what a call does: the command, path or pattern.
+/// The argument that says what a call does: the command, path or
+/// pattern, cleaned of control sequences.
 pub fn key_arg(args: &str) -> String {
     let Ok(a) = Args::parse(args) else {
-        return clip(args, 60);
+        return clip(&clean(args), 60);
     };
     for k in ["command", "path", "pattern"] {
         if let Ok(Some(v)) = a.opt_str(k) {
-            return v.to_string();
+            return clean(v).into_owned();
         }
     }
     String::new()
@@ -121,7 +123,7 @@ impl Screen {
         if self.tty {
             self.md.push(s, &mut out);
         } else if !s.is_empty() {
-            out.push_str(s);
+            out.push_str(&clean(s));
             self.raw_mid_line = !s.ends_with('\n');
         }
         say(&out);
@@ -141,12 +143,13 @@ impl Screen {
         self.end_text();
         self.call_args = args.to_string();
         if self.tty {
-            spinner::start(&format!("{name} {}", key_arg(args)), self.color);
+            spinner::start(&format!("{} {}", clean(name), key_arg(args)), self.color);
         }
     }
 
     pub fn tool_result(&mut self, name: &str, text: &str, is_error: bool, ms: u128) {
         spinner::stop();
+        let (name, text) = (&*clean(name), &*clean(text));
         let p = self.p();
         let args = std::mem::take(&mut self.call_args);
         let w = if self.tty { super::term::width() } else { 200 };
@@ -209,7 +212,7 @@ impl Screen {
         self.end_text();
         let p = self.p();
         if let Some(n) = note {
-            say(&format!("{}{n}{}\n", p.s(YELLOW), p.s(OFF)));
+            say(&format!("{}{}{}\n", p.s(YELLOW), clean(n), p.s(OFF)));
         }
         let u = std::mem::take(&mut self.turn_usage);
         say(&format!(
@@ -246,7 +249,7 @@ impl Screen {
         spinner::stop();
         self.end_text();
         let p = self.p();
-        say(&format!("{}{s}{}\n", p.s(DIM), p.s(OFF)));
+        say(&format!("{}{}{}\n", p.s(DIM), clean(s), p.s(OFF)));
     }
 
     /// Ask the user whether `tool` may run with `args`: Ok(true) for
@@ -257,6 +260,7 @@ impl Screen {
         spinner::stop();
         self.end_text();
         let p = self.p();
+        let tool = &*clean(tool);
         let mut s = format!("{}? {tool}{} wants to run:\n", p.s(YELLOW), p.s(OFF));
         show_call(&mut s, tool, args, &p);
         let always_note = match always {
@@ -318,8 +322,9 @@ impl Screen {
         self.end_text();
         let p = self.p();
         say(&format!(
-            "{}? {question}{}\n  y {yes} · n {no} › ",
+            "{}? {}{}\n  y {yes} · n {no} › ",
             p.s(YELLOW),
+            clean(question),
             p.s(OFF)
         ));
         let yes = loop {
@@ -356,7 +361,7 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
             let content = Args::parse(args)
                 .ok()
                 .and_then(|a| a.opt_str("content").ok().flatten().map(String::from));
-            let c = content.unwrap_or_default();
+            let c = clean(&content.unwrap_or_default()).into_owned();
             s.push_str(&format!(
                 "  {} ({} lines, {} bytes)\n",
                 key_arg(args),
@@ -365,7 +370,7 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
             ));
             fold(s, &c, p, super::term::width());
         }
-        _ => s.push_str(&format!("  {}\n", clip(args, 400))),
+        _ => s.push_str(&format!("  {}\n", clip(&clean(args), 400))),
     }
 }
 
@@ -373,7 +378,7 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
 fn diff(s: &mut String, args: &str, p: &Paint) {
     let Ok(a) = Args::parse(args) else { return };
     for (key, sign, colour) in [("old_text", '-', RED), ("new_text", '+', GREEN)] {
-        let text = a.opt_str(key).ok().flatten().unwrap_or("");
+        let text = clean(a.opt_str(key).ok().flatten().unwrap_or(""));
         let n = text.lines().count();
         for l in text.lines().take(DIFF_LINES) {
             s.push_str(&format!(

@@ -106,7 +106,9 @@ impl Table {
                 let mut spans = inline::parse(c, base, self.osc8).0;
                 if !self.color {
                     // Still a valid table when copied.
-                    spans.iter_mut().for_each(|s| s.text = s.text.replace('|', "\\|"));
+                    spans
+                        .iter_mut()
+                        .for_each(|s| s.text = s.text.replace('|', "\\|"));
                 }
                 spans
             })
@@ -203,7 +205,9 @@ impl Table {
             return None;
         }
         while w.iter().sum::<usize>() > room {
-            let widest = (0..n).filter(|&i| w.get(i) > least.get(i)).max_by_key(|&i| w.get(i));
+            let widest = (0..n)
+                .filter(|&i| w.get(i) > least.get(i))
+                .max_by_key(|&i| w.get(i));
             match widest.and_then(|i| w.get_mut(i)) {
                 Some(x) => *x -= 1,
                 None => return None,
@@ -232,12 +236,22 @@ impl Table {
             return self.blocks(rows, width, out);
         };
         let bar = if self.color { "│" } else { "|" };
-        for row in rows {
-            let cells: Vec<Vec<Vec<Span>>> = row
-                .iter()
-                .zip(w)
-                .map(|(c, &cw)| wrap(c, if self.color { cw } else { 0 }))
-                .collect();
+        let wrapped: Vec<Vec<Vec<Vec<Span>>>> = rows
+            .iter()
+            .map(|row| {
+                let width = |cw: usize| if self.color { cw } else { 0 };
+                row.iter()
+                    .zip(w)
+                    .map(|(c, &cw)| wrap(c, width(cw)))
+                    .collect()
+            })
+            .collect();
+        // When a cell wraps, rules between the rows show where each ends.
+        let tall = wrapped.iter().flatten().any(|c| c.len() > 1);
+        for (i, cells) in wrapped.iter().enumerate() {
+            if tall && i > 0 && self.color {
+                self.rule(w, "├┼┤", out);
+            }
             let height = cells.iter().map(Vec::len).max().unwrap_or(1);
             for k in 0..height {
                 let mut line = vec![Span::new(&self.pad, 0)];

@@ -96,6 +96,16 @@ impl Tmux {
         self.tmux(&["capture-pane", "-p", "-J", "-t", "main", "-S", "-200"])
     }
 
+    /// The screen with its colours, as escape sequences.
+    pub fn screen_styled(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-J", "-t", "main", "-S", "-200"])
+    }
+
+    /// The pane's title (what an OSC 0 or 2 sequence would set).
+    pub fn pane_title(&self) -> String {
+        self.tmux(&["display-message", "-p", "-t", "main", "#{pane_title}"])
+    }
+
     pub fn pane_pid(&self) -> i32 {
         self.tmux(&["display-message", "-p", "-t", "main", "#{pane_pid}"])
             .trim()
@@ -148,6 +158,31 @@ impl Drop for Tmux {
 /// Quote for sh.
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// A fresh scratch directory for one test.
+pub fn workspace(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mote-tui-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// mote in tmux against the model at `base_url`, in `ws`, in a `w`x24
+/// window, with `stty -a` saved before and after and its exit code printed
+/// as `EXIT:N`; returns once the greeting is shown.
+pub fn start_mote(name: &str, ws: &Path, base_url: &str, w: u16, extra: &str) -> Tmux {
+    let cmd = format!(
+        "stty -a > stty.before; env -u NO_COLOR -u MOTE_MODEL OPENAI_BASE_URL={base_url} OPENAI_API_KEY=k XDG_STATE_HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={} {} \
+         --model mock-model {extra} 2>mote.err; echo EXIT:$?; stty -a > stty.after; sleep 600",
+        sh_quote(&ws.join("state").to_string_lossy()),
+        sh_quote(&ws.join("data").to_string_lossy()),
+        sh_quote(&ws.join("config").to_string_lossy()),
+        sh_quote(&bin().to_string_lossy()),
+    );
+    let t = Tmux::start(name, ws, w, 24, &cmd);
+    t.wait_text("/help for commands");
+    t
 }
 
 /// The mote binary under test.
