@@ -16,6 +16,8 @@ pub struct Output {
     verbose: bool,
     /// The stderr log is in the middle of a line of streamed text.
     mid_line: bool,
+    /// The streamed text, cleaned for the stderr log.
+    log_text: crate::tui::clean::Stream,
     /// The interactive mode's screen: when set, events go there instead.
     pub tui: Option<crate::tui::screen::Screen>,
     /// The model's prices, when the config gives them: adds `cost_usd`.
@@ -48,6 +50,7 @@ impl Output {
             format,
             verbose,
             mid_line: false,
+            log_text: Default::default(),
             tui: None,
             prices: None,
         }
@@ -106,7 +109,7 @@ impl Output {
         }
         if self.verbose && !s.is_empty() {
             let mut e = std::io::stderr().lock();
-            let _ = e.write_all(clean(s).as_bytes());
+            let _ = e.write_all(self.log_text.push(s).as_bytes());
             self.mid_line = !s.ends_with('\n');
         }
     }

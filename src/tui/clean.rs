@@ -14,10 +14,39 @@ pub fn clean(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
-    let mut it = s.chars().peekable();
-    while let Some(c) = it.next() {
+    scan(s, &mut out);
+    Cow::Owned(out)
+}
+
+/// Cleans text that arrives in pieces: a sequence split between two
+/// pieces is held back (up to `HOLD` bytes) and dropped whole.
+#[derive(Default)]
+pub struct Stream {
+    held: String,
+}
+
+const HOLD: usize = 4096;
+
+impl Stream {
+    pub fn push(&mut self, s: &str) -> String {
+        let mut buf = std::mem::take(&mut self.held);
+        buf.push_str(s);
+        let mut out = String::with_capacity(buf.len());
+        if let Some(at) = scan(&buf, &mut out) {
+            if buf.len() - at <= HOLD {
+                self.held = buf.get(at..).unwrap_or("").to_string();
+            }
+        }
+        out
+    }
+}
+
+/// Append `s` cleaned to `out`; where a sequence left open at the end starts.
+fn scan(s: &str, out: &mut String) -> Option<usize> {
+    let mut it = s.char_indices().peekable();
+    while let Some((at, c)) = it.next() {
         let intro = match c {
-            '\x1b' => match it.next() {
+            '\x1b' => match it.next().map(|(_, k)| k) {
                 Some('[') => '\u{9b}',
                 Some(']') => '\u{9d}',
                 Some(k @ ('P' | 'X' | '^' | '_')) => {
@@ -27,39 +56,39 @@ pub fn clean(s: &str) -> Cow<'_, str> {
                 Some(mut k) => {
                     while (' '..='/').contains(&k) {
                         match it.next() {
-                            Some(n) => k = n,
-                            None => break,
+                            Some((_, n)) => k = n,
+                            None => return Some(at),
                         }
                     }
                     continue;
                 }
-                None => continue,
+                None => return Some(at),
             },
             c => c,
         };
         match intro {
             // CSI: parameters and intermediates, then one final byte.
-            '\u{9b}' => {
-                for k in it.by_ref() {
-                    if ('@'..='~').contains(&k) || !(' '..='?').contains(&k) {
-                        break;
-                    }
+            '\u{9b}' => loop {
+                match it.next() {
+                    Some((_, k)) if (' '..='?').contains(&k) => {}
+                    Some(_) => break,
+                    None => return Some(at),
                 }
-            }
+            },
             // OSC, DCS, SOS, PM, APC: a string ended by BEL (OSC) or ST.
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => {
-                while let Some(k) = it.next() {
-                    if k == '\x07' || k == '\u{9c}' || k == '\x1b' && it.next_if_eq(&'\\').is_some()
-                    {
-                        break;
-                    }
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => loop {
+                match it.next() {
+                    Some((_, '\x07' | '\u{9c}')) => break,
+                    Some((_, '\x1b')) if it.next_if(|&(_, k)| k == '\\').is_some() => break,
+                    Some(_) => {}
+                    None => return Some(at),
                 }
-            }
+            },
             c if control(c) && c != '\n' && c != '\t' => {}
             c => out.push(c),
         }
     }
-    Cow::Owned(out)
+    None
 }
 
 fn control(c: char) -> bool {
@@ -88,6 +117,15 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(clean(input), want, "{input:?}");
         }
+        // Cut anywhere, streamed pieces clean to the whole's cleaning.
+        let w = "a\x1b]0;title\x07b\x1b[1;31mc\x1bPdcs\x1b\\d\u{9b}2Je\x1b(Bf";
+        for n in 0..w.len() {
+            if let (Some(a), Some(b)) = (w.get(..n), w.get(n..)) {
+                let mut st = super::Stream::default();
+                let got = st.push(a) + &st.push(b);
+                assert_eq!(got, clean(w), "cut at {n}");
+            }
+        }
         // A prefix cleans to a prefix of the whole.
         let whole = "x \x1b]0;t i t l e\x07 y";
         for n in 0..whole.len() {
@@ -97,3 +135,4 @@ mod tests {
         }
     }
 }
+

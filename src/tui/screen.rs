@@ -42,6 +42,8 @@ pub struct Screen {
     asked: Duration,
     /// Plain output (no terminal) stopped mid-line.
     raw_mid_line: bool,
+    /// The streamed text, cleaned for plain output.
+    raw_text: super::clean::Stream,
 }
 
 /// Colour escapes, or nothing.
@@ -100,6 +102,7 @@ impl Screen {
             call_args: String::new(),
             asked: Duration::ZERO,
             raw_mid_line: false,
+            raw_text: Default::default(),
         }
     }
 
@@ -123,7 +126,7 @@ impl Screen {
         if self.tty {
             self.md.push(s, &mut out);
         } else if !s.is_empty() {
-            out.push_str(&clean(s));
+            out.push_str(&self.raw_text.push(s));
             self.raw_mid_line = !s.ends_with('\n');
         }
         say(&out);
