@@ -10,6 +10,7 @@ mod classify_tests;
 pub mod doom;
 pub mod git;
 pub mod options;
+pub mod protect;
 pub mod readonly;
 pub mod rules;
 pub mod scripts;
@@ -41,12 +42,6 @@ pub struct Gate {
     pub sandbox_missing: bool,
     /// The kernel offers Landlock.
     pub landlock: bool,
-}
-
-/// Paths inside the workspace that edits must not touch without a rule:
-/// git's internals and mote's own project config.
-fn protected(rel: &str) -> bool {
-    rel.split('/').any(|c| c == ".git") || rel == ".mote" || rel.starts_with(".mote/")
 }
 
 impl Gate {
@@ -157,6 +152,11 @@ impl Gate {
             abs: &abs_s,
         }];
         let write = tool.effect != Effect::Read;
+        // Config that runs programs later: a rule must name it (protect.rs).
+        let guarded = match (write, &rel) {
+            (true, Some(r)) => protect::protected(&ws.root, r),
+            _ => None,
+        };
         match self.rules.judge(tool.name, &subject) {
             Some((Action::Deny, r)) => {
                 return Decision::Deny(format!("on `{p}` is forbidden by the deny rule `{r}`"))
@@ -171,10 +171,7 @@ impl Gate {
             // ones a rule that names them: a bare `edit` opens neither.
             Some((Action::Allow, r))
                 if (inside || r.contains("(/") || r.contains("(~/"))
-                    && (!write
-                        || !rel.as_deref().is_some_and(protected)
-                        || r.contains(".git")
-                        || r.contains(".mote")) =>
+                    && guarded.as_deref().map_or(true, |g| r.contains(g)) =>
             {
                 if write && mode == Permission::ReadOnly {
                     return Decision::Deny("is not allowed in read-only mode".into());
@@ -192,11 +189,14 @@ impl Gate {
                 abs.parent().unwrap_or(&abs).display()
             ));
         }
-        if write && rel.as_deref().is_some_and(protected) {
-            return Decision::Deny(format!(
-                "on `{p}`: .git internals and .mote config are protected; an allow rule such as `edit({})` would permit it",
-                rel.as_deref().unwrap_or("")
-            ));
+        if let (Some(g), false) = (guarded, mode == Permission::ReadOnly) {
+            return Decision::Ask {
+                why: format!(
+                    "`{p}` is protected in every mode ({g}: git internals and repositories, .mote/, .mcp.json and .claude/ can run programs later); an allow rule such as `edit({})` would permit it",
+                    rel.as_deref().unwrap_or("")
+                ),
+                by_mode: false,
+            };
         }
         mode_decision(mode, tool.effect, "edits")
     }

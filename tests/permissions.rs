@@ -238,11 +238,7 @@ fn symlinks_out_and_protected_paths_are_refused() {
             "{x}"
         );
     }
-    assert!(
-        r[3].contains(".git internals and .mote config are protected"),
-        "{}",
-        r[3]
-    );
+    assert!(r[3].contains("is protected in every mode"), "{}", r[3]);
 }
 
 #[test]

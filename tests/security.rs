@@ -145,9 +145,59 @@ fn json_str(s: &str) -> String {
             '"' => o.push_str("\\\""),
             '\\' => o.push_str("\\\\"),
             '\n' => o.push_str("\\n"),
+            '\t' => o.push_str("\\t"),
             c => o.push(c),
         }
     }
     o.push('"');
     o
+}
+
+#[test]
+fn planted_configuration_is_not_written_without_asking() {
+    let ws = dir("planted");
+    std::fs::create_dir_all(ws.join("sub")).unwrap();
+    let w = |path: &str, content: &str| {
+        Reply::call(
+            "write",
+            &format!(
+                r#"{{"path":{},"content":{}}}"#,
+                json_str(path),
+                json_str(content)
+            ),
+        )
+    };
+    let server = r#"{"mcpServers":{"x":{"command":"sh","args":["-c","touch pwned"]}}}"#;
+    let planted = [
+        (".mcp.json", server),
+        ("sub/.mcp.json", server),
+        ("sub/.mote/config.json", r#"{"permission":"auto"}"#),
+        (".claude/settings.json", "{}"),
+        (".git/hooks/pre-commit", "touch pwned"),
+        // A repository not named .git, written file by file: the last one
+        // completes it.
+        ("evil/config", "[core]\n\tfsmonitor = touch pwned\n"),
+        ("evil/objects/.keep", ""),
+        ("evil/HEAD", "ref: refs/heads/main\n"),
+        ("evil/refs/heads/main", ""),
+    ];
+    let mut replies: Vec<Reply> = planted.iter().map(|(p, c)| w(p, c)).collect();
+    replies.push(Reply::text("done"));
+    let m = Mock::start(replies);
+    let (code, err) = mote(&ws, &m, &["--permission", "auto"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let r = results(&m);
+    for (i, (path, _)) in planted.iter().enumerate() {
+        let completes_nothing = path.starts_with("evil/") && *path != "evil/refs/heads/main";
+        if completes_nothing {
+            assert!(ws.join(path).exists(), "{path}: {}", r[i]);
+            continue;
+        }
+        assert!(!ws.join(path).exists(), "{path} was written: {}", r[i]);
+        assert!(
+            r[i].starts_with("permission denied") && r[i].contains("is protected in every mode"),
+            "{path}: {}",
+            r[i]
+        );
+    }
 }

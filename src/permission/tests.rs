@@ -217,6 +217,12 @@ fn paths_outside_and_protected() {
         ("read", r#"{"path":"../../x"}"#),
         ("ls", r#"{"path":"/"}"#),
         ("write", r#"{"path":"etc/evil","content":"x"}"#),
+    ] {
+        let d = decide(&g, Permission::Auto, tool, args, &w);
+        assert!(matches!(d, Decision::Deny(_)), "{tool} {args}: {d:?}");
+    }
+    // Protected paths ask, even in auto.
+    for (tool, args) in [
         ("write", r#"{"path":".git/config","content":"x"}"#),
         ("write", r#"{"path":"g/hooks/pre-commit","content":"x"}"#),
         (
@@ -224,9 +230,17 @@ fn paths_outside_and_protected() {
             r#"{"path":".mote/config.json","old_text":"a","new_text":"b"}"#,
         ),
         ("write", r#"{"path":"src/.git/x","content":"x"}"#),
+        ("write", r#"{"path":"sub/.mcp.json","content":"{}"}"#),
+        (
+            "write",
+            r#"{"path":".claude/settings.json","content":"{}"}"#,
+        ),
     ] {
         let d = decide(&g, Permission::Auto, tool, args, &w);
-        assert!(matches!(d, Decision::Deny(_)), "{tool} {args}: {d:?}");
+        assert!(
+            matches!(&d, Decision::Ask { why, by_mode: false } if why.contains("protected")),
+            "{tool} {args}: {d:?}"
+        );
     }
     assert_eq!(
         decide(
