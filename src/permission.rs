@@ -171,7 +171,7 @@ impl Gate {
             // ones a rule that names them: a bare `edit` opens neither.
             Some((Action::Allow, r))
                 if (inside || r.contains("(/") || r.contains("(~/"))
-                    && guarded.as_deref().map_or(true, |g| r.contains(g)) =>
+                    && guarded.as_deref().is_none_or(|g| r.contains(g)) =>
             {
                 if write && mode == Permission::ReadOnly {
                     return Decision::Deny("is not allowed in read-only mode".into());
