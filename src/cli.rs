@@ -114,13 +114,7 @@ pub enum Format {
     StreamJson,
 }
 
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub enum Permission {
-    ReadOnly,
-    Cautious,
-    Standard,
-    Auto,
-}
+pub use crate::permission::Permission;
 
 #[derive(Debug)]
 pub struct Options {
@@ -245,15 +239,7 @@ impl Options {
                 crate::http::Url::parse(v).map_err(|e| format!("--{long}: {e}"))?;
                 self.base_url = v.to_string();
             }
-            "permission" => {
-                self.permission = match v {
-                    "read-only" => Permission::ReadOnly,
-                    "cautious" => Permission::Cautious,
-                    "standard" => Permission::Standard,
-                    "auto" => Permission::Auto,
-                    _ => return Err(bad("read-only, cautious, standard or auto")),
-                }
-            }
+            "permission" => self.permission = v.parse().map_err(|e| format!("--{long}: {e}"))?,
             "sandbox" => {
                 self.sandbox = crate::sandbox::Mode::parse(v)
                     .ok_or_else(|| bad("off, read-only or workspace-write"))?

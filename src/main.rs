@@ -1,17 +1,17 @@
 //! mote: a terminal coding agent in one small static binary.
 //!
-//! This file wires the parts together: flags to settings, settings to the
-//! agent loop, the outcome to an exit code and a one-line error.
+//! This file wires the parts together: flags to a run (src/run.rs), the
+//! run to its front end (headless output, a loop, the terminal), the
+//! outcome to an exit code and a one-line error.
 
-use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use mote::agent::Agent;
 use mote::cli::{self, Command, Options};
-use mote::{
-    agent, arena, config, context, looptask, mcp, modes, output, permission, prompt, provider,
-    session, tui, workspace,
-};
+use mote::frontend::Frontend;
+use mote::run::{Failure, Run};
+use mote::{config, looptask, mcp, output, session, tui};
 
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
@@ -109,298 +109,110 @@ fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>)
 }
 
 /// One run: a headless task, a loop task, or the interactive mode.
-fn run(mut o: Options, config: &config::Config) -> Result<(), (u8, String)> {
-    let config_err = |m: String| (2u8, m);
-    let env = |k: &str| mote::secrets::env(k);
-
-    // Sessions (src/session/): list, or load the one to resume.
-    let sdir = session::dir(o.session_dir.as_deref(), &env);
-    if o.list_sessions {
-        return session::start::list(sdir.as_deref()).map_err(|e| (1, e));
-    }
-    let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
-    let mut ws = workspace::Workspace::new(&cwd)
-        .map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
-    // Permissions: directories outside that allow rules open, the gate and its sandbox.
-    let home = env("HOME");
-    let rules = permission::rules::Rules::from_config(config.get("permissions"), home.as_deref())
-        .map_err(config_err)?;
-    ws.external = rules
-        .external_dirs()
-        .into_iter()
-        .map(|d| d.canonicalize().unwrap_or(d))
-        .collect();
-    let (mut gate, warning) = permission::Gate::new(rules, o.sandbox);
-    if let Some(w) = warning {
-        eprintln!("mote: warning: {w}");
-    }
-    let root = ws.root.to_string_lossy().into_owned();
-    let resumed = session::start::resume(&o, sdir.as_deref(), &root).map_err(config_err)?;
-    if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
-        o.model = r.loaded.model.clone();
-    }
-
-    // The task: -p, piped stdin, a loop, a resumed session, or (no -p and a
-    // terminal on stdin) the interactive mode (src/tui).
-    let interactive = o.prompt.is_none() && o.loop_file.is_none() && std::io::stdin().is_terminal();
-    let prompt = match o.prompt.clone() {
-        Some(p) => p,
-        None if o.loop_file.is_some() || interactive => String::new(),
-        None => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
-            s
-        }
+fn run(o: Options, config: &config::Config) -> Result<(), Failure> {
+    let Some(mut r) = Run::build(o, config)? else {
+        return Ok(());
     };
-    if o.loop_file.is_none() && o.check.is_some() {
-        return Err(config_err("--check needs --loop PLAN.md".into()));
+    if r.opts.loop_file.is_some() {
+        return looped(r);
     }
-    if prompt.trim().is_empty() && o.loop_file.is_none() && resumed.is_none() && !interactive {
-        return Err(config_err("the prompt is empty".into()));
-    }
-
-    // The model (src/provider/select.rs).
-    let wanted = provider::select::Wanted {
-        provider: &o.provider,
-        model: &o.model,
-        base_url: &o.base_url,
-        max_tokens: o.max_tokens,
-        tokens_field: o.tokens_field,
-        timeout: o.timeout,
-        thinking: o.thinking,
-    };
-    let selected =
-        provider::select::select(&wanted, &env, Some(&config.value)).map_err(config_err)?;
-    for w in &selected.warnings {
-        eprintln!("mote: warning: {w}");
-    }
-    let cfg = selected.config;
-    // Trust and keep-alive for every connection (src/http/, src/tls.rs).
-    mote::http::configure(config.get("network"), &env).map_err(config_err)?;
-    o.context_window = o.context_window.or(cfg.context_window);
-
-    // MCP servers (src/mcp/): their tools join the built-in ones.
-    let servers = match o.no_mcp {
-        true => Vec::new(),
-        false => {
-            let (list, warnings) = mcp::config::servers(
-                config.get("mcpServers"),
-                &ws.root,
-                o.mcp_config.as_deref(),
-                &env,
-            )
-            .map_err(config_err)?;
-            for w in warnings {
-                eprintln!("mote: warning: {w}");
-            }
-            list
-        }
-    };
-    let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), o.verbose));
-    mcp.start();
-
-    // The system prompt: base, prompt mode, context files.
-    let user_dir = config::user_dir(&env);
-    let chosen = modes::choose(
-        &o.prompt_mode,
-        &prompt,
-        &modes::dirs(&cwd, user_dir.as_deref()),
-    )
-    .map_err(config_err)?;
-    let permission = if o.permission_explicit {
-        o.permission
-    } else {
-        chosen.permission.unwrap_or(o.permission)
-    };
-    let mut system = prompt::with_mode(
-        prompt::system(&ws.root),
-        &chosen.mode.name,
-        &chosen.mode.body,
-    );
-    if !o.no_context_files {
-        let cx = context::load(&cwd, user_dir.as_deref());
-        for w in &cx.warnings {
-            eprintln!("mote: warning: {w}");
-        }
-        system = prompt::with_context(system, &cx.text);
-    }
-
-    let (arena, log) = match resumed {
-        Some(r) => {
-            let id = &r.loaded.id;
-            if prompt.trim().is_empty() && !interactive && r.loaded.finished && !o.compact {
-                return Err(config_err(format!(
-                    "session {id} has finished; give the next task with -p"
-                )));
-            }
-            if prompt.trim().is_empty()
-                && !interactive
-                && r.loaded.arena.messages().next().is_none()
-            {
-                return Err(config_err(format!(
-                    "session {id} has no messages; give a task with -p"
-                )));
-            }
-            let log = session::start::Log {
-                writer: r.writer,
-                est: r.loaded.est,
-                limits: session::start::limits(&o),
-            };
-            (r.loaded.arena, log)
-        }
-        None => {
-            let writer = session::start::create(&o, sdir.as_deref(), &root, &cfg.name, &cfg.model);
-            (
-                arena::Arena::new(),
-                session::start::Log {
-                    writer,
-                    est: Default::default(),
-                    limits: session::start::limits(&o),
-                },
-            )
-        }
-    };
-    let mut out = match interactive {
-        true => tui::output(&cfg.model, o.format),
-        false => output::Output::new(o.format, o.verbose),
-    };
-    out.prices = selected.prices;
-    let mut shared = Shared {
-        cfg: &cfg,
-        ws: &ws,
-        permission,
-        writable: &chosen.mode.writable,
-        max_turns: o.max_turns,
-        retries: o.retries,
-        gate: &mut gate,
-        out: &mut out,
-        mcp: &mut mcp,
-    };
-
-    if let Some(file) = &o.loop_file {
-        let settings = looptask::Settings {
-            plan: cwd.join(file),
-            goal: if chosen.task.trim().is_empty() {
-                "Complete the plan.".into()
-            } else {
-                chosen.task.clone()
-            },
-            check: o.check.clone(),
-            check_timeout: Duration::from_secs(o.check_timeout),
-            dir: ws.root.clone(),
-            max_iterations: o.max_iterations,
-            max_tokens: o.loop_max_tokens,
-            format: o.format,
-        };
-        // Each iteration is a fresh agent: a new arena, unsaved, the same settings.
-        let mut session = |task: &str| {
-            let log = session::start::Log {
-                writer: None,
-                est: Default::default(),
-                limits: session::start::limits(&o),
-            };
-            let mut agent = shared.agent(system.clone(), arena::Arena::new(), log);
-            let result = agent.run(task);
-            looptask::Session {
-                result,
-                answer: agent.arena.last_answer().to_string(),
-                usage: agent.usage,
-                turns: agent.turns,
-            }
-        };
-        let stop = looptask::run(&settings, &mut session).map_err(config_err)?;
-        return match stop.exit_code() {
-            0 => Ok(()),
-            code => Err((code as u8, stop.message())),
-        };
-    }
-
-    let start = Instant::now();
-    let mut agent = shared.agent(system, arena, log);
-    if let (true, Some(w)) = (o.verbose, &agent.log.writer) {
-        agent
-            .out
-            .note(&format!("session {} ({})", w.id, w.path.display()));
-    }
-    if interactive {
-        let setup = tui::Setup {
-            opts: &o,
+    if r.interactive {
+        let mut screen = tui::screen(&r.conv.cfg().model);
+        verbose_note(&r, &mut screen);
+        let repl = tui::Repl {
+            ctx: &mut r.ctx,
+            conv: r.conv,
+            screen,
+            opts: &r.opts,
             config,
-            sessions: sdir.as_deref(),
-            mode: chosen.mode.name.clone(),
+            sessions: r.sessions.as_deref(),
+            mode: r.mode,
         };
-        return tui::repl(&mut agent, setup);
+        return tui::repl(repl);
     }
-    if o.compact {
-        let done = agent
+    let mut out = output::Output::new(r.opts.format, r.opts.verbose, r.conv.prices().copied());
+    verbose_note(&r, &mut out);
+    headless(&mut r, &mut out)
+}
+
+/// With --verbose, where the session is saved.
+fn verbose_note(r: &Run, out: &mut dyn Frontend) {
+    if let (true, Some(w)) = (r.opts.verbose, &r.conv.log().writer) {
+        out.note(&format!("session {} ({})", w.id, w.path.display()));
+    }
+}
+
+/// `-p`, stdin or `--compact`: one task, then the result in the chosen format.
+fn headless(r: &mut Run, out: &mut output::Output) -> Result<(), Failure> {
+    let start = Instant::now();
+    if r.opts.compact {
+        let done = Agent::new(&mut r.ctx, &mut r.conv, out)
             .compact()
             .map_err(|f| (f.exit_code() as u8, f.message()))?;
-        agent.out.note(if done {
+        out.note(if done {
             "the session was compacted"
         } else {
             "nothing to compact"
         });
-        if prompt.trim().is_empty() {
+        if r.no_prompt {
             return Ok(());
         }
     }
-    let res = agent.run(if chosen.task.trim().is_empty() {
+    let task = if r.task.trim().is_empty() {
         ""
     } else {
-        &chosen.task
-    });
+        &r.task
+    };
+    let res = Agent::new(&mut r.ctx, &mut r.conv, out).run(task);
     let err = res.as_ref().err().map(|f| f.message());
-    let summary = output::Summary {
-        result: agent.arena.last_answer(),
-        turns: agent.turns,
-        usage: agent.usage,
+    out.result(&output::Summary {
+        result: r.conv.last_answer(),
+        turns: r.conv.turns(),
+        usage: r.conv.usage(),
         duration_ms: start.elapsed().as_millis(),
         error: err.as_deref(),
-    };
-    agent.out.result(&summary);
+    });
     res.map_err(|f| (f.exit_code() as u8, f.message()))
 }
 
-/// What every agent of one run shares: the main run's, or each loop
-/// iteration's, which differ only in their conversation.
-struct Shared<'a> {
-    cfg: &'a provider::Config,
-    ws: &'a workspace::Workspace,
-    permission: cli::Permission,
-    writable: &'a [String],
-    max_turns: u32,
-    retries: u32,
-    gate: &'a mut permission::Gate,
-    out: &'a mut output::Output,
-    mcp: &'a mut mcp::Servers,
-}
-
-impl Shared<'_> {
-    /// An agent for the conversation in `arena`, from its first turn.
-    fn agent(
-        &mut self,
-        system: String,
-        arena: arena::Arena,
-        log: session::start::Log,
-    ) -> agent::Agent<'_> {
-        agent::Agent {
-            cfg: self.cfg.clone(),
-            ws: self.ws,
-            permission: self.permission,
-            gate: self.gate,
-            doom: Default::default(),
-            writable: self.writable.to_vec(),
-            max_turns: self.max_turns,
-            retries: self.retries,
-            out: self.out,
-            system,
-            arena,
-            usage: Default::default(),
-            turns: 0,
-            log,
-            mcp: self.mcp,
+/// `--loop PLAN.md`: each iteration is a fresh conversation, unsaved, with
+/// the same model and prompt mode.
+fn looped(mut r: Run) -> Result<(), Failure> {
+    let o = &r.opts;
+    let file = o.loop_file.as_deref().unwrap_or_default();
+    let settings = looptask::Settings {
+        plan: r.cwd.join(file),
+        goal: if r.task.trim().is_empty() {
+            "Complete the plan.".into()
+        } else {
+            r.task.clone()
+        },
+        check: o.check.clone(),
+        check_timeout: Duration::from_secs(o.check_timeout),
+        dir: r.ctx.ws.root.clone(),
+        max_iterations: o.max_iterations,
+        max_tokens: o.loop_max_tokens,
+        format: o.format,
+    };
+    let mut out = output::Output::new(o.format, o.verbose, r.conv.prices().copied());
+    let mut session = |task: &str| {
+        let log = session::start::Log {
+            writer: None,
+            est: Default::default(),
+            limits: session::start::limits(&r.opts),
+        };
+        let mut it = r.conv.fresh(log);
+        let result = Agent::new(&mut r.ctx, &mut it, &mut out).run(task);
+        looptask::Session {
+            result,
+            answer: it.last_answer().to_string(),
+            usage: it.usage(),
+            turns: it.turns(),
         }
+    };
+    let stop = looptask::run(&settings, &mut session).map_err(|m| (2, m))?;
+    match stop.exit_code() {
+        0 => Ok(()),
+        code => Err((code as u8, stop.message())),
     }
 }

@@ -147,17 +147,11 @@ pub fn front_matter<'t>(text: &'t str, source: &str) -> Result<(FrontMatter<'t>,
 
 /// The permission mode called `v` (read-only, cautious, standard, auto).
 pub fn permission_named(v: &str) -> Option<Permission> {
-    PERMISSIONS
-        .into_iter()
-        .find(|m| crate::permission::label(*m) == v)
+    v.parse().ok()
 }
 
-const PERMISSIONS: [Permission; 4] = [
-    Permission::ReadOnly,
-    Permission::Cautious,
-    Permission::Standard,
-    Permission::Auto,
-];
+/// The permission modes, from the least allowed to the most.
+pub const PERMISSIONS: [Permission; 4] = Permission::ALL;
 
 /// The prompt called `name`: a user file (project first) over a built-in.
 pub fn find(name: &str, dirs: &[PathBuf]) -> Result<Option<Prompt>, String> {

@@ -7,7 +7,9 @@
 use std::io::{IsTerminal, Write};
 
 use crate::cli::Format;
+use crate::frontend::{Answer, Approval, Ask, Frontend};
 use crate::json::write::{escaped, string};
+use crate::provider::cost::Prices;
 use crate::provider::Usage;
 use crate::tui::clean::clean;
 
@@ -18,10 +20,8 @@ pub struct Output {
     mid_line: bool,
     /// The streamed text, cleaned for the stderr log.
     log_text: crate::tui::clean::Stream,
-    /// The interactive mode's screen: when set, events go there instead.
-    pub tui: Option<crate::tui::screen::Screen>,
     /// The model's prices, when the config gives them: adds `cost_usd`.
-    pub prices: Option<crate::provider::cost::Prices>,
+    prices: Option<Prices>,
 }
 
 pub struct Summary<'a> {
@@ -32,7 +32,7 @@ pub struct Summary<'a> {
     pub error: Option<&'a str>,
 }
 
-fn usage_json(w: &mut Vec<u8>, u: &Usage, prices: Option<&crate::provider::cost::Prices>) {
+fn usage_json(w: &mut Vec<u8>, u: &Usage, prices: Option<&Prices>) {
     let _ = write!(
         w,
         "{{\"input_tokens\":{},\"output_tokens\":{},\"cached_tokens\":{},\"cache_write_tokens\":{}",
@@ -45,31 +45,14 @@ fn usage_json(w: &mut Vec<u8>, u: &Usage, prices: Option<&crate::provider::cost:
 }
 
 impl Output {
-    pub fn new(format: Format, verbose: bool) -> Output {
+    pub fn new(format: Format, verbose: bool, prices: Option<Prices>) -> Output {
         Output {
             format,
             verbose,
             mid_line: false,
             log_text: Default::default(),
-            tui: None,
-            prices: None,
+            prices,
         }
-    }
-
-    /// Ask the user to approve a call (`Ok(true)`: always, adding the
-    /// `always` rules); `None` when nobody can be asked.
-    pub fn ask(
-        &mut self,
-        name: &str,
-        args: &str,
-        always: &[String],
-    ) -> Option<Result<bool, String>> {
-        self.tui.as_mut().map(|t| t.ask(name, args, always))
-    }
-
-    /// Ask the user a yes/no question; `None` when nobody can be asked.
-    pub fn confirm(&mut self, question: &str, yes: &str, no: &str) -> Option<bool> {
-        self.tui.as_mut().map(|t| t.confirm(question, yes, no))
     }
 
     fn line(&self, obj: &[u8]) {
@@ -86,103 +69,6 @@ impl Output {
             eprintln!("{nl}{}", clean(s));
             self.mid_line = false;
         }
-    }
-
-    pub fn turn_start(&mut self, turn: u32) {
-        if let Some(t) = &mut self.tui {
-            return t.turn_start();
-        }
-        if self.format == Format::StreamJson {
-            self.line(format!("{{\"type\":\"turn_start\",\"turn\":{turn}}}").as_bytes());
-        }
-    }
-
-    pub fn text(&mut self, s: &str) {
-        if let Some(t) = &mut self.tui {
-            return t.text(s);
-        }
-        if self.format == Format::StreamJson {
-            let mut w = b"{\"type\":\"text\",\"text\":".to_vec();
-            let _ = string(&mut w, s);
-            w.push(b'}');
-            self.line(&w);
-        }
-        if self.verbose && !s.is_empty() {
-            let mut e = std::io::stderr().lock();
-            let _ = e.write_all(self.log_text.push(s).as_bytes());
-            self.mid_line = !s.ends_with('\n');
-        }
-    }
-
-    pub fn tool_call(&mut self, id: &str, name: &str, args: &str) {
-        if let Some(t) = &mut self.tui {
-            return t.tool_call(name, args);
-        }
-        if self.format == Format::StreamJson {
-            let mut w = b"{\"type\":\"tool_call\",\"id\":".to_vec();
-            let _ = string(&mut w, id);
-            w.extend_from_slice(b",\"name\":");
-            let _ = string(&mut w, name);
-            w.extend_from_slice(b",\"arguments\":");
-            if crate::json::stream::validate(args.as_bytes()).is_ok() {
-                w.extend_from_slice(args.as_bytes());
-            } else {
-                let _ = string(&mut w, args);
-            }
-            w.push(b'}');
-            self.line(&w);
-        }
-        let shown = crate::tool::truncate::head(args, 1, 200);
-        let more = if shown.cut { "..." } else { "" };
-        self.log(&format!("-> {name} {}{more}", shown.text.trim_end()));
-    }
-
-    pub fn tool_result(&mut self, id: &str, name: &str, text: &str, is_error: bool, ms: u128) {
-        if let Some(t) = &mut self.tui {
-            return t.tool_result(name, text, is_error, ms);
-        }
-        if self.format == Format::StreamJson {
-            let mut w = b"{\"type\":\"tool_result\",\"id\":".to_vec();
-            let _ = string(&mut w, id);
-            w.extend_from_slice(b",\"name\":");
-            let _ = string(&mut w, name);
-            let _ = write!(
-                w,
-                ",\"is_error\":{is_error},\"duration_ms\":{ms},\"output\":"
-            );
-            let _ = string(&mut w, text);
-            w.push(b'}');
-            self.line(&w);
-        }
-        if is_error {
-            let first = text.lines().next().unwrap_or("");
-            self.log(&format!("<- error: {first}"));
-        } else {
-            self.log(&format!(
-                "<- {} lines, {} bytes ({ms} ms)",
-                text.lines().count(),
-                text.len()
-            ));
-        }
-    }
-
-    pub fn turn_end(&mut self, turn: u32, usage: &Usage) {
-        if let Some(t) = &mut self.tui {
-            return t.turn_end(usage);
-        }
-        if self.format == Format::StreamJson {
-            let mut w = format!("{{\"type\":\"turn_end\",\"turn\":{turn},\"usage\":").into_bytes();
-            usage_json(&mut w, usage, self.prices.as_ref());
-            w.push(b'}');
-            self.line(&w);
-        }
-    }
-
-    pub fn note(&mut self, s: &str) {
-        if let Some(t) = &mut self.tui {
-            return t.note(&format!("mote: {s}"));
-        }
-        self.log(&format!("mote: {s}"));
     }
 
     pub fn result(&mut self, r: &Summary) {
@@ -222,5 +108,96 @@ impl Output {
                 self.line(&w);
             }
         }
+    }
+}
+
+/// Headless: the events go to stdout (stream-json) and the stderr log
+/// (--verbose); nobody can be asked.
+impl Frontend for Output {
+    fn turn_start(&mut self, turn: u32) {
+        if self.format == Format::StreamJson {
+            self.line(format!("{{\"type\":\"turn_start\",\"turn\":{turn}}}").as_bytes());
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        if self.format == Format::StreamJson {
+            let mut w = b"{\"type\":\"text\",\"text\":".to_vec();
+            let _ = string(&mut w, s);
+            w.push(b'}');
+            self.line(&w);
+        }
+        if self.verbose && !s.is_empty() {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(self.log_text.push(s).as_bytes());
+            self.mid_line = !s.ends_with('\n');
+        }
+    }
+
+    fn tool_call(&mut self, id: &str, name: &str, args: &str) {
+        if self.format == Format::StreamJson {
+            let mut w = b"{\"type\":\"tool_call\",\"id\":".to_vec();
+            let _ = string(&mut w, id);
+            w.extend_from_slice(b",\"name\":");
+            let _ = string(&mut w, name);
+            w.extend_from_slice(b",\"arguments\":");
+            if crate::json::stream::validate(args.as_bytes()).is_ok() {
+                w.extend_from_slice(args.as_bytes());
+            } else {
+                let _ = string(&mut w, args);
+            }
+            w.push(b'}');
+            self.line(&w);
+        }
+        let shown = crate::tool::truncate::head(args, 1, 200);
+        let more = if shown.cut { "..." } else { "" };
+        self.log(&format!("-> {name} {}{more}", shown.text.trim_end()));
+    }
+
+    fn tool_result(&mut self, id: &str, name: &str, text: &str, is_error: bool, ms: u128) {
+        if self.format == Format::StreamJson {
+            let mut w = b"{\"type\":\"tool_result\",\"id\":".to_vec();
+            let _ = string(&mut w, id);
+            w.extend_from_slice(b",\"name\":");
+            let _ = string(&mut w, name);
+            let _ = write!(
+                w,
+                ",\"is_error\":{is_error},\"duration_ms\":{ms},\"output\":"
+            );
+            let _ = string(&mut w, text);
+            w.push(b'}');
+            self.line(&w);
+        }
+        if is_error {
+            let first = text.lines().next().unwrap_or("");
+            self.log(&format!("<- error: {first}"));
+        } else {
+            self.log(&format!(
+                "<- {} lines, {} bytes ({ms} ms)",
+                text.lines().count(),
+                text.len()
+            ));
+        }
+    }
+
+    fn turn_end(&mut self, turn: u32, usage: &Usage) {
+        if self.format == Format::StreamJson {
+            let mut w = format!("{{\"type\":\"turn_end\",\"turn\":{turn},\"usage\":").into_bytes();
+            usage_json(&mut w, usage, self.prices.as_ref());
+            w.push(b'}');
+            self.line(&w);
+        }
+    }
+
+    fn note(&mut self, s: &str) {
+        self.log(&format!("mote: {s}"));
+    }
+
+    fn approve(&mut self, _: &Ask) -> Approval {
+        Approval::Nobody
+    }
+
+    fn confirm(&mut self, _: &str, _: &str, _: &str) -> Answer {
+        Answer::Nobody
     }
 }

@@ -7,7 +7,6 @@
 
 #[cfg(test)]
 mod classify_tests;
-pub mod doom;
 pub mod git;
 pub mod options;
 pub mod protect;
@@ -16,12 +15,55 @@ pub mod rules;
 pub mod scripts;
 pub mod shell;
 
-use crate::cli::Permission;
 use crate::json::Args;
 use crate::sandbox;
 use crate::tool::{Effect, Tool};
 use crate::workspace::Workspace;
 use rules::{Action, Rules, Subject};
+
+/// The four permission modes (`--permission`, `/mode`, a prompt mode's
+/// `permission:`); `FromStr` and `Display` use the names the README gives.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Permission {
+    ReadOnly,
+    Cautious,
+    Standard,
+    Auto,
+}
+
+impl Permission {
+    /// From the least allowed to the most.
+    pub const ALL: [Permission; 4] = [
+        Permission::ReadOnly,
+        Permission::Cautious,
+        Permission::Standard,
+        Permission::Auto,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::ReadOnly => "read-only",
+            Permission::Cautious => "cautious",
+            Permission::Standard => "standard",
+            Permission::Auto => "auto",
+        }
+    }
+}
+
+impl std::str::FromStr for Permission {
+    type Err = String;
+
+    fn from_str(v: &str) -> Result<Permission, String> {
+        let found = Self::ALL.into_iter().find(|p| p.label() == v);
+        found.ok_or_else(|| format!("expected read-only, cautious, standard or auto, got `{v}`"))
+    }
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
 
 #[derive(Debug, PartialEq)]
 pub enum Decision {
@@ -289,7 +331,7 @@ fn mode_decision(mode: Permission, effect: Effect, what: &str) -> Decision {
         }
         (Permission::ReadOnly, _) => Decision::Deny("is not allowed in read-only mode".into()),
         _ => Decision::Ask {
-            why: format!("{} mode asks before {what}", label(mode)),
+            why: format!("{} mode asks before {what}", mode.label()),
             by_mode: true,
         },
     }
@@ -369,22 +411,13 @@ pub fn askable(mode: Permission, effect: Effect) -> bool {
     )
 }
 
-pub fn label(mode: Permission) -> &'static str {
-    match mode {
-        Permission::ReadOnly => "read-only",
-        Permission::Cautious => "cautious",
-        Permission::Standard => "standard",
-        Permission::Auto => "auto",
-    }
-}
-
 /// The tool error for a denial, or for an ask in a headless run.
 pub fn denial(name: &str, mode: Permission, d: &Decision) -> String {
     match d {
         Decision::Allow => String::new(),
         Decision::Deny(why) => format!(
             "permission denied: `{name}` {why} (--permission {})",
-            label(mode)
+            mode.label()
         ),
         Decision::Ask { why, by_mode } => {
             let hint = if *by_mode {

@@ -262,7 +262,9 @@ fn spec(p: &Parent, pl: &Planned) -> Spec {
         "--model".into(),
         model,
         "--permission".into(),
-        crate::permission::label(super::ceiling(p.permission, pl.def.permission)).into(),
+        super::ceiling(p.permission, pl.def.permission)
+            .label()
+            .into(),
         "--sandbox".into(),
         p.sandbox.label().into(),
         "--max-turns".into(),

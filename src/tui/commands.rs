@@ -4,9 +4,7 @@
 //! saved.rs, /loop in plan_loop.rs; the small ones are here.
 
 use super::screen::{k, say, usd};
-use super::{plan_loop, saved, switch, Setup};
-use crate::agent::Agent;
-use crate::permission::label;
+use super::{plan_loop, saved, switch, Repl};
 
 pub enum Flow {
     Continue,
@@ -17,7 +15,7 @@ pub struct Command {
     pub name: &'static str,
     pub args: &'static str,
     pub help: &'static str,
-    pub run: fn(&mut Agent, &mut Setup, &str) -> Flow,
+    pub run: fn(&mut Repl, &str) -> Flow,
 }
 
 pub static COMMANDS: &[Command] = &[
@@ -85,7 +83,7 @@ pub static COMMANDS: &[Command] = &[
         name: "quit",
         args: "",
         help: "Exit (also Ctrl-D, or Ctrl-C twice)",
-        run: |_, _, _| Flow::Quit,
+        run: |_, _| Flow::Quit,
     },
 ];
 
@@ -96,11 +94,11 @@ Keys: Enter sends · Alt+Enter or a trailing \\ adds a line · Ctrl-C/Esc stops 
 ";
 
 /// Run `line` (starting with '/'); unknown commands say so.
-pub fn dispatch(agent: &mut Agent, setup: &mut Setup, line: &str) -> Flow {
+pub fn dispatch(r: &mut Repl, line: &str) -> Flow {
     let body = line.trim().trim_start_matches('/');
     let (name, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
     match COMMANDS.iter().find(|c| c.name == name) {
-        Some(c) => (c.run)(agent, setup, arg.trim()),
+        Some(c) => (c.run)(r, arg.trim()),
         None => {
             say(&format!("unknown command /{name}; /help lists them\n"));
             Flow::Continue
@@ -108,7 +106,7 @@ pub fn dispatch(agent: &mut Agent, setup: &mut Setup, line: &str) -> Flow {
     }
 }
 
-fn help(_: &mut Agent, _: &mut Setup, _: &str) -> Flow {
+fn help(_: &mut Repl, _: &str) -> Flow {
     let mut s = String::new();
     for c in COMMANDS {
         let left = format!("/{} {}", c.name, c.args);
@@ -120,33 +118,27 @@ fn help(_: &mut Agent, _: &mut Setup, _: &str) -> Flow {
 }
 
 /// The permission mode: the gate decides each call with it (`Gate::decide`).
-fn mode(a: &mut Agent, _: &mut Setup, arg: &str) -> Flow {
-    use crate::cli::Permission::*;
+fn mode(r: &mut Repl, arg: &str) -> Flow {
     if !arg.is_empty() {
-        a.permission = match arg {
-            "read-only" => ReadOnly,
-            "cautious" => Cautious,
-            "standard" => Standard,
-            "auto" => Auto,
-            _ => {
-                say(&format!(
-                    "unknown mode `{arg}`: read-only, cautious, standard or auto\n"
-                ));
+        match arg.parse() {
+            Ok(p) => r.conv.set_permission(p),
+            Err(e) => {
+                say(&format!("/mode: {e}\n"));
                 return Flow::Continue;
             }
-        };
+        }
     }
-    say(&format!("permission mode: {}\n", label(a.permission)));
+    say(&format!("permission mode: {}\n", r.conv.permission()));
     Flow::Continue
 }
 
-fn cost(a: &mut Agent, _: &mut Setup, _: &str) -> Flow {
-    let u = a.usage;
-    let cost = match a.out.prices {
+fn cost(r: &mut Repl, _: &str) -> Flow {
+    let u = r.conv.usage();
+    let cost = match r.conv.prices() {
         Some(p) => usd(p.cost(&u)),
         None => format!(
             "cost unknown (no input_price/output_price in the config's models.{})",
-            a.cfg.model
+            r.conv.cfg().model
         ),
     };
     say(&format!(

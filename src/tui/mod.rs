@@ -24,8 +24,7 @@ pub mod width;
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crate::agent::{Agent, Fail};
-use crate::output::Output;
+use crate::agent::{Agent, Conversation, Fail, TurnContext};
 pub use commands::Flow;
 use editor::{Editor, Read};
 use screen::{say, Paint, Screen};
@@ -67,61 +66,66 @@ fn dumb() -> bool {
     std::env::var("TERM").map_or(true, |t| t == "dumb" || t.is_empty())
 }
 
-/// The Output for an interactive session.
-pub fn output(model: &str, format: crate::cli::Format) -> Output {
-    let mut out = Output::new(format, false);
+/// The screen for an interactive session.
+pub fn screen(model: &str) -> Screen {
     let tty = std::io::stdout().is_terminal() && !dumb();
     let editor = Editor::new(history::History::load(history::default_path()));
-    out.tui = Some(Screen::new(color_wanted(), tty, editor, model));
-    out
+    Screen::new(color_wanted(), tty, editor, model)
 }
 
-/// What the slash commands need beyond the agent: the run's flags and
-/// config (to select another model, rebuild the system prompt, make or
-/// find session files) and the prompt mode in use.
-pub struct Setup<'a> {
+/// What the interactive mode works on: the run's context, the
+/// conversation, the screen, and what the slash commands need beyond
+/// them: the run's flags and config (to select another model, rebuild the
+/// system prompt, make or find session files) and the prompt mode in use.
+pub struct Repl<'a> {
+    pub ctx: &'a mut TurnContext,
+    pub conv: Conversation,
+    pub screen: Screen,
     pub opts: &'a crate::cli::Options,
     pub config: &'a crate::config::Config,
     pub sessions: Option<&'a Path>,
     pub mode: String,
 }
 
+impl Repl<'_> {
+    /// The agent for one task (or compaction) on this conversation.
+    pub fn agent(&mut self) -> Agent<'_> {
+        Agent::new(self.ctx, &mut self.conv, &mut self.screen)
+    }
+}
+
 /// Run the REPL until the user leaves. The terminal is restored on return
 /// (and by the signal handlers in `term` on any other way out).
-pub fn repl(agent: &mut Agent, mut setup: Setup) -> Result<(), (u8, String)> {
-    let window = agent.log.limits.window;
-    if let Some(t) = agent.out.tui.as_mut() {
-        t.context_window = window;
-    }
-    let fancy = agent.out.tui.as_ref().is_some_and(|t| t.tty);
+pub fn repl(mut r: Repl) -> Result<(), (u8, String)> {
+    r.screen.context_window = r.conv.log().limits.window;
+    let fancy = r.screen.tty;
     if fancy {
         term::enter_raw().map_err(|e| (1, format!("cannot set up the terminal: {e}")))?;
         crate::interrupt::set_tick(Some(spinner::tick));
     }
-    let res = session(agent, &mut setup, fancy);
+    let res = session(&mut r, fancy);
     term::restore();
     res
 }
 
-fn session(agent: &mut Agent, setup: &mut Setup, fancy: bool) -> Result<(), (u8, String)> {
-    let color = agent.out.tui.as_ref().is_some_and(|t| t.color);
-    let p = Paint(color);
+fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
+    let p = Paint(r.screen.color);
     say(&format!(
         "{}mote {} · {} · permission {} · /help for commands, Ctrl-D to exit{}\n",
         p.s(screen::DIM),
         env!("CARGO_PKG_VERSION"),
-        agent.cfg.model,
-        crate::permission::label(agent.permission),
+        r.conv.cfg().model,
+        r.conv.permission(),
         p.s(screen::OFF)
     ));
     let mut ctrl_c = false;
     loop {
-        let read = match agent.out.tui.as_mut() {
-            Some(t) if fancy => {
-                t.editor
-                    .read_line("› ", (p.s("\x1b[1;36m"), p.s(screen::OFF)), true)
-            }
-            _ => plain_line(),
+        let read = match fancy {
+            true => r
+                .screen
+                .editor
+                .read_line("› ", (p.s("\x1b[1;36m"), p.s(screen::OFF)), true),
+            false => plain_line(),
         };
         let line = match read {
             Ok(Read::Line(l)) => l,
@@ -142,28 +146,24 @@ fn session(agent: &mut Agent, setup: &mut Setup, fancy: bool) -> Result<(), (u8,
             continue;
         }
         if trimmed.starts_with('/') {
-            if let Flow::Quit = commands::dispatch(agent, setup, trimmed) {
+            if let Flow::Quit = commands::dispatch(r, trimmed) {
                 return Ok(());
             }
             continue;
         }
         if let Some(cmd) = trimmed.strip_prefix('!') {
-            shell(agent, cmd.trim());
+            shell(r, cmd.trim());
             continue;
         }
-        agent.turns = 0;
         crate::interrupt::arm(fancy);
-        let res = agent.run(&line);
+        let res = r.agent().run(&line);
         crate::interrupt::arm(false);
         let note = match res {
             Ok(()) => None,
             Err(Fail::Interrupted) => Some("interrupted".to_string()),
             Err(f) => Some(format!("error: {}", f.message())),
         };
-        let prices = agent.out.prices;
-        if let Some(t) = agent.out.tui.as_mut() {
-            t.finish(note.as_deref(), prices.as_ref());
-        }
+        r.screen.finish(note.as_deref(), r.conv.prices());
     }
 }
 
@@ -179,28 +179,13 @@ fn plain_line() -> std::io::Result<Read> {
 
 /// `!cmd`: run through the permission gate, show the output, keep it out
 /// of the conversation.
-fn shell(agent: &mut Agent, cmd: &str) {
-    let Some(bash) = crate::tool::find_tool("bash") else {
-        return;
-    };
+fn shell(r: &mut Repl, cmd: &str) {
     let mut args = b"{\"command\":".to_vec();
     let _ = crate::json::write::string(&mut args, cmd);
     args.push(b'}');
     let args = String::from_utf8_lossy(&args).into_owned();
-    let Ok(parsed) = crate::json::Args::parse(&args) else {
-        return;
-    };
-    let d = agent.gate.decide(agent.permission, bash, &parsed, agent.ws);
-    if let Err(e) = agent.permit(d, bash.name, bash.effect, &args) {
-        say(&format!("{e}\n"));
-        return;
-    }
-    agent
-        .ws
-        .sandbox
-        .set(agent.gate.sandbox_for(agent.permission));
-    crate::interrupt::arm(agent.out.tui.as_ref().is_some_and(|t| t.tty));
-    let res = (bash.run)(&parsed, agent.ws);
+    crate::interrupt::arm(r.screen.tty);
+    let res = r.agent().call_tool("shell", "bash", &args);
     crate::interrupt::arm(false);
     spinner::stop();
     match res {

@@ -1,17 +1,18 @@
 //! `/loop PLAN.md [--check "CMD"] [--max-iterations N]`: the loop task of
 //! `mote --loop` (src/looptask.rs), run from the interactive mode. Each
-//! iteration gets a fresh context: the conversation is taken out of the
-//! agent before the loop and put back after it, so the user's chat is as
-//! it was; the iterations are not saved to the session file. Ctrl-C or Esc
-//! during an iteration (or its check) stops the loop.
+//! iteration gets a fresh conversation with the same model and prompt
+//! mode, so the user's chat is left as it was; the iterations are not
+//! saved to the session file, and their tokens count for `/cost`. Ctrl-C
+//! or Esc during an iteration (or its check) stops the loop.
 
 use std::time::Duration;
 
 use super::screen::{say, Paint, GREEN, OFF, YELLOW};
-use super::{spinner, Flow, Setup};
+use super::{spinner, Flow, Repl};
 use crate::agent::{Agent, Fail};
 use crate::cli::Format;
 use crate::looptask::{self, Session, Stop};
+use crate::provider::Usage;
 use crate::session::start::{limits, Log};
 
 const USAGE: &str = "usage: /loop PLAN.md [--check \"CMD\"] [--max-iterations N]\n";
@@ -72,7 +73,7 @@ fn headline(stop: &Stop) -> &'static str {
     }
 }
 
-pub fn run(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
+pub fn run(r: &mut Repl, arg: &str) -> Flow {
     let args = match parse(arg) {
         Ok(x) => x,
         Err(e) => {
@@ -80,35 +81,22 @@ pub fn run(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
             return Flow::Continue;
         }
     };
-    let o = s.opts;
-    let cwd = std::env::current_dir().unwrap_or_else(|_| a.ws.root.clone());
+    let o = r.opts;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| r.ctx.ws.root.clone());
     let settings = looptask::Settings {
         plan: cwd.join(&args.plan),
         goal: "Complete the plan.".into(),
         check: args.check,
         check_timeout: Duration::from_secs(o.check_timeout.max(1)),
-        dir: a.ws.root.clone(),
+        dir: r.ctx.ws.root.clone(),
         max_iterations: args.max_iterations.unwrap_or(o.max_iterations).max(1),
         max_tokens: o.loop_max_tokens,
         format: Format::Text,
     };
-    let fancy = a.out.tui.as_ref().is_some_and(|t| t.tty);
-    let color = a.out.tui.as_ref().is_some_and(|t| t.color);
-    let p = Paint(color);
-    // The user's conversation, set aside while the loop runs.
-    let arena = std::mem::take(&mut a.arena);
-    let log = std::mem::replace(
-        &mut a.log,
-        Log {
-            writer: None,
-            est: Default::default(),
-            limits: limits(o),
-        },
-    );
-    let doom = std::mem::take(&mut a.doom);
-    let (usage, turns) = (a.usage, a.turns);
-    let context_used = a.out.tui.as_ref().map_or(0, |t| t.context_used);
-    crate::interrupt::arm(fancy);
+    let p = Paint(r.screen.color);
+    let context_used = r.screen.context_used;
+    let mut spent = Usage::default();
+    crate::interrupt::arm(r.screen.tty);
     let mut session = |task: &str| {
         // An interrupt during the last check: stop before the next iteration.
         if crate::interrupt::requested() {
@@ -119,49 +107,33 @@ pub fn run(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
                 turns: 0,
             };
         }
-        a.arena = crate::arena::Arena::new();
-        a.log = Log {
+        let log = Log {
             writer: None,
             est: Default::default(),
             limits: limits(o),
         };
-        a.doom = Default::default();
-        a.usage = Default::default();
-        a.turns = 0;
-        if let Some(t) = a.out.tui.as_mut() {
-            t.context_used = 0;
-        }
-        let result = a.run(task);
+        let mut it = r.conv.fresh(log);
+        r.screen.context_used = 0;
+        let result = Agent::new(r.ctx, &mut it, &mut r.screen).run(task);
         spinner::stop();
         let note = match &result {
             Err(Fail::Interrupted) => Some("interrupted"),
             _ => None,
         };
-        let prices = a.out.prices;
-        if let Some(t) = a.out.tui.as_mut() {
-            t.finish(note, prices.as_ref());
-        }
+        r.screen.finish(note, it.prices());
+        spent.add(it.usage());
         Session {
             result,
-            answer: a.arena.last_answer().to_string(),
-            usage: a.usage,
-            turns: a.turns,
+            answer: it.last_answer().to_string(),
+            usage: it.usage(),
+            turns: it.turns(),
         }
     };
     let res = looptask::run(&settings, &mut session);
     crate::interrupt::arm(false);
     spinner::stop();
-    // The loop's usage counts for the run (/cost); the conversation is the user's again.
-    let mut total = usage;
-    total.add(a.usage);
-    a.usage = total;
-    a.turns = turns;
-    a.arena = arena;
-    a.log = log;
-    a.doom = doom;
-    if let Some(t) = a.out.tui.as_mut() {
-        t.context_used = context_used;
-    }
+    r.conv.add_usage(spent);
+    r.screen.context_used = context_used;
     match res {
         Ok(stop) => {
             let c = if matches!(stop, Stop::Done) {

@@ -6,19 +6,19 @@
 
 use super::screen::say;
 use super::spinner;
-use super::{Flow, Setup};
-use crate::agent::{Agent, Fail};
+use super::{Flow, Repl};
+use crate::agent::Fail;
 use crate::session;
 
-fn dir<'s>(s: &Setup<'s>) -> Option<&'s std::path::Path> {
+fn dir<'s>(s: &Repl<'s>) -> Option<&'s std::path::Path> {
     if s.sessions.is_none() {
         say("no session directory: set HOME or XDG_DATA_HOME, or pass --session-dir\n");
     }
     s.sessions
 }
 
-pub fn sessions(a: &mut Agent, s: &mut Setup, _: &str) -> Flow {
-    let Some(dir) = dir(s) else {
+pub fn sessions(r: &mut Repl, _: &str) -> Flow {
+    let Some(dir) = dir(r) else {
         return Flow::Continue;
     };
     let mut buf = Vec::new();
@@ -26,41 +26,37 @@ pub fn sessions(a: &mut Agent, s: &mut Setup, _: &str) -> Flow {
         say(&format!("listing sessions: {e}\n"));
     }
     say(&super::clean::clean(&String::from_utf8_lossy(&buf)));
-    if let Some(w) = &a.log.writer {
+    if let Some(w) = &r.conv.log().writer {
         say(&format!("this conversation: {}\n", w.id));
     }
     Flow::Continue
 }
 
-pub fn resume(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
+pub fn resume(r: &mut Repl, arg: &str) -> Flow {
     if arg.is_empty() {
         say("usage: /resume ID (or the start of one; /sessions lists them)\n");
         return Flow::Continue;
     }
-    let Some(dir) = dir(s) else {
+    let Some(dir) = dir(r) else {
         return Flow::Continue;
     };
-    let r = match session::find(dir, arg).and_then(|p| session::start::open(&p, s.opts.no_session))
-    {
-        Ok(r) => r,
-        Err(e) => {
-            say(&format!("{e}\n"));
-            return Flow::Continue;
-        }
-    };
-    for n in &r.loaded.notes {
+    let found =
+        match session::find(dir, arg).and_then(|p| session::start::open(&p, r.opts.no_session)) {
+            Ok(f) => f,
+            Err(e) => {
+                say(&format!("{e}\n"));
+                return Flow::Continue;
+            }
+        };
+    for n in &found.loaded.notes {
         say(&format!("note: {n}\n"));
     }
-    let l = r.loaded;
+    let l = found.loaded;
     let count = l.arena.messages().count();
-    a.arena = l.arena;
-    a.log.writer = r.writer;
-    a.log.est = l.est;
-    a.doom = Default::default();
-    if let Some(t) = a.out.tui.as_mut() {
-        t.context_used = l.est.tokens();
-    }
-    let model = if l.model != a.cfg.model {
+    r.conv.reset(l.arena, l.est);
+    r.conv.set_writer(found.writer);
+    r.screen.context_used = l.est.tokens();
+    let model = if l.model != r.conv.cfg().model {
         format!("; it used model {} (/model switches)", l.model)
     } else {
         String::new()
@@ -72,33 +68,28 @@ pub fn resume(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     Flow::Continue
 }
 
-pub fn new(a: &mut Agent, s: &mut Setup, _: &str) -> Flow {
-    let fresh = a.arena.messages().next().is_none();
-    a.arena = crate::arena::Arena::new();
-    a.log.est = Default::default();
-    a.doom = Default::default();
+pub fn new(r: &mut Repl, _: &str) -> Flow {
+    let fresh = r.conv.arena().messages().next().is_none();
+    r.conv.reset(crate::arena::Arena::new(), Default::default());
     // A conversation with nothing in it keeps its file.
-    if !fresh || a.log.writer.is_none() {
-        let root = a.ws.root.to_string_lossy().into_owned();
-        a.log.writer = session::start::create(s.opts, s.sessions, &root, &a.cfg.name, &a.cfg.model);
+    if !fresh || r.conv.log().writer.is_none() {
+        let root = r.ctx.ws.root.to_string_lossy().into_owned();
+        let cfg = r.conv.cfg();
+        let w = session::start::create(r.opts, r.sessions, &root, &cfg.name, &cfg.model);
+        r.conv.set_writer(w);
     }
-    if let Some(t) = a.out.tui.as_mut() {
-        t.context_used = 0;
-    }
-    match &a.log.writer {
+    r.screen.context_used = 0;
+    match &r.conv.log().writer {
         Some(w) => say(&format!("new conversation (session {})\n", w.id)),
         None => say("new conversation (not saved)\n"),
     }
     Flow::Continue
 }
 
-pub fn compact(a: &mut Agent, _: &mut Setup, _: &str) -> Flow {
-    let fancy = a.out.tui.as_ref().is_some_and(|t| t.tty);
-    if let Some(t) = a.out.tui.as_mut() {
-        t.turn_start();
-    }
-    crate::interrupt::arm(fancy);
-    let res = a.compact();
+pub fn compact(r: &mut Repl, _: &str) -> Flow {
+    r.screen.start_turn();
+    crate::interrupt::arm(r.screen.tty);
+    let res = r.agent().compact();
     crate::interrupt::arm(false);
     spinner::stop();
     match res {

@@ -1,8 +1,8 @@
 //! What the interactive mode shows while a turn runs: the streamed answer
 //! (through `Markdown`), one line per tool call with a compact diff for
 //! edits and folded output for commands, the spinner, the permission
-//! prompt, and the status line after the turn. `output::Output` forwards
-//! its events here when it was made for the terminal.
+//! prompt, and the status line after the turn: the interactive mode's
+//! `Frontend`.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -12,6 +12,7 @@ use super::editor::{Editor, Read};
 use super::keys::Key;
 use super::markdown::Markdown;
 use super::spinner::{self, clip};
+use crate::frontend::{Answer, Approval, Ask, Frontend};
 use crate::json::Args;
 use crate::provider::cost::Prices;
 use crate::provider::Usage;
@@ -110,14 +111,14 @@ impl Screen {
         Paint(self.color)
     }
 
-    pub fn turn_start(&mut self) {
+    pub fn start_turn(&mut self) {
         self.md.width = if self.tty { super::term::width() } else { 0 };
         if self.tty {
             spinner::start("thinking", self.color);
         }
     }
 
-    pub fn text(&mut self, s: &str) {
+    fn show_text(&mut self, s: &str) {
         spinner::stop();
         if super::term::resized() {
             self.md.width = super::term::width();
@@ -141,7 +142,7 @@ impl Screen {
         say(&out);
     }
 
-    pub fn tool_call(&mut self, name: &str, args: &str) {
+    fn call_line(&mut self, name: &str, args: &str) {
         spinner::stop();
         self.end_text();
         self.call_args = args.to_string();
@@ -150,7 +151,7 @@ impl Screen {
         }
     }
 
-    pub fn tool_result(&mut self, name: &str, text: &str, is_error: bool, ms: u128) {
+    fn show_result(&mut self, name: &str, text: &str, is_error: bool, ms: u128) {
         spinner::stop();
         let (name, text) = (&*clean(name), &*clean(text));
         let p = self.p();
@@ -201,7 +202,7 @@ impl Screen {
         }
     }
 
-    pub fn turn_end(&mut self, usage: &Usage) {
+    fn end_turn(&mut self, usage: &Usage) {
         self.turn_usage.add(*usage);
         self.total.add(*usage);
         if usage.input > 0 {
@@ -248,18 +249,17 @@ impl Screen {
         )
     }
 
-    pub fn note(&mut self, s: &str) {
+    fn show_note(&mut self, s: &str) {
         spinner::stop();
         self.end_text();
         let p = self.p();
         say(&format!("{}{}{}\n", p.s(DIM), clean(s), p.s(OFF)));
     }
 
-    /// Ask the user whether `tool` may run with `args`: Ok(true) for
-    /// "always" (the caller adds `always`, the gate's rules for the call,
-    /// to the session allowlist), Ok(false) for once, or the denial (with
-    /// the user's reason) for the model. No rules: no "always" choice.
-    pub fn ask(&mut self, tool: &str, args: &str, always: &[String]) -> Result<bool, String> {
+    /// Ask the user whether `tool` may run with `args`: once, always (the
+    /// agent adds `always`, the gate's rules for the call, to the session
+    /// allowlist), or no with an optional reason. No rules: no "always" choice.
+    fn ask(&mut self, tool: &str, args: &str, always: &[String]) -> Approval {
         spinner::stop();
         self.end_text();
         let p = self.p();
@@ -278,13 +278,13 @@ impl Screen {
         res
     }
 
-    fn answer(&mut self, tool: &str, args: &str, can_always: bool) -> Result<bool, String> {
+    fn answer(&mut self, tool: &str, args: &str, can_always: bool) -> Approval {
         let p = self.p();
         loop {
             let key = self.editor.read_key().unwrap_or(None);
             let (answer, result) = match key {
-                Some(Key::Char('y' | 'Y')) => ("yes", Ok(false)),
-                Some(Key::Char('a' | 'A')) if can_always => ("always", Ok(true)),
+                Some(Key::Char('y' | 'Y')) => ("yes", Approval::Once),
+                Some(Key::Char('a' | 'A')) if can_always => ("always", Approval::Always),
                 Some(Key::Char('n' | 'N')) => {
                     say("no\r\n");
                     let why = match self.editor.read_line(
@@ -292,26 +292,19 @@ impl Screen {
                         (p.s(DIM), p.s(OFF)),
                         false,
                     ) {
-                        Ok(Read::Line(l)) if !l.trim().is_empty() => format!(": {}", l.trim()),
+                        Ok(Read::Line(l)) => l.trim().to_string(),
                         _ => String::new(),
                     };
-                    return Err(format!(
-                        "permission denied: the user declined this {tool} call{why}"
-                    ));
+                    return Approval::No(why);
                 }
                 None | Some(Key::CtrlC | Key::Esc | Key::CtrlD) => {
                     crate::interrupt::request();
-                    (
-                        "no (interrupted)",
-                        Err(format!(
-                            "permission denied: the user declined this {tool} call"
-                        )),
-                    )
+                    ("no (interrupted)", Approval::No(String::new()))
                 }
                 _ => continue,
             };
             say(&format!("{answer}\r\n"));
-            if self.tty && result.is_ok() {
+            if self.tty && !matches!(result, Approval::No(_)) {
                 spinner::start(&format!("{tool} {}", key_arg(args)), self.color);
             }
             return result;
@@ -319,8 +312,8 @@ impl Screen {
     }
 
     /// A yes/no question outside the permission prompt (the doom-loop
-    /// guard, an MCP server's request): `true` for yes.
-    pub fn confirm(&mut self, question: &str, yes: &str, no: &str) -> bool {
+    /// guard): `true` for yes.
+    fn yes_no(&mut self, question: &str, yes: &str, no: &str) -> bool {
         spinner::stop();
         self.end_text();
         let p = self.p();
@@ -344,6 +337,44 @@ impl Screen {
             spinner::start("thinking", self.color);
         }
         yes
+    }
+}
+
+/// The interactive mode's front end: events drawn, questions asked on the terminal.
+impl Frontend for Screen {
+    fn turn_start(&mut self, _: u32) {
+        self.start_turn();
+    }
+
+    fn text(&mut self, s: &str) {
+        self.show_text(s);
+    }
+
+    fn tool_call(&mut self, _: &str, name: &str, args: &str) {
+        self.call_line(name, args);
+    }
+
+    fn tool_result(&mut self, _: &str, name: &str, text: &str, is_error: bool, ms: u128) {
+        self.show_result(name, text, is_error, ms);
+    }
+
+    fn turn_end(&mut self, _: u32, usage: &Usage) {
+        self.end_turn(usage);
+    }
+
+    fn note(&mut self, s: &str) {
+        self.show_note(&format!("mote: {s}"));
+    }
+
+    fn approve(&mut self, call: &Ask) -> Approval {
+        self.ask(call.name, call.args, call.always)
+    }
+
+    fn confirm(&mut self, question: &str, yes: &str, no: &str) -> Answer {
+        match self.yes_no(question, yes, no) {
+            true => Answer::Yes,
+            false => Answer::No,
+        }
     }
 }
 

@@ -1,14 +1,13 @@
 //! `/model` and `/prompt`: switch the model (re-running provider
 //! selection with the run's flags and config) or the prompt mode (system
-//! prompt, the mode's permission and writable files) mid-conversation.
-//! The agent holds these by reference for the whole run, so a switch
-//! leaks its new, small value (a few hundred bytes per switch, by hand).
+//! prompt, the mode's permission and writable files) mid-conversation,
+//! through `Conversation::set_model` and `set_prompt_mode`.
 
 use std::path::PathBuf;
 
 use super::screen::{k, say, usd};
-use super::{Flow, Setup};
-use crate::agent::Agent;
+use super::{Flow, Repl};
+use crate::agent::PromptMode;
 use crate::modes::{self, Kind};
 use crate::provider::select::{select, Selected, Wanted};
 use crate::session::compact::{Limits, DEFAULT_WINDOW};
@@ -19,9 +18,9 @@ fn env(k: &str) -> Option<String> {
 
 /// `/model`: show; `/model ID` keeps the provider; `/model PROVIDER/ID`
 /// (or a model id with a slash) selects as `--model` would.
-pub fn model(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
+pub fn model(r: &mut Repl, arg: &str) -> Flow {
     if arg.is_empty() {
-        let prices = match a.out.prices {
+        let prices = match r.conv.prices() {
             Some(p) => format!(
                 "{} in / {} out per million tokens",
                 usd(p.input),
@@ -31,16 +30,16 @@ pub fn model(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
         };
         say(&format!(
             "provider {} · model {} · context {} · {prices}\n",
-            a.cfg.name,
-            a.cfg.model,
-            k(a.log.limits.window)
+            r.conv.cfg().name,
+            r.conv.cfg().model,
+            k(r.conv.log().limits.window)
         ));
         return Flow::Continue;
     }
-    let o = s.opts;
+    let (o, cfg) = (r.opts, r.conv.cfg());
     let want = |provider: &'static str, base_url: &str| -> Result<Selected, String> {
         let w = Wanted {
-            provider: if provider.is_empty() { "" } else { &a.cfg.name },
+            provider: if provider.is_empty() { "" } else { &cfg.name },
             model: arg,
             base_url,
             max_tokens: o.max_tokens,
@@ -48,7 +47,7 @@ pub fn model(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
             timeout: o.timeout,
             thinking: o.thinking,
         };
-        select(&w, &env, Some(&s.config.value))
+        select(&w, &env, Some(&r.config.value))
     };
     let same = || want("same", &o.base_url);
     // A provider prefix switches provider; any other slash belongs to the model id.
@@ -72,16 +71,16 @@ pub fn model(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
     // The window: an explicit --context-window stays, else the new model's.
     let flag = o
         .context_window
-        .filter(|w| Some(*w) != a.cfg.context_window);
+        .filter(|w| Some(*w) != r.conv.cfg().context_window);
     let window = flag.or(sel.config.context_window).unwrap_or(DEFAULT_WINDOW);
-    a.log.limits = Limits::new(window);
-    a.out.prices = sel.prices;
-    if let Some(t) = a.out.tui.as_mut() {
-        t.model = sel.config.model.clone();
-        t.context_window = window;
-    }
-    a.cfg = sel.config;
-    say(&format!("model: {} ({})\n", a.cfg.model, a.cfg.name));
+    r.screen.model = sel.config.model.clone();
+    r.screen.context_window = window;
+    say(&format!(
+        "model: {} ({})\n",
+        sel.config.model, sel.config.name
+    ));
+    r.conv
+        .set_model(sel.config, sel.prices, Limits::new(window));
     Flow::Continue
 }
 
@@ -93,14 +92,14 @@ fn dirs() -> (PathBuf, Option<PathBuf>, Vec<PathBuf>) {
 }
 
 /// `/prompt`: list the modes; `/prompt MODE`: switch to it.
-pub fn prompt(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
+pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
     let (cwd, user, dirs) = dirs();
     if arg.is_empty() {
         let (list, _) = modes::list(&dirs);
         let marked: Vec<String> = list
             .iter()
             .map(|m| {
-                if *m == s.mode {
+                if *m == r.mode {
                     format!("{m} (current)")
                 } else {
                     m.clone()
@@ -125,22 +124,26 @@ pub fn prompt(a: &mut Agent, s: &mut Setup, arg: &str) -> Flow {
             return Flow::Continue;
         }
     };
-    let o = s.opts;
-    let mut system = crate::prompt::with_mode(crate::prompt::system(&a.ws.root), &p.name, &p.body);
+    let o = r.opts;
+    let mut system =
+        crate::prompt::with_mode(crate::prompt::system(&r.ctx.ws.root), &p.name, &p.body);
     if !o.no_context_files {
         let cx = crate::context::load(&cwd, user.as_deref());
         system = crate::prompt::with_context(system, &cx.text);
     }
-    a.system = system;
-    if !o.permission_explicit {
-        a.permission = p.permission.unwrap_or(o.permission);
-    }
-    a.writable = p.writable;
-    s.mode = p.name;
+    let permission = match o.permission_explicit {
+        true => r.conv.permission(),
+        false => p.permission.unwrap_or(o.permission),
+    };
+    r.conv.set_prompt_mode(PromptMode {
+        system,
+        permission,
+        writable: p.writable,
+    });
+    r.mode = p.name;
     say(&format!(
-        "prompt mode: {} · permission {}\n",
-        s.mode,
-        crate::permission::label(a.permission)
+        "prompt mode: {} · permission {permission}\n",
+        r.mode
     ));
     Flow::Continue
 }

@@ -5,19 +5,20 @@
 //! output has been shown yet.
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::arena::{Arena, Kind, Role};
-use crate::cli::Permission;
+use crate::frontend::Frontend;
 use crate::http;
 use crate::json::write::Counter;
-use crate::json::Args;
-use crate::output::Output;
-use crate::permission::Decision;
-use crate::provider::{self, Config, Decoder, Delta, Request, ToolSpec, Usage};
-use crate::session::{compact, start::Log, Record};
+use crate::provider::{self, Decoder, Delta, Request, ToolSpec, Usage};
+use crate::session::{compact, Record};
 use crate::tool;
 use crate::workspace::Workspace;
+
+mod call;
+mod conversation;
+pub use conversation::{Conversation, PromptMode};
 
 /// Why a run failed. Each kind has its own exit code (see `cli::EXIT_CODES`).
 #[derive(Debug)]
@@ -67,26 +68,24 @@ struct AttemptError {
     after: Option<u64>,
 }
 
-pub struct Agent<'a> {
-    pub cfg: Config,
-    pub ws: &'a Workspace,
-    pub permission: Permission,
+/// What every turn of a run works with, unchanged during a turn: the
+/// workspace, the permission gate, the MCP servers and the limits.
+pub struct TurnContext {
+    pub ws: Workspace,
     /// Rules and sandbox for the permission gate.
-    pub gate: &'a mut crate::permission::Gate,
-    pub doom: crate::permission::doom::Guard,
-    /// Paths the prompt mode may write whatever `permission` says (plan mode's PLAN.md).
-    pub writable: Vec<String>,
+    pub gate: crate::permission::Gate,
+    /// MCP servers whose tools the model may call (src/mcp/).
+    pub mcp: crate::mcp::Servers,
     pub max_turns: u32,
     pub retries: u32,
-    pub out: &'a mut Output,
-    pub system: String,
-    pub arena: Arena,
-    pub usage: Usage,
-    pub turns: u32,
-    /// The session file and context estimate (src/session/).
-    pub log: Log,
-    /// MCP servers whose tools the model may call (src/mcp/).
-    pub mcp: &'a mut crate::mcp::Servers,
+}
+
+/// One task's run: the context, the conversation it adds to, and the
+/// front end that shows it and answers its questions.
+pub struct Agent<'a> {
+    ctx: &'a mut TurnContext,
+    conv: &'a mut Conversation,
+    out: &'a mut dyn Frontend,
 }
 
 /// A tool call as it streams in.
@@ -97,24 +96,33 @@ struct Pending {
     args: String,
 }
 
-impl Agent<'_> {
+impl<'a> Agent<'a> {
+    pub fn new(
+        ctx: &'a mut TurnContext,
+        conv: &'a mut Conversation,
+        out: &'a mut dyn Frontend,
+    ) -> Agent<'a> {
+        Agent { ctx, conv, out }
+    }
+
     /// Run the task in `prompt` to its end.
     /// An empty prompt continues a resumed session where it stopped.
     pub fn run(&mut self, prompt: &str) -> Result<(), Fail> {
+        self.conv.turns = 0;
         if !prompt.is_empty() {
-            self.arena.user(prompt);
+            self.conv.arena.user(prompt);
             self.record(&Record::User { text: prompt });
         }
         loop {
-            if self.turns >= self.max_turns {
-                return Err(Fail::MaxTurns(self.turns));
+            if self.conv.turns >= self.ctx.max_turns {
+                return Err(Fail::MaxTurns(self.conv.turns));
             }
-            self.turns += 1;
-            self.out.turn_start(self.turns);
-            if self.log.limits.over(&self.log.est) {
+            self.conv.turns += 1;
+            self.out.turn_start(self.conv.turns);
+            if self.conv.log.limits.over(&self.conv.log.est) {
                 self.compact()?;
             }
-            let mcp_specs = self.mcp.specs();
+            let mcp_specs = self.ctx.mcp.specs();
             let specs = specs(&mcp_specs);
             let (calls, usage) = match self.complete(&specs, true) {
                 Err(Fail::ContextLength(m)) => {
@@ -126,18 +134,18 @@ impl Agent<'_> {
                 }
                 r => r?,
             };
-            self.usage.add(usage);
+            self.conv.usage.add(usage);
             self.record_reasoning();
-            let e = self.log.record(
+            let e = self.conv.log.record(
                 &Record::Assistant {
-                    text: self.arena.last_answer(),
+                    text: self.conv.arena.last_answer(),
                 },
-                self.arena.bytes(),
+                self.conv.arena.bytes(),
             );
             self.note(e);
             if !calls.is_empty() {
                 for c in &calls {
-                    self.arena.call(&c.id, &c.name, &c.args);
+                    self.conv.arena.call(&c.id, &c.name, &c.args);
                     self.record(&Record::Call {
                         id: &c.id,
                         name: &c.name,
@@ -154,6 +162,7 @@ impl Agent<'_> {
                     }
                     if stop.is_none() {
                         stop = self
+                            .conv
                             .doom
                             .push(&c.name, &c.args)
                             .and_then(|m| self.doom_ask(m, c));
@@ -166,7 +175,7 @@ impl Agent<'_> {
                                 Fail::Interrupted => "not run: the user interrupted the turn",
                                 _ => "not run: the doom-loop guard stopped the turn",
                             };
-                            self.arena.result(&c.id, &c.name, text, true);
+                            self.conv.arena.result(&c.id, &c.name, text, true);
                             self.record(&Record::Result {
                                 id: &c.id,
                                 name: &c.name,
@@ -180,11 +189,11 @@ impl Agent<'_> {
                     stop = Some(Fail::Interrupted);
                 }
                 if let Some(f) = stop {
-                    self.out.turn_end(self.turns, &usage);
+                    self.out.turn_end(self.conv.turns, &usage);
                     return Err(f);
                 }
             }
-            self.out.turn_end(self.turns, &usage);
+            self.out.turn_end(self.conv.turns, &usage);
             if calls.is_empty() {
                 return Ok(());
             }
@@ -194,20 +203,21 @@ impl Agent<'_> {
     /// Append a record to the session (its effect is already in the arena).
     /// Save the reasoning blocks of the assistant message just streamed.
     fn record_reasoning(&mut self) {
-        let Some(crate::arena::Msg::Assistant { thinking, .. }) = self.arena.messages().last()
+        let Some(crate::arena::Msg::Assistant { thinking, .. }) = self.conv.arena.messages().last()
         else {
             return;
         };
-        let bytes = self.arena.bytes();
+        let bytes = self.conv.arena.bytes();
         let mut notes = Vec::new();
         for t in thinking {
             let kind = if t.redacted { "redacted" } else { "thinking" };
             notes.push(
-                self.log
+                self.conv
+                    .log
                     .record(&Record::Reasoning { kind, text: t.text }, bytes),
             );
             if !t.signature.is_empty() {
-                notes.push(self.log.record(
+                notes.push(self.conv.log.record(
                     &Record::Reasoning {
                         kind: "signature",
                         text: t.signature,
@@ -222,7 +232,7 @@ impl Agent<'_> {
     }
 
     fn record(&mut self, r: &Record) {
-        let e = self.log.record(r, self.arena.bytes());
+        let e = self.conv.log.record(r, self.conv.arena.bytes());
         self.note(e);
     }
 
@@ -237,38 +247,38 @@ impl Agent<'_> {
     /// ones), then the arena becomes [summary] + the recent messages, and a
     /// `Compact` record lets a resume do the same. `false`: nothing to do.
     pub fn compact(&mut self) -> Result<bool, Fail> {
-        let n = compact::cut(&self.arena, self.log.limits.keep);
+        let n = compact::cut(&self.conv.arena, self.conv.log.limits.keep);
         if n == 0 {
             return Ok(false);
         }
-        let before = self.log.est.tokens();
-        let tail = self.arena.split_off(n);
-        let mark = self.arena.mark();
-        self.arena.user(compact::INSTRUCTION);
-        let mcp_specs = self.mcp.specs();
+        let before = self.conv.log.est.tokens();
+        let tail = self.conv.arena.split_off(n);
+        let mark = self.conv.arena.mark();
+        self.conv.arena.user(compact::INSTRUCTION);
+        let mcp_specs = self.ctx.mcp.specs();
         let got = self.complete(&specs(&mcp_specs), false);
-        let summary = self.arena.last_answer().trim();
+        let summary = self.conv.arena.last_answer().trim();
         let summary = if got.is_ok() && !summary.is_empty() {
             format!("{}{summary}", compact::SUMMARY_HEAD)
         } else {
             String::new()
         };
-        self.arena.rollback(mark);
-        self.arena.append(&tail);
+        self.conv.arena.rollback(mark);
+        self.conv.arena.append(&tail);
         drop(tail);
         let (_, usage) = got?;
-        self.usage.add(usage);
+        self.conv.usage.add(usage);
         if summary.is_empty() {
             self.out
                 .note("compaction: the model's summary was empty; context left as it was");
             return Ok(false);
         }
-        self.arena.compact(n, &summary);
+        self.conv.arena.compact(n, &summary);
         self.record(&Record::Compact {
             messages: n as u64,
             summary: &summary,
         });
-        let after = self.log.est.tokens();
+        let after = self.conv.log.est.tokens();
         self.out.note(&format!(
             "compacted {n} messages: context ~{before} -> ~{after} tokens"
         ));
@@ -279,11 +289,11 @@ impl Agent<'_> {
     fn complete(&mut self, specs: &[ToolSpec], show: bool) -> Result<(Vec<Pending>, Usage), Fail> {
         let mut attempt = 0;
         loop {
-            let mark = self.arena.mark();
+            let mark = self.conv.arena.mark();
             match self.attempt(specs, show) {
                 Ok(r) => return Ok(r),
-                Err(e) if e.retry && attempt < self.retries => {
-                    self.arena.rollback(mark);
+                Err(e) if e.retry && attempt < self.ctx.retries => {
+                    self.conv.arena.rollback(mark);
                     let backoff = 500u64 << attempt.min(5);
                     let wait = e.after.map_or(backoff, |s| s.min(60) * 1000);
                     self.out
@@ -294,7 +304,7 @@ impl Agent<'_> {
                 Err(e) => {
                     if matches!(e.fail, Fail::Interrupted) {
                         // Keep the partial answer, and tell the model it was cut.
-                        self.arena.extend("\n[interrupted by the user]");
+                        self.conv.arena.extend("\n[interrupted by the user]");
                     }
                     return Err(e.fail);
                 }
@@ -307,7 +317,7 @@ impl Agent<'_> {
         specs: &[ToolSpec],
         show: bool,
     ) -> Result<(Vec<Pending>, Usage), AttemptError> {
-        let cfg = &self.cfg;
+        let cfg = &self.conv.cfg;
         let url = provider::endpoint(cfg);
         let headers = provider::headers(cfg);
         let headers: Vec<(&str, &str)> = headers
@@ -316,8 +326,8 @@ impl Agent<'_> {
             .collect();
         let req = Request {
             cfg,
-            system: &self.system,
-            arena: &self.arena,
+            system: &self.conv.mode.system,
+            arena: &self.conv.arena,
             tools: specs,
         };
         // Count the body first, then stream it: no second copy of the conversation.
@@ -331,7 +341,7 @@ impl Agent<'_> {
             cfg.timeout,
         );
         if matches!(sent, Err(http::Error::Interrupted)) {
-            self.arena.open(Role::Assistant, Kind::Text);
+            self.conv.arena.open(Role::Assistant, Kind::Text);
         }
         let mut resp = sent.map_err(|e| match e {
             http::Error::Connect(m) => AttemptError {
@@ -378,7 +388,7 @@ impl Agent<'_> {
         let mut usage = Usage::default();
         let mut shown = false;
         let mut buf = [0u8; 8192];
-        let (arena, out) = (&mut self.arena, &mut *self.out);
+        let (arena, out) = (&mut self.conv.arena, &mut *self.out);
         let mut to = |arena: &mut Arena, kind: Kind, whole: bool| {
             if whole || open != Some(kind) {
                 arena.open(Role::Assistant, kind);
@@ -398,6 +408,9 @@ impl Agent<'_> {
             Delta::Thinking(s) => {
                 to(arena, Kind::Thinking, false);
                 arena.extend(s);
+                if show {
+                    out.reasoning(s);
+                }
             }
             Delta::Signature(s) => {
                 to(arena, Kind::Signature, true);
@@ -464,7 +477,7 @@ impl Agent<'_> {
             }
         }
         if !has_text {
-            self.arena.open(Role::Assistant, Kind::Text);
+            self.conv.arena.open(Role::Assistant, Kind::Text);
         }
         if let Err(m) = dec.finish() {
             // A stream cut before anything was said is a lost connection.
@@ -476,61 +489,11 @@ impl Agent<'_> {
         }
         for (i, c) in calls.iter_mut().enumerate() {
             if c.id.is_empty() {
-                c.id = format!("call_{}_{i}", self.turns);
+                c.id = format!("call_{}_{i}", self.conv.turns);
             }
         }
         calls.retain(|c| !c.name.is_empty());
         Ok((calls, usage))
-    }
-
-    fn run_tool(&mut self, c: &Pending) {
-        self.out.tool_call(&c.id, &c.name, &c.args);
-        let start = Instant::now();
-        let result = match tool::find_tool(&c.name) {
-            None if c.name.starts_with(crate::mcp::PREFIX) => {
-                let d = self
-                    .gate
-                    .decide_named(self.permission, &c.name, tool::Effect::Exec);
-                self.permit(d, &c.name, tool::Effect::Exec, &c.args)
-                    .and_then(|_| self.mcp.call(&c.name, &c.args))
-            }
-            None => {
-                let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
-                Err(format!(
-                    "unknown tool `{}`; the tools are: {}",
-                    c.name,
-                    names.join(", ")
-                ))
-            }
-            Some(t) => Args::parse(&c.args)
-                .map_err(|e| format!("bad arguments for {}: {e}", t.name))
-                .and_then(|args| check_known(t, &args).map(|_| args))
-                .and_then(|args| {
-                    let d = self.gate.decide(self.permission, t, &args, self.ws);
-                    self.permit(d, t.name, t.effect, &c.args).map(|_| args)
-                })
-                .and_then(|args| {
-                    self.ws.sandbox.set(self.gate.sandbox_for(self.permission));
-                    (t.run)(&args, self.ws)
-                }),
-        };
-        let ms = start.elapsed().as_millis();
-        let (text, is_error) = match &result {
-            Ok(s) => (s.as_str(), false),
-            Err(e) => (e.as_str(), true),
-        };
-        self.arena.result(&c.id, &c.name, text, is_error);
-        let e = self.log.record(
-            &Record::Result {
-                id: &c.id,
-                name: &c.name,
-                text,
-                error: is_error,
-            },
-            self.arena.bytes(),
-        );
-        self.note(e);
-        self.out.tool_result(&c.id, &c.name, text, is_error, ms);
     }
 }
 
@@ -549,74 +512,6 @@ fn specs(mcp: &[crate::mcp::Spec]) -> Vec<ToolSpec<'_>> {
     builtin.chain(servers).collect()
 }
 
-impl Agent<'_> {
-    /// Carry out the gate's verdict on a call: Allow runs; Ask asks the user
-    /// in the interactive mode (see `Output::ask`) and is a denial headless;
-    /// Deny is a tool error naming the mode or rule. A prompt mode's own
-    /// files (plan mode's PLAN.md) need no asking.
-    pub fn permit(
-        &mut self,
-        d: Decision,
-        name: &str,
-        effect: tool::Effect,
-        args: &str,
-    ) -> Result<(), String> {
-        match d {
-            Decision::Allow => Ok(()),
-            _ if crate::permission::mode_allows(&self.writable, effect, args, self.ws) => Ok(()),
-            Decision::Ask { why, by_mode } => {
-                // "Always" adds allow rules, which cannot beat an ask rule: offered only when the mode asks.
-                let always = if by_mode {
-                    self.always_rules(name, args)
-                } else {
-                    Vec::new()
-                };
-                match self.out.ask(name, args, &always) {
-                    Some(Ok(true)) => {
-                        if let Err(e) = self.gate.allow_always(&always) {
-                            self.out.note(&format!("cannot remember this answer: {e}"));
-                        }
-                        Ok(())
-                    }
-                    Some(answer) => answer.map(|_| ()),
-                    None => Err(crate::permission::denial(
-                        name,
-                        self.permission,
-                        &Decision::Ask { why, by_mode },
-                    )),
-                }
-            }
-            Decision::Deny(_) => Err(crate::permission::denial(name, self.permission, &d)),
-        }
-    }
-}
-
-impl Agent<'_> {
-    /// The session allow rules an "always" answer adds for a call (an MCP
-    /// tool's rule is its name).
-    fn always_rules(&self, name: &str, args: &str) -> Vec<String> {
-        match tool::find_tool(name) {
-            Some(t) => Args::parse(args).map_or(Vec::new(), |a| {
-                crate::permission::Gate::always_rules(t, &a, self.ws)
-            }),
-            None => vec![name.to_string()],
-        }
-    }
-
-    /// The doom-loop guard tripped on `c`: headless, the turn stops; in
-    /// the interactive mode the user decides (yes: forget the history and
-    /// run the call).
-    fn doom_ask(&mut self, m: String, c: &Pending) -> Option<Fail> {
-        let q = format!("{m}; it may be stuck in a loop. Run it anyway?");
-        if self.out.confirm(&q, "run it and go on", "stop the turn") != Some(true) {
-            return Some(Fail::DoomLoop(m));
-        }
-        self.doom.reset();
-        let _ = self.doom.push(&c.name, &c.args);
-        None
-    }
-}
-
 /// The call slot for a stream index, growing the list; `None` for an
 /// absurd index rather than a huge allocation.
 fn slot(calls: &mut Vec<Pending>, index: usize) -> Option<&mut Pending> {
@@ -627,52 +522,4 @@ fn slot(calls: &mut Vec<Pending>, index: usize) -> Option<&mut Pending> {
         calls.push(Pending::default());
     }
     calls.get_mut(index)
-}
-
-/// Refuse arguments the tool's schema does not name, so a misspelt
-/// parameter is reported instead of silently ignored.
-fn check_known(t: &tool::Tool, args: &Args) -> Result<(), String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut p = crate::json::Parser::new();
-    let _ = p.feed(t.params.as_bytes(), &mut |path, e| {
-        if let (Some(name), crate::json::Event::Open(_)) =
-            (crate::json::below(path, b"properties"), &e)
-        {
-            if !name.contains(&b'.') {
-                names.push(String::from_utf8_lossy(name).into_owned());
-            }
-        }
-    });
-    match args.keys().find(|k| !names.iter().any(|n| n == k)) {
-        Some(k) => Err(format!(
-            "unknown argument `{k}` for {}; it takes: {}",
-            t.name,
-            names.join(", ")
-        )),
-        None => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_arguments_are_named() {
-        let t = tool::find_tool("read").unwrap();
-        let a = Args::parse(r#"{"file_path":"x"}"#).unwrap();
-        let e = check_known(t, &a).unwrap_err();
-        assert!(
-            e.starts_with("unknown argument `file_path` for read; it takes: path"),
-            "{e}"
-        );
-        assert!(check_known(t, &Args::parse(r#"{"path":"x","offset":2}"#).unwrap()).is_ok());
-        for t in tool::TOOLS {
-            assert!(
-                crate::json::stream::validate(t.params.as_bytes()).is_ok(),
-                "{} schema",
-                t.name
-            );
-        }
-    }
 }

@@ -1,0 +1,205 @@
+//! One tool call from the agent loop (or the interactive `!cmd`): find
+//! the tool, check its arguments, ask the permission gate, ask the front
+//! end when the gate says Ask, run it, and record the result.
+
+use std::time::Instant;
+
+use super::{Agent, Fail, Pending};
+use crate::frontend::{Answer, Approval, Ask};
+use crate::json::Args;
+use crate::permission::Decision;
+use crate::session::Record;
+use crate::tool;
+
+impl Agent<'_> {
+    /// Run a call the model made: shown, decided, run, recorded.
+    pub(super) fn run_tool(&mut self, c: &Pending) {
+        self.out.tool_call(&c.id, &c.name, &c.args);
+        let start = Instant::now();
+        let result = self.call_tool(&c.id, &c.name, &c.args);
+        let ms = start.elapsed().as_millis();
+        let (text, is_error) = match &result {
+            Ok(s) => (s.as_str(), false),
+            Err(e) => (e.as_str(), true),
+        };
+        self.conv.arena.result(&c.id, &c.name, text, is_error);
+        let e = self.conv.log.record(
+            &Record::Result {
+                id: &c.id,
+                name: &c.name,
+                text,
+                error: is_error,
+            },
+            self.conv.arena.bytes(),
+        );
+        self.note(e);
+        self.out.tool_result(&c.id, &c.name, text, is_error, ms);
+    }
+
+    /// Find, check, permit and run one call: `Ok` is the text for the
+    /// model, `Err` a one-line error (a denial, bad arguments, a failure).
+    pub fn call_tool(&mut self, id: &str, name: &str, args: &str) -> Result<String, String> {
+        let permission = self.conv.mode.permission;
+        let Some(t) = tool::find_tool(name) else {
+            if name.starts_with(crate::mcp::PREFIX) {
+                let d = self
+                    .ctx
+                    .gate
+                    .decide_named(permission, name, tool::Effect::Exec);
+                self.permit(d, id, name, tool::Effect::Exec, args)?;
+                return self.ctx.mcp.call(name, args);
+            }
+            let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
+            return Err(format!(
+                "unknown tool `{name}`; the tools are: {}",
+                names.join(", ")
+            ));
+        };
+        let parsed = Args::parse(args).map_err(|e| format!("bad arguments for {}: {e}", t.name))?;
+        check_known(t, &parsed)?;
+        let d = self.ctx.gate.decide(permission, t, &parsed, &self.ctx.ws);
+        self.permit(d, id, t.name, t.effect, args)?;
+        self.ctx
+            .ws
+            .sandbox
+            .set(self.ctx.gate.sandbox_for(permission));
+        (t.run)(&parsed, &self.ctx.ws)
+    }
+
+    /// Carry out the gate's verdict on a call: Allow runs; Ask asks the
+    /// front end, and is a denial when nobody can be asked; Deny is a tool
+    /// error naming the mode or rule. A prompt mode's own files (plan
+    /// mode's PLAN.md) need no asking.
+    fn permit(
+        &mut self,
+        d: Decision,
+        id: &str,
+        name: &str,
+        effect: tool::Effect,
+        args: &str,
+    ) -> Result<(), String> {
+        let permission = self.conv.mode.permission;
+        match d {
+            Decision::Allow => Ok(()),
+            _ if crate::permission::mode_allows(
+                &self.conv.mode.writable,
+                effect,
+                args,
+                &self.ctx.ws,
+            ) =>
+            {
+                Ok(())
+            }
+            Decision::Ask { why, by_mode } => {
+                // "Always" adds allow rules, which cannot beat an ask rule: offered only when the mode asks.
+                let always = if by_mode {
+                    self.always_rules(name, args)
+                } else {
+                    Vec::new()
+                };
+                let ask = Ask {
+                    id,
+                    name,
+                    args,
+                    effect,
+                    always: &always,
+                };
+                match self.out.approve(&ask) {
+                    Approval::Once => Ok(()),
+                    Approval::Always => {
+                        if let Err(e) = self.ctx.gate.allow_always(&always) {
+                            self.out.note(&format!("cannot remember this answer: {e}"));
+                        }
+                        Ok(())
+                    }
+                    Approval::No(why) => Err(format!(
+                        "permission denied: the user declined this {name} call{}",
+                        if why.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {why}")
+                        }
+                    )),
+                    Approval::Nobody => Err(crate::permission::denial(
+                        name,
+                        permission,
+                        &Decision::Ask { why, by_mode },
+                    )),
+                }
+            }
+            Decision::Deny(_) => Err(crate::permission::denial(name, permission, &d)),
+        }
+    }
+
+    /// The session allow rules an "always" answer adds for a call (an MCP
+    /// tool's rule is its name).
+    fn always_rules(&self, name: &str, args: &str) -> Vec<String> {
+        match tool::find_tool(name) {
+            Some(t) => Args::parse(args).map_or(Vec::new(), |a| {
+                crate::permission::Gate::always_rules(t, &a, &self.ctx.ws)
+            }),
+            None => vec![name.to_string()],
+        }
+    }
+
+    /// The doom-loop guard tripped on `c`: unless the front end's user says
+    /// go on (then the guard forgets its history and the call runs), the
+    /// turn stops.
+    pub(super) fn doom_ask(&mut self, m: String, c: &Pending) -> Option<Fail> {
+        let q = format!("{m}; it may be stuck in a loop. Run it anyway?");
+        if self.out.confirm(&q, "run it and go on", "stop the turn") != Answer::Yes {
+            return Some(Fail::DoomLoop(m));
+        }
+        self.conv.doom.reset();
+        let _ = self.conv.doom.push(&c.name, &c.args);
+        None
+    }
+}
+
+/// Refuse arguments the tool's schema does not name, so a misspelt
+/// parameter is reported instead of silently ignored.
+fn check_known(t: &tool::Tool, args: &Args) -> Result<(), String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut p = crate::json::Parser::new();
+    let _ = p.feed(t.params.as_bytes(), &mut |path, e| {
+        if let (Some(name), crate::json::Event::Open(_)) =
+            (crate::json::below(path, b"properties"), &e)
+        {
+            if !name.contains(&b'.') {
+                names.push(String::from_utf8_lossy(name).into_owned());
+            }
+        }
+    });
+    match args.keys().find(|k| !names.iter().any(|n| n == k)) {
+        Some(k) => Err(format!(
+            "unknown argument `{k}` for {}; it takes: {}",
+            t.name,
+            names.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_arguments_are_named() {
+        let t = tool::find_tool("read").unwrap();
+        let a = Args::parse(r#"{"file_path":"x"}"#).unwrap();
+        let e = check_known(t, &a).unwrap_err();
+        assert!(
+            e.starts_with("unknown argument `file_path` for read; it takes: path"),
+            "{e}"
+        );
+        assert!(check_known(t, &Args::parse(r#"{"path":"x","offset":2}"#).unwrap()).is_ok());
+        for t in tool::TOOLS {
+            assert!(
+                crate::json::stream::validate(t.params.as_bytes()).is_ok(),
+                "{} schema",
+                t.name
+            );
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The conversation a run holds between turns: the model it talks to,
+//! the prompt mode (system prompt, permission, writable files), the arena,
+//! the session log, the doom-loop guard, and the usage so far. Other
+//! modules read it through accessors and change it only through the
+//! methods here (`/model`, `/prompt`, `/mode`, `/new`, `/resume`, `/loop`).
+
+use crate::arena::Arena;
+use crate::doom::Guard;
+use crate::permission::Permission;
+use crate::provider::cost::Prices;
+use crate::provider::{Config, Usage};
+use crate::session::compact::{Estimate, Limits};
+use crate::session::start::Log;
+use crate::session::Writer;
+
+/// What a prompt mode sets.
+pub struct PromptMode {
+    pub system: String,
+    pub permission: Permission,
+    /// Paths the mode may write whatever `permission` says (plan mode's PLAN.md).
+    pub writable: Vec<String>,
+}
+
+pub struct Conversation {
+    pub(super) cfg: Config,
+    pub(super) prices: Option<Prices>,
+    pub(super) mode: PromptMode,
+    pub(super) arena: Arena,
+    pub(super) log: Log,
+    pub(super) doom: Guard,
+    pub(super) usage: Usage,
+    /// Turns of the task running now (or last run).
+    pub(super) turns: u32,
+}
+
+impl Conversation {
+    pub fn new(
+        cfg: Config,
+        prices: Option<Prices>,
+        mode: PromptMode,
+        arena: Arena,
+        log: Log,
+    ) -> Conversation {
+        Conversation {
+            cfg,
+            prices,
+            mode,
+            arena,
+            log,
+            doom: Guard::default(),
+            usage: Usage::default(),
+            turns: 0,
+        }
+    }
+
+    /// The same model and prompt mode with nothing said yet (a loop
+    /// iteration), logging to `log`.
+    pub fn fresh(&self, log: Log) -> Conversation {
+        let mode = PromptMode {
+            system: self.mode.system.clone(),
+            permission: self.mode.permission,
+            writable: self.mode.writable.clone(),
+        };
+        Conversation::new(self.cfg.clone(), self.prices, mode, Arena::new(), log)
+    }
+
+    pub fn cfg(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn prices(&self) -> Option<&Prices> {
+        self.prices.as_ref()
+    }
+
+    pub fn permission(&self) -> Permission {
+        self.mode.permission
+    }
+
+    pub fn arena(&self) -> &Arena {
+        &self.arena
+    }
+
+    pub fn last_answer(&self) -> &str {
+        self.arena.last_answer()
+    }
+
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// Tokens used over the whole run (all tasks, compactions and loops).
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
+
+    pub fn turns(&self) -> u32 {
+        self.turns
+    }
+
+    /// Switch the model; `limits` are the new model's context limits.
+    pub fn set_model(&mut self, cfg: Config, prices: Option<Prices>, limits: Limits) {
+        self.cfg = cfg;
+        self.prices = prices;
+        self.log.limits = limits;
+    }
+
+    pub fn set_prompt_mode(&mut self, mode: PromptMode) {
+        self.mode = mode;
+    }
+
+    pub fn set_permission(&mut self, p: Permission) {
+        self.mode.permission = p;
+    }
+
+    /// Start over with `arena` (empty for `/new`, a loaded session's for
+    /// `/resume`) and its context estimate; the doom-loop guard forgets.
+    pub fn reset(&mut self, arena: Arena, est: Estimate) {
+        self.arena = arena;
+        self.log.est = est;
+        self.doom = Guard::default();
+    }
+
+    /// Where records are saved from now on (`None`: not saved).
+    pub fn set_writer(&mut self, w: Option<Writer>) {
+        self.log.writer = w;
+    }
+
+    /// Count tokens spent elsewhere for this run (a `/loop`'s iterations).
+    pub fn add_usage(&mut self, u: Usage) {
+        self.usage.add(u);
+    }
+}

@@ -1,0 +1,212 @@
+//! The one place that turns the flags and the config into a run: the
+//! workspace and permission gate, the session to resume or create, the
+//! task, the model, the MCP servers, the prompt mode and system prompt.
+//! `Run::build` does it all; main.rs only picks the front end and runs.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use crate::agent::{Conversation, PromptMode, TurnContext};
+use crate::cli::Options;
+use crate::session::start::{limits, Log};
+use crate::{arena, config, context, mcp, modes, permission, prompt, provider, session, workspace};
+
+/// A run's failure: the exit code and the one-line message.
+pub type Failure = (u8, String);
+
+pub struct Run {
+    pub opts: Options,
+    pub ctx: TurnContext,
+    pub conv: Conversation,
+    /// The task: -p or stdin, expanded by a template; "" to continue.
+    pub task: String,
+    /// No prompt was given (a resumed session, `--compact` alone, a loop).
+    pub no_prompt: bool,
+    /// No -p, no loop and a terminal on stdin: the interactive mode.
+    pub interactive: bool,
+    /// The prompt mode's name.
+    pub mode: String,
+    pub sessions: Option<PathBuf>,
+    pub cwd: PathBuf,
+}
+
+fn warn(w: &str) {
+    eprintln!("mote: warning: {w}");
+}
+
+impl Run {
+    /// Everything a run needs, or `None` when the flags asked for a
+    /// listing that is already printed (`--sessions`).
+    pub fn build(mut o: Options, config: &config::Config) -> Result<Option<Run>, Failure> {
+        let config_err = |m: String| (2u8, m);
+        let env = |k: &str| crate::secrets::env(k);
+
+        // Sessions (src/session/): list, or load the one to resume.
+        let sdir = session::dir(o.session_dir.as_deref(), &env);
+        if o.list_sessions {
+            return session::start::list(sdir.as_deref())
+                .map(|_| None)
+                .map_err(|e| (1, e));
+        }
+        let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
+        let mut ws = workspace::Workspace::new(&cwd)
+            .map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+        // Permissions: directories outside that allow rules open, the gate and its sandbox.
+        let home = env("HOME");
+        let rules =
+            permission::rules::Rules::from_config(config.get("permissions"), home.as_deref())
+                .map_err(config_err)?;
+        ws.external = rules
+            .external_dirs()
+            .into_iter()
+            .map(|d| d.canonicalize().unwrap_or(d))
+            .collect();
+        let (gate, warning) = permission::Gate::new(rules, o.sandbox);
+        if let Some(w) = warning {
+            warn(&w);
+        }
+        let root = ws.root.to_string_lossy().into_owned();
+        let resumed = session::start::resume(&o, sdir.as_deref(), &root).map_err(config_err)?;
+        if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
+            o.model = r.loaded.model.clone();
+        }
+
+        // The task: -p, piped stdin, a loop, a resumed session, or (no -p and a
+        // terminal on stdin) the interactive mode (src/tui).
+        let interactive =
+            o.prompt.is_none() && o.loop_file.is_none() && std::io::stdin().is_terminal();
+        let prompt = match o.prompt.clone() {
+            Some(p) => p,
+            None if o.loop_file.is_some() || interactive => String::new(),
+            None => {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
+                s
+            }
+        };
+        if o.loop_file.is_none() && o.check.is_some() {
+            return Err(config_err("--check needs --loop PLAN.md".into()));
+        }
+        let no_prompt = prompt.trim().is_empty();
+        if no_prompt && o.loop_file.is_none() && resumed.is_none() && !interactive {
+            return Err(config_err("the prompt is empty".into()));
+        }
+
+        // The model (src/provider/select.rs).
+        let wanted = provider::select::Wanted {
+            provider: &o.provider,
+            model: &o.model,
+            base_url: &o.base_url,
+            max_tokens: o.max_tokens,
+            tokens_field: o.tokens_field,
+            timeout: o.timeout,
+            thinking: o.thinking,
+        };
+        let selected =
+            provider::select::select(&wanted, &env, Some(&config.value)).map_err(config_err)?;
+        selected.warnings.iter().for_each(|w| warn(w));
+        let cfg = selected.config;
+        // Trust and keep-alive for every connection (src/http/, src/tls.rs).
+        crate::http::configure(config.get("network"), &env).map_err(config_err)?;
+        o.context_window = o.context_window.or(cfg.context_window);
+
+        // MCP servers (src/mcp/): their tools join the built-in ones.
+        let servers = match o.no_mcp {
+            true => Vec::new(),
+            false => {
+                let (list, warnings) = mcp::config::servers(
+                    config.get("mcpServers"),
+                    &ws.root,
+                    o.mcp_config.as_deref(),
+                    &env,
+                )
+                .map_err(config_err)?;
+                warnings.iter().for_each(|w| warn(w));
+                list
+            }
+        };
+        let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), o.verbose));
+        mcp.start();
+
+        // The system prompt: base, prompt mode, context files.
+        let user_dir = config::user_dir(&env);
+        let chosen = modes::choose(
+            &o.prompt_mode,
+            &prompt,
+            &modes::dirs(&cwd, user_dir.as_deref()),
+        )
+        .map_err(config_err)?;
+        let permission = match o.permission_explicit {
+            true => o.permission,
+            false => chosen.permission.unwrap_or(o.permission),
+        };
+        let mut system = prompt::with_mode(
+            prompt::system(&ws.root),
+            &chosen.mode.name,
+            &chosen.mode.body,
+        );
+        if !o.no_context_files {
+            let cx = context::load(&cwd, user_dir.as_deref());
+            cx.warnings.iter().for_each(|w| warn(w));
+            system = prompt::with_context(system, &cx.text);
+        }
+
+        let (arena, log) = match resumed {
+            Some(r) => {
+                let id = &r.loaded.id;
+                if no_prompt && !interactive && r.loaded.finished && !o.compact {
+                    return Err(config_err(format!(
+                        "session {id} has finished; give the next task with -p"
+                    )));
+                }
+                if no_prompt && !interactive && r.loaded.arena.messages().next().is_none() {
+                    return Err(config_err(format!(
+                        "session {id} has no messages; give a task with -p"
+                    )));
+                }
+                let log = Log {
+                    writer: r.writer,
+                    est: r.loaded.est,
+                    limits: limits(&o),
+                };
+                (r.loaded.arena, log)
+            }
+            None => {
+                let writer =
+                    session::start::create(&o, sdir.as_deref(), &root, &cfg.name, &cfg.model);
+                let log = Log {
+                    writer,
+                    est: Default::default(),
+                    limits: limits(&o),
+                };
+                (arena::Arena::new(), log)
+            }
+        };
+        let mode = PromptMode {
+            system,
+            permission,
+            writable: chosen.mode.writable,
+        };
+        let conv = Conversation::new(cfg, selected.prices, mode, arena, log);
+        let ctx = TurnContext {
+            ws,
+            gate,
+            mcp,
+            max_turns: o.max_turns,
+            retries: o.retries,
+        };
+        Ok(Some(Run {
+            opts: o,
+            ctx,
+            conv,
+            task: chosen.task,
+            no_prompt,
+            interactive,
+            mode: chosen.mode.name,
+            sessions: sdir,
+            cwd,
+        }))
+    }
+}
