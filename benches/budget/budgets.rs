@@ -75,6 +75,11 @@ pub const IDLE_RSS: Budget = b("RSS, interactive, idle after a turn", 1.5 * MIB,
 pub const IDLE_PRIVATE: Budget = b("of which private (RssAnon)", 512.0 * KIB, Unit::Kib);
 pub const IDLE_TICKS: Budget = b("CPU ticks over 5 s idle", 0.0, Unit::Count);
 pub const IDLE_WAKEUPS: Budget = b("voluntary context switches over 5 s idle", 0.0, Unit::Count);
+pub const ACP_IDLE_RSS: Budget = b(
+    "peak RSS, `mote acp` after initialize and one session/new",
+    1.5 * MIB,
+    Unit::Kib,
+);
 
 /// Every budget, for the README check.
 pub const ALL: &[&Budget] = &[
@@ -91,4 +96,5 @@ pub const ALL: &[&Budget] = &[
     &IDLE_PRIVATE,
     &IDLE_TICKS,
     &IDLE_WAKEUPS,
+    &ACP_IDLE_RSS,
 ];

@@ -14,6 +14,7 @@ mod mock;
 #[path = "../../tests/tui/mod.rs"]
 mod tui;
 
+mod acp;
 mod alloc;
 mod budgets;
 mod idle;
@@ -52,6 +53,7 @@ fn main() {
     mcp_row(&mut r, &bin, root);
     startup_row(&mut r, &bin);
     idle_rows(&mut r, &bin);
+    acp_rows(&mut r, &bin);
     alloc::compare(&mut r, root, size, &version, &sess);
     r.finish();
 }
@@ -142,4 +144,18 @@ fn idle_rows(r: &mut Report, bin: &Path) {
     r.at_most(&ticks, i.ticks as f64, &budgets::IDLE_TICKS);
     let wakeups = format!("wake-ups, interactive, {secs} s idle");
     r.at_most(&wakeups, i.wakeups as f64, &budgets::IDLE_WAKEUPS);
+}
+
+fn acp_rows(r: &mut Report, bin: &Path) {
+    let (idle, lines) = acp::idle(bin);
+    assert_eq!(idle.status, 0, "mote acp failed: {lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("\"sessionId\"")),
+        "no session/new answer: {lines:?}"
+    );
+    r.at_most(
+        "peak RSS, acp: initialize + session/new",
+        idle.max_rss as f64,
+        &budgets::ACP_IDLE_RSS,
+    );
 }

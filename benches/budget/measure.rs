@@ -5,7 +5,7 @@
 //! process's figure over exec, so it would count the bench itself.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 
 pub struct Run {
     pub status: i32,
@@ -19,8 +19,43 @@ pub struct Run {
 /// `ru_maxrss` would also count the RSS of the bench process the child was
 /// forked from, since Linux carries it over exec. CPU time comes from wait4.
 pub fn measure(cmd: &mut Command) -> Run {
-    use std::os::unix::process::CommandExt;
     let out = tempfile("stdout");
+    traced(cmd);
+    // Reaped by the wait4 loop in `trace`, which also reads the exit status.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd
+        .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut run = trace(child.id() as i32);
+    run.stdout = std::fs::read_to_string(&out).unwrap_or_default();
+    run
+}
+
+/// Like `measure`, with the child's stdin and stdout piped to `drive`,
+/// which talks to it on its own thread (a protocol client, such as an ACP
+/// editor) while this one traces it. Returns the run and what `drive` returned.
+pub fn measure_driven<T: Send + 'static>(
+    cmd: &mut Command,
+    drive: impl FnOnce(ChildStdin, ChildStdout) -> T + Send + 'static,
+) -> (Run, T) {
+    traced(cmd);
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let (i, o) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
+    let driver = std::thread::spawn(move || drive(i, o));
+    let run = trace(child.id() as i32);
+    (run, driver.join().expect("the driver thread panicked"))
+}
+
+/// The child stops after exec for its tracer (this process).
+fn traced(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
     unsafe {
         cmd.pre_exec(|| {
             if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
@@ -29,14 +64,10 @@ pub fn measure(cmd: &mut Command) -> Run {
             Ok(())
         });
     }
-    // Reaped by the wait4 loop below, which also reads the exit status.
-    #[allow(clippy::zombie_processes)]
-    let child = cmd
-        .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let pid = child.id() as i32;
+}
+
+/// Run the traced child `pid` to its end; VmHWM read at its exit stop.
+fn trace(pid: i32) -> Run {
     let mut status = 0;
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     let mut hwm_kib = 0u64;
@@ -73,7 +104,7 @@ pub fn measure(cmd: &mut Command) -> Run {
         },
         max_rss: hwm_kib * 1024,
         cpu_ms: tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime),
-        stdout: std::fs::read_to_string(&out).unwrap_or_default(),
+        stdout: String::new(),
     }
 }
 

@@ -73,6 +73,10 @@ pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
     };
     let mut input = Input::new(0);
     while !input.eof && !server.closed {
+        // Idle until the editor writes: give back the code pages, as the
+        // interactive mode does (src/idle.rs); the next message faults in
+        // only what it runs.
+        crate::idle::release_code_pages();
         if let Err(e) = wait_readable(input.fd()).and_then(|_| input.fill()) {
             return Err((1, format!("reading stdin: {e}")));
         }
