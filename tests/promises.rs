@@ -1,0 +1,193 @@
+//! README promises that no other suite checks, each by its effect on the
+//! real binary: which provider key wins when several are set, the sandbox
+//! chosen in config.json, signals kept inside the sandbox, and the doom-loop
+//! guard stopping a cycle of calls headless.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+mod common;
+#[path = "mock/mod.rs"]
+mod mock;
+
+use std::path::{Path, PathBuf};
+
+use common::{fresh_dir, mote_command, require, run, Out, HANG};
+use mock::{Mock, Reply};
+
+fn workspace(name: &str) -> PathBuf {
+    fresh_dir("promise", name).canonicalize().unwrap()
+}
+
+/// mote in `ws` with only the given provider variables set.
+fn mote(ws: &Path, env: &[(&str, String)], args: &[&str]) -> Out {
+    let mut c = mote_command();
+    c.current_dir(ws).env("XDG_CONFIG_HOME", ws.join("config"));
+    for v in [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_BASE_URL",
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        "GEMINI_BASE_URL",
+        "OPENROUTER_API_KEY",
+        "OPENROUTER_BASE_URL",
+        "MOTE_PROVIDER",
+        "MOTE_MODEL",
+    ] {
+        c.env_remove(v);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.args(args);
+    run(&mut c, HANG, args)
+}
+
+/// The Landlock ABI version of this kernel (0: none).
+fn landlock_abi() -> i64 {
+    unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            1u32,
+        )
+    }
+    .max(0)
+}
+
+#[test]
+fn with_several_keys_set_the_first_in_the_documented_order_wins() {
+    let ws = workspace("keys");
+    // The README's order: OpenAI, Anthropic, Gemini, OpenRouter.
+    let cases: [(&[&str], &str); 3] = [
+        (&["openai", "anthropic", "gemini", "openrouter"], "openai"),
+        (&["anthropic", "gemini", "openrouter"], "anthropic"),
+        (&["gemini", "openrouter"], "gemini"),
+    ];
+    for (set, winner) in cases {
+        let mocks: Vec<(&str, Mock)> = set
+            .iter()
+            .map(|p| (*p, Mock::start(vec![Reply::text(&format!("from {p}"))])))
+            .collect();
+        let mut env = Vec::new();
+        for (p, m) in &mocks {
+            let host = format!("http://{}", m.addr());
+            let (key, base, url) = match *p {
+                "openai" => ("OPENAI_API_KEY", "OPENAI_BASE_URL", m.base_url()),
+                "anthropic" => ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", host),
+                "gemini" => ("GEMINI_API_KEY", "GEMINI_BASE_URL", host),
+                _ => ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL", m.base_url()),
+            };
+            env.push((key, "k".to_string()));
+            env.push((base, url));
+        }
+        let o = mote(&ws, &env, &["-p", "hi", "-m", "m1", "--no-session"]);
+        assert_eq!(o.code, 0, "{set:?}: {}", o.stderr);
+        assert_eq!(o.stdout, format!("from {winner}\n"), "{set:?}");
+        for (p, m) in &mocks {
+            let want = usize::from(*p == winner);
+            assert_eq!(m.requests().len(), want, "{set:?}: requests to {p}");
+        }
+    }
+}
+
+#[test]
+fn the_sandbox_set_in_config_json_confines_commands() {
+    if !require("landlock", landlock_abi() >= 1, "a kernel with Landlock") {
+        return;
+    }
+    let ws = workspace("sandboxconf");
+    std::fs::create_dir_all(ws.join("config/mote")).unwrap();
+    std::fs::write(
+        ws.join("config/mote/config.json"),
+        r#"{"sandbox": "read-only"}"#,
+    )
+    .unwrap();
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"touch made.txt"}"#),
+        Reply::text("done"),
+    ]);
+    let env = [
+        ("OPENAI_API_KEY", "k".to_string()),
+        ("OPENAI_BASE_URL", m.base_url()),
+    ];
+    let o = mote(
+        &ws,
+        &env,
+        &["-p", "touch", "-m", "m1", "--permission", "auto"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        !ws.join("made.txt").exists(),
+        "the read-only sandbox let it write"
+    );
+    let body = &m.requests()[1].body;
+    assert!(body.contains("sandbox denial"), "{body}");
+}
+
+#[test]
+fn sandboxed_commands_cannot_signal_processes_outside() {
+    let abi = landlock_abi();
+    if !require(
+        "landlock",
+        abi >= 6,
+        "a kernel with Landlock ABI 6+ (signal scoping)",
+    ) {
+        return;
+    }
+    let ws = workspace("signals");
+    let mut victim = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let cmd = format!(
+        r#"{{"command":"kill -TERM {}; echo kill-exit=$?"}}"#,
+        victim.id()
+    );
+    let m = Mock::start(vec![Reply::call("bash", &cmd), Reply::text("done")]);
+    let env = [
+        ("OPENAI_API_KEY", "k".to_string()),
+        ("OPENAI_BASE_URL", m.base_url()),
+    ];
+    let args = ["-p", "kill", "-m", "m1", "--permission", "auto"];
+    let o = mote(
+        &ws,
+        &env,
+        &[&args[..], &["--sandbox", "workspace-write"]].concat(),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let alive = victim.try_wait().unwrap().is_none();
+    let _ = victim.kill();
+    let _ = victim.wait();
+    assert!(
+        alive,
+        "a sandboxed command killed a process outside the sandbox"
+    );
+    let body = &m.requests()[1].body;
+    assert!(body.contains("kill-exit=1"), "{body}");
+}
+
+#[test]
+fn a_repeating_cycle_of_calls_stops_a_headless_run_with_exit_8() {
+    let ws = workspace("cycle");
+    std::fs::write(ws.join("a.txt"), "A\n").unwrap();
+    std::fs::write(ws.join("b.txt"), "B\n").unwrap();
+    let read = |p: &str| Reply::call("read", &format!(r#"{{"path":"{p}"}}"#));
+    let mut replies = Vec::new();
+    for _ in 0..5 {
+        replies.push(read("a.txt"));
+        replies.push(read("b.txt"));
+    }
+    let m = Mock::start(replies);
+    let env = [
+        ("OPENAI_API_KEY", "k".to_string()),
+        ("OPENAI_BASE_URL", m.base_url()),
+    ];
+    let o = mote(&ws, &env, &["-p", "read", "-m", "m1", "--no-session"]);
+    assert_eq!(o.code, 8, "{}", o.stderr);
+    assert!(o.stderr.contains("doom"), "{}", o.stderr);
+    // Three rounds of the two-call cycle, then the guard: no fourth round.
+    assert!(m.requests().len() <= 7, "{} requests", m.requests().len());
+}
