@@ -38,17 +38,7 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     }
     let path = ws.resolve(rel)?;
     let shown = ws.display(&path);
-    let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    if meta.is_dir() {
-        return Err(format!("{shown} is a directory"));
-    }
-    if meta.len() > MAX_FILE {
-        return Err(format!(
-            "{shown} is too large to edit ({} bytes); use bash",
-            meta.len()
-        ));
-    }
-    let data = std::fs::read(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let data = read_beneath(ws, &path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     if data.iter().take(8192).any(|&b| b == 0) {
         return Err(format!(
             "{shown} looks binary (it has NUL bytes); edit it with bash"
@@ -86,7 +76,7 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         prev = h + old.len();
     }
     out.extend_from_slice(data.get(prev..).unwrap_or_default());
-    atomic_write(&path, &out).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    atomic_write(ws, &path, &out, false).map_err(|e| format!("cannot write {shown}: {e}"))?;
 
     let spans: Vec<String> = new_starts
         .iter()
@@ -115,6 +105,27 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         msg.push_str("[diff cut]");
     }
     Ok(msg.trim_end().to_string())
+}
+
+/// The file at `path`, opened without following a symlink (beneath.rs);
+/// a directory or a file over MAX_FILE is refused.
+fn read_beneath(ws: &Workspace, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let (dir, name) = super::beneath::parent(ws, path, false)?;
+    let mut f = super::beneath::open_file(&dir, &name, libc::O_RDONLY, 0)?;
+    let meta = f.metadata()?;
+    if meta.is_dir() {
+        return Err(std::io::Error::other("it is a directory"));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(std::io::Error::other(format!(
+            "it is too large to edit ({} bytes); use bash",
+            meta.len()
+        )));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    f.read_to_end(&mut data)?;
+    Ok(data)
 }
 
 /// A file uses CRLF when its first line ends in "\r\n".

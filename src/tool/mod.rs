@@ -5,6 +5,7 @@ use crate::json::Args;
 use crate::workspace::Workspace;
 
 pub mod bash;
+pub mod beneath;
 pub mod edit;
 pub mod find;
 pub mod glob;

@@ -3,12 +3,14 @@
 //! and are renamed over the target, so a crash or a full disk never leaves
 //! a half-written file. `edit` writes through it too.
 
-use super::{Effect, Tool};
+use super::{beneath, Effect, Tool};
 use crate::json::Args;
 use crate::workspace::Workspace;
-use std::fs::{self, OpenOptions};
+use std::ffi::CString;
+use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -25,11 +27,7 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
     let content = args.str("content")?;
     let path = ws.resolve(rel)?;
     let shown = ws.display(&path);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create directory for {shown}: {e}"))?;
-    }
-    let existed = atomic_write(&path, content.as_bytes())
+    let existed = atomic_write(ws, &path, content.as_bytes(), true)
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     let what = if existed {
         "overwrote existing file"
@@ -51,42 +49,55 @@ pub fn count_lines(data: &[u8]) -> usize {
 
 /// Replace `path` with `data` atomically, keeping the permission mode of an
 /// existing file (a new one gets the default, 0666 less the umask). Returns
-/// whether the file existed. `path` should already be symlink-free
-/// (`Workspace::resolve` canonicalizes it), so links are written through.
-pub fn atomic_write(path: &Path, data: &[u8]) -> Result<bool, String> {
-    let old_mode = match fs::metadata(path) {
-        Ok(m) if m.is_dir() => return Err("it is a directory".into()),
-        Ok(m) if !m.is_file() => return Err("it is not a regular file".into()),
-        Ok(m) => Some(m.permissions().mode() & 0o7777),
+/// whether the file existed. `path` must be symlink-free
+/// (`Workspace::resolve` canonicalizes it); every step is taken from a
+/// directory descriptor without following a symlink (beneath.rs), so a
+/// swap made meanwhile fails the write instead of redirecting it.
+/// `create` makes missing parent directories.
+pub fn atomic_write(
+    ws: &Workspace,
+    path: &Path,
+    data: &[u8],
+    create: bool,
+) -> Result<bool, String> {
+    let (dir, name) = beneath::parent(ws, path, create).map_err(|e| e.to_string())?;
+    let old_mode = match beneath::stat(&dir, &name) {
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
+            return Err("it is a directory".into())
+        }
+        Ok(st) if st.st_mode & libc::S_IFMT != libc::S_IFREG => {
+            return Err("it is not a regular file".into())
+        }
+        Ok(st) => Some(st.st_mode & 0o7777),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e.to_string()),
     };
-    let dir = path.parent().ok_or("path has no parent directory")?;
-    let name = path
-        .file_name()
-        .ok_or("path has no file name")?
-        .to_string_lossy();
     static SEQ: AtomicU32 = AtomicU32::new(0);
     let seq = SEQ.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.mote-tmp-{}-{seq}", std::process::id()));
-    let result = write_synced(&tmp, data, old_mode).and_then(|_| fs::rename(&tmp, path));
+    let mut tmp_name = b".".to_vec();
+    tmp_name.extend_from_slice(name.as_bytes());
+    tmp_name.extend_from_slice(format!(".mote-tmp-{}-{seq}", std::process::id()).as_bytes());
+    let tmp = CString::new(tmp_name).map_err(|e| e.to_string())?;
+    let result =
+        write_synced(&dir, &tmp, data, old_mode).and_then(|_| beneath::rename(&dir, &tmp, &name));
     if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
+        beneath::unlink(&dir, &tmp);
         return Err(e.to_string());
     }
     // Make the rename itself durable; failing here loses nothing visible.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    // SAFETY: a directory descriptor we own.
+    unsafe { libc::fsync(dir.as_raw_fd()) };
     Ok(old_mode.is_some())
 }
 
-fn write_synced(tmp: &Path, data: &[u8], mode: Option<u32>) -> std::io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode.unwrap_or(0o666))
-        .open(tmp)?;
+fn write_synced(
+    dir: &OwnedFd,
+    tmp: &CString,
+    data: &[u8],
+    mode: Option<u32>,
+) -> std::io::Result<()> {
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL;
+    let mut f = beneath::open_file(dir, tmp, flags, mode.unwrap_or(0o666))?;
     if let Some(m) = mode {
         // The umask may have narrowed it at creation; restore it exactly.
         f.set_permissions(fs::Permissions::from_mode(m))?;
