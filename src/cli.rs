@@ -74,7 +74,8 @@ pub static FLAGS: &[Flag] = &[
             "auto, max_tokens or max_completion_tokens (auto: the latter for api.openai.com)",
         )
     },
-    Flag { default: "300", ..flag("timeout", None, "SECS", "Network idle timeout") },
+    Flag { default: "300", ..flag("timeout", None, "SECS", "Idle timeout: a response with no progress (text, reasoning, tool calls) for SECS fails") },
+    Flag { default: "1800", ..flag("deadline", None, "SECS", "Longest one model response may take, start to end") },
     Flag { default: "4", ..flag("retries", None, "N", "Retries of 429, 5xx and lost connections before any output") },
     // Sessions (src/session/): saved as JSONL, resumed, compacted.
     flag("continue", Some('c'), "", "Continue the latest session in this workspace (no -p: finish an interrupted task)"),
@@ -130,6 +131,7 @@ pub struct Options {
     pub tokens_field: crate::provider::TokensField,
     pub thinking: crate::provider::Thinking,
     pub timeout: u64,
+    pub deadline: u64,
     pub retries: u32,
     pub verbose: bool,
     pub mcp_config: Option<String>,
@@ -180,6 +182,7 @@ impl Options {
             tokens_field: crate::provider::TokensField::Auto,
             thinking: crate::provider::Thinking::Off,
             timeout: 0,
+            deadline: 0,
             retries: 0,
             verbose: false,
             mcp_config: None,
@@ -255,6 +258,7 @@ impl Options {
                 }
             }
             "timeout" => self.timeout = num("seconds")?.max(1) as u64,
+            "deadline" => self.deadline = num("seconds")?.max(1) as u64,
             "retries" => self.retries = num("a number")?,
             "verbose" => self.verbose = true,
             "mcp-config" => self.mcp_config = Some(v.to_string()),

@@ -102,6 +102,7 @@ impl Run {
             max_tokens: o.max_tokens,
             tokens_field: o.tokens_field,
             timeout: o.timeout,
+            deadline: o.deadline,
             thinking: o.thinking,
         };
         let selected =

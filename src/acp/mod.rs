@@ -52,6 +52,7 @@ pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
         max_tokens: o.max_tokens,
         tokens_field: o.tokens_field,
         timeout: o.timeout,
+        deadline: o.deadline,
         thinking: o.thinking,
     };
     let selected =

@@ -11,6 +11,7 @@ use crate::arena::{Arena, Kind, Role};
 use crate::frontend::Frontend;
 use crate::http;
 use crate::json::write::Counter;
+use crate::provider::guard::{self, Guard};
 use crate::provider::{self, Decoder, Delta, Request, ToolSpec, Usage};
 use crate::session::{compact, Record};
 use crate::tool;
@@ -88,6 +89,10 @@ pub struct Agent<'a> {
     out: &'a mut dyn Frontend,
 }
 
+/// The result of each call past `guard::MAX_CALLS` in one response.
+const TOO_MANY_CALLS: &str =
+    "not run: mote runs at most 128 tool calls from one response; ask for this one again in your next response";
+
 /// A tool call as it streams in.
 #[derive(Default)]
 struct Pending {
@@ -156,34 +161,41 @@ impl<'a> Agent<'a> {
             self.record(&Record::Usage(usage));
             if !calls.is_empty() {
                 let mut stop: Option<Fail> = None;
-                for c in &calls {
+                if calls.len() > guard::MAX_CALLS {
+                    self.out.note(&format!(
+                        "the model asked for {} tool calls in one response; mote ran the first {} and told it the rest were not run",
+                        calls.len(),
+                        guard::MAX_CALLS
+                    ));
+                }
+                for (i, c) in calls.iter().enumerate() {
                     if stop.is_none() && crate::interrupt::requested() {
                         stop = Some(Fail::Interrupted);
                     }
-                    if stop.is_none() {
+                    if stop.is_none() && i < guard::MAX_CALLS {
                         stop = self
                             .conv
                             .doom
                             .push(&c.name, &c.args)
                             .and_then(|m| self.doom_ask(m, c));
                     }
-                    match &stop {
-                        None => self.run_tool(c),
-                        // Calls not run still get a result, so the conversation stays valid.
-                        Some(f) => {
-                            let text = match f {
-                                Fail::Interrupted => "not run: the user interrupted the turn",
-                                _ => "not run: the doom-loop guard stopped the turn",
-                            };
-                            self.conv.arena.result(&c.id, &c.name, text, true);
-                            self.record(&Record::Result {
-                                id: &c.id,
-                                name: &c.name,
-                                text,
-                                error: true,
-                            });
+                    // Calls not run still get a result, so the conversation stays valid.
+                    let text = match &stop {
+                        None if i < guard::MAX_CALLS => {
+                            self.run_tool(c);
+                            continue;
                         }
-                    }
+                        None => TOO_MANY_CALLS,
+                        Some(Fail::Interrupted) => "not run: the user interrupted the turn",
+                        Some(_) => "not run: the doom-loop guard stopped the turn",
+                    };
+                    self.conv.arena.result(&c.id, &c.name, text, true);
+                    self.record(&Record::Result {
+                        id: &c.id,
+                        name: &c.name,
+                        text,
+                        error: true,
+                    });
                 }
                 if stop.is_none() && crate::interrupt::requested() {
                     stop = Some(Fail::Interrupted);
@@ -288,17 +300,24 @@ impl<'a> Agent<'a> {
     /// One model turn, retried while nothing has been shown.
     fn complete(&mut self, specs: &[ToolSpec], show: bool) -> Result<(Vec<Pending>, Usage), Fail> {
         let mut attempt = 0;
+        let mut spent = Duration::ZERO;
         loop {
             let mark = self.conv.arena.mark();
             match self.attempt(specs, show) {
                 Ok(r) => return Ok(r),
                 Err(e) if e.retry && attempt < self.ctx.retries => {
                     self.conv.arena.rollback(mark);
-                    let backoff = 500u64 << attempt.min(5);
-                    let wait = e.after.map_or(backoff, |s| s.min(60) * 1000);
-                    self.out
-                        .note(&format!("{}; retrying in {} ms", e.fail.message(), wait));
-                    std::thread::sleep(Duration::from_millis(wait));
+                    // The total wait is capped: a server asking for more is not waited for.
+                    let Some(wait) = guard::retry_wait(attempt, e.after, spent) else {
+                        return Err(over_budget(e));
+                    };
+                    self.out.note(&format!(
+                        "{}; retrying in {} ms",
+                        e.fail.message(),
+                        wait.as_millis()
+                    ));
+                    std::thread::sleep(wait);
+                    spent += wait;
                     attempt += 1;
                 }
                 Err(e) => {
@@ -379,6 +398,12 @@ impl<'a> Agent<'a> {
             };
             return Err(AttemptError { fail, retry, after });
         }
+        if let Err(want) = guard::check_type(cfg.wire, resp.header("content-type")) {
+            let ct = resp.header("content-type").unwrap_or("").to_string();
+            let first = guard::first_bytes(&resp.text(512));
+            let m = format!("HTTP 200 with Content-Type `{ct}`, not {want}: {first}");
+            return Err(cut(guard::Cut::TooBig(m), true));
+        }
 
         // Records open as the stream's kind changes: reasoning, then text.
         let mut open: Option<Kind> = None;
@@ -386,8 +411,12 @@ impl<'a> Agent<'a> {
         let mut dec = Decoder::new(cfg.wire);
         let mut calls: Vec<Pending> = Vec::new();
         let mut usage = Usage::default();
-        let mut shown = false;
+        let shown = std::cell::Cell::new(false);
         let mut buf = [0u8; 8192];
+        let mut guard = Guard::new(cfg.max_tokens, cfg.timeout, cfg.deadline);
+        // Bytes of answer decoded from the last read, and a call index past every slot.
+        let (got, lost) = (std::cell::Cell::new(0usize), std::cell::Cell::new(false));
+        let add = |n: usize| got.set(got.get() + n);
         let (arena, out) = (&mut self.conv.arena, &mut *self.out);
         let mut to = |arena: &mut Arena, kind: Kind, whole: bool| {
             if whole || open != Some(kind) {
@@ -398,7 +427,8 @@ impl<'a> Agent<'a> {
         };
         let mut sink = |d: Delta| match d {
             Delta::Text(s) => {
-                shown = true;
+                shown.set(true);
+                add(s.len());
                 to(arena, Kind::Text, false);
                 arena.extend(s);
                 if show {
@@ -406,6 +436,7 @@ impl<'a> Agent<'a> {
                 }
             }
             Delta::Thinking(s) => {
+                add(s.len());
                 to(arena, Kind::Thinking, false);
                 arena.extend(s);
                 if show {
@@ -413,32 +444,43 @@ impl<'a> Agent<'a> {
                 }
             }
             Delta::Signature(s) => {
+                add(s.len());
                 to(arena, Kind::Signature, true);
                 arena.extend(s);
             }
             Delta::Redacted(s) => {
+                add(s.len());
                 to(arena, Kind::Redacted, true);
                 arena.extend(s);
             }
             Delta::Call { index, id, name } => {
-                shown = true;
-                if let Some(c) = slot(&mut calls, index) {
-                    c.id.push_str(id);
-                    c.name.push_str(name);
+                shown.set(true);
+                add(id.len() + name.len());
+                match slot(&mut calls, index) {
+                    Some(c) => {
+                        c.id.push_str(id);
+                        c.name.push_str(name);
+                    }
+                    None => lost.set(true),
                 }
             }
             Delta::Args { index, frag } => {
-                shown = true;
-                if let Some(c) = slot(&mut calls, index) {
-                    c.args.push_str(frag);
+                shown.set(true);
+                add(frag.len());
+                match slot(&mut calls, index) {
+                    Some(c) => c.args.push_str(frag),
+                    None => lost.set(true),
                 }
             }
             Delta::Usage(u) => usage = u,
             Delta::Finish(_) => {}
         };
         loop {
+            // Only progress resets the idle timer; the deadline holds throughout.
+            let wait = guard.wait().map_err(|c| cut(c, shown.get()))?;
+            resp.body.set_timeout(wait);
             if !resp.body.buffered()
-                && crate::interrupt::wait(resp.body.fd(), cfg.timeout).unwrap_or(false)
+                && crate::interrupt::wait(resp.body.fd(), wait).unwrap_or(false)
             {
                 return Err(AttemptError {
                     fail: Fail::Interrupted,
@@ -450,11 +492,12 @@ impl<'a> Agent<'a> {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) => {
+                    guard.wait().map_err(|c| cut(c, shown.get()))?;
                     let fail =
                         Fail::Network(format!("the response stream broke: {}", http::describe(&e)));
                     return Err(AttemptError {
                         fail,
-                        retry: !shown,
+                        retry: !shown.get(),
                         after: None,
                     });
                 }
@@ -471,9 +514,20 @@ impl<'a> Agent<'a> {
                 };
                 return Err(AttemptError {
                     fail,
-                    retry: busy && !shown,
+                    retry: busy && !shown.get(),
                     after: None,
                 });
+            }
+            guard.read(n).map_err(|c| cut(c, shown.get()))?;
+            guard
+                .progress(got.replace(0))
+                .map_err(|c| cut(c, shown.get()))?;
+            if lost.get() {
+                let m = format!(
+                    "the model sent a tool call numbered past {} in one response",
+                    guard::MAX_SLOTS
+                );
+                return Err(cut(guard::Cut::TooBig(m), shown.get()));
             }
         }
         if !has_text {
@@ -483,7 +537,7 @@ impl<'a> Agent<'a> {
             // A stream cut before anything was said is a lost connection.
             return Err(AttemptError {
                 fail: Fail::Network(m),
-                retry: !shown,
+                retry: !shown.get(),
                 after: None,
             });
         }
@@ -512,10 +566,45 @@ fn specs(mcp: &[crate::mcp::Spec]) -> Vec<ToolSpec<'_>> {
     builtin.chain(servers).collect()
 }
 
+/// A response the guard cut off: silence and slowness are network
+/// failures, worth retrying before any output; too much is the API's fault.
+fn cut(c: guard::Cut, shown: bool) -> AttemptError {
+    let m = c.message();
+    match c {
+        guard::Cut::TooBig(_) => AttemptError {
+            fail: Fail::Api(m),
+            retry: false,
+            after: None,
+        },
+        guard::Cut::Idle(_) | guard::Cut::Deadline(_) => AttemptError {
+            fail: Fail::Network(m),
+            retry: !shown,
+            after: None,
+        },
+    }
+}
+
+/// A retryable failure whose next wait would pass the retry budget.
+fn over_budget(e: AttemptError) -> Fail {
+    let why = match e.after {
+        Some(s) => format!("the server asked to wait {s} s"),
+        None => "the next wait".to_string(),
+    };
+    let m = format!(
+        "{}; not retried: {why} would pass the {} s mote waits in all between retries",
+        e.fail.message(),
+        guard::RETRY_BUDGET.as_secs()
+    );
+    match e.fail {
+        Fail::Network(_) => Fail::Network(m),
+        _ => Fail::Api(m),
+    }
+}
+
 /// The call slot for a stream index, growing the list; `None` for an
 /// absurd index rather than a huge allocation.
 fn slot(calls: &mut Vec<Pending>, index: usize) -> Option<&mut Pending> {
-    if index >= 128 {
+    if index >= guard::MAX_SLOTS {
         return None;
     }
     while calls.len() <= index {

@@ -87,6 +87,7 @@ fn render(name: &str, model: &str, env: &[(&str, &str)]) -> String {
             max_tokens: 8192,
             tokens_field: TokensField::Auto,
             timeout: 60,
+            deadline: 600,
             thinking,
         };
         let cfg = select(&w, &env, None).unwrap().config;

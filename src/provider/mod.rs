@@ -16,6 +16,7 @@ pub mod events;
 pub mod gemini;
 #[cfg(test)]
 mod golden_tests;
+pub mod guard;
 pub mod ollama;
 pub mod openai;
 pub mod responses;
@@ -64,7 +65,10 @@ pub struct Config {
     pub model: String,
     pub max_tokens: u32,
     pub tokens_field: TokensField,
+    /// Idle timeout: how long a response may go without progress (`--timeout`).
     pub timeout: Duration,
+    /// Longest one response may take, start to end (`--deadline`).
+    pub deadline: Duration,
     /// The provider's name, as selected (`anthropic`, or a config entry's).
     pub name: String,
     /// Extra request headers (config `headers`, attribution headers).

@@ -107,6 +107,8 @@ pub struct Wanted<'a> {
     pub max_tokens: u32,
     pub tokens_field: TokensField,
     pub timeout: u64,
+    /// `--deadline`: seconds one response may take.
+    pub deadline: u64,
     pub thinking: Thinking,
 }
 
@@ -245,6 +247,15 @@ pub fn select(
             found.map(|(_, v)| v)
         }
     };
+    // A line break would end the auth header and start another one.
+    if key
+        .as_deref()
+        .is_some_and(|k| k.contains(['\r', '\n', '\0']))
+    {
+        return Err(format!(
+            "the API key for provider `{name}` contains a line break (CR or LF); remove it from the variable"
+        ));
+    }
 
     if model.is_empty() {
         model =
@@ -329,6 +340,7 @@ pub fn select(
         max_tokens,
         tokens_field: w.tokens_field,
         timeout: Duration::from_secs(w.timeout),
+        deadline: Duration::from_secs(w.deadline),
         name,
         headers,
         extra_body,
@@ -407,6 +419,7 @@ mod tests {
             max_tokens: 8192,
             tokens_field: TokensField::Auto,
             timeout: 60,
+            deadline: 600,
             thinking: Thinking::Off,
         }
     }

@@ -14,6 +14,7 @@ pub fn config(wire: Wire, base: &str) -> Config {
         max_tokens: 100,
         tokens_field: TokensField::Auto,
         timeout: std::time::Duration::from_secs(1),
+        deadline: std::time::Duration::from_secs(10),
         name: String::new(),
         headers: vec![],
         extra_body: None,

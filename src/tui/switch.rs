@@ -45,6 +45,7 @@ pub fn model(r: &mut Repl, arg: &str) -> Flow {
             max_tokens: o.max_tokens,
             tokens_field: o.tokens_field,
             timeout: o.timeout,
+            deadline: o.deadline,
             thinking: o.thinking,
         };
         select(&w, &env, Some(&r.config.value))
