@@ -75,6 +75,14 @@ pub fn poll_many(fds: &mut Vec<libc::pollfd>, ms: i32) -> io::Result<bool> {
         };
     }
     if stdin.is_some_and(|s| s.revents != 0) {
+        // A front end whose stdin is a protocol pipe (ACP) reads it itself.
+        if let Some(read) = READER.with(|r| r.get()) {
+            if read() {
+                REQUESTED.store(true, Ordering::SeqCst);
+                return Ok(true);
+            }
+            return Ok(false);
+        }
         let mut buf = [0u8; 256];
         // SAFETY: reading into a buffer of its length.
         let got = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
@@ -101,6 +109,17 @@ thread_local! {
     /// Called while waiting, to animate a spinner; returns whether it wants
     /// to be called again soon (then waits wake up every 100 ms).
     static TICK: std::cell::Cell<Option<fn() -> bool>> = const { std::cell::Cell::new(None) };
+}
+
+thread_local! {
+    /// Reads stdin while a turn runs instead of the key handler, for a
+    /// front end whose stdin carries messages (ACP): true means stop the turn.
+    static READER: std::cell::Cell<Option<fn() -> bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Hand stdin, while armed, to `f` (the ACP pipe reader) instead of the keys.
+pub fn set_reader(f: Option<fn() -> bool>) {
+    READER.with(|r| r.set(f));
 }
 
 pub fn set_tick(f: Option<fn() -> bool>) {

@@ -342,3 +342,125 @@ fn malformed_input_gets_json_rpc_errors_and_eof_ends_cleanly() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+fn kinds_of<'a>(r: &'a Report, kind: &str) -> Vec<&'a Value> {
+    r.updates(kind)
+}
+
+fn stop_reasons(r: &Report) -> Vec<String> {
+    r.of("result")
+        .into_iter()
+        .filter(|e| e.get("method").and_then(|v| v.as_str()) == Some("session/prompt"))
+        .filter_map(|e| s(e, &["result", "stopReason"]).map(String::from))
+        .collect()
+}
+
+#[test]
+fn prompt_reads_asks_edits_and_runs_a_command() {
+    let ws = workspace("prompt");
+    common::copy_demo(&ws);
+    let m = Mock::start(common::demo_replies());
+    let Some(r) = client(
+        "prompt",
+        &ws,
+        &m,
+        &[("ACP_PROMPT", "The tests fail. Fix it.")],
+        &[],
+    ) else {
+        return;
+    };
+    // The work really happened.
+    common::assert_fixed(&ws);
+    assert_eq!(stop_reasons(&r), ["end_turn"], "{:?}", r.log);
+
+    // Text streamed as message chunks.
+    let text: String = kinds_of(&r, "agent_message_chunk")
+        .iter()
+        .filter_map(|u| s(u, &["content", "text"]))
+        .collect();
+    assert!(text.contains("I'll start by reading the test"), "{text}");
+    assert!(text.contains("all three cases pass"), "{text}");
+
+    // Tool calls: kind, title, locations, rawInput; the edit's diff.
+    let calls = kinds_of(&r, "tool_call");
+    let kinds: Vec<&str> = calls.iter().filter_map(|c| s(c, &["kind"])).collect();
+    assert_eq!(kinds, ["read", "read", "edit", "execute"]);
+    let titles: Vec<&str> = calls.iter().filter_map(|c| s(c, &["title"])).collect();
+    assert_eq!(
+        titles,
+        [
+            "Read test.sh",
+            "Read greet.sh",
+            "Edit greet.sh",
+            "Run `sh test.sh`"
+        ]
+    );
+    let loc = calls[1].get("locations").and_then(|l| l.at(0)).unwrap();
+    assert_eq!(
+        s(loc, &["path"]),
+        Some(ws.join("greet.sh").to_str().unwrap())
+    );
+    assert_eq!(s(calls[3], &["rawInput", "command"]), Some("sh test.sh"));
+    let diff = calls[2].get("content").and_then(|c| c.at(0)).unwrap();
+    assert_eq!(s(diff, &["type"]), Some("diff"));
+    assert!(s(diff, &["oldText"]).unwrap().contains("${2:-world}"));
+    assert!(s(diff, &["newText"]).unwrap().contains("${1:-world}"));
+
+    // Every call ends completed, with its output as content.
+    let updates = kinds_of(&r, "tool_call_update");
+    let done: Vec<&&Value> = updates
+        .iter()
+        .filter(|u| s(u, &["status"]) == Some("completed"))
+        .collect();
+    assert_eq!(done.len(), 4, "{updates:?}");
+    assert!(updates
+        .iter()
+        .any(|u| s(u, &["status"]) == Some("in_progress")));
+    let ran = done
+        .iter()
+        .find(|u| s(u, &["toolCallId"]) == s(calls[3], &["toolCallId"]));
+    let out = ran.and_then(|u| u.get("content")).and_then(|c| c.at(0));
+    assert!(s(out.unwrap(), &["content", "text"])
+        .unwrap()
+        .contains("ok"));
+
+    // Only the command asked (standard mode): allow_once, allow_always, reject_once.
+    let asks = r.of("permission");
+    assert_eq!(asks.len(), 1, "{asks:?}");
+    let p = asks[0].get("params").unwrap();
+    assert_eq!(s(p, &["toolCall", "title"]), Some("Run `sh test.sh`"));
+    let opts: Vec<&str> = p
+        .get("options")
+        .and_then(|o| o.as_array())
+        .unwrap()
+        .iter()
+        .filter_map(|o| s(o, &["kind"]))
+        .collect();
+    assert_eq!(opts, ["allow_once", "allow_always", "reject_once"]);
+}
+
+#[test]
+fn a_rejected_or_cancelled_permission_denies_the_call() {
+    for answer in ["reject_once", "cancelled"] {
+        let ws = workspace(&format!("deny-{answer}"));
+        let m = Mock::start(vec![
+            mock::Reply::call("bash", r#"{"command":"touch made-by-bash"}"#),
+            mock::Reply::text("ok"),
+        ]);
+        let env = [("ACP_PERMISSION", answer)];
+        let Some(r) = client("prompt", &ws, &m, &env, &[]) else {
+            return;
+        };
+        assert!(
+            !ws.join("made-by-bash").exists(),
+            "{answer}: the command ran"
+        );
+        assert_eq!(r.of("permission").len(), 1);
+        let failed = kinds_of(&r, "tool_call_update")
+            .into_iter()
+            .filter(|u| s(u, &["status"]) == Some("failed"))
+            .count();
+        assert_eq!(failed, 1, "{answer}");
+        assert_eq!(stop_reasons(&r), ["end_turn"]);
+    }
+}

@@ -5,15 +5,19 @@
 //! method table that routes each message. wire.rs frames and shapes
 //! messages, params.rs reads requests, session.rs keeps the sessions.
 
+pub mod front;
+pub mod link;
 pub mod params;
 pub mod session;
 pub mod wire;
 
+use crate::agent::{Agent, Fail};
 use crate::cli::Options;
 use crate::config::Config;
+use crate::frontend::Frontend;
 use crate::json::value::{self, Value};
 use crate::mcp::rpc::{self, obj, s, Incoming};
-use wire::{Input, Line};
+use wire::Line;
 
 /// A JSON-RPC error to answer with.
 struct Fault {
@@ -60,29 +64,30 @@ pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
     for w in &selected.warnings {
         eprintln!("mote: warning: {w}");
     }
-    let cfg = selected.config;
     let mut server = Server {
         base: session::Base {
             opts: &o,
             config,
             sessions_dir: crate::session::dir(o.session_dir.as_deref(), &env),
-            provider: &cfg.name,
-            model: &cfg.model,
+            cfg: selected.config,
+            prices: selected.prices,
         },
         sessions: Vec::new(),
         closed: false,
     };
-    let mut input = Input::new(0);
-    while !input.eof && !server.closed {
+    loop {
+        while let Some(line) = link::next() {
+            server.message(line);
+        }
+        if link::eof() || server.closed {
+            break;
+        }
         // Idle until the editor writes: give back the code pages, as the
         // interactive mode does (src/idle.rs); the next message faults in
         // only what it runs.
         crate::idle::release_code_pages();
-        if let Err(e) = wait_readable(input.fd()).and_then(|_| input.fill()) {
+        if let Err(e) = wait_readable(0).and_then(|_| link::fill()) {
             return Err((1, format!("reading stdin: {e}")));
-        }
-        while let Some(line) = input.next_line() {
-            server.message(line);
         }
     }
     // EOF: every session's MCP servers are stopped as the table drops.
@@ -91,7 +96,7 @@ pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
 }
 
 /// Block until `fd` is readable (or hung up).
-fn wait_readable(fd: i32) -> std::io::Result<()> {
+pub(crate) fn wait_readable(fd: i32) -> std::io::Result<()> {
     let mut p = libc::pollfd {
         fd,
         events: libc::POLLIN,
@@ -194,6 +199,7 @@ impl Server<'_> {
             "authenticate" => Ok(obj(vec![])),
             "session/new" => self.new_session(params),
             "session/set_mode" => self.set_mode(params),
+            "session/prompt" => self.prompt(params),
             _ => Err(Fault {
                 code: wire::METHOD_NOT_FOUND,
                 message: format!("Method not found: {method}"),
@@ -258,7 +264,7 @@ impl Server<'_> {
             .map_err(|e| fault(wire::INTERNAL_ERROR, e))?;
         let answer = obj(vec![
             ("sessionId", s(&sess.id)),
-            ("modes", session::modes_json(sess.permission)),
+            ("modes", session::modes_json(sess.conv.permission())),
         ]);
         self.sessions.push(sess);
         Ok(answer)
@@ -270,7 +276,7 @@ impl Server<'_> {
         let mode =
             session::mode_of(id).ok_or_else(|| Fault::params(format!("unknown mode `{id}`")))?;
         let sess = self.find(p)?;
-        sess.permission = mode;
+        sess.conv.set_permission(mode);
         let sid = sess.id.clone();
         let update = obj(vec![
             ("sessionUpdate", s("current_mode_update")),
@@ -278,6 +284,34 @@ impl Server<'_> {
         ]);
         self.update(&sid, update);
         Ok(obj(vec![]))
+    }
+
+    /// Run a prompt to its end, streaming updates; answer with its stopReason.
+    fn prompt(&mut self, params: Option<&Value>) -> Reply {
+        let p = params::object(params).map_err(Fault::params)?;
+        let text = params::prompt_text(p).map_err(Fault::params)?;
+        if text.trim().is_empty() {
+            return Err(Fault::params("the prompt is empty"));
+        }
+        let sess = self.find(p)?;
+        let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root);
+        link::running(Some(&sess.id));
+        let res = Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&text);
+        let cancelled = link::cancelled();
+        link::running(None);
+        self.closed |= front.closed;
+        let stop = match res {
+            _ if cancelled => "cancelled",
+            Ok(()) => "end_turn",
+            Err(Fail::Interrupted) => "cancelled",
+            Err(Fail::MaxTurns(_)) => "max_turn_requests",
+            Err(f @ Fail::DoomLoop(_)) => {
+                front.text(&format!("\n\n[mote: {}]", f.message()));
+                "end_turn"
+            }
+            Err(f) => return Err(fault(wire::INTERNAL_ERROR, f.message())),
+        };
+        Ok(obj(vec![("stopReason", s(stop))]))
     }
 
     /// Send a `session/update` notification.

@@ -5,11 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::agent::{Conversation, PromptMode, TurnContext};
+use crate::arena::Arena;
 use crate::cli::{Options, Permission};
 use crate::config::Config;
 use crate::json::value::Value;
 use crate::mcp::rpc::{obj, s};
-use crate::{mcp, permission, session, workspace};
+use crate::provider::cost::Prices;
+use crate::session::start::Log;
+use crate::{context, mcp, modes, permission, prompt, provider, session, workspace};
 
 /// The four permission modes, offered to the editor as session modes.
 /// The id is the `--permission` value.
@@ -68,11 +72,8 @@ pub fn modes_json(current: Permission) -> Value {
 
 pub struct Session {
     pub id: String,
-    pub ws: workspace::Workspace,
-    pub permission: Permission,
-    pub gate: permission::Gate,
-    pub mcp: mcp::Servers,
-    pub writer: Option<session::Writer>,
+    pub ctx: TurnContext,
+    pub conv: Conversation,
 }
 
 /// What every session of the process is made from.
@@ -80,15 +81,16 @@ pub struct Base<'a> {
     pub opts: &'a Options,
     pub config: &'a Config,
     pub sessions_dir: Option<PathBuf>,
-    pub provider: &'a str,
-    pub model: &'a str,
+    pub cfg: provider::Config,
+    pub prices: Option<Prices>,
 }
 
 impl Base<'_> {
     /// A new session rooted at `cwd`, with the configured MCP servers (unless
     /// `--no-mcp`) and the client's `extra` ones, all started.
     pub fn open(&self, cwd: &Path, extra: Vec<mcp::config::Server>) -> Result<Session, String> {
-        let env = |k: &str| std::env::var(k).ok();
+        let env = |k: &str| crate::secrets::env(k);
+        let o = self.opts;
         let mut ws = workspace::Workspace::new(cwd)
             .map_err(|e| format!("workspace {}: {e}", cwd.display()))?;
         let home = env("HOME");
@@ -99,16 +101,16 @@ impl Base<'_> {
             .into_iter()
             .map(|d| d.canonicalize().unwrap_or(d))
             .collect();
-        let (gate, warning) = permission::Gate::new(rules, self.opts.sandbox);
+        let (gate, warning) = permission::Gate::new(rules, o.sandbox);
         if let Some(w) = warning {
             eprintln!("mote: warning: {w}");
         }
         let mut servers = Vec::new();
-        if !self.opts.no_mcp {
+        if !o.no_mcp {
             let (list, warnings) = mcp::config::servers(
                 self.config.get("mcpServers"),
                 &ws.root,
-                self.opts.mcp_config.as_deref(),
+                o.mcp_config.as_deref(),
                 &env,
             )?;
             for w in warnings {
@@ -120,28 +122,63 @@ impl Base<'_> {
             servers.retain(|s| s.name != e.name);
             servers.push(e);
         }
-        let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), self.opts.verbose));
+        let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), o.verbose));
         mcp.start();
+
+        // The system prompt: base, the prompt mode, context files.
+        let user_dir = crate::config::user_dir(&env);
+        let chosen = modes::choose(
+            &o.prompt_mode,
+            "",
+            &modes::dirs(&ws.root, user_dir.as_deref()),
+        )?;
+        let permission = match o.permission_explicit {
+            true => o.permission,
+            false => chosen.permission.unwrap_or(o.permission),
+        };
+        let mut system = prompt::with_mode(
+            prompt::system(&ws.root),
+            &chosen.mode.name,
+            &chosen.mode.body,
+        );
+        if !o.no_context_files {
+            let cx = context::load(&ws.root, user_dir.as_deref());
+            cx.warnings
+                .iter()
+                .for_each(|w| eprintln!("mote: warning: {w}"));
+            system = prompt::with_context(system, &cx.text);
+        }
         let root = ws.root.to_string_lossy().into_owned();
         let writer = session::start::create(
-            self.opts,
+            o,
             self.sessions_dir.as_deref(),
             &root,
-            self.provider,
-            self.model,
+            &self.cfg.name,
+            &self.cfg.model,
         );
         let id = match &writer {
             Some(w) => w.id.clone(),
             None => session::new_id(session::now()),
         };
-        Ok(Session {
-            id,
+        let log = Log {
+            writer,
+            est: Default::default(),
+            limits: session::start::limits(o),
+        };
+        let mode = PromptMode {
+            system,
+            permission,
+            writable: chosen.mode.writable,
+        };
+        let conv = Conversation::new(self.cfg.clone(), self.prices, mode, Arena::new(), log);
+        let ctx = TurnContext {
             ws,
-            permission: self.opts.permission,
             gate,
             mcp,
-            writer,
-        })
+            max_turns: o.max_turns,
+            retries: o.retries,
+        };
+        Ok(Session { id, ctx, conv })
     }
 }
 

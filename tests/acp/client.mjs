@@ -118,6 +118,17 @@ const output = new WritableStream({
 });
 
 const log = []; // what the scenario saw, in order
+const waiters = []; // [predicate, resolve]: resolved by the first log entry that matches
+function note(entry) {
+  log.push(entry);
+  for (let i = waiters.length - 1; i >= 0; i--) {
+    if (waiters[i][0](entry)) waiters.splice(i, 1)[0][1](entry);
+  }
+}
+function waitFor(pred) {
+  const seen = log.find(pred);
+  return seen ? Promise.resolve(seen) : new Promise((res) => waiters.push([pred, res]));
+}
 const env = process.env;
 // How permission requests are answered: ACP_PERMISSION = an optionId, or "cancelled".
 let permissionAnswer = env.ACP_PERMISSION || "allow_once";
@@ -126,10 +137,10 @@ const files = {}; // fs/write_text_file contents, by path
 const app = acp
   .client({ name: "mote-acp-test" })
   .onNotification(acp.methods.client.session.update, (c) => {
-    log.push({ t: "update", update: c.params.update, sessionId: c.params.sessionId });
+    note({ t: "update", update: c.params.update, sessionId: c.params.sessionId });
   })
   .onRequest(acp.methods.client.session.requestPermission, (c) => {
-    log.push({ t: "permission", params: c.params });
+    note({ t: "permission", params: c.params });
     if (permissionAnswer === "cancelled") return { outcome: { outcome: "cancelled" } };
     const opt = c.params.options.find((o) => o.kind === permissionAnswer);
     return { outcome: { outcome: "selected", optionId: opt ? opt.optionId : "none" } };
@@ -159,7 +170,32 @@ async function call(ctx, method, params) {
 const caps = env.ACP_FS === "1" ? { fs: { readTextFile: true, writeTextFile: true } } : {};
 const mcpServers = env.ACP_MCP ? JSON.parse(env.ACP_MCP) : [];
 
+const prompt = (text) => [{ type: "text", text }];
+
 const SCENARIOS = {
+  // One prompt (ACP_PROMPT) in a new session; permission requests are
+  // answered with ACP_PERMISSION. ACP_MODE sets the mode first.
+  async prompt(ctx) {
+    await call(ctx, "initialize", { protocolVersion: 1, clientCapabilities: caps });
+    const s = await call(ctx, "session/new", { cwd, mcpServers });
+    if (env.ACP_MODE) await call(ctx, "session/set_mode", { sessionId: s.sessionId, modeId: env.ACP_MODE });
+    await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt(env.ACP_PROMPT || "go") });
+  },
+  // A prompt cancelled when the first update of kind ACP_CANCEL_ON arrives
+  // (the time from cancel to the answer is logged as cancel_ms), then a
+  // second prompt in the same session.
+  async cancel(ctx) {
+    await call(ctx, "initialize", { protocolVersion: 1, clientCapabilities: caps });
+    const s = await call(ctx, "session/new", { cwd, mcpServers });
+    if (env.ACP_MODE) await call(ctx, "session/set_mode", { sessionId: s.sessionId, modeId: env.ACP_MODE });
+    const running = call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("first") });
+    await waitFor((e) => e.t === "update" && e.update.sessionUpdate === env.ACP_CANCEL_ON);
+    const t0 = Date.now();
+    await ctx.notify("session/cancel", { sessionId: s.sessionId });
+    await running;
+    log.push({ t: "cancel_ms", ms: Date.now() - t0 });
+    await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("second") });
+  },
   // initialize, session/new (with ACP_MCP servers), set_mode with its
   // current_mode_update, and a request for a session that does not exist.
   async setup(ctx) {

@@ -1,0 +1,289 @@
+//! The ACP front end: the `Frontend` the agent loop talks to while a
+//! prompt runs, turning its events into `session/update` notifications
+//! (message and thought chunks, `tool_call` and `tool_call_update` with
+//! kind, title, locations, raw input, text and diff content) and its
+//! questions into `session/request_permission`. Which ACP kind a tool is
+//! comes from one table (`KINDS`); an MCP tool is `other`.
+
+use std::path::{Path, PathBuf};
+
+use super::link;
+use crate::frontend::{Answer, Approval, Ask, Frontend};
+use crate::json::value::{self, Value};
+use crate::json::Args;
+use crate::mcp::rpc::{obj, s};
+use crate::provider::Usage;
+use crate::tool::Effect;
+
+/// ACP tool kinds of the built-in tools (and the subagent `task` tool);
+/// a tool not listed goes by its effect, an MCP tool is `other`.
+const KINDS: &[(&str, &str)] = &[
+    ("read", "read"),
+    ("ls", "read"),
+    ("grep", "search"),
+    ("find", "search"),
+    ("edit", "edit"),
+    ("write", "edit"),
+    ("bash", "execute"),
+    ("task", "think"),
+];
+
+pub fn kind(name: &str) -> &'static str {
+    if let Some((_, k)) = KINDS.iter().find(|(n, _)| *n == name) {
+        return k;
+    }
+    match crate::tool::find_tool(name).map(|t| t.effect) {
+        Some(Effect::Read) => "read",
+        Some(Effect::Write) => "edit",
+        Some(Effect::Exec) => "execute",
+        None => "other",
+    }
+}
+
+/// A human title: "Read src/main.rs:10-59", "Run `make test`".
+pub fn title(name: &str, a: &Args) -> String {
+    let path = a.opt_str("path").ok().flatten();
+    let p = path.unwrap_or(".");
+    let pat = a.opt_str("pattern").ok().flatten().unwrap_or("");
+    match name {
+        "read" => {
+            let from = a.opt_u64("offset").ok().flatten();
+            let n = a.opt_u64("limit").ok().flatten();
+            match (from, n) {
+                (Some(f), Some(n)) => format!("Read {p}:{f}-{}", f + n.saturating_sub(1)),
+                (Some(f), None) => format!("Read {p}:{f}-"),
+                (None, Some(n)) => format!("Read {p}:1-{n}"),
+                (None, None) => format!("Read {p}"),
+            }
+        }
+        "edit" => format!("Edit {p}"),
+        "write" => format!("Write {p}"),
+        "ls" => format!("List {p}"),
+        "grep" => format!("Search `{pat}` in {p}"),
+        "find" => format!("Find `{pat}` in {p}"),
+        "bash" => format!(
+            "Run `{}`",
+            a.opt_str("command").ok().flatten().unwrap_or("")
+        ),
+        "task" => match a.opt_str("description").ok().flatten() {
+            Some(d) => format!("Subagent: {d}"),
+            None => "Subagent".into(),
+        },
+        _ => name.to_string(),
+    }
+}
+
+pub struct Front {
+    pub session: String,
+    pub root: PathBuf,
+    /// The editor went away (stdout closed).
+    pub closed: bool,
+    /// Each running call's arguments, and for a write the file's old
+    /// content (the diff's oldText; none for a new file).
+    pending: Vec<(String, String, Option<String>)>,
+}
+
+fn text_block(t: &str) -> Value {
+    obj(vec![("type", s("text")), ("text", s(t))])
+}
+
+impl Front {
+    pub fn new(session: &str, root: &Path) -> Front {
+        Front {
+            session: session.to_string(),
+            root: root.to_path_buf(),
+            closed: false,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn update(&mut self, update: Value) {
+        let params = obj(vec![("sessionId", s(&self.session)), ("update", update)]);
+        let m = crate::mcp::rpc::notification("session/update", Some(params));
+        if !self.closed && super::wire::send(&m).is_err() {
+            self.closed = true;
+        }
+    }
+
+    fn abs(&self, p: &str) -> PathBuf {
+        self.root.join(p)
+    }
+
+    /// The fields a tool call shows (title, kind, rawInput, locations, content).
+    fn describe(
+        &self,
+        id: &str,
+        name: &str,
+        args: &str,
+        old: Option<&str>,
+    ) -> Vec<(&'static str, Value)> {
+        let a = Args::parse(args).unwrap_or_default();
+        let raw = value::parse(args).unwrap_or_else(|_| s(args));
+        let path = a.opt_str("path").ok().flatten();
+        let mut f = vec![
+            ("toolCallId", s(id)),
+            ("title", s(&title(name, &a))),
+            ("kind", s(kind(name))),
+            ("rawInput", raw),
+        ];
+        if let Some(p) = path {
+            let mut loc = vec![("path", s(&self.abs(p).to_string_lossy()))];
+            if let Ok(Some(l)) = a.opt_u64("offset") {
+                loc.push(("line", Value::Num(l.to_string())));
+            }
+            f.push(("locations", Value::Arr(vec![obj(loc)])));
+        }
+        let diff = |old: Value, new: &str| {
+            let path = self.abs(path.unwrap_or_default());
+            obj(vec![
+                ("type", s("diff")),
+                ("path", s(&path.to_string_lossy())),
+                ("oldText", old),
+                ("newText", s(new)),
+            ])
+        };
+        let content = match (name, path) {
+            ("edit", Some(_)) => a
+                .opt_str("old_text")
+                .ok()
+                .flatten()
+                .zip(a.opt_str("new_text").ok().flatten())
+                .map(|(o, n)| diff(s(o), n)),
+            ("write", Some(_)) => a
+                .opt_str("content")
+                .ok()
+                .flatten()
+                .map(|n| diff(old.map_or(Value::Null, s), n)),
+            _ => None,
+        };
+        if let Some(c) = content {
+            f.push(("content", Value::Arr(vec![c])));
+        }
+        f
+    }
+}
+
+impl Frontend for Front {
+    fn turn_start(&mut self, _turn: u32) {}
+
+    fn text(&mut self, t: &str) {
+        if !t.is_empty() {
+            self.update(obj(vec![
+                ("sessionUpdate", s("agent_message_chunk")),
+                ("content", text_block(t)),
+            ]));
+        }
+    }
+
+    fn reasoning(&mut self, t: &str) {
+        if !t.is_empty() {
+            self.update(obj(vec![
+                ("sessionUpdate", s("agent_thought_chunk")),
+                ("content", text_block(t)),
+            ]));
+        }
+    }
+
+    fn tool_call(&mut self, id: &str, name: &str, args: &str) {
+        // A write's old content, read before the tool replaces it (small files only).
+        let old = match name {
+            "write" => Args::parse(args)
+                .ok()
+                .and_then(|a| a.opt_str("path").ok().flatten().map(|p| self.abs(p)))
+                .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 1 << 20))
+                .and_then(|p| std::fs::read_to_string(p).ok()),
+            _ => None,
+        };
+        let mut f = vec![("sessionUpdate", s("tool_call"))];
+        f.extend(self.describe(id, name, args, old.as_deref()));
+        f.push(("status", s("pending")));
+        self.update(obj(f));
+        self.pending.push((id.to_string(), args.to_string(), old));
+        self.update(obj(vec![
+            ("sessionUpdate", s("tool_call_update")),
+            ("toolCallId", s(id)),
+            ("status", s("in_progress")),
+        ]));
+    }
+
+    fn tool_result(&mut self, id: &str, name: &str, text: &str, is_error: bool, _ms: u128) {
+        let at = self.pending.iter().position(|(p, _, _)| p == id);
+        let (args, old) = at
+            .map(|i| self.pending.swap_remove(i))
+            .map_or((String::new(), None), |(_, a, o)| (a, o));
+        let mut content = vec![obj(vec![
+            ("type", s("content")),
+            ("content", text_block(text)),
+        ])];
+        if !is_error && matches!(name, "edit" | "write") {
+            if let Some(Value::Arr(d)) = self
+                .describe(id, name, &args, old.as_deref())
+                .into_iter()
+                .find(|(k, _)| *k == "content")
+                .map(|(_, v)| v)
+            {
+                content.extend(d);
+            }
+        }
+        self.update(obj(vec![
+            ("sessionUpdate", s("tool_call_update")),
+            ("toolCallId", s(id)),
+            ("status", s(if is_error { "failed" } else { "completed" })),
+            ("content", Value::Arr(content)),
+        ]));
+    }
+
+    fn turn_end(&mut self, _turn: u32, _usage: &Usage) {}
+
+    fn note(&mut self, t: &str) {
+        eprintln!("mote: {t}");
+    }
+
+    fn approve(&mut self, call: &Ask) -> Approval {
+        let opt = |id: &str, name: &str| {
+            obj(vec![
+                ("optionId", s(id)),
+                ("name", s(name)),
+                ("kind", s(id)),
+            ])
+        };
+        let mut options = vec![opt("allow_once", "Allow once")];
+        if !call.always.is_empty() {
+            let rules = call.always.join(", ");
+            options.push(opt("allow_always", &format!("Always allow ({rules})")));
+        }
+        options.push(opt("reject_once", "Reject"));
+        let params = obj(vec![
+            ("sessionId", s(&self.session)),
+            (
+                "toolCall",
+                obj(self.describe(call.id, call.name, call.args, None)),
+            ),
+            ("options", Value::Arr(options)),
+        ]);
+        match link::ask("session/request_permission", params) {
+            Ok(Ok(v)) => {
+                let o = v.get("outcome");
+                let chosen = o
+                    .filter(|o| o.get("outcome").and_then(|x| x.as_str()) == Some("selected"))
+                    .and_then(|o| o.get("optionId"))
+                    .and_then(|x| x.as_str());
+                match chosen {
+                    Some("allow_once") => Approval::Once,
+                    Some("allow_always") if !call.always.is_empty() => Approval::Always,
+                    Some(_) => Approval::No(String::new()),
+                    None => Approval::No("the permission request was cancelled".into()),
+                }
+            }
+            Ok(Err(e)) => Approval::No(format!("the editor could not ask: {e}")),
+            Err(link::Cancelled) => {
+                crate::interrupt::request();
+                Approval::No("the prompt was cancelled".into())
+            }
+        }
+    }
+
+    fn confirm(&mut self, _question: &str, _yes: &str, _no: &str) -> Answer {
+        Answer::Nobody
+    }
+}
