@@ -20,6 +20,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "sandbox",
     "mcpServers",
     "network",
+    "subagents",
 ];
 
 pub struct Config {

@@ -58,6 +58,12 @@ pub trait Frontend {
     /// Something the user should know that is not the model's (a retry, a
     /// compaction, a session file that stopped saving).
     fn note(&mut self, s: &str);
+    /// A subagent started, progressed, spoke or ended (src/subagent/).
+    fn subagent(&mut self, _s: &crate::subagent::task::Shown) {}
+    /// Does this front end want each subagent's own events, whole?
+    fn wants_subagent_events(&self) -> bool {
+        false
+    }
     /// May this call run?
     fn approve(&mut self, call: &Ask) -> Approval;
     /// A yes/no question (the doom-loop guard).

@@ -110,6 +110,10 @@ fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>)
 
 /// One run: a headless task, a loop task, or the interactive mode.
 fn run(o: Options, config: &config::Config) -> Result<(), Failure> {
+    if o.subagent.is_some() {
+        // A child stops its commands when its parent stops it, or dies.
+        mote::subagent::child::install();
+    }
     let Some(mut r) = Run::build(o, config)? else {
         return Ok(());
     };
@@ -131,6 +135,9 @@ fn run(o: Options, config: &config::Config) -> Result<(), Failure> {
         return tui::repl(repl);
     }
     let mut out = output::Output::new(r.opts.format, r.opts.verbose, r.conv.prices().copied());
+    if let (Some(_), Some(w)) = (&r.opts.subagent, &r.conv.log().writer) {
+        out.session(&w.id);
+    }
     verbose_note(&r, &mut out);
     headless(&mut r, &mut out)
 }

@@ -11,6 +11,7 @@ use crate::frontend::{Answer, Approval, Ask, Frontend};
 use crate::json::write::{escaped, string};
 use crate::provider::cost::Prices;
 use crate::provider::Usage;
+use crate::subagent::task::Shown;
 use crate::tui::clean::clean;
 
 pub struct Output {
@@ -68,6 +69,16 @@ impl Output {
             let nl = if self.mid_line { "\n" } else { "" };
             eprintln!("{nl}{}", clean(s));
             self.mid_line = false;
+        }
+    }
+
+    /// A subagent's stream-json starts with its session id, for the parent's link.
+    pub fn session(&mut self, id: &str) {
+        if self.format == Format::StreamJson {
+            let mut w = b"{\"type\":\"session\",\"id\":".to_vec();
+            let _ = string(&mut w, id);
+            w.push(b'}');
+            self.line(&w);
         }
     }
 
@@ -191,6 +202,65 @@ impl Frontend for Output {
 
     fn note(&mut self, s: &str) {
         self.log(&format!("mote: {s}"));
+    }
+
+    /// stream-json passes each subagent's own events on, whole.
+    fn wants_subagent_events(&self) -> bool {
+        self.format == Format::StreamJson
+    }
+
+    fn subagent(&mut self, s: &Shown) {
+        let mut w = Vec::new();
+        match s {
+            Shown::Start {
+                id,
+                agent,
+                description,
+            } => {
+                self.log(&format!("-> subagent {agent}: {description}"));
+                w.extend_from_slice(b"{\"type\":\"subagent_start\",\"id\":");
+                let _ = string(&mut w, id);
+                w.extend_from_slice(b",\"agent\":");
+                let _ = string(&mut w, agent);
+                w.extend_from_slice(b",\"description\":");
+                let _ = string(&mut w, description);
+            }
+            Shown::Progress { .. } => return,
+            Shown::Event { id, line } => {
+                w.extend_from_slice(b"{\"type\":\"subagent_event\",\"id\":");
+                let _ = string(&mut w, id);
+                w.extend_from_slice(b",\"event\":");
+                w.extend_from_slice(line);
+            }
+            Shown::End {
+                id,
+                line,
+                is_error,
+                outcome: o,
+            } => {
+                self.log(&format!("<- subagent {line}"));
+                w.extend_from_slice(b"{\"type\":\"subagent_end\",\"id\":");
+                let _ = string(&mut w, id);
+                let _ = write!(
+                    w,
+                    ",\"is_error\":{is_error},\"turns\":{},\"duration_ms\":{},\"usage\":",
+                    o.turns,
+                    o.elapsed.as_millis()
+                );
+                usage_json(&mut w, &o.usage, self.prices.as_ref());
+                w.extend_from_slice(b",\"session_id\":");
+                match &o.session {
+                    Some(sid) => {
+                        let _ = string(&mut w, sid);
+                    }
+                    None => w.extend_from_slice(b"null"),
+                }
+            }
+        }
+        if self.format == Format::StreamJson {
+            w.push(b'}');
+            self.line(&w);
+        }
     }
 
     fn approve(&mut self, _: &Ask) -> Approval {

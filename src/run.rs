@@ -4,11 +4,13 @@
 //! `Run::build` does it all; main.rs only picks the front end and runs.
 
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::agent::{Conversation, PromptMode, TurnContext};
 use crate::cli::Options;
 use crate::session::start::{limits, Log};
+use crate::subagent::batch::{Scope, Tasks};
+use crate::subagent::{self, defs, defs::Def};
 use crate::{arena, config, context, mcp, modes, permission, prompt, provider, session, workspace};
 
 /// A run's failure: the exit code and the one-line message.
@@ -148,6 +150,10 @@ impl Run {
             &chosen.mode.name,
             &chosen.mode.body,
         );
+        let (scope, me) = subagents(&o, config, &cwd, user_dir.as_deref(), sdir.as_deref())?;
+        if let Some(me) = &me {
+            system.push_str(&crate::subagent::child_prompt(me));
+        }
         if !o.no_context_files {
             let cx = context::load(&cwd, user_dir.as_deref());
             cx.warnings.iter().for_each(|w| warn(w));
@@ -197,6 +203,7 @@ impl Run {
             mcp,
             max_turns: o.max_turns,
             retries: o.retries,
+            scope,
         };
         Ok(Some(Run {
             opts: o,
@@ -210,4 +217,42 @@ impl Run {
             cwd,
         }))
     }
+}
+
+/// The agents a `task` call may name and what this run may call: a
+/// subagent (`--subagent NAME`) gets its definition's tools, and the task
+/// tool exists only below `subagents.max_depth`. Also the child's own
+/// definition, whose prompt joins its system prompt.
+fn subagents(
+    o: &Options,
+    config: &config::Config,
+    cwd: &Path,
+    user_dir: Option<&Path>,
+    sessions: Option<&Path>,
+) -> Result<(Scope, Option<Def>), Failure> {
+    let settings = subagent::settings(config.get("subagents")).map_err(|e| (2, e))?;
+    let home = crate::secrets::env("HOME").map(PathBuf::from);
+    let (defs, warnings) = defs::load(&defs::dirs(cwd, user_dir, home.as_deref()));
+    warnings.iter().for_each(|w| warn(w));
+    let me = match &o.subagent {
+        Some(name) => Some(
+            defs.iter()
+                .find(|d| d.name == *name)
+                .cloned()
+                .ok_or_else(|| (2, format!("--subagent: no agent `{name}`")))?,
+        ),
+        None => None,
+    };
+    let tools = me.as_ref().and_then(|d| d.tools.clone());
+    let may_task = tools.as_ref().is_none_or(|t| t.iter().any(|x| x == "task"));
+    let sessions = sessions.map(Path::to_path_buf);
+    let tasks = match may_task {
+        true => Tasks::new(defs, settings, o.depth, o.sandbox, sessions),
+        false => None,
+    };
+    let scope = Scope {
+        tools: tools.map(Into::into),
+        tasks: tasks.map(std::rc::Rc::new),
+    };
+    Ok((scope, me))
 }

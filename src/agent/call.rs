@@ -17,8 +17,12 @@ impl Agent<'_> {
         self.out.tool_call(&c.id, &c.name, &c.args);
         let start = Instant::now();
         let result = self.call_tool(&c.id, &c.name, &c.args);
-        let ms = start.elapsed().as_millis();
-        let (text, is_error) = match &result {
+        self.finish_call(c, &result, start.elapsed().as_millis());
+    }
+
+    /// A call's result: into the arena, the session and the front end.
+    pub(super) fn finish_call(&mut self, c: &Pending, result: &Result<String, String>, ms: u128) {
+        let (text, is_error) = match result {
             Ok(s) => (s.as_str(), false),
             Err(e) => (e.as_str(), true),
         };
@@ -40,6 +44,9 @@ impl Agent<'_> {
     /// model, `Err` a one-line error (a denial, bad arguments, a failure).
     pub fn call_tool(&mut self, id: &str, name: &str, args: &str) -> Result<String, String> {
         let permission = self.conv.mode.permission;
+        if !self.ctx.scope.allows(name) {
+            return Err(format!("tool `{name}` is not available to this agent"));
+        }
         let Some(t) = tool::find_tool(name) else {
             if name.starts_with(crate::mcp::PREFIX) {
                 let d = self

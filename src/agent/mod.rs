@@ -19,6 +19,7 @@ use crate::workspace::Workspace;
 
 mod call;
 mod conversation;
+mod tasks;
 pub use conversation::{Conversation, PromptMode};
 
 /// Why a run failed. Each kind has its own exit code (see `cli::EXIT_CODES`).
@@ -79,6 +80,8 @@ pub struct TurnContext {
     pub mcp: crate::mcp::Servers,
     pub max_turns: u32,
     pub retries: u32,
+    /// A subagent's narrower tools, and the `task` tool (src/subagent/).
+    pub scope: crate::subagent::batch::Scope,
 }
 
 /// One task's run: the context, the conversation it adds to, and the
@@ -128,7 +131,8 @@ impl<'a> Agent<'a> {
                 self.compact()?;
             }
             let mcp_specs = self.ctx.mcp.specs();
-            let specs = specs(&mcp_specs);
+            let scope = self.ctx.scope.clone();
+            let specs = specs(&mcp_specs, &scope);
             let (calls, usage) = match self.complete(&specs, true) {
                 Err(Fail::ContextLength(m)) => {
                     self.out.note(&format!("{m}; compacting and retrying once"));
@@ -168,6 +172,11 @@ impl<'a> Agent<'a> {
                         guard::MAX_CALLS
                     ));
                 }
+                // All task calls of the response run at once, first (src/subagent/).
+                let mut tasks = match crate::interrupt::requested() {
+                    true => Vec::new(),
+                    false => self.run_tasks(calls.get(..guard::MAX_CALLS).unwrap_or(&calls)),
+                };
                 for (i, c) in calls.iter().enumerate() {
                     if stop.is_none() && crate::interrupt::requested() {
                         stop = Some(Fail::Interrupted);
@@ -180,7 +189,14 @@ impl<'a> Agent<'a> {
                             .and_then(|m| self.doom_ask(m, c));
                     }
                     // Calls not run still get a result, so the conversation stays valid.
+                    // A task call's child already ran: its result is the truth.
+                    let task = tasks.iter().position(|(id, _)| *id == c.id);
                     let text = match &stop {
+                        _ if task.is_some() => {
+                            let (_, done) = tasks.swap_remove(task.unwrap_or(0));
+                            self.task_result(c, done);
+                            continue;
+                        }
                         None if i < guard::MAX_CALLS => {
                             self.run_tool(c);
                             continue;
@@ -268,7 +284,8 @@ impl<'a> Agent<'a> {
         let mark = self.conv.arena.mark();
         self.conv.arena.user(compact::INSTRUCTION);
         let mcp_specs = self.ctx.mcp.specs();
-        let got = self.complete(&specs(&mcp_specs), false);
+        let scope = self.ctx.scope.clone();
+        let got = self.complete(&specs(&mcp_specs, &scope), false);
         let summary = self.conv.arena.last_answer().trim();
         let summary = if got.is_ok() && !summary.is_empty() {
             format!("{}{summary}", compact::SUMMARY_HEAD)
@@ -552,18 +569,30 @@ impl<'a> Agent<'a> {
 }
 
 /// The tools the model is told of: the built-in ones, then the MCP servers'.
-fn specs(mcp: &[crate::mcp::Spec]) -> Vec<ToolSpec<'_>> {
+fn specs<'a>(
+    mcp: &'a [crate::mcp::Spec],
+    scope: &'a crate::subagent::batch::Scope,
+) -> Vec<ToolSpec<'a>> {
     let builtin = tool::TOOLS.iter().map(|t| ToolSpec {
         name: t.name,
         description: t.description,
         params: t.params,
+    });
+    let task = scope.tasks.iter().map(|t| ToolSpec {
+        name: crate::subagent::task::NAME,
+        description: &t.description,
+        params: crate::subagent::task::params(),
     });
     let servers = mcp.iter().map(|t| ToolSpec {
         name: &t.name,
         description: &t.description,
         params: &t.schema,
     });
-    builtin.chain(servers).collect()
+    builtin
+        .chain(task)
+        .chain(servers)
+        .filter(|s| scope.allows(s.name))
+        .collect()
 }
 
 /// A response the guard cut off: silence and slowness are network

@@ -6,6 +6,7 @@
 //! table because a signal handler can read nothing else; `track` and
 //! `untrack` are called around each spawn.
 
+use std::os::unix::process::CommandExt;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Process groups to stop on SIGTERM: > 0 a command's (SIGKILL), < 0 a
@@ -18,6 +19,39 @@ pub enum Group {
     Command,
     /// A subagent's group: asked to stop.
     Subagent,
+}
+
+/// Spawn `cmd` (which must start its own process group) and track its
+/// group, with SIGTERM held off in between: a stop arriving right after
+/// the spawn still finds the new group in the table; the new process
+/// unblocks it before it execs.
+pub fn spawn(
+    cmd: &mut std::process::Command,
+    kind: Group,
+) -> std::io::Result<(std::process::Child, Option<usize>)> {
+    // SAFETY: sigset manipulation on a local set, and the thread's mask.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+    unsafe {
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+    }
+    // SAFETY: sigprocmask is async-signal-safe; the child unblocks SIGTERM.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGTERM);
+            libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+    let spawned = cmd.spawn();
+    let slot = spawned.as_ref().ok().and_then(|c| track(c.id(), kind));
+    // SAFETY: as above; a SIGTERM that came meanwhile is delivered now.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
+    spawned.map(|c| (c, slot))
 }
 
 /// Remember the group `pgid` until `untrack`; `None` if the table is full

@@ -9,6 +9,7 @@
 use crate::cli::Permission;
 use crate::json::value::Value;
 
+pub mod batch;
 pub mod child;
 pub mod defs;
 pub mod run;
@@ -60,6 +61,15 @@ pub fn settings(v: Option<&Value>) -> Result<Settings, String> {
         }
     }
     Ok(s)
+}
+
+/// What a child's system prompt adds: that nobody can be asked, and its
+/// agent's own prompt.
+pub fn child_prompt(def: &defs::Def) -> String {
+    format!(
+        "\n\nYou are a subagent `{}` started by another agent for one task. Nobody can answer questions: work on your own, and finish with a final answer that is complete in itself, reporting what you found or did and anything you were not allowed to do (denied tool calls).\n\n{}",
+        def.name, def.prompt
+    )
 }
 
 /// The child's permission mode: the agent's, but never above the parent's.

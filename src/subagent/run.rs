@@ -203,8 +203,7 @@ fn spawn(spec: &Spec, index: usize) -> std::io::Result<Running> {
             Ok(())
         });
     }
-    let mut proc = cmd.spawn()?;
-    let slot = child::track(proc.id(), Group::Subagent);
+    let (mut proc, slot) = child::spawn(&mut cmd, Group::Subagent)?;
     let out = proc.stdout.take().map(|o| File::from(OwnedFd::from(o)));
     let err = proc.stderr.take().map(|e| File::from(OwnedFd::from(e)));
     Ok(Running {

@@ -93,6 +93,7 @@ pub struct Done {
     pub result: Result<String, String>,
     pub usage: Usage,
     pub session: Option<String>,
+    pub ms: u128,
 }
 
 /// A checked call: its agent and arguments, or the error for the model.
@@ -184,6 +185,7 @@ pub fn run_batch(
                 result,
                 usage: o.usage,
                 session: o.session.clone(),
+                ms: o.elapsed.as_millis(),
             }
         })
         .collect()
@@ -194,6 +196,7 @@ fn error_done(e: String) -> Done {
         result: Err(e),
         usage: Usage::default(),
         session: None,
+        ms: 0,
     }
 }
 

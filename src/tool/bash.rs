@@ -98,7 +98,7 @@ fn exec_in(
         .try_clone()
         .map_err(|e| format!("cannot create a pipe: {e}"))?;
     let plan = crate::sandbox::child::Plan::new(sandbox);
-    let mut child = {
+    let child = {
         // The Command holds the write ends; it must be dropped before
         // reading, or the pipe never reports end of file.
         let mut cmd = Command::new(shell());
@@ -117,11 +117,11 @@ fn exec_in(
         unsafe {
             cmd.pre_exec(move || plan.apply());
         }
-        cmd.spawn()
+        // A subagent told to stop kills this group on its way out.
+        crate::subagent::child::spawn(&mut cmd, crate::subagent::child::Group::Command)
             .map_err(|e| format!("cannot start shell: {e}"))?
     };
-    // A subagent told to stop kills this group on its way out (subagent/child.rs).
-    let slot = crate::subagent::child::track(child.id(), crate::subagent::child::Group::Command);
+    let (mut child, slot) = child;
     let mut pipe = File::from(read_end);
     let mut out = Output::new();
     let deadline = Instant::now() + timeout;

@@ -11,6 +11,7 @@ pub mod highlight;
 pub mod history;
 pub mod inline;
 pub mod keys;
+pub mod live;
 pub mod markdown;
 pub mod plan_loop;
 pub mod saved;

@@ -45,6 +45,8 @@ pub struct Screen {
     raw_mid_line: bool,
     /// The streamed text, cleaned for plain output.
     raw_text: super::clean::Stream,
+    /// Running subagents' lines (tui/live.rs).
+    pub live: super::live::Live,
 }
 
 /// Colour escapes, or nothing.
@@ -104,6 +106,7 @@ impl Screen {
             asked: Duration::ZERO,
             raw_mid_line: false,
             raw_text: Default::default(),
+            live: Default::default(),
         }
     }
 
@@ -364,6 +367,10 @@ impl Frontend for Screen {
 
     fn note(&mut self, s: &str) {
         self.show_note(&format!("mote: {s}"));
+    }
+
+    fn subagent(&mut self, s: &crate::subagent::task::Shown) {
+        self.show_subagent(s);
     }
 
     fn approve(&mut self, call: &Ask) -> Approval {

@@ -190,6 +190,9 @@ pub struct Mock {
 
 struct Shared {
     replies: Mutex<VecDeque<Reply>>,
+    /// Replies for requests whose body contains the key (the first key
+    /// found wins), before `replies`: for parallel clients (subagents).
+    routes: Mutex<Vec<(String, VecDeque<Reply>)>>,
     requests: Mutex<Vec<Request>>,
     opts: Options,
     active: AtomicUsize,
@@ -217,6 +220,7 @@ impl Mock {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             replies: Mutex::new(replies.into()),
+            routes: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             opts,
             active: AtomicUsize::new(0),
@@ -229,6 +233,13 @@ impl Mock {
             .name("mock-accept".into())
             .spawn(move || accept_loop(listener, s))?;
         Ok(Mock { addr, shared })
+    }
+
+    /// Serve `replies` to the requests whose body contains `key` (routes
+    /// are tried in the order they were added), so clients running in
+    /// parallel each get their own script.
+    pub fn route(&self, key: &str, replies: Vec<Reply>) {
+        lock(&self.shared.routes).push((key.to_string(), replies.into()));
     }
 
     /// "http://127.0.0.1:PORT/v1"
@@ -333,13 +344,19 @@ fn connection(stream: TcpStream, shared: &Shared) {
                 body: anthropic::error_json(400, &msg),
             }
         } else if req.method == "POST" && Dialect::of(route).is_some() {
-            lock(&shared.replies)
-                .pop_front()
-                .unwrap_or_else(|| Reply::Status {
-                    code: 500,
-                    retry_after: None,
-                    body: stream::error_json("mock script exhausted", "server_error", None),
-                })
+            let mut routes = lock(&shared.routes);
+            let routed = routes
+                .iter_mut()
+                .find(|(k, _)| req.body.contains(k.as_str()));
+            match routed {
+                Some((_, q)) => q.pop_front(),
+                None => lock(&shared.replies).pop_front(),
+            }
+            .unwrap_or_else(|| Reply::Status {
+                code: 500,
+                retry_after: None,
+                body: stream::error_json("mock script exhausted", "server_error", None),
+            })
         } else {
             let msg = format!(
                     "Unknown request URL: {} {}. (mock serves POST /v1/chat/completions, /v1/messages, /api/chat, /v1/responses, /v1beta/models/M:streamGenerateContent)",
