@@ -17,7 +17,7 @@ pub mod shell;
 
 use crate::json::Args;
 use crate::sandbox;
-use crate::tool::{Effect, Tool};
+use crate::tool::{Effect, Target, Tool};
 use crate::workspace::Workspace;
 use rules::{Action, Rules, Subject};
 
@@ -116,17 +116,17 @@ impl Gate {
     pub fn always_rules(tool: &Tool, args: &Args, ws: &Workspace) -> Vec<String> {
         let rule =
             |t: &str, pat: &str| format!("{t}({})", pat.replace('\\', "\\\\").replace('*', "\\*"));
-        match tool.name {
-            "bash" => args.str("command").map_or(Vec::new(), |c| {
+        match tool.target {
+            Target::Command(key) => args.str(key).map_or(Vec::new(), |c| {
                 shell::parse(c)
                     .cmds
                     .iter()
-                    .map(|s| rule("bash", &s.text()))
+                    .map(|s| rule(tool.name, &s.text()))
                     .collect()
             }),
-            _ if tool.effect == Effect::Exec => vec![tool.name.to_string()],
-            _ => {
-                let p = args.opt_str("path").ok().flatten().unwrap_or(".");
+            Target::Name => vec![tool.name.to_string()],
+            Target::Path(key) => {
+                let p = args.opt_str(key).ok().flatten().unwrap_or(".");
                 let kind = if tool.effect == Effect::Read {
                     "read"
                 } else {
@@ -156,10 +156,10 @@ impl Gate {
     }
 
     pub fn decide(&self, mode: Permission, tool: &Tool, args: &Args, ws: &Workspace) -> Decision {
-        match tool.name {
-            "bash" => self.bash(mode, args, &ws.root),
-            _ if tool.effect == Effect::Exec => self.decide_named(mode, tool.name, tool.effect),
-            _ => self.path(mode, tool, args, ws),
+        match tool.target {
+            Target::Command(key) => self.bash(mode, args.str(key).ok(), &ws.root),
+            Target::Name => self.decide_named(mode, tool.name, tool.effect),
+            Target::Path(key) => self.path(mode, tool, args.opt_str(key), ws),
         }
     }
 
@@ -179,8 +179,14 @@ impl Gate {
         }
     }
 
-    fn path(&self, mode: Permission, tool: &Tool, args: &Args, ws: &Workspace) -> Decision {
-        let p = match args.opt_str("path") {
+    fn path(
+        &self,
+        mode: Permission,
+        tool: &Tool,
+        arg: Result<Option<&str>, String>,
+        ws: &Workspace,
+    ) -> Decision {
+        let p = match arg {
             Ok(p) => p.unwrap_or("."),
             Err(_) => return Decision::Allow, // the tool reports the bad argument
         };
@@ -243,8 +249,8 @@ impl Gate {
         mode_decision(mode, tool.effect, "edits")
     }
 
-    fn bash(&self, mode: Permission, args: &Args, cwd: &std::path::Path) -> Decision {
-        let Ok(cmd) = args.str("command") else {
+    fn bash(&self, mode: Permission, cmd: Option<&str>, cwd: &std::path::Path) -> Decision {
+        let Some(cmd) = cmd else {
             return Decision::Allow;
         };
         let parsed = shell::parse(cmd);

@@ -11,17 +11,13 @@ pub struct Workspace {
     /// Directories outside the root that allow rules name; the permission
     /// gate still judges each path in them.
     pub external: Vec<PathBuf>,
-    /// The sandbox the next bash command runs in (set by the agent per call).
-    pub sandbox: std::cell::Cell<crate::sandbox::Mode>,
 }
 
 impl Workspace {
     pub fn new(dir: &Path) -> io::Result<Workspace> {
-        let sandbox = std::cell::Cell::new(crate::sandbox::Mode::Off);
         Ok(Workspace {
             root: dir.canonicalize()?,
             external: Vec::new(),
-            sandbox,
         })
     }
 

@@ -66,11 +66,11 @@ impl Agent<'_> {
         check_known(t, &parsed)?;
         let d = self.ctx.gate.decide(permission, t, &parsed, &self.ctx.ws);
         self.permit(d, id, t.name, t.effect, args)?;
-        self.ctx
-            .ws
-            .sandbox
-            .set(self.ctx.gate.sandbox_for(permission));
-        (t.run)(&parsed, &self.ctx.ws)
+        let cx = tool::ToolCtx {
+            ws: &self.ctx.ws,
+            sandbox: self.ctx.gate.sandbox_for(permission),
+        };
+        (t.run)(&parsed, &cx)
     }
 
     /// Carry out the gate's verdict on a call: Allow runs; Ask asks the

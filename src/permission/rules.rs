@@ -7,6 +7,7 @@
 
 use crate::json::value::Value;
 use crate::tool::glob::Glob;
+use crate::tool::{find_tool, Effect, Target, Tool};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Action {
@@ -45,11 +46,20 @@ pub struct Rules {
     list: Vec<Rule>,
 }
 
-/// Tools a rule's tool name covers.
+/// Tools a rule's tool name covers: `read` every tool of the table that
+/// reads a path, `edit` and `write` every one that writes one.
 fn covers(rule_tool: &str, tool: &str) -> bool {
+    covers_in(rule_tool, tool, &find_tool)
+}
+
+/// `covers` with the table looked up by `find`.
+fn covers_in(rule_tool: &str, tool: &str, find: &dyn Fn(&str) -> Option<&'static Tool>) -> bool {
+    let on_path = |effect: Effect| {
+        find(tool).is_some_and(|t| matches!(t.target, Target::Path(_)) && t.effect == effect)
+    };
     match rule_tool {
-        "edit" | "write" => matches!(tool, "edit" | "write"),
-        "read" => matches!(tool, "read" | "grep" | "find" | "ls"),
+        "edit" | "write" => on_path(Effect::Write),
+        "read" => on_path(Effect::Read),
         _ => wild(rule_tool, tool),
     }
 }
@@ -109,7 +119,9 @@ impl Rule {
         let tool = tool.to_ascii_lowercase();
         let pat = match pat {
             None | Some("") | Some("*") | Some("**") => Pat::Any,
-            Some(p) if tool == "bash" => Pat::Cmd(p.to_string()),
+            Some(p) if find_tool(&tool).is_some_and(|t| matches!(t.target, Target::Command(_))) => {
+                Pat::Cmd(p.to_string())
+            }
             Some(p) if matches!(tool.as_str(), "read" | "write" | "edit") => {
                 let p = match (p.strip_prefix("~/"), home) {
                     (Some(rest), Some(h)) => format!("{}/{rest}", h.trim_end_matches('/')),
@@ -244,6 +256,44 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_read_tool_in_the_table_is_covered_by_read_rules() {
+        fn peek(_: &crate::json::Args, _: &crate::tool::ToolCtx) -> Result<String, String> {
+            Ok(String::new())
+        }
+        static PEEK: Tool = Tool {
+            name: "peek",
+            description: "",
+            params: "{}",
+            effect: Effect::Read,
+            target: Target::Path("file"),
+            run: peek,
+        };
+        let find = |n: &str| match n {
+            "peek" => Some(&PEEK),
+            _ => find_tool(n),
+        };
+        assert!(covers_in("read", "peek", &find));
+        assert!(!covers_in("edit", "peek", &find));
+        assert!(!covers_in("read", "peek", &find_tool));
+        // Every row of the real table that reads a path is covered too.
+        for t in crate::tool::TOOLS {
+            let path = matches!(t.target, Target::Path(_));
+            assert_eq!(
+                covers("read", t.name),
+                path && t.effect == Effect::Read,
+                "{}",
+                t.name
+            );
+            assert_eq!(
+                covers("edit", t.name),
+                path && t.effect == Effect::Write,
+                "{}",
+                t.name
+            );
+        }
+    }
     use crate::json::value::parse;
 
     fn rules(json: &str) -> Rules {

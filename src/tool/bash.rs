@@ -6,9 +6,8 @@
 //! streamed to a log file whose path the model is given.
 
 use super::truncate::{self, MAX_BYTES, MAX_LINES};
-use super::{Effect, Tool};
+use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
-use crate::workspace::Workspace;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -23,6 +22,7 @@ pub const TOOL: Tool = Tool {
     description: "Run a shell command (bash -c) in the workspace root, stdin empty. Returns stdout+stderr merged and the exit code; long output keeps head and tail and saves the rest to a file.",
     params: r#"{"type":"object","properties":{"command":{"type":"string","description":"Shell command"},"timeout":{"type":"integer","description":"Seconds before the command is killed (default 120, max 3600)"}},"required":["command"]}"#,
     effect: Effect::Exec,
+    target: Target::Command("command"),
     run,
 };
 
@@ -36,7 +36,7 @@ const QUIET: Duration = Duration::from_millis(100);
 /// ...or, for a chatty one, this long after the exit.
 const DRAIN: Duration = Duration::from_secs(1);
 
-fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
+fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let command = args.str("command")?;
     if command.trim().is_empty() {
         return Err("command is empty".into());
@@ -45,7 +45,7 @@ fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
         .opt_u64("timeout")?
         .unwrap_or(DEFAULT_TIMEOUT)
         .clamp(1, MAX_TIMEOUT);
-    let mode = ws.sandbox.get();
+    let mode = ws.sandbox;
     if mode == crate::sandbox::Mode::Off {
         return exec(command, &ws.root, Duration::from_secs(secs), None);
     }
@@ -423,7 +423,7 @@ mod tests {
     use crate::json::write::quote;
     use crate::tool::write::tests::tmp_ws;
 
-    fn bash(ws: &Workspace, cmd: &str, timeout: Option<u64>) -> Result<String, String> {
+    fn bash(ws: &ToolCtx, cmd: &str, timeout: Option<u64>) -> Result<String, String> {
         let t = timeout.map_or(String::new(), |t| format!(",\"timeout\":{t}"));
         run(
             &Args::parse(&format!("{{\"command\":{}{t}}}", quote(cmd))).unwrap(),

@@ -31,8 +31,8 @@ fn is_root() -> bool {
 }
 
 fn bash_in(mode: Mode, name: &str, cmd: &str) -> String {
-    let (_d, ws) = tmp_ws(name);
-    ws.sandbox.set(mode);
+    let (_d, mut ws) = tmp_ws(name);
+    ws.sandbox = mode;
     let args = Args::parse(&format!("{{\"command\":{}}}", quote(cmd))).unwrap();
     run(&args, &ws).unwrap_or_else(|e| e)
 }

@@ -5,7 +5,7 @@
 
 use super::truncate;
 use super::write::atomic_write;
-use super::{Effect, Tool};
+use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
 use crate::workspace::Workspace;
 
@@ -14,6 +14,7 @@ pub const TOOL: Tool = Tool {
     description: "Replace exact text in a file. old_text must match exactly (whitespace too) and be unique unless replace_all; add nearby lines to make it unique.",
     params: r#"{"type":"object","properties":{"path":{"type":"string","description":"File path"},"old_text":{"type":"string","description":"Exact text to replace"},"new_text":{"type":"string","description":"Replacement"},"replace_all":{"type":"boolean","description":"Replace every match"}},"required":["path","old_text","new_text"]}"#,
     effect: Effect::Write,
+    target: Target::Path("path"),
     run,
 };
 
@@ -23,7 +24,7 @@ const MAX_FILE: u64 = 64 << 20;
 const DIFF_LINES: usize = 40;
 const DIFF_BYTES: usize = 4096;
 
-fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
+fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let rel = args.str("path")?;
     let old_arg = args.str("old_text")?;
     let new_arg = args.str("new_text")?;
@@ -375,7 +376,7 @@ mod tests {
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
-    fn edit(ws: &Workspace, path: &str, old: &str, new: &str, all: bool) -> Result<String, String> {
+    fn edit(ws: &ToolCtx, path: &str, old: &str, new: &str, all: bool) -> Result<String, String> {
         let json = format!(
             "{{\"path\":{},\"old_text\":{},\"new_text\":{},\"replace_all\":{all}}}",
             jq(path),

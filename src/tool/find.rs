@@ -5,21 +5,21 @@
 use super::glob::Glob;
 use super::truncate;
 use super::walk::{self, End, Flow};
-use super::{Effect, Tool};
+use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
-use crate::workspace::Workspace;
 
 pub const TOOL: Tool = Tool {
     name: "find",
     description: "Find files by glob: * ? [a-z] {a,b} **. Without / it matches names at any depth (*.rs); with / the path under `path`. Skips .gitignored files; dirs end in /.",
     params: r#"{"type":"object","properties":{"pattern":{"type":"string","description":"e.g. src/**/*.{ts,tsx}"},"path":{"type":"string","description":"Dir to search (default .)"},"limit":{"type":"integer","description":"Default 200"}},"required":["pattern"]}"#,
     effect: Effect::Read,
+    target: Target::Path("path"),
     run,
 };
 
 const DEFAULT_LIMIT: u64 = 200;
 
-fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
+fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let pattern = args.str("pattern")?;
     let glob = Glob::new(pattern.strip_prefix("./").unwrap_or(pattern))?;
     let path = args.opt_str("path")?.unwrap_or(".");
@@ -89,7 +89,7 @@ mod tests {
     use super::*;
     use crate::tool::walk::tests::tree;
 
-    fn find(ws: &Workspace, json: &str) -> Result<String, String> {
+    fn find(ws: &ToolCtx, json: &str) -> Result<String, String> {
         run(&Args::parse(json).unwrap(), ws)
     }
 
@@ -108,7 +108,7 @@ mod tests {
                 ("tests/t.rs", ""),
             ],
         );
-        let ws = Workspace::new(&d).unwrap();
+        let ws = crate::tool::test_ctx(&d);
         assert_eq!(
             find(&ws, r#"{"pattern":"*.rs"}"#).unwrap(),
             "src/main.rs\nsrc/tool/grep.rs\ntests/t.rs"

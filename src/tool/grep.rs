@@ -8,9 +8,8 @@
 use super::glob::Glob;
 use super::truncate::{self, floor_char};
 use super::walk::{self, End, Flow};
-use super::{Effect, Tool};
+use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
-use crate::workspace::Workspace;
 use regex_lite::{Regex, RegexBuilder};
 use std::fs;
 use std::path::Path;
@@ -20,6 +19,7 @@ pub const TOOL: Tool = Tool {
     description: "Regex search (Rust syntax) in path (file or dir, default .): prints path:line:text, up to limit (100) matches. Skips .gitignored and binary files.",
     params: r#"{"type":"object","properties":{"pattern":{"type":"string"},"path":{"type":"string"},"glob":{"type":"string","description":"Files to search, e.g. *.rs"},"ignore_case":{"type":"boolean"},"literal":{"type":"boolean","description":"Plain text"},"context":{"type":"integer","description":"Lines around"},"limit":{"type":"integer"}},"required":["pattern"]}"#,
     effect: Effect::Read,
+    target: Target::Path("path"),
     run,
 };
 
@@ -58,7 +58,7 @@ struct Search {
     too_big: usize,
 }
 
-fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
+fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let pattern = args.str("pattern")?;
     let path = args.opt_str("path")?.unwrap_or(".");
     let glob = match args.opt_str("glob")? {
@@ -240,11 +240,11 @@ mod tests {
     use super::*;
     use crate::tool::walk::tests::tree;
 
-    fn grep(ws: &Workspace, json: &str) -> Result<String, String> {
+    fn grep(ws: &ToolCtx, json: &str) -> Result<String, String> {
         run(&Args::parse(json).unwrap(), ws)
     }
 
-    fn setup(name: &str) -> Workspace {
+    fn setup(name: &str) -> ToolCtx<'static> {
         let d = tree(
             name,
             &[
@@ -262,7 +262,7 @@ mod tests {
             ],
         );
         std::fs::write(d.join("bin.dat"), b"a.b\0binary").unwrap();
-        Workspace::new(&d).unwrap()
+        crate::tool::test_ctx(&d)
     }
 
     #[test]

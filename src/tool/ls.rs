@@ -2,9 +2,8 @@
 //! `ls -F` does, so a model can find its way around without a shell.
 
 use super::truncate::{self, MAX_BYTES, MAX_LINES};
-use super::{Effect, Tool};
+use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
-use crate::workspace::Workspace;
 use std::fs::{self, FileType};
 
 pub const TOOL: Tool = Tool {
@@ -12,12 +11,13 @@ pub const TOOL: Tool = Tool {
     description: "List a directory, sorted. Directories end in /, symlinks in @. Includes dotfiles, skips .git.",
     params: r#"{"type":"object","properties":{"path":{"type":"string","description":"Directory (default .)"},"limit":{"type":"integer","description":"Max entries (default 500)"}}}"#,
     effect: Effect::Read,
+    target: Target::Path("path"),
     run,
 };
 
 const DEFAULT_LIMIT: u64 = 500;
 
-fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
+fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let rel = args
         .opt_str("path")?
         .filter(|p| !p.is_empty())

@@ -1,5 +1,7 @@
 //! The built-in tools: one file per tool, and this table, which is the one
-//! place that names them, describes them to the model and runs them.
+//! place that names them, describes them to the model, says what each may
+//! do and what it works on (for the permission gate, its rules and the
+//! screen), and runs them with an explicit context.
 
 use crate::json::Args;
 use crate::workspace::Workspace;
@@ -24,15 +26,53 @@ pub enum Effect {
     Exec,
 }
 
+/// The argument a call is judged on: `read(...)`/`edit(...)` rules and
+/// path confinement see a `Path`, `bash(...)` rules and the shell
+/// classifier a `Command`, other tools only their name.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Target {
+    Name,
+    /// The argument holding a path (relative to the workspace; "." when absent).
+    Path(&'static str),
+    /// The argument holding a shell command line.
+    Command(&'static str),
+}
+
 pub struct Tool {
     pub name: &'static str,
     pub description: &'static str,
     /// JSON Schema of the arguments object.
     pub params: &'static str,
     pub effect: Effect,
+    pub target: Target,
     /// Runs the tool. `Ok` is the text for the model; `Err` is a one-line
     /// error that goes back to the model as a failed tool result.
-    pub run: fn(&Args, &Workspace) -> Result<String, String>,
+    pub run: fn(&Args, &ToolCtx) -> Result<String, String>,
+}
+
+/// What a tool runs with: the workspace it resolves paths in and the
+/// sandbox its commands run in (decided by the gate for this call).
+pub struct ToolCtx<'a> {
+    pub ws: &'a Workspace,
+    pub sandbox: crate::sandbox::Mode,
+}
+
+impl std::ops::Deref for ToolCtx<'_> {
+    type Target = Workspace;
+
+    fn deref(&self) -> &Workspace {
+        self.ws
+    }
+}
+
+/// A context for tests: the workspace at `dir`, no sandbox.
+#[cfg(test)]
+pub fn test_ctx(dir: &std::path::Path) -> ToolCtx<'static> {
+    let ws = Box::leak(Box::new(Workspace::new(dir).unwrap()));
+    ToolCtx {
+        ws,
+        sandbox: crate::sandbox::Mode::Off,
+    }
 }
 
 pub static TOOLS: &[Tool] = &[

@@ -3,9 +3,8 @@
 //! enormous line costs no more memory than the window shown.
 
 use super::truncate::{floor_char, MAX_BYTES, MAX_LINES};
-use super::{Effect, Tool};
+use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
-use crate::workspace::Workspace;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
@@ -14,6 +13,7 @@ pub const TOOL: Tool = Tool {
     description: "Read a text file's raw lines. At most 2000 lines or 50 KB per call; page through longer files with offset and limit.",
     params: r#"{"type":"object","properties":{"path":{"type":"string","description":"File path"},"offset":{"type":"integer","description":"First line, 1-based (default 1)"},"limit":{"type":"integer","description":"Max lines (default 2000)"}},"required":["path"]}"#,
     effect: Effect::Read,
+    target: Target::Path("path"),
     run,
 };
 
@@ -22,7 +22,7 @@ const SNIFF: u64 = 8192;
 /// Files up to this size get an exact line count in the continue note.
 const COUNT_UP_TO: u64 = 8 << 20;
 
-fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
+fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let rel = args.str("path")?;
     let offset = args.opt_u64("offset")?.unwrap_or(1).max(1);
     let limit = match args.opt_u64("limit")? {

@@ -3,7 +3,7 @@
 //! and are renamed over the target, so a crash or a full disk never leaves
 //! a half-written file. `edit` writes through it too.
 
-use super::{beneath, Effect, Tool};
+use super::{beneath, Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
 use crate::workspace::Workspace;
 use std::ffi::CString;
@@ -19,10 +19,11 @@ pub const TOOL: Tool = Tool {
     description: "Create or overwrite a file with the given content; parent directories are created. Prefer edit for changes to existing files.",
     params: r#"{"type":"object","properties":{"path":{"type":"string","description":"File path"},"content":{"type":"string","description":"The complete new file content"}},"required":["path","content"]}"#,
     effect: Effect::Write,
+    target: Target::Path("path"),
     run,
 };
 
-fn run(args: &Args, ws: &Workspace) -> Result<String, String> {
+fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let rel = args.str("path")?;
     let content = args.str("content")?;
     let path = ws.resolve(rel)?;
@@ -113,11 +114,11 @@ pub(crate) mod tests {
     use std::path::PathBuf;
 
     /// A fresh, empty workspace in the temp directory.
-    pub(crate) fn tmp_ws(name: &str) -> (PathBuf, Workspace) {
+    pub(crate) fn tmp_ws(name: &str) -> (PathBuf, ToolCtx<'static>) {
         let d = std::env::temp_dir().join(format!("mote-tool-{}-{name}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
         fs::create_dir_all(&d).unwrap();
-        let ws = Workspace::new(&d).unwrap();
+        let ws = crate::tool::test_ctx(&d);
         (ws.root.clone(), ws)
     }
 

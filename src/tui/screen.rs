@@ -16,6 +16,7 @@ use crate::frontend::{Answer, Approval, Ask, Frontend};
 use crate::json::Args;
 use crate::provider::cost::Prices;
 use crate::provider::Usage;
+use crate::tool::{Effect, Target};
 
 /// Lines of command output shown before folding.
 const SHOW_LINES: usize = 6;
@@ -170,7 +171,7 @@ impl Screen {
                 ),
                 p.s(OFF)
             )
-        } else if name == "bash" {
+        } else if shape(name) == Shape::Command {
             let exit = text
                 .lines()
                 .last()
@@ -193,11 +194,10 @@ impl Screen {
             secs(ms),
             p.s(OFF)
         );
-        if !is_error && name == "edit" {
-            diff(&mut s, &args, &p);
-        }
-        if name == "bash" && !is_error {
-            fold(&mut s, text, &p, w);
+        match shape(name) {
+            Shape::Edit if !is_error => diff(&mut s, &args, &p),
+            Shape::Command if !is_error => fold(&mut s, text, &p, w),
+            _ => {}
         }
         say(&s);
         if self.tty {
@@ -385,20 +385,43 @@ impl Frontend for Screen {
     }
 }
 
+/// How a call is drawn, from its row in the tool table: a command line,
+/// an edit (its schema has old and new text: a diff), a file written
+/// whole, or just its arguments.
+#[derive(PartialEq)]
+enum Shape {
+    Command,
+    Edit,
+    Write,
+    Other,
+}
+
+fn shape(tool: &str) -> Shape {
+    let Some(t) = crate::tool::find_tool(tool) else {
+        return Shape::Other;
+    };
+    match (t.target, t.effect) {
+        (Target::Command(_), _) => Shape::Command,
+        (Target::Path(_), Effect::Write) if t.params.contains("\"old_text\"") => Shape::Edit,
+        (Target::Path(_), Effect::Write) => Shape::Write,
+        _ => Shape::Other,
+    }
+}
+
 /// What a call will do, in full: the command, or the edit's diff, or the
 /// file to be written.
 fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
-    match tool {
-        "bash" => {
+    match shape(tool) {
+        Shape::Command => {
             for l in key_arg(args).lines() {
                 s.push_str(&format!("  {}${} {l}\n", p.s(DIM), p.s(OFF)));
             }
         }
-        "edit" => {
+        Shape::Edit => {
             s.push_str(&format!("  {}\n", key_arg(args)));
             diff(s, args, p);
         }
-        "write" => {
+        Shape::Write => {
             let content = Args::parse(args)
                 .ok()
                 .and_then(|a| a.opt_str("content").ok().flatten().map(String::from));
@@ -411,7 +434,7 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
             ));
             fold(s, &c, p, super::term::width());
         }
-        _ => s.push_str(&format!("  {}\n", clip(&clean(args), 400))),
+        Shape::Other => s.push_str(&format!("  {}\n", clip(&clean(args), 400))),
     }
 }
 
