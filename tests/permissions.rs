@@ -173,9 +173,11 @@ fn landlock_blocks_touch_outside_the_workspace_but_not_inside() {
     // The temp dir is writable in the sandbox: point it into the workspace.
     let tmp = ws.join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
+    // New files directly in the root are not for commands (grants.rs).
+    std::fs::create_dir_all(ws.join("src")).unwrap();
     let cmd = |target: &Path| format!(r#"{{"command":"touch {}"}}"#, target.display());
     let m = Mock::start(vec![
-        Reply::call("bash", &cmd(&ws.join("inside"))),
+        Reply::call("bash", &cmd(&ws.join("src/inside"))),
         Reply::call("bash", &cmd(&outside.join("escaped"))),
         Reply::call("bash", r#"{"command":"touch $TMPDIR/scratch"}"#),
         Reply::text("done"),
@@ -188,7 +190,7 @@ fn landlock_blocks_touch_outside_the_workspace_but_not_inside() {
     );
     assert_eq!(code, 0, "{err}");
     let r = results(&m);
-    assert!(ws.join("inside").exists(), "{r:?}");
+    assert!(ws.join("src/inside").exists(), "{r:?}");
     assert!(!outside.join("escaped").exists(), "{r:?}");
     assert!(tmp.join("scratch").exists(), "{r:?}");
     assert!(r[0].ends_with("exit code: 0"), "{}", r[0]);

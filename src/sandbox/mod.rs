@@ -8,10 +8,12 @@
 //! seccomp.rs.
 
 pub mod child;
+pub mod grants;
 pub mod seccomp;
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -48,6 +50,7 @@ const FS_REMOVE_DIR: u64 = 1 << 4;
 const FS_REMOVE_FILE: u64 = 1 << 5;
 /// MAKE_CHAR .. MAKE_SYM.
 const FS_MAKE: u64 = 0b111_1111 << 6;
+const FS_MAKE_DIR: u64 = 1 << 7;
 const FS_REFER: u64 = 1 << 13;
 const FS_TRUNCATE: u64 = 1 << 14;
 const NET_BIND_TCP: u64 = 1 << 0;
@@ -92,14 +95,29 @@ pub fn abi() -> Result<u32, String> {
     Ok(r as u32)
 }
 
+/// The temp directory sandboxed commands may write: $TMPDIR, or, when the
+/// workspace lies inside it (granting it would grant the workspace's
+/// protected paths too), a private directory in it made for this run.
+pub fn scratch(root: &Path) -> std::path::PathBuf {
+    let tmp = std::env::temp_dir();
+    let tmp = tmp.canonicalize().unwrap_or(tmp);
+    if !root.starts_with(&tmp) {
+        return tmp;
+    }
+    let own = tmp.join(format!("mote-scratch-{}", std::process::id()));
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&own);
+    own
+}
+
 /// A ruleset ready to be applied in a child process.
 pub struct Ruleset {
     fd: OwnedFd,
 }
 
-/// Build the ruleset for `mode`: writes only beneath `writable` (plus the
-/// harmless devices), no TCP, signals scoped.
-pub fn ruleset(mode: Mode, abi: u32, writable: &[&Path]) -> io::Result<Ruleset> {
+/// Build the ruleset for `mode`: in workspace-write, writes beneath the
+/// workspace `root` as grants.rs allows and beneath `writable` (plus the
+/// harmless devices); no TCP, signals scoped.
+pub fn ruleset(mode: Mode, abi: u32, root: &Path, writable: &[&Path]) -> io::Result<Ruleset> {
     let mut write = FS_WRITE_FILE | FS_REMOVE_DIR | FS_REMOVE_FILE | FS_MAKE;
     if abi >= 2 {
         write |= FS_REFER;
@@ -146,6 +164,9 @@ pub fn ruleset(mode: Mode, abi: u32, writable: &[&Path]) -> io::Result<Ruleset> 
         rs.allow(Path::new(dev), file_write);
     }
     if mode == Mode::WorkspaceWrite {
+        for (path, whole) in grants::under(root) {
+            rs.allow(&path, if whole { write } else { FS_MAKE_DIR });
+        }
         for dir in writable {
             rs.allow(dir, write);
         }
@@ -250,29 +271,27 @@ mod tests {
 
     #[test]
     fn landlock_confines_writes() {
-        let Ok(abi) = abi() else {
-            eprintln!("no Landlock here; skipped");
-            return;
-        };
+        let abi = abi().unwrap_or_else(|e| panic!("this test needs Landlock, and {e}"));
         let ws = tmp("ws");
         let outside = tmp("outside");
-        let rs = ruleset(Mode::WorkspaceWrite, abi, &[&ws]).unwrap();
+        std::fs::create_dir_all(ws.join("src")).unwrap();
+        let rs = ruleset(Mode::WorkspaceWrite, abi, &ws, &[]).unwrap();
         let inside = sh(
             &rs,
-            &format!("touch {0}/made && echo x > /dev/null", ws.display()),
+            &format!("touch {0}/src/made && echo x > /dev/null", ws.display()),
         );
         assert!(
             inside.status.success(),
             "{}",
             String::from_utf8_lossy(&inside.stderr)
         );
-        assert!(ws.join("made").exists());
+        assert!(ws.join("src/made").exists());
         let out = sh(&rs, &format!("touch {}/made", outside.display()));
         assert!(!out.status.success());
         assert!(looks_denied(&String::from_utf8_lossy(&out.stderr)));
         assert!(!outside.join("made").exists());
         // Read-only: not even the workspace.
-        let ro = ruleset(Mode::ReadOnly, abi, &[&ws]).unwrap();
+        let ro = ruleset(Mode::ReadOnly, abi, &ws, &[]).unwrap();
         std::fs::write(ws.join("keep"), "same").unwrap();
         let out = sh(
             &ro,

@@ -50,20 +50,29 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
         return exec(command, &ws.root, Duration::from_secs(secs), None);
     }
     let abi = crate::sandbox::abi()?;
-    let tmp = std::env::temp_dir()
-        .canonicalize()
-        .unwrap_or_else(|_| std::env::temp_dir());
-    let rs = crate::sandbox::ruleset(mode, abi, &[&ws.root, &tmp])
+    let tmp = crate::sandbox::scratch(&ws.root);
+    let rs = crate::sandbox::ruleset(mode, abi, &ws.root, &[&tmp])
         .map_err(|e| format!("cannot set up the sandbox: {e}"))?;
-    let (out, ok) = exec_in(command, &ws.root, Duration::from_secs(secs), Some(&rs))?;
+    let (out, ok) = exec_in(
+        command,
+        &ws.root,
+        Duration::from_secs(secs),
+        Some((&rs, &tmp)),
+    )?;
     // A failure that looks like EACCES/EPERM is most likely the sandbox: say so.
     if !ok && crate::sandbox::looks_denied(&out) {
         let allowed = match mode {
             crate::sandbox::Mode::ReadOnly => "no writes anywhere".to_string(),
-            _ => format!("writes only in {} and {}", ws.root.display(), tmp.display()),
+            _ => format!(
+                "writes only in {} and {}, except .git/config, .git/hooks, .mcp.json, .mote/ and .claude/; \
+                 new files directly in the workspace root cannot be created by commands (new directories can, \
+                 and a later command may fill them; the write tool can create files)",
+                ws.root.display(),
+                tmp.display()
+            ),
         };
         return Ok(format!(
-            "{out}\n[sandbox denial: the command ran in the {} sandbox ({allowed}, no TCP connections); \
+            "{out}\n[sandbox denial: the command ran in the {} sandbox ({allowed}, no sockets); \
              this error comes from the sandbox, not from file permissions, so retrying the same way will fail again]",
             mode.label()
         ));
@@ -78,7 +87,7 @@ fn exec(
     timeout: Duration,
     sandbox: Option<&crate::sandbox::Ruleset>,
 ) -> Result<String, String> {
-    exec_in(command, dir, timeout, sandbox).map(|(text, _)| text)
+    exec_in(command, dir, timeout, sandbox.map(|s| (s, Path::new("")))).map(|(text, _)| text)
 }
 
 /// `exec`, and whether the command exited with status 0 (a loop task's check).
@@ -86,13 +95,15 @@ pub fn exec_status(command: &str, dir: &Path, timeout: Duration) -> Result<(Stri
     exec_in(command, dir, timeout, None)
 }
 
-/// Run `command`, in the Landlock `sandbox` if one is given.
+/// Run `command`, in the Landlock `sandbox` if one is given, with its
+/// writable temp directory as TMPDIR.
 fn exec_in(
     command: &str,
     dir: &Path,
     timeout: Duration,
-    sandbox: Option<&crate::sandbox::Ruleset>,
+    sandbox: Option<(&crate::sandbox::Ruleset, &Path)>,
 ) -> Result<(String, bool), String> {
+    let (sandbox, tmp) = (sandbox.map(|s| s.0), sandbox.map(|s| s.1));
     let (read_end, write_end) = pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
     let write_dup = write_end
         .try_clone()
@@ -108,6 +119,9 @@ fn exec_in(
             .stdin(Stdio::null())
             .stdout(Stdio::from(write_end))
             .stderr(Stdio::from(write_dup));
+        if let Some(t) = tmp.filter(|t| !t.as_os_str().is_empty()) {
+            cmd.env("TMPDIR", t);
+        }
         for (name, _) in std::env::vars_os() {
             if crate::secrets::is_key_name(&name.to_string_lossy()) {
                 cmd.env_remove(name);

@@ -204,3 +204,67 @@ fn jobs_end_with_their_command() {
         "{out}"
     );
 }
+
+#[test]
+fn workspace_write_keeps_config_that_runs_programs_read_only() {
+    need_landlock();
+    let (d, ws) = tmp_ws("planted-sandbox");
+    for sub in [
+        ".git/hooks",
+        ".git/objects",
+        ".mote",
+        ".claude",
+        "src",
+        "sub/.git",
+    ] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    for f in [
+        ".git/config",
+        ".mcp.json",
+        ".mote/config.json",
+        "sub/.git/config",
+    ] {
+        std::fs::write(d.join(f), "original").unwrap();
+    }
+    ws.sandbox.set(Mode::WorkspaceWrite);
+    let attempt = |cmd: &str| {
+        let args = Args::parse(&format!("{{\"command\":{}}}", quote(cmd))).unwrap();
+        run(&args, &ws).unwrap_or_else(|e| e)
+    };
+    for f in [
+        ".git/config",
+        ".mcp.json",
+        ".mote/config.json",
+        "sub/.git/config",
+    ] {
+        let out = attempt(&format!("echo planted > {f}"));
+        assert_eq!(
+            std::fs::read_to_string(d.join(f)).unwrap(),
+            "original",
+            "{f}: {out}"
+        );
+        let out = attempt(&format!("rm -f {f} && echo planted > {f}"));
+        assert_eq!(
+            std::fs::read_to_string(d.join(f)).unwrap(),
+            "original",
+            "{f}: {out}"
+        );
+    }
+    for f in [
+        ".git/hooks/pre-commit",
+        ".claude/settings.json",
+        "new-top-level",
+    ] {
+        let out = attempt(&format!("echo planted > {f}"));
+        assert!(!d.join(f).exists(), "{f}: {out}");
+    }
+    // The rest of the workspace, and git's object store, stay writable.
+    let out = attempt("echo ok > src/a && echo ok > .git/objects/b && mkdir build");
+    assert!(out.ends_with("exit code: 0"), "{out}");
+    let out = attempt("echo ok > build/c");
+    assert!(
+        out.ends_with("exit code: 0"),
+        "a directory made by a command is writable by the next: {out}"
+    );
+}
