@@ -177,6 +177,7 @@ impl Base<'_> {
             mcp,
             max_turns: o.max_turns,
             retries: o.retries,
+            scope: Default::default(),
         };
         Ok(Session { id, ctx, conv })
     }
