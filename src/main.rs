@@ -172,14 +172,15 @@ fn headless(r: &mut Run, out: &mut output::Output) -> Result<(), Failure> {
     };
     let res = Agent::new(&mut r.ctx, &mut r.conv, out).run(task);
     let err = res.as_ref().err().map(|f| f.message());
-    out.result(&output::Summary {
+    let shown = out.result(&output::Summary {
         result: r.conv.last_answer(),
         turns: r.conv.turns(),
         usage: r.conv.usage(),
         duration_ms: start.elapsed().as_millis(),
         error: err.as_deref(),
     });
-    res.map_err(|f| (f.exit_code() as u8, f.message()))
+    res.map_err(|f| (f.exit_code() as u8, f.message()))?;
+    shown.map_err(|e| (1, format!("cannot write the answer to stdout: {e}")))
 }
 
 /// `--loop PLAN.md`: each iteration is a fresh conversation, unsaved, with

@@ -56,11 +56,17 @@ impl Output {
         }
     }
 
-    fn line(&self, obj: &[u8]) {
+    /// A stream-json event line. A failed write shows again, as an error,
+    /// when the result line cannot be written either.
+    fn event(&self, obj: &[u8]) {
+        let _ = self.line(obj);
+    }
+
+    fn line(&self, obj: &[u8]) -> std::io::Result<()> {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(obj);
-        let _ = out.write_all(b"\n");
-        let _ = out.flush();
+        out.write_all(obj)?;
+        out.write_all(b"\n")?;
+        out.flush()
     }
 
     /// A line of the `--verbose` log, cleaned of control sequences.
@@ -78,11 +84,13 @@ impl Output {
             let mut w = b"{\"type\":\"session\",\"id\":".to_vec();
             let _ = string(&mut w, id);
             w.push(b'}');
-            self.line(&w);
+            self.event(&w);
         }
     }
 
-    pub fn result(&mut self, r: &Summary) {
+    /// The run's outcome on stdout; an error when stdout cannot take it (a
+    /// full disk, a closed pipe), which makes the run fail (exit 1).
+    pub fn result(&mut self, r: &Summary) -> std::io::Result<()> {
         if self.mid_line && self.verbose {
             eprintln!();
             self.mid_line = false;
@@ -96,12 +104,13 @@ impl Output {
                         true => clean(r.result),
                         false => r.result.into(),
                     };
-                    let _ = out.write_all(shown.as_bytes());
+                    out.write_all(shown.as_bytes())?;
                     if !r.result.ends_with('\n') {
-                        let _ = out.write_all(b"\n");
+                        out.write_all(b"\n")?;
                     }
-                    let _ = out.flush();
+                    out.flush()?;
                 }
+                Ok(())
             }
             Format::Json | Format::StreamJson => {
                 let mut w = b"{\"type\":\"result\",\"result\":\"".to_vec();
@@ -116,7 +125,7 @@ impl Output {
                     None => w.extend_from_slice(b"null"),
                 }
                 w.push(b'}');
-                self.line(&w);
+                self.line(&w)
             }
         }
     }
@@ -127,7 +136,7 @@ impl Output {
 impl Frontend for Output {
     fn turn_start(&mut self, turn: u32) {
         if self.format == Format::StreamJson {
-            self.line(format!("{{\"type\":\"turn_start\",\"turn\":{turn}}}").as_bytes());
+            self.event(format!("{{\"type\":\"turn_start\",\"turn\":{turn}}}").as_bytes());
         }
     }
 
@@ -136,7 +145,7 @@ impl Frontend for Output {
             let mut w = b"{\"type\":\"text\",\"text\":".to_vec();
             let _ = string(&mut w, s);
             w.push(b'}');
-            self.line(&w);
+            self.event(&w);
         }
         if self.verbose && !s.is_empty() {
             let mut e = std::io::stderr().lock();
@@ -158,7 +167,7 @@ impl Frontend for Output {
                 let _ = string(&mut w, args);
             }
             w.push(b'}');
-            self.line(&w);
+            self.event(&w);
         }
         let shown = crate::tool::truncate::head(args, 1, 200);
         let more = if shown.cut { "..." } else { "" };
@@ -177,7 +186,7 @@ impl Frontend for Output {
             );
             let _ = string(&mut w, text);
             w.push(b'}');
-            self.line(&w);
+            self.event(&w);
         }
         if is_error {
             let first = text.lines().next().unwrap_or("");
@@ -196,7 +205,7 @@ impl Frontend for Output {
             let mut w = format!("{{\"type\":\"turn_end\",\"turn\":{turn},\"usage\":").into_bytes();
             usage_json(&mut w, usage, self.prices.as_ref());
             w.push(b'}');
-            self.line(&w);
+            self.event(&w);
         }
     }
 
@@ -259,7 +268,7 @@ impl Frontend for Output {
         }
         if self.format == Format::StreamJson {
             w.push(b'}');
-            self.line(&w);
+            self.event(&w);
         }
     }
 

@@ -191,3 +191,31 @@ fn a_repeating_cycle_of_calls_stops_a_headless_run_with_exit_8() {
     // Three rounds of the two-call cycle, then the guard: no fourth round.
     assert!(m.requests().len() <= 7, "{} requests", m.requests().len());
 }
+
+#[test]
+fn an_answer_stdout_cannot_take_is_exit_1_and_stays_in_the_session() {
+    let ws = workspace("devfull");
+    let m = Mock::start(vec![Reply::text("the answer that must not vanish")]);
+    let mut c = mote_command();
+    c.current_dir(&ws)
+        .env("XDG_DATA_HOME", ws.join("data"))
+        .env("OPENAI_API_KEY", "k")
+        .env("OPENAI_BASE_URL", m.base_url())
+        .env_remove("MOTE_MODEL")
+        .args(["-p", "hi", "-m", "m1"])
+        .stdout(std::fs::File::create("/dev/full").unwrap());
+    let child = c.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let o = common::wait(child, HANG, &[]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.trim().lines().count() == 1 && o.stderr.contains("cannot write the answer"),
+        "{}",
+        o.stderr
+    );
+    let dir = ws.join("data/mote/sessions");
+    let saved: String = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(saved.contains("the answer that must not vanish"), "{saved}");
+}
