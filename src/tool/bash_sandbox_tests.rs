@@ -208,7 +208,7 @@ fn jobs_end_with_their_command() {
 #[test]
 fn workspace_write_keeps_config_that_runs_programs_read_only() {
     need_landlock();
-    let (d, ws) = tmp_ws("planted-sandbox");
+    let (d, mut ws) = tmp_ws("planted-sandbox");
     for sub in [
         ".git/hooks",
         ".git/objects",
@@ -227,7 +227,7 @@ fn workspace_write_keeps_config_that_runs_programs_read_only() {
     ] {
         std::fs::write(d.join(f), "original").unwrap();
     }
-    ws.sandbox.set(Mode::WorkspaceWrite);
+    ws.sandbox = Mode::WorkspaceWrite;
     let attempt = |cmd: &str| {
         let args = Args::parse(&format!("{{\"command\":{}}}", quote(cmd))).unwrap();
         run(&args, &ws).unwrap_or_else(|e| e)
