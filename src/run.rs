@@ -222,8 +222,8 @@ impl Run {
 /// The agents a `task` call may name and what this run may call: a
 /// subagent (`--subagent NAME`) gets its definition's tools, and the task
 /// tool exists only below `subagents.max_depth`. Also the child's own
-/// definition, whose prompt joins its system prompt.
-fn subagents(
+/// definition, whose prompt joins its system prompt. Also ACP sessions'.
+pub fn subagents(
     o: &Options,
     config: &config::Config,
     cwd: &Path,

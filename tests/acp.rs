@@ -464,3 +464,107 @@ fn a_rejected_or_cancelled_permission_denies_the_call() {
         assert_eq!(stop_reasons(&r), ["end_turn"]);
     }
 }
+
+/// A reply calling `task` for each child key (subagents issue).
+fn task_calls(keys: &[&str]) -> mock::Reply {
+    mock::Reply::Turn {
+        items: keys
+            .iter()
+            .map(|k| mock::Item::Call {
+                name: "task".into(),
+                args: format!(r#"{{"description":"job {k}","prompt":"{k}"}}"#),
+            })
+            .collect(),
+        finish: None,
+    }
+}
+
+#[test]
+fn subagents_are_think_tool_calls_with_progress() {
+    let ws = workspace("subagent");
+    let m = Mock::start(Vec::new());
+    m.route(
+        "ACP-PARENT",
+        vec![task_calls(&["ACP-CHILD"]), mock::Reply::text("done")],
+    );
+    m.route("ACP-CHILD", vec![mock::Reply::text("the child's answer")]);
+    let Some(r) = client("prompt", &ws, &m, &[("ACP_PROMPT", "ACP-PARENT")], &[]) else {
+        return;
+    };
+    let calls = kinds_of(&r, "tool_call");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(s(calls[0], &["kind"]), Some("think"));
+    assert_eq!(s(calls[0], &["title"]), Some("Subagent: job ACP-CHILD"));
+    let updates = kinds_of(&r, "tool_call_update");
+    let progress = updates.iter().find(|u| {
+        u.get("content")
+            .and_then(|c| c.at(0))
+            .and_then(|c| s(c, &["content", "text"]))
+            .is_some_and(|t| t.starts_with("general: turn 1"))
+    });
+    assert!(progress.is_some(), "{updates:?}");
+    let done = updates
+        .iter()
+        .find(|u| s(u, &["status"]) == Some("completed"))
+        .unwrap();
+    let text = done.get("content").and_then(|c| c.at(0)).unwrap();
+    assert!(s(text, &["content", "text"])
+        .unwrap()
+        .starts_with("the child's answer\n[subagent general: 1 turns"));
+}
+
+#[test]
+fn cancel_stops_running_subagents_and_their_commands() {
+    let ws = workspace("subagent-cancel");
+    let m = Mock::start(Vec::new());
+    m.route(
+        "first",
+        vec![
+            task_calls(&["ACP-SLEEP", "ACP-SLEEP"]),
+            mock::Reply::text("second answer"),
+        ],
+    );
+    let cmd = r#"{"command":"echo $$ > pid.$$; sleep 30"}"#;
+    m.route(
+        "ACP-SLEEP",
+        vec![
+            mock::Reply::call("bash", cmd),
+            mock::Reply::call("bash", cmd),
+        ],
+    );
+    // auto: the children's commands run; cancel once one has started.
+    let env = [
+        ("ACP_MODE", "auto"),
+        ("ACP_CANCEL_ON", "tool_call_update"),
+        ("ACP_CANCEL_TEXT", "turn 1, bash,"),
+    ];
+    let Some(r) = client("cancel", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["cancelled", "end_turn"], "{:?}", r.log);
+    let pids: Vec<i32> = std::fs::read_dir(&ws)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_prefix("pid.")?
+                .parse()
+                .ok()
+        })
+        .collect();
+    let alive = |p: &i32| {
+        let st = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        !st.is_empty()
+            && !st
+                .rsplit_once(") ")
+                .is_some_and(|(_, r)| r.starts_with('Z'))
+    };
+    assert!(!pids.is_empty(), "no command started before the cancel");
+    assert!(pids.iter().all(|p| !alive(p)), "commands left: {pids:?}");
+    let ms = r.of("cancel_ms")[0]
+        .get("ms")
+        .and_then(|v| v.as_f64())
+        .unwrap();
+    assert!(ms < 1000.0, "cancel took {ms} ms");
+}

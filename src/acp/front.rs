@@ -13,6 +13,7 @@ use crate::json::value::{self, Value};
 use crate::json::Args;
 use crate::mcp::rpc::{obj, s};
 use crate::provider::Usage;
+use crate::subagent::task::Shown;
 use crate::tool::Effect;
 
 /// ACP tool kinds of the built-in tools (and the subagent `task` tool);
@@ -234,6 +235,38 @@ impl Frontend for Front {
     }
 
     fn turn_end(&mut self, _turn: u32, _usage: &Usage) {}
+
+    /// A running subagent's progress: its `think` tool call's live line.
+    fn subagent(&mut self, sh: &Shown) {
+        let Shown::Progress {
+            id,
+            agent,
+            tool,
+            turn,
+            tokens,
+            elapsed,
+            ..
+        } = sh
+        else {
+            return;
+        };
+        let line = format!(
+            "{agent}: turn {turn}, {tool}, {tokens} tokens, {} s",
+            elapsed.as_secs()
+        );
+        self.update(obj(vec![
+            ("sessionUpdate", s("tool_call_update")),
+            ("toolCallId", s(id)),
+            ("status", s("in_progress")),
+            (
+                "content",
+                Value::Arr(vec![obj(vec![
+                    ("type", s("content")),
+                    ("content", text_block(&line)),
+                ])]),
+            ),
+        ]));
+    }
 
     fn note(&mut self, t: &str) {
         eprintln!("mote: {t}");

@@ -148,6 +148,14 @@ impl Base<'_> {
                 .for_each(|w| eprintln!("mote: warning: {w}"));
             system = prompt::with_context(system, &cx.text);
         }
+        let (scope, _) = crate::run::subagents(
+            o,
+            self.config,
+            &ws.root,
+            user_dir.as_deref(),
+            self.sessions_dir.as_deref(),
+        )
+        .map_err(|(_, e)| e)?;
         let root = ws.root.to_string_lossy().into_owned();
         let writer = session::start::create(
             o,
@@ -177,7 +185,7 @@ impl Base<'_> {
             mcp,
             max_turns: o.max_turns,
             retries: o.retries,
-            scope: Default::default(),
+            scope,
         };
         Ok(Session { id, ctx, conv })
     }

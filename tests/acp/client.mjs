@@ -189,7 +189,9 @@ const SCENARIOS = {
     const s = await call(ctx, "session/new", { cwd, mcpServers });
     if (env.ACP_MODE) await call(ctx, "session/set_mode", { sessionId: s.sessionId, modeId: env.ACP_MODE });
     const running = call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("first") });
-    await waitFor((e) => e.t === "update" && e.update.sessionUpdate === env.ACP_CANCEL_ON);
+    // ACP_CANCEL_TEXT: only an update whose JSON contains it (a subagent's progress).
+    const wanted = (u) => !env.ACP_CANCEL_TEXT || JSON.stringify(u).includes(env.ACP_CANCEL_TEXT);
+    await waitFor((e) => e.t === "update" && e.update.sessionUpdate === env.ACP_CANCEL_ON && wanted(e.update));
     const t0 = Date.now();
     await ctx.notify("session/cancel", { sessionId: s.sessionId });
     await running;
