@@ -228,14 +228,8 @@ impl Options {
                 _ => self.provider = v.to_string(),
             },
             "thinking" => {
-                use crate::provider::Thinking;
-                self.thinking = match v {
-                    "off" => Thinking::Off,
-                    "low" => Thinking::Low,
-                    "medium" => Thinking::Medium,
-                    "high" => Thinking::High,
-                    _ => return Err(bad("off, low, medium or high")),
-                }
+                self.thinking = crate::provider::Thinking::parse(v)
+                    .ok_or_else(|| bad("off, low, medium or high"))?
             }
             "model" => self.model = v.to_string(),
             "base-url" => {

@@ -48,6 +48,31 @@ pub enum Thinking {
     High,
 }
 
+impl Thinking {
+    /// The one mapping of `--thinking` to the effort word the APIs take
+    /// (OpenAI's reasoning effort, and the flag's own values); `None`: off.
+    pub fn effort(self) -> Option<&'static str> {
+        match self {
+            Thinking::Off => None,
+            Thinking::Low => Some("low"),
+            Thinking::Medium => Some("medium"),
+            Thinking::High => Some("high"),
+        }
+    }
+
+    /// `off`, or an effort word.
+    pub fn parse(v: &str) -> Option<Thinking> {
+        [
+            Thinking::Off,
+            Thinking::Low,
+            Thinking::Medium,
+            Thinking::High,
+        ]
+        .into_iter()
+        .find(|t| t.effort().unwrap_or("off") == v)
+    }
+}
+
 /// Which body field carries the output-token limit.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum TokensField {

@@ -23,13 +23,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         write_call,
     )?;
     body::function_tools(req, w)?;
-    let effort = match cfg.thinking {
-        super::Thinking::Off => "",
-        super::Thinking::Low => "low",
-        super::Thinking::Medium => "medium",
-        super::Thinking::High => "high",
-    };
-    if !effort.is_empty() {
+    if let Some(effort) = cfg.thinking.effort() {
         // OpenRouter normalises reasoning across models; OpenAI names it flat.
         if cfg.name == "openrouter" {
             write!(w, ",\"reasoning\":{{\"effort\":\"{effort}\"}}")?;

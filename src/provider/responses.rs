@@ -9,19 +9,10 @@
 use std::io::{self, Write};
 
 use super::events::{self, num, Ev, SseJson};
-use super::{body, Delta, Request, Thinking, Usage};
+use super::{body, Delta, Request, Usage};
 use crate::arena::Msg;
 use crate::json::write::string;
 use crate::json::Event;
-
-fn effort(t: Thinking) -> Option<&'static str> {
-    match t {
-        Thinking::Off => None,
-        Thinking::Low => Some("low"),
-        Thinking::Medium => Some("medium"),
-        Thinking::High => Some("high"),
-    }
-}
 
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
@@ -92,7 +83,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         body::tool_fields(w, t, b"parameters", t.params)?;
         w.write_all(b"}")
     })?;
-    if let Some(e) = effort(cfg.thinking) {
+    if let Some(e) = cfg.thinking.effort() {
         write!(
             w,
             ",\"reasoning\":{{\"effort\":\"{e}\",\"summary\":\"auto\"}},\"include\":[\"reasoning.encrypted_content\"]"
