@@ -568,3 +568,70 @@ fn cancel_stops_running_subagents_and_their_commands() {
         .unwrap();
     assert!(ms < 1000.0, "cancel took {ms} ms");
 }
+
+/// The cancel scenario's time from session/cancel to the prompt's answer.
+fn cancel_ms(r: &Report) -> f64 {
+    r.of("cancel_ms")
+        .first()
+        .and_then(|e| e.get("ms"))
+        .and_then(|v| v.as_f64())
+        .unwrap()
+}
+
+#[test]
+fn cancel_stops_a_streaming_answer_within_200_ms_and_keeps_the_partial_text() {
+    let ws = workspace("cancel-stream");
+    let m = Mock::start(vec![
+        mock::Reply::HangMidStream {
+            items: vec![mock::Item::Text("partial words before the stall".into())],
+            after_events: 4,
+        },
+        mock::Reply::text("second answer"),
+    ]);
+    let env = [("ACP_CANCEL_ON", "agent_message_chunk")];
+    let Some(r) = client("cancel", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["cancelled", "end_turn"], "{:?}", r.log);
+    let ms = cancel_ms(&r);
+    assert!(ms < 200.0, "cancel took {ms} ms");
+    // The second request carries what was said before the cancel.
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs[1].body.contains("partial"), "{}", reqs[1].body);
+}
+
+#[test]
+fn cancel_kills_a_running_command_within_200_ms() {
+    let ws = workspace("cancel-command");
+    let m = Mock::start(vec![
+        mock::Reply::call(
+            "bash",
+            r#"{"command":"echo $$ > sleep.pid; exec sleep 30"}"#,
+        ),
+        mock::Reply::text("second answer"),
+    ]);
+    let env = [
+        ("ACP_CANCEL_ON", "tool_call"),
+        ("ACP_MODE", "auto"),
+        ("ACP_DELAY_MS", "300"),
+    ];
+    let Some(r) = client("cancel", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["cancelled", "end_turn"], "{:?}", r.log);
+    let ms = cancel_ms(&r);
+    assert!(ms < 200.0, "cancel took {ms} ms");
+    let pid = std::fs::read_to_string(ws.join("sleep.pid")).expect("the command did not start");
+    let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
+    let state = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z"),
+        "sleep still runs: {state}"
+    );
+    let failed = kinds_of(&r, "tool_call_update")
+        .into_iter()
+        .filter(|u| s(u, &["status"]) == Some("failed"))
+        .count();
+    assert_eq!(failed, 1);
+}

@@ -192,6 +192,8 @@ const SCENARIOS = {
     // ACP_CANCEL_TEXT: only an update whose JSON contains it (a subagent's progress).
     const wanted = (u) => !env.ACP_CANCEL_TEXT || JSON.stringify(u).includes(env.ACP_CANCEL_TEXT);
     await waitFor((e) => e.t === "update" && e.update.sessionUpdate === env.ACP_CANCEL_ON && wanted(e.update));
+    // Let a command start before cancelling it.
+    await new Promise((res) => setTimeout(res, Number(env.ACP_DELAY_MS || 0)));
     const t0 = Date.now();
     await ctx.notify("session/cancel", { sessionId: s.sessionId });
     await running;
