@@ -40,7 +40,7 @@ const fn flag(
 }
 
 pub static FLAGS: &[Flag] = &[
-    flag("print", Some('p'), "PROMPT", "Run one task headless and print the answer"),
+    flag("print", Some('p'), "PROMPT", "Run one task headless and print the answer; `-p -` reads it from stdin, `-p @FILE` from FILE; input piped beside -p PROMPT is appended"),
     Flag { default: "text", ..flag("output-format", None, "FORMAT", "text, json or stream-json") },
     // Providers: which API, which model, how to reach it (src/provider/select.rs).
     Flag {
@@ -91,6 +91,8 @@ pub static FLAGS: &[Flag] = &[
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
     // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
     flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),
+    flag("system-prompt-file", None, "FILE", "Use FILE's text instead of mote's base system prompt (modes and context files still apply)"),
+    flag("append-system-prompt", None, "TEXT", "Add TEXT at the end of the system prompt"),
     Flag {
         default: "code",
         ..flag("prompt-mode", None, "NAME", "code, plan, review, debug, ask, or a mode from a prompts dir (-p \"/NAME task\" too)")
@@ -137,6 +139,8 @@ pub struct Options {
     pub mcp_config: Option<String>,
     pub no_mcp: bool,
     pub no_context_files: bool,
+    pub system_prompt_file: Option<String>,
+    pub append_system_prompt: Option<String>,
     pub prompt_mode: String,
     /// `--permission` was on the command line: it wins over a prompt mode's.
     pub permission_explicit: bool,
@@ -188,6 +192,8 @@ impl Options {
             mcp_config: None,
             no_mcp: false,
             no_context_files: false,
+            system_prompt_file: None,
+            append_system_prompt: None,
             prompt_mode: String::new(),
             permission_explicit: false,
             loop_file: None,
@@ -258,6 +264,8 @@ impl Options {
             "mcp-config" => self.mcp_config = Some(v.to_string()),
             "no-mcp" => self.no_mcp = true,
             "no-context-files" => self.no_context_files = true,
+            "system-prompt-file" => self.system_prompt_file = Some(v.to_string()),
+            "append-system-prompt" => self.append_system_prompt = Some(v.to_string()),
             "prompt-mode" => self.prompt_mode = v.to_string(),
             "loop" => self.loop_file = Some(v.to_string()),
             "check" => self.check = Some(v.to_string()).filter(|c| !c.trim().is_empty()),

@@ -12,6 +12,7 @@ pub mod doom;
 pub mod frontend;
 pub mod http;
 pub mod idle;
+pub mod input;
 pub mod interrupt;
 pub mod json;
 pub mod looptask;

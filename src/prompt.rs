@@ -20,8 +20,13 @@ If you could not finish, say what is left.";
 
 /// The prompt for a session in `root`.
 pub fn system(root: &Path) -> String {
+    system_from(BASE, root)
+}
+
+/// `base` (mote's own, or `--system-prompt-file`'s) with the workspace and OS.
+pub fn system_from(base: &str, root: &Path) -> String {
     format!(
-        "{BASE}\n\nWorkspace: {}\nOS: {}",
+        "{base}\n\nWorkspace: {}\nOS: {}",
         root.display(),
         std::env::consts::OS
     )

@@ -3,7 +3,7 @@
 //! task, the model, the MCP servers, the prompt mode and system prompt.
 //! `Run::build` does it all; main.rs only picks the front end and runs.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::agent::{Conversation, PromptMode, TurnContext};
@@ -53,11 +53,30 @@ impl Run {
         let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
         let mut ws = workspace::Workspace::new(&cwd)
             .map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
+        // The task: -p, piped stdin, a loop, a resumed session, or (no -p and a
+        // terminal on stdin) the interactive mode (src/tui).
+        let interactive =
+            o.prompt.is_none() && o.loop_file.is_none() && std::io::stdin().is_terminal();
+        let task = match interactive || (o.loop_file.is_some() && o.prompt.is_none()) {
+            true => crate::input::Task {
+                text: String::new(),
+                spill_file: None,
+            },
+            false => crate::input::task(o.prompt.as_deref()).map_err(config_err)?,
+        };
+        let prompt = task.text;
+
         // Permissions: directories outside that allow rules open, the gate and its sandbox.
         let home = env("HOME");
-        let rules =
+        let mut rules =
             permission::rules::Rules::from_config(config.get("permissions"), home.as_deref())
                 .map_err(config_err)?;
+        if let Some(file) = &task.spill_file {
+            // The model may read the piped input saved there.
+            rules
+                .allow_session(&format!("read({})", file.display()))
+                .map_err(config_err)?;
+        }
         ws.external = rules
             .external_dirs()
             .into_iter()
@@ -73,27 +92,14 @@ impl Run {
             o.model = r.loaded.model.clone();
         }
 
-        // The task: -p, piped stdin, a loop, a resumed session, or (no -p and a
-        // terminal on stdin) the interactive mode (src/tui).
-        let interactive =
-            o.prompt.is_none() && o.loop_file.is_none() && std::io::stdin().is_terminal();
-        let prompt = match o.prompt.clone() {
-            Some(p) => p,
-            None if o.loop_file.is_some() || interactive => String::new(),
-            None => {
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .map_err(|e| config_err(format!("reading the prompt from stdin: {e}")))?;
-                s
-            }
-        };
         if o.loop_file.is_none() && o.check.is_some() {
             return Err(config_err("--check needs --loop PLAN.md".into()));
         }
         let no_prompt = prompt.trim().is_empty();
         if no_prompt && o.loop_file.is_none() && resumed.is_none() && !interactive {
-            return Err(config_err("the prompt is empty".into()));
+            return Err(config_err(
+                "the prompt is empty: pass one with -p \"TASK\" (or -p - to read it from stdin, -p @FILE from a file), or run mote in a terminal for the interactive mode".into(),
+            ));
         }
 
         // The model (src/provider/select.rs).
@@ -145,11 +151,16 @@ impl Run {
             true => o.permission,
             false => chosen.permission.unwrap_or(o.permission),
         };
-        let mut system = prompt::with_mode(
-            prompt::system(&ws.root),
-            &chosen.mode.name,
-            &chosen.mode.body,
-        );
+        let base = match &o.system_prompt_file {
+            Some(f) => prompt::system_from(
+                std::fs::read_to_string(f)
+                    .map_err(|e| config_err(format!("--system-prompt-file {f}: {e}")))?
+                    .trim_end(),
+                &ws.root,
+            ),
+            None => prompt::system(&ws.root),
+        };
+        let mut system = prompt::with_mode(base, &chosen.mode.name, &chosen.mode.body);
         let (scope, me) = subagents(&o, config, &cwd, user_dir.as_deref(), sdir.as_deref())?;
         if let Some(me) = &me {
             system.push_str(&crate::subagent::child_prompt(me));
@@ -158,6 +169,10 @@ impl Run {
             let cx = context::load(&cwd, user_dir.as_deref());
             cx.warnings.iter().for_each(|w| warn(w));
             system = prompt::with_context(system, &cx.text);
+        }
+        if let Some(extra) = &o.append_system_prompt {
+            system.push_str("\n\n");
+            system.push_str(extra);
         }
 
         let (arena, log) = match resumed {
