@@ -1,5 +1,6 @@
 //! The ACP figures: `mote acp` driven over its stdin/stdout as an editor
-//! would, peak RSS at exit: after `initialize` and one `session/new`.
+//! would, peak RSS at exit: after `initialize` and one `session/new`, and
+//! the 14-turn task of session.rs run as one ACP prompt.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -12,7 +13,9 @@ use crate::measure::{measure_driven, tempfile, Run};
 fn converse(mut i: ChildStdin, o: ChildStdout, requests: Vec<String>) -> Vec<String> {
     let mut lines = Vec::new();
     let mut o = BufReader::new(o);
+    let mut sid = String::new();
     for (n, req) in requests.iter().enumerate() {
+        let req = req.replace("\"SID\"", &format!("\"{sid}\""));
         i.write_all(req.as_bytes()).unwrap();
         i.write_all(b"\n").unwrap();
         i.flush().unwrap();
@@ -23,6 +26,9 @@ fn converse(mut i: ChildStdin, o: ChildStdout, requests: Vec<String>) -> Vec<Str
                 return lines;
             }
             let done = line.contains(&want) && !line.contains("\"method\"");
+            if let Some(rest) = line.split("\"sessionId\":\"").nth(1).filter(|_| done) {
+                sid = rest.split('"').next().unwrap_or_default().to_string();
+            }
             lines.push(line);
             if done {
                 break;
@@ -56,4 +62,43 @@ pub fn idle(bin: &Path) -> (Run, Vec<String>) {
     );
     let _ = std::fs::remove_dir_all(&ws);
     got
+}
+
+/// The 14-turn task (session.rs) run through `mote acp`: initialize,
+/// session/new, one session/prompt to its answer, then EOF. Returns the
+/// run, the lines read and the number of model requests.
+pub fn session(bin: &Path) -> (Run, Vec<String>, usize) {
+    let (ws, replies) = crate::session::task("acp-ws14");
+    let m = crate::mock::Mock::start(replies);
+    let requests = vec![
+        r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":1,"clientCapabilities":{}}}"#.to_string(),
+        format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"session/new","params":{{"cwd":"{}","mcpServers":[]}}}}"#,
+            ws.display()
+        ),
+        r#"{"jsonrpc":"2.0","id":2,"method":"session/prompt","params":{"sessionId":"SID","prompt":[{"type":"text","text":"Read the big files, then fix the greeting."}]}}"#.to_string(),
+    ];
+    let (run, lines) = measure_driven(
+        Command::new(bin)
+            .arg("acp")
+            .current_dir(&ws)
+            .env("OPENAI_BASE_URL", m.base_url())
+            .env_remove("OPENAI_API_KEY")
+            .env("XDG_DATA_HOME", tempfile("acp-data14"))
+            .args([
+                "--model",
+                "mock",
+                "--permission",
+                "auto",
+                "--no-context-files",
+            ]),
+        move |i, o| converse(i, o, requests),
+    );
+    let fixed = std::fs::read_to_string(ws.join("main.rs")).unwrap_or_default();
+    assert!(
+        fixed.contains("\"hello\""),
+        "the ACP session did not edit main.rs"
+    );
+    let _ = std::fs::remove_dir_all(&ws);
+    (run, lines, m.requests().len())
 }

@@ -80,6 +80,11 @@ pub const ACP_IDLE_RSS: Budget = b(
     1.5 * MIB,
     Unit::Kib,
 );
+pub const ACP_SESSION_RSS: Budget = b(
+    "peak RSS, 14-turn session through `mote acp`",
+    3.0 * MIB,
+    Unit::Kib,
+);
 
 /// Every budget, for the README check.
 pub const ALL: &[&Budget] = &[
@@ -97,4 +102,5 @@ pub const ALL: &[&Budget] = &[
     &IDLE_TICKS,
     &IDLE_WAKEUPS,
     &ACP_IDLE_RSS,
+    &ACP_SESSION_RSS,
 ];

@@ -158,4 +158,18 @@ fn acp_rows(r: &mut Report, bin: &Path) {
         idle.max_rss as f64,
         &budgets::ACP_IDLE_RSS,
     );
+    let (sess, lines, requests) = acp::session(bin);
+    assert_eq!(sess.status, 0, "mote acp failed: {lines:?}");
+    assert_eq!(requests, 14, "expected 14 requests");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"stopReason\":\"end_turn\"")),
+        "no end_turn: {lines:?}"
+    );
+    r.at_most(
+        "peak RSS, acp: 14-turn session",
+        sess.max_rss as f64,
+        &budgets::ACP_SESSION_RSS,
+    );
 }

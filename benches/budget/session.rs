@@ -1,16 +1,16 @@
 //! The session figures: the 14-turn 115k-token task (peak RSS, CPU, first
 //! and last request size) and the 300-turn compacting session.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::measure::{measure, tempfile, Run};
 use crate::mock::{Item, Mock, Reply};
 
-/// The 14-turn task: read ten 40 KB files (~115k tokens of context), read a
-/// small one, run a command, edit, answer.
-pub fn session(bin: &Path) -> (Run, usize, usize) {
-    let ws = tempfile("ws");
+/// The 14-turn task's workspace (under the temp name `name`) and the
+/// model's replies.
+pub fn task(name: &str) -> (PathBuf, Vec<Reply>) {
+    let ws = tempfile(name);
     let _ = std::fs::remove_dir_all(&ws);
     std::fs::create_dir_all(&ws).unwrap();
     for i in 0..10 {
@@ -61,6 +61,13 @@ pub fn session(bin: &Path) -> (Run, usize, usize) {
         items: vec![Item::Text("Fixed the greeting in main.rs.".into())],
         finish: None,
     });
+    (ws, replies)
+}
+
+/// The 14-turn task: read ten 40 KB files (~115k tokens of context), read a
+/// small one, run a command, edit, answer.
+pub fn session(bin: &Path) -> (Run, usize, usize) {
+    let (ws, replies) = task("ws");
     let m = Mock::start(replies);
     let run = measure(
         Command::new(bin)
