@@ -19,7 +19,7 @@ use super::shell::Word;
 const REV_DIFF: &str = "-# -n: -p -u -s -z -M? -C? -B? -w -b -U: -S: -G: -L: -i -E -F -P -R --oneline --stat --stat? --shortstat --numstat --name-only --name-status --summary --compact-summary --dirstat --dirstat? --graph --all --branches --branches? --tags --tags? --remotes --remotes? --decorate --decorate? --no-decorate --abbrev-commit --no-abbrev-commit --abbrev --abbrev? --reverse --first-parent --merges --no-merges --follow --patch --no-patch --raw --cached --staged --color --color? --no-color --word-diff --word-diff? --color-words --color-words? --ignore-all-space --ignore-space-change --ignore-blank-lines --ignore-space-at-eol --relative-date --date-order --topo-order --author-date-order --full-history --left-right --cherry-pick --cherry-mark --boundary --source --parents --children --full-diff --check --no-renames --find-renames --find-renames? --find-copies --diff-filter= --minimal --patience --histogram --no-ext-diff --no-textconv --exit-code --quiet --binary --full-index --no-prefix --max-count= --skip= --since= --after= --until= --before= --author= --committer= --grep= --format= --pretty --pretty= --date= --unified= --min-parents= --max-parents= --regexp-ignore-case --extended-regexp --fixed-strings --all-match --invert-grep --no-walk --simplify-by-decoration --mailmap --no-mailmap --use-mailmap --log-size --no-notes --relative --relative? --no-relative --root -r -t -m -c --cc --count --ancestry-path --not --no-color-moved --color-moved --color-moved? --function-context -W --merge-base --no-index --name-status --text -a";
 
 /// Read-only subcommands and the option spellings each accepts.
-const SUBCOMMANDS: &[(&str, &str)] = &[
+pub const SUBCOMMANDS: &[(&str, &str)] = &[
     ("log", REV_DIFF),
     ("show", REV_DIFF),
     ("diff", REV_DIFF),
@@ -55,7 +55,7 @@ const SUBCOMMANDS: &[(&str, &str)] = &[
 /// Listing forms of subcommands that also write: the options that keep
 /// them listing. An operand makes `branch` and `tag` create unless it is a
 /// `--list` pattern.
-const LISTING: &[(&str, &str)] = &[
+pub const LISTING: &[(&str, &str)] = &[
     ("branch", "-a -r -v -vv -l --list --all --remotes --verbose --show-current --no-color --color --color? --format= --sort= --contains --contains? --no-contains --merged --merged? --no-merged --no-merged? --points-at= --column --no-column --ignore-case"),
     ("tag", "-l -n? --list --sort= --format= --contains --contains? --no-contains --merged --merged? --no-merged --no-merged? --points-at= --column --no-column --ignore-case"),
     ("remote", "-v --verbose"),
