@@ -14,8 +14,8 @@ mod mock;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{fresh_dir, mote_command, run, HANG};
-use mock::json::{parse, quote};
+use common::{fresh_dir, mote_command, run, tool_results, HANG};
+use mock::json::quote;
 use mock::{Mock, Reply};
 
 fn dir(name: &str) -> PathBuf {
@@ -24,6 +24,10 @@ fn dir(name: &str) -> PathBuf {
 
 /// Run mote with one bash call per command; the tool results, in order.
 fn session(ws: &Path, cmds: &[String], mode: &str) -> Vec<String> {
+    session_env(ws, cmds, mode, &[])
+}
+
+fn session_env(ws: &Path, cmds: &[String], mode: &str, env: &[(&str, String)]) -> Vec<String> {
     let mut replies: Vec<Reply> = cmds
         .iter()
         .map(|c| Reply::call("bash", &format!(r#"{{"command":{}}}"#, quote(c))))
@@ -37,20 +41,12 @@ fn session(ws: &Path, cmds: &[String], mode: &str) -> Vec<String> {
         .env("XDG_CONFIG_HOME", ws.join(".no-user-config"))
         .env_remove("MOTE_MODEL")
         .args(["--model", "m", "-p", "task", "--permission", mode]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
     let out = run(&mut c, HANG, &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let reqs = m.requests();
-    let last = parse(&reqs.last().unwrap().body).unwrap();
-    let msgs = last.get("messages").and_then(|v| v.as_array()).unwrap();
-    msgs.iter()
-        .filter(|v| v.get("role").and_then(|r| r.as_str()) == Some("tool"))
-        .map(|v| {
-            v.get("content")
-                .and_then(|c| c.as_str())
-                .unwrap_or("")
-                .to_string()
-        })
-        .collect()
+    tool_results(&m)
 }
 
 /// Each reproduction, with `P` standing for the file it must not create.
@@ -220,5 +216,32 @@ fn planted_git_config_makes_git_ask() {
         r[0].contains(" x\n") && r[0].ends_with("exit code: 0"),
         "{}",
         r[0]
+    );
+}
+
+#[test]
+fn a_path_entry_in_the_workspace_makes_program_names_unproven() {
+    let ws = dir("path");
+    let bin = ws.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("ls"), "#!/bin/sh\ntouch ls-ran\n").unwrap();
+    std::process::Command::new("chmod")
+        .args(["755", "bin/ls"])
+        .current_dir(&ws)
+        .status()
+        .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let r = session_env(
+        &ws,
+        &["ls".to_string()],
+        "standard",
+        &[("PATH", path.clone())],
+    );
+    assert!(r[0].contains("PATH includes"), "{}", r[0]);
+    assert!(!ws.join("ls-ran").exists());
+    session_env(&ws, &["ls".to_string()], "auto", &[("PATH", path)]);
+    assert!(
+        ws.join("ls-ran").exists(),
+        "the planted ls is not what runs"
     );
 }

@@ -100,14 +100,7 @@ pub fn check(args: &[Word], dirs: &[Option<PathBuf>]) -> Result<(), String> {
     let start = dirs.first().cloned().flatten();
     for path in user_configs() {
         if start.as_ref().is_some_and(|s| path.starts_with(s)) {
-            if let Ok(text) = std::fs::read(&path) {
-                config(&String::from_utf8_lossy(&text)).map_err(|k| {
-                    format!(
-                        "the git config `{}` sets `{k}`, which is not known to be safe",
-                        path.display()
-                    )
-                })?;
-            }
+            config_file(&path)?;
         }
     }
     Ok(())
@@ -309,15 +302,7 @@ fn git_dir(gd: &Path) -> Result<(), String> {
     }
     for d in &dirs {
         for file in ["config", "config.worktree"] {
-            let path = d.join(file);
-            if let Ok(text) = std::fs::read(&path) {
-                config(&String::from_utf8_lossy(&text)).map_err(|k| {
-                    format!(
-                        "the git config `{}` sets `{k}`, which is not known to be safe",
-                        path.display()
-                    )
-                })?;
-            }
+            config_file(&d.join(file))?;
         }
         if let Ok(entries) = std::fs::read_dir(d.join("hooks")) {
             for e in entries.flatten() {
@@ -337,6 +322,19 @@ fn git_dir(gd: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// One config file, if it exists.
+fn config_file(path: &Path) -> Result<(), String> {
+    let Ok(text) = std::fs::read(path) else {
+        return Ok(());
+    };
+    config(&String::from_utf8_lossy(&text)).map_err(|k| {
+        format!(
+            "the git config `{}` sets `{k}`, which is not known to be safe",
+            path.display()
+        )
+    })
 }
 
 /// The first key in a git config text that is not on the allowlist

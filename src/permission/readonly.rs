@@ -33,6 +33,7 @@ pub fn check(cmd: &str, cwd: &Path) -> Result<(), String> {
     if p.cmds.is_empty() {
         return Err("the command is empty".into());
     }
+    trusted_path(cwd)?;
     let ctx = Ctx {
         dirs: dirs(&p.cmds, cwd),
     };
@@ -40,6 +41,21 @@ pub fn check(cmd: &str, cwd: &Path) -> Result<(), String> {
         simple(c)?;
         words(&c.words, &ctx)
     })
+}
+
+/// Program names mean the system's programs only when no PATH entry is
+/// a directory the session can write: the current one (an empty or
+/// relative entry) or one inside the workspace, where the write tool could
+/// put an `ls`.
+fn trusted_path(cwd: &Path) -> Result<(), String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    match std::env::split_paths(&path).find(|d| !d.is_absolute() || d.starts_with(cwd)) {
+        Some(d) => Err(format!(
+            "PATH includes `{}`, where the session can write programs",
+            d.display()
+        )),
+        None => Ok(()),
+    }
 }
 
 /// What a program's check may need to know about where it runs.

@@ -158,3 +158,18 @@ pub fn body(m: &Mock, i: usize) -> Value {
         .unwrap_or_else(|| panic!("no request {i}; got {}", reqs.len()));
     parse(&r.body).unwrap_or_else(|e| panic!("request {i} is not JSON: {e}"))
 }
+
+/// The tool results the model saw in the last request to `m`, in order.
+pub fn tool_results(m: &Mock) -> Vec<String> {
+    let last = body(m, m.requests().len().saturating_sub(1));
+    let msgs = last.get("messages").and_then(|v| v.as_array()).unwrap();
+    msgs.iter()
+        .filter(|v| v.get("role").and_then(|r| r.as_str()) == Some("tool"))
+        .map(|v| {
+            v.get("content")
+                .and_then(|c| c.as_str())
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
