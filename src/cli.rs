@@ -46,7 +46,7 @@ pub static FLAGS: &[Flag] = &[
     Flag {
         env: "MOTE_PROVIDER",
         config: true,
-        ..flag("provider", None, "NAME", "openai, openai-responses, anthropic, gemini, openrouter, ollama, or a config.json one")
+        ..flag("provider", None, "NAME", "{providers}, or a config.json one")
     },
     Flag { env: "MOTE_MODEL", config: true, ..flag("model", Some('m'), "ID", "Model id, or PROVIDER/ID") },
     flag("base-url", None, "URL", "API base URL (default: the provider's)"),
@@ -396,7 +396,10 @@ pub fn help() -> String {
     for f in FLAGS.iter().filter(|f| !f.hidden) {
         let short = f.short.map_or("    ".to_string(), |c| format!("-{c}, "));
         let left = format!("{short}--{} {}", f.long, f.value);
-        let mut right = f.help.to_string();
+        // The provider names come from their table (src/provider/select.rs).
+        let mut right = f
+            .help
+            .replace("{providers}", &crate::provider::select::names());
         if !f.env.is_empty() {
             right.push_str(&format!(" [env {}]", f.env));
         }
@@ -408,12 +411,8 @@ pub fn help() -> String {
         }
         s.push_str(&format!("  {left:<30} {right}\n"));
     }
-    s.push_str(
-        "\nEnvironment: OPENAI_API_KEY, ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN), GEMINI_API_KEY,\n\
-         OPENROUTER_API_KEY; OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GEMINI_BASE_URL, OLLAMA_HOST.\n\
-         With no --provider, the first key set picks it.\n\
-         \nExit codes:\n",
-    );
+    s.push_str(&crate::provider::select::env_help());
+    s.push_str("\nExit codes:\n");
     for (code, what) in EXIT_CODES {
         s.push_str(&format!("  {code}  {what}\n"));
     }

@@ -17,64 +17,115 @@ struct Builtin {
     /// Environment variable overriding the base URL.
     base_env: &'static str,
     base: &'static str,
-    /// Key variables, in order of preference.
+    /// Key variables, in order of preference; required when the base URL
+    /// is the default one's host.
     keys: &'static [&'static str],
     default_model: &'static str,
+    /// Auto-detection (in table order) picks this provider when one of its
+    /// keys is set (or, `base_too`, its base URL variable).
+    detect: bool,
+    base_too: bool,
+    /// Model ids carry a provider prefix (`anthropic/claude-x`) that stays in the id.
+    router: bool,
+    /// Sent with every request (attribution).
+    headers: &'static [(&'static str, &'static str)],
 }
 
+const fn builtin(
+    name: &'static str,
+    wire: Wire,
+    base_env: &'static str,
+    base: &'static str,
+    keys: &'static [&'static str],
+) -> Builtin {
+    Builtin {
+        name,
+        wire,
+        base_env,
+        base,
+        keys,
+        default_model: "",
+        detect: true,
+        base_too: false,
+        router: false,
+        headers: &[],
+    }
+}
+
+/// The built-in providers, the one source of their names (`--provider`,
+/// `--help`, errors), variables, detection order and defaults.
 const BUILTINS: &[Builtin] = &[
     Builtin {
-        name: "openai",
-        wire: Wire::OpenAiChat,
-        base_env: "OPENAI_BASE_URL",
-        base: "https://api.openai.com/v1",
-        keys: &["OPENAI_API_KEY"],
-        default_model: "",
+        base_too: true,
+        ..builtin(
+            "openai",
+            Wire::OpenAiChat,
+            "OPENAI_BASE_URL",
+            "https://api.openai.com/v1",
+            &["OPENAI_API_KEY"],
+        )
     },
     Builtin {
-        name: "openai-responses",
-        wire: Wire::Responses,
-        base_env: "OPENAI_BASE_URL",
-        base: "https://api.openai.com/v1",
-        keys: &["OPENAI_API_KEY"],
-        default_model: "",
+        detect: false,
+        ..builtin(
+            "openai-responses",
+            Wire::Responses,
+            "OPENAI_BASE_URL",
+            "https://api.openai.com/v1",
+            &["OPENAI_API_KEY"],
+        )
     },
     Builtin {
-        name: "gemini",
-        wire: Wire::Gemini,
-        base_env: "GEMINI_BASE_URL",
-        base: "https://generativelanguage.googleapis.com",
-        keys: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-        default_model: "gemini-2.5-flash",
-    },
-    Builtin {
-        name: "anthropic",
-        wire: Wire::Anthropic,
-        base_env: "ANTHROPIC_BASE_URL",
-        base: "https://api.anthropic.com",
-        keys: &["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"],
         default_model: "claude-sonnet-4-5",
+        ..builtin(
+            "anthropic",
+            Wire::Anthropic,
+            "ANTHROPIC_BASE_URL",
+            "https://api.anthropic.com",
+            &["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"],
+        )
     },
     Builtin {
-        name: "openrouter",
-        wire: Wire::OpenAiChat,
-        base_env: "OPENROUTER_BASE_URL",
-        base: "https://openrouter.ai/api/v1",
-        keys: &["OPENROUTER_API_KEY"],
-        default_model: "",
+        default_model: "gemini-2.5-flash",
+        ..builtin(
+            "gemini",
+            Wire::Gemini,
+            "GEMINI_BASE_URL",
+            "https://generativelanguage.googleapis.com",
+            &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+        )
     },
     Builtin {
-        name: "ollama",
-        wire: Wire::Ollama,
-        base_env: "OLLAMA_HOST",
-        base: "http://127.0.0.1:11434",
-        keys: &[],
-        default_model: "",
+        router: true,
+        headers: &[
+            ("HTTP-Referer", "https://github.com/mote-agent/mote"),
+            ("X-Title", "mote"),
+        ],
+        ..builtin(
+            "openrouter",
+            Wire::OpenAiChat,
+            "OPENROUTER_BASE_URL",
+            "https://openrouter.ai/api/v1",
+            &["OPENROUTER_API_KEY"],
+        )
+    },
+    Builtin {
+        detect: false,
+        ..builtin(
+            "ollama",
+            Wire::Ollama,
+            "OLLAMA_HOST",
+            "http://127.0.0.1:11434",
+            &[],
+        )
     },
 ];
 
-/// The names `--provider` accepts without a config entry.
-pub const NAMES: &str = "openai, openai-responses, anthropic, gemini, openrouter, ollama";
+/// The names `--provider` accepts without a config entry, comma-separated.
+pub fn names() -> String {
+    let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+    names.join(", ")
+}
 
 /// Keys a custom provider entry may have.
 const PROVIDER_KEYS: &[&str] = &[
@@ -146,32 +197,32 @@ pub fn select(
     let mut name = w.provider.to_string();
     if let Some((prefix, rest)) = w.model.split_once('/') {
         // `anthropic/claude-x` with only an OpenRouter key is an OpenRouter model id.
+        let has_key = |b: &Builtin| b.keys.iter().any(|k| env(k).is_some());
         let keyless = BUILTINS
             .iter()
             .find(|b| b.name == prefix)
-            .is_some_and(|b| !b.keys.is_empty() && b.keys.iter().all(|k| env(k).is_none()));
-        let routed = keyless && env("OPENROUTER_API_KEY").is_some();
+            .is_some_and(|b| !b.keys.is_empty() && !has_key(b));
+        let routed = keyless && BUILTINS.iter().any(|b| b.router && has_key(b));
+        let router = BUILTINS.iter().any(|b| b.router && b.name == name);
         if name.is_empty() && known(prefix) && !rest.is_empty() && !routed {
             name = prefix.to_string();
             model = rest.to_string();
-        } else if name == prefix && name != "openrouter" && !rest.is_empty() {
+        } else if name == prefix && !router && !rest.is_empty() {
             model = rest.to_string();
         }
     }
     if name.is_empty() {
         // A base URL alone means an OpenAI-compatible server that may need no key.
         let local = (!w.base_url.is_empty()).then(|| "openai".to_string());
-        name = detect(&env).or(local).ok_or_else(|| {
-            "no provider: OPENAI_API_KEY is not set, nor ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, \
-             GEMINI_API_KEY or OPENROUTER_API_KEY; set one, or pass --provider ollama for a local model, or --provider NAME \
-             for one in config.json `providers`"
-                .to_string()
-        })?;
+        name = detect(&env).or(local).ok_or_else(no_provider)?;
     }
     let builtin = BUILTINS.iter().find(|b| b.name == name);
     let custom = entry(&name);
     if builtin.is_none() && custom.is_none() {
-        return Err(format!("unknown provider `{name}`: use one of {NAMES}, or define it in config.json `providers`"));
+        return Err(format!(
+            "unknown provider `{name}`: use one of {}, or define it in config.json `providers`",
+            names()
+        ));
     }
     let field = |k: &str| custom.and_then(|c| c.get(k));
     let text = |k: &str| -> Result<Option<String>, String> {
@@ -204,7 +255,7 @@ pub fn select(
     let base = if !w.base_url.is_empty() {
         w.base_url.to_string()
     } else if let Some(v) = builtin.and_then(|b| env(b.base_env)) {
-        if builtin.is_some_and(|b| b.name == "ollama") {
+        if builtin.is_some_and(|b| b.wire == Wire::Ollama) {
             ollama_host(&v)
         } else {
             v
@@ -231,13 +282,10 @@ pub fn select(
             bearer = found
                 .as_ref()
                 .is_some_and(|(k, _)| *k == "ANTHROPIC_AUTH_TOKEN");
-            let needed = match name.as_str() {
-                "openai" | "openai-responses" => base.host == "api.openai.com",
-                "gemini" => base.host == "generativelanguage.googleapis.com",
-                "anthropic" => base.host == "api.anthropic.com",
-                "openrouter" => base.host == "openrouter.ai",
-                _ => false,
-            };
+            // The provider's own service needs a key; a compatible server may not.
+            let needed = builtin.is_some_and(|b| {
+                !b.keys.is_empty() && Url::parse(b.base).is_ok_and(|u| u.host == base.host)
+            });
             if found.is_none() && needed {
                 return Err(format!(
                     "{} is not set (needed for --provider {name})",
@@ -268,14 +316,11 @@ pub fn select(
     }
 
     // Headers: attribution for OpenRouter, then the config's, with ${VAR} expanded.
-    let mut headers = Vec::new();
-    if name == "openrouter" {
-        headers.push((
-            "HTTP-Referer".to_string(),
-            "https://github.com/mote-agent/mote".to_string(),
-        ));
-        headers.push(("X-Title".to_string(), "mote".to_string()));
-    }
+    let mut headers: Vec<(String, String)> = builtin
+        .map_or(&[][..], |b| b.headers)
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     if let Some(h) = field("headers") {
         let obj = h
             .as_object()
@@ -355,20 +400,58 @@ pub fn select(
     })
 }
 
-/// The provider whose key is set, in a fixed order.
+/// The first provider in table order whose key (or base URL variable) is set.
 fn detect(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    let pick = if env("OPENAI_API_KEY").is_some() || env("OPENAI_BASE_URL").is_some() {
-        "openai"
-    } else if env("ANTHROPIC_API_KEY").is_some() || env("ANTHROPIC_AUTH_TOKEN").is_some() {
-        "anthropic"
-    } else if env("GEMINI_API_KEY").is_some() || env("GOOGLE_API_KEY").is_some() {
-        "gemini"
-    } else if env("OPENROUTER_API_KEY").is_some() {
-        "openrouter"
-    } else {
-        return None;
+    let set = |b: &Builtin| {
+        b.keys.iter().any(|k| env(k).is_some()) || (b.base_too && env(b.base_env).is_some())
     };
-    Some(pick.to_string())
+    let b = BUILTINS.iter().find(|b| b.detect && set(b))?;
+    Some(b.name.to_string())
+}
+
+/// The `--help` lines on the providers' variables and auto-detection.
+pub fn env_help() -> String {
+    let mut s = String::from("\nEnvironment, by provider (keys, then the base URL):\n");
+    // One line per set of variables (openai-responses shares openai's).
+    for (i, b) in BUILTINS.iter().enumerate() {
+        if BUILTINS
+            .get(..i)
+            .is_some_and(|e| e.iter().any(|e| e.base_env == b.base_env))
+        {
+            continue;
+        }
+        let keys = match b.keys {
+            [] => String::new(),
+            k => format!("{}, ", k.join(" or ")),
+        };
+        s.push_str(&format!("  {:<12} {keys}{}\n", b.name, b.base_env));
+    }
+    let order: Vec<&str> = BUILTINS
+        .iter()
+        .filter(|b| b.detect)
+        .map(|b| b.name)
+        .collect();
+    s.push_str(&format!(
+        "With no --provider, the first whose key is set, in this order: {}.\n",
+        order.join(", ")
+    ));
+    s
+}
+
+/// No provider given and none detected: every key that would pick one.
+fn no_provider() -> String {
+    let keys: Vec<&str> = BUILTINS
+        .iter()
+        .filter(|b| b.detect)
+        .flat_map(|b| b.keys.iter().copied())
+        .collect();
+    let (first, rest) = keys.split_first().map_or(("", &[][..]), |(f, r)| (*f, r));
+    let (last, mid) = rest.split_last().map_or(("", &[][..]), |(l, m)| (*l, m));
+    format!(
+        "no provider: {first} is not set, nor {} or {last}; set one, or pass --provider ollama \
+         for a local model, or --provider NAME for one in config.json `providers`",
+        mid.join(", ")
+    )
 }
 
 /// OLLAMA_HOST as Ollama reads it: scheme and port optional.
@@ -432,6 +515,21 @@ mod tests {
         };
         let conf = crate::json::value::parse(conf).unwrap();
         select(w, &env, Some(&conf))
+    }
+
+    #[test]
+    fn the_table_drives_detection_errors_and_help() {
+        let help = env_help();
+        let err = no_provider();
+        for b in BUILTINS.iter().filter(|b| b.detect) {
+            for k in b.keys {
+                let s = sel(&want("", "m"), &[(k, "x")], "{}").unwrap().config;
+                assert_eq!(s.name, b.name, "{k}");
+                assert!(err.contains(k) && help.contains(k), "{k}");
+            }
+        }
+        assert!(names().split(", ").eq(BUILTINS.iter().map(|b| b.name)));
+        assert!(crate::cli::help().contains(&names()));
     }
 
     #[test]
