@@ -67,7 +67,7 @@ pub fn load(cwd: &Path, user: Option<&Path>) -> Context {
         }
         let body = String::from_utf8_lossy(&bytes);
         let cut = body.len() > room;
-        let keep = crate::tool::truncate::floor_char(&body, room);
+        let keep = crate::text::floor_char(&body, room);
         cx.text.push_str(&header);
         cx.text.push_str(body.get(..keep).unwrap_or(""));
         if !cx.text.ends_with('\n') {

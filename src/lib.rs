@@ -31,6 +31,7 @@ pub mod session;
 pub mod sse;
 pub mod subagent;
 pub mod template;
+pub mod text;
 pub mod tls;
 pub mod tool;
 pub mod tui;

@@ -17,7 +17,7 @@ use crate::cli::Format;
 use crate::json::write::string;
 use crate::plan::{self, Item};
 use crate::provider::Usage;
-use crate::tool::truncate;
+use crate::text as truncate;
 
 /// The marker line the model is asked to end with when it cannot go on.
 pub const STUCK: &str = "STUCK:";

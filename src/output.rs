@@ -169,7 +169,7 @@ impl Frontend for Output {
             w.push(b'}');
             self.event(&w);
         }
-        let shown = crate::tool::truncate::head(args, 1, 200);
+        let shown = crate::text::head(args, 1, 200);
         let more = if shown.cut { "..." } else { "" };
         self.log(&format!("-> {name} {}{more}", shown.text.trim_end()));
     }

@@ -434,7 +434,7 @@ pub fn describe(e: &io::Error) -> String {
 }
 
 pub(crate) fn clip(s: &str) -> &str {
-    &s[..crate::tool::truncate::floor_char(s, 80)]
+    &s[..crate::text::floor_char(s, 80)]
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! and size rather than pasted, capped like every tool's output.
 
 use crate::json::value::Value;
-use crate::tool::truncate::{head, MAX_BYTES, MAX_LINES};
+use crate::text::{head, MAX_BYTES, MAX_LINES};
 
 /// `Ok(text)`, or `Err(text)` when the server set isError.
 pub fn result(r: &Value) -> Result<String, String> {

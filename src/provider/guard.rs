@@ -147,7 +147,7 @@ pub fn check_type(wire: Wire, content_type: Option<&str>) -> Result<(), &'static
 /// The first bytes of a body, on one line, for an error message.
 pub fn first_bytes(text: &str) -> String {
     let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let cut = crate::tool::truncate::floor_char(&one, 200);
+    let cut = crate::text::floor_char(&one, 200);
     one[..cut].to_string()
 }
 

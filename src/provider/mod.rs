@@ -320,7 +320,7 @@ pub fn error_message(body: &str) -> String {
         msg = body.to_string();
     }
     let one_line: String = msg.split_whitespace().collect::<Vec<_>>().join(" ");
-    let cut = crate::tool::truncate::floor_char(&one_line, 300);
+    let cut = crate::text::floor_char(&one_line, 300);
     one_line[..cut].to_string()
 }
 

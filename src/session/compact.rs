@@ -1,6 +1,7 @@
-//! Compaction's decisions, kept apart from the loop that acts on them: the
-//! context estimate, when to compact, where to cut, what to ask the model,
-//! and how to recognise a context-length error from an API.
+//! Compaction's decisions, kept apart from the loop that acts on them
+//! (`Agent::compact`): the context estimate, when to compact, where to cut
+//! and what to ask the model. A context-length error is recognised in
+//! provider/mod.rs (`is_context_length`).
 //!
 //! The estimate is the last usage the provider reported (input + output
 //! tokens of the last turn) plus bytes/4 for everything added after it.

@@ -209,7 +209,7 @@ pub fn list(dir: &Path, w: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn row(w: &mut dyn Write, i: &Info, indent: &str) -> std::io::Result<()> {
-    let cut = crate::tool::truncate::floor_char(&i.first_prompt, 60);
+    let cut = crate::text::floor_char(&i.first_prompt, 60);
     let prompt = i.first_prompt.get(..cut).unwrap_or("");
     let id = format!("{indent}{}", i.id);
     writeln!(

@@ -338,7 +338,7 @@ fn on_json(line: &mut Line, out: &mut Outcome, path: &[u8], e: Json) {
                 out.answer.push_str(s);
             } else if !out.cut {
                 let room = ANSWER_CAP.saturating_sub(out.answer.len());
-                let at = crate::tool::truncate::floor_char(s, room);
+                let at = crate::text::floor_char(s, room);
                 out.answer.push_str(s.get(..at).unwrap_or(""));
                 out.cut = true;
             }

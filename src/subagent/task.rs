@@ -393,7 +393,7 @@ fn one_line(agent: &str, description: &str, o: &Outcome, r: &Result<String, Stri
         Ok(s) => s.lines().find(|l| !l.trim().is_empty()).unwrap_or(""),
         Err(e) => e.lines().next().unwrap_or(""),
     };
-    let cut = crate::tool::truncate::floor_char(first, 80);
+    let cut = crate::text::floor_char(first, 80);
     format!(
         "{agent}: {description} - {} ({} turns, {:.1} s)",
         first.get(..cut).unwrap_or(""),

@@ -14,7 +14,8 @@ pub mod glob;
 pub mod grep;
 pub mod ls;
 pub mod read;
-pub mod truncate;
+/// The text helpers the tools share (src/text.rs).
+pub use crate::text as truncate;
 pub mod walk;
 pub mod write;
 

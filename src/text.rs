@@ -1,7 +1,8 @@
-//! The one truncation rule every tool's output follows: at most
-//! `MAX_LINES` lines and `MAX_BYTES` bytes reach the model, cut at a line
-//! (or, for one huge line, a character) boundary, with a note saying what
-//! was left out and how to get it.
+//! Cutting text to size: the one truncation rule every tool's output
+//! follows (at most `MAX_LINES` lines and `MAX_BYTES` bytes reach the
+//! model, cut at a line or, for one huge line, a character boundary, with a
+//! note saying what was left out and how to get it), and `floor_char` for
+//! the one-line messages of http, provider, session and mcp.
 
 pub const MAX_LINES: usize = 2000;
 pub const MAX_BYTES: usize = 50 * 1024;
