@@ -201,3 +201,23 @@ fn the_exit_codes_in_the_readme_are_the_programs() {
         );
     }
 }
+
+#[test]
+fn the_layout_section_names_every_top_level_module() {
+    let readme = readme();
+    let layout = readme
+        .split("## Layout")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    for e in std::fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let named = match e.file_type().unwrap().is_dir() {
+            true => format!("src/{name}/"),
+            false => format!("src/{name}"),
+        };
+        assert!(layout.contains(&named), "README Layout does not name {named}");
+    }
+}
