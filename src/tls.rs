@@ -8,10 +8,10 @@
 //! abbreviated handshake). Certificate failures are explained in words.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// Where extra CA certificates come from.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -60,17 +60,75 @@ pub fn set_trust(t: Trust) {
 }
 
 fn config() -> Result<Arc<rustls::ClientConfig>, String> {
-    CONFIG
-        .get_or_init(|| {
-            let trust = TRUST.get_or_init(|| Trust::from_env(&|k| std::env::var(k).ok(), None));
-            let roots = roots(trust)?;
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map(|b| Arc::new(b.with_root_certificates(roots).with_no_client_auth()))
-                .map_err(|e| format!("TLS setup failed: {e}"))
-        })
-        .clone()
+    CONFIG.get_or_init(|| build(None)).clone()
+}
+
+/// A client config with the run's trust, and a client certificate if given.
+fn build(
+    client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+) -> Result<Arc<rustls::ClientConfig>, String> {
+    let trust = TRUST.get_or_init(|| Trust::from_env(&|k| std::env::var(k).ok(), None));
+    let roots = roots(trust)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let b = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup failed: {e}"))?
+        .with_root_certificates(roots);
+    let c = match client {
+        None => b.with_no_client_auth(),
+        Some((certs, key)) => b
+            .with_client_auth_cert(certs, key)
+            .map_err(|e| format!("client certificate: {e}"))?,
+    };
+    Ok(Arc::new(c))
+}
+
+/// A client certificate for one host (a provider's `client_cert` and
+/// `client_key`), and the config made with it on first use.
+struct Client {
+    host: String,
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    config: Option<Arc<rustls::ClientConfig>>,
+}
+
+static CLIENTS: Mutex<Vec<Client>> = Mutex::new(Vec::new());
+
+/// Present the certificate chain in `cert` with the key in `key` (PEM) to
+/// `host` when it asks for one (mutual TLS). Read now, so a bad file is a
+/// configuration error; other hosts never see it.
+pub fn add_client(host: &str, cert: &str, key: &str) -> Result<(), String> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|i| i.collect::<Result<_, _>>())
+        .map_err(|e| format!("client_cert {cert}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("client_cert {cert}: no PEM certificate in it"));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("client_key {key}: {e}"))?;
+    let mut list = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+    list.retain(|c| c.host != host);
+    list.push(Client {
+        host: host.to_string(),
+        certs,
+        key,
+        config: None,
+    });
+    Ok(())
+}
+
+/// The config for `host`: its own if it has a client certificate.
+fn config_for(host: &str) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut list = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(c) = list.iter_mut().find(|c| c.host == host) else {
+        drop(list);
+        return config();
+    };
+    if let Some(cfg) = &c.config {
+        return Ok(cfg.clone());
+    }
+    let cfg = build(Some((c.certs.clone(), c.key.clone_key())))?;
+    c.config = Some(cfg.clone());
+    Ok(cfg)
 }
 
 /// The root store for `t`: a named file that cannot be read or holds no
@@ -117,7 +175,7 @@ fn add_pem(roots: &mut rustls::RootCertStore, pem: &[u8], path: &Path) -> Result
 pub fn connect(host: &str) -> Result<rustls::ClientConnection, String> {
     let name = rustls::pki_types::ServerName::try_from(host.to_string())
         .map_err(|_| format!("`{host}` is not a valid TLS server name"))?;
-    rustls::ClientConnection::new(config()?, name)
+    rustls::ClientConnection::new(config_for(host)?, name)
         .map_err(|e| format!("TLS setup for {host} failed: {e}"))
 }
 
@@ -139,7 +197,7 @@ pub fn explain(e: &std::io::Error, host: &str) -> Option<String> {
             other => format!("its certificate was refused ({other:?})"),
         },
         rustls::Error::AlertReceived(a) => {
-            format!("it refused the TLS handshake ({a:?}); it may want a client certificate")
+            format!("it refused the TLS handshake ({a:?}); if it wants a client certificate, give the provider `client_cert` and `client_key`")
         }
         rustls::Error::NoCertificatesPresented => "it presented no certificate".to_string(),
         _ => return None,

@@ -164,3 +164,44 @@ fn a_new_connection_resumes_the_tls_session() {
     assert_eq!(m.requests().len(), 2);
     assert_eq!((r.handshakes(), r.resumed()), (2, 1));
 }
+
+#[test]
+fn mutual_tls_presents_the_providers_client_certificate() {
+    let m = Mock::start(vec![Reply::text("mutual")]);
+    let r = relay::tls(certs().server("good", Some("ca.pem")), m.addr());
+    let w = ws("mtls");
+    std::fs::create_dir_all(w.join(".mote")).unwrap();
+    let conf = |with_cert: bool| {
+        let client = if with_cert {
+            format!(
+                r#","client_cert":"{}","client_key":"{}""#,
+                certs().path("client.pem"),
+                certs().path("client.key")
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            r#"{{"provider":"gw","network":{{"ca_file":"{}"}},"providers":{{"gw":{{"api":"openai-chat","base_url":"https://127.0.0.1:{}/v1","api_key_env":"GW_KEY","model":"m"{client}}}}}}}"#,
+            certs().path("ca.pem"),
+            r.addr.port()
+        )
+    };
+    let run_in = |with_cert: bool| {
+        std::fs::write(w.join(".mote/config.json"), conf(with_cert)).unwrap();
+        let mut c = mote_command();
+        c.current_dir(&w)
+            .env("GW_KEY", "k")
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("MOTE_MODEL")
+            .env_remove("MOTE_PROVIDER")
+            .args(["--no-session", "-p", "hi", "--retries", "0"]);
+        run(&mut c, HANG, &["mtls"])
+    };
+    let o = run_in(true);
+    assert_eq!((o.code, o.stdout.trim()), (0, "mutual"), "{}", o.stderr);
+    // Without it the server refuses the handshake and nothing is asked.
+    let o = run_in(false);
+    assert_ne!(o.code, 0, "{}", o.stderr);
+    assert_eq!(m.requests().len(), 1);
+}

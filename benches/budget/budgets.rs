@@ -85,6 +85,12 @@ pub const ACP_SESSION_RSS: Budget = b(
     3.0 * MIB,
     Unit::Kib,
 );
+pub const NET_RATIO: Budget = b(
+    "10-turn task over TLS with a 50 ms round trip, over the ideal",
+    1.3,
+    Unit::Ratio,
+);
+pub const NET_CONNECTIONS: Budget = b("connections for that task", 1.0, Unit::Count);
 
 /// Every budget, for the README check.
 pub const ALL: &[&Budget] = &[
@@ -103,4 +109,6 @@ pub const ALL: &[&Budget] = &[
     &IDLE_WAKEUPS,
     &ACP_IDLE_RSS,
     &ACP_SESSION_RSS,
+    &NET_RATIO,
+    &NET_CONNECTIONS,
 ];

@@ -20,6 +20,7 @@ mod budgets;
 mod idle;
 mod mcp;
 mod measure;
+mod network;
 mod report;
 mod session;
 mod startup;
@@ -54,6 +55,7 @@ fn main() {
     startup_row(&mut r, &bin);
     idle_rows(&mut r, &bin);
     acp_rows(&mut r, &bin);
+    network_rows(&mut r, &bin);
     alloc::compare(&mut r, root, size, &version, &sess);
     r.finish();
 }
@@ -172,4 +174,27 @@ fn acp_rows(r: &mut Report, bin: &Path) {
         sess.max_rss as f64,
         &budgets::ACP_SESSION_RSS,
     );
+}
+
+fn network_rows(r: &mut Report, bin: &Path) {
+    const ROW: &str = "10 turns over TLS, 50 ms RTT, / ideal";
+    match network::over_tls(bin) {
+        Ok(f) => {
+            let ratio = f.wall.as_secs_f64() / f.ideal.as_secs_f64();
+            r.at_most(ROW, ratio, &budgets::NET_RATIO);
+            r.note(&format!(
+                "{} ms; ideal {} ms (2 handshake round trips + 1 per turn); {} TLS handshake(s)",
+                f.wall.as_millis(),
+                f.ideal.as_millis(),
+                f.handshakes
+            ));
+            let conns = f.connections as f64;
+            r.at_most("  connections", conns, &budgets::NET_CONNECTIONS);
+            r.info("  peak RSS, that task", Unit::Kib, f.run.max_rss as f64);
+        }
+        Err(why) => {
+            r.unmeasured(ROW, &budgets::NET_RATIO, &why);
+            r.unmeasured("  connections", &budgets::NET_CONNECTIONS, &why);
+        }
+    }
 }

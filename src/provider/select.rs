@@ -137,6 +137,8 @@ const PROVIDER_KEYS: &[&str] = &[
     "max_output_tokens",
     "extra_body",
     "model",
+    "client_cert",
+    "client_key",
 ];
 /// Keys a `models` entry may have.
 const MODEL_KEYS: &[&str] = &[
@@ -295,6 +297,16 @@ pub fn select(
             found.map(|(_, v)| v)
         }
     };
+    // Mutual TLS: the certificate this provider's host may ask for.
+    match (text("client_cert")?, text("client_key")?) {
+        (Some(cert), Some(key)) => crate::tls::add_client(&base.host, &cert, &key)?,
+        (None, None) => {}
+        _ => {
+            return Err(format!(
+                "config: providers.{name} needs both `client_cert` and `client_key`"
+            ))
+        }
+    }
     // A line break would end the auth header and start another one.
     if key
         .as_deref()
