@@ -182,16 +182,7 @@ pub fn post(
     body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     timeout: Duration,
 ) -> Result<Response, Error> {
-    let proxy = proxy_for(url, &|k| std::env::var(k).ok()).map_err(Error::Protocol)?;
-    let req = Req {
-        method: "POST",
-        url,
-        proxy: proxy.as_ref(),
-        headers,
-        len,
-        replay: true,
-    };
-    send_via(&req, body, timeout)
+    through_env("POST", true, url, headers, len, body, timeout)
 }
 
 /// Any method (MCP needs GET and DELETE too); a body of 0 bytes sends no
@@ -205,6 +196,19 @@ pub fn send(
     body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     timeout: Duration,
 ) -> Result<Response, Error> {
+    through_env(method, method != "POST", url, headers, len, body, timeout)
+}
+
+/// A request through the proxy the environment names for `url`.
+fn through_env(
+    method: &str,
+    replay: bool,
+    url: &Url,
+    headers: &[(&str, &str)],
+    len: u64,
+    body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+    timeout: Duration,
+) -> Result<Response, Error> {
     let proxy = proxy_for(url, &|k| std::env::var(k).ok()).map_err(Error::Protocol)?;
     let req = Req {
         method,
@@ -212,7 +216,7 @@ pub fn send(
         proxy: proxy.as_ref(),
         headers,
         len,
-        replay: method != "POST",
+        replay,
     };
     send_via(&req, body, timeout)
 }
