@@ -355,6 +355,8 @@ mod tests {
                 let (mut s, _) = l.accept().unwrap();
                 let req = read_request(&mut s);
                 seen.push((Instant::now(), req));
+                // One connection per answer, closed after it, as the server says.
+                let a = a.replacen("\r\n", "\r\nConnection: close\r\n", 1);
                 s.write_all(a.as_bytes()).unwrap();
             }
             seen
