@@ -32,6 +32,29 @@ pub struct Run {
     pub cwd: PathBuf,
 }
 
+/// The model the flags and config select (src/provider/select.rs), its
+/// warnings printed; the keys come from `secrets`, never the environment.
+pub fn select_model(
+    o: &Options,
+    config: &config::Config,
+) -> Result<provider::select::Selected, Failure> {
+    let wanted = provider::select::Wanted {
+        provider: &o.provider,
+        model: &o.model,
+        base_url: &o.base_url,
+        max_tokens: o.max_tokens,
+        tokens_field: o.tokens_field,
+        timeout: o.timeout,
+        deadline: o.deadline,
+        thinking: o.thinking,
+    };
+    let env = |k: &str| crate::secrets::env(k);
+    let selected =
+        provider::select::select(&wanted, &env, Some(&config.value)).map_err(|e| (2, e))?;
+    selected.warnings.iter().for_each(|w| warn(w));
+    Ok(selected)
+}
+
 fn warn(w: &str) {
     eprintln!("mote: warning: {w}");
 }
@@ -103,19 +126,7 @@ impl Run {
         }
 
         // The model (src/provider/select.rs).
-        let wanted = provider::select::Wanted {
-            provider: &o.provider,
-            model: &o.model,
-            base_url: &o.base_url,
-            max_tokens: o.max_tokens,
-            tokens_field: o.tokens_field,
-            timeout: o.timeout,
-            deadline: o.deadline,
-            thinking: o.thinking,
-        };
-        let selected =
-            provider::select::select(&wanted, &env, Some(&config.value)).map_err(config_err)?;
-        selected.warnings.iter().for_each(|w| warn(w));
+        let selected = select_model(&o, config)?;
         let cfg = selected.config;
         // Trust and keep-alive for every connection (src/http/, src/tls.rs).
         crate::http::configure(config.get("network"), &env).map_err(config_err)?;

@@ -218,6 +218,9 @@ fn the_layout_section_names_every_top_level_module() {
             true => format!("src/{name}/"),
             false => format!("src/{name}"),
         };
-        assert!(layout.contains(&named), "README Layout does not name {named}");
+        assert!(
+            layout.contains(&named),
+            "README Layout does not name {named}"
+        );
     }
 }

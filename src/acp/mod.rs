@@ -48,22 +48,8 @@ struct Server<'a> {
 /// Run the agent until stdin ends. Setup errors (flags, provider) are
 /// returned before any message is read.
 pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
-    let env = |k: &str| std::env::var(k).ok();
-    let wanted = crate::provider::select::Wanted {
-        provider: &o.provider,
-        model: &o.model,
-        base_url: &o.base_url,
-        max_tokens: o.max_tokens,
-        tokens_field: o.tokens_field,
-        timeout: o.timeout,
-        deadline: o.deadline,
-        thinking: o.thinking,
-    };
-    let selected =
-        crate::provider::select::select(&wanted, &env, Some(&config.value)).map_err(|e| (2, e))?;
-    for w in &selected.warnings {
-        eprintln!("mote: warning: {w}");
-    }
+    let env = |k: &str| crate::secrets::env(k);
+    let selected = crate::run::select_model(&o, config)?;
     let mut server = Server {
         base: session::Base {
             opts: &o,
