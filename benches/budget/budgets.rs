@@ -61,6 +61,11 @@ pub const LONG_SESSION_RSS: Budget = b(
     4.0 * MIB,
     Unit::Kib,
 );
+pub const RESUME_BIG: Budget = b(
+    "CPU time, resuming a session with one 50 MB record",
+    3000.0,
+    Unit::Ms,
+);
 pub const MCP_RSS: Budget = b(
     "peak RSS, two MCP servers, two MCP calls (mote only)",
     3.0 * MIB,
@@ -101,6 +106,7 @@ pub const ALL: &[&Budget] = &[
     &FIRST_REQUEST,
     &LAST_REQUEST,
     &LONG_SESSION_RSS,
+    &RESUME_BIG,
     &MCP_RSS,
     &STARTUP_RATIO,
     &IDLE_RSS,

@@ -92,6 +92,19 @@ fn sessions(r: &mut Report, bin: &Path) -> measure::Run {
         &budgets::LONG_SESSION_RSS,
     );
     r.info("CPU time, 300 turns", Unit::Ms, long.cpu_ms as f64);
+    let big = session::resume_big(bin);
+    assert_eq!(
+        big.status, 0,
+        "resuming the 50 MB session failed: {}",
+        big.stdout
+    );
+    let cpu = big.cpu_ms as f64;
+    r.at_most("CPU time, resume a 50 MB record", cpu, &budgets::RESUME_BIG);
+    r.info(
+        "peak RSS, resume a 50 MB record",
+        Unit::Kib,
+        big.max_rss as f64,
+    );
     r.info(
         "compactions in 300 turns (>= 3)",
         Unit::Count,

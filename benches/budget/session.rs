@@ -1,5 +1,6 @@
 //! The session figures: the 14-turn 115k-token task (peak RSS, CPU, first
-//! and last request size) and the 300-turn compacting session.
+//! and last request size), the 300-turn compacting session, and resuming a
+//! session with one 50 MB record.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -165,4 +166,43 @@ pub fn long_session(bin: &Path) -> (Run, usize, usize) {
     let _ = std::fs::remove_dir_all(&ws);
     let _ = std::fs::remove_dir_all(&data);
     (run, reqs, compactions)
+}
+
+/// Resume a session whose one user record is 50 MB, and answer once: the
+/// loader must be linear in the record's size (it was quadratic).
+pub fn resume_big(bin: &Path) -> Run {
+    let ws = tempfile("ws-big");
+    let dir = tempfile("sessions-big");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&ws).unwrap();
+    let ws = ws.canonicalize().unwrap();
+    let header = format!(
+        r#"{{"type":"session","version":1,"id":"big","cwd":"{}","provider":"openai","model":"mock","created":1,"mote":"0.1.0"}}"#,
+        ws.display()
+    );
+    let text = "fifty megabytes of one pasted log line. ".repeat(50 * 1000 * 1000 / 40);
+    let body = format!(
+        "{header}\n{{\"type\":\"user\",\"text\":\"{text}\"}}\n{{\"type\":\"assistant\",\"text\":\"ok\"}}\n{{\"type\":\"usage\",\"input\":1,\"output\":1,\"cached\":0,\"cache_write\":0}}\n"
+    );
+    std::fs::write(dir.join("big.jsonl"), body).unwrap();
+    let m = Mock::start(vec![Reply::text("done")]);
+    let run = measure(
+        Command::new(bin)
+            .current_dir(&ws)
+            .env("OPENAI_BASE_URL", m.base_url())
+            .env_remove("OPENAI_API_KEY")
+            .args(["--session-dir", dir.to_str().unwrap(), "--resume", "big"])
+            .args([
+                "-p",
+                "next",
+                "--model",
+                "mock",
+                "--context-window",
+                "100000000",
+            ])
+            .stderr(std::process::Stdio::null()),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    run
 }

@@ -134,11 +134,16 @@ impl Parser {
         let mut i = 0;
         while let Some(&b) = input.get(i) {
             if self.state == State::Str && !self.key {
-                // Fast path: copy a run of plain string bytes at once.
-                let run = input[i..]
+                // Fast path: copy a run of plain string bytes at once. The
+                // scan stops at FLUSH_AT bytes: scanning to the string's end
+                // for every chunk made one long string quadratic.
+                let window = input.len().min(i + FLUSH_AT);
+                let run = input
+                    .get(i..window)
+                    .unwrap_or_default()
                     .iter()
                     .position(|&c| c == b'"' || c == b'\\' || c < 0x20);
-                let end = run.map_or(input.len(), |r| i + r).min(i + FLUSH_AT);
+                let end = run.map_or(window, |r| i + r);
                 if end > i {
                     self.flush_high();
                     self.buf.extend_from_slice(&input[i..end]);
