@@ -635,3 +635,65 @@ fn cancel_kills_a_running_command_within_200_ms() {
         .count();
     assert_eq!(failed, 1);
 }
+
+#[test]
+fn load_replays_a_saved_session_and_continues_it() {
+    let ws = workspace("load");
+    common::copy_demo(&ws);
+    let m = Mock::start(common::demo_replies());
+    let env = [("ACP_PROMPT", "The tests fail. Fix it.")];
+    let Some(first) = client("prompt", &ws, &m, &env, &[]) else {
+        return;
+    };
+    let id = s(first.result("session/new"), &["sessionId"])
+        .unwrap()
+        .to_string();
+
+    // A new mote acp process loads it by mote's own session id.
+    let m2 = Mock::start(vec![mock::Reply::text("Still fixed.")]);
+    let env = [
+        ("ACP_SESSION", id.as_str()),
+        ("ACP_PROMPT", "Is it still fixed?"),
+    ];
+    let r = client("load", &ws, &m2, &env, &[]).unwrap();
+    let cut = r
+        .log
+        .iter()
+        .position(|e| s(e, &["t"]) == Some("loaded"))
+        .unwrap();
+    let replay = Report {
+        log: r.log[..cut].to_vec(),
+        raw: Vec::new(),
+    };
+    let users: Vec<&str> = replay
+        .updates("user_message_chunk")
+        .iter()
+        .filter_map(|u| s(u, &["content", "text"]))
+        .collect();
+    assert_eq!(users, ["The tests fail. Fix it."]);
+    let said: String = replay
+        .updates("agent_message_chunk")
+        .iter()
+        .filter_map(|u| s(u, &["content", "text"]))
+        .collect();
+    assert!(said.contains("all three cases pass"), "{said}");
+    assert_eq!(replay.updates("tool_call").len(), 4);
+    let completed = replay
+        .updates("tool_call_update")
+        .into_iter()
+        .filter(|u| s(u, &["status"]) == Some("completed"))
+        .count();
+    assert_eq!(completed, 4);
+    // The prompt after the load continues the same conversation and file.
+    assert_eq!(stop_reasons(&r), ["end_turn"]);
+    let body = &m2.requests()[0].body;
+    assert!(body.contains("The tests fail. Fix it.") && body.contains("Is it still fixed?"));
+    let file = ws.join("data/mote/sessions").join(format!("{id}.jsonl"));
+    let saved = std::fs::read_to_string(file).unwrap();
+    assert!(saved.contains("Still fixed."));
+    // Loading an unknown id is ACP's resource-not-found.
+    let env = [("ACP_SESSION", "20200101-000000-000000")];
+    let r = client("load", &ws, &m2, &env, &[]).unwrap();
+    let e = r.of("error");
+    assert_eq!(e[0].get("code").and_then(|c| c.as_f64()), Some(-32002.0));
+}

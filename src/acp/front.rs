@@ -320,3 +320,35 @@ impl Frontend for Front {
         Answer::Nobody
     }
 }
+
+/// A saved conversation told again as updates (session/load).
+pub fn replay(f: &mut Front, arena: &crate::arena::Arena) {
+    use crate::arena::Msg;
+    for m in arena.messages() {
+        match m {
+            Msg::User(t) => f.update(obj(vec![
+                ("sessionUpdate", s("user_message_chunk")),
+                ("content", text_block(t)),
+            ])),
+            Msg::Assistant {
+                text,
+                calls,
+                thinking,
+            } => {
+                for th in thinking.iter().filter(|th| !th.redacted) {
+                    f.reasoning(th.text);
+                }
+                f.text(text);
+                for c in calls {
+                    f.tool_call(c.id, c.name, c.args);
+                }
+            }
+            Msg::Result {
+                id,
+                name,
+                text,
+                error,
+            } => f.tool_result(id, name, text, error, 0),
+        }
+    }
+}

@@ -186,6 +186,7 @@ impl Server<'_> {
             "session/new" => self.new_session(params),
             "session/set_mode" => self.set_mode(params),
             "session/prompt" => self.prompt(params),
+            "session/load" => self.load(params),
             _ => Err(Fault {
                 code: wire::METHOD_NOT_FOUND,
                 message: format!("Method not found: {method}"),
@@ -211,7 +212,7 @@ impl Server<'_> {
         }
         let f = |b: bool| Value::Bool(b);
         let caps = obj(vec![
-            ("loadSession", f(false)),
+            ("loadSession", f(true)),
             (
                 "promptCapabilities",
                 obj(vec![
@@ -246,7 +247,7 @@ impl Server<'_> {
         let extra = params::mcp_servers(p).map_err(Fault::params)?;
         let sess = self
             .base
-            .open(&cwd, extra)
+            .open(&cwd, extra, None)
             .map_err(|e| fault(wire::INTERNAL_ERROR, e))?;
         let answer = obj(vec![
             ("sessionId", s(&sess.id)),
@@ -298,6 +299,36 @@ impl Server<'_> {
             Err(f) => return Err(fault(wire::INTERNAL_ERROR, f.message())),
         };
         Ok(obj(vec![("stopReason", s(stop))]))
+    }
+
+    /// Open a saved mote session (by its id) and replay it to the client as
+    /// updates: user and agent messages, reasoning, tool calls with their
+    /// final status. Then it takes prompts like a new one.
+    fn load(&mut self, params: Option<&Value>) -> Reply {
+        let p = params::object(params).map_err(Fault::params)?;
+        let id = params::str_field(p, "sessionId").map_err(Fault::params)?;
+        let cwd = params::abs_dir(p, "cwd").map_err(Fault::params)?;
+        let extra = params::mcp_servers(p).map_err(Fault::params)?;
+        if self.sessions.iter().any(|x| x.id == id) {
+            return Err(Fault::params(format!("session {id} is already open")));
+        }
+        let dir = self
+            .base
+            .sessions_dir
+            .as_deref()
+            .ok_or_else(|| not_found(id))?;
+        let path = crate::session::find(dir, id).map_err(|_| not_found(id))?;
+        let resumed = crate::session::start::open(&path, self.base.opts.no_session)
+            .map_err(|e| fault(wire::INTERNAL_ERROR, e))?;
+        let sess = self
+            .base
+            .open(&cwd, extra, Some(resumed))
+            .map_err(|e| fault(wire::INTERNAL_ERROR, e))?;
+        let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root);
+        front::replay(&mut front, sess.conv.arena());
+        self.closed |= front.closed;
+        self.sessions.push(sess);
+        Ok(obj(vec![]))
     }
 
     /// Send a `session/update` notification.

@@ -86,9 +86,15 @@ pub struct Base<'a> {
 }
 
 impl Base<'_> {
-    /// A new session rooted at `cwd`, with the configured MCP servers (unless
-    /// `--no-mcp`) and the client's `extra` ones, all started.
-    pub fn open(&self, cwd: &Path, extra: Vec<mcp::config::Server>) -> Result<Session, String> {
+    /// A session rooted at `cwd`, with the configured MCP servers (unless
+    /// `--no-mcp`) and the client's `extra` ones, all started: a new one, or
+    /// the saved one `resumed` (session/load), which keeps its id and file.
+    pub fn open(
+        &self,
+        cwd: &Path,
+        extra: Vec<mcp::config::Server>,
+        resumed: Option<session::start::Resumed>,
+    ) -> Result<Session, String> {
         let env = |k: &str| crate::secrets::env(k);
         let o = self.opts;
         let mut ws = workspace::Workspace::new(cwd)
@@ -156,29 +162,42 @@ impl Base<'_> {
             self.sessions_dir.as_deref(),
         )
         .map_err(|(_, e)| e)?;
-        let root = ws.root.to_string_lossy().into_owned();
-        let writer = session::start::create(
-            o,
-            self.sessions_dir.as_deref(),
-            &root,
-            &self.cfg.name,
-            &self.cfg.model,
-        );
-        let id = match &writer {
-            Some(w) => w.id.clone(),
-            None => session::new_id(session::now()),
-        };
-        let log = Log {
-            writer,
-            est: Default::default(),
-            limits: session::start::limits(o),
+        let (id, arena, log) = match resumed {
+            Some(r) => {
+                let log = Log {
+                    writer: r.writer,
+                    est: r.loaded.est,
+                    limits: session::start::limits(o),
+                };
+                (r.loaded.id, r.loaded.arena, log)
+            }
+            None => {
+                let root = ws.root.to_string_lossy().into_owned();
+                let writer = session::start::create(
+                    o,
+                    self.sessions_dir.as_deref(),
+                    &root,
+                    &self.cfg.name,
+                    &self.cfg.model,
+                );
+                let id = match &writer {
+                    Some(w) => w.id.clone(),
+                    None => session::new_id(session::now()),
+                };
+                let log = Log {
+                    writer,
+                    est: Default::default(),
+                    limits: session::start::limits(o),
+                };
+                (id, Arena::new(), log)
+            }
         };
         let mode = PromptMode {
             system,
             permission,
             writable: chosen.mode.writable,
         };
-        let conv = Conversation::new(self.cfg.clone(), self.prices, mode, Arena::new(), log);
+        let conv = Conversation::new(self.cfg.clone(), self.prices, mode, arena, log);
         let ctx = TurnContext {
             ws,
             gate,

@@ -173,6 +173,13 @@ const mcpServers = env.ACP_MCP ? JSON.parse(env.ACP_MCP) : [];
 const prompt = (text) => [{ type: "text", text }];
 
 const SCENARIOS = {
+  // session/load of ACP_SESSION (replayed as updates), then a prompt in it.
+  async load(ctx) {
+    await call(ctx, "initialize", { protocolVersion: 1, clientCapabilities: caps });
+    await call(ctx, "session/load", { sessionId: env.ACP_SESSION, cwd, mcpServers });
+    log.push({ t: "loaded" });
+    await call(ctx, "session/prompt", { sessionId: env.ACP_SESSION, prompt: prompt(env.ACP_PROMPT || "go") });
+  },
   // One prompt (ACP_PROMPT) in a new session; permission requests are
   // answered with ACP_PERMISSION. ACP_MODE sets the mode first.
   async prompt(ctx) {
