@@ -14,6 +14,8 @@ pub mod readonly;
 pub mod rules;
 pub mod scripts;
 pub mod shell;
+#[cfg(test)]
+mod shell_tests;
 
 use crate::json::Args;
 use crate::sandbox;

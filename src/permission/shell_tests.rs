@@ -1,0 +1,127 @@
+//! Unit tests of the shell parser: lists, substitutions, redirections,
+//! here-documents, and the syntax it reports as a problem.
+
+use super::shell::*;
+
+fn words(src: &str) -> Vec<Vec<String>> {
+    let p = parse(src);
+    assert!(p.problems.is_empty(), "{src}: {:?}", p.problems);
+    p.cmds
+        .iter()
+        .map(|c| c.words.iter().map(|w| w.text.clone()).collect())
+        .collect()
+}
+
+#[test]
+fn splits_lists_pipelines_and_groups() {
+    assert_eq!(
+        words("a b; c && d || e | f & g"),
+        [
+            ["a", "b"].as_slice(),
+            &["c"],
+            &["d"],
+            &["e"],
+            &["f"],
+            &["g"]
+        ]
+    );
+    assert_eq!(
+        words("(cd x && ls) ; { cat y; }"),
+        [["cd", "x"].as_slice(), &["ls"], &["cat", "y"]]
+    );
+    assert_eq!(
+        words("if true; then ls; fi\nwc -l # comment ; rm"),
+        [["true"].as_slice(), &["ls"], &["wc", "-l"]]
+    );
+    assert_eq!(
+        words(r#"echo 'a b' "c\"d" e\ f"#),
+        [["echo", "a b", "c\"d", "e f"]]
+    );
+}
+
+#[test]
+fn substitutions_are_commands_too() {
+    let p = parse("echo $(rm -rf x) `touch y` <(ls) \"$(id)\"");
+    let names: Vec<String> = p.cmds.iter().map(|c| c.text()).collect();
+    assert_eq!(
+        names,
+        [
+            "rm -rf x",
+            "touch y",
+            "ls",
+            "id",
+            "echo $(...) `...` <(...) $(...)"
+        ]
+    );
+    assert!(p.cmds[4].words[1].dynamic);
+}
+
+#[test]
+fn redirections_assignments_heredocs() {
+    let p =
+        parse("A=1 B=\"x y\" cmd 2>&1 >out <in 3>>log &>/dev/null <<'EOF' x\nbody $(rm)\nEOF\nls");
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    let c = &p.cmds[0];
+    assert_eq!(c.assigns.len(), 2);
+    assert_eq!(c.assigns[1].1.text, "x y");
+    let ops: Vec<(Option<u32>, &str, &str)> = c
+        .redirs
+        .iter()
+        .map(|r| (r.fd, r.op, r.target.text.as_str()))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            (Some(2), ">&", "1"),
+            (None, ">", "out"),
+            (None, "<", "in"),
+            (Some(3), ">>", "log"),
+            (None, "&>", "/dev/null"),
+            (None, "<<", "EOF")
+        ]
+    );
+    assert_eq!(c.text(), "cmd x");
+    assert_eq!(p.cmds[1].text(), "ls");
+    // An unquoted here-document's substitutions are commands.
+    let p = parse("cat <<EOF\n$(rm x)\nEOF");
+    assert!(p.cmds.iter().any(|c| c.text() == "rm x"));
+}
+
+#[test]
+fn arbitrary_input_never_panics() {
+    // A small LCG over shell metacharacters: deep nesting, cut-off quotes and the like.
+    let alphabet: Vec<char> = "ab $(){}[]<>|&;'\"`\\\n#=*?~-0123456789<<EOF"
+        .chars()
+        .collect();
+    let mut x: u64 = 0x2545F4914F6CDD1D;
+    for len in 0..400 {
+        let s: String = (0..len % 97)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                alphabet[(x >> 33) as usize % alphabet.len()]
+            })
+            .collect();
+        let _ = parse(&s);
+        let _ = crate::permission::readonly::check(&s, std::path::Path::new("/"));
+    }
+    let deep = "$(".repeat(5000);
+    assert!(!parse(&deep).problems.is_empty());
+    assert!(!parse(&"`".repeat(3001)).problems.is_empty());
+}
+
+#[test]
+fn unknown_syntax_is_a_problem() {
+    for src in [
+        "for f in *; do rm $f; done",
+        "case x in a) ;; esac",
+        "f() { ls; }",
+        "echo $((x+2))",
+        "echo 'open",
+        "echo $(ls",
+        "(ls",
+    ] {
+        assert!(!parse(src).problems.is_empty(), "{src}");
+    }
+}
