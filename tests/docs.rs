@@ -44,8 +44,16 @@ fn flags(text: &str) -> Vec<String> {
 fn every_flag_in_the_readme_exists() {
     let help = help();
     let known: Vec<String> = flags(&help);
-    // Flags of other programs the README quotes (cargo, git).
-    let foreign = ["features", "target", "release", "output", "ext-diff"];
+    // Flags of other programs the README quotes (cargo, git, sort).
+    let foreign = [
+        "features",
+        "target",
+        "release",
+        "output",
+        "ext-diff",
+        "co",
+        "compress-program",
+    ];
     for f in flags(&readme()) {
         assert!(
             known.contains(&f) || foreign.contains(&f.as_str()),
