@@ -28,6 +28,8 @@ pub struct Config {
     pub value: Value,
     /// One line each, shown on stderr: unknown keys and the like.
     pub warnings: Vec<String>,
+    /// Which file set each top-level key (the last one that did).
+    sources: Vec<(String, PathBuf)>,
 }
 
 /// The user's config directory (`.../mote`).
@@ -45,6 +47,7 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     let mut cfg = Config {
         value: Value::Obj(Vec::new()),
         warnings: Vec::new(),
+        sources: Vec::new(),
     };
     let user = user_dir(env).map(|d| d.join("config.json"));
     let project = workspace.join(".mote/config.json");
@@ -55,6 +58,8 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                     cfg.warnings
                         .push(format!("{}: unknown key `{k}` ignored", path.display()));
                 }
+                cfg.sources.retain(|(sk, _)| sk != k);
+                cfg.sources.push((k.clone(), path.clone()));
             }
             merge(&mut cfg.value, v);
         }
@@ -97,6 +102,23 @@ pub fn merge(base: &mut Value, over: Value) {
 }
 
 impl Config {
+    /// A `config: `key...` ...` error with `config` replaced by the file
+    /// that set that key, so every config error names its file.
+    pub fn locate(&self, msg: &str) -> String {
+        let Some(rest) = msg.strip_prefix("config: ") else {
+            return msg.to_string();
+        };
+        let key: String = rest
+            .trim_start_matches('`')
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        match self.sources.iter().find(|(k, _)| *k == key) {
+            Some((_, path)) => format!("{}: {rest}", path.display()),
+            None => msg.to_string(),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.value.get(key)
     }

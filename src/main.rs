@@ -40,7 +40,9 @@ fn main() -> ExitCode {
     };
     let conf = |key: &str| -> Result<Option<String>, String> {
         let c = load().as_ref().map_err(|e| e.clone())?;
-        c.str(key).map(|v| v.map(String::from))
+        c.str(key)
+            .map(|v| v.map(String::from))
+            .map_err(|e| c.locate(&e))
     };
     if args.first().is_some_and(|a| a == "mcp") {
         return mcp_probe(&args[1..], load());
@@ -77,12 +79,12 @@ fn main() -> ExitCode {
     if acp {
         return match mote::acp::serve(opts, c) {
             Ok(()) => ExitCode::SUCCESS,
-            Err((code, msg)) => fail(code, &msg),
+            Err((code, msg)) => fail(code, &c.locate(&msg)),
         };
     }
     match run(opts, c) {
         Ok(()) => ExitCode::SUCCESS,
-        Err((code, msg)) => fail(code, &msg),
+        Err((code, msg)) => fail(code, &c.locate(&msg)),
     }
 }
 

@@ -219,3 +219,34 @@ fn an_answer_stdout_cannot_take_is_exit_1_and_stays_in_the_session() {
         .collect();
     assert!(saved.contains("the answer that must not vanish"), "{saved}");
 }
+
+#[test]
+fn a_config_type_error_names_the_file_that_set_the_key() {
+    let ws = workspace("cfgerr");
+    std::fs::create_dir_all(ws.join("config/mote")).unwrap();
+    std::fs::create_dir_all(ws.join(".mote")).unwrap();
+    let user = ws.join("config/mote/config.json");
+    let project = ws.join(".mote/config.json");
+    let env = [("OPENAI_API_KEY", "k".to_string())];
+    for (file, other, text, want) in [
+        (
+            &user,
+            &project,
+            r#"{"model": 5}"#,
+            "`model` must be a string",
+        ),
+        (
+            &project,
+            &user,
+            r#"{"permissions": 5}"#,
+            "`permissions` must be an object",
+        ),
+    ] {
+        std::fs::write(file, text).unwrap();
+        std::fs::write(other, "{}").unwrap();
+        let o = mote(&ws, &env, &["-p", "hi"]);
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        let line = format!("mote: error: {}: {want}", file.display());
+        assert!(o.stderr.starts_with(&line), "{}", o.stderr);
+    }
+}
