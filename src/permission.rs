@@ -220,7 +220,7 @@ impl Gate {
             // Outside paths need a rule with an absolute pattern, protected
             // ones a rule that names them: a bare `edit` opens neither.
             Some((Action::Allow, r))
-                if (inside || r.contains("(/") || r.contains("(~/"))
+                if (inside || self.rules.absolute(r))
                     && guarded.as_deref().is_none_or(|g| r.contains(g)) =>
             {
                 if write && mode == Permission::ReadOnly {

@@ -251,6 +251,14 @@ impl Rules {
         }
         first.map(|t| (Action::Allow, t))
     }
+
+    /// Whether the rule written `text` has an absolute path pattern (`~/`
+    /// expanded), the only kind that opens paths outside the workspace.
+    pub fn absolute(&self, text: &str) -> bool {
+        self.list
+            .iter()
+            .any(|r| r.text == text && matches!(r.pat, Pat::Path(_, true, _)))
+    }
 }
 
 #[cfg(test)]
