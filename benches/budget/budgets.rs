@@ -97,6 +97,23 @@ pub const NET_RATIO: Budget = b(
 );
 pub const NET_CONNECTIONS: Budget = b("connections for that task", 1.0, Unit::Count);
 
+pub const SUBAGENT_PARENT_RSS: Budget = b(
+    "peak RSS, parent of 3 parallel subagents (each reads 3 × 40 KB)",
+    3.0 * MIB,
+    Unit::Kib,
+);
+pub const SUBAGENT_CHILD_RSS: Budget = b("peak RSS, each subagent", 3.0 * MIB, Unit::Kib);
+pub const SUBAGENT_ALL_RSS: Budget = b(
+    "peak RSS, parent + 3 subagents, all mote processes",
+    12.0 * MIB,
+    Unit::Kib,
+);
+pub const SUBAGENT_WALL_RATIO: Budget = b(
+    "wall time, 3 parallel subagents over the slowest one alone",
+    1.5,
+    Unit::Ratio,
+);
+
 /// Every budget, for the README check.
 pub const ALL: &[&Budget] = &[
     &BINARY,
@@ -117,4 +134,8 @@ pub const ALL: &[&Budget] = &[
     &ACP_SESSION_RSS,
     &NET_RATIO,
     &NET_CONNECTIONS,
+    &SUBAGENT_PARENT_RSS,
+    &SUBAGENT_CHILD_RSS,
+    &SUBAGENT_ALL_RSS,
+    &SUBAGENT_WALL_RATIO,
 ];

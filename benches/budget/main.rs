@@ -24,6 +24,7 @@ mod network;
 mod report;
 mod session;
 mod startup;
+mod subagents;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,6 +57,7 @@ fn main() {
     idle_rows(&mut r, &bin);
     acp_rows(&mut r, &bin);
     network_rows(&mut r, &bin);
+    subagent_rows(&mut r, &bin);
     alloc::compare(&mut r, root, size, &version, &sess);
     r.finish();
 }
@@ -210,4 +212,42 @@ fn network_rows(r: &mut Report, bin: &Path) {
             r.unmeasured("  connections", &budgets::NET_CONNECTIONS, &why);
         }
     }
+}
+
+/// A parent and three parallel subagents, each child reading three 40 KB files.
+fn subagent_rows(r: &mut Report, bin: &Path) {
+    let f = subagents::run(bin);
+    r.at_most(
+        "peak RSS, subagents: the parent",
+        f.tree.root.max_rss as f64,
+        &budgets::SUBAGENT_PARENT_RSS,
+    );
+    let largest = f.tree.children.iter().copied().max().unwrap_or(0);
+    r.at_most(
+        "peak RSS, subagents: the largest child",
+        largest as f64,
+        &budgets::SUBAGENT_CHILD_RSS,
+    );
+    let all = f.tree.root.max_rss + f.tree.children.iter().sum::<u64>();
+    r.at_most(
+        "peak RSS, subagents: all mote processes",
+        all as f64,
+        &budgets::SUBAGENT_ALL_RSS,
+    );
+    let ratio = f.wall.as_secs_f64() / f.alone.as_secs_f64().max(0.001);
+    r.info(
+        "wall time, three children at once",
+        Unit::Ms,
+        f.wall.as_secs_f64() * 1000.0,
+    );
+    r.info(
+        "wall time, the slowest child alone (same parent, one call)",
+        Unit::Ms,
+        f.alone.as_secs_f64() * 1000.0,
+    );
+    r.at_most(
+        "wall time, over the slowest child alone",
+        ratio,
+        &budgets::SUBAGENT_WALL_RATIO,
+    );
 }

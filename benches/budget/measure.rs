@@ -20,17 +20,22 @@ pub struct Run {
 /// forked from, since Linux carries it over exec. CPU time comes from wait4.
 pub fn measure(cmd: &mut Command) -> Run {
     let out = tempfile("stdout");
+    let mut run = trace(spawn_traced(cmd, &out));
+    run.stdout = std::fs::read_to_string(&out).unwrap_or_default();
+    run
+}
+
+/// Start `cmd` traced, its stdout to the file `out`; its pid. Reaped by
+/// the caller's wait4 loop, which also reads the exit status.
+fn spawn_traced(cmd: &mut Command, out: &std::path::Path) -> i32 {
     traced(cmd);
-    // Reaped by the wait4 loop in `trace`, which also reads the exit status.
     #[allow(clippy::zombie_processes)]
     let child = cmd
-        .stdout(Stdio::from(std::fs::File::create(&out).unwrap()))
+        .stdout(Stdio::from(std::fs::File::create(out).unwrap()))
         .stdin(Stdio::null())
         .spawn()
         .expect("spawn");
-    let mut run = trace(child.id() as i32);
-    run.stdout = std::fs::read_to_string(&out).unwrap_or_default();
-    run
+    child.id() as i32
 }
 
 /// Like `measure`, with the child's stdin and stdout piped to `drive`,
@@ -134,4 +139,80 @@ pub fn status_field(pid: i32, field: &str) -> u64 {
         Some(kb) => kb.trim().parse::<u64>().unwrap() * 1024,
         None => v.parse().unwrap(),
     }
+}
+
+/// A process tree's run: the root's figures and each mote descendant's
+/// own peak RSS, all read the same way (VmHWM at its exit stop).
+pub struct Tree {
+    pub root: Run,
+    /// Peak RSS of each descendant whose command name is `mote`, in exit order.
+    pub children: Vec<u64>,
+}
+
+/// Like `measure`, tracing the whole tree: forks, clones and execs of the
+/// root and its descendants are followed (PTRACE_O_TRACEFORK and friends),
+/// and every process is stopped at its exit to read its VmHWM.
+pub fn measure_tree(cmd: &mut Command) -> Tree {
+    let out = tempfile("tree-stdout");
+    let root = spawn_traced(cmd, &out);
+    let opts = libc::PTRACE_O_TRACEEXIT
+        | libc::PTRACE_O_TRACEFORK
+        | libc::PTRACE_O_TRACEVFORK
+        | libc::PTRACE_O_TRACECLONE
+        | libc::PTRACE_O_TRACEEXEC;
+    let mut tree = Tree {
+        root: Run {
+            status: -1,
+            max_rss: 0,
+            cpu_ms: 0,
+            stdout: String::new(),
+        },
+        children: Vec::new(),
+    };
+    let mut started = false;
+    loop {
+        let mut status = 0;
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        let pid = unsafe { libc::wait4(-1, &mut status, libc::__WALL, &mut ru) };
+        if pid < 0 {
+            break; // no traced process left
+        }
+        if !libc::WIFSTOPPED(status) {
+            if pid == root {
+                let tv_ms = |tv: libc::timeval| tv.tv_sec as u64 * 1000 + tv.tv_usec as u64 / 1000;
+                tree.root.cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
+                tree.root.status = if libc::WIFEXITED(status) {
+                    libc::WEXITSTATUS(status)
+                } else {
+                    -1
+                };
+            }
+            continue;
+        }
+        let sig = libc::WSTOPSIG(status);
+        let event = status >> 16;
+        let mut pass = 0;
+        if pid == root && !started && sig == libc::SIGTRAP && event == 0 {
+            // The root's stop after exec: follow everything from here.
+            started = true;
+            unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, opts) };
+        } else if sig == libc::SIGTRAP && event == libc::PTRACE_EVENT_EXIT {
+            let hwm = status_field(pid, "VmHWM");
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if pid == root {
+                tree.root.max_rss = hwm;
+            } else if comm.trim() == "mote" {
+                tree.children.push(hwm);
+            }
+        } else if sig == libc::SIGTRAP && event != 0 {
+            // fork, clone, exec events: nothing to pass on.
+        } else if sig == libc::SIGSTOP && pid != root {
+            // A new tracee's first stop.
+        } else {
+            pass = sig;
+        }
+        unsafe { libc::ptrace(libc::PTRACE_CONT, pid, 0, pass) };
+    }
+    tree.root.stdout = std::fs::read_to_string(&out).unwrap_or_default();
+    tree
 }

@@ -46,14 +46,14 @@ type Builtin = (
 const BUILTIN: &[Builtin] = &[
     (
         "explore",
-        "Search and read the codebase to answer a question (read-only); returns a summary with file paths and line numbers.",
+        "read-only search of the codebase; answers with file:line references",
         Some("read,grep,find,ls,bash"),
         Some(Permission::ReadOnly),
         "You explore a codebase to answer one question. Search with grep and find, read the relevant parts, and answer with a concise summary that cites file paths and line numbers. Change nothing.",
     ),
     (
         "general",
-        "A general-purpose agent for a self-contained multi-step task, with the parent's tools and permission.",
+        "any self-contained task, with your tools and permission",
         None,
         None,
         "Carry out the task you are given completely, then report what you did and found.",

@@ -16,14 +16,14 @@ use crate::json::Args;
 use crate::provider::{Config, Usage, Wire};
 
 pub const NAME: &str = "task";
-const PARAMS: &str = r#"{"type":"object","properties":{"description":{"type":"string","description":"A short (3-5 word) label for the task"},"prompt":{"type":"string","description":"The whole task for the subagent: it sees nothing of this conversation"},"agent":{"type":"string","description":"Which agent runs it (default general)"}},"required":["description","prompt"]}"#;
+const PARAMS: &str = r#"{"type":"object","properties":{"description":{"type":"string","description":"3-5 word label"},"prompt":{"type":"string","description":"The whole task; the subagent sees nothing of this conversation"},"agent":{"type":"string","description":"Agent name (default general)"}},"required":["description","prompt"]}"#;
 /// The largest prompt passed on a child's command line.
 const MAX_PROMPT: usize = 100 * 1024;
 
 /// The tool's description for the model: what it does, and the agents.
 pub fn description(defs: &[Def]) -> String {
     let mut s = String::from(
-        "Run a subagent: a separate agent with a fresh context that carries out `prompt` on its own and returns its final answer. Several task calls in one response run at the same time. Agents:",
+        "Start a subagent with a fresh context on `prompt`; returns its final answer. Task calls in one response run in parallel. Agents:",
     );
     for d in defs {
         s.push_str(&format!("\n- {}: {}", d.name, d.description));
