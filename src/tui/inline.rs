@@ -352,8 +352,10 @@ pub fn wrap(spans: &[Span], width: usize) -> Vec<Vec<Span>> {
     rows
 }
 
-/// Append `row` to `out`, with its styles when `color`.
-pub fn paint(row: &[Span], color: bool, out: &mut String) {
+/// Append `row` to `out` with the styles `mask` lets through (0: none,
+/// no hyperlinks either).
+pub fn paint(row: &[Span], mask: u16, out: &mut String) {
+    let color = mask != 0;
     let mut style = 0;
     let mut url = "";
     for sp in row.iter().filter(|s| !s.text.is_empty()) {
@@ -368,12 +370,12 @@ pub fn paint(row: &[Span], color: bool, out: &mut String) {
             }
             url = &sp.url;
         }
-        if color && sp.style != style {
+        if color && sp.style & mask != style {
             if style != 0 {
                 out.push_str("\x1b[0m");
             }
-            sgr(sp.style, out);
-            style = sp.style;
+            style = sp.style & mask;
+            sgr(style, out);
         }
         out.push_str(&sp.text);
     }

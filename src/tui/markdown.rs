@@ -24,6 +24,8 @@ pub struct Markdown {
     pub width: usize,
     /// Links as OSC 8 hyperlinks (else `text (url)`).
     pub osc8: bool,
+    /// The terminal shows italics (else emphasis is plain).
+    pub italic: bool,
     /// The line being received, and how many of its rows are shown.
     line: String,
     shown: usize,
@@ -62,7 +64,17 @@ impl Markdown {
         Markdown {
             color,
             width,
+            italic: true,
             ..Default::default()
+        }
+    }
+
+    /// The styles that reach the terminal.
+    fn mask(&self) -> u16 {
+        match (self.color, self.italic) {
+            (false, _) => 0,
+            (true, true) => !0,
+            (true, false) => !inline::I,
         }
     }
 
@@ -103,7 +115,7 @@ impl Markdown {
         let l = clean(raw.strip_suffix('\r').unwrap_or(raw)).into_owned();
         let skip = std::mem::take(&mut self.shown);
         if let Some(h) = self.head.take() {
-            match Table::start(&h, &l, self.color, self.osc8, 0) {
+            match Table::start(&h, &l, self.mask(), self.osc8, 0) {
                 Some(t) => {
                     self.table = Some(t);
                     return;
@@ -351,7 +363,7 @@ impl Markdown {
     }
 
     fn emit(&mut self, row: &[Span], out: &mut String) {
-        paint(row, self.color, out);
+        paint(row, self.mask(), out);
         out.push('\n');
         self.blank_out = false;
     }

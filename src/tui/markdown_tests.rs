@@ -355,3 +355,23 @@ fn control_sequences_do_not_pass() {
         assert!(strip(&out).starts_with("ab c\n"), "{out:?}");
     }
 }
+
+#[test]
+fn hyperlinks_and_no_italics_where_the_terminal_lacks_them() {
+    let mut m = Markdown::new(true, 80);
+    m.osc8 = true;
+    let mut out = String::new();
+    m.push(
+        "see [the *docs*](https://x.io/d) and <https://y.io>\n",
+        &mut out,
+    );
+    assert_eq!(
+        tags(&out),
+        "see <a https://x.io/d><4>the </><3;4>docs</a></> and <a https://y.io><4>https://y.io</a></>\n"
+    );
+    let mut m = Markdown::new(true, 80);
+    m.italic = false;
+    out.clear();
+    m.push("*em* **strong** ***both***\n", &mut out);
+    assert_eq!(tags(&out), "em <1>strong both</>\n");
+}

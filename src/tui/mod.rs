@@ -63,6 +63,15 @@ pub fn hyperlinks() -> bool {
         || !var("KONSOLE_VERSION").is_empty()
 }
 
+/// Whether the terminal shows italics: all but the Linux console and
+/// the old hardware terminals do (from TERM, never a query).
+pub fn italics() -> bool {
+    let term = std::env::var("TERM").unwrap_or_default();
+    !["linux", "vt", "ansi", "cons"]
+        .iter()
+        .any(|t| term.starts_with(t))
+}
+
 fn dumb() -> bool {
     std::env::var("TERM").map_or(true, |t| t == "dumb" || t.is_empty())
 }

@@ -93,6 +93,7 @@ impl Screen {
     pub fn new(color: bool, tty: bool, editor: Editor, model: &str) -> Screen {
         let mut md = Markdown::new(color, 0);
         md.osc8 = color && super::hyperlinks();
+        md.italic = super::italics();
         Screen {
             color,
             tty,

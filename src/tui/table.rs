@@ -22,6 +22,8 @@ enum Align {
 
 pub struct Table {
     color: bool,
+    /// The styles the terminal shows (`inline::paint`).
+    mask: u16,
     osc8: bool,
     aligns: Vec<Align>,
     /// Each cell's spans: the header's, and the body rows not yet shown.
@@ -78,13 +80,14 @@ fn delimiter(line: &str) -> Option<Vec<Align>> {
 
 impl Table {
     /// A table, if `delim` is the delimiter row for the header `head`.
-    pub fn start(head: &str, delim: &str, color: bool, osc8: bool, pad: usize) -> Option<Table> {
+    pub fn start(head: &str, delim: &str, mask: u16, osc8: bool, pad: usize) -> Option<Table> {
         let aligns = delimiter(delim)?;
         if cells(head).len() != aligns.len() {
             return None;
         }
         let mut t = Table {
-            color,
+            color: mask != 0,
+            mask,
             osc8,
             aligns,
             head: Vec::new(),
@@ -226,7 +229,7 @@ impl Table {
         }
         s.extend(r);
         out.push_str(&self.pad);
-        paint(&[Span::new(&s, DIM)], true, out);
+        paint(&[Span::new(&s, DIM)], self.mask, out);
         out.push('\n');
     }
 
@@ -269,7 +272,7 @@ impl Table {
                     line.push(Span::new(&" ".repeat(r + 1), 0));
                 }
                 line.push(Span::new(bar, DIM));
-                paint(&line, self.color, out);
+                paint(&line, self.mask, out);
                 out.push('\n');
             }
         }
@@ -287,7 +290,7 @@ impl Table {
                 for (k, r) in wrap(&spans, room).iter().enumerate() {
                     out.push_str(&self.pad);
                     out.push_str(if k > 0 { "  " } else { "" });
-                    paint(r, self.color, out);
+                    paint(r, self.mask, out);
                     out.push('\n');
                 }
             }
