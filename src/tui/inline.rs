@@ -288,7 +288,7 @@ fn link(s: &str) -> Result<(&str, &str, usize), bool> {
         return Err(false);
     };
     let Some(end) = target.find(')') else {
-        return Err(!target.contains(char::is_whitespace));
+        return Err(true);
     };
     let url = target[..end].split_whitespace().next().unwrap_or("");
     let url = url.trim_start_matches('<').trim_end_matches('>');

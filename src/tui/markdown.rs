@@ -131,10 +131,12 @@ impl Markdown {
         if self.fence.is_some() || self.head.is_some() || self.table.is_some() {
             return;
         }
-        let Some(cut) = self.line.rfind(' ') else {
+        // Cut at a space of the cleaned text: a sequence may hide spaces.
+        let mut l = clean(&self.line).into_owned();
+        let Some(cut) = l.rfind(' ') else {
             return;
         };
-        let l = clean(&self.line[..cut]).into_owned();
+        l.truncate(cut);
         let Some(p) = self.para(&l, self.blank, true) else {
             return;
         };
@@ -352,7 +354,7 @@ impl Markdown {
         let room = if self.width == 0 {
             0
         } else {
-            self.width.saturating_sub(pw).max(10)
+            self.width.saturating_sub(pw).max(1)
         };
         let mut rows = wrap(spans, room);
         for (k, r) in rows.iter_mut().enumerate() {
