@@ -390,7 +390,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
 
 pub fn help() -> String {
     let mut s = format!(
-        "mote {} - a coding agent in one small binary\n\nUsage: mote -p PROMPT [options]\n       mote --loop PLAN.md [--check CMD] [options]\n       mote acp [options]   (an Agent Client Protocol agent for editors, on stdin/stdout)\n\nOptions:\n",
+        "mote {} - a coding agent in one small binary\n\nUsage: mote [options]                       the interactive mode (in a terminal)\n       mote -p PROMPT [options]             one task headless\n       mote --loop PLAN.md [--check CMD] [options]\n       mote acp [options]                   an Agent Client Protocol agent for editors, on stdin/stdout\n       mote mcp list|call|conformance ...   try MCP servers without a model (mote mcp --help)\n\nOptions:\n",
         env!("CARGO_PKG_VERSION")
     );
     for f in FLAGS.iter().filter(|f| !f.hidden) {

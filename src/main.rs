@@ -106,7 +106,7 @@ fn mcp_probe(args: &[std::ffi::OsString], conf: &Result<config::Config, String>)
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     match mcp::probe::main(&args, conf.get("mcpServers"), &cwd) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => fail(1, &e),
+        Err((code, e)) => fail(code, &e),
     }
 }
 

@@ -250,3 +250,32 @@ fn a_config_type_error_names_the_file_that_set_the_key() {
         assert!(o.stderr.starts_with(&line), "{}", o.stderr);
     }
 }
+
+#[test]
+fn mote_mcp_usage_and_missing_servers_exit_2_and_help_names_the_subcommands() {
+    let ws = workspace("mcpusage");
+    for (args, want) in [
+        (
+            &["mcp"][..],
+            "usage: mote mcp [--mcp-config FILE] [-v] list [SERVER] | ",
+        ),
+        (&["mcp", "list"][..], "no MCP servers are configured"),
+        (
+            &["mcp", "call", "x", "y"][..],
+            "no MCP server `x` is configured",
+        ),
+    ] {
+        let o = mote(&ws, &[], args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert_eq!(o.stderr.lines().count(), 1, "{}", o.stderr);
+        assert!(o.stderr.contains(want), "{args:?}: {}", o.stderr);
+    }
+    let help = mote(&ws, &[], &["--help"]).stdout;
+    for form in [
+        "mote [options]",
+        "mote acp [options]",
+        "mote mcp list|call|conformance",
+    ] {
+        assert!(help.contains(form), "--help lacks `{form}`");
+    }
+}

@@ -3,7 +3,7 @@
 //! its result (exit 1 when the tool reports an error); `conformance URL` is
 //! the client the official conformance runner drives: connect over HTTP,
 //! call every tool with sample arguments, accept elicitations with the
-//! schema's defaults.
+//! schema's defaults. Wrong words, or no such server configured, exit 2.
 
 use std::path::Path;
 
@@ -14,8 +14,20 @@ use crate::json::value::Value;
 
 pub const USAGE: &str = "usage: mote mcp [--mcp-config FILE] [-v] list [SERVER]\n       mote mcp [--mcp-config FILE] [-v] call SERVER TOOL [JSON]\n       mote mcp conformance URL";
 
-/// Run the probe; the exit code and, on failure, a one-line message.
-pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u8, String> {
+/// The usage as one line, for an error.
+fn usage() -> (u8, String) {
+    let forms: Vec<&str> = USAGE
+        .lines()
+        .map(|l| l.trim().trim_start_matches("usage:").trim())
+        .collect();
+    (2, format!("usage: {}", forms.join(" | ")))
+}
+
+/// Run the probe; the exit code and, on failure, the code (2: usage or
+/// configuration, 1: a server failed) and a one-line message.
+pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u8, (u8, String)> {
+    let bad = |e: String| (2u8, e);
+    let failed = |e: String| (1u8, e);
     let env = |k: &str| crate::secrets::env(k);
     let mut file: Option<&str> = None;
     let mut verbose = false;
@@ -23,7 +35,12 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--mcp-config" => file = Some(it.next().ok_or("--mcp-config needs a FILE")?),
+            "--mcp-config" => {
+                file = Some(
+                    it.next()
+                        .ok_or((2, "--mcp-config needs a FILE".to_string()))?,
+                )
+            }
             "-v" | "--verbose" => verbose = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -43,7 +60,7 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
             },
             timeout: 30,
         };
-        let mut c = Client::connect(&server, &policy, None)?;
+        let mut c = Client::connect(&server, &policy, None).map_err(failed)?;
         let calls: Vec<(String, Value)> = c
             .tools
             .iter()
@@ -65,7 +82,7 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
         c.close();
         return Ok(failed as u8);
     }
-    let (servers, warnings) = config::servers(conf, workspace, file, &env)?;
+    let (servers, warnings) = config::servers(conf, workspace, file, &env).map_err(bad)?;
     for w in warnings {
         eprintln!("mote: warning: {w}");
     }
@@ -73,7 +90,7 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
         servers
             .iter()
             .find(|s| s.name == name)
-            .ok_or(format!("no MCP server `{name}` is configured"))
+            .ok_or((2, format!("no MCP server `{name}` is configured")))
     };
     match rest.as_slice() {
         ["list"] | ["list", _] => {
@@ -82,9 +99,9 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
                 None => servers.iter().collect(),
             };
             if pick.is_empty() {
-                return Err(
+                return Err(bad(
                     "no MCP servers are configured (mcpServers in config.json or .mcp.json)".into(),
-                );
+                ));
             }
             let mut code = 0;
             for s in pick {
@@ -109,24 +126,24 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
             let s = find(server)?;
             let args = match rest.get(3) {
                 Some(j) => crate::json::value::parse(j)
-                    .map_err(|e| format!("bad JSON arguments: {}", e.msg))?,
+                    .map_err(|e| bad(format!("bad JSON arguments: {}", e.msg)))?,
                 None => obj(vec![]),
             };
-            let mut c = Client::connect(s, &policy, super::log_file(&s.name))?;
+            let mut c = Client::connect(s, &policy, super::log_file(&s.name)).map_err(failed)?;
             let r = c.call(tool, args);
             c.close();
-            match super::render::result(&r?) {
+            match super::render::result(&r.map_err(failed)?) {
                 Ok(text) => {
                     print_line(&text);
                     Ok(0)
                 }
                 Err(text) => {
                     print_line(&text);
-                    Err(format!("`{tool}` reported an error"))
+                    Err(failed(format!("`{tool}` reported an error")))
                 }
             }
         }
-        _ => Err(USAGE.replace('\n', "; ")),
+        _ => Err(usage()),
     }
 }
 
