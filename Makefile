@@ -31,7 +31,7 @@ $(MOCK): tests/mock/*.rs
 # prerequisite out, and the run says so at its end.
 test: static
 	@tests/setup.sh
-	MOTE_BIN=$(CURDIR)/$(BIN) cargo test
+	MOTE_BIN=$(CURDIR)/$(BIN) cargo test --no-fail-fast
 	@[ -z "$(MOTE_TEST_SKIP)" ] || echo "== opted out (MOTE_TEST_SKIP): $(MOTE_TEST_SKIP)"
 
 bench: static
