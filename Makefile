@@ -10,7 +10,7 @@ DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
 FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message shell_tokenizer
 FUZZ_SECONDS ?= 300
 
-.PHONY: static test bench demo deps clean install size fuzz fuzz-ci fuzz-deps static-arm64 test-arm64 static-armv7 deps-arm64
+.PHONY: mutants mutants-diff static test bench demo deps clean install size fuzz fuzz-ci fuzz-deps static-arm64 test-arm64 static-armv7 deps-arm64
 PREFIX  ?= /usr/local
 
 deps:
@@ -33,6 +33,21 @@ test: static
 	@tests/setup.sh
 	MOTE_BIN=$(CURDIR)/$(BIN) cargo test --no-fail-fast
 	@[ -z "$(MOTE_TEST_SKIP)" ] || echo "== opted out (MOTE_TEST_SKIP): $(MOTE_TEST_SKIP)"
+
+# Mutation testing of the security and data-loss critical code
+# (.cargo/mutants.toml); cargo-mutants is pinned and installed on first use.
+MUTANTS_VERSION := 25.3.1
+mutants-deps:
+	@cargo mutants --version 2>/dev/null | grep -qx "cargo-mutants $(MUTANTS_VERSION)" || \
+		cargo install --locked cargo-mutants --version $(MUTANTS_VERSION)
+
+mutants: mutants-deps
+	cargo mutants --no-shuffle
+
+# Only the mutants in what changed since BASE (default: origin/main).
+mutants-diff: mutants-deps
+	git diff $(or $(BASE),origin/main) > target/mutants.diff
+	cargo mutants --no-shuffle --in-diff target/mutants.diff
 
 bench: static
 	MOTE_BIN=$(CURDIR)/$(BIN) cargo bench --bench budget
