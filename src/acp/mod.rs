@@ -50,6 +50,8 @@ struct Server<'a> {
 pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
     let env = |k: &str| crate::secrets::env(k);
     let selected = crate::run::select_model(&o, config)?;
+    // Trust and keep-alive for every connection, as in any run (src/http/).
+    crate::http::configure(config.get("network"), &env).map_err(|e| (2, e))?;
     let mut server = Server {
         base: session::Base {
             opts: &o,
