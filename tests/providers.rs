@@ -664,7 +664,7 @@ fn gemini_runs_the_task_echoing_thought_signatures() {
         .unwrap()
         .starts_with("You are mote"));
     let decls = arr(&arr(&first, "tools")[0], "functionDeclarations");
-    assert_eq!(decls.len(), 7);
+    assert_eq!(decls.len(), 8, "seven tools and task");
     let second = body(&m, 1);
     let contents = arr(&second, "contents");
     let roles: Vec<&str> = contents.iter().filter_map(|c| s(c, &["role"])).collect();
