@@ -113,6 +113,17 @@ pub const SUBAGENT_WALL_RATIO: Budget = b(
     1.5,
     Unit::Ratio,
 );
+pub const GREP_LITERAL_RATIO: Budget = b(
+    "grep tool over GNU grep -rnI, same run: a literal, or a regex with a required literal",
+    2.0,
+    Unit::Ratio,
+);
+pub const GREP_NO_LITERAL_RATIO: Budget = b(
+    "grep tool over GNU grep -rnI, same run: a regex without a required literal",
+    5.0,
+    Unit::Ratio,
+);
+pub const GREP_RSS: Budget = b("peak RSS, a grep through 2 MB lines", 4.0 * MIB, Unit::Kib);
 
 /// Every budget, for the README check.
 pub const ALL: &[&Budget] = &[
@@ -138,4 +149,7 @@ pub const ALL: &[&Budget] = &[
     &SUBAGENT_CHILD_RSS,
     &SUBAGENT_ALL_RSS,
     &SUBAGENT_WALL_RATIO,
+    &GREP_LITERAL_RATIO,
+    &GREP_NO_LITERAL_RATIO,
+    &GREP_RSS,
 ];

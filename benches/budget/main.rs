@@ -9,6 +9,8 @@
 //! README Budgets-table row that states it (tests/docs.rs checks the two agree).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
+#[path = "../../tests/grep/mod.rs"]
+mod grep_tree;
 #[path = "../../tests/mock/mod.rs"]
 mod mock;
 #[path = "../../tests/tui/mod.rs"]
@@ -17,6 +19,7 @@ mod tui;
 mod acp;
 mod alloc;
 mod budgets;
+mod grep;
 mod idle;
 mod mcp;
 mod measure;
@@ -58,6 +61,7 @@ fn main() {
     acp_rows(&mut r, &bin);
     network_rows(&mut r, &bin);
     subagent_rows(&mut r, &bin);
+    grep::rows(&mut r, &bin);
     alloc::compare(&mut r, root, size, &version, &sess);
     r.finish();
 }

@@ -1,18 +1,21 @@
 //! The `grep` tool: search file contents with a regex (regex-lite, so Rust
 //! regex syntax) and show matching lines as `path:line:text`, with optional
 //! context lines (`path-line-text`, groups split by `--`) like grep -C.
-//! Files come from the gitignore-aware walker; binary and huge files are
+//! Files come from the gitignore-aware walker and are searched in blocks by
+//! scan.rs, with the literal prefilter of literal.rs; binary files are
 //! skipped, long lines are cut, and the whole result goes through the shared
-//! truncation rule.
+//! truncation rule. This file turns the arguments into a search and the
+//! search into the tool's text.
 
 use super::glob::Glob;
-use super::truncate::{self, floor_char};
+use super::literal::{self, Prefilter};
+use super::scan::{self, Matcher, Scan};
+use super::truncate;
 use super::walk::{self, End, Flow};
 use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
-use regex_lite::{Regex, RegexBuilder};
+use regex_lite::RegexBuilder;
 use std::fs;
-use std::path::Path;
 
 pub const TOOL: Tool = Tool {
     name: "grep",
@@ -25,38 +28,6 @@ pub const TOOL: Tool = Tool {
 
 const DEFAULT_LIMIT: u64 = 100;
 const MAX_CONTEXT: u64 = 50;
-/// Larger files are skipped.
-const MAX_FILE_BYTES: u64 = 10 << 20;
-/// A NUL in this many leading bytes marks a file as binary.
-const BINARY_PROBE: usize = 8192;
-/// Longer lines are cut to this many bytes.
-const MAX_LINE_BYTES: usize = 300;
-
-enum Matcher {
-    Regex(Regex),
-    /// Case-sensitive plain text.
-    Text(String),
-}
-
-impl Matcher {
-    fn is_match(&self, line: &str) -> bool {
-        match self {
-            Matcher::Regex(re) => re.is_match(line),
-            Matcher::Text(t) => line.contains(t.as_str()),
-        }
-    }
-}
-
-struct Search {
-    matcher: Matcher,
-    context: usize,
-    limit: usize,
-    out: String,
-    matches: usize,
-    /// A match beyond `limit` exists.
-    more: bool,
-    too_big: usize,
-}
 
 fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let pattern = args.str("pattern")?;
@@ -71,48 +42,27 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let limit = usize::try_from(args.opt_u64("limit")?.unwrap_or(DEFAULT_LIMIT).max(1))
         .unwrap_or(usize::MAX);
 
-    // Plain text (given as such, or a regex without special characters) is
-    // a substring search: several times faster than regex-lite.
-    let plain = literal || regex_lite::escape(pattern) == pattern;
-    let matcher = if plain && !ignore_case {
-        Matcher::Text(pattern.to_string())
-    } else {
-        let source = if literal {
-            regex_lite::escape(pattern)
-        } else {
-            pattern.to_string()
-        };
-        let re = RegexBuilder::new(&source)
-            .case_insensitive(ignore_case)
-            .build();
-        Matcher::Regex(
-            re.map_err(|e| format!("bad regex `{pattern}`: {}", one_line(&e.to_string())))?,
-        )
-    };
+    let (matcher, prefilter) = matcher(pattern, literal, ignore_case)?;
     let start = ws.resolve(path)?;
     let start_rel = walk::rel_path(&ws.root, &start)?;
-    let mut s = Search {
-        matcher,
-        context,
-        limit,
-        out: String::new(),
-        matches: 0,
-        more: false,
-        too_big: 0,
-    };
+    let mut s = Scan::new(matcher, prefilter, context, limit);
     let end = walk::walk(&ws.root, &start, &mut |abs, rel, is_dir| {
         if is_dir {
             return Flow::Continue;
         }
-        // A file named outright is searched whatever the glob says.
-        let wanted = abs == start.as_path()
-            || glob
-                .as_ref()
-                .is_none_or(|g| g.matches(walk::rel_to(rel, &start_rel), false));
-        if wanted {
+        if abs == start.as_path() {
+            // A file named outright is searched whatever the glob says, but
+            // not a fifo or device, which would block or never end.
+            if fs::metadata(abs).is_ok_and(|m| m.is_file()) {
+                s.file(abs, rel);
+            }
+        } else if glob
+            .as_ref()
+            .is_none_or(|g| g.matches(walk::rel_to(rel, &start_rel), false))
+        {
             s.file(abs, rel);
         }
-        if s.more {
+        if s.more() {
             Flow::Stop
         } else {
             Flow::Continue
@@ -120,13 +70,18 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     })?;
 
     let mut notes = Vec::new();
-    if s.more {
+    if s.more() {
         notes.push(format!(
             "[stopped at {limit} matches; narrow the search or raise limit]"
         ));
     }
-    if s.too_big > 0 {
-        notes.push(format!("[skipped {} file(s) over 10 MB]", s.too_big));
+    if s.long_lines() > 0 {
+        notes.push(format!(
+            "[{} line(s) over {} MB searched only in their first {} MB]",
+            s.long_lines(),
+            scan::MAX_LINE >> 20,
+            scan::MAX_LINE >> 20
+        ));
     }
     if end == End::Capped {
         notes.push(format!(
@@ -134,7 +89,7 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
             walk::MAX_ENTRIES
         ));
     }
-    let mut text = if s.matches == 0 {
+    let mut text = if s.matches() == 0 {
         let filter = args
             .opt_str("glob")?
             .map(|g| format!(" (files matching `{g}`)"))
@@ -144,7 +99,7 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
             ws.display(&start)
         )
     } else {
-        let cut = truncate::head(&s.out, truncate::MAX_LINES, truncate::MAX_BYTES);
+        let cut = truncate::head(s.output(), truncate::MAX_LINES, truncate::MAX_BYTES);
         let t = cut.text.trim_end_matches('\n').to_string();
         if cut.cut {
             notes.insert(
@@ -161,79 +116,45 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     Ok(text)
 }
 
-impl Search {
-    fn file(&mut self, abs: &Path, rel: &str) {
-        let Ok(meta) = fs::metadata(abs) else { return };
-        if !meta.is_file() {
-            return; // a fifo or device named outright would block or never end
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            self.too_big += 1;
-            return;
-        }
-        let Ok(bytes) = fs::read(abs) else { return };
-        if bytes.get(..BINARY_PROBE).unwrap_or(&bytes).contains(&0) {
-            return;
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        let lines: Vec<&str> = text.lines().collect();
-        let ctx = self.context;
-        // Last line shown from this file, and how far its after-context runs.
-        let mut shown: Option<usize> = None;
-        let mut after_to = 0;
-        for (i, line) in lines.iter().enumerate() {
-            if !self.matcher.is_match(line) {
-                continue;
-            }
-            if self.matches == self.limit {
-                self.more = true;
-                break;
-            }
-            self.matches += 1;
-            let mut from = i.saturating_sub(ctx);
-            if let Some(last) = shown {
-                for j in last + 1..=after_to.min(i.saturating_sub(1)) {
-                    self.emit(rel, &lines, j, '-');
-                    shown = Some(j);
-                }
-                from = from.max(shown.map_or(0, |s| s + 1));
-            }
-            let joined = shown.is_some_and(|s| s + 1 == from);
-            if ctx > 0 && !self.out.is_empty() && !joined {
-                self.out.push_str("--\n");
-            }
-            for j in from..i {
-                self.emit(rel, &lines, j, '-');
-            }
-            self.emit(rel, &lines, i, ':');
-            shown = Some(i);
-            after_to = i + ctx;
-        }
-        if let Some(last) = shown {
-            for j in last + 1..=after_to.min(lines.len().saturating_sub(1)) {
-                self.emit(rel, &lines, j, '-');
-            }
-        }
+/// The matcher for a pattern, and the literal search that finds the only
+/// lines it can match (see literal.rs).
+fn matcher(
+    pattern: &str,
+    literal: bool,
+    ignore_case: bool,
+) -> Result<(Matcher, Option<Prefilter>), String> {
+    // Plain text (given as such, or a regex without special characters) is
+    // a substring search: several times faster than regex-lite.
+    let plain = literal || regex_lite::escape(pattern) == pattern;
+    let needles = if plain {
+        Some(vec![pattern.to_string()])
+            .filter(|_| !pattern.is_empty() && !pattern.contains('\u{fffd}'))
+    } else {
+        literal::required(pattern)
+    };
+    let prefilter = needles.and_then(|n| Prefilter::new(&n, ignore_case));
+    if plain && !ignore_case {
+        return Ok((Matcher::Text(pattern.to_string()), prefilter));
     }
-
-    /// One output line: `path:N:text` for a match, `path-N-text` for context.
-    fn emit(&mut self, rel: &str, lines: &[&str], i: usize, sep: char) {
-        let line = lines.get(i).copied().unwrap_or("");
-        let keep = floor_char(line, MAX_LINE_BYTES);
-        let body = line.get(..keep).unwrap_or(line);
-        self.out
-            .push_str(&format!("{rel}{sep}{}{sep}{body}", i + 1));
-        if keep < line.len() {
-            self.out
-                .push_str(&format!(" [… {} more bytes]", line.len() - keep));
-        }
-        self.out.push('\n');
-    }
+    let source = if literal {
+        regex_lite::escape(pattern)
+    } else {
+        pattern.to_string()
+    };
+    let re = RegexBuilder::new(&source)
+        .case_insensitive(ignore_case)
+        .build()
+        .map_err(|e| format!("bad regex `{pattern}`: {}", one_line(&e.to_string())))?;
+    Ok((Matcher::Regex(re), prefilter))
 }
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+#[path = "grep_equiv.rs"]
+mod equiv;
 
 #[cfg(test)]
 mod tests {

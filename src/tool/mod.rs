@@ -12,10 +12,12 @@ pub mod edit;
 pub mod find;
 pub mod glob;
 pub mod grep;
+pub mod literal;
 pub mod ls;
 pub mod read;
 /// The text helpers the tools share (src/text.rs).
 pub use crate::text as truncate;
+pub mod scan;
 pub mod walk;
 pub mod write;
 

@@ -1,0 +1,306 @@
+//! The grep prefilter: a literal that every match of a regex must contain,
+//! read off the pattern text (regex-lite has no literal optimiser), and a
+//! fast search for it with memchr. A line without the literal cannot match,
+//! so the regex runs only on lines the search lands in. The extraction is
+//! conservative: anything it does not fully understand (flags, alternation
+//! at the top level, hex escapes) gives no literal, and the regex then runs
+//! on every line as before. Case-insensitive search is ASCII-only, exactly
+//! as regex-lite's case folding is.
+
+use memchr::memmem;
+
+/// The runs of plain characters that every match of `pattern` must
+/// contain, longest first; `None` when there is none or the pattern is
+/// beyond this reader.
+pub fn required(pattern: &str) -> Option<Vec<String>> {
+    let mut runs = Vec::new();
+    let mut run = String::new();
+    let mut it = pattern.chars().peekable();
+    let mut depth = 0usize;
+    // U+FFFD also stands for invalid bytes, which the raw file does not hold.
+    let end_run = |run: &mut String, runs: &mut Vec<String>| {
+        if !run.is_empty() && !run.contains('\u{fffd}') {
+            runs.push(std::mem::take(run));
+        }
+        run.clear();
+    };
+    while let Some(c) = it.next() {
+        // The atom this character starts: Some(literal char) or None for
+        // anything that is not one plain character at the top level.
+        let atom = match c {
+            '\\' => match it.next()? {
+                'n' => Some('\n'),
+                't' => Some('\t'),
+                'r' => Some('\r'),
+                'f' => Some('\x0c'),
+                'v' => Some('\x0b'),
+                'a' => Some('\x07'),
+                'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'A' | 'z' | '<' | '>' => None,
+                'b' | 'B' => {
+                    if it.peek() == Some(&'{') {
+                        skip_past(&mut it, '}')?;
+                    }
+                    None
+                }
+                e if e.is_ascii_punctuation() => Some(e),
+                _ => return None,
+            },
+            '[' => {
+                skip_class(&mut it)?;
+                None
+            }
+            '(' => {
+                if it.peek() == Some(&'?') {
+                    it.next();
+                    match it.next()? {
+                        ':' => {}
+                        'P' | '<' => skip_past(&mut it, '>')?,
+                        _ => return None, // flags such as (?i) or (?x)
+                    }
+                }
+                depth += 1;
+                None
+            }
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                None
+            }
+            '|' if depth == 0 => return None,
+            '.' | '^' | '$' | '|' => None,
+            '?' | '*' | '+' | '{' => return None, // nothing to repeat: the regex failed to compile
+            c => Some(c),
+        };
+        let atom = atom.filter(|_| depth == 0);
+        // A repetition after the atom: min 0 drops it, min 1+ keeps one copy
+        // but ends the run (what follows need not come right after it).
+        let min = match it.peek() {
+            Some('?' | '*') => {
+                it.next();
+                Some(0)
+            }
+            Some('+') => {
+                it.next();
+                Some(1)
+            }
+            Some('{') => {
+                it.next();
+                let mut digits = String::new();
+                for d in it.by_ref() {
+                    if d == '}' {
+                        break;
+                    }
+                    digits.push(d);
+                }
+                Some(digits.split(',').next()?.trim().parse::<u32>().ok()?)
+            }
+            _ => None,
+        };
+        if min.is_some() {
+            if it.peek() == Some(&'?') {
+                it.next(); // lazy
+            }
+            if matches!(it.peek(), Some('?' | '*' | '+' | '{')) {
+                return None; // a repeated repetition
+            }
+        }
+        match (atom, min) {
+            (Some(ch), None) => run.push(ch),
+            (Some(ch), Some(m)) => {
+                if m > 0 {
+                    run.push(ch);
+                }
+                end_run(&mut run, &mut runs);
+            }
+            (None, _) => end_run(&mut run, &mut runs),
+        }
+    }
+    end_run(&mut run, &mut runs);
+    // Longest first; the sort is stable, so among equals the first.
+    runs.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    (!runs.is_empty()).then_some(runs)
+}
+
+/// Skip to just past `close`.
+fn skip_past(it: &mut impl Iterator<Item = char>, close: char) -> Option<()> {
+    it.find(|&c| c == close).map(|_| ())
+}
+
+/// Skip a bracketed class, its opening `[` already read: nested classes,
+/// escapes and a leading `]` (or `^]`) that is a literal.
+fn skip_class(it: &mut std::iter::Peekable<std::str::Chars>) -> Option<()> {
+    let mut depth = 1;
+    if it.peek() == Some(&'^') {
+        it.next();
+    }
+    if it.peek() == Some(&']') {
+        it.next();
+    }
+    while depth > 0 {
+        match it.next()? {
+            '\\' => {
+                it.next()?;
+            }
+            '[' => {
+                depth += 1;
+                if it.peek() == Some(&'^') {
+                    it.next();
+                }
+                if it.peek() == Some(&']') {
+                    it.next();
+                }
+            }
+            ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+/// The literals a matching line must contain: a fast search for the first
+/// finds candidate lines, and a candidate must hold the rest as well.
+pub struct Prefilter {
+    first: Finder,
+    rest: Vec<Finder>,
+}
+
+impl Prefilter {
+    pub fn new(needles: &[String], ignore_case: bool) -> Option<Prefilter> {
+        let (first, rest) = needles.split_first()?;
+        Some(Prefilter {
+            first: Finder::new(first, ignore_case),
+            rest: rest.iter().map(|n| Finder::new(n, ignore_case)).collect(),
+        })
+    }
+
+    /// Offset of the first occurrence of the first literal in `hay`.
+    pub fn find(&self, hay: &[u8]) -> Option<usize> {
+        self.first.find(hay)
+    }
+
+    /// `line` holds the other literals too.
+    pub fn rest_in(&self, line: &[u8]) -> bool {
+        self.rest.iter().all(|f| f.find(line).is_some())
+    }
+}
+
+/// A search for one literal in raw bytes.
+pub enum Finder {
+    Exact(Box<memmem::Finder<'static>>),
+    /// ASCII case-insensitive: memchr for both cases of the needle's rarest
+    /// byte, then a folded compare of the whole needle around each hit.
+    Folded {
+        needle: Vec<u8>,
+        at: usize,
+        lo: u8,
+        up: u8,
+    },
+}
+
+impl Finder {
+    pub fn new(needle: &str, ignore_case: bool) -> Finder {
+        let bytes = needle.as_bytes();
+        if !ignore_case {
+            return Finder::Exact(Box::new(memmem::Finder::new(bytes).into_owned()));
+        }
+        let at = (0..bytes.len())
+            .min_by_key(|&i| rank(bytes.get(i).copied().unwrap_or(0)))
+            .unwrap_or(0);
+        let b = bytes.get(at).copied().unwrap_or(0);
+        Finder::Folded {
+            needle: bytes.to_vec(),
+            at,
+            lo: b.to_ascii_lowercase(),
+            up: b.to_ascii_uppercase(),
+        }
+    }
+
+    /// Offset of the first occurrence in `hay`.
+    pub fn find(&self, hay: &[u8]) -> Option<usize> {
+        match self {
+            Finder::Exact(f) => f.find(hay),
+            Finder::Folded { needle, at, lo, up } => {
+                let mut from = *at;
+                loop {
+                    let hit = from + memchr::memchr2(*lo, *up, hay.get(from..)?)?;
+                    let start = hit - at;
+                    let cand = hay.get(start..start + needle.len())?;
+                    if cand.eq_ignore_ascii_case(needle) {
+                        return Some(start);
+                    }
+                    from = hit + 1;
+                }
+            }
+        }
+    }
+}
+
+/// How common a byte is in source text (lower is rarer), to pick the byte
+/// that memchr looks for.
+fn rank(b: u8) -> u8 {
+    const COMMON: &[u8] = b" e_taoinsrhldcumfpgwybvkxjqz";
+    match COMMON.iter().position(|&c| c == b.to_ascii_lowercase()) {
+        Some(i) => 255 - i as u8,
+        None if b"().;,=\t".contains(&b) => 230,
+        None if b.is_ascii_digit() => 200,
+        None => 100,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_literals() {
+        let cases: &[(&str, &[&str])] = &[
+            (r"createHash\(", &["createHash("]),
+            (r"function\s+\w+Hash", &["function", "Hash"]),
+            ("ZZZ_NOT_.*_ANYWHERE", &["_ANYWHERE", "ZZZ_NOT_"]),
+            (r"\d{4}-\d{2}", &["-"]),
+            (r"^\s*$", &[]),
+            ("foo|barbaz", &[]),
+            ("(foo|bar)baz", &["baz"]),
+            ("(?:ab|cd)xy", &["xy"]),
+            ("(?i)hello", &[]),
+            ("colou?r", &["colo", "r"]),
+            ("ab*cdef", &["cdef", "a"]),
+            ("abc+d", &["abc", "d"]),
+            ("xa{0,3}yz", &["yz", "x"]),
+            ("qa{2}", &["qa"]),
+            ("[abc]def[g-i]", &["def"]),
+            ("[]x]yyy", &["yyy"]),
+            (r"[\]]zz", &["zz"]),
+            (r"\bword\b", &["word"]),
+            (r"\b{start}hey", &["hey"]),
+            (r"a\.b\nc", &["a.b\nc"]),
+            (r"\x41BC", &[]),
+            ("grüße", &["grüße"]),
+            ("a.b", &["a", "b"]),
+            ("(?P<n>abc)de", &["de"]),
+            ("abc?", &["ab"]),
+            ("x*?yy", &["yy"]),
+            ("xy{2}*z", &[]),
+            ("ab??c", &["a", "c"]),
+            ("", &[]),
+            ("\u{fffd}", &[]),
+            ("a\u{fffd}.bc", &["bc"]),
+        ];
+        for (pat, want) in cases {
+            let got = required(pat).unwrap_or_default();
+            assert_eq!(got, *want, "pattern {pat:?}");
+        }
+    }
+
+    #[test]
+    fn finders() {
+        let f = Finder::new("needle", false);
+        assert_eq!(f.find(b"hay needle"), Some(4));
+        assert_eq!(f.find(b"hay NEEDLE"), None);
+        let f = Finder::new("Need_le", true);
+        assert_eq!(f.find(b"NEED_LE"), Some(0));
+        assert_eq!(f.find(b"xx_ need_le need_lE"), Some(4));
+        assert_eq!(f.find(b"_le need_l"), None);
+        let f = Finder::new("é", true);
+        assert_eq!(f.find("É é".as_bytes()), Some(3), "no Unicode folding");
+    }
+}

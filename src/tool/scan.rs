@@ -1,0 +1,364 @@
+//! The grep tool's search of one file: the file is read in blocks into one
+//! reused buffer, a NUL in its first 8 KB marks it binary, and each block's
+//! complete lines are searched. With a prefilter (a literal every match must
+//! contain, see literal.rs) a fast substring search jumps to the candidate
+//! lines and only those meet the matcher; newlines are counted in bulk for
+//! the line numbers. Matches are written as `path:N:text` and context lines
+//! as `path-N-text`, with `--` between groups, exactly as grep -n -C does.
+//! Memory is the buffer: the longest line plus a block, and lines longer than
+//! `MAX_LINE` are searched only in their first `MAX_LINE` bytes.
+
+use super::literal::Prefilter;
+use super::truncate::floor_char;
+use memchr::{memchr, memchr_iter, memrchr};
+use regex_lite::Regex;
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{ErrorKind, Read};
+use std::path::Path;
+
+/// Bytes read at a time; also the buffer's resting size.
+const BLOCK: usize = 64 * 1024;
+/// A NUL in this many leading bytes marks a file as binary.
+const BINARY_PROBE: usize = 8192;
+/// Longer lines are searched only in their first this many bytes.
+pub const MAX_LINE: usize = 4 << 20;
+/// Longer lines are cut to this many bytes in the output.
+const MAX_LINE_BYTES: usize = 300;
+
+pub enum Matcher {
+    Regex(Regex),
+    /// Case-sensitive plain text.
+    Text(String),
+}
+
+impl Matcher {
+    fn is_match(&self, line: &str) -> bool {
+        match self {
+            Matcher::Regex(re) => re.is_match(line),
+            Matcher::Text(t) => line.contains(t.as_str()),
+        }
+    }
+}
+
+/// The state of a search across files, and its output.
+pub struct Scan {
+    matcher: Matcher,
+    prefilter: Option<Prefilter>,
+    context: usize,
+    limit: usize,
+    out: String,
+    matches: usize,
+    /// A match beyond `limit` exists.
+    more: bool,
+    /// Lines cut at `MAX_LINE` for the search.
+    long_lines: usize,
+    buf: Vec<u8>,
+}
+
+/// Where the search of one file is.
+struct At {
+    /// Offset in the buffer of the next line to look at.
+    pos: usize,
+    /// Its 0-based line number.
+    line: usize,
+    /// The last line written out.
+    shown: Option<usize>,
+    /// After-context lines still to write.
+    after: usize,
+    /// The limit was reached: only the after-context is left to write.
+    stop: bool,
+    /// The first line the buffer may hold (lines before a skipped long
+    /// line's end are gone).
+    held: usize,
+}
+
+impl Scan {
+    pub fn new(
+        matcher: Matcher,
+        prefilter: Option<Prefilter>,
+        context: usize,
+        limit: usize,
+    ) -> Scan {
+        Scan {
+            matcher,
+            prefilter,
+            context,
+            limit,
+            out: String::new(),
+            matches: 0,
+            more: false,
+            long_lines: 0,
+            buf: Vec::new(),
+        }
+    }
+
+    pub fn matches(&self) -> usize {
+        self.matches
+    }
+
+    /// A match beyond the limit was found: the search is over.
+    pub fn more(&self) -> bool {
+        self.more
+    }
+
+    pub fn long_lines(&self) -> usize {
+        self.long_lines
+    }
+
+    pub fn output(&self) -> &str {
+        &self.out
+    }
+
+    /// Search the file at `abs`, shown as `rel`. Unreadable files are
+    /// passed over, as binary ones are.
+    pub fn file(&mut self, abs: &Path, rel: &str) {
+        let Ok(mut f) = File::open(abs) else { return };
+        let mut buf = std::mem::take(&mut self.buf);
+        if buf.len() != BLOCK {
+            buf = vec![0; BLOCK];
+        }
+        let mut filled = 0;
+        let mut eof = false;
+        while filled < BINARY_PROBE && !eof {
+            eof = !read_more(&mut f, &mut buf, &mut filled);
+        }
+        let probe = buf.get(..filled.min(BINARY_PROBE)).unwrap_or_default();
+        if !probe.contains(&0) {
+            self.lines(&mut f, &mut buf, filled, eof, rel);
+        }
+        if buf.len() == BLOCK {
+            self.buf = buf; // a grown buffer is let go
+        }
+    }
+
+    fn lines(
+        &mut self,
+        f: &mut File,
+        buf: &mut Vec<u8>,
+        mut filled: usize,
+        mut eof: bool,
+        rel: &str,
+    ) {
+        let mut at = At {
+            pos: 0,
+            line: 0,
+            shown: None,
+            after: 0,
+            stop: false,
+            held: 0,
+        };
+        // The bytes from `at.pos` to `clean` hold no newline: a long line
+        // is looked through once, not once a block.
+        let mut clean = 0;
+        loop {
+            let from = clean.max(at.pos);
+            let end = match memrchr(b'\n', buf.get(from..filled).unwrap_or_default()) {
+                _ if eof => filled,
+                Some(i) => from + i + 1,
+                None => at.pos,
+            };
+            if !self.region(buf.get(..end).unwrap_or_default(), &mut at, rel) || eof {
+                return;
+            }
+            clean = filled;
+            // Keep the unfinished line and the lines before-context may need.
+            let keep = back_lines(buf, at.pos, self.context);
+            if keep > 0 {
+                buf.copy_within(keep..filled, 0);
+                filled -= keep;
+                at.pos -= keep;
+                clean -= keep;
+            }
+            if filled - at.pos >= MAX_LINE {
+                // One line fills the buffer: search its head, skip the rest.
+                self.long_lines += 1;
+                let head = buf.get(..filled).unwrap_or_default();
+                let line = head.get(at.pos..).unwrap_or_default();
+                let found = self
+                    .prefilter
+                    .as_ref()
+                    .is_none_or(|p| p.find(line).is_some());
+                self.line(head, &mut at, rel, found);
+                match skip_line(f, buf) {
+                    Some(n) => (filled, at.pos, at.held, clean) = (n, 0, at.line, 0),
+                    None => return,
+                }
+                continue;
+            }
+            if filled == buf.len() {
+                buf.resize(filled + BLOCK, 0);
+            }
+            eof = !read_more(f, buf, &mut filled);
+        }
+    }
+
+    /// Search the lines of `buf` from `at.pos` to its end (complete lines,
+    /// but for the last line of a file). False when the file is done with.
+    fn region(&mut self, buf: &[u8], at: &mut At, rel: &str) -> bool {
+        let end = buf.len();
+        while at.pos < end {
+            if at.stop && at.after == 0 {
+                return false;
+            }
+            let next = match &self.prefilter {
+                Some(p) if !at.stop => match p.find(buf.get(at.pos..).unwrap_or_default()) {
+                    Some(h) => back_lines(buf, at.pos + h, 0).max(at.pos),
+                    None => end,
+                },
+                _ => at.pos,
+            };
+            self.skip_to(buf, next, at, rel);
+            if at.pos >= end {
+                break;
+            }
+            self.line(buf, at, rel, true);
+        }
+        !(at.stop && at.after == 0)
+    }
+
+    /// Look at the line at `at.pos` (it ends at a newline or at the end of
+    /// `buf`) and move past it. Only a `candidate` line (one the prefilter
+    /// found, or any without one) can match.
+    fn line(&mut self, buf: &[u8], at: &mut At, rel: &str, candidate: bool) {
+        let rest = buf.get(at.pos..).unwrap_or_default();
+        let (raw, len) = match memchr(b'\n', rest) {
+            Some(i) => (rest.get(..i).unwrap_or_default(), i + 1),
+            None => (rest, rest.len()),
+        };
+        let candidate =
+            candidate && !at.stop && self.prefilter.as_ref().is_none_or(|p| p.rest_in(raw));
+        if !candidate && (at.after == 0 || at.shown == Some(at.line)) {
+            at.pos += len;
+            at.line += 1;
+            return;
+        }
+        let text = line_text(raw, len > raw.len());
+        if candidate && self.matcher.is_match(&text) {
+            if self.matches == self.limit {
+                self.more = true;
+                at.stop = true;
+            } else {
+                self.matches += 1;
+                self.hit(buf, at, rel, &text);
+            }
+        }
+        if at.after > 0 && at.shown != Some(at.line) {
+            self.emit(rel, at.line, &text, '-');
+            at.shown = Some(at.line);
+            at.after -= 1;
+        }
+        at.pos += len;
+        at.line += 1;
+    }
+
+    /// Write a match at `at.line`, with its before-context.
+    fn hit(&mut self, buf: &[u8], at: &mut At, rel: &str, text: &str) {
+        let i = at.line;
+        let mut from = i.saturating_sub(self.context).max(at.held);
+        if let Some(s) = at.shown {
+            from = from.max(s + 1);
+        }
+        let joined = at.shown.is_some_and(|s| s + 1 == from);
+        if self.context > 0 && !self.out.is_empty() && !joined {
+            self.out.push_str("--\n");
+        }
+        // The buffer holds `context` lines before `at.pos` (see `lines`).
+        let mut start = back_lines(buf, at.pos, i - from);
+        for j in from..i {
+            let rest = buf.get(start..at.pos).unwrap_or_default();
+            let raw = memchr(b'\n', rest).map_or(rest, |n| rest.get(..n).unwrap_or_default());
+            self.emit(rel, j, &line_text(raw, true), '-');
+            start += raw.len() + 1;
+        }
+        self.emit(rel, i, text, ':');
+        at.shown = Some(i);
+        at.after = self.context;
+    }
+
+    /// Move `at` to `next` (a line start), writing the after-context lines
+    /// on the way and counting the others.
+    fn skip_to(&mut self, buf: &[u8], next: usize, at: &mut At, rel: &str) {
+        while at.after > 0 && at.pos < next {
+            self.line(buf.get(..next).unwrap_or_default(), at, rel, false);
+        }
+        if at.pos < next {
+            at.line += memchr_iter(b'\n', buf.get(at.pos..next).unwrap_or_default()).count();
+            at.pos = next;
+        }
+    }
+
+    /// One output line: `path:N:text` for a match, `path-N-text` for context.
+    fn emit(&mut self, rel: &str, i: usize, line: &str, sep: char) {
+        let keep = floor_char(line, MAX_LINE_BYTES);
+        let body = line.get(..keep).unwrap_or(line);
+        self.out
+            .push_str(&format!("{rel}{sep}{}{sep}{body}", i + 1));
+        if keep < line.len() {
+            self.out
+                .push_str(&format!(" [… {} more bytes]", line.len() - keep));
+        }
+        self.out.push('\n');
+    }
+}
+
+/// A line's text as `str::lines` gives it: without its `\r\n` or `\n`,
+/// invalid UTF-8 replaced.
+fn line_text(raw: &[u8], had_newline: bool) -> Cow<'_, str> {
+    let raw = match raw.split_last() {
+        Some((b'\r', head)) if had_newline => head,
+        _ => raw,
+    };
+    match std::str::from_utf8(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
+}
+
+/// The start of the line `n` lines before the one containing `pos` (0: its
+/// own start), or 0 at the start of the buffer.
+fn back_lines(buf: &[u8], pos: usize, n: usize) -> usize {
+    let mut start = match memrchr(b'\n', buf.get(..pos).unwrap_or_default()) {
+        Some(i) => i + 1,
+        None => return 0,
+    };
+    for _ in 0..n {
+        if start == 0 {
+            break;
+        }
+        start = memrchr(b'\n', buf.get(..start - 1).unwrap_or_default()).map_or(0, |i| i + 1);
+    }
+    start
+}
+
+/// Read what fits into `buf` after `filled`; false at the end of the file
+/// (or on a read error, which ends the file as well).
+fn read_more(f: &mut File, buf: &mut [u8], filled: &mut usize) -> bool {
+    loop {
+        match f.read(buf.get_mut(*filled..).unwrap_or_default()) {
+            Ok(0) => return false,
+            Ok(n) => {
+                *filled += n;
+                return true;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Read past the end of the current line; the bytes after its newline end
+/// up at the start of `buf`. Their count, or None at the end of the file.
+fn skip_line(f: &mut File, buf: &mut [u8]) -> Option<usize> {
+    loop {
+        let mut n = 0;
+        if !read_more(f, buf, &mut n) {
+            return None;
+        }
+        let got = buf.get(..n).unwrap_or_default();
+        if let Some(i) = memchr(b'\n', got) {
+            buf.copy_within(i + 1..n, 0);
+            return Some(n - i - 1);
+        }
+    }
+}
