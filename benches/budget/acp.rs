@@ -8,9 +8,15 @@ use std::process::{ChildStdin, ChildStdout, Command};
 
 use crate::measure::{measure_driven, tempfile, Run};
 
-/// Send each request and wait for the line that answers it; stdin is
-/// closed at the end (EOF ends `mote acp`). Returns every line read.
-fn converse(mut i: ChildStdin, o: ChildStdout, requests: Vec<String>) -> Vec<String> {
+/// Send each request and wait for the line that answers it; `at_end` runs
+/// after the last answer, then stdin is closed (EOF ends `mote acp`).
+/// Returns every line read.
+fn converse(
+    mut i: ChildStdin,
+    o: ChildStdout,
+    requests: Vec<String>,
+    at_end: impl FnOnce(),
+) -> Vec<String> {
     let mut lines = Vec::new();
     let mut o = BufReader::new(o);
     let mut sid = String::new();
@@ -35,12 +41,15 @@ fn converse(mut i: ChildStdin, o: ChildStdout, requests: Vec<String>) -> Vec<Str
             }
         }
     }
+    at_end();
     drop(i);
     lines
 }
 
-/// `mote acp` answering `initialize` and one `session/new`, then EOF.
-pub fn idle(bin: &Path) -> (Run, Vec<String>) {
+/// `mote acp` answering `initialize` and one `session/new`, then idle
+/// (its VmRSS read after 300 ms of waiting for the editor), then EOF.
+/// Returns the run, the lines read and the idle RSS in bytes.
+pub fn idle(bin: &Path) -> (Run, (Vec<String>, u64)) {
     let ws = tempfile("acp-ws");
     let _ = std::fs::remove_dir_all(&ws);
     std::fs::create_dir_all(&ws).unwrap();
@@ -58,7 +67,14 @@ pub fn idle(bin: &Path) -> (Run, Vec<String>) {
             .env("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
             .env("XDG_DATA_HOME", tempfile("acp-data"))
             .args(["--model", "mock", "--no-context-files"]),
-        move |i, o| converse(i, o, requests),
+        move |i, o, pid| {
+            let mut rss = 0;
+            let lines = converse(i, o, requests, || {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                rss = crate::measure::status_field(pid, "VmRSS");
+            });
+            (lines, rss)
+        },
     );
     let _ = std::fs::remove_dir_all(&ws);
     got
@@ -92,7 +108,7 @@ pub fn session(bin: &Path) -> (Run, Vec<String>, usize) {
                 "auto",
                 "--no-context-files",
             ]),
-        move |i, o| converse(i, o, requests),
+        move |i, o, _| converse(i, o, requests, || ()),
     );
     let fixed = std::fs::read_to_string(ws.join("main.rs")).unwrap_or_default();
     assert!(

@@ -81,7 +81,7 @@ pub const IDLE_PRIVATE: Budget = b("of which private (RssAnon)", 512.0 * KIB, Un
 pub const IDLE_TICKS: Budget = b("CPU ticks over 5 s idle", 0.0, Unit::Count);
 pub const IDLE_WAKEUPS: Budget = b("voluntary context switches over 5 s idle", 0.0, Unit::Count);
 pub const ACP_IDLE_RSS: Budget = b(
-    "peak RSS, `mote acp` after initialize and one session/new",
+    "RSS, `mote acp` idle after initialize and one session/new",
     1.5 * MIB,
     Unit::Kib,
 );

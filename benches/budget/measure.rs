@@ -40,10 +40,11 @@ fn spawn_traced(cmd: &mut Command, out: &std::path::Path) -> i32 {
 
 /// Like `measure`, with the child's stdin and stdout piped to `drive`,
 /// which talks to it on its own thread (a protocol client, such as an ACP
-/// editor) while this one traces it. Returns the run and what `drive` returned.
+/// editor) while this one traces it; `drive` also gets the child's pid.
+/// Returns the run and what `drive` returned.
 pub fn measure_driven<T: Send + 'static>(
     cmd: &mut Command,
-    drive: impl FnOnce(ChildStdin, ChildStdout) -> T + Send + 'static,
+    drive: impl FnOnce(ChildStdin, ChildStdout, i32) -> T + Send + 'static,
 ) -> (Run, T) {
     traced(cmd);
     #[allow(clippy::zombie_processes)]
@@ -53,7 +54,8 @@ pub fn measure_driven<T: Send + 'static>(
         .spawn()
         .expect("spawn");
     let (i, o) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
-    let driver = std::thread::spawn(move || drive(i, o));
+    let pid = child.id() as i32;
+    let driver = std::thread::spawn(move || drive(i, o, pid));
     let run = trace(child.id() as i32);
     (run, driver.join().expect("the driver thread panicked"))
 }
