@@ -71,7 +71,7 @@ pub static FLAGS: &[Flag] = &[
             "max-tokens-field",
             None,
             "NAME",
-            "auto, max_tokens or max_completion_tokens (auto: the latter for api.openai.com)",
+            "auto, max_tokens or max_completion_tokens (auto: the latter for api.openai.com and o1/o3/o4/gpt-5 models)",
         )
     },
     Flag { default: "300", ..flag("timeout", None, "SECS", "Idle timeout: a response with no progress (text, reasoning, tool calls) for SECS fails") },

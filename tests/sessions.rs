@@ -594,6 +594,48 @@ fn a_context_length_error_compacts_and_retries_once() {
 }
 
 #[test]
+fn a_summary_answered_with_a_tool_call_drops_the_oldest_turns_once() {
+    let dir = scratch("nosummary");
+    let ws = dir.join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    big_files(&ws, 1);
+    let data = dir.join("data");
+    let too_long =
+        "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.";
+    let m = Mock::start(vec![
+        Reply::call("read", r#"{"path":"f0.txt"}"#),
+        Reply::error(400, None, too_long),
+        // The summary request is answered with a call and no text.
+        Reply::call("read", r#"{"path":"f0.txt"}"#),
+        Reply::text("done"),
+    ]);
+    let o = mote(&ws, &data, &m, &["-p", "read f0", "-v"]);
+    assert_eq!((o.code, o.stdout.as_str()), (0, "done\n"), "{}", o.stderr);
+    assert_eq!(
+        o.stderr.matches("without a summary").count(),
+        1,
+        "{}",
+        o.stderr
+    );
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 4);
+    // Only the summary request forbids tool calls.
+    let forbids = |i: usize| reqs[i].body.contains(r#""tool_choice":"none""#);
+    assert_eq!((forbids(1), forbids(2), forbids(3)), (false, true, false));
+    let retry = messages(&reqs[3].body);
+    assert!(content(&retry[1]).contains("dropped by mote"), "{retry:?}");
+    assert_eq!(retry.last(), messages(&reqs[1].body).last());
+    let f = &session_files(&data)[0];
+    assert_eq!(
+        kinds(&records(f))
+            .iter()
+            .filter(|k| *k == "compact")
+            .count(),
+        1
+    );
+}
+
+#[test]
 fn two_processes_in_one_workspace_keep_separate_whole_files() {
     let dir = scratch("two");
     let ws = dir.join("ws");

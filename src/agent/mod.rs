@@ -133,13 +133,13 @@ impl<'a> Agent<'a> {
             let mcp_specs = self.ctx.mcp.specs();
             let scope = self.ctx.scope.clone();
             let specs = specs(&mcp_specs, &scope);
-            let (calls, usage) = match self.complete(&specs, true) {
+            let (calls, usage) = match self.complete(&specs, false) {
                 Err(Fail::ContextLength(m)) => {
                     self.out.note(&format!("{m}; compacting and retrying once"));
                     if !self.compact()? {
                         return Err(Fail::ContextLength(m));
                     }
-                    self.complete(&specs, true)?
+                    self.complete(&specs, false)?
                 }
                 r => r?,
             };
@@ -285,23 +285,28 @@ impl<'a> Agent<'a> {
         self.conv.arena.user(compact::INSTRUCTION);
         let mcp_specs = self.ctx.mcp.specs();
         let scope = self.ctx.scope.clone();
-        let got = self.complete(&specs(&mcp_specs, &scope), false);
+        let got = self.complete(&specs(&mcp_specs, &scope), true);
         let summary = self.conv.arena.last_answer().trim();
-        let summary = if got.is_ok() && !summary.is_empty() {
-            format!("{}{summary}", compact::SUMMARY_HEAD)
-        } else {
+        let summary = if summary.is_empty() {
             String::new()
+        } else {
+            format!("{}{summary}", compact::SUMMARY_HEAD)
         };
         self.conv.arena.rollback(mark);
         self.conv.arena.append(&tail);
         drop(tail);
         let (_, usage) = got?;
         self.conv.usage.add(usage);
-        if summary.is_empty() {
-            self.out
-                .note("compaction: the model's summary was empty; context left as it was");
-            return Ok(false);
-        }
+        // No text (a tool call, or nothing): drop the older messages rather
+        // than ask again every turn.
+        let summary = if summary.is_empty() {
+            self.out.note(&format!(
+                "compaction: the model answered without a summary; dropping the oldest {n} messages"
+            ));
+            compact::DROPPED.to_string()
+        } else {
+            summary
+        };
         self.conv.arena.compact(n, &summary);
         self.record(&Record::Compact {
             messages: n as u64,
@@ -314,13 +319,18 @@ impl<'a> Agent<'a> {
         Ok(true)
     }
 
-    /// One model turn, retried while nothing has been shown.
-    fn complete(&mut self, specs: &[ToolSpec], show: bool) -> Result<(Vec<Pending>, Usage), Fail> {
+    /// One model turn, retried while nothing has been shown. `summary`: the
+    /// compaction request, not shown, answered without tool calls.
+    fn complete(
+        &mut self,
+        specs: &[ToolSpec],
+        summary: bool,
+    ) -> Result<(Vec<Pending>, Usage), Fail> {
         let mut attempt = 0;
         let mut spent = Duration::ZERO;
         loop {
             let mark = self.conv.arena.mark();
-            match self.attempt(specs, show) {
+            match self.attempt(specs, summary) {
                 Ok(r) => return Ok(r),
                 Err(e) if e.retry && attempt < self.ctx.retries => {
                     self.conv.arena.rollback(mark);
@@ -351,8 +361,9 @@ impl<'a> Agent<'a> {
     fn attempt(
         &mut self,
         specs: &[ToolSpec],
-        show: bool,
+        summary: bool,
     ) -> Result<(Vec<Pending>, Usage), AttemptError> {
+        let show = !summary;
         let cfg = &self.conv.cfg;
         let url = provider::endpoint(cfg);
         let headers = provider::headers(cfg);
@@ -365,6 +376,7 @@ impl<'a> Agent<'a> {
             system: &self.conv.mode.system,
             arena: &self.conv.arena,
             tools: specs,
+            no_calls: summary,
         };
         // Count the body first, then stream it: no second copy of the conversation.
         let mut count = Counter::default();

@@ -54,6 +54,9 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         }
         w.write_all(b"}")
     })?;
+    if req.forbid_calls() {
+        w.write_all(b",\"tool_choice\":{\"type\":\"none\"}")?;
+    }
     write_messages(req, w)?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")

@@ -107,6 +107,7 @@ fn body_groups_results_replays_thinking_and_marks_cache() {
         system: "sys",
         arena: &a,
         tools: &tools,
+        no_calls: false,
     };
     let mut body = Vec::new();
     write_body(&req, &mut body).unwrap();

@@ -166,6 +166,9 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             w.write_all(b"}")
         },
     )?;
+    if req.forbid_calls() {
+        w.write_all(b",\"toolConfig\":{\"functionCallingConfig\":{\"mode\":\"NONE\"}}")?;
+    }
     write!(
         w,
         ",\"generationConfig\":{{\"maxOutputTokens\":{}",

@@ -79,7 +79,12 @@ fn render(name: &str, model: &str, env: &[(&str, &str)]) -> String {
         },
     ];
     let mut out = String::new();
-    for thinking in [Thinking::Off, Thinking::Medium] {
+    // The third: a compaction summary request, which forbids tool calls.
+    for (thinking, no_calls) in [
+        (Thinking::Off, false),
+        (Thinking::Medium, false),
+        (Thinking::Off, true),
+    ] {
         let w = Wanted {
             provider: name,
             model,
@@ -96,11 +101,20 @@ fn render(name: &str, model: &str, env: &[(&str, &str)]) -> String {
             system: "You are mote.\nBe brief.",
             arena: &arena,
             tools: &tools,
+            no_calls,
         };
         let url = super::endpoint(&cfg);
         out.push_str(&format!(
-            "== thinking {thinking:?}\nPOST tls={} {}:{}{}\n",
-            url.tls, url.host, url.port, url.path
+            "== thinking {thinking:?}{}\nPOST tls={} {}:{}{}\n",
+            if no_calls {
+                ", summary (no tool calls)"
+            } else {
+                ""
+            },
+            url.tls,
+            url.host,
+            url.port,
+            url.path
         ));
         for (k, v) in super::headers(&cfg) {
             out.push_str(&format!("{k}: {v}\n"));

@@ -76,7 +76,8 @@ impl Thinking {
 /// Which body field carries the output-token limit.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum TokensField {
-    /// `max_completion_tokens` for api.openai.com, `max_tokens` elsewhere.
+    /// `max_completion_tokens` for api.openai.com and reasoning model ids
+    /// (o1, o3, o4, gpt-5 families), `max_tokens` elsewhere.
     Auto,
     MaxTokens,
     MaxCompletionTokens,
@@ -121,6 +122,18 @@ pub struct Request<'a> {
     pub system: &'a str,
     pub arena: &'a Arena,
     pub tools: &'a [ToolSpec<'a>],
+    /// The answer must be text (the compaction summary): the tools stay
+    /// declared, since the history holds calls, but the wire's "no tool
+    /// calls" setting is sent.
+    pub no_calls: bool,
+}
+
+impl Request<'_> {
+    /// Whether to send the wire's "no tool calls" setting: asked for, and
+    /// there are tools to forbid (APIs reject a tool choice without tools).
+    pub fn forbid_calls(&self) -> bool {
+        self.no_calls && !self.tools.is_empty()
+    }
 }
 
 #[derive(Clone, Copy, Default, Debug, PartialEq)]

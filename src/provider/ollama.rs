@@ -27,7 +27,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         },
         write_call,
     )?;
-    body::function_tools(req, w)?;
+    // /api/chat has no tool choice: a summary request declares no tools
+    // (the calls in the history are still sent; Ollama does not check them).
+    if !req.no_calls {
+        body::function_tools(req, w)?;
+    }
     if cfg.thinking != Thinking::Off {
         w.write_all(b",\"think\":true")?;
     }

@@ -23,6 +23,9 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         write_call,
     )?;
     body::function_tools(req, w)?;
+    if req.forbid_calls() {
+        w.write_all(b",\"tool_choice\":\"none\"")?;
+    }
     if let Some(effort) = cfg.thinking.effort() {
         // OpenRouter normalises reasoning across models; OpenAI names it flat.
         if cfg.name == "openrouter" {
@@ -35,7 +38,9 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let field = match cfg.tokens_field {
         TokensField::MaxTokens => "max_tokens",
         TokensField::MaxCompletionTokens => "max_completion_tokens",
-        TokensField::Auto if cfg.base.host == "api.openai.com" => "max_completion_tokens",
+        TokensField::Auto if completion_tokens(&cfg.base.host, &cfg.model) => {
+            "max_completion_tokens"
+        }
         TokensField::Auto => "max_tokens",
     };
     write!(
@@ -43,6 +48,22 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         ",\"stream\":true,\"stream_options\":{{\"include_usage\":true}},\"{field}\":{}}}",
         cfg.max_tokens
     )
+}
+
+/// Model id families that reject `max_tokens` wherever they are served
+/// (a proxy or Azure in front of them too).
+const COMPLETION_TOKENS_FAMILIES: [&str; 4] = ["o1", "o3", "o4", "gpt-5"];
+
+/// `auto`: `max_completion_tokens` for api.openai.com and for a reasoning
+/// model family's bare id; `max_tokens` elsewhere (a router's `vendor/model`
+/// ids keep `max_tokens`, which routers translate).
+fn completion_tokens(host: &str, model: &str) -> bool {
+    host == "api.openai.com"
+        || COMPLETION_TOKENS_FAMILIES.iter().any(|f| {
+            model
+                .strip_prefix(f)
+                .is_some_and(|r| r.is_empty() || r.starts_with('-'))
+        })
 }
 
 /// One tool call replayed: its id, and its arguments as the text the model sent.
@@ -317,6 +338,36 @@ mod tests {
     }
 
     #[test]
+    fn reasoning_model_ids_get_max_completion_tokens_behind_any_base_url() {
+        let field = |base: &str, model: &str| {
+            let cfg = Config {
+                model: model.into(),
+                ..crate::provider::test_util::config(Wire::OpenAiChat, base)
+            };
+            let req = Request {
+                cfg: &cfg,
+                system: "s",
+                arena: &Arena::new(),
+                tools: &[],
+                no_calls: false,
+            };
+            let mut body = Vec::new();
+            write_body(&req, &mut body).unwrap();
+            let body = String::from_utf8(body).unwrap();
+            body.contains(",\"max_completion_tokens\":") as u8 * 2
+                + body.contains(",\"max_tokens\":") as u8
+        };
+        let proxy = "http://proxy.local/v1";
+        for m in ["o1", "o3-mini", "o4-mini-2025-04-16", "gpt-5", "gpt-5-mini"] {
+            assert_eq!(field(proxy, m), 2, "{m}");
+        }
+        for m in ["gpt-4o", "llama3.1", "o10", "openai/gpt-5", "olmo"] {
+            assert_eq!(field(proxy, m), 1, "{m}");
+        }
+        assert_eq!(field("https://api.openai.com/v1", "gpt-4o"), 2);
+    }
+
+    #[test]
     fn body_replays_the_conversation() {
         let mut a = Arena::new();
         a.user("hi \"there\"");
@@ -339,6 +390,7 @@ mod tests {
             system: "sys",
             arena: &a,
             tools: &tools,
+            no_calls: false,
         };
         let mut body = Vec::new();
         write_body(&req, &mut body).unwrap();

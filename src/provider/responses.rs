@@ -81,8 +81,13 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     body::list(w, b",\"tools\":[", req.tools, b"]", |w, _, t| {
         w.write_all(b"{\"type\":\"function\",")?;
         body::tool_fields(w, t, b"parameters", t.params)?;
-        w.write_all(b"}")
+        // Without it the API makes the schema strict: optional parameters
+        // become required and models fill them in.
+        w.write_all(b",\"strict\":false}")
     })?;
+    if req.forbid_calls() {
+        w.write_all(b",\"tool_choice\":\"none\"")?;
+    }
     if let Some(e) = cfg.thinking.effort() {
         write!(
             w,

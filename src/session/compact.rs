@@ -128,6 +128,10 @@ these sections, concise but complete:\n\
 pub const SUMMARY_HEAD: &str =
     "[The earlier part of this conversation was compacted by mote; its summary:]\n\n";
 
+/// The message that replaces the older turns when the model gave no summary.
+pub const DROPPED: &str =
+    "[The earlier part of this conversation was dropped by mote: the model gave no summary of it.]";
+
 /// An API error that says the request is longer than the model's context.
 /// Detected from status and message until providers give it a kind of its own.
 #[cfg(test)]
