@@ -146,7 +146,7 @@ fn violations(dir: &Path, log: &str, cmds: &[(usize, String)]) -> Vec<String> {
         .unwrap_or_default();
     let mut owner: HashMap<String, usize> = HashMap::new();
     let mut bad = Vec::new();
-    for line in log.lines() {
+    for line in joined(log).lines() {
         let Some((pid, call, ret)) = split(line) else {
             continue;
         };
@@ -206,6 +206,34 @@ fn violations(dir: &Path, log: &str, cmds: &[(usize, String)]) -> Vec<String> {
     bad
 }
 
+/// The log with each call strace split across processes (`... <unfinished
+/// ...>`, later `PID <... call resumed>...`) joined back into one line, so a
+/// call is judged with its result (a failed execve of a PATH entry is no exec).
+fn joined(log: &str) -> String {
+    let mut open: HashMap<String, String> = HashMap::new();
+    let mut out = String::with_capacity(log.len());
+    for line in log.lines() {
+        let pid = line.split(' ').next().unwrap_or("").to_string();
+        if let Some(head) = line.strip_suffix("<unfinished ...>") {
+            open.insert(pid, head.trim_end().to_string());
+            continue;
+        }
+        let resumed = line
+            .find("resumed>")
+            .filter(|_| line.contains("<... "))
+            .map(|at| &line[at + "resumed>".len()..]);
+        match (resumed, open.remove(&pid)) {
+            (Some(rest), Some(head)) => {
+                out.push_str(&head);
+                out.push_str(rest);
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// git refreshes its own index in the scratch repository, and bash writes
 /// a here-document's body to a temp file (TMPDIR is `home/`) and removes it.
 fn allowed_write(dir: &Path, p: &str) -> bool {
@@ -225,4 +253,19 @@ fn resolve(dir: &Path, path: &str) -> String {
 
 fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+#[test]
+fn a_call_split_by_another_process_is_judged_with_its_result() {
+    let log =
+        "8592 execve(\"/root/.cargo/bin/tac\", [\"tac\"], 0x7f /* 9 vars */ <unfinished ...>\n\
+               8590 read(3, \"\", 4) = 0\n\
+               8592 <... execve resumed>) = -1 ENOENT (No such file or directory)\n";
+    let j = joined(log);
+    assert!(
+        j.contains("execve(\"/root/.cargo/bin/tac\", [\"tac\"], 0x7f /* 9 vars */) = -1 ENOENT"),
+        "{j}"
+    );
+    assert_eq!(j.lines().count(), 2);
 }
