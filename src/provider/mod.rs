@@ -73,6 +73,14 @@ impl Thinking {
     }
 }
 
+/// Whether `model` is of the family `prefix` names: `claude-` by its start,
+/// `o3` as the whole id or followed by `-` (`o3-mini`, not `o30`).
+pub fn in_family(model: &str, prefix: &str) -> bool {
+    model
+        .strip_prefix(prefix)
+        .is_some_and(|r| prefix.ends_with('-') || r.is_empty() || r.starts_with('-'))
+}
+
 /// Which body field carries the output-token limit.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum TokensField {

@@ -29,6 +29,9 @@ struct Builtin {
     router: bool,
     /// Sent with every request (attribution).
     headers: &'static [(&'static str, &'static str)],
+    /// Model id families that pick this provider when none is given and its
+    /// key is set (`--model claude-sonnet-4-5` goes to Anthropic).
+    families: &'static [&'static str],
 }
 
 const fn builtin(
@@ -49,6 +52,7 @@ const fn builtin(
         base_too: false,
         router: false,
         headers: &[],
+        families: &[],
     }
 }
 
@@ -57,6 +61,7 @@ const fn builtin(
 const BUILTINS: &[Builtin] = &[
     Builtin {
         base_too: true,
+        families: &["gpt-", "o1", "o3", "o4"],
         ..builtin(
             "openai",
             Wire::OpenAiChat,
@@ -77,6 +82,7 @@ const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         default_model: "claude-sonnet-4-5",
+        families: &["claude-"],
         ..builtin(
             "anthropic",
             Wire::Anthropic,
@@ -87,6 +93,7 @@ const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         default_model: "gemini-2.5-flash",
+        families: &["gemini-"],
         ..builtin(
             "gemini",
             Wire::Gemini,
@@ -216,7 +223,10 @@ pub fn select(
     if name.is_empty() {
         // A base URL alone means an OpenAI-compatible server that may need no key.
         let local = (!w.base_url.is_empty()).then(|| "openai".to_string());
-        name = detect(&env).or(local).ok_or_else(no_provider)?;
+        name = by_family(&model, &env)
+            .or_else(|| detect(&env))
+            .or(local)
+            .ok_or_else(no_provider)?;
     }
     let builtin = BUILTINS.iter().find(|b| b.name == name);
     let custom = entry(&name);
@@ -412,6 +422,15 @@ pub fn select(
     })
 }
 
+/// The provider a well-known model id belongs to, when its key is set.
+fn by_family(model: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let b = BUILTINS.iter().find(|b| {
+        b.families.iter().any(|f| super::in_family(model, f))
+            && b.keys.iter().any(|k| env(k).is_some())
+    })?;
+    Some(b.name.to_string())
+}
+
 /// The first provider in table order whose key (or base URL variable) is set.
 fn detect(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     let set = |b: &Builtin| {
@@ -542,6 +561,35 @@ mod tests {
         }
         assert!(names().split(", ").eq(BUILTINS.iter().map(|b| b.name)));
         assert!(crate::cli::help().contains(&names()));
+    }
+
+    #[test]
+    fn a_well_known_model_id_picks_its_provider_when_its_key_is_set() {
+        let all = [
+            ("OPENAI_API_KEY", "k"),
+            ("ANTHROPIC_API_KEY", "k"),
+            ("GEMINI_API_KEY", "k"),
+        ];
+        let name = |model: &str, env: &[(&str, &str)]| {
+            sel(&want("", model), env, "{}").unwrap().config.name
+        };
+        for (model, want) in [
+            ("claude-sonnet-4-5", "anthropic"),
+            ("gemini-2.5-pro", "gemini"),
+            ("gpt-5", "openai"),
+            ("o3", "openai"),
+            ("o4-mini", "openai"),
+            // Not a family: table order decides.
+            ("o30", "openai"),
+            ("llama3", "openai"),
+        ] {
+            assert_eq!(name(model, &all), want, "{model}");
+        }
+        // Without that provider's key, detection goes on as before.
+        assert_eq!(name("claude-sonnet-4-5", &all[..1]), "openai");
+        // A given provider wins.
+        let s = sel(&want("openai", "claude-x"), &all, "{}").unwrap();
+        assert_eq!(s.config.name, "openai");
     }
 
     #[test]
