@@ -88,6 +88,7 @@ pub static FLAGS: &[Flag] = &[
     // MCP servers (src/mcp): more servers from a file, or none at all.
     flag("mcp-config", None, "FILE", "Also load MCP servers from FILE ({\"mcpServers\": ...})"),
     flag("no-mcp", None, "", "Start no MCP servers"),
+    flag("trust", None, "", "Trust this folder for this run: run its hooks and .mcp.json servers"),
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
     // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
     flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),
@@ -138,6 +139,7 @@ pub struct Options {
     pub verbose: bool,
     pub mcp_config: Option<String>,
     pub no_mcp: bool,
+    pub trust: bool,
     pub no_context_files: bool,
     pub system_prompt_file: Option<String>,
     pub append_system_prompt: Option<String>,
@@ -191,6 +193,7 @@ impl Options {
             verbose: false,
             mcp_config: None,
             no_mcp: false,
+            trust: false,
             no_context_files: false,
             system_prompt_file: None,
             append_system_prompt: None,
@@ -263,6 +266,7 @@ impl Options {
             "verbose" => self.verbose = true,
             "mcp-config" => self.mcp_config = Some(v.to_string()),
             "no-mcp" => self.no_mcp = true,
+            "trust" => self.trust = true,
             "no-context-files" => self.no_context_files = true,
             "system-prompt-file" => self.system_prompt_file = Some(v.to_string()),
             "append-system-prompt" => self.append_system_prompt = Some(v.to_string()),
@@ -386,6 +390,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
         8,
         "the same tool call kept repeating (doom loop) and the run was stopped",
     ),
+    (9, "a UserPromptSubmit hook dropped the prompt (exit 2)"),
 ];
 
 pub fn help() -> String {

@@ -21,6 +21,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "mcpServers",
     "network",
     "subagents",
+    "hooks",
 ];
 
 pub struct Config {
@@ -30,6 +31,8 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// Which file set each top-level key (the last one that did).
     sources: Vec<(String, PathBuf)>,
+    /// Each file's `hooks` object, user first (never merged: all run).
+    hooks: Vec<(PathBuf, Value)>,
 }
 
 /// The user's config directory (`.../mote`).
@@ -48,11 +51,18 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         value: Value::Obj(Vec::new()),
         warnings: Vec::new(),
         sources: Vec::new(),
+        hooks: Vec::new(),
     };
     let user = user_dir(env).map(|d| d.join("config.json"));
     let project = workspace.join(".mote/config.json");
     for path in user.iter().chain(std::iter::once(&project)) {
-        if let Some(v) = read(path)? {
+        if let Some(mut v) = read(path)? {
+            if let Value::Obj(m) = &mut v {
+                if let Some(i) = m.iter().position(|(k, _)| k == "hooks") {
+                    let (_, h) = m.remove(i);
+                    cfg.hooks.push((path.clone(), h));
+                }
+            }
             for (k, _) in v.as_object().unwrap_or(&[]) {
                 if !KNOWN_KEYS.contains(&k.as_str()) {
                     cfg.warnings
@@ -117,6 +127,13 @@ impl Config {
             Some((_, path)) => format!("{}: {rest}", path.display()),
             None => msg.to_string(),
         }
+    }
+
+    /// The `hooks` objects of the user's and the project's config.json,
+    /// with whether each came from the project (src/hooks/).
+    pub fn hooks(&self, workspace: &Path) -> impl Iterator<Item = (&PathBuf, &Value, bool)> {
+        let project = workspace.join(".mote/config.json");
+        self.hooks.iter().map(move |(p, v)| (p, v, *p == project))
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {

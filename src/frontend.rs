@@ -58,6 +58,10 @@ pub trait Frontend {
     /// Something the user should know that is not the model's (a retry, a
     /// compaction, a session file that stopped saving).
     fn note(&mut self, s: &str);
+    /// A problem the user must see even in a quiet run (a hook that failed).
+    fn warn(&mut self, s: &str) {
+        self.note(s);
+    }
     /// A subagent started, progressed, spoke or ended (src/subagent/).
     fn subagent(&mut self, _s: &crate::subagent::task::Shown) {}
     /// Does this front end want each subagent's own events, whole?

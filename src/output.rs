@@ -213,6 +213,12 @@ impl Frontend for Output {
         self.log(&format!("mote: {s}"));
     }
 
+    fn warn(&mut self, s: &str) {
+        let nl = if self.mid_line { "\n" } else { "" };
+        eprintln!("{nl}mote: warning: {}", clean(s));
+        self.mid_line = false;
+    }
+
     /// stream-json passes each subagent's own events on, whole.
     fn wants_subagent_events(&self) -> bool {
         self.format == Format::StreamJson

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::agent::{Conversation, PromptMode, TurnContext};
 use crate::cli::Options;
+use crate::json::value::Value;
 use crate::session::start::{limits, Log};
 use crate::subagent::batch::{Scope, Tasks};
 use crate::subagent::{self, defs, defs::Def};
@@ -222,6 +223,11 @@ impl Run {
             permission,
             writable: chosen.mode.writable,
         };
+        let mut hooks = hooks(config, &cwd, &ws.root, &o, interactive).map_err(config_err)?;
+        if let Some(w) = &log.writer {
+            hooks.session_id = w.id.clone();
+            hooks.transcript = w.path.to_string_lossy().into_owned();
+        }
         let conv = Conversation::new(cfg, selected.prices, mode, arena, log);
         let ctx = TurnContext {
             ws,
@@ -230,6 +236,7 @@ impl Run {
             max_turns: o.max_turns,
             retries: o.retries,
             scope,
+            hooks,
         };
         Ok(Some(Run {
             opts: o,
@@ -243,6 +250,60 @@ impl Run {
             cwd,
         }))
     }
+}
+
+/// The hooks of the user's files, and the project's when the folder is
+/// trusted (src/trust.rs): config.json's `hooks`, then Claude Code's
+/// `~/.claude/settings.json`, `.claude/settings.json` and
+/// `.claude/settings.local.json`. A broken file is a config error.
+fn hooks(
+    config: &config::Config,
+    cwd: &Path,
+    root: &Path,
+    o: &Options,
+    interactive: bool,
+) -> Result<crate::hooks::Hooks, String> {
+    let mut user = Vec::new();
+    let mut project = Vec::new();
+    for (p, v, from_project) in config.hooks(cwd) {
+        let list = if from_project {
+            &mut project
+        } else {
+            &mut user
+        };
+        list.push((p.clone(), v.clone()));
+    }
+    if let Some(home) = crate::secrets::env("HOME").filter(|h| !h.is_empty()) {
+        claude_hooks(&Path::new(&home).join(".claude/settings.json"), &mut user)?;
+    }
+    for name in [".claude/settings.json", ".claude/settings.local.json"] {
+        claude_hooks(&root.join(name), &mut project)?;
+    }
+    let what: Vec<String> = project
+        .iter()
+        .map(|(p, _)| format!("hooks in {}", p.display()))
+        .collect();
+    if crate::trust::allow(root, &what, o.trust, interactive) {
+        user.append(&mut project);
+    }
+    crate::hooks::Hooks::load(&user, root)
+}
+
+/// The `hooks` object of a Claude Code settings file, if it has one.
+fn claude_hooks(path: &Path, into: &mut Vec<(PathBuf, Value)>) -> Result<(), String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let v = crate::json::value::parse(&text).map_err(|e| {
+        let (line, col) = crate::json::value::line_col(&text, e.offset);
+        format!("{}:{line}:{col}: {}", path.display(), e.msg)
+    })?;
+    if let Some(h) = v.get("hooks") {
+        into.push((path.to_path_buf(), h.clone()));
+    }
+    Ok(())
 }
 
 /// The agents a `task` call may name and what this run may call: a

@@ -205,6 +205,8 @@ impl Base<'_> {
             max_turns: o.max_turns,
             retries: o.retries,
             scope,
+            // Hooks are not run for editor sessions yet (issue 15).
+            hooks: Default::default(),
         };
         Ok(Session { id, ctx, conv })
     }

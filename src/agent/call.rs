@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::{Agent, Fail, Pending};
 use crate::frontend::{Answer, Approval, Ask};
+use crate::hooks::{Event, Input};
 use crate::json::Args;
 use crate::permission::Decision;
 use crate::session::Record;
@@ -16,7 +17,27 @@ impl Agent<'_> {
     pub(super) fn run_tool(&mut self, c: &Pending) {
         self.out.tool_call(&c.id, &c.name, &c.args);
         let start = Instant::now();
-        let result = self.call_tool(&c.id, &c.name, &c.args);
+        let tool = |response| Input::Tool {
+            name: &c.name,
+            args: &c.args,
+            id: &c.id,
+            response,
+        };
+        let mut result = match self.hook(Event::PreToolUse, &tool(None)).block {
+            Some(why) => Err(format!("blocked by a PreToolUse hook: {why}")),
+            None => self.call_tool(&c.id, &c.name, &c.args),
+        };
+        let response = match &result {
+            Ok(t) => (t.as_str(), false),
+            Err(e) => (e.as_str(), true),
+        };
+        if let Some(why) = self.hook(Event::PostToolUse, &tool(Some(response))).block {
+            // Exit 2 after the call: the reason goes to the model with the result.
+            let r = match &mut result {
+                Ok(t) | Err(t) => t,
+            };
+            r.push_str(&format!("\n[PostToolUse hook: {why}]"));
+        }
         self.finish_call(c, &result, start.elapsed().as_millis());
     }
 

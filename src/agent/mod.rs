@@ -20,6 +20,7 @@ use crate::workspace::Workspace;
 mod call;
 mod conversation;
 mod tasks;
+use crate::hooks::{Event, Input};
 pub use conversation::{Conversation, PromptMode};
 
 /// Why a run failed. Each kind has its own exit code (see `cli::EXIT_CODES`).
@@ -35,6 +36,8 @@ pub enum Fail {
     Interrupted,
     /// The doom-loop guard stopped a repeating model.
     DoomLoop(String),
+    /// A UserPromptSubmit hook dropped the prompt (src/hooks/).
+    Blocked(String),
 }
 
 impl Fail {
@@ -45,6 +48,7 @@ impl Fail {
             Fail::MaxTurns(_) => 5,
             Fail::Interrupted => 130,
             Fail::DoomLoop(_) => 8,
+            Fail::Blocked(_) => 9,
         }
     }
 
@@ -58,6 +62,7 @@ impl Fail {
             Fail::DoomLoop(m) => {
                 format!("stopped: {m}; it looks stuck in a loop (doom-loop guard)")
             }
+            Fail::Blocked(m) => format!("a UserPromptSubmit hook dropped the prompt: {m}"),
         }
     }
 }
@@ -82,6 +87,8 @@ pub struct TurnContext {
     pub retries: u32,
     /// A subagent's narrower tools, and the `task` tool (src/subagent/).
     pub scope: crate::subagent::batch::Scope,
+    /// Lifecycle hooks (src/hooks/); empty when none are configured.
+    pub hooks: crate::hooks::Hooks,
 }
 
 /// One task's run: the context, the conversation it adds to, and the
@@ -118,9 +125,18 @@ impl<'a> Agent<'a> {
     pub fn run(&mut self, prompt: &str) -> Result<(), Fail> {
         self.conv.turns = 0;
         if !prompt.is_empty() {
-            self.conv.arena.user(prompt);
-            self.record(&Record::User { text: prompt });
+            let extra = self.hook(Event::UserPromptSubmit, &Input::Prompt(prompt));
+            if let Some(why) = extra.block {
+                return Err(Fail::Blocked(why));
+            }
+            let text = match extra.context.is_empty() {
+                true => prompt.to_string(),
+                false => format!("{prompt}\n\n{}", extra.context),
+            };
+            self.conv.arena.user(&text);
+            self.record(&Record::User { text: &text });
         }
+        let mut stop_hook_active = false;
         loop {
             if self.conv.turns >= self.ctx.max_turns {
                 return Err(Fail::MaxTurns(self.conv.turns));
@@ -223,9 +239,24 @@ impl<'a> Agent<'a> {
             }
             self.out.turn_end(self.conv.turns, &usage);
             if calls.is_empty() {
-                return Ok(());
+                // A Stop hook that exits 2 makes the model go on with its reason.
+                match self.hook(Event::Stop, &Input::Stop(stop_hook_active)).block {
+                    Some(why) => {
+                        stop_hook_active = true;
+                        self.conv.arena.user(&why);
+                        self.record(&Record::User { text: &why });
+                    }
+                    None => return Ok(()),
+                }
             }
         }
+    }
+
+    /// Fire an event's hooks; their notes go to the front end.
+    fn hook(&mut self, event: Event, input: &Input) -> crate::hooks::Outcome {
+        let o = self.ctx.hooks.fire(event, input);
+        o.notes.iter().for_each(|n| self.out.warn(n));
+        o
     }
 
     /// Append a record to the session (its effect is already in the arena).

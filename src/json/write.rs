@@ -37,7 +37,6 @@ pub fn escaped(w: &mut dyn Write, s: &str) -> io::Result<()> {
 }
 
 /// A JSON string literal as an owned `String`, for small values.
-#[cfg(test)]
 pub fn quote(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len() + 2);
     let _ = string(&mut out, s);

@@ -1,0 +1,71 @@
+//! The trust gate for project files: what a cloned repository defines that
+//! runs commands on its own (hooks in `.claude/settings*.json` and
+//! `.mote/config.json`) is used only in a folder the user trusted, by
+//! `--trust` for one run or once and for all in
+//! `$XDG_STATE_HOME/mote/trusted` (one folder per line; the interactive
+//! mode asks and writes it). User-level files are always trusted.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// The file listing trusted folders.
+pub fn file() -> Option<PathBuf> {
+    let state = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => {
+            PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state")
+        }
+    };
+    Some(state.join("mote/trusted"))
+}
+
+fn listed(folder: &Path) -> bool {
+    let Some(text) = file().and_then(|f| std::fs::read_to_string(f).ok()) else {
+        return false;
+    };
+    text.lines().any(|l| Path::new(l.trim()) == folder)
+}
+
+fn remember(folder: &Path) -> Result<(), String> {
+    let f = file().ok_or("no HOME or XDG_STATE_HOME")?;
+    if let Some(d) = f.parent() {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&f)
+        .map_err(|e| format!("{}: {e}", f.display()))?;
+    writeln!(out, "{}", folder.display()).map_err(|e| format!("{}: {e}", f.display()))
+}
+
+/// May `folder`'s files that run commands (`what`, one name each) be used?
+/// Nothing to gate is always yes; else `--trust`, the trusted list, or
+/// (asked once, on a terminal) the user's answer. A no is one warning.
+pub fn allow(folder: &Path, what: &[String], flag: bool, interactive: bool) -> bool {
+    if what.is_empty() || flag || listed(folder) {
+        return true;
+    }
+    let list = what.join(", ");
+    if interactive && std::io::stdin().is_terminal() {
+        eprint!(
+            "mote: {} defines commands that run on their own: {list}.\nTrust this folder and run them (remembered)? [y/N] ",
+            folder.display()
+        );
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        if matches!(line.trim(), "y" | "Y" | "yes") {
+            if let Err(e) = remember(folder) {
+                eprintln!("mote: warning: cannot remember the answer: {e}");
+            }
+            return true;
+        }
+    }
+    let how = file().map_or(String::new(), |f| {
+        format!(", or add the folder to {}", f.display())
+    });
+    eprintln!(
+        "mote: warning: not running {list}: this folder is not trusted (run with --trust{how})"
+    );
+    false
+}
