@@ -267,6 +267,16 @@ fn server_errors_are_retried_then_reported() {
     let o = mote(&ws, &m, &["-p", "hi", "--retries", "2"]);
     assert_eq!(o.code, 4);
     assert_eq!(m.requests().len(), 3);
+    // Each retry is shown, without -v.
+    for n in ["(1/2): HTTP 500: boom", "(2/2): HTTP 500: boom"] {
+        assert!(
+            o.stderr
+                .lines()
+                .any(|l| l.starts_with("mote: warning: retrying in ") && l.ends_with(n)),
+            "{}",
+            o.stderr
+        );
+    }
     assert!(
         o.stderr
             .lines()
@@ -386,6 +396,38 @@ fn no_server_is_a_network_error() {
     assert_eq!(o.status.code(), Some(3));
     assert!(
         String::from_utf8_lossy(&o.stderr).starts_with("mote: error: cannot connect to 127.0.0.1")
+    );
+    // Ollama: the error says how to start it or where to point mote.
+    let o = mote_command()
+        .current_dir(&ws)
+        .args([
+            "-p",
+            "hi",
+            "-m",
+            "x",
+            "--retries",
+            "1",
+            "--provider",
+            "ollama",
+        ])
+        .env("OLLAMA_HOST", url.trim_end_matches("/v1"))
+        .arg("--no-session")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    let last = err.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("mote: error: cannot connect to 127.0.0.1")
+            && last.contains("`ollama serve`")
+            && last.contains("OLLAMA_HOST"),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("mote: warning: retrying in ").count(),
+        1,
+        "{err}"
     );
 }
 

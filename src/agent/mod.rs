@@ -369,10 +369,12 @@ impl<'a> Agent<'a> {
                     let Some(wait) = guard::retry_wait(attempt, e.after, spent) else {
                         return Err(over_budget(e));
                     };
-                    self.out.note(&format!(
-                        "{}; retrying in {} ms",
-                        e.fail.message(),
-                        wait.as_millis()
+                    self.out.warn(&format!(
+                        "retrying in {} ({}/{}): {}",
+                        seconds(wait),
+                        attempt + 1,
+                        self.ctx.retries,
+                        e.fail.message()
                     ));
                     std::thread::sleep(wait);
                     spent += wait;
@@ -424,7 +426,10 @@ impl<'a> Agent<'a> {
         }
         let mut resp = sent.map_err(|e| match e {
             http::Error::Connect(m) => AttemptError {
-                fail: Fail::Network(m),
+                fail: Fail::Network(match provider::unreachable_hint(cfg) {
+                    Some(h) => format!("{m}; {h}"),
+                    None => m,
+                }),
                 retry: true,
                 after: None,
             },
@@ -640,6 +645,15 @@ fn specs<'a>(
 
 /// A response the guard cut off: silence and slowness are network
 /// failures, worth retrying before any output; too much is the API's fault.
+/// `2 s`, `0.5 s`: a wait as the user reads it.
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 fn cut(c: guard::Cut, shown: bool) -> AttemptError {
     let m = c.message();
     match c {

@@ -73,6 +73,14 @@ impl Thinking {
     }
 }
 
+/// What to tell the user when the endpoint cannot be reached, by wire.
+pub fn unreachable_hint(cfg: &Config) -> Option<&'static str> {
+    match cfg.wire {
+        Wire::Ollama => Some(ollama::UNREACHABLE),
+        _ => None,
+    }
+}
+
 /// Whether `model` is of the family `prefix` names: `claude-` by its start,
 /// `o3` as the whole id or followed by `-` (`o3-mini`, not `o30`).
 pub fn in_family(model: &str, prefix: &str) -> bool {

@@ -16,6 +16,10 @@ use crate::json::{below, Event, Parser};
 /// num_ctx when the config gives no context window for the model.
 pub const DEFAULT_CTX: u64 = 32768;
 
+/// Added to a connection error: a local server is most often just not started.
+pub const UNREACHABLE: &str =
+    "is Ollama running? start it with `ollama serve`, or set OLLAMA_HOST to where it listens";
+
 pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     let cfg = req.cfg;
     body::chat_messages(
