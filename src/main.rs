@@ -67,6 +67,21 @@ fn main() -> ExitCode {
         }
         Err(e) => return fail(2, &e),
     };
+    // From here a usage or config error (exit 2) is a result object too
+    // under --output-format json, as a failed run's is.
+    let format = opts.format;
+    let fail = |code: u8, msg: &str| {
+        if code == 2 && format != cli::Format::Text {
+            let _ = output::Output::new(format, false, None).result(&output::Summary {
+                result: "",
+                turns: 0,
+                usage: Default::default(),
+                duration_ms: 0,
+                error: Some(msg),
+            });
+        }
+        fail(code, msg)
+    };
     // Provider selection reads the config's `providers` and `models`.
     let c = match load() {
         Ok(c) => c,

@@ -322,6 +322,30 @@ fn a_drop_before_any_output_is_retried() {
 }
 
 #[test]
+fn a_usage_error_under_json_output_is_a_result_object_too() {
+    let ws = workspace("json2");
+    let m = Mock::start(vec![]);
+    let o = mote(
+        &ws,
+        &m,
+        &[
+            "--output-format",
+            "json",
+            "--provider",
+            "nosuch",
+            "-p",
+            "hi",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let r = parse(o.stdout.trim()).unwrap();
+    let err = r.get("error").and_then(|v| v.as_str()).unwrap_or("");
+    assert!(err.contains("nosuch"), "{}", o.stdout);
+    assert_eq!(r.get("type").and_then(|v| v.as_str()), Some("result"));
+    assert!(o.stderr.contains("mote: error:"), "{}", o.stderr);
+}
+
+#[test]
 fn a_drop_after_output_is_an_error_keeping_the_partial_answer() {
     let ws = workspace("drop3");
     let m = Mock::start(vec![
