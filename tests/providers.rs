@@ -664,7 +664,14 @@ fn gemini_runs_the_task_echoing_thought_signatures() {
         .unwrap()
         .starts_with("You are mote"));
     let decls = arr(&arr(&first, "tools")[0], "functionDeclarations");
-    assert_eq!(decls.len(), 8, "seven tools and task");
+    // Every TOOLS row, then the subagent `task` tool.
+    let names: Vec<&str> = decls.iter().filter_map(|d| s(d, &["name"])).collect();
+    let want: Vec<&str> = mote::tool::TOOLS
+        .iter()
+        .map(|t| t.name)
+        .chain([mote::subagent::task::NAME])
+        .collect();
+    assert_eq!(names, want);
     let second = body(&m, 1);
     let contents = arr(&second, "contents");
     let roles: Vec<&str> = contents.iter().filter_map(|c| s(c, &["role"])).collect();
