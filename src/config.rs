@@ -44,6 +44,17 @@ pub fn user_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     Some(base.join("mote"))
 }
 
+/// mote's state directory: `$XDG_STATE_HOME/mote`, else `~/.local/state/mote`.
+pub fn state_dir() -> Option<PathBuf> {
+    let state = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => {
+            PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state")
+        }
+    };
+    Some(state.join("mote"))
+}
+
 /// Load and merge the config files that exist. A missing file is fine; a
 /// broken one is an error naming the file, line and column.
 pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, String> {

@@ -10,13 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The file listing trusted folders.
 pub fn file() -> Option<PathBuf> {
-    let state = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => {
-            PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state")
-        }
-    };
-    Some(state.join("mote/trusted"))
+    crate::config::state_dir().map(|d| d.join("trusted"))
 }
 
 fn listed(folder: &Path) -> bool {

@@ -15,13 +15,7 @@ pub struct History {
 }
 
 pub fn default_path() -> Option<PathBuf> {
-    let state = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => {
-            PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state")
-        }
-    };
-    Some(state.join("mote/history"))
+    crate::config::state_dir().map(|d| d.join("history"))
 }
 
 impl History {
