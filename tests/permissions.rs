@@ -11,7 +11,6 @@ mod mock;
 use std::path::{Path, PathBuf};
 
 use common::{fresh_dir, mote_command, run, HANG};
-use mock::json::parse;
 use mock::{Mock, Reply};
 
 fn dir(name: &str) -> PathBuf {
@@ -39,22 +38,7 @@ fn mote(ws: &Path, m: &Mock, args: &[&str], env: &[(&str, &Path)]) -> (i32, Stri
 
 /// The tool results the model saw, in order.
 fn results(m: &Mock) -> Vec<String> {
-    let reqs = m.requests();
-    let last = parse(&reqs.last().unwrap().body).unwrap();
-    let msgs = last
-        .get("messages")
-        .and_then(|v| v.as_array())
-        .unwrap()
-        .to_vec();
-    msgs.iter()
-        .filter(|v| v.get("role").and_then(|r| r.as_str()) == Some("tool"))
-        .map(|v| {
-            v.get("content")
-                .and_then(|c| c.as_str())
-                .unwrap_or("")
-                .to_string()
-        })
-        .collect()
+    common::tool_results(m)
 }
 
 const LANDLOCK: &str = "a kernel with Landlock (Linux 5.13+, `landlock` in the lsm= list)";

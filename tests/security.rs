@@ -12,7 +12,6 @@ mod mock;
 use std::path::{Path, PathBuf};
 
 use common::{fresh_dir, mote_command, run, HANG};
-use mock::json::parse;
 use mock::{Mock, Reply};
 
 const KEY: &str = "sk-secret-4f1c9e";
@@ -41,18 +40,7 @@ fn mote(ws: &Path, m: &Mock, args: &[&str], env: &[(&str, &str)]) -> (i32, Strin
 
 /// The tool results the model saw, in order.
 fn results(m: &Mock) -> Vec<String> {
-    let reqs = m.requests();
-    let last = parse(&reqs.last().unwrap().body).unwrap();
-    let msgs = last.get("messages").and_then(|v| v.as_array()).unwrap();
-    msgs.iter()
-        .filter(|v| v.get("role").and_then(|r| r.as_str()) == Some("tool"))
-        .map(|v| {
-            v.get("content")
-                .and_then(|c| c.as_str())
-                .unwrap_or("")
-                .to_string()
-        })
-        .collect()
+    common::tool_results(m)
 }
 
 /// Every file under `d`, concatenated (the session files).
