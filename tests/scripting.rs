@@ -19,10 +19,13 @@ fn workspace(name: &str) -> PathBuf {
     fresh_dir("script", name).canonicalize().unwrap()
 }
 
-/// mote in `ws` with `stdin` written to its standard input.
+/// mote in `ws` with `stdin` written to its standard input; its TMPDIR is
+/// `ws/tmp`, so a spill file's name is known (`tmp/mote-stdin-1.txt`).
 fn mote(ws: &Path, m: &Mock, stdin: &[u8], args: &[&str]) -> Out {
+    std::fs::create_dir_all(ws.join("tmp")).unwrap();
     let mut c = mote_command();
     c.current_dir(ws)
+        .env("TMPDIR", ws.join("tmp"))
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", "k")
         .env_remove("MOTE_MODEL")
@@ -118,7 +121,6 @@ fn binary_stdin_is_refused_with_one_line() {
 fn large_piped_input_is_saved_to_a_file_the_model_may_read() {
     let ws = workspace("large");
     let tmp = ws.join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
     let line = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n";
     let big = line.repeat(300 * 1024 / line.len()) + "THE LAST LINE\n";
     let file = tmp.join("mote-stdin-1.txt");
@@ -129,29 +131,7 @@ fn large_piped_input_is_saved_to_a_file_the_model_may_read() {
         ),
         Reply::text("read it"),
     ]);
-    let mut c = mote_command();
-    c.env("TMPDIR", &tmp);
-    let o = {
-        // The same run as `mote()`, with TMPDIR set so the file's name is known.
-        let mut c = c;
-        c.current_dir(&ws)
-            .env("OPENAI_BASE_URL", m.base_url())
-            .env("OPENAI_API_KEY", "k")
-            .env_remove("MOTE_MODEL")
-            .args(["-m", "mock-model", "--no-session", "-p", "summarise"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        let mut input = child.stdin.take().unwrap();
-        let data = big.clone().into_bytes();
-        let w = std::thread::spawn(move || {
-            let _ = input.write_all(&data);
-        });
-        let o = wait(child, HANG, &[]);
-        let _ = w.join();
-        o
-    };
+    let o = mote(&ws, &m, big.as_bytes(), &["-p", "summarise"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), big);
     let user = messages(&m, 0).last().unwrap().1.clone();
