@@ -19,13 +19,18 @@ fn workspace(name: &str) -> PathBuf {
     fresh_dir("script", name).canonicalize().unwrap()
 }
 
-/// mote in `ws` with `stdin` written to its standard input; its TMPDIR is
-/// `ws/tmp`, so a spill file's name is known (`tmp/mote-stdin-1.txt`).
+/// The TMPDIR of runs in `ws`: a fresh dir beside it, outside the
+/// workspace, so a spill file's name is known (`mote-stdin-1.txt`).
+fn tmp_of(ws: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-tmp", ws.display()))
+}
+
+/// mote in `ws` with `stdin` written to its standard input.
 fn mote(ws: &Path, m: &Mock, stdin: &[u8], args: &[&str]) -> Out {
-    std::fs::create_dir_all(ws.join("tmp")).unwrap();
+    std::fs::create_dir_all(tmp_of(ws)).unwrap();
     let mut c = mote_command();
     c.current_dir(ws)
-        .env("TMPDIR", ws.join("tmp"))
+        .env("TMPDIR", tmp_of(ws))
         .env("OPENAI_BASE_URL", m.base_url())
         .env("OPENAI_API_KEY", "k")
         .env_remove("MOTE_MODEL")
@@ -120,7 +125,8 @@ fn binary_stdin_is_refused_with_one_line() {
 #[test]
 fn large_piped_input_is_saved_to_a_file_the_model_may_read() {
     let ws = workspace("large");
-    let tmp = ws.join("tmp");
+    let _ = std::fs::remove_dir_all(tmp_of(&ws));
+    let tmp = tmp_of(&ws);
     let line = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n";
     let big = line.repeat(300 * 1024 / line.len()) + "THE LAST LINE\n";
     let file = tmp.join("mote-stdin-1.txt");
@@ -187,4 +193,42 @@ fn system_prompt_file_and_append_system_prompt() {
         "{}",
         o.stderr
     );
+}
+
+#[test]
+fn the_spill_file_opens_only_itself_outside_the_workspace() {
+    let ws = workspace("spillonly");
+    let tmp = tmp_of(&ws);
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(tmp.join("neighbour.txt"), "not for the model\n").unwrap();
+    let big = "x".repeat(300 * 1024);
+    let path = |f: &str| tmp.join(f).display().to_string();
+    let m = Mock::start(vec![
+        Reply::call(
+            "read",
+            &format!(r#"{{"path":"{}"}}"#, path("neighbour.txt")),
+        ),
+        Reply::call(
+            "write",
+            &format!(r#"{{"path":"{}","content":"planted"}}"#, path("evil.txt")),
+        ),
+        Reply::call(
+            "read",
+            &format!(r#"{{"path":"{}","limit":1}}"#, path("mote-stdin-1.txt")),
+        ),
+        Reply::text("done"),
+    ]);
+    let args = ["-p", "go", "--permission", "auto"];
+    let o = mote(&ws, &m, big.as_bytes(), &args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let result = |i: usize| messages(&m, i).last().unwrap().1.clone();
+    assert!(result(1).contains("outside the workspace"), "{}", result(1));
+    assert!(!result(1).contains("not for the model"));
+    assert!(result(2).contains("outside the workspace"), "{}", result(2));
+    assert!(
+        !tmp.join("evil.txt").exists(),
+        "auto wrote beside the spill file"
+    );
+    assert!(result(3).contains("xxxx"), "{}", result(3));
 }
