@@ -18,6 +18,7 @@ pub mod interrupt;
 pub mod json;
 pub mod looptask;
 pub mod mcp;
+pub mod mention;
 pub mod modes;
 pub mod output;
 pub mod permission;

@@ -187,7 +187,11 @@ fn headless(r: &mut Run, out: &mut output::Output) -> Result<(), Failure> {
     } else {
         &r.task
     };
-    let res = Agent::new(&mut r.ctx, &mut r.conv, out).run(task);
+    let root = r.ctx.ws.root.clone();
+    let (task, notes) =
+        mote::mention::attach(&mut Agent::new(&mut r.ctx, &mut r.conv, out), &root, task);
+    notes.iter().for_each(|n| out.warn(n));
+    let res = Agent::new(&mut r.ctx, &mut r.conv, out).run(&task);
     let err = res.as_ref().err().map(|f| f.message());
     let shown = out.result(&output::Summary {
         result: r.conv.last_answer(),

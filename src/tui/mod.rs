@@ -166,6 +166,16 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
             continue;
         }
         crate::interrupt::arm(fancy);
+        let root = r.ctx.ws.root.clone();
+        let (line, notes) = crate::mention::attach(&mut r.agent(), &root, &line);
+        for n in notes {
+            say(&format!(
+                "{}{}{}\n",
+                p.s(screen::DIM),
+                clean::clean(&n),
+                p.s(screen::OFF)
+            ));
+        }
         let res = r.agent().run(&line);
         crate::interrupt::arm(false);
         let note = match res {
