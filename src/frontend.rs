@@ -52,6 +52,9 @@ pub trait Frontend {
     /// A piece of the model's visible reasoning as it streams.
     fn reasoning(&mut self, _s: &str) {}
     fn tool_call(&mut self, id: &str, name: &str, args: &str);
+    /// The call was permitted and starts running (an editor shows it as
+    /// in progress; until then it waits, perhaps for the user's answer).
+    fn tool_start(&mut self, _id: &str) {}
     fn tool_result(&mut self, id: &str, name: &str, text: &str, is_error: bool, ms: u128);
     /// The turn ended; `usage` is what its request cost.
     fn turn_end(&mut self, turn: u32, usage: &Usage);

@@ -437,6 +437,54 @@ fn prompt_reads_asks_edits_and_runs_a_command() {
         .filter_map(|o| s(o, &["kind"]))
         .collect();
     assert_eq!(opts, ["allow_once", "allow_always", "reject_once"]);
+
+    // The command waited as `pending` while asked, and ran (in_progress) after.
+    let bash_id = s(calls[3], &["toolCallId"]).unwrap();
+    let asked_at = r
+        .log
+        .iter()
+        .position(|e| s(e, &["t"]) == Some("permission"))
+        .unwrap();
+    let running: Vec<usize> = r
+        .log
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            s(e, &["update", "toolCallId"]) == Some(bash_id)
+                && s(e, &["update", "status"]) == Some("in_progress")
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(running.len(), 1, "{:?}", r.log);
+    assert!(running[0] > asked_at, "in_progress before the answer");
+    assert_eq!(s(calls[3], &["status"]), Some("pending"));
+}
+
+#[test]
+fn the_doom_loop_question_is_a_permission_request() {
+    for (answer, runs) in [("allow_once", 3), ("reject_once", 2)] {
+        let ws = workspace(&format!("doom-{answer}"));
+        let call = || mock::Reply::call("bash", r#"{"command":"echo x >> runs"}"#);
+        let m = Mock::start(vec![call(), call(), call(), mock::Reply::text("done")]);
+        let env = [("ACP_PERMISSION", answer), ("ACP_MODE", "auto")];
+        let Some(r) = client("prompt", &ws, &m, &env, &[]) else {
+            return;
+        };
+        let ran = std::fs::read_to_string(ws.join("runs")).unwrap_or_default();
+        assert_eq!(ran.lines().count(), runs, "{answer}");
+        let asks = r.of("permission");
+        assert_eq!(asks.len(), 1, "{answer}: {asks:?}");
+        let p = asks[0].get("params").unwrap();
+        let title = s(p, &["toolCall", "title"]).unwrap();
+        assert!(title.contains("loop"), "{title}");
+        // The question is a tool call of its own, shown before it is asked.
+        let id = s(p, &["toolCall", "toolCallId"]).unwrap();
+        let shown = kinds_of(&r, "tool_call")
+            .into_iter()
+            .any(|c| s(c, &["toolCallId"]) == Some(id));
+        assert!(shown, "{answer}");
+        assert_eq!(stop_reasons(&r), ["end_turn"]);
+    }
 }
 
 #[test]

@@ -82,6 +82,8 @@ pub struct Front {
     /// Each running call's arguments, and for a write the file's old
     /// content (the diff's oldText; none for a new file).
     pending: Vec<(String, String, Option<String>)>,
+    /// Questions asked so far (their tool call ids).
+    asked: u32,
 }
 
 fn text_block(t: &str) -> Value {
@@ -95,6 +97,7 @@ impl Front {
             root: root.to_path_buf(),
             closed: false,
             pending: Vec::new(),
+            asked: 0,
         }
     }
 
@@ -200,11 +203,10 @@ impl Frontend for Front {
         f.push(("status", s("pending")));
         self.update(obj(f));
         self.pending.push((id.to_string(), args.to_string(), old));
-        self.update(obj(vec![
-            ("sessionUpdate", s("tool_call_update")),
-            ("toolCallId", s(id)),
-            ("status", s("in_progress")),
-        ]));
+    }
+
+    fn tool_start(&mut self, id: &str) {
+        self.status(id, "in_progress");
     }
 
     fn tool_result(&mut self, id: &str, name: &str, text: &str, is_error: bool, _ms: u128) {
@@ -273,51 +275,86 @@ impl Frontend for Front {
     }
 
     fn approve(&mut self, call: &Ask) -> Approval {
-        let opt = |id: &str, name: &str| {
-            obj(vec![
-                ("optionId", s(id)),
-                ("name", s(name)),
-                ("kind", s(id)),
-            ])
-        };
-        let mut options = vec![opt("allow_once", "Allow once")];
+        let mut options = vec![option("allow_once", "Allow once")];
         if !call.always.is_empty() {
             let rules = call.always.join(", ");
-            options.push(opt("allow_always", &format!("Always allow ({rules})")));
+            options.push(option("allow_always", &format!("Always allow ({rules})")));
         }
-        options.push(opt("reject_once", "Reject"));
-        let params = obj(vec![
-            ("sessionId", s(&self.session)),
-            (
-                "toolCall",
-                obj(self.describe(call.id, call.name, call.args, None)),
-            ),
-            ("options", Value::Arr(options)),
-        ]);
-        match link::ask("session/request_permission", params) {
-            Ok(Ok(v)) => {
-                let o = v.get("outcome");
-                let chosen = o
-                    .filter(|o| o.get("outcome").and_then(|x| x.as_str()) == Some("selected"))
-                    .and_then(|o| o.get("optionId"))
-                    .and_then(|x| x.as_str());
-                match chosen {
-                    Some("allow_once") => Approval::Once,
-                    Some("allow_always") if !call.always.is_empty() => Approval::Always,
-                    Some(_) => Approval::No(String::new()),
-                    None => Approval::No("the permission request was cancelled".into()),
-                }
-            }
-            Ok(Err(e)) => Approval::No(format!("the editor could not ask: {e}")),
-            Err(link::Cancelled) => {
-                crate::interrupt::request();
-                Approval::No("the prompt was cancelled".into())
-            }
+        options.push(option("reject_once", "Reject"));
+        let shown = obj(self.describe(call.id, call.name, call.args, None));
+        match self.ask(shown, options) {
+            Ok(Some(c)) if c == "allow_once" => Approval::Once,
+            Ok(Some(c)) if c == "allow_always" && !call.always.is_empty() => Approval::Always,
+            Ok(Some(_)) => Approval::No(String::new()),
+            Ok(None) => Approval::No("the permission request was cancelled".into()),
+            Err(e) => Approval::No(e),
         }
     }
 
-    fn confirm(&mut self, _question: &str, _yes: &str, _no: &str) -> Answer {
-        Answer::Nobody
+    /// A yes/no question (the doom-loop guard) as a permission request on
+    /// a tool call of its own, which ends completed (yes) or failed (no).
+    fn confirm(&mut self, question: &str, yes: &str, no: &str) -> Answer {
+        self.asked += 1;
+        let id = format!("mote-question-{}", self.asked);
+        self.update(obj(vec![
+            ("sessionUpdate", s("tool_call")),
+            ("toolCallId", s(&id)),
+            ("title", s(question)),
+            ("kind", s("think")),
+            ("status", s("pending")),
+        ]));
+        let options = vec![option("allow_once", yes), option("reject_once", no)];
+        let shown = obj(vec![("toolCallId", s(&id)), ("title", s(question))]);
+        let yes = matches!(self.ask(shown, options), Ok(Some(c)) if c == "allow_once");
+        self.status(&id, if yes { "completed" } else { "failed" });
+        match yes {
+            true => Answer::Yes,
+            false => Answer::No,
+        }
+    }
+}
+
+/// A permission option whose id is its kind.
+fn option(kind: &str, name: &str) -> Value {
+    obj(vec![
+        ("optionId", s(kind)),
+        ("name", s(name)),
+        ("kind", s(kind)),
+    ])
+}
+
+impl Front {
+    fn status(&mut self, id: &str, status: &str) {
+        self.update(obj(vec![
+            ("sessionUpdate", s("tool_call_update")),
+            ("toolCallId", s(id)),
+            ("status", s(status)),
+        ]));
+    }
+
+    /// `session/request_permission` about `call` (a ToolCallUpdate): the
+    /// option chosen, `None` when the client cancelled the question, `Err`
+    /// when it could not ask or the prompt was cancelled meanwhile (which
+    /// then stops the turn).
+    fn ask(&mut self, call: Value, options: Vec<Value>) -> Result<Option<String>, String> {
+        let params = obj(vec![
+            ("sessionId", s(&self.session)),
+            ("toolCall", call),
+            ("options", Value::Arr(options)),
+        ]);
+        match link::ask("session/request_permission", params) {
+            Ok(Ok(v)) => Ok(v
+                .get("outcome")
+                .filter(|o| o.get("outcome").and_then(|x| x.as_str()) == Some("selected"))
+                .and_then(|o| o.get("optionId"))
+                .and_then(|x| x.as_str())
+                .map(String::from)),
+            Ok(Err(e)) => Err(format!("the editor could not ask: {e}")),
+            Err(link::Cancelled) => {
+                crate::interrupt::request();
+                Err("the prompt was cancelled".into())
+            }
+        }
     }
 }
 

@@ -75,6 +75,7 @@ impl Agent<'_> {
                     .gate
                     .decide_named(permission, name, tool::Effect::Exec);
                 self.permit(d, id, name, tool::Effect::Exec, args)?;
+                self.out.tool_start(id);
                 return self.ctx.mcp.call(name, args);
             }
             let names: Vec<&str> = tool::TOOLS.iter().map(|t| t.name).collect();
@@ -87,6 +88,7 @@ impl Agent<'_> {
         check_known(t, &parsed)?;
         let d = self.ctx.gate.decide(permission, t, &parsed, &self.ctx.ws);
         self.permit(d, id, t.name, t.effect, args)?;
+        self.out.tool_start(id);
         let cx = tool::ToolCtx {
             ws: &self.ctx.ws,
             sandbox: self.ctx.gate.sandbox_for(permission),
