@@ -42,6 +42,7 @@ const fn flag(
 pub static FLAGS: &[Flag] = &[
     flag("print", Some('p'), "PROMPT", "Run one task headless and print the answer; `-p -` reads it from stdin, `-p @FILE` from FILE; input piped beside -p PROMPT is appended"),
     Flag { default: "text", ..flag("output-format", None, "FORMAT", "text, json or stream-json") },
+    flag("output-schema", None, "FILE", "With -p: the final answer is JSON matching the JSON Schema in FILE (asked again once, else exit 10)"),
     // Providers: which API, which model, how to reach it (src/provider/select.rs).
     Flag {
         env: "MOTE_PROVIDER",
@@ -143,6 +144,8 @@ pub struct Options {
     pub no_context_files: bool,
     pub system_prompt_file: Option<String>,
     pub append_system_prompt: Option<String>,
+    /// `--output-schema`: the schema file the answer must match (src/schema.rs).
+    pub output_schema: Option<String>,
     pub prompt_mode: String,
     /// `--permission` was on the command line: it wins over a prompt mode's.
     pub permission_explicit: bool,
@@ -197,6 +200,7 @@ impl Options {
             no_context_files: false,
             system_prompt_file: None,
             append_system_prompt: None,
+            output_schema: None,
             prompt_mode: String::new(),
             permission_explicit: false,
             loop_file: None,
@@ -270,6 +274,7 @@ impl Options {
             "no-context-files" => self.no_context_files = true,
             "system-prompt-file" => self.system_prompt_file = Some(v.to_string()),
             "append-system-prompt" => self.append_system_prompt = Some(v.to_string()),
+            "output-schema" => self.output_schema = Some(v.to_string()),
             "prompt-mode" => self.prompt_mode = v.to_string(),
             "loop" => self.loop_file = Some(v.to_string()),
             "check" => self.check = Some(v.to_string()).filter(|c| !c.trim().is_empty()),
@@ -391,6 +396,10 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
         "the same tool call kept repeating (doom loop) and the run was stopped",
     ),
     (9, "a UserPromptSubmit hook dropped the prompt (exit 2)"),
+    (
+        10,
+        "--output-schema: the answer still did not match the schema after one retry",
+    ),
 ];
 
 pub fn help() -> String {

@@ -28,6 +28,7 @@ pub mod provider;
 pub mod proxy;
 pub mod run;
 pub mod sandbox;
+pub mod schema;
 pub mod secrets;
 pub mod session;
 pub mod sse;

@@ -78,6 +78,7 @@ fn main() -> ExitCode {
                 usage: Default::default(),
                 duration_ms: 0,
                 error: Some(msg),
+                structured: None,
             });
         }
         fail(code, msg)
@@ -191,7 +192,14 @@ fn headless(r: &mut Run, out: &mut output::Output) -> Result<(), Failure> {
     let (task, notes) =
         mote::mention::attach(&mut Agent::new(&mut r.ctx, &mut r.conv, out), &root, task);
     notes.iter().for_each(|n| out.warn(n));
-    let res = Agent::new(&mut r.ctx, &mut r.conv, out).run(&task);
+    let mut res = Agent::new(&mut r.ctx, &mut r.conv, out).run(&task);
+    let mut structured = None;
+    if let (Ok(()), Some(schema)) = (&res, r.conv.cfg().schema.clone()) {
+        match structured_answer(r, out, &schema) {
+            Ok(v) => structured = Some(v),
+            Err(f) => res = Err(f),
+        }
+    }
     let err = res.as_ref().err().map(|f| f.message());
     let shown = out.result(&output::Summary {
         result: r.conv.last_answer(),
@@ -199,9 +207,31 @@ fn headless(r: &mut Run, out: &mut output::Output) -> Result<(), Failure> {
         usage: r.conv.usage(),
         duration_ms: start.elapsed().as_millis(),
         error: err.as_deref(),
+        structured: structured.as_deref(),
     });
     res.map_err(|f| (f.exit_code() as u8, f.message()))?;
     shown.map_err(|e| (1, format!("cannot write the answer to stdout: {e}")))
+}
+
+/// `--output-schema`: the answer as JSON matching `schema`; one more turn
+/// with the validation error when it does not (src/schema.rs).
+fn structured_answer(
+    r: &mut Run,
+    out: &mut output::Output,
+    schema: &str,
+) -> Result<String, mote::agent::Fail> {
+    let error = match mote::schema::check(schema, r.conv.last_answer()) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    out.warn(&format!(
+        "the answer does not match --output-schema ({error}); asking once more"
+    ));
+    let turns = r.conv.turns();
+    let again = Agent::new(&mut r.ctx, &mut r.conv, out).run(&mote::schema::retry_prompt(&error));
+    r.conv.add_turns(turns);
+    again?;
+    mote::schema::check(schema, r.conv.last_answer()).map_err(mote::agent::Fail::Schema)
 }
 
 /// `--loop PLAN.md`: each iteration is a fresh conversation, unsaved, with

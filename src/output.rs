@@ -31,6 +31,8 @@ pub struct Summary<'a> {
     pub usage: Usage,
     pub duration_ms: u128,
     pub error: Option<&'a str>,
+    /// The answer as JSON matching `--output-schema`, compact.
+    pub structured: Option<&'a str>,
 }
 
 fn usage_json(w: &mut Vec<u8>, u: &Usage, prices: Option<&Prices>) {
@@ -97,15 +99,17 @@ impl Output {
         }
         match self.format {
             Format::Text => {
-                if r.error.is_none() || !r.result.is_empty() {
+                // With --output-schema, stdout is the JSON alone.
+                let result = r.structured.unwrap_or(r.result);
+                if r.error.is_none() || !result.is_empty() {
                     let mut out = std::io::stdout().lock();
                     // A pipe gets the answer as it is; a terminal, cleaned.
                     let shown = match out.is_terminal() {
-                        true => clean(r.result),
-                        false => r.result.into(),
+                        true => clean(result),
+                        false => result.into(),
                     };
                     out.write_all(shown.as_bytes())?;
-                    if !r.result.ends_with('\n') {
+                    if !result.ends_with('\n') {
                         out.write_all(b"\n")?;
                     }
                     out.flush()?;
@@ -123,6 +127,10 @@ impl Output {
                         let _ = string(&mut w, e);
                     }
                     None => w.extend_from_slice(b"null"),
+                }
+                if let Some(v) = r.structured {
+                    w.extend_from_slice(b",\"structured\":");
+                    w.extend_from_slice(v.as_bytes());
                 }
                 w.push(b'}');
                 self.line(&w)

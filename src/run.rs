@@ -126,9 +126,15 @@ impl Run {
             ));
         }
 
-        // The model (src/provider/select.rs).
+        // The model (src/provider/select.rs), and the answer's schema (src/schema.rs).
         let selected = select_model(&o, config)?;
-        let cfg = selected.config;
+        let mut cfg = selected.config;
+        if let Some(f) = &o.output_schema {
+            if interactive || o.loop_file.is_some() {
+                return Err(config_err("--output-schema works with -p".into()));
+            }
+            cfg.schema = Some(crate::schema::load(f).map_err(config_err)?);
+        }
         // Trust and keep-alive for every connection (src/http/, src/tls.rs).
         crate::http::configure(config.get("network"), &env).map_err(config_err)?;
         o.context_window = o.context_window.or(cfg.context_window);

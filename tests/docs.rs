@@ -63,6 +63,17 @@ fn every_flag_in_the_readme_exists() {
 }
 
 #[test]
+fn every_flag_of_help_is_in_the_readme() {
+    let readme = flags(&readme());
+    for f in flags(&help()) {
+        assert!(
+            readme.contains(&f),
+            "--{f} is in --help but not in the README"
+        );
+    }
+}
+
+#[test]
 fn readme_defaults_match_help() {
     let help = help();
     let mut checked = 0;

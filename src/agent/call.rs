@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use super::{Agent, Fail, Pending};
+use crate::arena::{Kind, Role};
 use crate::frontend::{Answer, Approval, Ask};
 use crate::hooks::{Event, Input};
 use crate::json::Args;
@@ -65,6 +66,9 @@ impl Agent<'_> {
     /// model, `Err` a one-line error (a denial, bad arguments, a failure).
     pub fn call_tool(&mut self, id: &str, name: &str, args: &str) -> Result<String, String> {
         let permission = self.conv.mode.permission;
+        if name == crate::schema::TOOL && self.conv.cfg.schema.is_some() {
+            return Ok("The answer is recorded.".into());
+        }
         if !self.ctx.scope.allows(name) {
             return Err(format!("tool `{name}` is not available to this agent"));
         }
@@ -183,6 +187,22 @@ impl Agent<'_> {
         self.conv.doom.reset();
         let _ = self.conv.doom.push(&c.name, &c.args);
         None
+    }
+
+    /// Whether the model gave its final answer through the answer tool
+    /// (`--output-schema` on Anthropic, src/schema.rs): its input becomes
+    /// the answer text, and the run ends.
+    pub(super) fn answered(&mut self, calls: &[Pending]) -> bool {
+        let Some(schema) = &self.conv.cfg.schema else {
+            return false;
+        };
+        let Some(c) = calls.iter().find(|c| c.name == crate::schema::TOOL) else {
+            return false;
+        };
+        let answer = crate::schema::from_tool(schema, &c.args);
+        self.conv.arena.push(Role::Assistant, Kind::Text, &answer);
+        self.record(&Record::Assistant { text: &answer });
+        true
     }
 }
 

@@ -129,4 +129,9 @@ impl Conversation {
     pub fn add_usage(&mut self, u: Usage) {
         self.usage.add(u);
     }
+
+    /// Count turns of an earlier task of this run (an `--output-schema` retry's).
+    pub fn add_turns(&mut self, n: u32) {
+        self.turns += n;
+    }
 }

@@ -38,6 +38,8 @@ pub enum Fail {
     DoomLoop(String),
     /// A UserPromptSubmit hook dropped the prompt (src/hooks/).
     Blocked(String),
+    /// The answer did not match `--output-schema` (src/schema.rs).
+    Schema(String),
 }
 
 impl Fail {
@@ -49,6 +51,7 @@ impl Fail {
             Fail::Interrupted => 130,
             Fail::DoomLoop(_) => 8,
             Fail::Blocked(_) => 9,
+            Fail::Schema(_) => 10,
         }
     }
 
@@ -63,6 +66,7 @@ impl Fail {
                 format!("stopped: {m}; it looks stuck in a loop (doom-loop guard)")
             }
             Fail::Blocked(m) => format!("a UserPromptSubmit hook dropped the prompt: {m}"),
+            Fail::Schema(m) => format!("the answer does not match --output-schema: {m}"),
         }
     }
 }
@@ -235,6 +239,10 @@ impl<'a> Agent<'a> {
                 if let Some(f) = stop {
                     self.out.turn_end(self.conv.turns, &usage);
                     return Err(f);
+                }
+                if self.answered(&calls) {
+                    self.out.turn_end(self.conv.turns, &usage);
+                    return Ok(());
                 }
             }
             self.out.turn_end(self.conv.turns, &usage);

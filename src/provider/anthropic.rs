@@ -9,10 +9,11 @@
 use std::io::{self, Write};
 
 use super::events::{self, num, Ev, SseJson};
-use super::{body, Delta, Request, Thinking, Usage};
+use super::{body, Delta, Request, Thinking, ToolSpec, Usage};
 use crate::arena::Msg;
 use crate::json::write::string;
 use crate::json::Event;
+use crate::schema;
 
 const CACHE: &[u8] = b",\"cache_control\":{\"type\":\"ephemeral\"}";
 
@@ -46,16 +47,31 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     string(w, req.system)?;
     w.write_all(CACHE)?;
     w.write_all(b"}]")?;
-    body::list(w, b",\"tools\":[", req.tools, b"]", |w, i, t| {
+    // With --output-schema the answer comes through a tool of its own,
+    // declared last (in the summary request too: the history may call it).
+    let answer = cfg.schema.as_deref().map(|s| ToolSpec {
+        name: schema::TOOL,
+        description: schema::TOOL_DESCRIPTION,
+        params: s,
+    });
+    let tools: Vec<&ToolSpec> = req.tools.iter().chain(answer.as_ref()).collect();
+    body::list(w, b",\"tools\":[", &tools, b"]", |w, i, t| {
         w.write_all(b"{")?;
-        body::tool_fields(w, t, b"input_schema", t.params)?;
-        if i + 1 == req.tools.len() {
+        match i == req.tools.len() {
+            true => body::tool_fields(w, t, b"input_schema", &schema::tool_schema(t.params))?,
+            false => body::tool_fields(w, t, b"input_schema", t.params)?,
+        }
+        if i + 1 == tools.len() {
             w.write_all(CACHE)?;
         }
         w.write_all(b"}")
     })?;
     if req.forbid_calls() {
         w.write_all(b",\"tool_choice\":{\"type\":\"none\"}")?;
+    } else if req.schema().is_some() && budget.is_none() {
+        // Every turn calls a tool, so the last one calls the answer tool
+        // (the API refuses a forced choice with extended thinking).
+        w.write_all(b",\"tool_choice\":{\"type\":\"any\"}")?;
     }
     write_messages(req, w)?;
     super::write_extra(cfg, w)?;

@@ -180,6 +180,10 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             ",\"thinkingConfig\":{{\"thinkingBudget\":{b},\"includeThoughts\":true}}"
         )?;
     }
+    if let Some(schema) = req.schema() {
+        w.write_all(b",\"responseMimeType\":\"application/json\",\"responseSchema\":")?;
+        w.write_all(strip_schema(schema).as_bytes())?;
+    }
     w.write_all(b"}")?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")

@@ -20,6 +20,8 @@ pub mod guard;
 pub mod ollama;
 pub mod openai;
 pub mod responses;
+#[cfg(test)]
+mod schema_tests;
 pub mod select;
 #[cfg(test)]
 mod test_util;
@@ -122,6 +124,9 @@ pub struct Config {
     pub thinking: Thinking,
     /// Send the key as `Authorization: Bearer` (ANTHROPIC_AUTH_TOKEN).
     pub bearer: bool,
+    /// The JSON Schema the final answer must match (`--output-schema`,
+    /// src/schema.rs), compact JSON.
+    pub schema: Option<String>,
 }
 
 /// A tool as the model is told of it.
@@ -149,6 +154,12 @@ impl Request<'_> {
     /// there are tools to forbid (APIs reject a tool choice without tools).
     pub fn forbid_calls(&self) -> bool {
         self.no_calls && !self.tools.is_empty()
+    }
+
+    /// The schema the answer must match, in a request that may answer
+    /// (not the compaction summary).
+    pub fn schema(&self) -> Option<&str> {
+        self.cfg.schema.as_deref().filter(|_| !self.no_calls)
     }
 }
 

@@ -39,6 +39,9 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     if cfg.thinking != Thinking::Off {
         w.write_all(b",\"think\":true")?;
     }
+    if let Some(schema) = req.schema() {
+        write!(w, ",\"format\":{schema}")?;
+    }
     let ctx = cfg.context_window.unwrap_or(DEFAULT_CTX);
     write!(
         w,

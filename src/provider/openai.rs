@@ -26,6 +26,9 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     if req.forbid_calls() {
         w.write_all(b",\"tool_choice\":\"none\"")?;
     }
+    if let Some(schema) = req.schema() {
+        write!(w, ",\"response_format\":{{\"type\":\"json_schema\",\"json_schema\":{{\"name\":\"answer\",\"schema\":{schema},\"strict\":false}}}}")?;
+    }
     if let Some(effort) = cfg.thinking.effort() {
         // OpenRouter normalises reasoning across models; OpenAI names it flat.
         if cfg.name == "openrouter" {

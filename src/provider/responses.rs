@@ -88,6 +88,9 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     if req.forbid_calls() {
         w.write_all(b",\"tool_choice\":\"none\"")?;
     }
+    if let Some(schema) = req.schema() {
+        write!(w, ",\"text\":{{\"format\":{{\"type\":\"json_schema\",\"name\":\"answer\",\"schema\":{schema},\"strict\":false}}}}")?;
+    }
     if let Some(e) = cfg.thinking.effort() {
         write!(
             w,

@@ -414,6 +414,7 @@ pub fn select(
         context_window,
         thinking: w.thinking,
         bearer,
+        schema: None,
     };
     Ok(Selected {
         config,
