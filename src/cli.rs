@@ -89,7 +89,7 @@ pub static FLAGS: &[Flag] = &[
     // MCP servers (src/mcp): more servers from a file, or none at all.
     flag("mcp-config", None, "FILE", "Also load MCP servers from FILE ({\"mcpServers\": ...})"),
     flag("no-mcp", None, "", "Start no MCP servers"),
-    flag("trust", None, "", "Trust this folder for this run: run its hooks and .mcp.json servers"),
+    flag("trust", None, "", "Trust this folder for this run: its hooks, MCP servers and allow rules"),
     flag("verbose", Some('v'), "", "Show the session (text, tool calls) on stderr"),
     // Prompt modes, context files, templates and loop tasks (src/modes.rs, src/context.rs, src/looptask.rs).
     flag("no-context-files", None, "", "Do not send AGENTS.md/CLAUDE.md files with the prompt"),

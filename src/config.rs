@@ -33,6 +33,10 @@ pub struct Config {
     sources: Vec<(String, PathBuf)>,
     /// Each file's `hooks` object, user first (never merged: all run).
     hooks: Vec<(PathBuf, Value)>,
+    /// What the project file sets that loosens the gate or starts programs
+    /// (`mcpServers`, `permissions.allow`, `permission: auto`, `sandbox:
+    /// off`): merged only by `admit`, once the folder is trusted.
+    held: Option<(PathBuf, Value)>,
 }
 
 /// The user's config directory (`.../mote`).
@@ -63,6 +67,7 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         warnings: Vec::new(),
         sources: Vec::new(),
         hooks: Vec::new(),
+        held: None,
     };
     let user = user_dir(env).map(|d| d.join("config.json"));
     let project = workspace.join(".mote/config.json");
@@ -72,6 +77,9 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 if let Some(i) = m.iter().position(|(k, _)| k == "hooks") {
                     let (_, h) = m.remove(i);
                     cfg.hooks.push((path.clone(), h));
+                }
+                if *path == project {
+                    cfg.held = hold(m).map(|h| (path.clone(), h));
                 }
             }
             for (k, _) in v.as_object().unwrap_or(&[]) {
@@ -86,6 +94,31 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         }
     }
     Ok(cfg)
+}
+
+/// Take out of a project config what needs the folder's trust (src/trust.rs).
+fn hold(m: &mut Vec<(String, Value)>) -> Option<Value> {
+    let loosens = |k: &str, v: &Value| match (k, v.as_str()) {
+        ("mcpServers", _) => true,
+        ("permission", Some(p)) => p.parse() == Ok(crate::permission::Permission::Auto),
+        ("sandbox", Some(s)) => crate::sandbox::Mode::parse(s) == Some(crate::sandbox::Mode::Off),
+        _ => false,
+    };
+    let mut held = Vec::new();
+    let mut i = 0;
+    while i < m.len() {
+        match m.get(i) {
+            Some((k, v)) if loosens(k, v) => held.push(m.remove(i)),
+            _ => i += 1,
+        }
+    }
+    let rules = m.iter_mut().find(|(k, _)| k == "permissions");
+    if let Some((_, Value::Obj(r))) = rules {
+        if let Some(i) = r.iter().position(|(k, _)| k == "allow") {
+            held.push(("permissions".into(), Value::Obj(vec![r.remove(i)])));
+        }
+    }
+    (!held.is_empty()).then_some(Value::Obj(held))
 }
 
 fn read(path: &Path) -> Result<Option<Value>, String> {
@@ -145,6 +178,34 @@ impl Config {
     pub fn hooks(&self, workspace: &Path) -> impl Iterator<Item = (&PathBuf, &Value, bool)> {
         let project = workspace.join(".mote/config.json");
         self.hooks.iter().map(move |(p, v)| (p, v, *p == project))
+    }
+
+    /// What the project's config.json would loosen, for the trust
+    /// question (`mcpServers, permissions.allow in FILE`), if anything.
+    pub fn held(&self) -> Option<String> {
+        let (path, v) = self.held.as_ref()?;
+        let keys: Vec<String> = v
+            .as_object()?
+            .iter()
+            .map(|(k, _)| match k.as_str() {
+                "permissions" => "permissions.allow".to_string(),
+                _ => k.clone(),
+            })
+            .collect();
+        Some(format!("{} in {}", keys.join(", "), path.display()))
+    }
+
+    /// The folder is trusted: merge what `held` names. True if there was any.
+    pub fn admit(&mut self) -> bool {
+        let Some((path, v)) = self.held.take() else {
+            return false;
+        };
+        for (k, _) in v.as_object().unwrap_or(&[]) {
+            self.sources.retain(|(sk, _)| sk != k);
+            self.sources.push((k.clone(), path.clone()));
+        }
+        merge(&mut self.value, v);
+        true
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {

@@ -4,6 +4,7 @@
 //! run to its front end (headless output, a loop, the terminal), the
 //! outcome to an exit code and a one-line error.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -45,17 +46,27 @@ fn main() -> ExitCode {
             .map_err(|e| c.locate(&e))
     };
     if args.first().is_some_and(|a| a == "mcp") {
-        return mcp_probe(&args[1..], load());
+        // Probing is the user's own request to start the servers.
+        let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+        let mut c = config::load(&cwd, &env);
+        if let Ok(c) = &mut c {
+            c.admit();
+        }
+        return mcp_probe(&args[1..], &c);
     }
+    let argv = args.clone();
     // `mote acp [options]`: the editor protocol on stdin/stdout (src/acp/).
     let acp = args.first().is_some_and(|a| a == "acp");
-    let opts = match cli::parse(
-        args.into_iter().skip(usize::from(acp)).collect(),
-        &cli::Sources {
-            env: &env,
-            config: &conf,
-        },
-    ) {
+    let parse = |conf: &dyn Fn(&str) -> Result<Option<String>, String>| {
+        cli::parse(
+            argv.iter().skip(usize::from(acp)).cloned().collect(),
+            &cli::Sources {
+                env: &env,
+                config: conf,
+            },
+        )
+    };
+    let mut opts = match parse(&conf) {
         Ok(Command::Run(o)) => o,
         Ok(Command::Help) => {
             print!("{}", cli::help());
@@ -84,10 +95,31 @@ fn main() -> ExitCode {
         fail(code, msg)
     };
     // Provider selection reads the config's `providers` and `models`.
-    let c = match load() {
-        Ok(c) => c,
-        Err(e) => return fail(2, e),
+    if let Err(e) = load() {
+        return fail(2, e);
+    }
+    let Some(Ok(mut c)) = loaded.into_inner() else {
+        return fail(2, "the config was not loaded");
     };
+    // The project's files that run commands or allow more, if the folder
+    // is trusted (src/trust.rs); flags read from the config are read again.
+    let interactive =
+        !acp && opts.prompt.is_none() && opts.loop_file.is_none() && std::io::stdin().is_terminal();
+    if !opts.list_sessions {
+        let held = c.held().is_some();
+        match mote::run::trust(&mut c, opts.trust, interactive) {
+            Ok(yes) => opts.trust |= yes && !acp,
+            Err(e) => return fail(2, &e),
+        }
+        if held && opts.trust {
+            let conf = |key: &str| c.str(key).map(|v| v.map(String::from));
+            if let Ok(Command::Run(o)) = parse(&conf) {
+                opts = o;
+                opts.trust = true;
+            }
+        }
+    }
+    let c = &c;
     mote::secrets::hide_config(&c.value);
     for w in &c.warnings {
         eprintln!("mote: warning: {w}");

@@ -146,6 +146,7 @@ impl Run {
                 let (list, warnings) = mcp::config::servers(
                     config.get("mcpServers"),
                     &ws.root,
+                    o.trust,
                     o.mcp_config.as_deref(),
                     &env,
                 )
@@ -229,7 +230,7 @@ impl Run {
             permission,
             writable: chosen.mode.writable,
         };
-        let mut hooks = hooks(config, &cwd, &ws.root, &o, interactive).map_err(config_err)?;
+        let mut hooks = hooks(config, &cwd, &ws.root, o.trust).map_err(config_err)?;
         if let Some(w) = &log.writer {
             hooks.session_id = w.id.clone();
             hooks.transcript = w.path.to_string_lossy().into_owned();
@@ -266,8 +267,7 @@ fn hooks(
     config: &config::Config,
     cwd: &Path,
     root: &Path,
-    o: &Options,
-    interactive: bool,
+    trusted: bool,
 ) -> Result<crate::hooks::Hooks, String> {
     let mut user = Vec::new();
     let mut project = Vec::new();
@@ -285,14 +285,43 @@ fn hooks(
     for name in [".claude/settings.json", ".claude/settings.local.json"] {
         claude_hooks(&root.join(name), &mut project)?;
     }
-    let what: Vec<String> = project
-        .iter()
-        .map(|(p, _)| format!("hooks in {}", p.display()))
-        .collect();
-    if crate::trust::allow(root, &what, o.trust, interactive) {
+    if trusted {
         user.append(&mut project);
     }
     crate::hooks::Hooks::load(&user, root)
+}
+
+/// Decide once whether the folder is trusted (src/trust.rs), naming what
+/// its files define that needs it: config.json's held keys and hooks,
+/// `.mcp.json` servers, `.claude/settings*.json` hooks. Yes merges the
+/// held config (`Config::admit`).
+pub fn trust(config: &mut config::Config, flag: bool, interactive: bool) -> Result<bool, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
+    let root = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());
+    let mut what: Vec<String> = config.held().into_iter().collect();
+    let mut found = Vec::new();
+    for (p, v, from_project) in config.hooks(&cwd) {
+        if from_project {
+            found.push((p.clone(), v.clone()));
+        }
+    }
+    for name in [".claude/settings.json", ".claude/settings.local.json"] {
+        claude_hooks(&root.join(name), &mut found)?;
+    }
+    what.extend(
+        found
+            .iter()
+            .map(|(p, _)| format!("hooks in {}", p.display())),
+    );
+    let mcp = root.join(".mcp.json");
+    if mcp.exists() {
+        what.push(format!("MCP servers in {}", mcp.display()));
+    }
+    let yes = crate::trust::allow(&root, &what, flag, interactive);
+    if yes {
+        config.admit();
+    }
+    Ok(yes)
 }
 
 /// The `hooks` object of a Claude Code settings file, if it has one.
@@ -340,7 +369,7 @@ pub fn subagents(
     let may_task = tools.as_ref().is_none_or(|t| t.iter().any(|x| x == "task"));
     let sessions = sessions.map(Path::to_path_buf);
     let tasks = match may_task {
-        true => Tasks::new(defs, settings, o.depth, o.sandbox, sessions),
+        true => Tasks::new(defs, settings, o.depth, o.sandbox, sessions, o.trust),
         false => None,
     };
     let scope = Scope {

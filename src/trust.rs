@@ -1,6 +1,8 @@
 //! The trust gate for project files: what a cloned repository defines that
-//! runs commands on its own (hooks in `.claude/settings*.json` and
-//! `.mote/config.json`) is used only in a folder the user trusted, by
+//! runs commands on its own or loosens the permission gate (hooks in
+//! `.claude/settings*.json` and `.mote/config.json`, `.mcp.json` servers,
+//! config.json's `mcpServers`, `permissions.allow`, `permission: auto`,
+//! `sandbox: off`) is used only in a folder the user trusted, by
 //! `--trust` for one run or once and for all in
 //! `$XDG_STATE_HOME/mote/trusted` (one folder per line; the interactive
 //! mode asks and writes it). User-level files are always trusted.
@@ -33,7 +35,8 @@ fn remember(folder: &Path) -> Result<(), String> {
     writeln!(out, "{}", folder.display()).map_err(|e| format!("{}: {e}", f.display()))
 }
 
-/// May `folder`'s files that run commands (`what`, one name each) be used?
+/// May `folder`'s files that run commands or loosen the gate (`what`, one
+/// name each) be used?
 /// Nothing to gate is always yes; else `--trust`, the trusted list, or
 /// (asked once, on a terminal) the user's answer. A no is one warning.
 pub fn allow(folder: &Path, what: &[String], flag: bool, interactive: bool) -> bool {
@@ -43,7 +46,7 @@ pub fn allow(folder: &Path, what: &[String], flag: bool, interactive: bool) -> b
     let list = what.join(", ");
     if interactive && std::io::stdin().is_terminal() {
         eprint!(
-            "mote: {} defines commands that run on their own: {list}.\nTrust this folder and run them (remembered)? [y/N] ",
+            "mote: {} defines what runs commands or allows more: {list}.\nTrust this folder and use them (remembered)? [y/N] ",
             folder.display()
         );
         let mut line = String::new();
@@ -59,7 +62,7 @@ pub fn allow(folder: &Path, what: &[String], flag: bool, interactive: bool) -> b
         format!(", or add the folder to {}", f.display())
     });
     eprintln!(
-        "mote: warning: not running {list}: this folder is not trusted (run with --trust{how})"
+        "mote: warning: not using {list}: this folder is not trusted (run with --trust{how})"
     );
     false
 }

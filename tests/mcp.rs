@@ -57,8 +57,11 @@ fn workspace(name: &str) -> PathBuf {
     fresh_dir("mcp", name).canonicalize().unwrap()
 }
 
-/// Run mote in `ws` with `env`; over 90 s is a hang.
+/// Run mote in `ws` with `env`; over 90 s is a hang. The user has trusted
+/// `ws` (src/trust.rs), so its .mcp.json servers start.
 fn run(ws: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    std::fs::create_dir_all(ws.join("state/mote")).unwrap();
+    std::fs::write(ws.join("state/mote/trusted"), format!("{}\n", ws.display())).unwrap();
     let mut c = mote_command();
     c.current_dir(ws)
         .env("XDG_STATE_HOME", ws.join("state"))

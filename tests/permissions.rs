@@ -239,6 +239,22 @@ fn config_rules_deny_allow_and_open_external_directories() {
         ext.display()
     );
     std::fs::write(ws.join(".mote/config.json"), conf).unwrap();
+    // Not trusted (src/trust.rs): the project's allow rules are left out
+    // with a warning; its deny rules hold.
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"touch allowed-file"}"#),
+        Reply::call("bash", r#"{"command":"rm keep.txt"}"#),
+        Reply::text("done"),
+    ]);
+    let (code, err) = mote(&ws, &m, &[], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("not using permissions.allow in") && err.contains("--trust"),
+        "{err}"
+    );
+    let r = results(&m);
+    assert!(!ws.join("allowed-file").exists(), "{}", r[0]);
+    assert!(r[1].contains("deny rule `bash(rm:*)`"), "{}", r[1]);
     let m = Mock::start(vec![
         Reply::call("bash", r#"{"command":"touch allowed-file && touch other"}"#),
         Reply::call("bash", r#"{"command":"touch allowed-file"}"#),
@@ -249,7 +265,7 @@ fn config_rules_deny_allow_and_open_external_directories() {
         ),
         Reply::text("done"),
     ]);
-    let (code, err) = mote(&ws, &m, &[], &[]);
+    let (code, err) = mote(&ws, &m, &["--trust"], &[]);
     assert_eq!(code, 0, "{err}");
     let r = results(&m);
     assert!(
@@ -279,7 +295,7 @@ fn config_rules_deny_allow_and_open_external_directories() {
         r#"{"permissions":{"allow":["bash(x"]}}"#,
     )
     .unwrap();
-    let (code, err) = mote(&ws, &Mock::start(vec![Reply::text("x")]), &[], &[]);
+    let (code, err) = mote(&ws, &Mock::start(vec![Reply::text("x")]), &["--trust"], &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("permission rule `bash(x`: missing `)`"),

@@ -113,9 +113,19 @@ impl Base<'_> {
         }
         let mut servers = Vec::new();
         if !o.no_mcp {
+            // The editor's folder may be another than the one mote started
+            // in: its .mcp.json needs its own trust (src/trust.rs).
+            let file = ws.root.join(".mcp.json");
+            let what: Vec<String> = file
+                .exists()
+                .then(|| format!("MCP servers in {}", file.display()))
+                .into_iter()
+                .collect();
+            let trusted = crate::trust::allow(&ws.root, &what, o.trust, false);
             let (list, warnings) = mcp::config::servers(
                 self.config.get("mcpServers"),
                 &ws.root,
+                trusted,
                 o.mcp_config.as_deref(),
                 &env,
             )?;

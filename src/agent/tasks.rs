@@ -40,6 +40,7 @@ impl Agent<'_> {
             defs: &t.defs,
             session_dir: t.session_dir.clone(),
             session_id: self.conv.log().writer.as_ref().map(|w| w.id.clone()),
+            trusted: t.trusted,
         };
         let out = &mut *self.out;
         let lines = out.wants_subagent_events();

@@ -33,10 +33,12 @@ pub struct Server {
 pub const DEFAULT_CALL_TIMEOUT: u64 = 120;
 
 /// Gather the `mcpServers` objects in order of precedence (lowest first)
-/// and build the server list. Errors name the source.
+/// and build the server list; the project's `.mcp.json` only if `trusted`
+/// (src/trust.rs). Errors name the source.
 pub fn servers(
     from_config: Option<&Value>,
     workspace: &Path,
+    trusted: bool,
     extra_file: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(Vec<Server>, Vec<String>), String> {
@@ -55,7 +57,11 @@ pub fn servers(
         add(v, "config.json")?;
     }
     let project = workspace.join(".mcp.json");
-    if let Some(v) = read_file(&project, false)? {
+    let found = match trusted {
+        true => read_file(&project, false)?,
+        false => None,
+    };
+    if let Some(v) = found {
         if let Some(m) = v.get("mcpServers") {
             add(m, &project.display().to_string())?;
         }
@@ -239,7 +245,7 @@ mod tests {
         let conf =
             value::parse(r#"{"a":{"command":"old"},"b":{"command":"y","timeout":5}}"#).unwrap();
         let env = |k: &str| (k == "TOK").then(|| "t".to_string());
-        let (s, warns) = servers(Some(&conf), &d, None, &env).unwrap();
+        let (s, warns) = servers(Some(&conf), &d, true, None, &env).unwrap();
         let names: Vec<&str> = s.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["b", "a", "web"]);
         assert_eq!(s[0].timeout, 5);
@@ -258,9 +264,9 @@ mod tests {
         );
         assert_eq!(warns.len(), 1, "{warns:?}");
         let bad = value::parse(r#"{"c":{"type":"ws","url":"x"}}"#).unwrap();
-        let e = servers(Some(&bad), &d, None, &env).unwrap_err();
+        let e = servers(Some(&bad), &d, true, None, &env).unwrap_err();
         assert!(e.contains("mcpServers.c: unknown type `ws`"), "{e}");
-        let e = servers(None, &d, Some("/nonexistent/m.json"), &env).unwrap_err();
+        let e = servers(None, &d, true, Some("/nonexistent/m.json"), &env).unwrap_err();
         assert!(e.starts_with("/nonexistent/m.json: "), "{e}");
     }
 }

@@ -82,7 +82,7 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
         c.close();
         return Ok(failed as u8);
     }
-    let (servers, warnings) = config::servers(conf, workspace, file, &env).map_err(bad)?;
+    let (servers, warnings) = config::servers(conf, workspace, true, file, &env).map_err(bad)?;
     for w in warnings {
         eprintln!("mote: warning: {w}");
     }

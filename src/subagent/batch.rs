@@ -29,6 +29,8 @@ pub struct Tasks {
     pub session_dir: Option<PathBuf>,
     /// The binary to start: this one.
     pub program: PathBuf,
+    /// The folder is trusted (src/trust.rs): children get `--trust`.
+    pub trusted: bool,
 }
 
 impl Scope {
@@ -51,6 +53,7 @@ impl Tasks {
         depth: u32,
         sandbox: crate::sandbox::Mode,
         session_dir: Option<PathBuf>,
+        trusted: bool,
     ) -> Option<Tasks> {
         if depth >= settings.max_depth {
             return None;
@@ -66,6 +69,7 @@ impl Tasks {
             sandbox,
             session_dir,
             program,
+            trusted,
         })
     }
 }

@@ -51,6 +51,7 @@ pub struct Parent<'a> {
     /// Where children save their sessions (none: they save none).
     pub session_dir: Option<PathBuf>,
     pub session_id: Option<String>,
+    pub trusted: bool,
 }
 
 /// One task call of the batch.
@@ -296,6 +297,9 @@ fn spec(p: &Parent, pl: &Planned) -> Spec {
         .tools
         .as_ref()
         .is_some_and(|t| t.iter().any(|t| t.starts_with(crate::mcp::PREFIX)));
+    if p.trusted {
+        args.push("--trust".into());
+    }
     if !mcp {
         args.push("--no-mcp".into());
     }
