@@ -123,7 +123,7 @@ pub const GREP_NO_LITERAL_RATIO: Budget = b(
     5.0,
     Unit::Ratio,
 );
-pub const GREP_RSS: Budget = b("peak RSS, a grep through 2 MB lines", 5.0 * MIB, Unit::Kib);
+pub const GREP_RSS: Budget = b("peak RSS, a grep through 2 MB lines", 4.0 * MIB, Unit::Kib);
 
 /// Every budget, for the README check.
 pub const ALL: &[&Budget] = &[

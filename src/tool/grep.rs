@@ -9,7 +9,7 @@
 
 use super::glob::Glob;
 use super::literal::{self, Prefilter};
-use super::scan::{self, Matcher, Scan};
+use super::scan::{Matcher, Scan};
 use super::truncate;
 use super::walk::{self, End, Flow};
 use super::{Effect, Target, Tool, ToolCtx};
@@ -75,12 +75,10 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
             "[stopped at {limit} matches; narrow the search or raise limit]"
         ));
     }
-    if s.long_lines() > 0 {
+    if s.binary_tails() > 0 {
         notes.push(format!(
-            "[{} line(s) over {} MB searched only in their first {} MB]",
-            s.long_lines(),
-            scan::MAX_LINE >> 20,
-            scan::MAX_LINE >> 20
+            "[{} file(s) searched only up to NUL bytes past their start (binary data)]",
+            s.binary_tails()
         ));
     }
     if end == End::Capped {
@@ -245,6 +243,33 @@ mod tests {
         let wide = grep(&ws, r#"{"pattern":"hit","path":"ctx.txt","context":3}"#).unwrap();
         assert_eq!(wide.lines().count(), 15, "overlapping groups merge: {wide}");
         assert!(!wide.contains("--"));
+    }
+
+    #[test]
+    fn nul_bytes_past_the_first_block_end_the_search() {
+        let ws = setup("grep-sparse");
+        // Text well past the first block, then a 1 MB hole (NUL bytes), then
+        // text again: the hole makes the rest binary.
+        let f = std::fs::File::create(ws.root.join("sparse")).unwrap();
+        let head = "needle before\n".repeat(10_000);
+        std::io::Write::write_all(&mut &f, head.as_bytes()).unwrap();
+        f.set_len(head.len() as u64 + (1 << 20)).unwrap();
+        std::io::Seek::seek(&mut &f, std::io::SeekFrom::End(0)).unwrap();
+        std::io::Write::write_all(&mut &f, b"\nneedle after\n").unwrap();
+        let out = grep(
+            &ws,
+            r#"{"pattern":"needle","path":"sparse","limit":100000}"#,
+        )
+        .unwrap();
+        assert!(!out.contains('\0') && !out.contains("needle after"));
+        assert!(out.contains("sparse:1:needle before"));
+        assert!(
+            out.ends_with(
+                "[1 file(s) searched only up to NUL bytes past their start (binary data)]"
+            ),
+            "{}",
+            &out[out.len() - 200..]
+        );
     }
 
     #[test]

@@ -106,7 +106,9 @@ fn reference(root: &Path, names: &[String], pattern: &str, literal: bool, ic: bo
     let mut out = String::new();
     for name in names {
         let bytes = std::fs::read(root.join(name)).unwrap();
-        if bytes.get(..8192).unwrap_or(&bytes).contains(&0) {
+        // The files are smaller than scan.rs's first read, so a NUL
+        // anywhere makes the whole file binary.
+        if bytes.contains(&0) {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);
@@ -159,22 +161,49 @@ fn prefilter_finds_what_a_plain_search_finds() {
 }
 
 #[test]
-fn a_line_over_max_line_is_searched_in_its_head() {
+fn a_line_over_max_line_is_searched_in_windows() {
     let root = tree("grep-huge-line", &[]);
-    let mut text = "first createHash( line\n".to_string();
-    text.push_str(&"x".repeat(MAX_LINE + 10));
-    text.push_str("createHash( beyond the head\nlast createHash( line\n");
+    // Line 2 is 3.5 windows of "é" (window edges fall inside characters)
+    // with markers around each multiple of MAX_LINE, where window edges
+    // are, and "createHash(" only at its end.
+    let mut long = "é".repeat(MAX_LINE * 7 / 4);
+    for k in 1..=3 {
+        for d in [-9i64, -3, 0, 5] {
+            let at = floor_char(&long, (MAX_LINE as i64 * k + d) as usize);
+            long.insert_str(at, "EDGE");
+        }
+    }
+    let text = format!("first createHash( line\n{long}createHash( beyond\nlast line é\n");
     std::fs::write(root.join("huge.txt"), &text).unwrap();
     let names = vec!["huge.txt".to_string()];
-    let got = scan(&root, &names, (r"createHash\(", false, false), 0, true);
+    let run = |pat, ctx| scan(&root, &names, (pat, false, false), ctx, true);
+    let late = "huge.txt:2:".to_string() + &"é".repeat(150) + " [… line over 512 KB]\n";
     assert_eq!(
-        got,
-        "huge.txt:1:first createHash( line\nhuge.txt:3:last createHash( line\n"
+        run(r"createHash\(", 0),
+        format!("huge.txt:1:first createHash( line\n{late}")
     );
-    let got = scan(&root, &names, ("x{5}", false, false), 1, true);
+    assert_eq!(run(r"beyond$", 0), late, "`$` at the line's end");
+    assert_eq!(
+        run(r"é$", 0),
+        "huge.txt:3:last line é\n",
+        "`$` not at windows' ends"
+    );
+    assert_eq!(run(r"^é", 0), late, "`^` at the line's start");
+    assert_eq!(run(r"^EDGE", 0), "", "no `^` at windows' starts");
+    assert_eq!(
+        run(r"éEDGEé", 0),
+        late.replace("huge.txt:2:", "huge.txt:2:")
+    );
+    assert_eq!(run(r"EDGE", 0), late);
+    // A late match keeps its after-context; a first-window one its before.
+    let got = run(r"beyond", 1);
     assert!(
-        got.starts_with("huge.txt-1-first") && got.contains("huge.txt:2:xxxxx"),
+        got.starts_with("huge.txt:2:éé") && got.ends_with("huge.txt-3-last line é\n"),
         "{got}"
     );
-    assert!(got.ends_with("huge.txt-3-last createHash( line\n"), "{got}");
+    let got = run(r"^é", 1);
+    assert!(
+        got.starts_with("huge.txt-1-first") && got.contains("huge.txt:2:éé"),
+        "{got}"
+    );
 }

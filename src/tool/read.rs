@@ -54,8 +54,16 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
         ));
     }
     let reader = BufReader::with_capacity(64 * 1024, io::Cursor::new(first).chain(file));
-    window(reader, offset, limit, meta.len() <= COUNT_UP_TO)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?
+    let text = window(reader, offset, limit, meta.len() <= COUNT_UP_TO)
+        .map_err(|e| format!("cannot read {shown}: {e}"))??;
+    // The window may lie past the sniffed start (a sparse file's hole, a
+    // binary tail): what would be shown is checked as well.
+    if text.contains('\0') {
+        return Err(format!(
+            "{shown} has NUL bytes at line {offset} or after (binary data); inspect it with bash (e.g. xxd or file)"
+        ));
+    }
+    Ok(text)
 }
 
 /// Lines `offset..offset+limit` of `r`, within the byte cap, with a note
@@ -331,6 +339,27 @@ mod tests {
             .unwrap_err()
             .starts_with("cannot read missing"));
         assert!(run(&args(&[("path", "latin1"), ("limit", "0")]), &ws).is_err());
+    }
+
+    #[test]
+    fn nul_bytes_past_the_sniffed_start_are_refused() {
+        let (d, ws) = tmp_ws("read-sparse");
+        // 2000 text lines (past the 8 KB sniff), then a 1 MB hole that reads as NUL bytes.
+        let f = fs::File::create(d.join("sparse")).unwrap();
+        std::io::Write::write_all(&mut &f, numbered(2000).as_bytes()).unwrap();
+        f.set_len(1 << 20).unwrap();
+        let err = run(&args(&[("path", "sparse"), ("offset", "2001")]), &ws).unwrap_err();
+        assert!(err.contains("NUL bytes at line 2001"), "{err}");
+        // A window before the hole is shown.
+        let out = run(
+            &args(&[("path", "sparse"), ("offset", "1950"), ("limit", "3")]),
+            &ws,
+        )
+        .unwrap();
+        assert!(
+            out.starts_with("line 1950\nline 1951\nline 1952\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! The grep tool's search of one file: the file is read in blocks into one
-//! reused buffer, a NUL in its first 8 KB marks it binary, and each block's
-//! complete lines are searched. With a prefilter (a literal every match must
+//! reused buffer, a NUL in its first block marks it binary (and one in a
+//! later block ends its search there, as binary from that point on), and
+//! each block's complete lines are searched. With a prefilter (a literal every match must
 //! contain, see literal.rs) a fast substring search jumps to the candidate
 //! lines and only those meet the matcher; newlines are counted in bulk for
 //! the line numbers. Matches are written as `path:N:text` and context lines
 //! as `path-N-text`, with `--` between groups, exactly as grep -n -C does.
-//! Memory is the buffer: the longest line plus a block, and lines longer than
-//! `MAX_LINE` are searched only in their first `MAX_LINE` bytes.
+//! Memory is the buffer, a line plus a block: a line longer than `MAX_LINE`
+//! is searched in windows of `MAX_LINE` bytes that overlap by `OVERLAP`, so
+//! it is never held whole (a match longer than `OVERLAP` that crosses a
+//! window's edge can be missed; `$` and `\b` are trusted at a window's end
+//! only at the line's end).
 
 use super::literal::Prefilter;
 use super::truncate::floor_char;
@@ -19,10 +23,12 @@ use std::path::Path;
 
 /// Bytes read at a time; also the buffer's resting size.
 const BLOCK: usize = 64 * 1024;
-/// A NUL in this many leading bytes marks a file as binary.
+/// Bytes read before a file's first search: a NUL in them marks it binary.
 const BINARY_PROBE: usize = 8192;
-/// Longer lines are searched only in their first this many bytes.
-pub const MAX_LINE: usize = 4 << 20;
+/// Longer lines are searched in windows of this many bytes.
+pub const MAX_LINE: usize = 512 << 10;
+/// Bytes a window shares with the one before it.
+const OVERLAP: usize = 4 << 10;
 /// Longer lines are cut to this many bytes in the output.
 const MAX_LINE_BYTES: usize = 300;
 
@@ -51,8 +57,8 @@ pub struct Scan {
     matches: usize,
     /// A match beyond `limit` exists.
     more: bool,
-    /// Lines cut at `MAX_LINE` for the search.
-    long_lines: usize,
+    /// Files whose search ended at a NUL byte past their first block.
+    binary_tails: usize,
     buf: Vec<u8>,
 }
 
@@ -88,7 +94,7 @@ impl Scan {
             out: String::new(),
             matches: 0,
             more: false,
-            long_lines: 0,
+            binary_tails: 0,
             buf: Vec::new(),
         }
     }
@@ -102,8 +108,8 @@ impl Scan {
         self.more
     }
 
-    pub fn long_lines(&self) -> usize {
-        self.long_lines
+    pub fn binary_tails(&self) -> usize {
+        self.binary_tails
     }
 
     pub fn output(&self) -> &str {
@@ -123,8 +129,7 @@ impl Scan {
         while filled < BINARY_PROBE && !eof {
             eof = !read_more(&mut f, &mut buf, &mut filled);
         }
-        let probe = buf.get(..filled.min(BINARY_PROBE)).unwrap_or_default();
-        if !probe.contains(&0) {
+        if memchr(0, buf.get(..filled).unwrap_or_default()).is_none() {
             self.lines(&mut f, &mut buf, filled, eof, rel);
         }
         if buf.len() == BLOCK {
@@ -171,16 +176,27 @@ impl Scan {
                 clean -= keep;
             }
             if filled - at.pos >= MAX_LINE {
-                // One line fills the buffer: search its head, skip the rest.
-                self.long_lines += 1;
+                // One line fills the buffer: its first window is searched
+                // as a line, the rest window by window (`rest_of_line`).
                 let head = buf.get(..filled).unwrap_or_default();
                 let line = head.get(at.pos..).unwrap_or_default();
-                let found = self
-                    .prefilter
-                    .as_ref()
-                    .is_none_or(|p| p.find(line).is_some());
-                self.line(head, &mut at, rel, found);
-                match skip_line(f, buf) {
+                let start = line_text(line.get(..MAX_LINE_BYTES).unwrap_or(line), false);
+                let (start, i) = (start.into_owned(), at.line);
+                let hit = !at.stop && self.window_matches(line, false, false);
+                if hit {
+                    self.long_hit(head, &mut at, rel, &start);
+                    at.line += 1;
+                } else {
+                    self.line(head, &mut at, rel, false);
+                }
+                let (late, next) = self.rest_of_line(f, buf, filled, !hit && !at.stop);
+                if late {
+                    let next = at.line;
+                    (at.line, at.held) = (i, i);
+                    self.long_hit(&[], &mut at, rel, &start);
+                    at.line = next;
+                }
+                match next {
                     Some(n) => (filled, at.pos, at.held, clean) = (n, 0, at.line, 0),
                     None => return,
                 }
@@ -189,8 +205,109 @@ impl Scan {
             if filled == buf.len() {
                 buf.resize(filled + BLOCK, 0);
             }
+            let from = filled;
             eof = !read_more(f, buf, &mut filled);
+            if self.nul_in(buf.get(from..filled)) {
+                return;
+            }
         }
+    }
+
+    /// Read the rest of a line longer than `MAX_LINE`, whose last bytes
+    /// are `buf[..filled]`, in windows of `MAX_LINE` that overlap by
+    /// `OVERLAP`; with `search`, until one matches. Whether one did, and the
+    /// count of the bytes after the line's newline, now at the start of
+    /// `buf` (None at the end of the file or at a NUL).
+    fn rest_of_line(
+        &mut self,
+        f: &mut File,
+        buf: &mut [u8],
+        filled: usize,
+        mut search: bool,
+    ) -> (bool, Option<usize>) {
+        let (mut have, mut matched) = (filled, false);
+        loop {
+            let ov = OVERLAP.min(have);
+            buf.copy_within(have - ov..have, 0);
+            let mut n = ov;
+            let (nl, eof) = loop {
+                let from = n;
+                if !read_more(f, buf, &mut n) {
+                    break (None, true);
+                }
+                let got = buf.get(from..n).unwrap_or_default();
+                if self.nul_in(Some(got)) {
+                    return (matched, None);
+                }
+                if let Some(i) = memchr(b'\n', got) {
+                    break (Some(from + i), false);
+                }
+                if n >= MAX_LINE {
+                    break (None, false);
+                }
+            };
+            let window = buf.get(..nl.unwrap_or(n)).unwrap_or_default();
+            if search && self.window_matches(window, ov > 0, nl.is_some() || eof) {
+                (matched, search) = (true, false);
+            }
+            match nl {
+                Some(i) => {
+                    buf.copy_within(i + 1..n, 0);
+                    return (matched, Some(n - i - 1));
+                }
+                None if eof => return (matched, None),
+                None => have = n,
+            }
+        }
+    }
+
+    /// Whether the matcher matches in one window of a long line. Its first
+    /// character is only context when `context` (the window overlaps the
+    /// one before); a match found to end at the window's end counts only at
+    /// the line's `last` window, since `$` or `\b` may have matched there.
+    fn window_matches(&self, window: &[u8], context: bool, last: bool) -> bool {
+        if self
+            .prefilter
+            .as_ref()
+            .is_some_and(|p| p.find(window).is_none())
+        {
+            return false;
+        }
+        let text = window_text(window);
+        match &self.matcher {
+            Matcher::Text(t) => text.contains(t.as_str()),
+            Matcher::Regex(re) => {
+                let start = match text.chars().next() {
+                    Some(c) if context => c.len_utf8(),
+                    _ => 0,
+                };
+                re.shortest_match_at(&text, start)
+                    .is_some_and(|end| last || end < text.len())
+            }
+        }
+    }
+
+    /// A line longer than a window matched (at `at.line`, which starts
+    /// with `start`): it is written unless the limit was reached or it was
+    /// written already as context. Before-context comes from `buf`.
+    fn long_hit(&mut self, buf: &[u8], at: &mut At, rel: &str, start: &str) {
+        if self.matches == self.limit {
+            (self.more, at.stop) = (true, true);
+        } else if at.shown != Some(at.line) {
+            self.matches += 1;
+            self.hit(buf, at, rel, (start, true));
+        } else {
+            self.matches += 1;
+        }
+    }
+
+    /// Whether newly read `bytes` hold a NUL: the file is binary from there
+    /// on (a sparse file's hole, an archive's tail), so what was found
+    /// before stays and the rest is skipped.
+    fn nul_in(&mut self, bytes: Option<&[u8]>) -> bool {
+        let nul = memchr(0, bytes.unwrap_or_default()).is_some();
+        self.binary_tails += usize::from(nul);
+        nul
     }
 
     /// Search the lines of `buf` from `at.pos` to its end (complete lines,
@@ -240,11 +357,11 @@ impl Scan {
                 at.stop = true;
             } else {
                 self.matches += 1;
-                self.hit(buf, at, rel, &text);
+                self.hit(buf, at, rel, (&text, false));
             }
         }
         if at.after > 0 && at.shown != Some(at.line) {
-            self.emit(rel, at.line, &text, '-');
+            self.emit(rel, at.line, (&text, false), '-');
             at.shown = Some(at.line);
             at.after -= 1;
         }
@@ -252,8 +369,9 @@ impl Scan {
         at.line += 1;
     }
 
-    /// Write a match at `at.line`, with its before-context.
-    fn hit(&mut self, buf: &[u8], at: &mut At, rel: &str, text: &str) {
+    /// Write a match at `at.line` (`text`, and whether it is the start of a
+    /// line longer than a window), with its before-context.
+    fn hit(&mut self, buf: &[u8], at: &mut At, rel: &str, (text, long): (&str, bool)) {
         let i = at.line;
         let mut from = i.saturating_sub(self.context).max(at.held);
         if let Some(s) = at.shown {
@@ -268,10 +386,10 @@ impl Scan {
         for j in from..i {
             let rest = buf.get(start..at.pos).unwrap_or_default();
             let raw = memchr(b'\n', rest).map_or(rest, |n| rest.get(..n).unwrap_or_default());
-            self.emit(rel, j, &line_text(raw, true), '-');
+            self.emit(rel, j, (&line_text(raw, true), false), '-');
             start += raw.len() + 1;
         }
-        self.emit(rel, i, text, ':');
+        self.emit(rel, i, (text, long), ':');
         at.shown = Some(i);
         at.after = self.context;
     }
@@ -288,13 +406,17 @@ impl Scan {
         }
     }
 
-    /// One output line: `path:N:text` for a match, `path-N-text` for context.
-    fn emit(&mut self, rel: &str, i: usize, line: &str, sep: char) {
+    /// One output line: `path:N:text` for a match, `path-N-text` for
+    /// context; `long`: `line` is the start of a line longer than a window.
+    fn emit(&mut self, rel: &str, i: usize, (line, long): (&str, bool), sep: char) {
         let keep = floor_char(line, MAX_LINE_BYTES);
         let body = line.get(..keep).unwrap_or(line);
         self.out
             .push_str(&format!("{rel}{sep}{}{sep}{body}", i + 1));
-        if keep < line.len() {
+        if long {
+            self.out
+                .push_str(&format!(" [… line over {} KB]", MAX_LINE >> 10));
+        } else if keep < line.len() {
             self.out
                 .push_str(&format!(" [… {} more bytes]", line.len() - keep));
         }
@@ -312,6 +434,25 @@ fn line_text(raw: &[u8], had_newline: bool) -> Cow<'_, str> {
     match std::str::from_utf8(raw) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(raw),
+    }
+}
+
+/// A window of a long line as text: a character cut at its start is
+/// dropped and one cut at its end left out; invalid UTF-8 is replaced.
+fn window_text(bytes: &[u8]) -> Cow<'_, str> {
+    let lead = bytes
+        .iter()
+        .take(3)
+        .take_while(|b| **b & 0xc0 == 0x80)
+        .count();
+    let bytes = bytes.get(lead..).unwrap_or_default();
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(e) if e.error_len().is_none() => {
+            let ok = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            Cow::Borrowed(std::str::from_utf8(ok).unwrap_or_default())
+        }
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -343,22 +484,6 @@ fn read_more(f: &mut File, buf: &mut [u8], filled: &mut usize) -> bool {
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(_) => return false,
-        }
-    }
-}
-
-/// Read past the end of the current line; the bytes after its newline end
-/// up at the start of `buf`. Their count, or None at the end of the file.
-fn skip_line(f: &mut File, buf: &mut [u8]) -> Option<usize> {
-    loop {
-        let mut n = 0;
-        if !read_more(f, buf, &mut n) {
-            return None;
-        }
-        let got = buf.get(..n).unwrap_or_default();
-        if let Some(i) = memchr(b'\n', got) {
-            buf.copy_within(i + 1..n, 0);
-            return Some(n - i - 1);
         }
     }
 }
