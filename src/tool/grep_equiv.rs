@@ -190,10 +190,7 @@ fn a_line_over_max_line_is_searched_in_windows() {
     );
     assert_eq!(run(r"^é", 0), late, "`^` at the line's start");
     assert_eq!(run(r"^EDGE", 0), "", "no `^` at windows' starts");
-    assert_eq!(
-        run(r"éEDGEé", 0),
-        late.replace("huge.txt:2:", "huge.txt:2:")
-    );
+    assert_eq!(run(r"éEDGEé", 0), late.clone());
     assert_eq!(run(r"EDGE", 0), late);
     // A late match keeps its after-context; a first-window one its before.
     let got = run(r"beyond", 1);
