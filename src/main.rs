@@ -226,7 +226,7 @@ fn headless(r: &mut Run, out: &mut output::Output) -> Result<(), Failure> {
     notes.iter().for_each(|n| out.warn(n));
     let mut res = Agent::new(&mut r.ctx, &mut r.conv, out).run(&task);
     let mut structured = None;
-    if let (Ok(()), Some(schema)) = (&res, r.conv.cfg().schema.clone()) {
+    if let (Ok(_), Some(schema)) = (&res, r.conv.cfg().schema.clone()) {
         match structured_answer(r, out, &schema) {
             Ok(v) => structured = Some(v),
             Err(f) => res = Err(f),
@@ -293,7 +293,9 @@ fn looped(mut r: Run) -> Result<(), Failure> {
             limits: session::start::limits(&r.opts),
         };
         let mut it = r.conv.fresh(log);
-        let result = Agent::new(&mut r.ctx, &mut it, &mut out).run(task);
+        let result = Agent::new(&mut r.ctx, &mut it, &mut out)
+            .run(task)
+            .map(drop);
         looptask::Session {
             result,
             answer: it.last_answer().to_string(),

@@ -745,3 +745,18 @@ fn load_replays_a_saved_session_and_continues_it() {
     let e = r.of("error");
     assert_eq!(e[0].get("code").and_then(|c| c.as_f64()), Some(-32002.0));
 }
+
+#[test]
+fn a_cut_or_refused_answer_has_its_stop_reason() {
+    for (finish, reason) in [("length", "max_tokens"), ("content_filter", "refusal")] {
+        let ws = workspace(&format!("stop-{finish}"));
+        let m = Mock::start(vec![mock::Reply::Turn {
+            items: vec![mock::Item::Text("an answer cut sh".into())],
+            finish: Some(finish.into()),
+        }]);
+        let Some(r) = client("prompt", &ws, &m, &[], &[]) else {
+            return;
+        };
+        assert_eq!(stop_reasons(&r), [reason], "{finish}: {:?}", r.log);
+    }
+}

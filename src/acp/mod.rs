@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::frontend::Frontend;
 use crate::json::value::{self, Value};
 use crate::mcp::rpc::{self, obj, s, Incoming};
+use crate::provider::Stop;
 use wire::Line;
 
 /// A JSON-RPC error to answer with.
@@ -291,7 +292,9 @@ impl Server<'_> {
         self.closed |= front.closed;
         let stop = match res {
             _ if cancelled => "cancelled",
-            Ok(()) => "end_turn",
+            Ok(Stop::Done) => "end_turn",
+            Ok(Stop::MaxTokens) => "max_tokens",
+            Ok(Stop::Refusal) => "refusal",
             Err(Fail::Interrupted) => "cancelled",
             Err(Fail::MaxTurns(_)) => "max_turn_requests",
             Err(f @ Fail::DoomLoop(_)) => {

@@ -12,7 +12,7 @@ use crate::frontend::Frontend;
 use crate::http;
 use crate::json::write::Counter;
 use crate::provider::guard::{self, Guard};
-use crate::provider::{self, Decoder, Delta, Request, ToolSpec, Usage};
+use crate::provider::{self, Decoder, Delta, Request, Stop, ToolSpec, Usage};
 use crate::session::{compact, Record};
 use crate::tool;
 use crate::workspace::Workspace;
@@ -126,7 +126,7 @@ impl<'a> Agent<'a> {
 
     /// Run the task in `prompt` to its end.
     /// An empty prompt continues a resumed session where it stopped.
-    pub fn run(&mut self, prompt: &str) -> Result<(), Fail> {
+    pub fn run(&mut self, prompt: &str) -> Result<Stop, Fail> {
         self.conv.turns = 0;
         if !prompt.is_empty() {
             let extra = self.hook(Event::UserPromptSubmit, &Input::Prompt(prompt));
@@ -153,7 +153,7 @@ impl<'a> Agent<'a> {
             let mcp_specs = self.ctx.mcp.specs();
             let scope = self.ctx.scope.clone();
             let specs = specs(&mcp_specs, &scope);
-            let (calls, usage) = match self.complete(&specs, false) {
+            let (calls, usage, stop_why) = match self.complete(&specs, false) {
                 Err(Fail::ContextLength(m)) => {
                     self.out.note(&format!("{m}; compacting and retrying once"));
                     if !self.compact()? {
@@ -242,7 +242,7 @@ impl<'a> Agent<'a> {
                 }
                 if self.answered(&calls) {
                     self.out.turn_end(self.conv.turns, &usage);
-                    return Ok(());
+                    return Ok(stop_why);
                 }
             }
             self.out.turn_end(self.conv.turns, &usage);
@@ -254,7 +254,7 @@ impl<'a> Agent<'a> {
                         self.conv.arena.user(&why);
                         self.record(&Record::User { text: &why });
                     }
-                    None => return Ok(()),
+                    None => return Ok(stop_why),
                 }
             }
         }
@@ -334,7 +334,7 @@ impl<'a> Agent<'a> {
         self.conv.arena.rollback(mark);
         self.conv.arena.append(&tail);
         drop(tail);
-        let (_, usage) = got?;
+        let (_, usage, _) = got?;
         self.conv.usage.add(usage);
         // No text (a tool call, or nothing): drop the older messages rather
         // than ask again every turn.
@@ -364,7 +364,7 @@ impl<'a> Agent<'a> {
         &mut self,
         specs: &[ToolSpec],
         summary: bool,
-    ) -> Result<(Vec<Pending>, Usage), Fail> {
+    ) -> Result<(Vec<Pending>, Usage, Stop), Fail> {
         let mut attempt = 0;
         let mut spent = Duration::ZERO;
         loop {
@@ -403,7 +403,7 @@ impl<'a> Agent<'a> {
         &mut self,
         specs: &[ToolSpec],
         summary: bool,
-    ) -> Result<(Vec<Pending>, Usage), AttemptError> {
+    ) -> Result<(Vec<Pending>, Usage, Stop), AttemptError> {
         let show = !summary;
         let cfg = &self.conv.cfg;
         let url = provider::endpoint(cfg);
@@ -484,6 +484,7 @@ impl<'a> Agent<'a> {
         let mut dec = Decoder::new(cfg.wire);
         let mut calls: Vec<Pending> = Vec::new();
         let mut usage = Usage::default();
+        let mut stop = Stop::Done;
         let shown = std::cell::Cell::new(false);
         let mut buf = [0u8; 8192];
         let mut guard = Guard::new(cfg.max_tokens, cfg.timeout, cfg.deadline);
@@ -546,7 +547,7 @@ impl<'a> Agent<'a> {
                 }
             }
             Delta::Usage(u) => usage = u,
-            Delta::Finish(_) => {}
+            Delta::Finish(r) => stop = Stop::of(r),
         };
         loop {
             // Only progress resets the idle timer; the deadline holds throughout.
@@ -620,7 +621,7 @@ impl<'a> Agent<'a> {
             }
         }
         calls.retain(|c| !c.name.is_empty());
-        Ok((calls, usage))
+        Ok((calls, usage, stop))
     }
 }
 

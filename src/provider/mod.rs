@@ -183,6 +183,46 @@ impl Usage {
     }
 }
 
+/// Why a response ended, as a front end tells it (ACP's stopReason).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Stop {
+    /// It finished (or stopped to call tools).
+    #[default]
+    Done,
+    /// It hit the output-token limit.
+    MaxTokens,
+    /// The provider refused or filtered it.
+    Refusal,
+}
+
+/// Each wire's finish reasons that are not a normal end: OpenAI chat,
+/// Ollama (`length`, `content_filter`), Responses (`max_output_tokens`,
+/// `content_filter`), Anthropic (`max_tokens`, `refusal`), Gemini.
+const STOPS: &[(&str, Stop)] = &[
+    ("length", Stop::MaxTokens),
+    ("max_tokens", Stop::MaxTokens),
+    ("max_output_tokens", Stop::MaxTokens),
+    ("MAX_TOKENS", Stop::MaxTokens),
+    ("content_filter", Stop::Refusal),
+    ("refusal", Stop::Refusal),
+    ("SAFETY", Stop::Refusal),
+    ("RECITATION", Stop::Refusal),
+    ("BLOCKLIST", Stop::Refusal),
+    ("PROHIBITED_CONTENT", Stop::Refusal),
+    ("SPII", Stop::Refusal),
+    ("IMAGE_SAFETY", Stop::Refusal),
+];
+
+impl Stop {
+    /// The stop a `Delta::Finish` reason means.
+    pub fn of(finish: &str) -> Stop {
+        STOPS
+            .iter()
+            .find(|(r, _)| *r == finish)
+            .map_or(Stop::Done, |(_, s)| *s)
+    }
+}
+
 /// What a response stream is decoded into, piece by piece.
 #[derive(Debug, PartialEq)]
 pub enum Delta<'a> {
@@ -366,6 +406,17 @@ pub fn error_message(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn finish_reasons_map_to_stops() {
+        use super::Stop;
+        assert_eq!(Stop::of("stop"), Stop::Done);
+        assert_eq!(Stop::of("tool_calls"), Stop::Done);
+        assert_eq!(Stop::of("length"), Stop::MaxTokens);
+        assert_eq!(Stop::of("MAX_TOKENS"), Stop::MaxTokens);
+        assert_eq!(Stop::of("refusal"), Stop::Refusal);
+        assert_eq!(Stop::of("SAFETY"), Stop::Refusal);
+    }
+
     #[test]
     fn error_messages_are_one_line() {
         assert_eq!(

@@ -179,7 +179,7 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
         let res = r.agent().run(&line);
         crate::interrupt::arm(false);
         let note = match res {
-            Ok(()) => None,
+            Ok(_) => None,
             Err(Fail::Interrupted) => Some("interrupted".to_string()),
             Err(f) => Some(format!("error: {}", f.message())),
         };

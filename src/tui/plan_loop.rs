@@ -114,7 +114,9 @@ pub fn run(r: &mut Repl, arg: &str) -> Flow {
         };
         let mut it = r.conv.fresh(log);
         r.screen.context_used = 0;
-        let result = Agent::new(r.ctx, &mut it, &mut r.screen).run(task);
+        let result = Agent::new(r.ctx, &mut it, &mut r.screen)
+            .run(task)
+            .map(drop);
         spinner::stop();
         let note = match &result {
             Err(Fail::Interrupted) => Some("interrupted"),
