@@ -134,6 +134,12 @@ pub fn names() -> String {
     names.join(", ")
 }
 
+/// The model a built-in provider uses when none is named, if it has one.
+pub fn default_model(provider: &str) -> Option<&'static str> {
+    let b = BUILTINS.iter().find(|b| b.name == provider)?;
+    Some(b.default_model).filter(|m| !m.is_empty())
+}
+
 /// Keys a custom provider entry may have.
 const PROVIDER_KEYS: &[&str] = &[
     "api",

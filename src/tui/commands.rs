@@ -11,9 +11,21 @@ pub enum Flow {
     Quit,
 }
 
+/// What a command's first argument is, for Tab completion (complete.rs).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Arg {
+    None,
+    Permission,
+    Prompt,
+    Model,
+    Session,
+    Thinking,
+}
+
 pub struct Command {
     pub name: &'static str,
     pub args: &'static str,
+    pub arg: Arg,
     pub help: &'static str,
     pub run: fn(&mut Repl, &str) -> Flow,
 }
@@ -22,66 +34,77 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "help",
         args: "",
+        arg: Arg::None,
         help: "List the commands and keys",
         run: help,
     },
     Command {
         name: "mode",
         args: "[MODE]",
+        arg: Arg::Permission,
         help: "Show or set the permission mode: read-only, cautious, standard, auto",
         run: mode,
     },
     Command {
         name: "model",
         args: "[PROV/]ID",
+        arg: Arg::Model,
         help: "Show the provider and model, or switch to another",
         run: switch::model,
     },
     Command {
         name: "prompt",
         args: "[MODE]",
+        arg: Arg::Prompt,
         help: "List the prompt modes, or switch to one",
         run: switch::prompt,
     },
     Command {
         name: "loop",
         args: "PLAN.md ...",
+        arg: Arg::None,
         help: "Loop task (as --loop): [--check CMD] [--max-iterations N]",
         run: plan_loop::run,
     },
     Command {
         name: "compact",
         args: "",
+        arg: Arg::None,
         help: "Summarize the conversation to free context",
         run: saved::compact,
     },
     Command {
         name: "sessions",
         args: "",
+        arg: Arg::None,
         help: "List saved sessions",
         run: saved::sessions,
     },
     Command {
         name: "resume",
         args: "ID",
+        arg: Arg::Session,
         help: "Load a saved session (an id or its prefix)",
         run: saved::resume,
     },
     Command {
         name: "new",
         args: "",
+        arg: Arg::None,
         help: "Start a new conversation (and session file)",
         run: saved::new,
     },
     Command {
         name: "cost",
         args: "",
+        arg: Arg::None,
         help: "Tokens used and their cost in this run",
         run: cost,
     },
     Command {
         name: "quit",
         args: "",
+        arg: Arg::None,
         help: "Exit (also Ctrl-D, or Ctrl-C twice)",
         run: |_, _| Flow::Quit,
     },
@@ -90,6 +113,7 @@ pub static COMMANDS: &[Command] = &[
 const KEYS: &str = "\
 Keys: Enter sends · Alt+Enter or a trailing \\ adds a line · Ctrl-C/Esc stops a turn
       ←/→ Ctrl/Alt+←/→ Home/End move · Ctrl-U/K/W delete · ↑/↓ history · Ctrl-D exits
+      Tab completes commands, their arguments and @paths · @path attaches a file or folder
 !CMD runs a shell command (through the permission gate), its output is not sent to the model
 ";
 

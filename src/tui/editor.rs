@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+use super::complete::{Complete, Menu};
 use super::history::History;
 use super::keys::{self, Key};
 use super::term;
@@ -33,6 +34,9 @@ pub struct Editor {
     /// Bytes read but not yet decoded.
     pending: Vec<u8>,
     pasting: bool,
+    /// Offers completions for the main input (`read_line` with history).
+    completer: Option<Box<dyn Complete>>,
+    menu: Option<Menu>,
 }
 
 /// Where the cursor and the end of the text fall: (row, col) pairs, rows
@@ -82,7 +86,14 @@ impl Editor {
             rows_up: 0,
             pending: Vec::new(),
             pasting: false,
+            completer: None,
+            menu: None,
         }
+    }
+
+    /// What completes the main input from now on.
+    pub fn set_completer(&mut self, c: Box<dyn Complete>) {
+        self.completer = Some(c);
     }
 
     /// Read one input after printing `prompt` (`cont` prefixes the lines
@@ -124,8 +135,31 @@ impl Editor {
                 }
                 continue;
             }
+            if self.menu.is_some() {
+                match key {
+                    Key::Tab | Key::Enter => {
+                        self.accept();
+                        self.draw(prompt, &cont, style)?;
+                        continue;
+                    }
+                    Key::Up | Key::Down => {
+                        if let Some(m) = &mut self.menu {
+                            m.step(if key == Key::Up { -1 } else { 1 });
+                        }
+                        self.draw(prompt, &cont, style)?;
+                        continue;
+                    }
+                    Key::Esc | Key::Left | Key::Right | Key::Home | Key::End => self.close_menu(),
+                    _ => {}
+                }
+            }
+            let edits = matches!(
+                key,
+                Key::Char(_) | Key::Backspace | Key::Delete | Key::KillWordBack
+            );
             match key {
                 Key::Char(c) => self.insert(c),
+                Key::Tab if hist && self.completer.is_some() => self.refresh(true),
                 Key::Tab => self.insert('\t'),
                 Key::Newline => self.insert('\n'),
                 Key::Enter
@@ -136,6 +170,7 @@ impl Editor {
                     self.insert('\n');
                 }
                 Key::Enter => {
+                    self.close_menu();
                     self.cur = self.buf.len();
                     self.draw(prompt, &cont, style)?;
                     let mut out = io::stdout().lock();
@@ -216,6 +251,12 @@ impl Editor {
                 Key::PasteStart => self.pasting = true,
                 _ => continue,
             }
+            if hist && edits {
+                let tab = self.menu.as_ref().is_some_and(|m| m.tab);
+                self.refresh(tab);
+            } else if key != Key::Tab {
+                self.close_menu();
+            }
             if self.pending.is_empty() {
                 self.draw(prompt, &cont, style)?;
             }
@@ -262,6 +303,60 @@ impl Editor {
             .collect();
         self.buf.insert_str(self.cur, &text);
         self.cur += text.len();
+    }
+
+    /// Ask the completer about the word before the cursor: one item is
+    /// taken at once when asked with Tab, several open the menu.
+    fn refresh(&mut self, tab: bool) {
+        let Some(c) = &mut self.completer else { return };
+        let found = c.complete(&self.buf, self.cur, tab);
+        match found {
+            Some((start, items)) if tab && items.len() == 1 && self.menu.is_none() => {
+                self.menu = Some(Menu {
+                    start,
+                    items,
+                    sel: 0,
+                    tab,
+                });
+                self.accept();
+            }
+            Some((start, items)) => {
+                self.menu = Some(Menu {
+                    start,
+                    items,
+                    sel: 0,
+                    tab,
+                })
+            }
+            None => self.close_menu(),
+        }
+    }
+
+    /// Put the menu's chosen item in place of its word; a folder keeps the
+    /// menu open on its contents.
+    fn accept(&mut self) {
+        let Some(m) = self.menu.take() else { return };
+        let Some(it) = m.chosen() else { return };
+        if m.start > self.cur || self.buf.get(m.start..self.cur).is_none() {
+            return self.close_menu();
+        }
+        self.buf.replace_range(m.start..self.cur, &it.text);
+        self.cur = m.start + it.text.len();
+        if it.text.ends_with('/') && it.text.starts_with('@') {
+            return self.refresh(m.tab);
+        }
+        if !self.buf[self.cur..].starts_with(' ') {
+            self.insert(' ');
+        }
+        self.close_menu();
+    }
+
+    fn close_menu(&mut self) {
+        if self.menu.take().is_some() {
+            if let Some(c) = &mut self.completer {
+                c.close();
+            }
+        }
     }
 
     fn insert(&mut self, c: char) {
@@ -331,6 +426,11 @@ impl Editor {
         if ec >= w {
             s.push_str("\r\n");
             end_row += 1;
+        }
+        if let Some(m) = &self.menu {
+            let (rows, n) = m.draw(w, !on.is_empty());
+            s.push_str(&rows);
+            end_row += n;
         }
         if end_row > cr {
             s.push_str(&format!("\x1b[{}A", end_row - cr));

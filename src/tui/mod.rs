@@ -6,6 +6,7 @@
 
 pub mod clean;
 pub mod commands;
+pub mod complete;
 pub mod editor;
 pub mod highlight;
 pub mod history;
@@ -130,6 +131,12 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
     ));
     let mut ctrl_c = false;
     loop {
+        let completer = complete::Completer::new(
+            r.ctx.ws.root.clone(),
+            r.sessions.map(Path::to_path_buf),
+            models(r),
+        );
+        r.screen.editor.set_completer(Box::new(completer));
         let read = match fancy {
             true => r
                 .screen
@@ -185,6 +192,25 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
         };
         r.screen.finish(note.as_deref(), r.conv.prices());
     }
+}
+
+/// The model ids `/model` completes: the config's `models`, the one in
+/// use and the provider's default.
+fn models(r: &Repl) -> Vec<String> {
+    let cfg = r.conv.cfg();
+    let mut v: Vec<String> = r
+        .config
+        .get("models")
+        .and_then(|m| m.as_object())
+        .unwrap_or(&[])
+        .iter()
+        .map(|(k, _)| k.clone())
+        .collect();
+    v.push(cfg.model.clone());
+    v.extend(crate::provider::select::default_model(&cfg.name).map(String::from));
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// A line read in cooked mode (TERM=dumb, or stdout not a terminal).

@@ -85,7 +85,7 @@ pub fn model(r: &mut Repl, arg: &str) -> Flow {
     Flow::Continue
 }
 
-fn dirs() -> (PathBuf, Option<PathBuf>, Vec<PathBuf>) {
+pub(super) fn dirs() -> (PathBuf, Option<PathBuf>, Vec<PathBuf>) {
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let user = crate::config::user_dir(&env);
     let dirs = modes::dirs(&cwd, user.as_deref());
