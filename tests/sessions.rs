@@ -709,3 +709,28 @@ fn content_text(v: &Value) -> String {
         .unwrap_or("")
         .to_string()
 }
+
+/// A run that fails before the model answers leaves no session behind
+/// (nothing for `--sessions` to list, nothing for `-c` to pick up); one
+/// that got an answer before failing keeps its file.
+#[test]
+fn a_run_that_failed_before_any_answer_leaves_no_session() {
+    let dir = scratch("failed");
+    let ws = demo(&dir);
+    let data = dir.join("data");
+    let m = Mock::start(vec![
+        Reply::error(400, None, "bad request"),
+        Reply::call("bash", r#"{"command":"true"}"#),
+        Reply::error(400, None, "bad request"),
+    ]);
+    let o = mote(&ws, &data, &m, &["-p", "fix the tests"]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert_eq!(session_files(&data), Vec::<PathBuf>::new());
+    let o = mote(&ws, &data, &m, &["--sessions"]);
+    let rows = o.stdout.lines().filter(|l| !l.starts_with("ID ")).count();
+    assert_eq!(rows, 0, "{}", o.stdout);
+    // The second run got a tool call before its error: that is kept.
+    let o = mote(&ws, &data, &m, &["-p", "fix the tests"]);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert_eq!(session_files(&data).len(), 1);
+}

@@ -183,13 +183,15 @@ impl Base<'_> {
             }
             None => {
                 let root = ws.root.to_string_lossy().into_owned();
-                let writer = session::start::create(
+                let mut writer = session::start::create(
                     o,
                     self.sessions_dir.as_deref(),
                     &root,
                     &self.cfg.name,
                     &self.cfg.model,
                 );
+                // The editor has the id and may load the session later.
+                writer.iter_mut().for_each(session::Writer::keep);
                 let id = match &writer {
                     Some(w) => w.id.clone(),
                     None => session::new_id(session::now()),

@@ -8,7 +8,10 @@
 //! `O_APPEND` descriptor, then `fdatasync`s it: a crash loses at most the
 //! record being written, and two processes never interleave partial lines.
 //! An exclusive `flock` on the file keeps a second mote from appending to a
-//! session that is in use. The file is never rewritten.
+//! session that is in use. The file is never rewritten. A new session that
+//! never got a record from the model (a run that failed before any answer,
+//! an interactive run quit at once) is removed when its writer is dropped,
+//! so `--sessions` lists no empty sessions; a killed run's stays, to resume.
 
 pub mod compact;
 pub mod load;
@@ -240,6 +243,26 @@ pub struct Writer {
     pub id: String,
     /// One line is built here, then written with one call.
     line: Vec<u8>,
+    /// The file holds something worth keeping: a record from the model,
+    /// or it was an existing session (see `keeps`).
+    kept: bool,
+}
+
+/// Whether a record makes a new session worth its file: anything the model
+/// sent or that followed from it; not the header, a prompt or usage alone.
+fn keeps(r: &Record) -> bool {
+    !matches!(
+        r,
+        Record::Header { .. } | Record::User { .. } | Record::Usage(_)
+    )
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 impl Writer {
@@ -265,11 +288,18 @@ impl Writer {
             path,
             id: id.to_string(),
             line: Vec::new(),
+            kept: false,
         };
         w.lock()?;
         w.append(header)
             .map_err(|e| format!("session file {}: {e}", w.path.display()))?;
         Ok(w)
+    }
+
+    /// Keep the file even if the model never answers: an ACP session's id
+    /// is handed to the editor, which may load it later.
+    pub fn keep(&mut self) {
+        self.kept = true;
     }
 
     /// Reopen an existing session to append to it. A torn last line (no
@@ -286,6 +316,7 @@ impl Writer {
             path: path.to_path_buf(),
             id: id.into(),
             line: Vec::new(),
+            kept: true,
         };
         w.lock()?;
         let len = file.seek(SeekFrom::End(0)).map_err(err)?;
@@ -321,6 +352,7 @@ impl Writer {
         self.line.clear();
         r.write(&mut self.line)?;
         self.file.write_all(&self.line)?;
+        self.kept |= keeps(r);
         if self.line.capacity() > 256 * 1024 {
             self.line = Vec::new();
         }
