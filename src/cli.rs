@@ -85,6 +85,9 @@ pub static FLAGS: &[Flag] = &[
     flag("no-session", None, "", "Do not save this session"),
     flag("session-dir", None, "DIR", "Where sessions are saved (default $XDG_DATA_HOME/mote/sessions)"),
     flag("compact", None, "", "Compact the resumed session's context now (without -p: only that)"),
+    // Undo (src/undo/): checkpoints of the files before each prompt's changes.
+    flag("undo", None, "", "With -c or --resume: undo the last prompt (its files and its turn in the conversation), print what changed, exit"),
+    flag("rewind", None, "N", "With -c or --resume: go back to just before the session's N-th prompt (files and conversation), print what changed, exit"),
     flag("context-window", None, "N", "Context window in tokens (default: config models.ID.context_window, else 128000)"),
     // MCP servers (src/mcp): more servers from a file, or none at all.
     flag("mcp-config", None, "FILE", "Also load MCP servers from FILE ({\"mcpServers\": ...})"),
@@ -161,6 +164,9 @@ pub struct Options {
     pub no_session: bool,
     pub session_dir: Option<String>,
     pub compact: bool,
+    /// `--undo`, `--rewind N`: go back to before the last or N-th prompt.
+    pub undo: bool,
+    pub rewind: Option<usize>,
     pub context_window: Option<u64>,
     /// Subagents: this run is a child running this agent, at this depth.
     pub subagent: Option<String>,
@@ -214,6 +220,8 @@ impl Options {
             no_session: false,
             session_dir: None,
             compact: false,
+            undo: false,
+            rewind: None,
             context_window: None,
             subagent: None,
             depth: 0,
@@ -291,6 +299,8 @@ impl Options {
             "no-session" => self.no_session = true,
             "session-dir" => self.session_dir = Some(v.to_string()),
             "compact" => self.compact = true,
+            "undo" => self.undo = true,
+            "rewind" => self.rewind = Some(num("a prompt number")? as usize),
             "context-window" => {
                 self.context_window = Some(u64::from(num("a number of tokens")?.max(1024)))
             }

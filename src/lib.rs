@@ -39,4 +39,5 @@ pub mod tls;
 pub mod tool;
 pub mod trust;
 pub mod tui;
+pub mod undo;
 pub mod workspace;

@@ -112,6 +112,17 @@ impl Run {
         }
         let root = ws.root.to_string_lossy().into_owned();
         let resumed = session::start::resume(&o, sdir.as_deref(), &root).map_err(config_err)?;
+        if o.undo || o.rewind.is_some() {
+            let r = resumed.ok_or_else(|| {
+                config_err(
+                    "--undo and --rewind work on a saved session: add -c or --resume ID".into(),
+                )
+            })?;
+            let n = if o.undo { None } else { o.rewind };
+            return crate::undo::headless(r, &ws, n)
+                .map(|_| None)
+                .map_err(|e| (1, e));
+        }
         if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
             o.model = r.loaded.model.clone();
         }
@@ -194,6 +205,7 @@ impl Run {
             system.push_str(extra);
         }
 
+        let mut undo = crate::undo::Undo::default();
         let (arena, log) = match resumed {
             Some(r) => {
                 let id = &r.loaded.id;
@@ -212,6 +224,7 @@ impl Run {
                     est: r.loaded.est,
                     limits: limits(&o),
                 };
+                undo = r.loaded.undo;
                 (r.loaded.arena, log)
             }
             None => {
@@ -235,7 +248,10 @@ impl Run {
             hooks.session_id = w.id.clone();
             hooks.transcript = w.path.to_string_lossy().into_owned();
         }
-        let conv = Conversation::new(cfg, selected.prices, mode, arena, log);
+        let mut conv = Conversation::new(cfg, selected.prices, mode, arena, log);
+        // A subagent's changes are covered by its parent's checkpoints.
+        undo.off = o.subagent.is_some();
+        conv.set_undo(undo);
         let ctx = TurnContext {
             ws,
             gate,

@@ -53,6 +53,7 @@ fn every_flag_in_the_readme_exists() {
         "ext-diff",
         "co",
         "compress-program",
+        "no-filters",
     ];
     for f in flags(&readme()) {
         assert!(

@@ -79,6 +79,7 @@ impl Agent<'_> {
                     .gate
                     .decide_named(permission, name, tool::Effect::Exec);
                 self.permit(d, id, name, tool::Effect::Exec, args)?;
+                self.checkpoint(None);
                 self.out.tool_start(id);
                 return self.ctx.mcp.call(name, args);
             }
@@ -92,12 +93,36 @@ impl Agent<'_> {
         check_known(t, &parsed)?;
         let d = self.ctx.gate.decide(permission, t, &parsed, &self.ctx.ws);
         self.permit(d, id, t.name, t.effect, args)?;
+        self.before_change(t, &parsed);
         self.out.tool_start(id);
         let cx = tool::ToolCtx {
             ws: &self.ctx.ws,
             sandbox: self.ctx.gate.sandbox_for(permission),
         };
         (t.run)(&parsed, &cx)
+    }
+
+    /// A call that may change files takes the turn's checkpoint first:
+    /// judged by the tool's effect, and a command only when it is not
+    /// proven read-only.
+    fn before_change(&mut self, t: &tool::Tool, args: &Args) {
+        let path = match (t.effect, t.target) {
+            (tool::Effect::Read, _) => return,
+            (_, tool::Target::Command(key)) => {
+                let cmd = args.str(key).unwrap_or("");
+                if crate::permission::readonly::check(cmd, &self.ctx.ws.root).is_ok() {
+                    return;
+                }
+                None
+            }
+            (_, tool::Target::Path(key)) => args
+                .opt_str(key)
+                .ok()
+                .flatten()
+                .and_then(|p| self.ctx.ws.resolve(p).ok()),
+            (_, tool::Target::Name) => None,
+        };
+        self.checkpoint(path.as_deref());
     }
 
     /// Carry out the gate's verdict on a call: Allow runs; Ask asks the

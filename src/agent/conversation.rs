@@ -31,6 +31,8 @@ pub struct Conversation {
     pub(super) usage: Usage,
     /// Turns of the task running now (or last run).
     pub(super) turns: u32,
+    /// The prompts and their checkpoints (src/undo/).
+    pub(super) undo: crate::undo::Undo,
 }
 
 impl Conversation {
@@ -50,6 +52,7 @@ impl Conversation {
             doom: Guard::default(),
             usage: Usage::default(),
             turns: 0,
+            undo: Default::default(),
         }
     }
 
@@ -118,6 +121,25 @@ impl Conversation {
         self.arena = arena;
         self.log.est = est;
         self.doom = Guard::default();
+    }
+
+    /// The prompts and checkpoints (a loaded session's for `/resume`).
+    pub fn undo(&self) -> &crate::undo::Undo {
+        &self.undo
+    }
+
+    pub fn set_undo(&mut self, u: crate::undo::Undo) {
+        self.undo = u;
+    }
+
+    /// Take back prompts `seq` and later from the conversation (unless a
+    /// compaction came since: `false`) and record it.
+    pub fn rewind(&mut self, seq: u64) -> bool {
+        let whole = self.undo.forget(seq, &mut self.arena, &mut self.log.est);
+        if let Some(w) = self.log.writer.as_mut() {
+            let _ = w.append(&crate::session::Record::Rewind { seq });
+        }
+        whole
     }
 
     /// Where records are saved from now on (`None`: not saved).

@@ -126,9 +126,21 @@ impl<'a> Agent<'a> {
 
     /// Run the task in `prompt` to its end.
     /// An empty prompt continues a resumed session where it stopped.
+    /// A prompt that changed files ends with a checkpoint (src/undo/).
     pub fn run(&mut self, prompt: &str) -> Result<Stop, Fail> {
+        let r = self.task(prompt);
+        self.undo_step(|u, at| u.end(at));
+        r
+    }
+
+    fn task(&mut self, prompt: &str) -> Result<Stop, Fail> {
         self.conv.turns = 0;
-        if !prompt.is_empty() {
+        if prompt.is_empty() {
+            self.conv.undo.resume_last();
+        } else {
+            let messages = self.conv.arena.messages().count();
+            let t = self.conv.undo.begin(prompt, messages);
+            self.record(&t.record("prompt"));
             let extra = self.hook(Event::UserPromptSubmit, &Input::Prompt(prompt));
             if let Some(why) = extra.block {
                 return Err(Fail::Blocked(why));
@@ -298,6 +310,36 @@ impl<'a> Agent<'a> {
         }
     }
 
+    /// Before a call that may change files: the turn's checkpoint (and,
+    /// outside git, `path`'s content).
+    pub(super) fn checkpoint(&mut self, path: Option<&std::path::Path>) {
+        self.undo_step(|u, at| u.before_change(at, path));
+    }
+
+    /// One step of the undo list where this session keeps checkpoints; its
+    /// record goes to the session, its note to the front end.
+    fn undo_step(
+        &mut self,
+        f: impl FnOnce(&mut crate::undo::Undo, &crate::undo::Place) -> crate::undo::Step,
+    ) {
+        let Some(w) = &self.conv.log.writer else {
+            return;
+        };
+        let at = crate::undo::Place {
+            root: &self.ctx.ws.root,
+            session: &w.path,
+            id: &w.id,
+        };
+        let step = f(&mut self.conv.undo, &at);
+        if let Some(n) = &step.note {
+            self.out.note(n);
+        }
+        if let Some(t) = &step.record {
+            let at = if t.after.is_some() { "after" } else { "before" };
+            self.record(&t.record(at));
+        }
+    }
+
     fn record(&mut self, r: &Record) {
         let e = self.conv.log.record(r, self.conv.arena.bytes());
         self.note(e);
@@ -347,6 +389,7 @@ impl<'a> Agent<'a> {
             summary
         };
         self.conv.arena.compact(n, &summary);
+        self.conv.undo.compacted();
         self.record(&Record::Compact {
             messages: n as u64,
             summary: &summary,

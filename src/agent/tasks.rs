@@ -24,6 +24,8 @@ impl Agent<'_> {
         if batch.is_empty() {
             return Vec::new();
         }
+        // Subagents may change files: the turn's checkpoint comes first.
+        self.checkpoint(None);
         for c in &batch {
             self.out.tool_call(c.id, task::NAME, c.args);
         }

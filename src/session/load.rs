@@ -30,6 +30,8 @@ pub struct Loaded {
     pub unanswered: Vec<(String, String)>,
     /// The last message is an assistant answer without tool calls.
     pub finished: bool,
+    /// The prompts and their checkpoints (src/undo/).
+    pub undo: crate::undo::Undo,
 }
 
 /// The text of the result given to a call the crash left unanswered.
@@ -50,6 +52,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         notes: Vec::new(),
         unanswered: Vec::new(),
         finished: false,
+        undo: Default::default(),
     };
     let mut buf = Vec::new();
     let mut n = 0usize;
@@ -101,7 +104,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
         let starts_turn = match &rec {
             Record::Reasoning { .. } => !reasoning,
             Record::Assistant { .. } => !reasoning,
-            Record::User { .. } | Record::Compact { .. } => true,
+            Record::User { .. } | Record::Compact { .. } | Record::Rewind { .. } => true,
             _ => false,
         };
         if let (Some((mark, est, finished)), true) = (open, starts_turn) {
@@ -141,9 +144,12 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             Record::Header { .. }
             | Record::Usage(_)
             | Record::Compact { .. }
-            | Record::Subagent { .. } => s.finished,
+            | Record::Subagent { .. }
+            | Record::Checkpoint { .. } => s.finished,
+            Record::Rewind { .. } => true,
         };
         rec.apply(&mut s.arena, &mut s.est);
+        s.undo.replay(&rec, &mut s.arena, &mut s.est);
     }
     if n == 0 {
         return Err(format!("{name}: the session file is empty"));

@@ -73,6 +73,24 @@ pub enum Record<'a> {
         call: &'a str,
         session: &'a str,
     },
+    /// Undo (src/undo/): prompt `seq` of the session starts (`at`
+    /// "prompt", with the time, the messages before it and the prompt's
+    /// start), or a snapshot was taken before its first change ("before")
+    /// or at its end ("after"): a git commit, or "" for the file store.
+    Checkpoint {
+        seq: u64,
+        at: &'a str,
+        time: u64,
+        messages: u64,
+        commit: &'a str,
+        prompt: &'a str,
+        note: &'a str,
+        uncovered: u64,
+    },
+    /// Prompts `seq` and later were taken back (/undo, /rewind).
+    Rewind {
+        seq: u64,
+    },
 }
 
 impl Record<'_> {
@@ -159,6 +177,26 @@ impl Record<'_> {
                 w.write_all(b",\"session\":")?;
                 string(w, session)?;
             }
+            Record::Checkpoint {
+                seq,
+                at,
+                time,
+                messages,
+                commit,
+                prompt,
+                note,
+                uncovered,
+            } => {
+                write!(w, "{{\"type\":\"checkpoint\",\"seq\":{seq},\"at\":")?;
+                string(w, at)?;
+                write!(w, ",\"time\":{time},\"messages\":{messages},\"uncovered\":{uncovered},\"commit\":")?;
+                string(w, commit)?;
+                w.write_all(b",\"prompt\":")?;
+                string(w, prompt)?;
+                w.write_all(b",\"note\":")?;
+                string(w, note)?;
+            }
+            Record::Rewind { seq } => write!(w, "{{\"type\":\"rewind\",\"seq\":{seq}")?,
         }
         w.write_all(b"}\n")
     }
@@ -228,6 +266,17 @@ impl Record<'_> {
                 call: s("call")?,
                 session: s("session")?,
             },
+            "checkpoint" => Record::Checkpoint {
+                seq: n("seq")?,
+                at: s("at")?,
+                time: n("time")?,
+                messages: n("messages")?,
+                commit: s("commit")?,
+                prompt: s("prompt")?,
+                note: s("note")?,
+                uncovered: n("uncovered")?,
+            },
+            "rewind" => Record::Rewind { seq: n("seq")? },
             _ => return Ok(None),
         }))
     }
@@ -243,7 +292,9 @@ impl Record<'_> {
             Record::Header { .. }
             | Record::Usage(_)
             | Record::Compact { .. }
-            | Record::Subagent { .. } => 0,
+            | Record::Subagent { .. }
+            | Record::Checkpoint { .. }
+            | Record::Rewind { .. } => 0,
         }
     }
 
@@ -251,7 +302,11 @@ impl Record<'_> {
     /// wrote it.
     pub fn apply(&self, arena: &mut Arena, est: &mut Estimate) {
         match self {
-            Record::Header { .. } | Record::Subagent { .. } => {}
+            // Checkpoints and rewinds are replayed by `undo::Undo::replay`.
+            Record::Header { .. }
+            | Record::Subagent { .. }
+            | Record::Checkpoint { .. }
+            | Record::Rewind { .. } => {}
             Record::User { text } => arena.user(text),
             Record::Reasoning { kind, text } => {
                 let kind = match *kind {
@@ -342,6 +397,17 @@ mod tests {
                 call: "c2",
                 session: "y",
             },
+            Record::Checkpoint {
+                seq: 2,
+                at: "before",
+                time: 9,
+                messages: 4,
+                commit: "abc",
+                prompt: "fix \"it\"",
+                note: "",
+                uncovered: 1,
+            },
+            Record::Rewind { seq: 2 },
         ];
         for r in &recs {
             let mut line = Vec::new();

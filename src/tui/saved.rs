@@ -54,6 +54,7 @@ pub fn resume(r: &mut Repl, arg: &str) -> Flow {
     let l = found.loaded;
     let count = l.arena.messages().count();
     r.conv.reset(l.arena, l.est);
+    r.conv.set_undo(l.undo);
     r.conv.set_writer(found.writer);
     r.screen.context_used = l.est.tokens();
     let model = if l.model != r.conv.cfg().model {
@@ -71,6 +72,7 @@ pub fn resume(r: &mut Repl, arg: &str) -> Flow {
 pub fn new(r: &mut Repl, _: &str) -> Flow {
     let fresh = r.conv.arena().messages().next().is_none();
     r.conv.reset(crate::arena::Arena::new(), Default::default());
+    r.conv.set_undo(Default::default());
     // A conversation with nothing in it keeps its file.
     if !fresh || r.conv.log().writer.is_none() {
         let root = r.ctx.ws.root.to_string_lossy().into_owned();

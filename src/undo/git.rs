@@ -1,0 +1,484 @@
+//! Git snapshots of a working tree, for checkpoints. A snapshot is the
+//! user's index entries for files git sees unchanged, plus fresh blobs for
+//! every modified, deleted or untracked (non-ignored) file, written into a
+//! temporary index (`GIT_INDEX_FILE`) and turned into a tree and a commit
+//! under `refs/mote/checkpoints/SESSION`. The user's index, HEAD, branches
+//! and stash are never written.
+//!
+//! Every git here runs with a safe environment: no `GIT_*` variable from the
+//! user, `core.fsmonitor` and hooks off, no signing, no lazy fetch, and only
+//! plumbing that applies no filter, textconv or external diff
+//! (`hash-object --no-filters` stores the bytes on disk as they are), so a
+//! repository config the session wrote cannot make the snapshot run a
+//! program (../shared notes: git runs programs from repository config).
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::io::{BufRead, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Files larger than this are left out of snapshots (with a note).
+pub const MAX_FILE: u64 = 10 * 1024 * 1024;
+
+/// A tree entry: git mode (0o100644, 0o100755, 0o120000, 0o160000) and object id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub mode: u32,
+    pub id: String,
+}
+
+/// Path (bytes, relative to the top of the repository) to entry.
+pub type Entries = BTreeMap<Vec<u8>, Entry>;
+
+/// A scanned working tree: its entries and the files left out.
+pub struct Scan {
+    pub entries: Entries,
+    pub skipped: Vec<String>,
+}
+
+/// A git command in `root` with the safe environment.
+fn command(root: &Path, index: Option<&Path>) -> Command {
+    let mut c = Command::new("git");
+    for (k, _) in std::env::vars_os() {
+        if k.as_bytes().starts_with(b"GIT_") {
+            c.env_remove(k);
+        }
+    }
+    for kv in [
+        "core.fsmonitor=false",
+        "core.hooksPath=/dev/null",
+        "core.untrackedCache=false",
+        "commit.gpgSign=false",
+        "core.splitIndex=false",
+    ] {
+        c.arg("-c").arg(kv);
+    }
+    c.arg("-C").arg(root);
+    c.env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_PAGER", "cat")
+        .env("GIT_AUTHOR_NAME", "mote")
+        .env("GIT_AUTHOR_EMAIL", "mote@localhost")
+        .env("GIT_COMMITTER_NAME", "mote")
+        .env("GIT_COMMITTER_EMAIL", "mote@localhost")
+        .env("LC_ALL", "C");
+    if let Some(i) = index {
+        c.env("GIT_INDEX_FILE", i);
+    }
+    c.stderr(Stdio::piped());
+    c
+}
+
+/// A memory file holding `data`, to be a child's stdin (no pipe to keep
+/// fed while its output is read).
+fn memfile(data: &[u8]) -> Result<std::fs::File, String> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: a static C string; the descriptor returned is ours.
+    let fd = unsafe { libc::memfd_create(c"mote-git".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(format!("memfd: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: a fresh descriptor.
+    let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+    f.write_all(data).map_err(|e| format!("memfd: {e}"))?;
+    std::io::Seek::rewind(&mut f).map_err(|e| format!("memfd: {e}"))?;
+    Ok(f)
+}
+
+/// Run git with `args` and `input` on stdin; its stdout, or its error.
+pub fn run(
+    root: &Path,
+    index: Option<&Path>,
+    args: &[&str],
+    input: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
+    run_with(root, index, &[], args, input)
+}
+
+/// `run`, with config `set` given through the environment (a key may hold
+/// any character, which `-c` could misread).
+fn run_with(
+    root: &Path,
+    index: Option<&Path>,
+    set: &[(String, &str)],
+    args: &[&str],
+    input: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
+    let mut c = command(root, index);
+    c.env("GIT_CONFIG_COUNT", set.len().to_string());
+    for (i, (k, v)) in set.iter().enumerate() {
+        c.env(format!("GIT_CONFIG_KEY_{i}"), k)
+            .env(format!("GIT_CONFIG_VALUE_{i}"), v);
+    }
+    c.args(args).stdout(Stdio::piped());
+    match input {
+        Some(data) => c.stdin(memfile(data)?),
+        None => c.stdin(Stdio::null()),
+    };
+    let out = c.output().map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err.lines().next().unwrap_or("failed");
+        return Err(format!("git {}: {first}", args.first().unwrap_or(&"")));
+    }
+    Ok(out.stdout)
+}
+
+/// The top of the repository `dir` is in, when git works there.
+pub fn toplevel(dir: &Path) -> Option<PathBuf> {
+    let out = run(dir, None, &["rev-parse", "--show-toplevel"], None).ok()?;
+    let s = String::from_utf8(out).ok()?;
+    let p = PathBuf::from(s.trim_end_matches('\n'));
+    p.is_dir().then_some(p)
+}
+
+fn hex(s: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(s).ok()?;
+    (s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_string())
+}
+
+/// Scan the working tree at `root`: what a snapshot of it holds now.
+/// `tmp` is a private directory for symlink targets.
+pub fn scan(root: &Path, tmp: &Path) -> Result<Scan, String> {
+    let staged = run(root, None, &["ls-files", "-z", "--stage"], None)?;
+    let mut entries = Entries::new();
+    let mut recheck: Vec<Vec<u8>> = Vec::new();
+    for rec in staged.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+        // "MODE ID STAGE\tPATH"
+        let Some(tab) = rec.iter().position(|b| *b == b'\t') else {
+            continue;
+        };
+        let (head, path) = (
+            rec.get(..tab).unwrap_or(&[]),
+            rec.get(tab + 1..).unwrap_or(&[]),
+        );
+        let mut f = head.split(|b| *b == b' ');
+        let (Some(mode), Some(id), Some(stage)) = (f.next(), f.next().and_then(hex), f.next())
+        else {
+            continue;
+        };
+        let mode = std::str::from_utf8(mode)
+            .ok()
+            .and_then(|m| u32::from_str_radix(m, 8).ok())
+            .unwrap_or(0o100644);
+        if stage != b"0" {
+            recheck.push(path.to_vec());
+            continue;
+        }
+        entries.insert(path.to_vec(), Entry { mode, id });
+    }
+    // Comparing a racily clean file runs its clean filter: every filter
+    // driver of the config is emptied for this one command.
+    let filters = run(
+        root,
+        None,
+        &["config", "-z", "--name-only", "--get-regexp", r"^filter\."],
+        None,
+    )
+    .unwrap_or_default();
+    let mut set: Vec<(String, &str)> = Vec::new();
+    for key in filters.split(|b| *b == 0).filter(|k| !k.is_empty()) {
+        let key = String::from_utf8_lossy(key);
+        if let Some((name, _)) = key.rsplit_once('.') {
+            for var in ["clean", "smudge", "process"] {
+                set.push((format!("{name}.{var}"), ""));
+            }
+        }
+    }
+    let changed = run_with(
+        root,
+        None,
+        &set,
+        &[
+            "ls-files",
+            "-z",
+            "--modified",
+            "--deleted",
+            "--others",
+            "--exclude-standard",
+        ],
+        None,
+    )?;
+    // Where git converts content (filters, line endings), an index blob is
+    // not the bytes on disk: such files are hashed as they are.
+    recheck.extend(converted(root, &entries)?);
+    recheck.extend(
+        changed
+            .split(|b| *b == 0)
+            .filter(|r| !r.is_empty())
+            .map(<[u8]>::to_vec),
+    );
+    recheck.sort();
+    recheck.dedup();
+    let mut skipped = Vec::new();
+    // (file to hash, path in the tree, mode)
+    let mut hash: Vec<(Vec<u8>, Vec<u8>, u32)> = Vec::new();
+    for path in recheck {
+        let shown = String::from_utf8_lossy(&path).into_owned();
+        let full = root.join(OsStr::from_bytes(&path));
+        let Ok(md) = std::fs::symlink_metadata(&full) else {
+            entries.remove(&path);
+            continue;
+        };
+        let ft = md.file_type();
+        if ft.is_dir() {
+            // A submodule keeps its recorded commit; an untracked nested repository is left out.
+            if entries.get(&path).is_none_or(|e| e.mode != 0o160000) {
+                entries.remove(&path);
+            }
+            continue;
+        }
+        entries.remove(&path);
+        if path.contains(&b'\n') {
+            skipped.push(format!("{shown} (a newline in its name)"));
+        } else if ft.is_symlink() {
+            let target = std::fs::read_link(&full).map_err(|e| format!("{shown}: {e}"))?;
+            let file = tmp.join(format!("link{}", hash.len()));
+            std::fs::write(&file, target.as_os_str().as_bytes())
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            hash.push((file.as_os_str().as_bytes().to_vec(), path, 0o120000));
+        } else if !ft.is_file() {
+            continue;
+        } else if md.len() > MAX_FILE {
+            skipped.push(format!("{shown} ({} MB, over 10 MB)", md.len() >> 20));
+        } else {
+            let mode = if md.permissions().mode() & 0o100 != 0 {
+                0o100755
+            } else {
+                0o100644
+            };
+            hash.push((path.clone(), path, mode));
+        }
+    }
+    if !hash.is_empty() {
+        let mut input = Vec::new();
+        for (file, _, _) in &hash {
+            input.extend_from_slice(file);
+            input.push(b'\n');
+        }
+        let args = ["hash-object", "-w", "--no-filters", "--stdin-paths"];
+        let out = run(root, None, &args, Some(&input))?;
+        let ids: Vec<String> = out.split(|b| *b == b'\n').filter_map(hex).collect();
+        if ids.len() != hash.len() {
+            return Err("git hash-object: fewer ids than files".into());
+        }
+        for ((_, path, mode), id) in hash.into_iter().zip(ids) {
+            entries.insert(path, Entry { mode, id });
+        }
+    }
+    Ok(Scan { entries, skipped })
+}
+
+/// Tracked paths whose index blob may differ from the bytes on disk: with
+/// `core.autocrlf` all of them, else those a `filter`, `text`, `eol`,
+/// `ident` or `working-tree-encoding` attribute names (none without an
+/// attributes file).
+fn converted(root: &Path, entries: &Entries) -> Result<Vec<Vec<u8>>, String> {
+    let crlf = run(root, None, &["config", "--get", "core.autocrlf"], None).unwrap_or_default();
+    if matches!(crlf.trim_ascii(), b"true" | b"input") {
+        return Ok(entries.keys().cloned().collect());
+    }
+    let gitdir = run(root, None, &["rev-parse", "--git-common-dir"], None)?;
+    let info = root
+        .join(OsStr::from_bytes(gitdir.trim_ascii()))
+        .join("info/attributes");
+    let any = info.exists() || entries.keys().any(|p| p.ends_with(b".gitattributes"));
+    if !any {
+        return Ok(Vec::new());
+    }
+    let mut input = Vec::new();
+    for p in entries.keys() {
+        input.extend_from_slice(p);
+        input.push(0);
+    }
+    let attrs = [
+        "filter",
+        "text",
+        "eol",
+        "ident",
+        "working-tree-encoding",
+        "crlf",
+    ];
+    let mut args = vec!["check-attr", "-z", "--stdin"];
+    args.extend(attrs);
+    let out = run(root, None, &args, Some(&input))?;
+    let mut paths = Vec::new();
+    let mut f = out.split(|b| *b == 0);
+    while let (Some(path), Some(_), Some(value)) = (f.next(), f.next(), f.next()) {
+        if value != b"unspecified"
+            && value != b"unset"
+            && paths.last().is_none_or(|l: &Vec<u8>| l != path)
+        {
+            paths.push(path.to_vec());
+        }
+    }
+    Ok(paths)
+}
+
+/// Write `entries` as a tree (through a temporary index in `tmp`) and a
+/// commit on `refs/mote/checkpoints/SESSION`; the commit's id.
+pub fn commit(
+    root: &Path,
+    tmp: &Path,
+    session: &str,
+    entries: &Entries,
+    msg: &str,
+) -> Result<String, String> {
+    let index = tmp.join("index");
+    let _ = std::fs::remove_file(&index);
+    let mut input = Vec::new();
+    for (path, e) in entries {
+        input.extend_from_slice(format!("{:o} {}\t", e.mode, e.id).as_bytes());
+        input.extend_from_slice(path);
+        input.push(0);
+    }
+    run(
+        root,
+        Some(&index),
+        &["update-index", "-z", "--index-info"],
+        Some(&input),
+    )?;
+    let tree = run(root, Some(&index), &["write-tree"], None)?;
+    let _ = std::fs::remove_file(&index);
+    let tree = hex(tree.trim_ascii()).ok_or("git write-tree: no tree id")?;
+    let refname = format!("refs/mote/checkpoints/{session}");
+    let parent = run(root, None, &["rev-parse", "-q", "--verify", &refname], None)
+        .ok()
+        .and_then(|p| hex(p.trim_ascii()));
+    let mut args = vec!["commit-tree", "--no-gpg-sign", &tree, "-m", msg];
+    if let Some(p) = &parent {
+        args.extend(["-p", p]);
+    }
+    let id = run(root, None, &args, None)?;
+    let id = hex(id.trim_ascii()).ok_or("git commit-tree: no commit id")?;
+    run(root, None, &["update-ref", &refname, &id], None)?;
+    Ok(id)
+}
+
+/// The entries of a checkpoint commit (or tree).
+pub fn entries(root: &Path, commit: &str) -> Result<Entries, String> {
+    let out = run(
+        root,
+        None,
+        &["ls-tree", "-r", "-z", "--full-tree", commit],
+        None,
+    )?;
+    let mut e = Entries::new();
+    for rec in out.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+        // "MODE TYPE ID\tPATH"
+        let Some(tab) = rec.iter().position(|b| *b == b'\t') else {
+            continue;
+        };
+        let mut f = rec.get(..tab).unwrap_or(&[]).split(|b| *b == b' ');
+        let mode = f
+            .next()
+            .and_then(|m| std::str::from_utf8(m).ok())
+            .and_then(|m| u32::from_str_radix(m, 8).ok());
+        let id = f.nth(1).and_then(hex);
+        if let (Some(mode), Some(id)) = (mode, id) {
+            e.insert(
+                rec.get(tab + 1..).unwrap_or(&[]).to_vec(),
+                Entry { mode, id },
+            );
+        }
+    }
+    Ok(e)
+}
+
+/// Blob contents, in the order of `ids`, streamed from one `cat-file --batch`.
+pub struct Blobs {
+    child: Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Blobs {
+    pub fn open(root: &Path, ids: &[&str]) -> Result<Blobs, String> {
+        let input: String = ids.iter().map(|i| format!("{i}\n")).collect();
+        let mut child = command(root, None)
+            .args(["cat-file", "--batch"])
+            .stdin(memfile(input.as_bytes())?)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        let out = child.stdout.take().ok_or("git cat-file: no output")?;
+        Ok(Blobs {
+            child,
+            out: std::io::BufReader::new(out),
+        })
+    }
+
+    /// The next blob's bytes.
+    pub fn read(&mut self) -> Result<Vec<u8>, String> {
+        let mut head = String::new();
+        self.out
+            .read_line(&mut head)
+            .map_err(|e| format!("git cat-file: {e}"))?;
+        let size = head
+            .split_whitespace()
+            .nth(2)
+            .and_then(|s| s.parse::<u64>().ok())
+            .ok_or_else(|| format!("git cat-file: `{}`", head.trim()))?;
+        let mut data = Vec::new();
+        (&mut self.out)
+            .take(size + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| format!("git cat-file: {e}"))?;
+        data.pop(); // the newline after each blob
+        Ok(data)
+    }
+}
+
+impl Drop for Blobs {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The unified diff between two checkpoints (or a checkpoint and a tree),
+/// without textconv or external diff programs.
+pub fn diff(root: &Path, from: &str, to: &str) -> Result<Vec<u8>, String> {
+    run(
+        root,
+        None,
+        &[
+            "diff-tree",
+            "-r",
+            "-p",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            from,
+            to,
+        ],
+        None,
+    )
+}
+
+/// Paths that differ between two checkpoints.
+pub fn changed_paths(root: &Path, from: &str, to: &str) -> Result<Vec<String>, String> {
+    let out = run(
+        root,
+        None,
+        &[
+            "diff-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--no-renames",
+            from,
+            to,
+        ],
+        None,
+    )?;
+    Ok(out
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect())
+}

@@ -1,0 +1,362 @@
+//! Undo anything: per-prompt checkpoints of the working tree, and the
+//! list of a session's prompts that /undo, /rewind, `--undo` and
+//! `--rewind N` go back through. This file owns that list (`Undo`): when a
+//! prompt starts, when the snapshot before its first change and the one at
+//! its end are taken, and how the session's `checkpoint` and `rewind`
+//! records rebuild it on a resume. git.rs takes snapshots in a git
+//! repository, store.rs saves the edit tools' files outside one,
+//! restore.rs puts files back.
+
+pub mod git;
+pub mod restore;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+
+use crate::arena::Arena;
+use crate::session::compact::Estimate;
+use crate::session::Record;
+
+/// One prompt of the session, and its checkpoints.
+#[derive(Clone, Debug, Default)]
+pub struct Turn {
+    /// Its number among the prompts ever given in the session (from 1).
+    pub seq: u64,
+    pub time: u64,
+    /// The prompt's first line, cut short.
+    pub prompt: String,
+    /// Messages in the conversation before it.
+    pub messages: u64,
+    /// The snapshot before its first change: a commit id, or "" when the
+    /// files are in the file store.
+    pub before: Option<String>,
+    /// The snapshot at its end.
+    pub after: Option<String>,
+    /// Files left out of the snapshot.
+    pub note: String,
+    /// Commands run outside git, whose changes are not covered.
+    pub uncovered: u64,
+    /// A compaction came after it: its conversation cannot be taken back.
+    pub compacted: bool,
+}
+
+impl Turn {
+    /// The record for this turn's event `at` ("prompt", "before", "after").
+    pub fn record<'a>(&'a self, at: &'a str) -> Record<'a> {
+        let snap = match at {
+            "before" => self.before.as_deref(),
+            "after" => self.after.as_deref(),
+            _ => None,
+        };
+        Record::Checkpoint {
+            seq: self.seq,
+            at,
+            time: self.time,
+            messages: self.messages,
+            commit: snap.unwrap_or(""),
+            prompt: if at == "prompt" { &self.prompt } else { "" },
+            note: if at == "before" { &self.note } else { "" },
+            uncovered: self.uncovered,
+        }
+    }
+
+    /// Whether this turn changed anything it can undo.
+    pub fn has_checkpoint(&self) -> bool {
+        self.before.is_some()
+    }
+}
+
+/// Where a session keeps its checkpoints: its workspace, its file (the
+/// file store lies beside it) and id (the git ref's name).
+pub struct Place<'a> {
+    pub root: &'a Path,
+    pub session: &'a Path,
+    pub id: &'a str,
+}
+
+/// The prompts of a session, and the one running.
+#[derive(Default)]
+pub struct Undo {
+    pub turns: Vec<Turn>,
+    next: u64,
+    running: bool,
+    /// The running turn's snapshot was attempted.
+    tried: bool,
+    /// The git top level of the workspace, once looked up.
+    repo: Option<Option<PathBuf>>,
+    /// No checkpoints (a subagent: its parent's cover it).
+    pub off: bool,
+}
+
+/// What taking a checkpoint did: a record to write, a note to show.
+#[derive(Default)]
+pub struct Step {
+    pub record: Option<Turn>,
+    pub note: Option<String>,
+}
+
+impl Undo {
+    /// Replay a record, as a resume does and the live session did.
+    pub fn replay(&mut self, r: &Record, arena: &mut Arena, est: &mut Estimate) {
+        match r {
+            Record::Checkpoint {
+                seq,
+                at,
+                time,
+                messages,
+                commit,
+                prompt,
+                note,
+                uncovered,
+            } => {
+                self.next = self.next.max(seq + 1);
+                if *at == "prompt" {
+                    self.turns.push(Turn {
+                        seq: *seq,
+                        time: *time,
+                        prompt: prompt.to_string(),
+                        messages: *messages,
+                        ..Turn::default()
+                    });
+                } else if let Some(t) = self.turns.iter_mut().find(|t| t.seq == *seq) {
+                    let snap = Some(commit.to_string());
+                    match *at {
+                        "before" => (t.before, t.note) = (snap, note.to_string()),
+                        _ => (t.after, t.uncovered) = (snap, *uncovered),
+                    }
+                }
+            }
+            Record::Rewind { seq } => {
+                self.forget(*seq, arena, est);
+            }
+            Record::Compact { .. } => self.compacted(),
+            _ => {}
+        }
+    }
+
+    /// A compaction: no turn so far can have its conversation taken back.
+    pub fn compacted(&mut self) {
+        self.turns.iter_mut().for_each(|t| t.compacted = true);
+    }
+
+    /// Drop prompts `seq` and later from the list, and from the
+    /// conversation unless a compaction came since; `false` then.
+    pub fn forget(&mut self, seq: u64, arena: &mut Arena, est: &mut Estimate) -> bool {
+        let Some(i) = self.turns.iter().position(|t| t.seq >= seq) else {
+            return true;
+        };
+        let whole = self.turns.get(i).is_some_and(|t| !t.compacted);
+        if let (true, Some(t)) = (whole, self.turns.get(i)) {
+            drop(arena.split_off(usize::try_from(t.messages).unwrap_or(usize::MAX)));
+            est.reset(arena.bytes());
+        }
+        self.turns.truncate(i);
+        whole
+    }
+
+    /// A prompt starts, after `messages` messages: its record.
+    pub fn begin(&mut self, prompt: &str, messages: usize) -> Turn {
+        self.next = self.next.max(1);
+        let first = prompt.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let cut = crate::text::floor_char(first.trim(), 80);
+        let t = Turn {
+            seq: self.next,
+            time: crate::session::now(),
+            prompt: first.trim().get(..cut).unwrap_or("").to_string(),
+            messages: messages as u64,
+            ..Turn::default()
+        };
+        self.next += 1;
+        self.turns.push(t.clone());
+        (self.running, self.tried) = (true, false);
+        t
+    }
+
+    /// A resumed task goes on: its changes belong to the last prompt.
+    pub fn resume_last(&mut self) {
+        (self.running, self.tried) = (!self.turns.is_empty(), false);
+    }
+
+    /// The git top level of `root`, looked up once.
+    pub fn repo(&mut self, root: &Path) -> Option<PathBuf> {
+        self.repo.get_or_insert_with(|| git::toplevel(root)).clone()
+    }
+
+    /// Before a change of the running turn (a write or edit of `path`, or
+    /// a command when `path` is `None`): the turn's snapshot, if not yet
+    /// taken; outside git, `path`'s content.
+    pub fn before_change(&mut self, at: &Place, path: Option<&Path>) -> Step {
+        let mut step = Step::default();
+        if !self.running || self.off {
+            return step;
+        }
+        let repo = self.repo(at.root);
+        let first = !self.tried;
+        self.tried = true;
+        let Some(t) = self.turns.last_mut() else {
+            return step;
+        };
+        if first && t.before.is_none() {
+            match &repo {
+                Some(top) => {
+                    match snapshot(top, at.id, &format!("mote: before prompt {}", t.seq)) {
+                        Ok((id, skipped)) => {
+                            t.before = Some(id);
+                            t.note = skipped;
+                            step.note = (!t.note.is_empty()).then(|| t.note.clone());
+                            step.record = Some(t.clone());
+                        }
+                        Err(e) => step.note = Some(format!("no checkpoint for this turn: {e}")),
+                    }
+                }
+                None => {
+                    t.before = Some(String::new());
+                    step.record = Some(t.clone());
+                }
+            }
+        }
+        if repo.is_none() && t.before.as_deref() == Some("") {
+            match path {
+                Some(p) => match store::save(&store::dir(at.session, t.seq), p) {
+                    Ok(n) => step.note = step.note.or(n),
+                    Err(e) => step.note = Some(e),
+                },
+                None => t.uncovered += 1,
+            }
+        }
+        step
+    }
+
+    /// The running turn ends: its "after" snapshot, when it has a "before".
+    pub fn end(&mut self, at: &Place) -> Step {
+        let mut step = Step::default();
+        if !std::mem::take(&mut self.running) || self.off {
+            return step;
+        }
+        let repo = self.repo(at.root);
+        let Some(t) = self.turns.last_mut().filter(|t| t.before.is_some()) else {
+            return step;
+        };
+        let done = match &repo {
+            Some(top) => {
+                snapshot(top, at.id, &format!("mote: after prompt {}", t.seq)).map(|s| s.0)
+            }
+            None => store::finish(&store::dir(at.session, t.seq)).map(|_| String::new()),
+        };
+        match done {
+            Ok(id) => {
+                t.after = Some(id);
+                step.record = Some(t.clone());
+            }
+            Err(e) => step.note = Some(format!("no end-of-turn checkpoint: {e}")),
+        }
+        step
+    }
+
+    /// The turns from the `n`-th prompt (1-based, as listed) on.
+    pub fn from(&self, n: usize) -> &[Turn] {
+        self.turns.get(n.saturating_sub(1)..).unwrap_or(&[])
+    }
+}
+
+/// A snapshot of the repository at `top` as a checkpoint commit; and a
+/// note naming the files left out.
+pub fn snapshot(top: &Path, session: &str, msg: &str) -> Result<(String, String), String> {
+    let tmp = tmp_dir()?;
+    let r = git::scan(top, &tmp)
+        .and_then(|s| Ok((git::commit(top, &tmp, session, &s.entries, msg)?, s.skipped)));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (id, skipped) = r?;
+    let note = match skipped.is_empty() {
+        true => String::new(),
+        false => format!("not in the checkpoint: {}", skipped.join(", ")),
+    };
+    Ok((id, note))
+}
+
+/// A private temp directory for one snapshot.
+pub fn tmp_dir() -> Result<PathBuf, String> {
+    use std::os::unix::fs::DirBuilderExt;
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("mote-ckpt-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&d)
+        .map_err(|e| format!("{}: {e}", d.display()))?;
+    Ok(d)
+}
+
+/// Take the files back to before `turns` (oldest first): one line per
+/// file, and a note when commands ran outside git. `ask` decides each
+/// file changed since the checkpoint.
+pub fn files_back(
+    turns: &[Turn],
+    ws: &crate::workspace::Workspace,
+    session: &Path,
+    ask: &mut dyn FnMut(&str) -> bool,
+) -> Result<Vec<String>, String> {
+    let plan = restore::plan(turns, ws, session)?;
+    let uncovered = plan.uncovered;
+    let mut lines = match plan.is_empty() {
+        true => vec!["no files to change back".to_string()],
+        false => restore::apply(plan, ask),
+    };
+    if uncovered > 0 {
+        lines.push(format!(
+            "{uncovered} command(s) ran outside git in these turns: what they changed is not covered by the undo"
+        ));
+    }
+    Ok(lines)
+}
+
+/// `--undo` (`n` None) or `--rewind N` on a loaded session: files and
+/// conversation back, a line per change on stdout, no model contacted.
+pub fn headless(
+    r: crate::session::start::Resumed,
+    ws: &crate::workspace::Workspace,
+    n: Option<usize>,
+) -> Result<(), String> {
+    let mut l = r.loaded;
+    let mut w = r
+        .writer
+        .ok_or("--undo and --rewind change the saved session: drop --no-session")?;
+    let count = l.undo.turns.len();
+    let n = match n {
+        Some(n) if n == 0 || n > count => {
+            return Err(format!(
+                "--rewind {n}: session {} has {count} prompt(s) to go back to",
+                l.id
+            ))
+        }
+        Some(n) => n,
+        None if count == 0 => return Err(format!("session {} has no prompt to undo", l.id)),
+        None => count,
+    };
+    let turns = l.undo.from(n).to_vec();
+    let first = turns.first().map_or(0, |t| t.seq);
+    for line in files_back(&turns, ws, &w.path, &mut |_| false)? {
+        println!("{line}");
+    }
+    let whole = l.undo.forget(first, &mut l.arena, &mut l.est);
+    w.append(&Record::Rewind { seq: first })
+        .map_err(|e| format!("session file {}: {e}", w.path.display()))?;
+    println!("{}", conversation_line(&turns, whole));
+    Ok(())
+}
+
+/// What going back did to the conversation.
+pub fn conversation_line(turns: &[Turn], whole: bool) -> String {
+    let Some(first) = turns.first() else {
+        return "the conversation is unchanged".into();
+    };
+    match whole {
+        true => format!(
+            "took {} prompt(s) out of the conversation, from \"{}\"",
+            turns.len(),
+            first.prompt
+        ),
+        false => "the conversation was compacted since; it is kept as it is".into(),
+    }
+}

@@ -1,0 +1,411 @@
+//! Undo, end to end with the real binary, real git and real files: a
+//! scripted session edits files and runs rm, mv and a redirect through
+//! bash; `-c --undo` and `--rewind N` put every byte and mode back, leave
+//! the user's index, status and stash as they were, survive kill -9, never
+//! clobber a file the user changed since, and outside git undo the edit
+//! tools' changes and say what commands changed is not covered.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
+
+mod common;
+#[path = "mock/mod.rs"]
+mod mock;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{fresh_dir, mote_command, Out, HANG};
+use mock::{Mock, Reply};
+
+/// Run mote in `ws` against `m`, sessions in `data`.
+fn mote(ws: &Path, data: &Path, m: &Mock, args: &[&str]) -> Out {
+    let mut c = mote_command();
+    c.current_dir(ws)
+        .env("OPENAI_BASE_URL", m.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("XDG_DATA_HOME", data)
+        .env_remove("MOTE_MODEL")
+        .args(["--model", "mock-model", "--permission", "auto"])
+        .args(args);
+    common::run(&mut c, HANG, args)
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every file under `dir` but .git: its bytes (a symlink's target) and mode.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.file_name().unwrap() == ".git" {
+                continue;
+            }
+            let md = std::fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+            if md.is_dir() {
+                todo.push(p);
+            } else if md.file_type().is_symlink() {
+                let t = std::fs::read_link(&p).unwrap();
+                out.insert(rel, (t.into_os_string().into_encoded_bytes(), 0o120000));
+            } else {
+                out.insert(rel, (std::fs::read(&p).unwrap(), md.permissions().mode()));
+            }
+        }
+    }
+    out
+}
+
+/// What of the user's git state must never change: status, the index
+/// file's bytes, HEAD, branches and stash. (`status` here may not refresh
+/// the index, or the test itself would write it.)
+fn git_state(dir: &Path) -> (String, Vec<u8>, String, String) {
+    let index = std::fs::read(dir.join(".git/index")).unwrap();
+    let refs = git(
+        dir,
+        &[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/heads",
+            "refs/stash",
+            "refs/tags",
+        ],
+    );
+    (
+        git(
+            dir,
+            &[
+                "--no-optional-locks",
+                "status",
+                "--porcelain=v2",
+                "--untracked-files=all",
+            ],
+        ),
+        index,
+        git(dir, &["rev-parse", "HEAD"]) + &refs,
+        git(dir, &["stash", "list"]),
+    )
+}
+
+/// A repository with a commit, a stash, a staged change, an unstaged one,
+/// an untracked file, an ignored one, an executable and a symlink.
+fn repo(name: &str) -> (PathBuf, PathBuf) {
+    let dir = fresh_dir("undo", name);
+    let ws = dir.join("ws");
+    std::fs::create_dir_all(ws.join("src")).unwrap();
+    git(&ws, &["init", "-q", "-b", "main"]);
+    git(&ws, &["config", "user.email", "t@example.com"]);
+    git(&ws, &["config", "user.name", "t"]);
+    std::fs::write(ws.join("a.txt"), "alpha\nbeta\n").unwrap();
+    std::fs::write(ws.join("src/b.txt"), "bee\n").unwrap();
+    std::fs::write(ws.join("gone.txt"), "to be removed\n").unwrap();
+    std::fs::write(ws.join("moved.txt"), "to be moved\n").unwrap();
+    std::fs::write(ws.join("run.sh"), "#!/bin/sh\necho hi\n").unwrap();
+    std::fs::set_permissions(ws.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink("a.txt", ws.join("link")).unwrap();
+    std::fs::write(ws.join(".gitignore"), "*.log\n").unwrap();
+    git(&ws, &["add", "-A"]);
+    git(&ws, &["commit", "-q", "-m", "one"]);
+    std::fs::write(ws.join("a.txt"), "stashed\n").unwrap();
+    git(&ws, &["stash", "-q"]);
+    std::fs::write(ws.join("src/b.txt"), "bee staged\n").unwrap();
+    git(&ws, &["add", "src/b.txt"]);
+    std::fs::write(ws.join("src/b.txt"), "bee staged then changed\n").unwrap();
+    std::fs::write(ws.join("notes.md"), "untracked\n").unwrap();
+    std::fs::write(ws.join("build.log"), "ignored\n").unwrap();
+    (ws, dir.join("data"))
+}
+
+fn edit(path: &str, old: &str, new: &str) -> Reply {
+    Reply::call(
+        "edit",
+        &format!(r#"{{"path":"{path}","old_text":"{old}","new_text":"{new}"}}"#),
+    )
+}
+
+fn bash(cmd: &str) -> Reply {
+    Reply::call("bash", &format!(r#"{{"command":"{cmd}"}}"#))
+}
+
+/// The session's changes: two edits, a new file, rm, mv, a redirect, a chmod.
+fn changes() -> Vec<Reply> {
+    vec![
+        edit("a.txt", "beta", "BETA"),
+        edit("src/b.txt", "changed", "edited"),
+        Reply::call("write", r#"{"path":"new/dir/made.txt","content":"made\n"}"#),
+        bash("rm gone.txt && mv moved.txt src/moved2.txt && echo redirected > notes.md && chmod -x run.sh && ln -sf src/b.txt link"),
+        Reply::text("done"),
+    ]
+}
+
+fn records(data: &Path) -> Vec<String> {
+    let dir = data.join("mote/sessions");
+    let f = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::read_to_string(f)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn undo_restores_every_byte_and_mode_and_leaves_git_alone() {
+    let (ws, data) = repo("git");
+    let before = tree(&ws);
+    let state = git_state(&ws);
+    let m = Mock::start(changes());
+    let out = mote(&ws, &data, &m, &["-p", "change things"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let after = tree(&ws);
+    assert_ne!(before, after);
+    assert!(!ws.join("gone.txt").exists() && ws.join("src/moved2.txt").exists());
+    // The snapshot wrote nothing the user sees in git.
+    assert_eq!(git_state(&ws).1, state.1, "the index file changed");
+    assert_eq!(git_state(&ws).3, state.3, "the stash changed");
+    let recs = records(&data);
+    assert!(
+        recs.iter()
+            .any(|r| r.contains("\"type\":\"checkpoint\"") && r.contains("\"at\":\"before\"")),
+        "{recs:?}"
+    );
+    assert!(git(&ws, &["for-each-ref", "refs/mote/checkpoints"]).contains("commit"));
+
+    let m2 = Mock::start(vec![]);
+    let out = mote(&ws, &data, &m2, &["-c", "--undo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(m2.requests().is_empty(), "--undo contacted the model");
+    assert_eq!(tree(&ws), before, "stdout: {}", out.stdout);
+    assert_eq!(git_state(&ws), state);
+    for f in [
+        "a.txt",
+        "gone.txt",
+        "moved.txt",
+        "src/moved2.txt",
+        "new/dir/made.txt",
+        "notes.md",
+        "run.sh",
+        "link",
+    ] {
+        assert!(out.stdout.contains(f), "{f} not reported: {}", out.stdout);
+    }
+    assert!(
+        out.stdout
+            .contains("took 1 prompt(s) out of the conversation"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !ws.join("new").exists(),
+        "the directories the turn made stay"
+    );
+    // The conversation lost the turn: the next prompt's request has only itself.
+    let m3 = Mock::start(vec![Reply::text("ok")]);
+    let out = mote(&ws, &data, &m3, &["-c", "-p", "next"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let body = common::body(&m3, 0);
+    let msgs = body.get("messages").and_then(|v| v.as_array()).unwrap();
+    let text = format!("{msgs:?}");
+    assert!(
+        !text.contains("change things") && text.contains("next"),
+        "{text}"
+    );
+}
+
+#[test]
+fn outside_git_the_edit_tools_are_undone_and_commands_reported() {
+    let dir = fresh_dir("undo", "plain");
+    let (ws, data) = (dir.join("ws"), dir.join("data"));
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("a.txt"), "alpha\nbeta\n").unwrap();
+    std::fs::set_permissions(ws.join("a.txt"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let before = tree(&ws);
+    let m = Mock::start(vec![
+        edit("a.txt", "beta", "BETA"),
+        Reply::call("write", r#"{"path":"sub/new.txt","content":"new\n"}"#),
+        bash("echo by-bash > other.txt"),
+        Reply::text("done"),
+    ]);
+    let out = mote(&ws, &data, &m, &["-p", "change"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+        "alpha\nBETA\n"
+    );
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut now = tree(&ws);
+    assert_eq!(
+        now.remove(Path::new("other.txt")).map(|f| f.0),
+        Some(b"by-bash\n".to_vec()),
+        "a command's change is not covered outside git"
+    );
+    assert_eq!(now, before, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("restored a.txt") && out.stdout.contains("removed sub/new.txt"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("1 command(s) ran outside git"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn after_kill_9_the_resumed_session_still_undoes() {
+    let (ws, data) = repo("kill");
+    let before = tree(&ws);
+    let m = Mock::start(vec![
+        edit("a.txt", "beta", "BETA"),
+        bash("rm gone.txt"),
+        Reply::Hang,
+    ]);
+    let mut c = mote_command();
+    c.current_dir(&ws)
+        .env("OPENAI_BASE_URL", m.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("XDG_DATA_HOME", &data)
+        .env_remove("MOTE_MODEL")
+        .args(["--model", "mock-model", "--permission", "auto", "-p", "go"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while m.requests().len() < 3 {
+        assert!(
+            start.elapsed() < HANG,
+            "the session never got to its third request"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(!ws.join("gone.txt").exists());
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(tree(&ws), before, "{}", out.stdout);
+}
+
+#[test]
+fn a_file_the_user_changed_since_is_reported_and_kept() {
+    let (ws, data) = repo("user");
+    let m = Mock::start(vec![
+        edit("a.txt", "beta", "BETA"),
+        edit("src/b.txt", "changed", "edited"),
+        Reply::text("done"),
+    ]);
+    assert_eq!(mote(&ws, &data, &m, &["-p", "edit"]).code, 0);
+    std::fs::write(ws.join("a.txt"), "the user's own work\n").unwrap();
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+        "the user's own work\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("src/b.txt")).unwrap(),
+        "bee staged then changed\n"
+    );
+    assert!(
+        out.stdout
+            .contains("skipped a.txt: changed since the checkpoint"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn rewind_goes_back_to_before_the_nth_prompt() {
+    let (ws, data) = repo("rewind");
+    let start = tree(&ws);
+    let m = Mock::start(vec![edit("a.txt", "beta", "BETA"), Reply::text("one")]);
+    assert_eq!(mote(&ws, &data, &m, &["-p", "first"]).code, 0);
+    let middle = tree(&ws);
+    let m = Mock::start(vec![Reply::text("just talk")]);
+    assert_eq!(mote(&ws, &data, &m, &["-c", "-p", "second"]).code, 0);
+    let m = Mock::start(vec![
+        edit("src/b.txt", "changed", "edited"),
+        Reply::text("three"),
+    ]);
+    assert_eq!(mote(&ws, &data, &m, &["-c", "-p", "third"]).code, 0);
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--rewind", "4"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("has 3 prompt(s)"), "{}", out.stderr);
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--rewind", "2"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(tree(&ws), middle, "{}", out.stdout);
+    assert!(out.stdout.contains("took 2 prompt(s)"), "{}", out.stdout);
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--rewind", "1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(tree(&ws), start, "{}", out.stdout);
+}
+
+#[test]
+fn a_hostile_repository_config_runs_nothing_during_checkpoints() {
+    let (ws, data) = repo("hostile");
+    let marker = ws.parent().unwrap().join("ran");
+    let evil = ws.parent().unwrap().join("evil.sh");
+    std::fs::write(
+        &evil,
+        format!("#!/bin/sh\necho \"$0 $*\" >> {}\ncat\n", marker.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let e = evil.display();
+    let mut config = std::fs::read_to_string(ws.join(".git/config")).unwrap();
+    config.push_str(&format!(
+        "[core]\n\tfsmonitor = {e}\n[filter \"x\"]\n\tclean = {e}\n\tsmudge = {e}\n[diff \"x\"]\n\ttextconv = {e}\n\tcommand = {e}\n[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = {e}\n"
+    ));
+    std::fs::write(ws.join(".git/config"), config).unwrap();
+    std::fs::write(ws.join(".gitattributes"), "* filter=x diff=x\n").unwrap();
+    for hook in [
+        "post-index-change",
+        "reference-transaction",
+        "pre-commit",
+        "post-commit",
+    ] {
+        std::fs::copy(&evil, ws.join(".git/hooks").join(hook)).unwrap();
+    }
+    let before = tree(&ws);
+    let m = Mock::start(vec![edit("a.txt", "beta", "BETA"), Reply::text("done")]);
+    let out = mote(&ws, &data, &m, &["-p", "edit"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        git(&ws, &["for-each-ref", "refs/mote/checkpoints"]).contains("commit"),
+        "no checkpoint: {}",
+        out.stderr
+    );
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(tree(&ws), before, "{}", out.stdout);
+    assert!(
+        !marker.exists(),
+        "a program from the repository config ran: {}",
+        std::fs::read_to_string(&marker).unwrap()
+    );
+    // The config is live: plain git runs it.
+    git(&ws, &["status"]);
+    assert!(marker.exists());
+}
