@@ -1,8 +1,16 @@
 //! The conversation arena: every byte of message content in one growable
 //! buffer, indexed by compact records of (role, kind, span). There is no
 //! `String` per message; providers read messages out of it as borrowed
-//! `&str`s while they write a request body, and the stream decoder appends
-//! to the open record as text arrives, so a cut-off answer is kept.
+//! `Text`s while they assemble a request body, and the stream decoder
+//! appends to the open record as text arrives, so a cut-off answer is kept.
+//!
+//! Text is kept wire-ready: escaped as the inside of a JSON string, which is
+//! the same for every wire format, so a request body is framing plus copies
+//! out of this buffer. It is escaped once, when appended. A record whose
+//! escaped form would be over 1.5 times its size (control bytes escape to
+//! six) is kept raw instead, flagged, and escaped as it is sent: memory
+//! stays within 1.5 times the text. Readers who need the text itself
+//! (display, hooks, session records) call `Text::unescape`.
 //!
 //! Records group into messages by position: a user message is one `Text`
 //! record; an assistant message is a `Text` record (possibly empty)
@@ -36,15 +44,80 @@ pub enum Kind {
     Redacted,
 }
 
+/// Record flags.
+const ERROR: u8 = 1;
+/// The bytes are the text itself, not escaped.
+const RAW: u8 = 2;
+/// `CallArgs` that are a JSON object, once unescaped and trimmed.
+const OBJECT: u8 = 4;
+
 /// 12 bytes per record.
 #[derive(Clone, Copy, Debug)]
 pub struct Rec {
     pub role: Role,
     pub kind: Kind,
-    /// For `ResultText`: the tool failed.
-    pub error: bool,
+    flags: u8,
     start: u32,
     len: u32,
+}
+
+/// A record's text as stored: the inside of a JSON string (escaped), or
+/// raw text that is escaped when it is sent.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Text<'a> {
+    stored: &'a str,
+    flags: u8,
+}
+
+impl<'a> Text<'a> {
+    /// Text that is kept raw (tests, and values from outside the arena).
+    pub fn raw(s: &'a str) -> Text<'a> {
+        Text {
+            stored: s,
+            flags: RAW,
+        }
+    }
+
+    /// The stored bytes and whether they are raw (`false`: escaped).
+    pub fn stored(&self) -> (&'a str, bool) {
+        (self.stored, self.flags & RAW != 0)
+    }
+
+    /// The text itself.
+    pub fn unescape(&self) -> std::borrow::Cow<'a, str> {
+        if self.flags & RAW != 0 {
+            std::borrow::Cow::Borrowed(self.stored)
+        } else {
+            crate::json::write::unescape(self.stored)
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stored.is_empty()
+    }
+
+    /// Bytes held (about the text's length).
+    pub fn len(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// Call arguments that are a JSON object (checked once, when stored).
+    pub fn is_object(&self) -> bool {
+        self.flags & OBJECT != 0
+    }
+}
+
+/// Two texts are equal when they stand for the same text.
+impl PartialEq for Text<'_> {
+    fn eq(&self, o: &Text) -> bool {
+        self.stored() == o.stored() || self.unescape() == o.unescape()
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, o: &&str) -> bool {
+        self.unescape() == *o
+    }
 }
 
 #[derive(Default)]
@@ -59,32 +132,32 @@ pub struct Mark(usize, usize);
 /// One tool call of an assistant message.
 #[derive(Debug, PartialEq)]
 pub struct Call<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
-    pub args: &'a str,
+    pub id: Text<'a>,
+    pub name: Text<'a>,
+    pub args: Text<'a>,
 }
 
 /// A reasoning block of an assistant message, to send back unchanged.
 #[derive(Debug, PartialEq)]
 pub struct Think<'a> {
-    pub text: &'a str,
-    pub signature: &'a str,
+    pub text: Text<'a>,
+    pub signature: Text<'a>,
     /// `text` is opaque data (Anthropic `redacted_thinking`).
     pub redacted: bool,
 }
 
 #[derive(Debug, PartialEq)]
 pub enum Msg<'a> {
-    User(&'a str),
+    User(Text<'a>),
     Assistant {
-        text: &'a str,
+        text: Text<'a>,
         calls: Vec<Call<'a>>,
         thinking: Vec<Think<'a>>,
     },
     Result {
-        id: &'a str,
-        name: &'a str,
-        text: &'a str,
+        id: Text<'a>,
+        name: Text<'a>,
+        text: Text<'a>,
         error: bool,
     },
 }
@@ -94,10 +167,20 @@ impl Arena {
         Arena::default()
     }
 
-    /// Append a whole record.
+    /// Append a whole record: escaped, or raw when escaping would make it
+    /// over 1.5 times as long.
     pub fn push(&mut self, role: Role, kind: Kind, text: &str) {
         self.open(role, kind);
-        self.extend(text);
+        let esc = crate::json::write::escaped_len(text);
+        if esc > text.len() + text.len() / 2 + 16 {
+            self.buf.extend_from_slice(text.as_bytes());
+            self.close(RAW);
+        } else {
+            self.extend(text);
+        }
+        if kind == Kind::CallArgs && object(text) {
+            self.close(OBJECT);
+        }
     }
 
     /// A point to roll back to.
@@ -117,25 +200,38 @@ impl Arena {
         self.recs.push(Rec {
             role,
             kind,
-            error: false,
+            flags: 0,
             start,
             len: 0,
         });
     }
 
-    /// Append to the last record.
+    /// Append to the last record (escaped, unless the record is raw).
     pub fn extend(&mut self, text: &str) {
-        if let Some(r) = self.recs.last_mut() {
+        let raw = match self.recs.last() {
+            Some(r) => r.flags & RAW != 0,
+            None => return,
+        };
+        if raw {
             self.buf.extend_from_slice(text.as_bytes());
-            r.len += text.len() as u32;
+        } else {
+            crate::json::write::escape_into(&mut self.buf, text);
+        }
+        self.close(0);
+    }
+
+    /// The last record ends where the buffer does; `flags` are added.
+    fn close(&mut self, flags: u8) {
+        let end = self.buf.len() as u32;
+        if let Some(r) = self.recs.last_mut() {
+            r.len = end - r.start;
+            r.flags |= flags;
         }
     }
 
     /// Mark the last record as a failed tool result.
     pub fn set_error(&mut self) {
-        if let Some(r) = self.recs.last_mut() {
-            r.error = true;
-        }
+        self.close(ERROR);
     }
 
     pub fn user(&mut self, text: &str) {
@@ -157,13 +253,16 @@ impl Arena {
         }
     }
 
-    fn text(&self, r: &Rec) -> &str {
+    fn text(&self, r: &Rec) -> Text<'_> {
         let span = self
             .buf
             .get(r.start as usize..(r.start + r.len) as usize)
             .unwrap_or(&[]);
-        // Only &str is ever appended, so spans are valid UTF-8.
-        std::str::from_utf8(span).unwrap_or("")
+        // Only &str, or escapes of it, is ever appended: spans are UTF-8.
+        Text {
+            stored: std::str::from_utf8(span).unwrap_or(""),
+            flags: r.flags,
+        }
     }
 
     /// The messages, in order.
@@ -199,22 +298,16 @@ impl Arena {
     /// session file is replayed, so both build the same arena.
     pub fn compact(&mut self, n: usize, summary: &str) {
         let (cut, byte) = self.cut(n);
+        let mut head = Arena::new();
+        head.user(summary);
+        let len = head.buf.len();
         self.buf.drain(..byte);
-        self.buf.splice(0..0, summary.bytes());
+        self.buf.splice(0..0, head.buf);
         self.recs.drain(..cut);
         for r in &mut self.recs {
-            r.start = r.start - byte as u32 + summary.len() as u32;
+            r.start = r.start - byte as u32 + len as u32;
         }
-        self.recs.insert(
-            0,
-            Rec {
-                role: Role::User,
-                kind: Kind::Text,
-                error: false,
-                start: 0,
-                len: summary.len() as u32,
-            },
-        );
+        self.recs.splice(0..0, head.recs);
         // Give back what the dropped turns held, so memory stays bounded.
         if self.buf.capacity() > 2 * self.buf.len() + 4096 {
             self.buf.shrink_to_fit();
@@ -248,13 +341,19 @@ impl Arena {
     }
 
     /// The text of the last assistant message.
-    pub fn last_answer(&self) -> &str {
+    pub fn last_answer(&self) -> Text<'_> {
         self.recs
             .iter()
             .rev()
             .find(|r| r.role == Role::Assistant && r.kind == Kind::Text)
-            .map_or("", |r| self.text(r))
+            .map_or(Text::default(), |r| self.text(r))
     }
+}
+
+/// Call arguments a wire may send as an object: a JSON object once trimmed.
+fn object(args: &str) -> bool {
+    let t = args.trim();
+    t.starts_with('{') && crate::json::stream::validate(t.as_bytes()).is_ok()
 }
 
 pub struct Messages<'a> {
@@ -268,7 +367,7 @@ impl<'a> Iterator for Messages<'a> {
     fn next(&mut self) -> Option<Msg<'a>> {
         let a = self.arena;
         let rec = |i: usize| a.recs.get(i);
-        let text = |i: usize| rec(i).map_or("", |r| a.text(r));
+        let text = |i: usize| rec(i).map_or(Text::default(), |r| a.text(r));
         let first = *rec(self.i)?;
         let msg = match (first.role, first.kind) {
             (Role::User, _) => {
@@ -280,7 +379,7 @@ impl<'a> Iterator for Messages<'a> {
                     id: text(self.i),
                     name: text(self.i + 1),
                     text: text(self.i + 2),
-                    error: rec(self.i + 2).is_some_and(|r| r.error),
+                    error: rec(self.i + 2).is_some_and(|r| r.flags & ERROR != 0),
                 };
                 self.i += 3;
                 m
@@ -288,14 +387,14 @@ impl<'a> Iterator for Messages<'a> {
             (Role::Assistant, _) => {
                 let mut calls = Vec::new();
                 let mut thinking = Vec::new();
-                let mut body = "";
+                let mut body = Text::default();
                 let start = self.i;
                 while let Some(r) = rec(self.i).filter(|r| r.role == Role::Assistant) {
                     match r.kind {
                         Kind::Text if body.is_empty() || r.len > 0 => body = a.text(r),
                         Kind::Thinking => thinking.push(Think {
                             text: a.text(r),
-                            signature: "",
+                            signature: Text::default(),
                             redacted: false,
                         }),
                         Kind::Signature => match thinking.last_mut() {
@@ -306,7 +405,7 @@ impl<'a> Iterator for Messages<'a> {
                         },
                         Kind::Redacted => thinking.push(Think {
                             text: a.text(r),
-                            signature: "",
+                            signature: Text::default(),
                             redacted: true,
                         }),
                         _ => break,
@@ -353,21 +452,21 @@ mod tests {
         a.push(Role::Assistant, Kind::Text, "done");
         let msgs: Vec<Msg> = a.messages().collect();
         assert_eq!(msgs.len(), 5);
-        assert_eq!(msgs[0], Msg::User("fix it"));
+        assert_eq!(msgs[0], Msg::User(Text::raw("fix it")));
         assert_eq!(
             msgs[1],
             Msg::Assistant {
-                text: "I'll look.",
+                text: Text::raw("I'll look."),
                 calls: vec![
                     Call {
-                        id: "c1",
-                        name: "read",
-                        args: r#"{"path":"a"}"#
+                        id: Text::raw("c1"),
+                        name: Text::raw("read"),
+                        args: Text::raw(r#"{"path":"a"}"#)
                     },
                     Call {
-                        id: "c2",
-                        name: "ls",
-                        args: "{}"
+                        id: Text::raw("c2"),
+                        name: Text::raw("ls"),
+                        args: Text::raw("{}")
                     }
                 ],
                 thinking: vec![]
@@ -376,9 +475,9 @@ mod tests {
         assert_eq!(
             msgs[3],
             Msg::Result {
-                id: "c2",
-                name: "ls",
-                text: "no such dir",
+                id: Text::raw("c2"),
+                name: Text::raw("ls"),
+                text: Text::raw("no such dir"),
                 error: true
             }
         );
@@ -411,9 +510,9 @@ mod tests {
         assert_eq!(
             want[2],
             Msg::Result {
-                id: "c2",
-                name: "ls",
-                text: "newer",
+                id: Text::raw("c2"),
+                name: Text::raw("ls"),
+                text: Text::raw("newer"),
                 error: true
             }
         );
@@ -430,13 +529,13 @@ mod tests {
         assert_eq!(
             msgs,
             vec![
-                Msg::User("one"),
+                Msg::User(Text::raw("one")),
                 Msg::Assistant {
-                    text: "a",
+                    text: Text::raw("a"),
                     calls: vec![],
                     thinking: vec![]
                 },
-                Msg::User("two")
+                Msg::User(Text::raw("two"))
             ]
         );
     }
@@ -461,18 +560,18 @@ mod tests {
         else {
             panic!("{msgs:?}")
         };
-        assert_eq!((*text, calls.len()), ("", 1));
+        assert_eq!((*text, calls.len()), (Text::raw(""), 1));
         assert_eq!(
             thinking,
             &vec![
                 Think {
-                    text: "hmm",
-                    signature: "sig==",
+                    text: Text::raw("hmm"),
+                    signature: Text::raw("sig=="),
                     redacted: false
                 },
                 Think {
-                    text: "opaque",
-                    signature: "",
+                    text: Text::raw("opaque"),
+                    signature: Text::raw(""),
                     redacted: true
                 }
             ]

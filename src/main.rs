@@ -234,7 +234,7 @@ fn headless(r: &mut Run, out: &mut output::Output) -> Result<(), Failure> {
     }
     let err = res.as_ref().err().map(|f| f.message());
     let shown = out.result(&output::Summary {
-        result: r.conv.last_answer(),
+        result: &r.conv.last_answer(),
         turns: r.conv.turns(),
         usage: r.conv.usage(),
         duration_ms: start.elapsed().as_millis(),

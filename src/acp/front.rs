@@ -365,7 +365,7 @@ pub fn replay(f: &mut Front, arena: &crate::arena::Arena) {
         match m {
             Msg::User(t) => f.update(obj(vec![
                 ("sessionUpdate", s("user_message_chunk")),
-                ("content", text_block(t)),
+                ("content", text_block(&t.unescape())),
             ])),
             Msg::Assistant {
                 text,
@@ -373,11 +373,11 @@ pub fn replay(f: &mut Front, arena: &crate::arena::Arena) {
                 thinking,
             } => {
                 for th in thinking.iter().filter(|th| !th.redacted) {
-                    f.reasoning(th.text);
+                    f.reasoning(&th.text.unescape());
                 }
-                f.text(text);
+                f.text(&text.unescape());
                 for c in calls {
-                    f.tool_call(c.id, c.name, c.args);
+                    f.tool_call(&c.id.unescape(), &c.name.unescape(), &c.args.unescape());
                 }
             }
             Msg::Result {
@@ -385,7 +385,7 @@ pub fn replay(f: &mut Front, arena: &crate::arena::Arena) {
                 name,
                 text,
                 error,
-            } => f.tool_result(id, name, text, error, 0),
+            } => f.tool_result(&id.unescape(), &name.unescape(), &text.unescape(), error, 0),
         }
     }
 }

@@ -83,8 +83,8 @@ impl Conversation {
         &self.arena
     }
 
-    pub fn last_answer(&self) -> &str {
-        self.arena.last_answer()
+    pub fn last_answer(&self) -> std::borrow::Cow<'_, str> {
+        self.arena.last_answer().unescape()
     }
 
     pub fn log(&self) -> &Log {

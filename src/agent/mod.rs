@@ -10,8 +10,8 @@ use std::time::Duration;
 use crate::arena::{Arena, Kind, Role};
 use crate::frontend::Frontend;
 use crate::http;
-use crate::json::write::Counter;
 use crate::provider::guard::{self, Guard};
+use crate::provider::reqbody::ReqBody;
 use crate::provider::{self, Decoder, Delta, Request, Stop, ToolSpec, Usage};
 use crate::session::{compact, Record};
 use crate::tool;
@@ -179,7 +179,7 @@ impl<'a> Agent<'a> {
             self.record_reasoning();
             let e = self.conv.log.record(
                 &Record::Assistant {
-                    text: self.conv.arena.last_answer(),
+                    text: &self.conv.arena.last_answer().unescape(),
                 },
                 self.conv.arena.bytes(),
             );
@@ -290,16 +290,17 @@ impl<'a> Agent<'a> {
         let mut notes = Vec::new();
         for t in thinking {
             let kind = if t.redacted { "redacted" } else { "thinking" };
+            let text = &t.text.unescape();
             notes.push(
                 self.conv
                     .log
-                    .record(&Record::Reasoning { kind, text: t.text }, bytes),
+                    .record(&Record::Reasoning { kind, text }, bytes),
             );
             if !t.signature.is_empty() {
                 notes.push(self.conv.log.record(
                     &Record::Reasoning {
                         kind: "signature",
-                        text: t.signature,
+                        text: &t.signature.unescape(),
                     },
                     bytes,
                 ));
@@ -367,7 +368,8 @@ impl<'a> Agent<'a> {
         let mcp_specs = self.ctx.mcp.specs();
         let scope = self.ctx.scope.clone();
         let got = self.complete(&specs(&mcp_specs, &scope), true);
-        let summary = self.conv.arena.last_answer().trim();
+        let summary = self.conv.arena.last_answer().unescape();
+        let summary = summary.trim();
         let summary = if summary.is_empty() {
             String::new()
         } else {
@@ -462,16 +464,18 @@ impl<'a> Agent<'a> {
             tools: specs,
             no_calls: summary,
         };
-        // Count the body first, then stream it: no second copy of the conversation.
-        let mut count = Counter::default();
-        let _ = provider::write_body(&req, &mut count);
+        // Framing plus spans of the arena: its length is known, and sending
+        // it copies the conversation once, straight into the connection.
+        let mut body = ReqBody::new();
+        let _ = provider::write_body(&req, &mut body);
         let sent = http::post(
             &url,
             &headers,
-            count.0,
-            &mut |w| provider::write_body(&req, w),
+            body.len(),
+            &mut |w| body.send(w),
             cfg.timeout,
         );
+        drop(body);
         if matches!(sent, Err(http::Error::Interrupted)) {
             self.conv.arena.open(Role::Assistant, Kind::Text);
         }

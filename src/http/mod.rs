@@ -1,6 +1,7 @@
 //! A minimal HTTP/1.1 client: requests and response heads, over kept-alive
 //! connections (conn.rs: TCP, TLS, proxy tunnels, the pool; body.rs: the
-//! response body and its framing), plain TCP for local servers and rustls
+//! response body and its framing; records.rs: requests written in whole
+//! 16 KB pieces), plain TCP for local servers and rustls
 //! for `https`. It exists instead of minreq so the
 //! request body can be streamed from the conversation arena (no second copy
 //! of the conversation), the response body can be read as it arrives, and
@@ -8,13 +9,14 @@
 //! HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured: https through a CONNECT
 //! tunnel, plain http by sending the whole URL to the proxy.
 
-use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::time::Duration;
 
 use crate::proxy::{proxy_for, Proxy};
 
 mod body;
 pub mod conn;
+mod records;
 
 pub use body::Body;
 use body::Framing;
@@ -290,7 +292,7 @@ fn exchange(
         _ => url.path.clone(),
     };
     let sent = (|| {
-        let mut w = BufWriter::with_capacity(16 * 1024, conn.r.get_mut());
+        let mut w = records::Records::new(conn.r.get_mut());
         write!(
             w,
             "{} {target} HTTP/1.1\r\nHost: {}\r\n",

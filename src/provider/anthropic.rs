@@ -9,9 +9,9 @@
 use std::io::{self, Write};
 
 use super::events::{self, num, Ev, SseJson};
+use super::reqbody::ReqBody;
 use super::{body, Delta, Request, Thinking, ToolSpec, Usage};
 use crate::arena::Msg;
-use crate::json::write::string;
 use crate::json::Event;
 use crate::schema;
 
@@ -27,7 +27,7 @@ fn budget(t: Thinking) -> Option<u32> {
     }
 }
 
-pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
     let budget = budget(cfg.thinking);
     let max_tokens = match budget {
@@ -35,7 +35,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         None => cfg.max_tokens,
     };
     w.write_all(b"{\"model\":")?;
-    string(w, &cfg.model)?;
+    w.string(&cfg.model);
     write!(w, ",\"max_tokens\":{max_tokens},\"stream\":true")?;
     if let Some(b) = budget {
         write!(
@@ -44,7 +44,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     w.write_all(b",\"system\":[{\"type\":\"text\",\"text\":")?;
-    string(w, req.system)?;
+    w.string(req.system);
     w.write_all(CACHE)?;
     w.write_all(b"}]")?;
     // With --output-schema the answer comes through a tool of its own,
@@ -79,7 +79,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Messages: a run of user texts and tool results is one user message.
-fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+fn write_messages<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let is_user = |m: &Msg| !matches!(m, Msg::Assistant { .. });
     // The user turns to mark for caching: the last two.
     let mut users = 0usize;
@@ -107,13 +107,13 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 if t.redacted {
                     sep.write(w)?;
                     w.write_all(b"{\"type\":\"redacted_thinking\",\"data\":")?;
-                    string(w, t.text)?;
+                    w.text(t.text);
                 } else if !t.signature.is_empty() {
                     sep.write(w)?;
                     w.write_all(b"{\"type\":\"thinking\",\"thinking\":")?;
-                    string(w, t.text)?;
+                    w.text(t.text);
                     w.write_all(b",\"signature\":")?;
-                    string(w, t.signature)?;
+                    w.text(t.signature);
                 } else {
                     continue; // unsigned (cut off): the API would refuse it
                 }
@@ -122,17 +122,17 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             if !text.is_empty() || calls.is_empty() {
                 sep.write(w)?;
                 w.write_all(b"{\"type\":\"text\",\"text\":")?;
-                string(w, if text.is_empty() { "(no answer)" } else { text })?;
+                body::text_or(w, *text, "(no answer)");
                 w.write_all(b"}")?;
             }
             for c in calls {
                 sep.write(w)?;
                 w.write_all(b"{\"type\":\"tool_use\",\"id\":")?;
-                string(w, c.id)?;
+                w.text(c.id);
                 w.write_all(b",\"name\":")?;
-                string(w, c.name)?;
+                w.text(c.name);
                 w.write_all(b",\"input\":")?;
-                w.write_all(body::object_args(c.args).as_bytes())?;
+                w.object(c.args);
                 w.write_all(b"}")?;
             }
             w.write_all(b"]}")?;
@@ -148,15 +148,15 @@ fn write_messages(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             match m {
                 Msg::User(text) => {
                     w.write_all(b"{\"type\":\"text\",\"text\":")?;
-                    string(w, if text.is_empty() { "(empty)" } else { text })?;
+                    body::text_or(w, text, "(empty)");
                 }
                 Msg::Result {
                     id, text, error, ..
                 } => {
                     w.write_all(b"{\"type\":\"tool_result\",\"tool_use_id\":")?;
-                    string(w, id)?;
+                    w.text(id);
                     w.write_all(b",\"content\":")?;
-                    string(w, text)?;
+                    w.text(text);
                     if error {
                         w.write_all(b",\"is_error\":true")?;
                     }

@@ -109,8 +109,9 @@ fn body_groups_results_replays_thinking_and_marks_cache() {
         tools: &tools,
         no_calls: false,
     };
-    let mut body = Vec::new();
+    let mut body = crate::provider::reqbody::ReqBody::new();
     write_body(&req, &mut body).unwrap();
+    let body = body.to_vec();
     let body = String::from_utf8(body).unwrap();
     assert!(
         crate::json::stream::validate(body.as_bytes()).is_ok(),

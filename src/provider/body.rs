@@ -6,18 +6,18 @@
 
 use std::io::{self, Write};
 
+use super::reqbody::ReqBody;
 use super::{Request, ToolSpec};
-use crate::arena::{Call, Msg};
-use crate::json::write::string;
+use crate::arena::{Call, Msg, Text};
 
 /// `open`, the items separated by commas, `close`; nothing at all when
 /// there are no items (an absent member, not an empty list).
-pub fn list<T>(
-    w: &mut dyn Write,
+pub fn list<'a, T>(
+    w: &mut ReqBody<'a>,
     open: &[u8],
     items: &[T],
     close: &[u8],
-    mut each: impl FnMut(&mut dyn Write, usize, &T) -> io::Result<()>,
+    mut each: impl FnMut(&mut ReqBody<'a>, usize, &T) -> io::Result<()>,
 ) -> io::Result<()> {
     for (i, item) in items.iter().enumerate() {
         w.write_all(if i == 0 { open } else { b"," })?;
@@ -35,7 +35,7 @@ pub fn list<T>(
 pub struct Comma(bool);
 
 impl Comma {
-    pub fn write(&mut self, w: &mut dyn Write) -> io::Result<()> {
+    pub fn write(&mut self, w: &mut ReqBody) -> io::Result<()> {
         w.write_all(if std::mem::replace(&mut self.0, true) {
             b","
         } else {
@@ -46,11 +46,11 @@ impl Comma {
 
 /// `"name":…,"description":…,"<key>":<schema>`: a tool as every wire
 /// declares it, inside whatever object the wire wraps it in.
-pub fn tool_fields(w: &mut dyn Write, t: &ToolSpec, key: &[u8], schema: &str) -> io::Result<()> {
+pub fn tool_fields(w: &mut ReqBody, t: &ToolSpec, key: &[u8], schema: &str) -> io::Result<()> {
     w.write_all(b"\"name\":")?;
-    string(w, t.name)?;
+    w.string(t.name);
     w.write_all(b",\"description\":")?;
-    string(w, t.description)?;
+    w.string(t.description);
     w.write_all(b",\"")?;
     w.write_all(key)?;
     w.write_all(b"\":")?;
@@ -59,7 +59,7 @@ pub fn tool_fields(w: &mut dyn Write, t: &ToolSpec, key: &[u8], schema: &str) ->
 
 /// `{"type":"function","function":{…}}` for each tool, as Chat Completions
 /// and Ollama declare them.
-pub fn function_tools(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+pub fn function_tools(req: &Request, w: &mut ReqBody) -> io::Result<()> {
     list(w, b",\"tools\":[", req.tools, b"]", |w, _, t| {
         w.write_all(b"{\"type\":\"function\",\"function\":{")?;
         tool_fields(w, t, b"parameters", t.params)?;
@@ -67,14 +67,13 @@ pub fn function_tools(req: &Request, w: &mut dyn Write) -> io::Result<()> {
     })
 }
 
-/// Tool arguments as a JSON object: the model's text if it is one, else
-/// `{}` (a broken call must not break every later request).
-pub fn object_args(args: &str) -> &str {
-    let t = args.trim();
-    if t.starts_with('{') && crate::json::stream::validate(t.as_bytes()).is_ok() {
-        t
+/// Arena text as a JSON string, or `empty` in its place when it is empty
+/// (APIs that refuse an empty text part).
+pub fn text_or<'a>(w: &mut ReqBody<'a>, text: Text<'a>, empty: &str) {
+    if text.is_empty() {
+        w.string(empty);
     } else {
-        "{}"
+        w.text(text);
     }
 }
 
@@ -91,42 +90,42 @@ pub struct Chat {
 /// `{"model":…,"messages":[…]`: the system prompt, then the conversation
 /// with each tool result as a `tool` message of its own; `call` writes one
 /// element of an assistant message's `tool_calls`.
-pub fn chat_messages(
-    req: &Request,
-    w: &mut dyn Write,
+pub fn chat_messages<'a>(
+    req: &Request<'a>,
+    w: &mut ReqBody<'a>,
     chat: Chat,
-    call: impl Fn(&mut dyn Write, &Call) -> io::Result<()>,
+    call: impl Fn(&mut ReqBody<'a>, &Call<'a>) -> io::Result<()>,
 ) -> io::Result<()> {
     w.write_all(b"{\"model\":")?;
-    string(w, &req.cfg.model)?;
+    w.string(&req.cfg.model);
     w.write_all(b",\"messages\":[{\"role\":\"system\",\"content\":")?;
-    string(w, req.system)?;
+    w.string(req.system);
     w.write_all(b"}")?;
     for m in req.arena.messages() {
         match m {
             Msg::User(text) => {
                 w.write_all(b",{\"role\":\"user\",\"content\":")?;
-                string(w, text)?;
+                w.text(text);
             }
             Msg::Assistant { text, calls, .. } => {
                 w.write_all(b",{\"role\":\"assistant\",\"content\":")?;
                 if chat.null_content && text.is_empty() && !calls.is_empty() {
                     w.write_all(b"null")?;
                 } else {
-                    string(w, text)?;
+                    w.text(text);
                 }
                 list(w, b",\"tool_calls\":[", &calls, b"]", |w, _, c| call(w, c))?;
             }
             Msg::Result { id, name, text, .. } => {
                 if chat.by_name {
                     w.write_all(b",{\"role\":\"tool\",\"tool_name\":")?;
-                    string(w, name)?;
+                    w.text(name);
                 } else {
                     w.write_all(b",{\"role\":\"tool\",\"tool_call_id\":")?;
-                    string(w, id)?;
+                    w.text(id);
                 }
                 w.write_all(b",\"content\":")?;
-                string(w, text)?;
+                w.text(text);
             }
         }
         w.write_all(b"}")?;

@@ -8,11 +8,11 @@
 use std::io::{self, Write};
 
 use super::events::{self, num, Ev, SseJson};
+use super::reqbody::ReqBody;
 use super::{body, Delta, Request, Thinking, Usage};
-use crate::arena::Msg;
+use crate::arena::{Msg, Text};
 use crate::json::rebuild::Rebuild;
 use crate::json::value::{self, Value};
-use crate::json::write::string;
 use crate::json::{below, Event};
 
 /// Schema keywords Gemini refuses in function declarations.
@@ -78,10 +78,10 @@ fn budget(t: Thinking) -> Option<u32> {
     }
 }
 
-pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
     w.write_all(b"{\"systemInstruction\":{\"parts\":[{\"text\":")?;
-    string(w, req.system)?;
+    w.string(req.system);
     w.write_all(b"}]},\"contents\":[")?;
     let mut contents = body::Comma::default();
     let mut in_results = false;
@@ -98,13 +98,13 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
             }
             in_results = true;
             w.write_all(b"{\"functionResponse\":{\"name\":")?;
-            string(w, name)?;
+            w.text(name);
             w.write_all(if error {
                 b",\"response\":{\"error\":"
             } else {
                 b",\"response\":{\"output\":"
             })?;
-            string(w, text)?;
+            w.text(text);
             w.write_all(b"}}}")?;
             continue;
         }
@@ -116,7 +116,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
         match m {
             Msg::User(text) => {
                 w.write_all(b"{\"role\":\"user\",\"parts\":[{\"text\":")?;
-                string(w, text)?;
+                w.text(text);
                 w.write_all(b"}]}")?;
             }
             Msg::Assistant {
@@ -125,24 +125,27 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 thinking,
             } => {
                 w.write_all(b"{\"role\":\"model\",\"parts\":[")?;
-                let sig = thinking.iter().find(|t| t.redacted).map_or("", |t| t.text);
+                let sig = thinking
+                    .iter()
+                    .find(|t| t.redacted)
+                    .map_or(Text::default(), |t| t.text);
                 let mut parts = body::Comma::default();
                 if !text.is_empty() || calls.is_empty() {
                     parts.write(w)?;
                     w.write_all(b"{\"text\":")?;
-                    string(w, if text.is_empty() { "(no answer)" } else { text })?;
+                    body::text_or(w, text, "(no answer)");
                     w.write_all(b"}")?;
                 }
                 for (i, c) in calls.iter().enumerate() {
                     parts.write(w)?;
                     w.write_all(b"{\"functionCall\":{\"name\":")?;
-                    string(w, c.name)?;
+                    w.text(c.name);
                     w.write_all(b",\"args\":")?;
-                    w.write_all(body::object_args(c.args).as_bytes())?;
+                    w.object(c.args);
                     w.write_all(b"}")?;
                     if i == 0 && !sig.is_empty() {
                         w.write_all(b",\"thoughtSignature\":")?;
-                        string(w, sig)?;
+                        w.text(sig);
                     }
                     w.write_all(b"}")?;
                 }

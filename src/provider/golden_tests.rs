@@ -5,6 +5,10 @@
 //! thinking off and on, byte for byte against src/provider/golden/*.txt.
 //! Refactors of provider selection and the wire formats must leave these
 //! unchanged. `MOTE_BLESS=1 cargo test --lib golden` rewrites the files.
+//! The `-large` files carry the same conversation with long texts added
+//! (kept as spans of the arena when sent) and a result full of control
+//! bytes (kept raw and escaped as it is sent); they were written by the
+//! writers that escaped every text on each request.
 
 use super::select::{select, Wanted};
 use super::{Request, Thinking, TokensField, ToolSpec};
@@ -42,6 +46,26 @@ fn conversation() -> Arena {
     a
 }
 
+/// The conversation with long texts in every kind of record.
+fn large() -> Arena {
+    let mut a = conversation();
+    let code = "fn main() {\n\tprintln!(\"héllo \\\\ wörld\");\n}\n".repeat(40);
+    let controls = "\u{1}\u{1b}[0m\u{7}\u{0}x".repeat(100);
+    a.push(Role::Assistant, Kind::Thinking, &code);
+    a.push(Role::Assistant, Kind::Signature, &"c2ln".repeat(100));
+    a.push(Role::Assistant, Kind::Text, &code);
+    let args = format!(
+        "{{\"path\":\"a.rs\",\"content\":{}}}",
+        crate::json::write::quote(&code)
+    );
+    a.call("call_4", "write", &args);
+    a.call("call_5", "bash", &format!("  {args}  "));
+    a.result("call_4", "write", &code, false);
+    a.result("call_5", "bash", &controls, true);
+    a.user(&code);
+    a
+}
+
 /// The six built-ins: provider name, model, the environment it is selected with.
 type Env = &'static [(&'static str, &'static str)];
 
@@ -58,13 +82,12 @@ const CASES: &[(&str, &str, Env)] = &[
     ("ollama", "qwen3", &[("OLLAMA_HOST", "10.0.0.2")]),
 ];
 
-fn render(name: &str, model: &str, env: &[(&str, &str)]) -> String {
+fn render(name: &str, model: &str, env: &[(&str, &str)], arena: &Arena) -> String {
     let env = |k: &str| {
         env.iter()
             .find(|(n, _)| *n == k)
             .map(|(_, v)| v.to_string())
     };
-    let arena = conversation();
     // Fixed specs, not the TOOLS table: other changes may reword a tool's description.
     let tools = [
         ToolSpec {
@@ -99,7 +122,7 @@ fn render(name: &str, model: &str, env: &[(&str, &str)]) -> String {
         let req = Request {
             cfg: &cfg,
             system: "You are mote.\nBe brief.",
-            arena: &arena,
+            arena,
             tools: &tools,
             no_calls,
         };
@@ -119,11 +142,10 @@ fn render(name: &str, model: &str, env: &[(&str, &str)]) -> String {
         for (k, v) in super::headers(&cfg) {
             out.push_str(&format!("{k}: {v}\n"));
         }
-        let mut body = Vec::new();
-        super::write_body(&req, &mut body).unwrap();
-        let mut count = crate::json::write::Counter::default();
-        super::write_body(&req, &mut count).unwrap();
-        assert_eq!(count.0 as usize, body.len(), "{name}: counted length");
+        let mut assembled = super::reqbody::ReqBody::new();
+        super::write_body(&req, &mut assembled).unwrap();
+        let body = assembled.to_vec();
+        assert_eq!(assembled.len() as usize, body.len(), "{name}: length");
         out.push('\n');
         out.push_str(std::str::from_utf8(&body).unwrap());
         out.push_str("\n\n");
@@ -135,9 +157,12 @@ fn render(name: &str, model: &str, env: &[(&str, &str)]) -> String {
 fn golden_request_bodies_of_the_six_builtins() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/provider/golden");
     let bless = std::env::var_os("MOTE_BLESS").is_some();
-    for (name, model, env) in CASES {
-        let got = render(name, model, env);
-        let path = dir.join(format!("{name}.txt"));
+    for ((name, model, env), (suffix, arena)) in CASES
+        .iter()
+        .flat_map(|c| [(c, ("", conversation())), (c, ("-large", large()))])
+    {
+        let got = render(name, model, env, &arena);
+        let path = dir.join(format!("{name}{suffix}.txt"));
         if bless {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(&path, &got).unwrap();

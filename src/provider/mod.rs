@@ -19,6 +19,7 @@ mod golden_tests;
 pub mod guard;
 pub mod ollama;
 pub mod openai;
+pub mod reqbody;
 pub mod responses;
 #[cfg(test)]
 mod schema_tests;
@@ -288,7 +289,9 @@ pub fn headers(cfg: &Config) -> Vec<(String, String)> {
     h
 }
 
-pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+/// Assemble the request body for `req` (nothing is copied from the arena
+/// until it is sent).
+pub fn write_body<'a>(req: &Request<'a>, w: &mut reqbody::ReqBody<'a>) -> io::Result<()> {
     match req.cfg.wire {
         Wire::OpenAiChat => openai::write_body(req, w),
         Wire::Anthropic => anthropic::write_body(req, w),

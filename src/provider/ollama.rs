@@ -7,10 +7,10 @@
 use std::io::{self, Write};
 
 use super::events::num;
+use super::reqbody::ReqBody;
 use super::{body, Delta, Request, Thinking, Usage};
 use crate::arena::Call;
 use crate::json::rebuild::Rebuild;
-use crate::json::write::string;
 use crate::json::{below, Event, Parser};
 
 /// num_ctx when the config gives no context window for the model.
@@ -20,7 +20,7 @@ pub const DEFAULT_CTX: u64 = 32768;
 pub const UNREACHABLE: &str =
     "is Ollama running? start it with `ollama serve`, or set OLLAMA_HOST to where it listens";
 
-pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
     body::chat_messages(
         req,
@@ -53,11 +53,11 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One tool call replayed: no id, and its arguments as an object.
-fn write_call(w: &mut dyn Write, c: &Call) -> io::Result<()> {
+fn write_call<'a>(w: &mut ReqBody<'a>, c: &Call<'a>) -> io::Result<()> {
     w.write_all(b"{\"function\":{\"name\":")?;
-    string(w, c.name)?;
+    w.text(c.name);
     w.write_all(b",\"arguments\":")?;
-    w.write_all(body::object_args(c.args).as_bytes())?;
+    w.object(c.args);
     w.write_all(b"}}")
 }
 

@@ -5,13 +5,13 @@
 
 use std::io::{self, Write};
 
+use super::reqbody::ReqBody;
 use super::{body, Delta, Request, TokensField, Usage};
 use crate::arena::Call;
-use crate::json::write::string;
 use crate::json::{below, Event, Parser};
 use crate::sse::{Field, Framer};
 
-pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
     body::chat_messages(
         req,
@@ -70,13 +70,13 @@ fn completion_tokens(host: &str, model: &str) -> bool {
 }
 
 /// One tool call replayed: its id, and its arguments as the text the model sent.
-fn write_call(w: &mut dyn Write, c: &Call) -> io::Result<()> {
+fn write_call<'a>(w: &mut ReqBody<'a>, c: &Call<'a>) -> io::Result<()> {
     w.write_all(b"{\"id\":")?;
-    string(w, c.id)?;
+    w.text(c.id);
     w.write_all(b",\"type\":\"function\",\"function\":{\"name\":")?;
-    string(w, c.name)?;
+    w.text(c.name);
     w.write_all(b",\"arguments\":")?;
-    string(w, c.args)?;
+    w.text(c.args);
     w.write_all(b"}}")
 }
 
@@ -354,8 +354,9 @@ mod tests {
                 tools: &[],
                 no_calls: false,
             };
-            let mut body = Vec::new();
+            let mut body = crate::provider::reqbody::ReqBody::new();
             write_body(&req, &mut body).unwrap();
+            let body = body.to_vec();
             let body = String::from_utf8(body).unwrap();
             body.contains(",\"max_completion_tokens\":") as u8 * 2
                 + body.contains(",\"max_tokens\":") as u8
@@ -395,8 +396,9 @@ mod tests {
             tools: &tools,
             no_calls: false,
         };
-        let mut body = Vec::new();
+        let mut body = crate::provider::reqbody::ReqBody::new();
         write_body(&req, &mut body).unwrap();
+        let body = body.to_vec();
         let body = String::from_utf8(body).unwrap();
         assert!(
             crate::json::stream::validate(body.as_bytes()).is_ok(),

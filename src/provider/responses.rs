@@ -9,17 +9,17 @@
 use std::io::{self, Write};
 
 use super::events::{self, num, Ev, SseJson};
+use super::reqbody::ReqBody;
 use super::{body, Delta, Request, Usage};
 use crate::arena::Msg;
-use crate::json::write::string;
 use crate::json::Event;
 
-pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
     w.write_all(b"{\"model\":")?;
-    string(w, &cfg.model)?;
+    w.string(&cfg.model);
     w.write_all(b",\"instructions\":")?;
-    string(w, req.system)?;
+    w.string(req.system);
     w.write_all(b",\"input\":[")?;
     let mut sep = body::Comma::default();
     for m in req.arena.messages() {
@@ -29,7 +29,7 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                 w.write_all(
                     b"{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":",
                 )?;
-                string(w, text)?;
+                w.text(text);
                 w.write_all(b"}]}")?;
             }
             Msg::Assistant {
@@ -42,36 +42,36 @@ pub fn write_body(req: &Request, w: &mut dyn Write) -> io::Result<()> {
                     w.write_all(b"{\"type\":\"reasoning\",\"summary\":[")?;
                     if !t.text.is_empty() {
                         w.write_all(b"{\"type\":\"summary_text\",\"text\":")?;
-                        string(w, t.text)?;
+                        w.text(t.text);
                         w.write_all(b"}")?;
                     }
                     w.write_all(b"],\"encrypted_content\":")?;
-                    string(w, t.signature)?;
+                    w.text(t.signature);
                     w.write_all(b"}")?;
                 }
                 if !text.is_empty() {
                     sep.write(w)?;
                     w.write_all(b"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":")?;
-                    string(w, text)?;
+                    w.text(text);
                     w.write_all(b"}]}")?;
                 }
                 for c in calls {
                     sep.write(w)?;
                     w.write_all(b"{\"type\":\"function_call\",\"call_id\":")?;
-                    string(w, c.id)?;
+                    w.text(c.id);
                     w.write_all(b",\"name\":")?;
-                    string(w, c.name)?;
+                    w.text(c.name);
                     w.write_all(b",\"arguments\":")?;
-                    string(w, c.args)?;
+                    w.text(c.args);
                     w.write_all(b"}")?;
                 }
             }
             Msg::Result { id, text, .. } => {
                 sep.write(w)?;
                 w.write_all(b"{\"type\":\"function_call_output\",\"call_id\":")?;
-                string(w, id)?;
+                w.text(id);
                 w.write_all(b",\"output\":")?;
-                string(w, text)?;
+                w.text(text);
                 w.write_all(b"}")?;
             }
         }

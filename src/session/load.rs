@@ -176,6 +176,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
 mod tests {
     use super::*;
     use crate::arena::Msg;
+    use crate::arena::Text;
     use std::io::Write;
 
     fn file(name: &str, text: &str) -> std::path::PathBuf {
@@ -205,9 +206,9 @@ mod tests {
         assert_eq!(
             msgs[2],
             Msg::Result {
-                id: "c1",
-                name: "ls",
-                text: INTERRUPTED,
+                id: Text::raw("c1"),
+                name: Text::raw("ls"),
+                text: Text::raw(INTERRUPTED),
                 error: true
             }
         );
@@ -223,7 +224,7 @@ mod tests {
         let s = load(&file("open", &format!("{HEAD}{user}{turn}"))).unwrap();
         assert_eq!(
             s.arena.messages().collect::<Vec<_>>(),
-            vec![Msg::User("go")]
+            vec![Msg::User(Text::raw("go"))]
         );
         assert!(s.unanswered.is_empty() && !s.finished);
         // Resumed later: the next turn's records follow the unfinished one.
@@ -258,10 +259,10 @@ mod tests {
         assert_eq!(
             msgs,
             vec![
-                Msg::User("S"),
-                Msg::User("two"),
+                Msg::User(Text::raw("S")),
+                Msg::User(Text::raw("two")),
                 Msg::Assistant {
-                    text: "b",
+                    text: Text::raw("b"),
                     calls: vec![],
                     thinking: vec![]
                 }
