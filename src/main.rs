@@ -252,7 +252,7 @@ fn structured_answer(
     out: &mut output::Output,
     schema: &str,
 ) -> Result<String, mote::agent::Fail> {
-    let error = match mote::schema::check(schema, r.conv.last_answer()) {
+    let error = match mote::schema::check(schema, &r.conv.last_answer()) {
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
@@ -263,7 +263,7 @@ fn structured_answer(
     let again = Agent::new(&mut r.ctx, &mut r.conv, out).run(&mote::schema::retry_prompt(&error));
     r.conv.add_turns(turns);
     again?;
-    mote::schema::check(schema, r.conv.last_answer()).map_err(mote::agent::Fail::Schema)
+    mote::schema::check(schema, &r.conv.last_answer()).map_err(mote::agent::Fail::Schema)
 }
 
 /// `--loop PLAN.md`: each iteration is a fresh conversation, unsaved, with

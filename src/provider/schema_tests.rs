@@ -25,9 +25,9 @@ fn body(wire: Wire, no_calls: bool) -> String {
         tools: &tools,
         no_calls,
     };
-    let mut out = Vec::new();
+    let mut out = super::reqbody::ReqBody::new();
     write_body(&req, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
+    String::from_utf8(out.to_vec()).unwrap()
 }
 
 #[test]
