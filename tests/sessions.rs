@@ -177,7 +177,11 @@ fn the_file_holds_every_record_and_never_the_key() {
     assert!(files[0].ends_with(format!("{id}.jsonl")));
     let k = kinds(&recs);
     let count = |t: &str| k.iter().filter(|x| *x == t).count();
-    assert_eq!(k[1..3], ["checkpoint", "user"], "the prompt's checkpoint record, then it");
+    assert_eq!(
+        k[1..3],
+        ["checkpoint", "user"],
+        "the prompt's checkpoint record, then it"
+    );
     assert_eq!(
         (
             count("assistant"),

@@ -249,11 +249,12 @@ pub struct Writer {
 }
 
 /// Whether a record makes a new session worth its file: anything the model
-/// sent or that followed from it; not the header, a prompt or usage alone.
+/// sent or that followed from it; not the header, a prompt (and its
+/// checkpoint record) or usage alone.
 fn keeps(r: &Record) -> bool {
     !matches!(
         r,
-        Record::Header { .. } | Record::User { .. } | Record::Usage(_)
+        Record::Header { .. } | Record::User { .. } | Record::Usage(_) | Record::Checkpoint { .. }
     )
 }
 
