@@ -71,6 +71,11 @@ pub trait Frontend {
     fn wants_subagent_events(&self) -> bool {
         false
     }
+    /// The editor's buffers the file tools go through (ACP's client file
+    /// system); `None`: the disk.
+    fn buffers(&self) -> Option<&dyn crate::tool::Buffers> {
+        None
+    }
     /// May this call run?
     fn approve(&mut self, call: &Ask) -> Approval;
     /// A yes/no question (the doom-loop guard).

@@ -585,6 +585,8 @@ fn cancel_stops_running_subagents_and_their_commands() {
         ("ACP_MODE", "auto"),
         ("ACP_CANCEL_ON", "tool_call_update"),
         ("ACP_CANCEL_TEXT", "turn 1, bash,"),
+        // The progress line is shown as the child's command is called: let it start.
+        ("ACP_DELAY_MS", "300"),
     ];
     let Some(r) = client("cancel", &ws, &m, &env, &[]) else {
         return;
@@ -759,4 +761,82 @@ fn a_cut_or_refused_answer_has_its_stop_reason() {
         };
         assert_eq!(stop_reasons(&r), [reason], "{finish}: {:?}", r.log);
     }
+}
+
+#[test]
+fn client_fs_reads_and_writes_through_the_editor_after_the_gate() {
+    let ws = workspace("client-fs");
+    std::fs::write(ws.join("a.txt"), "disk text\n").unwrap();
+    let outside = ws.parent().unwrap().join("outside-client-fs.txt");
+    let _ = std::fs::remove_file(&outside);
+    let m = Mock::start(vec![
+        mock::Reply::call("read", r#"{"path":"a.txt"}"#),
+        mock::Reply::call(
+            "edit",
+            r#"{"path":"a.txt","old_text":"unsaved","new_text":"edited"}"#,
+        ),
+        mock::Reply::call("write", r#"{"path":"sub/b.txt","content":"new file\n"}"#),
+        mock::Reply::call(
+            "write",
+            r#"{"path":"../outside-client-fs.txt","content":"x"}"#,
+        ),
+        mock::Reply::text("done"),
+    ]);
+    let env = [
+        ("ACP_FS", "1"),
+        ("ACP_BUFFER", "unsaved buffer text\n"),
+        ("ACP_PERMISSION", "reject_once"),
+    ];
+    let Some(r) = client("prompt", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["end_turn"], "{:?}", r.log);
+    // The model saw the editor's buffer, not the disk.
+    let reqs = m.requests();
+    assert!(
+        reqs[1].body.contains("unsaved buffer text"),
+        "{}",
+        reqs[1].body
+    );
+    assert!(!reqs[1].body.contains("disk text"));
+    // The edit and the new file went to the editor; the disk is untouched.
+    let writes: Vec<(String, String)> = r
+        .of("fs_write")
+        .iter()
+        .map(|e| {
+            let p = e.get("params").unwrap();
+            (
+                s(p, &["path"]).unwrap().to_string(),
+                s(p, &["content"]).unwrap().to_string(),
+            )
+        })
+        .collect();
+    let abs = |p: &str| ws.join(p).to_string_lossy().into_owned();
+    assert_eq!(
+        writes,
+        [
+            (abs("a.txt"), "edited buffer text\n".to_string()),
+            (abs("sub/b.txt"), "new file\n".to_string())
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+        "disk text\n"
+    );
+    assert!(!ws.join("sub/b.txt").exists());
+    // The write outside the workspace was refused by the gate and never reached the editor.
+    let failed = kinds_of(&r, "tool_call_update")
+        .into_iter()
+        .filter(|u| s(u, &["status"]) == Some("failed"))
+        .count();
+    assert_eq!(failed, 1, "{:?}", r.log);
+    assert!(!outside.exists());
+    let reads = r.of("fs_read");
+    assert!(
+        reads
+            .iter()
+            .chain(r.of("fs_write").iter())
+            .all(|e| !s(e, &["params", "path"]).unwrap().contains("outside")),
+        "{reads:?}"
+    );
 }

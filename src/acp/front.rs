@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::fs::{Caps, ClientFs};
 use super::link;
 use crate::frontend::{Answer, Approval, Ask, Frontend};
 use crate::json::value::{self, Value};
@@ -76,6 +77,8 @@ pub fn title(name: &str, a: &Args) -> String {
 
 pub struct Front {
     pub session: String,
+    /// The editor's file system, when it offers one.
+    fs: ClientFs,
     pub root: PathBuf,
     /// The editor went away (stdout closed).
     pub closed: bool,
@@ -91,9 +94,13 @@ fn text_block(t: &str) -> Value {
 }
 
 impl Front {
-    pub fn new(session: &str, root: &Path) -> Front {
+    pub fn new(session: &str, root: &Path, caps: Caps) -> Front {
         Front {
             session: session.to_string(),
+            fs: ClientFs {
+                session: session.to_string(),
+                caps,
+            },
             root: root.to_path_buf(),
             closed: false,
             pending: Vec::new(),
@@ -272,6 +279,13 @@ impl Frontend for Front {
 
     fn note(&mut self, t: &str) {
         eprintln!("mote: {t}");
+    }
+
+    fn buffers(&self) -> Option<&dyn crate::tool::Buffers> {
+        match self.fs.caps.any() {
+            true => Some(&self.fs),
+            false => None,
+        }
     }
 
     fn approve(&mut self, call: &Ask) -> Approval {

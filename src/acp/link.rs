@@ -121,7 +121,11 @@ pub fn ask(method: &str, params: Value) -> Result<Result<Value, String>, Cancell
             while let Some(line) = l.input.next_line() {
                 let answer = match &line {
                     Line::Msg(m) => answer_to(m, id),
-                    Line::TooLarge => None,
+                    // Only an answer (a whole file) gets that big.
+                    Line::TooLarge => Some(Err(format!(
+                        "the editor's answer is larger than {} MiB",
+                        super::wire::MAX_MESSAGE >> 20
+                    ))),
                 };
                 match answer {
                     Some(a) if found.is_none() => found = Some(a),

@@ -6,6 +6,7 @@
 //! messages, params.rs reads requests, session.rs keeps the sessions.
 
 pub mod front;
+pub mod fs;
 pub mod link;
 pub mod params;
 pub mod session;
@@ -42,6 +43,8 @@ type Reply = Result<Value, Fault>;
 struct Server<'a> {
     base: session::Base<'a>,
     sessions: Vec<session::Session>,
+    /// The client's file system, as its initialize said.
+    fs: fs::Caps,
     /// stdout failed: the editor is gone.
     closed: bool,
 }
@@ -62,6 +65,7 @@ pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
             prices: selected.prices,
         },
         sessions: Vec::new(),
+        fs: fs::Caps::default(),
         closed: false,
     };
     loop {
@@ -213,6 +217,7 @@ impl Server<'_> {
                 "`protocolVersion` must be a non-negative integer",
             ));
         }
+        self.fs = fs::Caps::of(p);
         let f = |b: bool| Value::Bool(b);
         let caps = obj(vec![
             ("loadSession", f(true)),
@@ -283,8 +288,9 @@ impl Server<'_> {
         if text.trim().is_empty() {
             return Err(Fault::params("the prompt is empty"));
         }
+        let caps = self.fs;
         let sess = self.find(p)?;
-        let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root);
+        let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root, caps);
         link::running(Some(&sess.id));
         let res = Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&text);
         let cancelled = link::cancelled();
@@ -329,7 +335,7 @@ impl Server<'_> {
             .base
             .open(&cwd, extra, Some(resumed))
             .map_err(|e| fault(wire::INTERNAL_ERROR, e))?;
-        let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root);
+        let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root, fs::Caps::default());
         front::replay(&mut front, sess.conv.arena());
         self.closed |= front.closed;
         self.sessions.push(sess);

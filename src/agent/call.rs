@@ -98,6 +98,7 @@ impl Agent<'_> {
         let cx = tool::ToolCtx {
             ws: &self.ctx.ws,
             sandbox: self.ctx.gate.sandbox_for(permission),
+            buffers: self.out.buffers(),
         };
         (t.run)(&parsed, &cx)
     }

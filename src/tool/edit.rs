@@ -4,7 +4,7 @@
 //! that is what a model needs to fix its next attempt.
 
 use super::truncate;
-use super::write::atomic_write;
+use super::write::replace;
 use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
 use crate::workspace::Workspace;
@@ -39,7 +39,15 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     }
     let path = ws.resolve(rel)?;
     let shown = ws.display(&path);
-    let data = read_beneath(ws, &path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let cant = |e: std::io::Error| format!("cannot read {shown}: {e}");
+    let file = open_beneath(ws, &path).map_err(cant)?;
+    // The editor's text (unsaved changes too) once the file passed the checks.
+    let data = match ws.buffers.and_then(|b| b.read(&path)) {
+        Some(text) => text
+            .map_err(|e| format!("cannot read {shown} from the editor: {e}"))?
+            .into_bytes(),
+        None => read_all(file).map_err(cant)?,
+    };
     if data.iter().take(8192).any(|&b| b == 0) {
         return Err(format!(
             "{shown} looks binary (it has NUL bytes); edit it with bash"
@@ -77,7 +85,7 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
         prev = h + old.len();
     }
     out.extend_from_slice(data.get(prev..).unwrap_or_default());
-    atomic_write(ws, &path, &out, false).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    replace(ws, &path, &out, false).map_err(|e| format!("cannot write {shown}: {e}"))?;
 
     let spans: Vec<String> = new_starts
         .iter()
@@ -110,10 +118,9 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
 
 /// The file at `path`, opened without following a symlink (beneath.rs);
 /// a directory or a file over MAX_FILE is refused.
-fn read_beneath(ws: &Workspace, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
+fn open_beneath(ws: &Workspace, path: &std::path::Path) -> std::io::Result<std::fs::File> {
     let (dir, name) = super::beneath::parent(ws, path, false)?;
-    let mut f = super::beneath::open_file(&dir, &name, libc::O_RDONLY, 0)?;
+    let f = super::beneath::open_file(&dir, &name, libc::O_RDONLY, 0)?;
     let meta = f.metadata()?;
     if meta.is_dir() {
         return Err(std::io::Error::other("it is a directory"));
@@ -124,7 +131,12 @@ fn read_beneath(ws: &Workspace, path: &std::path::Path) -> std::io::Result<Vec<u
             meta.len()
         )));
     }
-    let mut data = Vec::with_capacity(meta.len() as usize);
+    Ok(f)
+}
+
+fn read_all(mut f: std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut data = Vec::with_capacity(f.metadata()?.len() as usize);
     f.read_to_end(&mut data)?;
     Ok(data)
 }

@@ -53,11 +53,24 @@ pub struct Tool {
     pub run: fn(&Args, &ToolCtx) -> Result<String, String>,
 }
 
-/// What a tool runs with: the workspace it resolves paths in and the
-/// sandbox its commands run in (decided by the gate for this call).
+/// What a tool runs with: the workspace it resolves paths in, the
+/// sandbox its commands run in (decided by the gate for this call), and
+/// the editor whose buffers the file tools read and write, if any.
 pub struct ToolCtx<'a> {
     pub ws: &'a Workspace,
     pub sandbox: crate::sandbox::Mode,
+    pub buffers: Option<&'a dyn Buffers>,
+}
+
+/// An editor that holds files' text, unsaved changes included (ACP's
+/// client file system): read, write and edit go through it, so the model
+/// sees what the user sees and the editor sees every change. Paths are
+/// absolute, resolved and confined by the tool first; the permission gate
+/// has already allowed the call. `None`: the editor does not offer that
+/// direction, the disk is used.
+pub trait Buffers {
+    fn read(&self, path: &std::path::Path) -> Option<Result<String, String>>;
+    fn write(&self, path: &std::path::Path, text: &str) -> Option<Result<(), String>>;
 }
 
 impl std::ops::Deref for ToolCtx<'_> {
@@ -75,6 +88,7 @@ pub fn test_ctx(dir: &std::path::Path) -> ToolCtx<'static> {
     ToolCtx {
         ws,
         sandbox: crate::sandbox::Mode::Off,
+        buffers: None,
     }
 }
 

@@ -39,6 +39,16 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     if !meta.is_file() {
         return Err(format!("{shown} is not a regular file"));
     }
+    // The editor's text, for files it can send whole in one message.
+    let editor = ws.buffers.filter(|_| meta.len() <= COUNT_UP_TO);
+    if let Some(text) = editor.and_then(|b| b.read(&path)) {
+        let text = text.map_err(|e| format!("cannot read {shown} from the editor: {e}"))?;
+        if text.is_empty() {
+            return Ok(format!("[{shown} is empty]"));
+        }
+        return window(io::Cursor::new(text.as_bytes()), offset, limit, true)
+            .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    }
     let mut file = File::open(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let mut first = Vec::new();
     (&mut file)

@@ -28,7 +28,7 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let content = args.str("content")?;
     let path = ws.resolve(rel)?;
     let shown = ws.display(&path);
-    let existed = atomic_write(ws, &path, content.as_bytes(), true)
+    let existed = replace(ws, &path, content.as_bytes(), true)
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     let what = if existed {
         "overwrote existing file"
@@ -62,17 +62,7 @@ pub fn atomic_write(
     create: bool,
 ) -> Result<bool, String> {
     let (dir, name) = beneath::parent(ws, path, create).map_err(|e| e.to_string())?;
-    let old_mode = match beneath::stat(&dir, &name) {
-        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => {
-            return Err("it is a directory".into())
-        }
-        Ok(st) if st.st_mode & libc::S_IFMT != libc::S_IFREG => {
-            return Err("it is not a regular file".into())
-        }
-        Ok(st) => Some(st.st_mode & 0o7777),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e.to_string()),
-    };
+    let old_mode = existing_mode(&dir, &name)?;
     static SEQ: AtomicU32 = AtomicU32::new(0);
     let seq = SEQ.fetch_add(1, Ordering::Relaxed);
     let mut tmp_name = b".".to_vec();
@@ -89,6 +79,35 @@ pub fn atomic_write(
     // SAFETY: a directory descriptor we own.
     unsafe { libc::fsync(dir.as_raw_fd()) };
     Ok(old_mode.is_some())
+}
+
+/// The permission bits of the regular file `name` in `dir`, `None` when
+/// there is none; a directory or a special file is an error.
+fn existing_mode(dir: &OwnedFd, name: &CString) -> Result<Option<u32>, String> {
+    match beneath::stat(dir, name) {
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => Err("it is a directory".into()),
+        Ok(st) if st.st_mode & libc::S_IFMT != libc::S_IFREG => {
+            Err("it is not a regular file".into())
+        }
+        Ok(st) => Ok(Some(st.st_mode & 0o7777)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Replace `path` with `data` as a tool does: through the editor when it
+/// takes writes (text only), after the same confined checks as on disk
+/// (parents made when `create`; a regular file or none), else with
+/// `atomic_write`. Returns whether the file existed.
+pub fn replace(cx: &ToolCtx, path: &Path, data: &[u8], create: bool) -> Result<bool, String> {
+    if let (Some(b), Ok(text)) = (cx.buffers, std::str::from_utf8(data)) {
+        let (dir, name) = beneath::parent(cx, path, create).map_err(|e| e.to_string())?;
+        let existed = existing_mode(&dir, &name)?.is_some();
+        if let Some(done) = b.write(path, text) {
+            return done.map(|()| existed);
+        }
+    }
+    atomic_write(cx, path, data, create)
 }
 
 fn write_synced(
