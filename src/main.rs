@@ -171,7 +171,7 @@ fn run(o: Options, config: &config::Config) -> Result<(), Failure> {
         return looped(r);
     }
     if r.interactive {
-        let mut screen = tui::screen(&r.conv.cfg().model);
+        let mut screen = tui::screen(&r.conv.cfg().model, &r.ctx.ws.root);
         verbose_note(&r, &mut screen);
         let repl = tui::Repl {
             ctx: &mut r.ctx,

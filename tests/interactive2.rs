@@ -89,3 +89,87 @@ fn tab_completes_commands_and_their_arguments() {
     t.keys(&["Enter"]);
     t.wait_text("permission mode: auto");
 }
+
+#[test]
+fn ctrl_r_finds_this_workspaces_prompt_first_then_the_global_one() {
+    let ws = tui::workspace("ctrlr");
+    let m = Mock::start(vec![
+        Reply::text("first answer"),
+        Reply::text("second answer"),
+    ]);
+    let t = tui::start_mote("ctrlr1", &ws, &m.base_url(), 100, "");
+    t.type_text("build the beta service");
+    t.keys(&["Enter"]);
+    t.wait_text("first answer");
+    t.keys(&["C-d"]);
+    t.wait_text("EXIT:0");
+    drop(t);
+    // A newer prompt from another workspace, in the global history only.
+    let global = ws.join("state/mote/history");
+    let mut h = std::fs::read_to_string(&global).unwrap();
+    h.push_str("build the alpha service\nunrelated\n");
+    std::fs::write(&global, h).unwrap();
+    let t = tui::start_mote("ctrlr2", &ws, &m.base_url(), 100, "");
+    t.type_text("draft");
+    t.keys(&["C-r"]);
+    t.wait_text("(reverse-i-search)`'");
+    t.type_text("build");
+    t.wait_for("the workspace's match", |s| {
+        s.contains("(reverse-i-search)`build': build the beta service")
+    });
+    t.keys(&["C-r"]);
+    t.wait_for("the global match", |s| {
+        s.contains("(reverse-i-search)`build': build the alpha service")
+    });
+    t.keys(&["Enter"]);
+    t.wait_text("second answer");
+    let body = m.requests()[1].body.clone();
+    assert!(
+        body.contains("build the alpha service") && !body.contains("draft"),
+        "{body}"
+    );
+}
+
+#[test]
+fn ctrl_g_edits_the_input_in_the_editor_and_long_pastes_fold() {
+    let ws = tui::workspace("ctrlg");
+    let script = ws.join("ed.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nsed -i 's/draft/rewritten by the editor/' \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let m = Mock::start(vec![
+        Reply::text("got the edit"),
+        Reply::text("got the paste"),
+    ]);
+    let env = format!(
+        "VISUAL= EDITOR={}",
+        tui::sh_quote(&script.to_string_lossy())
+    );
+    let t = tui::start_mote_env("ctrlg", &ws, &m.base_url(), 100, &env, "");
+    t.type_text("a draft prompt");
+    t.keys(&["C-g"]);
+    t.wait_text("› a rewritten by the editor prompt");
+    t.keys(&["Enter"]);
+    t.wait_text("got the edit");
+    assert!(m.requests()[0]
+        .body
+        .contains("a rewritten by the editor prompt"));
+
+    let pasted: String = (1..=30).map(|i| format!("pasted line {i}\n")).collect();
+    t.type_text("before ");
+    t.paste(&pasted);
+    t.wait_text("› before [pasted 30 lines]");
+    t.type_text(" after");
+    t.keys(&["Enter"]);
+    t.wait_text("got the paste");
+    let body = m.requests()[1].body.clone();
+    assert!(
+        body.contains("before pasted line 1\\npasted line 2"),
+        "{body}"
+    );
+    assert!(body.contains("pasted line 30\\n after"), "{body}");
+    assert!(!body.contains("[pasted"), "{body}");
+}

@@ -114,6 +114,7 @@ const KEYS: &str = "\
 Keys: Enter sends · Alt+Enter or a trailing \\ adds a line · Ctrl-C/Esc stops a turn
       ←/→ Ctrl/Alt+←/→ Home/End move · Ctrl-U/K/W delete · ↑/↓ history · Ctrl-D exits
       Tab completes commands, their arguments and @paths · @path attaches a file or folder
+      Ctrl-R searches the history · Ctrl-G edits the input in $VISUAL/$EDITOR
 !CMD runs a shell command (through the permission gate), its output is not sent to the model
 ";
 

@@ -6,8 +6,10 @@
 use std::io::{self, Write};
 
 use super::complete::{Complete, Menu};
+use super::compose;
 use super::history::History;
 use super::keys::{self, Key};
+use super::search::{Search, Step};
 use super::term;
 use super::width::char_width;
 
@@ -37,6 +39,12 @@ pub struct Editor {
     /// Offers completions for the main input (`read_line` with history).
     completer: Option<Box<dyn Complete>>,
     menu: Option<Menu>,
+    /// A Ctrl-R search in progress.
+    search: Option<Search>,
+    /// Long pastes shown folded: (label in the input, the text).
+    pastes: Vec<(String, String)>,
+    /// Where the paste being read began.
+    paste_from: usize,
 }
 
 /// Where the cursor and the end of the text fall: (row, col) pairs, rows
@@ -88,6 +96,9 @@ impl Editor {
             pasting: false,
             completer: None,
             menu: None,
+            search: None,
+            pastes: Vec::new(),
+            paste_from: 0,
         }
     }
 
@@ -105,6 +116,7 @@ impl Editor {
         self.rows_up = 0;
         self.hist_pos = self.history.entries.len();
         self.draft.clear();
+        self.pastes.clear();
         let pw = super::width::str_width(prompt);
         let cont = format!("{:<pw$}", "·");
         self.draw(prompt, &cont, style)?;
@@ -115,7 +127,7 @@ impl Editor {
                 self.paste_run();
             }
             let key = self.key()?;
-            let Some(key) = key else {
+            let Some(mut key) = key else {
                 // A resize: the old layout is gone; draw afresh below it.
                 self.rows_up = 0;
                 io::stdout().write_all(b"\r\n")?;
@@ -124,7 +136,10 @@ impl Editor {
             };
             if self.pasting {
                 match key {
-                    Key::PasteEnd => self.pasting = false,
+                    Key::PasteEnd => {
+                        self.pasting = false;
+                        self.fold_paste();
+                    }
                     Key::Char(c) => self.insert(c),
                     Key::Enter | Key::Newline => self.insert('\n'),
                     Key::Tab => self.insert('\t'),
@@ -134,6 +149,30 @@ impl Editor {
                     self.draw(prompt, &cont, style)?;
                 }
                 continue;
+            }
+            if let Some(search) = &mut self.search {
+                let step = search.key(&key, &self.history.entries);
+                let text = match step {
+                    Step::Show => {
+                        if search.at.is_some() {
+                            self.buf = search.shown(&self.history.entries).to_string();
+                            self.cur = self.buf.find(&search.query).unwrap_or(0);
+                        }
+                        self.draw(prompt, &cont, style)?;
+                        continue;
+                    }
+                    Step::Send(t) => (t, true),
+                    Step::Edit(t) | Step::Cancel(t) => (t, false),
+                };
+                let (text, send) = text;
+                self.search = None;
+                self.cur = text.len();
+                self.buf = text;
+                if !send {
+                    self.draw(prompt, &cont, style)?;
+                    continue;
+                }
+                key = Key::Enter;
             }
             if self.menu.is_some() {
                 match key {
@@ -176,7 +215,7 @@ impl Editor {
                     let mut out = io::stdout().lock();
                     out.write_all(b"\r\n")?;
                     out.flush()?;
-                    let line = std::mem::take(&mut self.buf);
+                    let line = compose::unfold(std::mem::take(&mut self.buf), &mut self.pastes);
                     if hist {
                         self.history.add(&line);
                     }
@@ -248,7 +287,15 @@ impl Editor {
                     io::stdout().write_all(b"\x1b[H\x1b[2J")?;
                     self.rows_up = 0;
                 }
-                Key::PasteStart => self.pasting = true,
+                Key::PasteStart => {
+                    self.pasting = true;
+                    self.paste_from = self.cur;
+                }
+                Key::CtrlG if hist => self.external()?,
+                Key::CtrlR if hist => {
+                    self.close_menu();
+                    self.search = Some(Search::new(self.buf.clone()));
+                }
                 _ => continue,
             }
             if hist && edits {
@@ -351,6 +398,36 @@ impl Editor {
         self.close_menu();
     }
 
+    /// A paste of many lines shows as its label (see compose.rs).
+    fn fold_paste(&mut self) {
+        let Some(text) = self.buf.get(self.paste_from..self.cur) else {
+            return;
+        };
+        if let Some(label) = compose::label(text) {
+            let text = text.to_string();
+            self.buf.replace_range(self.paste_from..self.cur, &label);
+            self.cur = self.paste_from + label.len();
+            self.pastes.push((label, text));
+        }
+    }
+
+    /// Ctrl-G: the whole input (pastes unfolded) through the user's editor.
+    fn external(&mut self) -> io::Result<()> {
+        self.close_menu();
+        let full = compose::unfold(std::mem::take(&mut self.buf), &mut self.pastes);
+        match compose::external(&full) {
+            Ok(text) => self.buf = text,
+            Err(e) => {
+                self.buf = full;
+                let msg = super::clean::clean(&e).into_owned();
+                io::stdout().write_all(format!("\r\n\x1b[J{msg}\r\n").as_bytes())?;
+                self.rows_up = 0;
+            }
+        }
+        self.cur = self.buf.len();
+        Ok(())
+    }
+
     fn close_menu(&mut self) {
         if self.menu.take().is_some() {
             if let Some(c) = &mut self.completer {
@@ -401,6 +478,8 @@ impl Editor {
 
     /// Redraw the input from its first row.
     fn draw(&mut self, prompt: &str, cont: &str, (on, off): (&str, &str)) -> io::Result<()> {
+        let label = self.search.as_ref().map(Search::label);
+        let prompt = label.as_deref().unwrap_or(prompt);
         let w = term::width();
         let pw = super::width::str_width(prompt);
         let mut s = String::with_capacity(self.buf.len() + 32);

@@ -1,10 +1,12 @@
 //! Input history, kept across sessions in one file per user:
-//! `$XDG_STATE_HOME/mote/history` (default `~/.local/state/mote/history`).
-//! One entry a line, with `\` and newlines escaped; the last `KEEP` entries
-//! are loaded, and each new entry is appended as it is entered.
+//! `$XDG_STATE_HOME/mote/history` (default `~/.local/state/mote/history`),
+//! and one per workspace beside it (`history.d/` and a hash of the
+//! workspace's path). One entry a line, with `\` and newlines escaped; the
+//! last `KEEP` entries of each are loaded, the workspace's last (so ↑ and
+//! Ctrl-R meet them first), and each new entry is appended to both.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const KEEP: usize = 500;
 
@@ -12,32 +14,69 @@ const KEEP: usize = 500;
 pub struct History {
     pub entries: Vec<String>,
     path: Option<PathBuf>,
+    /// This workspace's own file.
+    local: Option<PathBuf>,
 }
 
 pub fn default_path() -> Option<PathBuf> {
     crate::config::state_dir().map(|d| d.join("history"))
 }
 
+/// The history file of the workspace at `root`, beside the global `path`.
+pub fn local_path(path: &Path, root: &Path) -> Option<PathBuf> {
+    // FNV-1a of the path: a stable name without the path's characters.
+    let h = root
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    Some(path.parent()?.join("history.d").join(format!("{h:016x}")))
+}
+
+/// The last `KEEP` entries of the file at `path`, trimming a file grown
+/// past twice that; a missing or unreadable file has none.
+fn read(path: Option<&Path>) -> Vec<String> {
+    let text = path.and_then(|p| std::fs::read(p).ok()).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    let from = lines.len().saturating_sub(KEEP);
+    let kept = lines.get(from..).unwrap_or(&[]);
+    if lines.len() > 2 * KEEP {
+        // Trim the file now and then, so it does not grow forever.
+        if let Some(p) = path {
+            let _ = std::fs::write(p, kept.iter().map(|l| format!("{l}\n")).collect::<String>());
+        }
+    }
+    kept.iter().map(|l| unescape(l)).collect()
+}
+
 impl History {
     /// Load from `path`; a missing or unreadable file is an empty history.
     pub fn load(path: Option<PathBuf>) -> History {
-        let text = path
-            .as_ref()
-            .and_then(|p| std::fs::read(p).ok())
-            .unwrap_or_default();
-        let text = String::from_utf8_lossy(&text);
-        let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
-        let from = lines.len().saturating_sub(KEEP);
-        let kept = lines.get(from..).unwrap_or(&[]);
-        if lines.len() > 2 * KEEP {
-            // Trim the file now and then, so it does not grow forever.
-            if let Some(p) = &path {
-                let _ =
-                    std::fs::write(p, kept.iter().map(|l| format!("{l}\n")).collect::<String>());
-            }
+        History {
+            entries: read(path.as_deref()),
+            path,
+            local: None,
         }
-        let entries = kept.iter().map(|l| unescape(l)).collect();
-        History { entries, path }
+    }
+
+    /// The global history at `path` with the workspace's own entries
+    /// after it (a global entry also in the workspace's is shown there).
+    pub fn load_for(path: Option<PathBuf>, root: &Path) -> History {
+        let local = path.as_deref().and_then(|p| local_path(p, root));
+        let mine = read(local.as_deref());
+        let mut entries: Vec<String> = read(path.as_deref())
+            .into_iter()
+            .filter(|e| !mine.contains(e))
+            .collect();
+        entries.extend(mine);
+        History {
+            entries,
+            path,
+            local,
+        }
     }
 
     /// Remember `line` (not a repeat of the last one) and append it to the file.
@@ -49,7 +88,7 @@ impl History {
         if self.entries.len() > KEEP {
             self.entries.remove(0);
         }
-        if let Some(p) = &self.path {
+        for p in [&self.path, &self.local].into_iter().flatten() {
             if let Some(dir) = p.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
@@ -98,6 +137,14 @@ mod tests {
         h.add("two\nlines \\n");
         let h2 = History::load(Some(p.clone()));
         assert_eq!(h2.entries, ["one", "two\nlines \\n"]);
+        // Another workspace's entries come before this one's.
+        let mut a = History::load_for(Some(p.clone()), Path::new("/ws/a"));
+        a.add("in a");
+        let mut b = History::load_for(Some(p.clone()), Path::new("/ws/b"));
+        b.add("in b");
+        b.add("one");
+        let a = History::load_for(Some(p.clone()), Path::new("/ws/a"));
+        assert_eq!(a.entries, ["one", "two\nlines \\n", "in b", "one", "in a"]);
         let _ = std::fs::remove_dir_all(p.parent().unwrap().parent().unwrap());
     }
 }

@@ -28,6 +28,10 @@ pub enum Key {
     CtrlC,
     CtrlD,
     CtrlL,
+    /// Reverse history search.
+    CtrlR,
+    /// Edit the input in $VISUAL/$EDITOR.
+    CtrlG,
     Tab,
     Esc,
     PasteStart,
@@ -49,6 +53,7 @@ pub fn parse(b: &[u8]) -> Option<(Key, usize)> {
         0x04 => Key::CtrlD,
         0x05 => Key::End,
         0x06 => Key::Right,
+        0x07 => Key::CtrlG,
         0x08 | 0x7f => Key::Backspace,
         0x09 => Key::Tab,
         0x0a => Key::Newline,
@@ -57,6 +62,7 @@ pub fn parse(b: &[u8]) -> Option<(Key, usize)> {
         0x0d => Key::Enter,
         0x0e => Key::Down,
         0x10 => Key::Up,
+        0x12 => Key::CtrlR,
         0x15 => Key::KillToStart,
         0x17 => Key::KillWordBack,
         0x00..=0x1f => Key::Ignore,

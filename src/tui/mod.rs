@@ -7,6 +7,7 @@
 pub mod clean;
 pub mod commands;
 pub mod complete;
+pub mod compose;
 pub mod editor;
 pub mod highlight;
 pub mod history;
@@ -17,6 +18,7 @@ pub mod markdown;
 pub mod plan_loop;
 pub mod saved;
 pub mod screen;
+pub mod search;
 pub mod spinner;
 pub mod switch;
 pub mod table;
@@ -77,10 +79,10 @@ fn dumb() -> bool {
     std::env::var("TERM").map_or(true, |t| t == "dumb" || t.is_empty())
 }
 
-/// The screen for an interactive session.
-pub fn screen(model: &str) -> Screen {
+/// The screen for an interactive session in the workspace at `root`.
+pub fn screen(model: &str, root: &Path) -> Screen {
     let tty = std::io::stdout().is_terminal() && !dumb();
-    let editor = Editor::new(history::History::load(history::default_path()));
+    let editor = Editor::new(history::History::load_for(history::default_path(), root));
     Screen::new(color_wanted(), tty, editor, model)
 }
 

@@ -172,8 +172,20 @@ pub fn workspace(name: &str) -> PathBuf {
 /// window, with `stty -a` saved before and after and its exit code printed
 /// as `EXIT:N`; returns once the greeting is shown.
 pub fn start_mote(name: &str, ws: &Path, base_url: &str, w: u16, extra: &str) -> Tmux {
+    start_mote_env(name, ws, base_url, w, "", extra)
+}
+
+/// `start_mote` with more environment (`env`: `K=V` words for env(1)).
+pub fn start_mote_env(
+    name: &str,
+    ws: &Path,
+    base_url: &str,
+    w: u16,
+    env: &str,
+    extra: &str,
+) -> Tmux {
     let cmd = format!(
-        "stty -a > stty.before; env -u NO_COLOR -u MOTE_MODEL OPENAI_BASE_URL={base_url} OPENAI_API_KEY=k XDG_STATE_HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={} {} \
+        "stty -a > stty.before; env -u NO_COLOR -u MOTE_MODEL {env} OPENAI_BASE_URL={base_url} OPENAI_API_KEY=k XDG_STATE_HOME={} XDG_DATA_HOME={} XDG_CONFIG_HOME={} {} \
          --model mock-model {extra} 2>mote.err; echo EXIT:$?; stty -a > stty.after; sleep 600",
         sh_quote(&ws.join("state").to_string_lossy()),
         sh_quote(&ws.join("data").to_string_lossy()),
