@@ -167,7 +167,7 @@ impl Run {
             }
         };
         let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), o.verbose));
-        mcp.start();
+        mcp.start(!interactive);
 
         // The system prompt: base, prompt mode, context files.
         let user_dir = config::user_dir(&env);

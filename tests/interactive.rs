@@ -742,3 +742,59 @@ fn ctrl_c_stops_the_loop() {
     );
     exit_and_check_terminal(&t, &ws);
 }
+
+/// The interactive mode does not wait for MCP servers: the prompt is up
+/// before a slow server has started, the first request goes without its
+/// tools, and it joins at the first turn after it is ready.
+#[test]
+fn a_slow_mcp_server_joins_after_the_first_turn() {
+    let ws = workspace("mcplate");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/flaky.sh");
+    let conf = format!(
+        r#"{{"mcpServers":{{"slow":{{"command":"{}","env":{{"FLAKY_DELAY":"4"}}}}}}}}"#,
+        script.display()
+    );
+    std::fs::write(ws.join("mcp.json"), conf).unwrap();
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"sleep 5"}"#),
+        Reply::call("mcp__slow__ok", "{}"),
+        Reply::text("the slow server joined"),
+    ]);
+    let begun = std::time::Instant::now();
+    let t = start(
+        "mcplate",
+        &ws,
+        &m,
+        80,
+        "--mcp-config mcp.json --permission auto",
+    );
+    assert!(
+        begun.elapsed() < std::time::Duration::from_secs(3),
+        "the prompt waited for the server: {:?}",
+        begun.elapsed()
+    );
+    t.type_text("go");
+    t.keys(&["Enter"]);
+    t.wait_text("the slow server joined");
+    let tools = |i: usize| -> Vec<String> {
+        let b = mock::json::parse(&m.requests()[i].body).unwrap();
+        b.get("tools")
+            .and_then(|t| t.as_array())
+            .unwrap()
+            .iter()
+            .filter_map(|t| Some(t.get("function")?.get("name")?.as_str()?.to_string()))
+            .collect()
+    };
+    assert!(
+        !tools(0).iter().any(|t| t.starts_with("mcp__")),
+        "{:?}",
+        tools(0)
+    );
+    assert!(
+        tools(1).iter().any(|t| t == "mcp__slow__ok"),
+        "{:?}",
+        tools(1)
+    );
+    assert!(m.requests()[2].body.contains("\"content\":\"fine\""));
+    exit_and_check_terminal(&t, &ws);
+}

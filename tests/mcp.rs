@@ -548,3 +548,73 @@ fn streamable_http_against_server_everything() {
         "{log}"
     );
 }
+
+/// The tool names offered in request `i` to `m`.
+fn offered(m: &Mock, i: usize) -> Vec<String> {
+    let b = parse(&m.requests()[i].body).unwrap();
+    b.get("tools")
+        .and_then(|t| t.as_array())
+        .unwrap()
+        .iter()
+        .filter_map(|t| Some(t.get("function")?.get("name")?.as_str()?.to_string()))
+        .collect()
+}
+
+/// Headless, the first request waits for the servers: the slow ones are
+/// named after 1 s, one that never answers is dropped at its own
+/// `startup_timeout` with a warning, and a slow one within its timeout is
+/// in the first request. (Joining late: tests/interactive.rs.)
+#[test]
+fn slow_servers_are_named_and_startup_timeout_is_per_server() {
+    let ws = workspace("slow");
+    let script = root().join("tests/mcp/flaky.sh");
+    let conf = format!(
+        r#"{{"mcpServers":{{"slow":{{"command":"{s}","env":{{"FLAKY_DELAY":"4"}}}},"never":{{"command":"{s}","startup_timeout":2,"env":{{"FLAKY_DELAY":"30"}}}}}}}}"#,
+        s = script.display()
+    );
+    std::fs::write(ws.join(".mcp.json"), conf).unwrap();
+    let m = Mock::start(vec![
+        Reply::call("mcp__slow__ok", "{}"),
+        Reply::text("joined"),
+    ]);
+    let env = [
+        ("OPENAI_BASE_URL", m.base_url()),
+        ("OPENAI_API_KEY", "k".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let start = Instant::now();
+    let o = run(
+        &ws,
+        &["-p", "go", "--model", "m", "--permission", "auto"],
+        &env,
+    );
+    assert_eq!((o.code, o.stdout.as_str()), (0, "joined\n"), "{}", o.stderr);
+    let named: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("waiting for MCP servers to start: slow, never"))
+        .collect();
+    assert_eq!(named.len(), 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "MCP server `never` is not available: it did not start within 2 s (startup_timeout)"
+        ),
+        "{}",
+        o.stderr
+    );
+    let tools = offered(&m, 0);
+    assert!(tools.iter().any(|t| t == "mcp__slow__ok"), "{tools:?}");
+    assert!(
+        !tools.iter().any(|t| t.starts_with("mcp__never")),
+        "{tools:?}"
+    );
+    assert_eq!(
+        tool_messages(&m, 1).last().map(String::as_str),
+        Some("fine")
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+}

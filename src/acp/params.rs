@@ -91,6 +91,7 @@ pub fn mcp_servers(v: &Value) -> Result<Vec<Server>, String> {
             name: name.to_string(),
             launch,
             timeout: DEFAULT_CALL_TIMEOUT,
+            startup_timeout: crate::mcp::config::DEFAULT_STARTUP_TIMEOUT,
         });
     }
     Ok(out)

@@ -139,7 +139,7 @@ impl Base<'_> {
             servers.push(e);
         }
         let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), o.verbose));
-        mcp.start();
+        mcp.start(false);
 
         // The system prompt: base, the prompt mode, context files.
         let user_dir = crate::config::user_dir(&env);

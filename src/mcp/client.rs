@@ -80,7 +80,10 @@ impl Client {
         log: Option<std::fs::File>,
     ) -> Result<Client, String> {
         let (mut c, id) = Client::begin(server, policy, log)?;
-        c.finish(id, Instant::now() + policy.connect_timeout)?;
+        c.finish(
+            id,
+            Instant::now() + Duration::from_secs(server.startup_timeout),
+        )?;
         Ok(c)
     }
 
@@ -131,6 +134,24 @@ impl Client {
     /// Check the server's answer to `initialize`, confirm, list the tools.
     pub fn finish(&mut self, init_id: u64, deadline: Instant) -> Result<(), String> {
         let r = self.wait(init_id, "initialize", deadline)?;
+        self.initialized(&r, deadline)
+    }
+
+    /// `finish` if the answer to `initialize` comes by `until` (`Ok(false)`
+    /// if not yet: the request stays open); the rest by `deadline`.
+    pub fn try_finish(
+        &mut self,
+        init_id: u64,
+        until: Instant,
+        deadline: Instant,
+    ) -> Result<bool, String> {
+        match self.wait_for(init_id, until)? {
+            Some(r) => self.initialized(&r?, deadline).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    fn initialized(&mut self, r: &Value, deadline: Instant) -> Result<(), String> {
         let v = r
             .get("protocolVersion")
             .and_then(|v| v.as_str())
@@ -229,21 +250,35 @@ impl Client {
     }
 
     fn wait(&mut self, id: u64, method: &str, deadline: Instant) -> Result<Value, String> {
+        if let Some(outcome) = self.wait_for(id, deadline)? {
+            return outcome;
+        }
+        let p = obj(vec![
+            ("requestId", Value::Num(id.to_string())),
+            ("reason", s("timed out")),
+        ]);
+        let _ = self.t.send(
+            &rpc::notification("notifications/cancelled", Some(p)),
+            false,
+        );
+        Err(format!("`{method}` timed out"))
+    }
+
+    /// The response to request `id` (the server's result or error), or
+    /// `None` at the deadline; the outer error is the transport's.
+    #[allow(clippy::type_complexity)]
+    fn wait_for(
+        &mut self,
+        id: u64,
+        deadline: Instant,
+    ) -> Result<Option<Result<Value, String>>, String> {
         loop {
             let Some(msg) = self.t.recv(deadline)? else {
-                let p = obj(vec![
-                    ("requestId", Value::Num(id.to_string())),
-                    ("reason", s("timed out")),
-                ]);
-                let _ = self.t.send(
-                    &rpc::notification("notifications/cancelled", Some(p)),
-                    false,
-                );
-                return Err(format!("`{method}` timed out"));
+                return Ok(None);
             };
             match rpc::classify(&msg) {
                 Incoming::Response { id: rid, outcome } if rpc::is_id(rid, id) => {
-                    return outcome.cloned()
+                    return Ok(Some(outcome.cloned()))
                 }
                 Incoming::Request {
                     id: rid,

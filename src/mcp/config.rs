@@ -28,9 +28,12 @@ pub struct Server {
     pub launch: Launch,
     /// Seconds to wait for one tool call.
     pub timeout: u64,
+    /// Seconds the server may take to start and list its tools.
+    pub startup_timeout: u64,
 }
 
 pub const DEFAULT_CALL_TIMEOUT: u64 = 120;
+pub const DEFAULT_STARTUP_TIMEOUT: u64 = 10;
 
 /// Gather the `mcpServers` objects in order of precedence (lowest first)
 /// and build the server list; the project's `.mcp.json` only if `trusted`
@@ -135,13 +138,15 @@ fn server(
             Some(_) => Err(format!("`{key}` must be an object of strings")),
         }
     };
-    let timeout = match v.get("timeout") {
-        None => DEFAULT_CALL_TIMEOUT,
+    let seconds = |key: &str, default: u64| match v.get(key) {
+        None => Ok(default),
         Some(t) => t
             .as_u64()
             .filter(|&t| t > 0)
-            .ok_or("`timeout` must be a number of seconds")?,
+            .ok_or(format!("`{key}` must be a number of seconds")),
     };
+    let timeout = seconds("timeout", DEFAULT_CALL_TIMEOUT)?;
+    let startup_timeout = seconds("startup_timeout", DEFAULT_STARTUP_TIMEOUT)?;
     let kind = str_of("type")?;
     let launch = match (kind, str_of("url")?, str_of("command")?) {
         (Some("http") | Some("streamable-http") | None, Some(url), None) => {
@@ -186,6 +191,7 @@ fn server(
         name: name.to_string(),
         launch,
         timeout,
+        startup_timeout,
     })
 }
 

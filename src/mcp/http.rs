@@ -368,6 +368,7 @@ mod tests {
                 headers: vec![("Authorization".into(), "Bearer tok".into())],
             },
             timeout: 5,
+            startup_timeout: 5,
         };
         let policy = Policy {
             elicit: Elicit::Decline,

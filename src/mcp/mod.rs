@@ -1,7 +1,9 @@
 //! MCP client: external tool servers, reached over stdio or Streamable HTTP,
 //! offered to the model as `mcp__<server>__<tool>`. This file owns the set
 //! of configured servers for a session: starting them (a broken one is a
-//! warning, never a failed start), the tool list the model sees, and calls,
+//! warning, never a failed start; a slow one is named after `SLOW`, and
+//! where nothing waits for it, joins at the first turn after it is ready,
+//! up to its `startup_timeout`), the tool list the model sees, and calls,
 //! with one restart of a server that died.
 
 pub mod client;
@@ -32,7 +34,13 @@ struct Entry {
     cfg: Server,
     client: Option<Client>,
     restarts: u32,
+    /// Still starting: the client, its `initialize` request and the end of
+    /// its `startup_timeout`.
+    starting: Option<(Client, u64, Instant)>,
 }
+
+/// After this long, the servers still starting are named on stderr.
+const SLOW: Duration = Duration::from_secs(1);
 
 pub struct Servers {
     entries: Vec<Entry>,
@@ -79,30 +87,63 @@ impl Servers {
                 cfg,
                 client: None,
                 restarts: 0,
+                starting: None,
             })
             .collect();
         Servers { entries, policy }
     }
 
-    /// Connect every server, side by side: all are started and sent
-    /// `initialize` first, then each answer is awaited. One that fails is
-    /// reported once on stderr and left out.
-    pub fn start(&mut self) {
-        let deadline = Instant::now() + self.policy.connect_timeout;
-        let mut begun = Vec::new();
+    /// Start every server, side by side, and send each `initialize`. With
+    /// `wait` (a headless run: its first request is the task) the answers
+    /// are awaited, each up to its server's startup_timeout, and the
+    /// servers still starting after `SLOW` are named once on stderr;
+    /// without (the interactive mode, ACP) the servers join at the first
+    /// turn after they are ready. One that fails is reported once on
+    /// stderr and left out.
+    pub fn start(&mut self, wait: bool) {
+        let now = Instant::now();
         for e in &mut self.entries {
             match Client::begin(&e.cfg, &self.policy, log_file(&e.cfg.name)) {
-                Ok(b) => begun.push(Some(b)),
-                Err(m) => {
-                    warn_down(e, &m);
-                    begun.push(None);
+                Ok((c, id)) => {
+                    let end = now + Duration::from_secs(e.cfg.startup_timeout);
+                    e.starting = Some((c, id, end));
                 }
+                Err(m) => warn_down(e, &m),
             }
         }
-        for (e, b) in self.entries.iter_mut().zip(begun) {
-            let Some((mut c, id)) = b else { continue };
-            match c.finish(id, deadline) {
-                Ok(()) => {
+        let mut named = !wait;
+        while wait && self.join(Duration::from_millis(25)) {
+            if !named && now.elapsed() >= SLOW {
+                named = true;
+                let slow: Vec<&str> = self.starting().collect();
+                eprintln!(
+                    "mote: waiting for MCP servers to start: {} (each up to its startup_timeout)",
+                    slow.join(", ")
+                );
+            }
+        }
+    }
+
+    /// The names of the servers still starting.
+    fn starting(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .filter(|e| e.starting.is_some())
+            .map(|e| e.cfg.name.as_str())
+    }
+
+    /// Give each server still starting up to `wait` to answer `initialize`;
+    /// one that answered joins, one past its startup_timeout is dropped
+    /// with a warning. Whether any is still starting.
+    fn join(&mut self, wait: Duration) -> bool {
+        let mut left = false;
+        for e in &mut self.entries {
+            let Some((mut c, id, end)) = e.starting.take() else {
+                continue;
+            };
+            let until = (Instant::now() + wait).min(end);
+            match c.try_finish(id, until, end) {
+                Ok(true) => {
                     if self.policy.verbose {
                         eprintln!(
                             "mcp {}: connected (MCP {}), {} tools",
@@ -113,17 +154,32 @@ impl Servers {
                     }
                     e.client = Some(c);
                 }
+                Ok(false) if Instant::now() < end => {
+                    e.starting = Some((c, id, end));
+                    left = true;
+                }
+                Ok(false) => {
+                    c.close();
+                    let secs = e.cfg.startup_timeout;
+                    warn_down(
+                        e,
+                        &format!("it did not start within {secs} s (startup_timeout)"),
+                    );
+                }
                 Err(m) => {
                     c.close();
                     warn_down(e, &m);
                 }
             }
         }
+        left
     }
 
     /// The tools of the connected servers, listed again where a server
     /// said they changed.
     pub fn specs(&mut self) -> Vec<Spec> {
+        // Servers that became ready since the last turn join now.
+        self.join(Duration::ZERO);
         let mut out = Vec::new();
         for e in &mut self.entries {
             let Some(c) = e.client.as_mut() else { continue };
@@ -212,7 +268,8 @@ impl Servers {
         let mut open: Vec<Client> = self
             .entries
             .iter_mut()
-            .filter_map(|e| e.client.take())
+            .flat_map(|e| [e.client.take(), e.starting.take().map(|s| s.0)])
+            .flatten()
             .collect();
         for c in &mut open {
             c.hang_up();

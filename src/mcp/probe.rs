@@ -59,6 +59,7 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
                 headers: Vec::new(),
             },
             timeout: 30,
+            startup_timeout: 30,
         };
         let mut c = Client::connect(&server, &policy, None).map_err(failed)?;
         let calls: Vec<(String, Value)> = c

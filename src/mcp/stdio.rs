@@ -85,6 +85,7 @@ impl Proc {
 
     /// The next JSON message, or `None` at the deadline.
     pub fn recv(&mut self, deadline: Instant) -> Result<Option<Value>, String> {
+        let mut looked = false;
         loop {
             while let Some(p) = self
                 .buf
@@ -107,18 +108,23 @@ impl Proc {
             if self.buf.len() > MAX_LINE {
                 return Err("the server sent a line over 32 MiB".into());
             }
+            // A deadline already past still looks once at what is waiting.
             let now = Instant::now();
-            if now >= deadline {
+            if now >= deadline && looked {
                 return Ok(None);
             }
-            let ms = (deadline - now).as_millis().min(i32::MAX as u128) as i32;
+            looked = true;
+            let ms = match deadline.checked_duration_since(now) {
+                Some(d) => (d.as_millis().min(i32::MAX as u128) as i32).max(1),
+                None => 0,
+            };
             let mut pfd = libc::pollfd {
                 fd: self.stdout.as_raw_fd(),
                 events: libc::POLLIN,
                 revents: 0,
             };
             // SAFETY: one valid pollfd for the duration of the call.
-            let r = unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
+            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
             if r < 0 {
                 let e = std::io::Error::last_os_error();
                 if e.kind() == std::io::ErrorKind::Interrupted {
