@@ -87,7 +87,13 @@ pub fn poll_many(fds: &mut Vec<libc::pollfd>, ms: i32) -> io::Result<bool> {
         // SAFETY: reading into a buffer of its length.
         let got = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
         let keys = buf.get(..got.max(0) as usize).unwrap_or(&[]);
-        // Ctrl-C anywhere, or Esc alone (not the start of an arrow key's sequence).
+        // Esc alone (not the start of an arrow key's sequence) clears what
+        // was typed ahead (the queued prompts); with nothing there it stops the turn.
+        if keys == [0x1b] && TYPEAHEAD.with(|t| !t.borrow().is_empty()) {
+            TYPEAHEAD.with(|t| t.borrow_mut().clear());
+            return Ok(false);
+        }
+        // Ctrl-C anywhere, or that Esc.
         if got <= 0 || keys.contains(&0x03) || keys == [0x1b] {
             REQUESTED.store(true, Ordering::SeqCst);
             return Ok(true);
@@ -160,6 +166,11 @@ pub fn wait(fd: i32, idle: std::time::Duration) -> io::Result<bool> {
 /// Interrupt the running turn from inside it (e.g. Ctrl-C at a permission prompt).
 pub fn request() {
     REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// `f` of the keys typed ahead so far, left in place (to show them).
+pub fn peek_typeahead<R>(f: impl FnOnce(&[u8]) -> R) -> R {
+    TYPEAHEAD.with(|t| f(&t.borrow()))
 }
 
 /// The keys typed during the turn (not the interrupt keys).

@@ -173,3 +173,42 @@ fn ctrl_g_edits_the_input_in_the_editor_and_long_pastes_fold() {
     assert!(body.contains("pasted line 30\\n after"), "{body}");
     assert!(!body.contains("[pasted"), "{body}");
 }
+
+#[test]
+fn a_message_typed_during_a_turn_is_queued_and_sent_after_it() {
+    let ws = tui::workspace("queue");
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"sleep 2; echo slept"}"#),
+        Reply::text("first done"),
+        Reply::text("queued one answered"),
+        Reply::call("bash", r#"{"command":"sleep 2; echo again"}"#),
+        Reply::text("third done"),
+    ]);
+    let t = tui::start_mote("queue", &ws, &m.base_url(), 120, "--permission auto");
+    t.type_text("first");
+    t.keys(&["Enter"]);
+    t.wait_text("sleep 2; echo slept");
+    t.type_text("the queued one");
+    t.keys(&["Enter"]);
+    t.wait_text("queued: the queued one");
+    assert_eq!(m.requests().len(), 1, "not sent while the turn runs");
+    t.wait_text("queued one answered");
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 3);
+    assert!(reqs[2].body.contains("the queued one"), "{}", reqs[2].body);
+
+    // Esc clears the queue and leaves the turn running.
+    t.type_text("third");
+    t.keys(&["Enter"]);
+    t.wait_text("sleep 2; echo again");
+    t.type_text("never sent");
+    t.keys(&["Enter"]);
+    t.wait_text("queued: never sent");
+    t.keys(&["Escape"]);
+    t.wait_for("queue cleared", |s| !s.contains("queued: never sent"));
+    t.wait_text("third done");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 5, "the turn ran to its end");
+    assert!(reqs.iter().all(|r| !r.body.contains("never sent")));
+}

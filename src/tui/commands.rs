@@ -112,6 +112,7 @@ pub static COMMANDS: &[Command] = &[
 
 const KEYS: &str = "\
 Keys: Enter sends · Alt+Enter or a trailing \\ adds a line · Ctrl-C/Esc stops a turn
+      sent during a turn: queued until it ends · Esc clears the queue
       ←/→ Ctrl/Alt+←/→ Home/End move · Ctrl-U/K/W delete · ↑/↓ history · Ctrl-D exits
       Tab completes commands, their arguments and @paths · @path attaches a file or folder
       Ctrl-R searches the history · Ctrl-G edits the input in $VISUAL/$EDITOR

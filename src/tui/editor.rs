@@ -45,6 +45,8 @@ pub struct Editor {
     pastes: Vec<(String, String)>,
     /// Where the paste being read began.
     paste_from: usize,
+    /// Reading an answer: keys typed ahead are left for the next input.
+    fresh: bool,
 }
 
 /// Where the cursor and the end of the text fall: (row, col) pairs, rows
@@ -99,6 +101,7 @@ impl Editor {
             search: None,
             pastes: Vec::new(),
             paste_from: 0,
+            fresh: false,
         }
     }
 
@@ -110,7 +113,27 @@ impl Editor {
     /// Read one input after printing `prompt` (`cont` prefixes the lines
     /// after the first; both are plain text of the same width, styled by
     /// `style`, e.g. a colour). History is used and extended if `hist`.
+    /// Without `hist` (an answer's reason), keys typed ahead are left for
+    /// the next input.
     pub fn read_line(&mut self, prompt: &str, style: (&str, &str), hist: bool) -> io::Result<Read> {
+        if hist {
+            return self.read_input(prompt, style, hist);
+        }
+        self.aside(|e| e.read_input(prompt, style, hist))
+    }
+
+    /// Run `f` on fresh keys only: what was typed ahead waits until after.
+    fn aside<T>(&mut self, f: impl FnOnce(&mut Editor) -> T) -> T {
+        let ahead = std::mem::take(&mut self.pending);
+        self.fresh = true;
+        let res = f(self);
+        self.fresh = false;
+        let extra = std::mem::replace(&mut self.pending, ahead);
+        self.pending.extend_from_slice(&extra);
+        res
+    }
+
+    fn read_input(&mut self, prompt: &str, style: (&str, &str), hist: bool) -> io::Result<Read> {
         self.buf.clear();
         self.cur = 0;
         self.rows_up = 0;
@@ -311,16 +334,17 @@ impl Editor {
     }
 
     /// Wait for one key with nothing drawn (for y/a/n answers). `None`
-    /// means end of input.
+    /// means end of input. Keys typed ahead (queued prompts) are not
+    /// answers: they wait for the next input.
     pub fn read_key(&mut self) -> io::Result<Option<Key>> {
-        loop {
-            match self.key() {
+        self.aside(|e| loop {
+            match e.key() {
                 Ok(Some(k)) => return Ok(Some(k)),
                 Ok(None) => continue,
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
                 Err(e) => return Err(e),
             }
-        }
+        })
     }
 
     /// Inside a bracketed paste, insert everything up to the end marker in
@@ -526,8 +550,10 @@ impl Editor {
 
     /// The next key, reading stdin as needed; `Ok(None)` after a resize.
     fn key(&mut self) -> io::Result<Option<Key>> {
-        let ahead = crate::interrupt::take_typeahead();
-        self.pending.extend_from_slice(&ahead);
+        if !self.fresh {
+            let ahead = crate::interrupt::take_typeahead();
+            self.pending.extend_from_slice(&ahead);
+        }
         loop {
             if let Some((k, n)) = keys::parse(&self.pending) {
                 self.pending.drain(..n.min(self.pending.len()));

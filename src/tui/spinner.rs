@@ -1,7 +1,8 @@
 //! The busy indicator: one line, a turning glyph, a label and the elapsed
 //! time, redrawn from the waits of a running turn (`interrupt::set_tick`)
 //! at most every 100 ms, and erased before anything else is printed. It
-//! only exists while busy, so an idle mote has no timer at all.
+//! only exists while busy, so an idle mote has no timer at all. Prompts
+//! typed and sent during the turn are shown on it as queued.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -72,7 +73,14 @@ pub fn tick() -> bool {
         let glyph = frames.get(sp.frame).copied().unwrap_or("-");
         let secs = super::screen::tenths(sp.start.elapsed().as_millis() as u64 / 100, "s");
         let max = super::term::width().saturating_sub(14);
-        let label = clip(&sp.label, max);
+        let queued = crate::interrupt::peek_typeahead(queued);
+        let label = match queued.is_empty() {
+            true => clip(&sp.label, max),
+            false => clip(
+                &format!("{} · queued: {}", sp.label, queued.join(" | ")),
+                max,
+            ),
+        };
         let (dim, off) = if sp.color {
             ("\x1b[2m", "\x1b[0m")
         } else {
@@ -84,6 +92,25 @@ pub fn tick() -> bool {
         sp.drawn = true;
         true
     })
+}
+
+/// The prompts typed ahead and sent (ended by Enter), to be run when the
+/// turn ends; keys other than characters are left out of the text.
+pub fn queued(keys: &[u8]) -> Vec<String> {
+    let (mut lines, mut cur, mut rest) = (Vec::new(), String::new(), keys);
+    let mut pasting = false;
+    while let Some((k, n)) = super::keys::parse(rest) {
+        rest = rest.get(n..).unwrap_or(&[]);
+        match k {
+            super::keys::Key::Char(c) => cur.push(c),
+            super::keys::Key::PasteStart => pasting = true,
+            super::keys::Key::PasteEnd => pasting = false,
+            super::keys::Key::Enter if pasting => cur.push(' '),
+            super::keys::Key::Enter => lines.push(std::mem::take(&mut cur)),
+            _ => {}
+        }
+    }
+    lines
 }
 
 /// At most `max` columns of `s`, on one line.
