@@ -840,3 +840,63 @@ fn client_fs_reads_and_writes_through_the_editor_after_the_gate() {
         "{reads:?}"
     );
 }
+
+#[test]
+fn slash_commands_are_listed_and_run() {
+    let ws = workspace("commands");
+    std::fs::create_dir_all(ws.join(".mote/prompts")).unwrap();
+    std::fs::write(
+        ws.join(".mote/prompts/fixit.md"),
+        "---\ndescription: fix an issue\n---\nFix issue $1 now, carefully.\n",
+    )
+    .unwrap();
+    let m = Mock::start(vec![]);
+    let Some(r) = client("setup", &ws, &m, &[], &[]) else {
+        return;
+    };
+    // Listed after session/new: the commands, the prompt modes, the templates.
+    let lists = r.updates("available_commands_update");
+    assert_eq!(lists.len(), 1, "{:?}", r.log);
+    let names: Vec<&str> = lists[0]
+        .get("availableCommands")
+        .and_then(|a| a.as_array())
+        .unwrap()
+        .iter()
+        .filter_map(|c| s(c, &["name"]))
+        .collect();
+    for n in [
+        "compact", "model", "cost", "code", "plan", "review", "fixit",
+    ] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    assert!(!names.contains(&"quit") && !names.contains(&"resume"));
+
+    // /cost answers without asking the model.
+    let m = Mock::start(vec![]);
+    let r = client("prompt", &ws, &m, &[("ACP_PROMPT", "/cost")], &[]).unwrap();
+    let said: String = kinds_of(&r, "agent_message_chunk")
+        .iter()
+        .filter_map(|u| s(u, &["content", "text"]))
+        .collect();
+    assert!(said.starts_with("this run: 0 in"), "{said}");
+    assert!(m.requests().is_empty());
+    assert_eq!(stop_reasons(&r), ["end_turn"]);
+
+    // /plan TASK runs the task in plan mode, whose permission is read-only.
+    let m = Mock::start(vec![mock::Reply::text("planned")]);
+    let env = [("ACP_PROMPT", "/plan look around")];
+    let r = client("prompt", &ws, &m, &env, &[]).unwrap();
+    let body = &m.requests()[0].body;
+    assert!(body.contains("Plan mode: do not change the code"), "{body}");
+    assert!(body.contains("look around") && !body.contains("/plan"));
+    let modes = r.updates("current_mode_update");
+    assert_eq!(s(modes[0], &["currentModeId"]), Some("read-only"));
+
+    // A template is expanded into the task.
+    let m = Mock::start(vec![mock::Reply::text("fixed")]);
+    let r = client("prompt", &ws, &m, &[("ACP_PROMPT", "/fixit 42")], &[]).unwrap();
+    assert!(m.requests()[0]
+        .body
+        .contains("Fix issue 42 now, carefully."));
+    assert_eq!(stop_reasons(&r), ["end_turn"]);
+}

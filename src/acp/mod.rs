@@ -5,6 +5,7 @@
 //! method table that routes each message. wire.rs frames and shapes
 //! messages, params.rs reads requests, session.rs keeps the sessions.
 
+pub mod commands;
 pub mod front;
 pub mod fs;
 pub mod link;
@@ -47,6 +48,9 @@ struct Server<'a> {
     fs: fs::Caps,
     /// stdout failed: the editor is gone.
     closed: bool,
+    /// Updates to send once the request's answer is out (a new session's
+    /// commands, which the client can place only when it knows its id).
+    later: Vec<(String, Value)>,
 }
 
 /// Run the agent until stdin ends. Setup errors (flags, provider) are
@@ -67,6 +71,7 @@ pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
         sessions: Vec::new(),
         fs: fs::Caps::default(),
         closed: false,
+        later: Vec::new(),
     };
     loop {
         while let Some(line) = link::next() {
@@ -174,6 +179,9 @@ impl Server<'_> {
                     Err(f) => wire::error(id, f.code, &f.message, f.data),
                 };
                 self.send(&out);
+                for (sid, u) in std::mem::take(&mut self.later) {
+                    self.update(&sid, u);
+                }
             }
             Incoming::Notification { method, params } => self.notification(method, params),
             // Answers to requests of ours that are no longer waited for.
@@ -261,6 +269,8 @@ impl Server<'_> {
             ("sessionId", s(&sess.id)),
             ("modes", session::modes_json(sess.conv.permission())),
         ]);
+        self.later
+            .push((sess.id.clone(), commands::available(&sess)));
         self.sessions.push(sess);
         Ok(answer)
     }
@@ -273,11 +283,7 @@ impl Server<'_> {
         let sess = self.find(p)?;
         sess.conv.set_permission(mode);
         let sid = sess.id.clone();
-        let update = obj(vec![
-            ("sessionUpdate", s("current_mode_update")),
-            ("currentModeId", s(id)),
-        ]);
-        self.update(&sid, update);
+        self.update(&sid, session::mode_update(mode));
         Ok(obj(vec![]))
     }
 
@@ -288,11 +294,35 @@ impl Server<'_> {
         if text.trim().is_empty() {
             return Err(Fault::params("the prompt is empty"));
         }
-        let caps = self.fs;
-        let sess = self.find(p)?;
-        let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root, caps);
+        let i = self.index(p)?;
+        let Some(sess) = self.sessions.get_mut(i) else {
+            return Err(not_found(""));
+        };
+        let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root, self.fs);
         link::running(Some(&sess.id));
-        let res = Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&text);
+        let permission = sess.conv.permission();
+        let slash = match text.starts_with('/') {
+            true => commands::run(&self.base, sess, &mut front, &text),
+            false => None,
+        };
+        let res = match slash {
+            Some(Ok(commands::Slash::Said(t))) => {
+                front.text(&t);
+                Ok(Stop::Done)
+            }
+            Some(Err(e)) => {
+                front.text(&format!("[mote: {e}]"));
+                Ok(Stop::Done)
+            }
+            Some(Ok(commands::Slash::Task(t))) => {
+                Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&t)
+            }
+            None => Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&text),
+        };
+        // A prompt mode may set the permission mode.
+        if sess.conv.permission() != permission {
+            front.update(session::mode_update(sess.conv.permission()));
+        }
         let cancelled = link::cancelled();
         link::running(None);
         self.closed |= front.closed;
@@ -337,6 +367,7 @@ impl Server<'_> {
             .map_err(|e| fault(wire::INTERNAL_ERROR, e))?;
         let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root, fs::Caps::default());
         front::replay(&mut front, sess.conv.arena());
+        front.update(commands::available(&sess));
         self.closed |= front.closed;
         self.sessions.push(sess);
         Ok(obj(vec![]))
@@ -351,11 +382,17 @@ impl Server<'_> {
 
     /// The session a request names, or ACP's "resource not found".
     fn find(&mut self, p: &Value) -> Result<&mut session::Session, Fault> {
+        let i = self.index(p)?;
+        self.sessions.get_mut(i).ok_or_else(|| not_found(""))
+    }
+
+    /// Where in the table the session a request names is.
+    fn index(&self, p: &Value) -> Result<usize, Fault> {
         let id = params::str_field(p, "sessionId").map_err(Fault::params)?;
-        match self.sessions.iter().position(|x| x.id == id) {
-            Some(i) => self.sessions.get_mut(i).ok_or_else(|| not_found(id)),
-            None => Err(not_found(id)),
-        }
+        self.sessions
+            .iter()
+            .position(|x| x.id == id)
+            .ok_or_else(|| not_found(id))
     }
 }
 

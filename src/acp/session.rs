@@ -52,6 +52,14 @@ pub fn mode_of(id: &str) -> Option<Permission> {
     MODES.iter().find(|m| m.1 == id).map(|m| m.0)
 }
 
+/// The `current_mode_update` saying the permission mode is now `p`.
+pub fn mode_update(p: Permission) -> Value {
+    obj(vec![
+        ("sessionUpdate", s("current_mode_update")),
+        ("currentModeId", s(mode_id(p))),
+    ])
+}
+
 /// `SessionModeState`: the modes and the current one.
 pub fn modes_json(current: Permission) -> Value {
     let list = MODES
@@ -72,6 +80,8 @@ pub fn modes_json(current: Permission) -> Value {
 
 pub struct Session {
     pub id: String,
+    /// The prompt mode's name (code, plan, ...).
+    pub mode: String,
     pub ctx: TurnContext,
     pub conv: Conversation,
 }
@@ -204,6 +214,7 @@ impl Base<'_> {
                 (id, Arena::new(), log)
             }
         };
+        let mode_name = chosen.mode.name.clone();
         let mode = PromptMode {
             system,
             permission,
@@ -220,7 +231,12 @@ impl Base<'_> {
             // Hooks are not run for editor sessions yet (issue 15).
             hooks: Default::default(),
         };
-        Ok(Session { id, ctx, conv })
+        Ok(Session {
+            id,
+            mode: mode_name,
+            ctx,
+            conv,
+        })
     }
 }
 

@@ -159,19 +159,24 @@ fn mode(r: &mut Repl, arg: &str) -> Flow {
 }
 
 fn cost(r: &mut Repl, _: &str) -> Flow {
-    let u = r.conv.usage();
-    let cost = match r.conv.prices() {
+    say(&format!("{}\n", cost_line(&r.conv)));
+    Flow::Continue
+}
+
+/// Tokens used and their cost (the TUI's and the editor's `/cost`).
+pub fn cost_line(conv: &crate::agent::Conversation) -> String {
+    let u = conv.usage();
+    let cost = match conv.prices() {
         Some(p) => usd(p.cost(&u)),
         None => format!(
             "cost unknown (no input_price/output_price in the config's models.{})",
-            r.conv.cfg().model
+            conv.cfg().model
         ),
     };
-    say(&format!(
-        "this run: {} in ({} cached) / {} out tokens; {cost}\n",
+    format!(
+        "this run: {} in ({} cached) / {} out tokens; {cost}",
         k(u.input),
         k(u.cached),
         k(u.output)
-    ));
-    Flow::Continue
+    )
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use super::screen::{k, say, usd};
 use super::{Flow, Repl};
-use crate::agent::PromptMode;
+use crate::agent::{Conversation, PromptMode};
+use crate::cli::Options;
+use crate::config::Config;
 use crate::modes::{self, Kind};
 use crate::provider::select::{select, Selected, Wanted};
 use crate::session::compact::{Limits, DEFAULT_WINDOW};
@@ -20,23 +22,48 @@ fn env(k: &str) -> Option<String> {
 /// (or a model id with a slash) selects as `--model` would.
 pub fn model(r: &mut Repl, arg: &str) -> Flow {
     if arg.is_empty() {
-        let prices = match r.conv.prices() {
-            Some(p) => format!(
-                "{} in / {} out per million tokens",
-                usd(p.input),
-                usd(p.output)
-            ),
-            None => "prices unknown".into(),
-        };
-        say(&format!(
-            "provider {} · model {} · context {} · {prices}\n",
-            r.conv.cfg().name,
-            r.conv.cfg().model,
-            k(r.conv.log().limits.window)
-        ));
+        say(&format!("{}\n", model_line(&r.conv)));
         return Flow::Continue;
     }
-    let (o, cfg) = (r.opts, r.conv.cfg());
+    match set_model(&mut r.conv, r.opts, r.config, arg) {
+        Ok(lines) => {
+            r.screen.model = r.conv.cfg().model.clone();
+            r.screen.context_window = r.conv.log().limits.window;
+            say(&format!("{lines}\n"));
+        }
+        Err(e) => say(&format!("{e}\n")),
+    }
+    Flow::Continue
+}
+
+/// The provider, model, context window and prices.
+pub fn model_line(conv: &Conversation) -> String {
+    let prices = match conv.prices() {
+        Some(p) => format!(
+            "{} in / {} out per million tokens",
+            usd(p.input),
+            usd(p.output)
+        ),
+        None => "prices unknown".into(),
+    };
+    format!(
+        "provider {} · model {} · context {} · {prices}",
+        conv.cfg().name,
+        conv.cfg().model,
+        k(conv.log().limits.window)
+    )
+}
+
+/// Switch `conv` to the model `arg` (`ID` keeps the provider,
+/// `PROVIDER/ID` selects as `--model` would), for the TUI's and the
+/// editor's `/model`: the lines to show (warnings, then the new model).
+pub fn set_model(
+    conv: &mut Conversation,
+    o: &Options,
+    config: &Config,
+    arg: &str,
+) -> Result<String, String> {
+    let cfg = conv.cfg();
     let want = |provider: &'static str, base_url: &str| -> Result<Selected, String> {
         let w = Wanted {
             provider: if provider.is_empty() { "" } else { &cfg.name },
@@ -48,7 +75,7 @@ pub fn model(r: &mut Repl, arg: &str) -> Flow {
             deadline: o.deadline,
             thinking: o.thinking,
         };
-        select(&w, &env, Some(&r.config.value))
+        select(&w, &env, Some(&config.value))
     };
     let same = || want("same", &o.base_url);
     // A provider prefix switches provider; any other slash belongs to the model id.
@@ -58,31 +85,19 @@ pub fn model(r: &mut Repl, arg: &str) -> Flow {
             _ => same(),
         },
         None => same(),
-    };
-    let sel = match sel {
-        Ok(sel) => sel,
-        Err(e) => {
-            say(&format!("cannot switch to `{arg}`: {e}\n"));
-            return Flow::Continue;
-        }
-    };
-    for w in &sel.warnings {
-        say(&format!("warning: {w}\n"));
     }
+    .map_err(|e| format!("cannot switch to `{arg}`: {e}"))?;
+    let mut lines: Vec<String> = sel
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}"))
+        .collect();
     // The window: an explicit --context-window stays, else the new model's.
-    let flag = o
-        .context_window
-        .filter(|w| Some(*w) != r.conv.cfg().context_window);
+    let flag = o.context_window.filter(|w| Some(*w) != cfg.context_window);
     let window = flag.or(sel.config.context_window).unwrap_or(DEFAULT_WINDOW);
-    r.screen.model = sel.config.model.clone();
-    r.screen.context_window = window;
-    say(&format!(
-        "model: {} ({})\n",
-        sel.config.model, sel.config.name
-    ));
-    r.conv
-        .set_model(sel.config, sel.prices, Limits::new(window));
-    Flow::Continue
+    lines.push(format!("model: {} ({})", sel.config.model, sel.config.name));
+    conv.set_model(sel.config, sel.prices, Limits::new(window));
+    Ok(lines.join("\n"))
 }
 
 pub(super) fn dirs() -> (PathBuf, Option<PathBuf>, Vec<PathBuf>) {
@@ -125,26 +140,41 @@ pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
             return Flow::Continue;
         }
     };
-    let o = r.opts;
-    let mut system =
-        crate::prompt::with_mode(crate::prompt::system(&r.ctx.ws.root), &p.name, &p.body);
-    if !o.no_context_files {
-        let cx = crate::context::load(&cwd, user.as_deref());
-        system = crate::prompt::with_context(system, &cx.text);
-    }
-    let permission = match o.permission_explicit {
-        true => r.conv.permission(),
-        false => p.permission.unwrap_or(o.permission),
-    };
-    r.conv.set_prompt_mode(PromptMode {
-        system,
-        permission,
-        writable: p.writable,
-    });
+    let mode = prompt_mode(r.opts, &r.ctx.ws.root, &cwd, user.as_deref(), &p, &r.conv);
+    let permission = mode.permission;
+    r.conv.set_prompt_mode(mode);
     r.mode = p.name;
     say(&format!(
         "prompt mode: {} · permission {permission}\n",
         r.mode
     ));
     Flow::Continue
+}
+
+/// What switching `conv` to the prompt mode `p` sets (the TUI's `/prompt`,
+/// an editor's `/MODE`): the system prompt for `root` with the mode's text
+/// and the context files of `cwd`, and the mode's permission unless
+/// `--permission` was given.
+pub fn prompt_mode(
+    o: &Options,
+    root: &std::path::Path,
+    cwd: &std::path::Path,
+    user: Option<&std::path::Path>,
+    p: &modes::Prompt,
+    conv: &Conversation,
+) -> PromptMode {
+    let mut system = crate::prompt::with_mode(crate::prompt::system(root), &p.name, &p.body);
+    if !o.no_context_files {
+        let cx = crate::context::load(cwd, user);
+        system = crate::prompt::with_context(system, &cx.text);
+    }
+    let permission = match o.permission_explicit {
+        true => conv.permission(),
+        false => p.permission.unwrap_or(o.permission),
+    };
+    PromptMode {
+        system,
+        permission,
+        writable: p.writable.clone(),
+    }
 }

@@ -1,0 +1,129 @@
+//! Slash commands in an editor: the `available_commands_update` list (the
+//! commands that make sense without a terminal, the prompt modes and the
+//! templates) and running a prompt that starts with one. The commands'
+//! help and argument hints come from the TUI's COMMANDS table and their
+//! work from the functions the TUI's commands use too.
+
+use std::path::PathBuf;
+
+use super::front::Front;
+use super::session::{Base, Session};
+use crate::agent::Agent;
+use crate::json::value::Value;
+use crate::mcp::rpc::{obj, s};
+use crate::modes::{self, Kind};
+use crate::tui::{commands, switch};
+
+struct Command {
+    name: &'static str,
+    run: fn(&Base, &mut Session, &mut Front, &str) -> Result<String, String>,
+}
+
+/// The TUI's commands an editor gets (the others need the terminal, or
+/// are ACP requests: modes, sessions).
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "compact",
+        run: compact,
+    },
+    Command {
+        name: "model",
+        run: model,
+    },
+    Command {
+        name: "cost",
+        run: |_, sess, _, _| Ok(commands::cost_line(&sess.conv)),
+    },
+];
+
+fn compact(_: &Base, sess: &mut Session, front: &mut Front, _: &str) -> Result<String, String> {
+    match Agent::new(&mut sess.ctx, &mut sess.conv, front).compact() {
+        Ok(true) => Ok("the session was compacted".into()),
+        Ok(false) => Ok("nothing to compact".into()),
+        Err(f) => Err(f.message()),
+    }
+}
+
+fn model(base: &Base, sess: &mut Session, _: &mut Front, arg: &str) -> Result<String, String> {
+    match arg.is_empty() {
+        true => Ok(switch::model_line(&sess.conv)),
+        false => switch::set_model(&mut sess.conv, base.opts, base.config, arg),
+    }
+}
+
+fn dirs(sess: &Session) -> (Option<PathBuf>, Vec<PathBuf>) {
+    let user = crate::config::user_dir(&|k| crate::secrets::env(k));
+    let dirs = modes::dirs(&sess.ctx.ws.root, user.as_deref());
+    (user, dirs)
+}
+
+fn command(name: &str, description: &str, hint: &str) -> Value {
+    let mut f = vec![("name", s(name)), ("description", s(description))];
+    if !hint.is_empty() {
+        f.push(("input", obj(vec![("hint", s(hint))])));
+    }
+    obj(f)
+}
+
+/// The `available_commands_update` for `sess`.
+pub fn available(sess: &Session) -> Value {
+    let mut list: Vec<Value> = COMMANDS
+        .iter()
+        .filter_map(|c| commands::COMMANDS.iter().find(|t| t.name == c.name))
+        .map(|t| command(t.name, t.help, t.args))
+        .collect();
+    let (_, dirs) = dirs(sess);
+    let (modes, templates) = modes::list(&dirs);
+    for (names, hint) in [(modes, "task"), (templates, "arguments")] {
+        for n in names {
+            if let Ok(Some(p)) = modes::find(&n, &dirs) {
+                list.push(command(&n, &p.description, hint));
+            }
+        }
+    }
+    obj(vec![
+        ("sessionUpdate", s("available_commands_update")),
+        ("availableCommands", Value::Arr(list)),
+    ])
+}
+
+/// What a prompt starting with a slash command comes to.
+pub enum Slash {
+    /// Done: this text is the answer.
+    Said(String),
+    /// Run this task (a template's text, or the task after `/MODE`).
+    Task(String),
+}
+
+/// Run the slash command `text` starts with, if it names one (a prompt
+/// such as `/etc/hosts is wrong` is not one).
+pub fn run(
+    base: &Base,
+    sess: &mut Session,
+    front: &mut Front,
+    text: &str,
+) -> Option<Result<Slash, String>> {
+    let (name, args) = modes::command(text)?;
+    let args = args.trim();
+    if let Some(c) = COMMANDS.iter().find(|c| c.name == name) {
+        return Some((c.run)(base, sess, front, args).map(Slash::Said));
+    }
+    let (user, dirs) = dirs(sess);
+    let p = match modes::find(name, &dirs) {
+        Ok(Some(p)) => p,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e)),
+    };
+    if p.kind == Kind::Template {
+        return Some(Ok(Slash::Task(crate::template::expand(&p.body, args))));
+    }
+    let root = sess.ctx.ws.root.clone();
+    let mode = switch::prompt_mode(base.opts, &root, &root, user.as_deref(), &p, &sess.conv);
+    let said = format!("prompt mode: {} · permission {}", p.name, mode.permission);
+    sess.conv.set_prompt_mode(mode);
+    sess.mode = p.name;
+    Some(Ok(match args.is_empty() {
+        true => Slash::Said(said),
+        false => Slash::Task(args.to_string()),
+    }))
+}
