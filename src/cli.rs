@@ -438,7 +438,7 @@ pub fn help() -> String {
     s.push_str(&crate::provider::select::env_help());
     s.push_str("\nExit codes:\n");
     for (code, what) in EXIT_CODES {
-        s.push_str(&format!("  {code}  {what}\n"));
+        s.push_str(&format!("  {code:<3} {what}\n"));
     }
     s
 }

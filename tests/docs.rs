@@ -125,6 +125,61 @@ fn readme_defaults_match_help() {
     assert!(checked >= 6, "only {checked} defaults checked");
 }
 
+/// The Providers table's default models are `--help`'s (from BUILTINS).
+#[test]
+fn the_default_model_of_each_provider_is_the_programs() {
+    let help = help();
+    let line = help
+        .lines()
+        .find_map(|l| l.strip_prefix("Default models: "))
+        .expect("--help names the default models");
+    let readme = readme();
+    let table = readme
+        .split("## Providers")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").nth(1))
+        .unwrap();
+    let mut rows = 0;
+    for row in table.lines().skip(2) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (Some(name), Some(model)) = (cells.get(1), cells.get(2)) else {
+            continue;
+        };
+        let name = name.trim_matches('`');
+        let stated = format!("{name} {}", model.trim_matches('`'));
+        let named = line.split([',', ';']).any(|d| d.trim() == stated);
+        match model.starts_with('`') {
+            true => assert!(named, "README: {stated}; --help: {line}"),
+            false => assert!(
+                !line
+                    .split([',', ';'])
+                    .any(|d| d.trim().starts_with(&format!("{name} "))),
+                "README gives {name} no default; --help: {line}"
+            ),
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 6, "{table}");
+}
+
+/// `make install PREFIX=DIR`, as the README says, puts the binary in DIR/bin.
+#[test]
+fn make_install_puts_the_binary_under_prefix() {
+    assert!(readme().contains("    make install PREFIX=~/.local "));
+    let out = std::process::Command::new("make")
+        .args(["-n", "install", "PREFIX=/opt/x"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "install -D -m 755 target/x86_64-unknown-linux-musl/release/mote /opt/x/bin/mote"
+        ),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_two_setup_commands_are_make_targets() {
     let readme = readme();

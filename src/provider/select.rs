@@ -473,6 +473,15 @@ pub fn env_help() -> String {
         "With no --provider, the first whose key is set, in this order: {}.\n",
         order.join(", ")
     ));
+    let defaults: Vec<String> = BUILTINS
+        .iter()
+        .filter(|b| !b.default_model.is_empty())
+        .map(|b| format!("{} {}", b.name, b.default_model))
+        .collect();
+    s.push_str(&format!(
+        "Default models: {}; the others need --model.\n",
+        defaults.join(", ")
+    ));
     s
 }
 
