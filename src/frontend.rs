@@ -76,6 +76,11 @@ pub trait Frontend {
     fn buffers(&self) -> Option<&dyn crate::tool::Buffers> {
         None
     }
+    /// Does a person answer `approve` and `confirm` here (the terminal)?
+    /// Then waiting for them fires the Notification hooks.
+    fn asks_a_person(&self) -> bool {
+        false
+    }
     /// May this call run?
     fn approve(&mut self, call: &Ask) -> Approval;
     /// A yes/no question (the doom-loop guard).

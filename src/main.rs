@@ -167,29 +167,45 @@ fn run(o: Options, config: &config::Config) -> Result<(), Failure> {
     let Some(mut r) = Run::build(o, config)? else {
         return Ok(());
     };
-    if r.opts.loop_file.is_some() {
-        return looped(r);
-    }
-    if r.interactive {
-        let mut screen = tui::screen(&r.conv.cfg().model, &r.ctx.ws.root);
-        verbose_note(&r, &mut screen);
-        let repl = tui::Repl {
-            ctx: &mut r.ctx,
-            conv: r.conv,
-            screen,
-            opts: &r.opts,
-            config,
-            sessions: r.sessions.as_deref(),
-            mode: r.mode,
-        };
-        return tui::repl(repl);
-    }
+    let res = if r.opts.loop_file.is_some() {
+        looped(&mut r)
+    } else if r.interactive {
+        interactive(&mut r, config)
+    } else {
+        once(&mut r)
+    };
+    r.end(if r.interactive {
+        "prompt_input_exit"
+    } else {
+        "other"
+    });
+    res
+}
+
+/// The interactive mode on the terminal (src/tui/).
+fn interactive(r: &mut Run, config: &config::Config) -> Result<(), Failure> {
+    let mut screen = tui::screen(&r.conv.cfg().model, &r.ctx.ws.root);
+    verbose_note(r, &mut screen);
+    let repl = tui::Repl {
+        ctx: &mut r.ctx,
+        conv: &mut r.conv,
+        screen,
+        opts: &r.opts,
+        config,
+        sessions: r.sessions.as_deref(),
+        mode: r.mode.clone(),
+    };
+    tui::repl(repl)
+}
+
+/// One headless task (`-p`, stdin, `--compact`) and its result.
+fn once(r: &mut Run) -> Result<(), Failure> {
     let mut out = output::Output::new(r.opts.format, r.opts.verbose, r.conv.prices().copied());
     if let (Some(_), Some(w)) = (&r.opts.subagent, &r.conv.log().writer) {
         out.session(&w.id);
     }
-    verbose_note(&r, &mut out);
-    headless(&mut r, &mut out)
+    verbose_note(r, &mut out);
+    headless(r, &mut out)
 }
 
 /// With --verbose, where the session is saved.
@@ -268,7 +284,7 @@ fn structured_answer(
 
 /// `--loop PLAN.md`: each iteration is a fresh conversation, unsaved, with
 /// the same model and prompt mode.
-fn looped(mut r: Run) -> Result<(), Failure> {
+fn looped(r: &mut Run) -> Result<(), Failure> {
     let o = &r.opts;
     let file = o.loop_file.as_deref().unwrap_or_default();
     let settings = looptask::Settings {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::agent::{Conversation, PromptMode, TurnContext};
 use crate::cli::Options;
+use crate::hooks::Event;
 use crate::json::value::Value;
 use crate::session::start::{limits, Log};
 use crate::subagent::batch::{Scope, Tasks};
@@ -206,6 +207,7 @@ impl Run {
         }
 
         let mut undo = crate::undo::Undo::default();
+        let resuming = resumed.is_some();
         let (arena, log) = match resumed {
             Some(r) => {
                 let id = &r.loaded.id;
@@ -238,16 +240,24 @@ impl Run {
                 (arena::Arena::new(), log)
             }
         };
-        let mode = PromptMode {
-            system,
-            permission,
-            writable: chosen.mode.writable,
-        };
         let mut hooks = hooks(config, &cwd, &ws.root, o.trust).map_err(config_err)?;
         if let Some(w) = &log.writer {
             hooks.session_id = w.id.clone();
             hooks.transcript = w.path.to_string_lossy().into_owned();
         }
+        hooks.subagent = o.subagent.is_some();
+        let source = if resuming { "resume" } else { "startup" };
+        let start = hooks.session(Event::SessionStart, source);
+        if !start.is_empty() {
+            // SessionStart's output is context for the whole session.
+            system.push_str("\n\n# Session start\n\n");
+            system.push_str(&start);
+        }
+        let mode = PromptMode {
+            system,
+            permission,
+            writable: chosen.mode.writable,
+        };
         let mut conv = Conversation::new(cfg, selected.prices, mode, arena, log);
         // A subagent's changes are covered by its parent's checkpoints.
         undo.off = o.subagent.is_some();
@@ -272,6 +282,13 @@ impl Run {
             sessions: sdir,
             cwd,
         }))
+    }
+}
+
+impl Run {
+    /// The session ends (`reason` as Claude Code's SessionEnd gives it).
+    pub fn end(&self, reason: &str) {
+        self.ctx.hooks.session(Event::SessionEnd, reason);
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::{Agent, Fail, Pending};
 use crate::arena::{Kind, Role};
 use crate::frontend::{Answer, Approval, Ask};
-use crate::hooks::{Event, Input};
+use crate::hooks::{Event, Input, Permit};
 use crate::json::Args;
 use crate::permission::Decision;
 use crate::session::Record;
@@ -18,15 +18,25 @@ impl Agent<'_> {
     pub(super) fn run_tool(&mut self, c: &Pending) {
         self.out.tool_call(&c.id, &c.name, &c.args);
         let start = Instant::now();
+        let result = self.hooked_call(&c.id, &c.name, &c.args);
+        self.finish_call(c, &result, start.elapsed().as_millis());
+    }
+
+    /// `call_tool` between the PreToolUse and PostToolUse hooks: a hook may
+    /// block the call, allow or ask for it (`permissionDecision`; deny
+    /// rules still win), or add its reason to the result. The model's
+    /// calls and the user's `!cmd` go through here.
+    pub fn hooked_call(&mut self, id: &str, name: &str, args: &str) -> Result<String, String> {
         let tool = |response| Input::Tool {
-            name: &c.name,
-            args: &c.args,
-            id: &c.id,
+            name,
+            args,
+            id,
             response,
         };
-        let mut result = match self.hook(Event::PreToolUse, &tool(None)).block {
+        let pre = self.hook(Event::PreToolUse, &tool(None));
+        let mut result = match pre.block {
             Some(why) => Err(format!("blocked by a PreToolUse hook: {why}")),
-            None => self.call_tool(&c.id, &c.name, &c.args),
+            None => self.call_steered(id, name, args, pre.permit),
         };
         let response = match &result {
             Ok(t) => (t.as_str(), false),
@@ -39,7 +49,7 @@ impl Agent<'_> {
             };
             r.push_str(&format!("\n[PostToolUse hook: {why}]"));
         }
-        self.finish_call(c, &result, start.elapsed().as_millis());
+        result
     }
 
     /// A call's result: into the arena, the session and the front end.
@@ -65,6 +75,17 @@ impl Agent<'_> {
     /// Find, check, permit and run one call: `Ok` is the text for the
     /// model, `Err` a one-line error (a denial, bad arguments, a failure).
     pub fn call_tool(&mut self, id: &str, name: &str, args: &str) -> Result<String, String> {
+        self.call_steered(id, name, args, None)
+    }
+
+    /// `call_tool` with a PreToolUse hook's `permissionDecision`.
+    fn call_steered(
+        &mut self,
+        id: &str,
+        name: &str,
+        args: &str,
+        hook: Option<Permit>,
+    ) -> Result<String, String> {
         let permission = self.conv.mode.permission;
         if name == crate::schema::TOOL && self.conv.cfg.schema.is_some() {
             return Ok("The answer is recorded.".into());
@@ -78,6 +99,7 @@ impl Agent<'_> {
                     .ctx
                     .gate
                     .decide_named(permission, name, tool::Effect::Exec);
+                let d = steer(d, hook);
                 self.permit(d, id, name, tool::Effect::Exec, args)?;
                 self.checkpoint(None);
                 self.out.tool_start(id);
@@ -91,7 +113,10 @@ impl Agent<'_> {
         };
         let parsed = Args::parse(args).map_err(|e| format!("bad arguments for {}: {e}", t.name))?;
         check_known(t, &parsed)?;
-        let d = self.ctx.gate.decide(permission, t, &parsed, &self.ctx.ws);
+        let d = steer(
+            self.ctx.gate.decide(permission, t, &parsed, &self.ctx.ws),
+            hook,
+        );
         self.permit(d, id, t.name, t.effect, args)?;
         self.before_change(t, &parsed);
         self.out.tool_start(id);
@@ -164,6 +189,7 @@ impl Agent<'_> {
                     effect,
                     always: &always,
                 };
+                self.notify(&format!("mote needs your permission to use {name}"));
                 match self.out.approve(&ask) {
                     Approval::Once => Ok(()),
                     Approval::Always => {
@@ -191,6 +217,13 @@ impl Agent<'_> {
         }
     }
 
+    /// The Notification hooks, when a person is about to be asked.
+    fn notify(&mut self, message: &str) {
+        if self.out.asks_a_person() {
+            self.hook(Event::Notification, &Input::Field(message));
+        }
+    }
+
     /// The session allow rules an "always" answer adds for a call (an MCP
     /// tool's rule is its name).
     fn always_rules(&self, name: &str, args: &str) -> Vec<String> {
@@ -207,6 +240,7 @@ impl Agent<'_> {
     /// turn stops.
     pub(super) fn doom_ask(&mut self, m: String, c: &Pending) -> Option<Fail> {
         let q = format!("{m}; it may be stuck in a loop. Run it anyway?");
+        self.notify("mote is waiting for your answer");
         if self.out.confirm(&q, "run it and go on", "stop the turn") != Answer::Yes {
             return Some(Fail::DoomLoop(m));
         }
@@ -253,6 +287,20 @@ fn check_known(t: &tool::Tool, args: &Args) -> Result<(), String> {
             names.join(", ")
         )),
         None => Ok(()),
+    }
+}
+
+/// A PreToolUse hook's `permissionDecision` applied to the gate's verdict:
+/// allow answers what would be asked, ask asks what would be allowed; a
+/// denial (a deny rule, the mode) stands.
+fn steer(d: Decision, hook: Option<Permit>) -> Decision {
+    match (hook, d) {
+        (Some(Permit::Allow), Decision::Ask { .. }) => Decision::Allow,
+        (Some(Permit::Ask), Decision::Allow) => Decision::Ask {
+            why: "a PreToolUse hook asks for the user's yes".into(),
+            by_mode: false,
+        },
+        (_, d) => d,
     }
 }
 

@@ -160,7 +160,7 @@ impl<'a> Agent<'a> {
             self.conv.turns += 1;
             self.out.turn_start(self.conv.turns);
             if self.conv.log.limits.over(&self.conv.log.est) {
-                self.compact()?;
+                self.compact_as("auto")?;
             }
             let mcp_specs = self.ctx.mcp.specs();
             let scope = self.ctx.scope.clone();
@@ -168,7 +168,7 @@ impl<'a> Agent<'a> {
             let (calls, usage, stop_why) = match self.complete(&specs, false) {
                 Err(Fail::ContextLength(m)) => {
                     self.out.note(&format!("{m}; compacting and retrying once"));
-                    if !self.compact()? {
+                    if !self.compact_as("auto")? {
                         return Err(Fail::ContextLength(m));
                     }
                     self.complete(&specs, false)?
@@ -260,7 +260,11 @@ impl<'a> Agent<'a> {
             self.out.turn_end(self.conv.turns, &usage);
             if calls.is_empty() {
                 // A Stop hook that exits 2 makes the model go on with its reason.
-                match self.hook(Event::Stop, &Input::Stop(stop_hook_active)).block {
+                let event = match self.ctx.hooks.subagent {
+                    true => Event::SubagentStop,
+                    false => Event::Stop,
+                };
+                match self.hook(event, &Input::Stop(stop_hook_active)).block {
                     Some(why) => {
                         stop_hook_active = true;
                         self.conv.arena.user(&why);
@@ -357,10 +361,16 @@ impl<'a> Agent<'a> {
     /// ones), then the arena becomes [summary] + the recent messages, and a
     /// `Compact` record lets a resume do the same. `false`: nothing to do.
     pub fn compact(&mut self) -> Result<bool, Fail> {
+        self.compact_as("manual")
+    }
+
+    /// Compaction with PreCompact's `trigger`: `manual` or `auto`.
+    fn compact_as(&mut self, trigger: &str) -> Result<bool, Fail> {
         let n = compact::cut(&self.conv.arena, self.conv.log.limits.keep);
         if n == 0 {
             return Ok(false);
         }
+        self.hook(Event::PreCompact, &Input::Field(trigger));
         let before = self.conv.log.est.tokens();
         let tail = self.conv.arena.split_off(n);
         let mark = self.conv.arena.mark();

@@ -19,27 +19,27 @@ use crate::json::write::quote;
 /// The events mote fires, by their Claude Code names.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Event {
+    SessionStart,
     UserPromptSubmit,
     PreToolUse,
     PostToolUse,
+    Notification,
     Stop,
+    SubagentStop,
+    PreCompact,
+    SessionEnd,
 }
 
 const EVENTS: &[(&str, Event)] = &[
+    ("SessionStart", Event::SessionStart),
     ("UserPromptSubmit", Event::UserPromptSubmit),
     ("PreToolUse", Event::PreToolUse),
     ("PostToolUse", Event::PostToolUse),
+    ("Notification", Event::Notification),
     ("Stop", Event::Stop),
-];
-
-/// Claude Code events mote does not fire (yet): accepted in a settings
-/// file, never run.
-const NOT_FIRED: &[&str] = &[
-    "SessionStart",
-    "SessionEnd",
-    "Notification",
-    "SubagentStop",
-    "PreCompact",
+    ("SubagentStop", Event::SubagentStop),
+    ("PreCompact", Event::PreCompact),
+    ("SessionEnd", Event::SessionEnd),
 ];
 
 /// Claude Code's names for mote's tools, for matchers and `tool_name`.
@@ -78,6 +78,18 @@ pub struct Hooks {
     pub session_id: String,
     pub transcript: String,
     dir: String,
+    /// This run is a subagent (`--subagent`): its end is SubagentStop, and
+    /// it has no SessionStart or SessionEnd of its own.
+    pub subagent: bool,
+}
+
+/// A PreToolUse hook's `permissionDecision` besides `deny` (which blocks).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Permit {
+    /// Run without asking, unless a deny rule or the mode forbids it.
+    Allow,
+    /// Ask the user even if the gate would allow it.
+    Ask,
 }
 
 /// What the hooks of one event decided.
@@ -85,6 +97,8 @@ pub struct Hooks {
 pub struct Outcome {
     /// Exit 2 or `decision: "block"`/`permissionDecision: "deny"`: the reason.
     pub block: Option<String>,
+    /// `permissionDecision: "allow"` or `"ask"` (ask wins over allow).
+    pub permit: Option<Permit>,
     /// Exit 0 stdout (SessionStart, UserPromptSubmit) and `additionalContext`.
     pub context: String,
     /// One line each for the user: non-blocking errors, `systemMessage`.
@@ -100,8 +114,11 @@ pub enum Input<'a> {
         id: &'a str,
         response: Option<(&'a str, bool)>,
     },
+    /// Stop and SubagentStop: `stop_hook_active`.
     Stop(bool),
-    Plain,
+    /// SessionStart's `source`, SessionEnd's `reason`, Notification's
+    /// `message`, PreCompact's `trigger`: the event's one field.
+    Field(&'a str),
 }
 
 impl Hooks {
@@ -146,6 +163,17 @@ impl Hooks {
         out
     }
 
+    /// SessionStart or SessionEnd (none in a subagent): notes go to
+    /// stderr; the context (SessionStart's stdout) is returned.
+    pub fn session(&self, event: Event, field: &str) -> String {
+        if self.subagent || self.is_empty() {
+            return String::new();
+        }
+        let o = self.fire(event, &Input::Field(field));
+        o.notes.iter().for_each(|n| eprintln!("mote: warning: {n}"));
+        o.context
+    }
+
     fn input(&self, event: Event, input: &Input) -> String {
         let name = EVENTS.iter().find(|(_, e)| *e == event).map_or("", |e| e.0);
         let mut s = format!(
@@ -178,7 +206,15 @@ impl Hooks {
                 }
             }
             Input::Stop(active) => s.push_str(&format!(",\"stop_hook_active\":{active}")),
-            Input::Plain => {}
+            Input::Field(v) => {
+                let key = match event {
+                    Event::SessionStart => "source",
+                    Event::SessionEnd => "reason",
+                    Event::PreCompact => "trigger",
+                    _ => "message",
+                };
+                s.push_str(&format!(",{}:{}", quote(key), quote(v)));
+            }
         }
         s.push('}');
         s
@@ -189,9 +225,6 @@ fn parse(v: &Value, groups: &mut Vec<Group>) -> Result<(), String> {
     let events = v.as_object().ok_or("must be an object of events")?;
     for (name, list) in events {
         let Some(&(_, event)) = EVENTS.iter().find(|(n, _)| n == name) else {
-            if NOT_FIRED.contains(&name.as_str()) {
-                continue;
-            }
             let known: Vec<&str> = EVENTS.iter().map(|e| e.0).collect();
             return Err(format!(
                 "unknown event `{name}` (known: {})",
@@ -271,6 +304,15 @@ fn tool_input(args: &str) -> String {
     Value::Obj(m).to_json()
 }
 
+/// Events an exit 2 blocks; for the others it is an error shown to the user.
+fn blocks(e: Event) -> bool {
+    use Event::*;
+    matches!(
+        e,
+        UserPromptSubmit | PreToolUse | PostToolUse | Stop | SubagentStop
+    )
+}
+
 /// Fold one hook's result into the event's outcome (Claude Code's protocol).
 fn judge(event: Event, cmd: &str, r: Result<spawn::Done, String>, out: &mut Outcome) {
     let short: String = cmd.chars().take(60).collect();
@@ -280,7 +322,7 @@ fn judge(event: Event, cmd: &str, r: Result<spawn::Done, String>, out: &mut Outc
     };
     match d.code {
         Some(0) => stdout(event, &d.stdout, out),
-        Some(2) => {
+        Some(2) if blocks(event) => {
             let why = d.stderr.trim();
             out.block.get_or_insert_with(|| match why.is_empty() {
                 true => format!("blocked by hook `{short}`"),
@@ -297,7 +339,7 @@ fn judge(event: Event, cmd: &str, r: Result<spawn::Done, String>, out: &mut Outc
 }
 
 /// Exit 0: plain stdout is context for SessionStart/UserPromptSubmit; a
-/// JSON object may block, deny, add context or show a message.
+/// JSON object may block, deny, allow, ask, add context or show a message.
 fn stdout(event: Event, text: &str, out: &mut Outcome) {
     let t = text.trim();
     let v = match t.starts_with('{') {
@@ -305,14 +347,21 @@ fn stdout(event: Event, text: &str, out: &mut Outcome) {
         false => None,
     };
     let Some(v) = v else {
-        if event == Event::UserPromptSubmit && !t.is_empty() {
+        let adds = matches!(event, Event::UserPromptSubmit | Event::SessionStart);
+        if adds && !t.is_empty() {
             push_context(out, t);
         }
         return;
     };
     let s = |v: Option<&Value>| v.and_then(|x| x.as_str()).map(String::from);
     let specific = v.get("hookSpecificOutput");
-    let deny = s(specific.and_then(|h| h.get("permissionDecision"))).as_deref() == Some("deny");
+    let decision = s(specific.and_then(|h| h.get("permissionDecision")));
+    let deny = decision.as_deref() == Some("deny");
+    match (decision.as_deref(), out.permit) {
+        (Some("ask"), _) => out.permit = Some(Permit::Ask),
+        (Some("allow"), None) => out.permit = Some(Permit::Allow),
+        _ => {}
+    }
     if s(v.get("decision")).as_deref() == Some("block") || deny {
         let why = s(v.get("reason"))
             .or_else(|| s(specific.and_then(|h| h.get("permissionDecisionReason"))))

@@ -92,7 +92,7 @@ pub fn screen(model: &str, root: &Path) -> Screen {
 /// system prompt, make or find session files) and the prompt mode in use.
 pub struct Repl<'a> {
     pub ctx: &'a mut TurnContext,
-    pub conv: Conversation,
+    pub conv: &'a mut Conversation,
     pub screen: Screen,
     pub opts: &'a crate::cli::Options,
     pub config: &'a crate::config::Config,
@@ -103,7 +103,7 @@ pub struct Repl<'a> {
 impl Repl<'_> {
     /// The agent for one task (or compaction) on this conversation.
     pub fn agent(&mut self) -> Agent<'_> {
-        Agent::new(self.ctx, &mut self.conv, &mut self.screen)
+        Agent::new(self.ctx, self.conv, &mut self.screen)
     }
 }
 
@@ -225,15 +225,15 @@ fn plain_line() -> std::io::Result<Read> {
     }
 }
 
-/// `!cmd`: run through the permission gate, show the output, keep it out
-/// of the conversation.
+/// `!cmd`: run through the hooks and the permission gate, show the
+/// output, keep it out of the conversation.
 fn shell(r: &mut Repl, cmd: &str) {
     let mut args = b"{\"command\":".to_vec();
     let _ = crate::json::write::string(&mut args, cmd);
     args.push(b'}');
     let args = String::from_utf8_lossy(&args).into_owned();
     crate::interrupt::arm(r.screen.tty);
-    let res = r.agent().call_tool("shell", "bash", &args);
+    let res = r.agent().hooked_call("shell", "bash", &args);
     crate::interrupt::arm(false);
     spinner::stop();
     match res {

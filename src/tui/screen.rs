@@ -374,6 +374,10 @@ impl Frontend for Screen {
         self.show_subagent(s);
     }
 
+    fn asks_a_person(&self) -> bool {
+        true
+    }
+
     fn approve(&mut self, call: &Ask) -> Approval {
         self.ask(call.name, call.args, call.always)
     }
