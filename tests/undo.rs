@@ -9,6 +9,8 @@
 mod common;
 #[path = "mock/mod.rs"]
 mod mock;
+#[path = "tui/mod.rs"]
+mod tui;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -408,4 +410,51 @@ fn a_hostile_repository_config_runs_nothing_during_checkpoints() {
     // The config is live: plain git runs it.
     git(&ws, &["status"]);
     assert!(marker.exists());
+}
+
+/// /diff, then /undo in a real terminal: the file the user changed since
+/// is asked about (kept on `n`), the other is restored, and /rewind lists
+/// what is left.
+#[test]
+fn interactive_diff_undo_asks_before_overwriting() {
+    let ws = tui::workspace("undo");
+    git(&ws, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        ws.join(".gitignore"),
+        "data/\nstate/\nconfig/\nstty.*\nmote.err\n",
+    )
+    .unwrap();
+    std::fs::write(ws.join("a.txt"), "alpha\nbeta\n").unwrap();
+    std::fs::write(ws.join("b.txt"), "bee\n").unwrap();
+    let m = Mock::start(vec![
+        edit("a.txt", "beta", "BETA"),
+        bash("rm b.txt"),
+        Reply::text("all done"),
+    ]);
+    let t = tui::start_mote("undo", &ws, &m.base_url(), 100, "--permission auto");
+    t.type_text("change them");
+    t.keys(&["Enter"]);
+    t.wait_text("all done");
+    t.type_text("/diff");
+    t.keys(&["Enter"]);
+    t.wait_text("+BETA");
+    assert!(t.screen().contains("-bee"), "{}", t.screen());
+    std::fs::write(ws.join("a.txt"), "mine\n").unwrap();
+    t.type_text("/undo");
+    t.keys(&["Enter"]);
+    t.wait_text("overwrite it?");
+    t.type_text("n");
+    t.wait_text("took 1 prompt(s)");
+    let screen = t.screen();
+    assert!(
+        screen.contains("skipped a.txt") && screen.contains("restored b.txt"),
+        "{screen}"
+    );
+    assert_eq!(std::fs::read_to_string(ws.join("a.txt")).unwrap(), "mine\n");
+    assert_eq!(std::fs::read_to_string(ws.join("b.txt")).unwrap(), "bee\n");
+    t.type_text("/rewind");
+    t.keys(&["Enter"]);
+    t.wait_text("no prompts yet");
+    t.keys(&["C-d"]);
+    t.wait_text("EXIT:0");
 }

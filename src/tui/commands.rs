@@ -4,7 +4,7 @@
 //! saved.rs, /loop in plan_loop.rs; the small ones are here.
 
 use super::screen::{k, say, usd};
-use super::{plan_loop, saved, switch, Repl};
+use super::{plan_loop, rewind, saved, switch, Repl};
 
 pub enum Flow {
     Continue,
@@ -93,6 +93,27 @@ pub static COMMANDS: &[Command] = &[
         arg: Arg::None,
         help: "Start a new conversation (and session file)",
         run: saved::new,
+    },
+    Command {
+        name: "undo",
+        args: "",
+        arg: Arg::None,
+        help: "Undo the last prompt: its files and its turn",
+        run: rewind::undo,
+    },
+    Command {
+        name: "rewind",
+        args: "[N [code|conversation|both]]",
+        arg: Arg::None,
+        help: "List the prompts, or go back to before prompt N",
+        run: rewind::rewind,
+    },
+    Command {
+        name: "diff",
+        args: "",
+        arg: Arg::None,
+        help: "What this session changed since its first checkpoint",
+        run: rewind::diff,
     },
     Command {
         name: "cost",

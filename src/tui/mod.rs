@@ -16,6 +16,7 @@ pub mod keys;
 pub mod live;
 pub mod markdown;
 pub mod plan_loop;
+pub mod rewind;
 pub mod saved;
 pub mod screen;
 pub mod search;

@@ -450,12 +450,7 @@ fn diff(s: &mut String, args: &str, p: &Paint) {
         let text = clean(a.opt_str(key).ok().flatten().unwrap_or(""));
         let n = text.lines().count();
         for l in text.lines().take(DIFF_LINES) {
-            s.push_str(&format!(
-                "  {}{sign} {}{}\n",
-                p.s(colour),
-                clip(l, 200),
-                p.s(OFF)
-            ));
+            diff_line(s, colour, &format!("{sign} {l}"), p);
         }
         if n > DIFF_LINES {
             s.push_str(&format!(
@@ -466,6 +461,33 @@ fn diff(s: &mut String, args: &str, p: &Paint) {
             ));
         }
     }
+}
+
+/// One line of a diff in its colour, cut at 200 columns.
+fn diff_line(s: &mut String, colour: &'static str, line: &str, p: &Paint) {
+    s.push_str(&format!(
+        "  {}{}{}\n",
+        p.s(colour),
+        clip(line, 200),
+        p.s(OFF)
+    ));
+}
+
+/// A unified diff (`/diff`) drawn as edits are: removed lines red, added
+/// green, file and hunk headers dim.
+pub fn paint_diff(text: &str, p: &Paint) -> String {
+    let mut s = String::new();
+    for l in clean(text).lines() {
+        let colour = match l.as_bytes().first() {
+            _ if l.starts_with("+++") || l.starts_with("---") => DIM,
+            Some(b'+') => GREEN,
+            Some(b'-') => RED,
+            Some(b'@') | Some(b'd') | Some(b'i') | Some(b'n') => DIM,
+            _ => "",
+        };
+        diff_line(&mut s, colour, l, p);
+    }
+    s
 }
 
 /// The first lines of a tool's output, dimmed, then how many were folded.

@@ -328,6 +328,23 @@ pub fn commit(
     entries: &Entries,
     msg: &str,
 ) -> Result<String, String> {
+    let tree = tree(root, tmp, entries)?;
+    let refname = format!("refs/mote/checkpoints/{session}");
+    let parent = run(root, None, &["rev-parse", "-q", "--verify", &refname], None)
+        .ok()
+        .and_then(|p| hex(p.trim_ascii()));
+    let mut args = vec!["commit-tree", "--no-gpg-sign", &tree, "-m", msg];
+    if let Some(p) = &parent {
+        args.extend(["-p", p]);
+    }
+    let id = run(root, None, &args, None)?;
+    let id = hex(id.trim_ascii()).ok_or("git commit-tree: no commit id")?;
+    run(root, None, &["update-ref", &refname, &id], None)?;
+    Ok(id)
+}
+
+/// Write `entries` as a tree, through a temporary index in `tmp`.
+pub fn tree(root: &Path, tmp: &Path, entries: &Entries) -> Result<String, String> {
     let index = tmp.join("index");
     let _ = std::fs::remove_file(&index);
     let mut input = Vec::new();
@@ -344,21 +361,8 @@ pub fn commit(
     )?;
     let tree = run(root, Some(&index), &["write-tree"], None)?;
     let _ = std::fs::remove_file(&index);
-    let tree = hex(tree.trim_ascii()).ok_or("git write-tree: no tree id")?;
-    let refname = format!("refs/mote/checkpoints/{session}");
-    let parent = run(root, None, &["rev-parse", "-q", "--verify", &refname], None)
-        .ok()
-        .and_then(|p| hex(p.trim_ascii()));
-    let mut args = vec!["commit-tree", "--no-gpg-sign", &tree, "-m", msg];
-    if let Some(p) = &parent {
-        args.extend(["-p", p]);
-    }
-    let id = run(root, None, &args, None)?;
-    let id = hex(id.trim_ascii()).ok_or("git commit-tree: no commit id")?;
-    run(root, None, &["update-ref", &refname, &id], None)?;
-    Ok(id)
+    hex(tree.trim_ascii()).ok_or_else(|| "git write-tree: no tree id".into())
 }
-
 /// The entries of a checkpoint commit (or tree).
 pub fn entries(root: &Path, commit: &str) -> Result<Entries, String> {
     let out = run(
@@ -481,4 +485,33 @@ pub fn changed_paths(root: &Path, from: &str, to: &str) -> Result<Vec<String>, S
         .filter(|p| !p.is_empty())
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .collect())
+}
+
+/// The unified diff of two files outside any repository (the file store's
+/// `/diff`), run in `dir`.
+pub fn files_diff(dir: &Path, old: &Path, new: &Path) -> Result<String, String> {
+    let out = command(dir, None)
+        .env("GIT_CEILING_DIRECTORIES", dir)
+        .args([
+            "diff",
+            "--no-index",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+        ])
+        .arg(old)
+        .arg(new)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    match out.status.code() {
+        Some(0 | 1) => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ => Err(format!(
+            "git diff: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("failed")
+        )),
+    }
 }

@@ -360,3 +360,51 @@ pub fn conversation_line(turns: &[Turn], whole: bool) -> String {
         false => "the conversation was compacted since; it is kept as it is".into(),
     }
 }
+
+/// The files a turn changed, as `/rewind` lists them.
+pub fn files_of(t: &Turn, root: &Path, session: &Path) -> Vec<String> {
+    match (t.before.as_deref(), t.after.as_deref()) {
+        (Some(""), _) => store::load(&store::dir(session, t.seq))
+            .iter()
+            .map(|s| {
+                s.path
+                    .strip_prefix(root)
+                    .unwrap_or(&s.path)
+                    .display()
+                    .to_string()
+            })
+            .collect(),
+        (Some(b), Some(a)) => git::toplevel(root)
+            .and_then(|top| git::changed_paths(&top, b, a).ok())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// `/diff`: a unified diff from the checkpoint before `first` (the
+/// session's first) to the files now.
+pub fn diff(first: &Turn, root: &Path, session: &Path) -> Result<String, String> {
+    let Some(before) = first.before.as_deref().filter(|b| !b.is_empty()) else {
+        let dir = store::dir(session, first.seq);
+        let mut out = String::new();
+        let parent = session.parent().unwrap_or(Path::new("/"));
+        for s in store::load(&dir) {
+            let old = match s.mode {
+                Some(_) => dir.join(s.n.to_string()),
+                None => PathBuf::from("/dev/null"),
+            };
+            let new = match s.path.exists() {
+                true => s.path.clone(),
+                false => PathBuf::from("/dev/null"),
+            };
+            out.push_str(&git::files_diff(parent, &old, &new)?);
+        }
+        return Ok(out);
+    };
+    let top = git::toplevel(root).ok_or("git does not work here")?;
+    let tmp = tmp_dir()?;
+    let now = git::scan(&top, &tmp).and_then(|s| git::tree(&top, &tmp, &s.entries));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let out = git::diff(&top, before, &now?)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}

@@ -65,12 +65,16 @@ pub fn plan(turns: &[Turn], ws: &Workspace, session: &Path) -> Result<Plan, Stri
         .iter()
         .filter(|t| t.before.as_deref().is_some_and(|b| !b.is_empty()))
         .collect();
+    // The session's own files are never taken back, wherever they lie.
+    let sessions = session.parent().unwrap_or(Path::new("/"));
+    let sessions = sessions.canonicalize().unwrap_or(sessions.to_path_buf());
     if !git_turns.is_empty() {
         let top = git::toplevel(&ws.root)
             .ok_or("the checkpoints are in git, and git does not work here")?;
         p.ws = Workspace::new(&top).map_err(|e| format!("{}: {e}", top.display()))?;
         p.top = top;
         plan_git(&mut p, &git_turns)?;
+        p.changes.retain(|c| !c.abs.starts_with(&sessions));
     }
     let dirs: Vec<PathBuf> = turns
         .iter()
