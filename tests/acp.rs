@@ -900,3 +900,35 @@ fn slash_commands_are_listed_and_run() {
         .contains("Fix issue 42 now, carefully."));
     assert_eq!(stop_reasons(&r), ["end_turn"]);
 }
+
+#[test]
+fn plan_mode_checklist_is_a_plan_update() {
+    let ws = workspace("plan");
+    let m = Mock::start(vec![
+        mock::Reply::call(
+            "write",
+            r#"{"path":"PLAN.md","content":"Goal\n- [ ] write the parser\n- [x] read the spec\n"}"#,
+        ),
+        mock::Reply::text("planned"),
+    ]);
+    let env = [("ACP_PROMPT", "/plan the parser")];
+    let Some(r) = client("prompt", &ws, &m, &env, &[]) else {
+        return;
+    };
+    let plans = r.updates("plan");
+    assert_eq!(plans.len(), 1, "{:?}", r.log);
+    let entries: Vec<(&str, &str)> = plans[0]
+        .get("entries")
+        .and_then(|e| e.as_array())
+        .unwrap()
+        .iter()
+        .map(|e| (s(e, &["content"]).unwrap(), s(e, &["status"]).unwrap()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("write the parser", "pending"),
+            ("read the spec", "completed")
+        ]
+    );
+}

@@ -323,6 +323,9 @@ impl Server<'_> {
         if sess.conv.permission() != permission {
             front.update(session::mode_update(sess.conv.permission()));
         }
+        if let Some(plan) = session::plan(sess) {
+            front.update(plan);
+        }
         let cancelled = link::cancelled();
         link::running(None);
         self.closed |= front.closed;

@@ -60,6 +60,34 @@ pub fn mode_update(p: Permission) -> Value {
     ])
 }
 
+/// A `plan` update from the checklist (`- [ ]` items) of the file the
+/// prompt mode writes (plan mode's PLAN.md), if it has one.
+pub fn plan(sess: &Session) -> Option<Value> {
+    let entries: Vec<Value> = sess
+        .conv
+        .writable()
+        .iter()
+        .map(|w| sess.ctx.ws.root.join(w))
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= 1 << 20))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|text| crate::plan::items(&text))
+        .map(|item| {
+            let status = if item.checked { "completed" } else { "pending" };
+            obj(vec![
+                ("content", s(&item.text)),
+                ("priority", s("medium")),
+                ("status", s(status)),
+            ])
+        })
+        .collect();
+    (!entries.is_empty()).then(|| {
+        obj(vec![
+            ("sessionUpdate", s("plan")),
+            ("entries", Value::Arr(entries)),
+        ])
+    })
+}
+
 /// `SessionModeState`: the modes and the current one.
 pub fn modes_json(current: Permission) -> Value {
     let list = MODES

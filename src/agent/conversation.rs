@@ -79,6 +79,11 @@ impl Conversation {
         self.mode.permission
     }
 
+    /// The files the prompt mode may write (plan mode's PLAN.md).
+    pub fn writable(&self) -> &[String] {
+        &self.mode.writable
+    }
+
     pub fn arena(&self) -> &Arena {
         &self.arena
     }
