@@ -65,7 +65,8 @@ pub struct Rec {
 /// raw text that is escaped when it is sent.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Text<'a> {
-    stored: &'a str,
+    /// Bytes, not `&str`: a request copies them without a UTF-8 check.
+    stored: &'a [u8],
     flags: u8,
 }
 
@@ -73,22 +74,24 @@ impl<'a> Text<'a> {
     /// Text that is kept raw (tests, and values from outside the arena).
     pub fn raw(s: &'a str) -> Text<'a> {
         Text {
-            stored: s,
+            stored: s.as_bytes(),
             flags: RAW,
         }
     }
 
     /// The stored bytes and whether they are raw (`false`: escaped).
-    pub fn stored(&self) -> (&'a str, bool) {
+    pub fn stored(&self) -> (&'a [u8], bool) {
         (self.stored, self.flags & RAW != 0)
     }
 
     /// The text itself.
     pub fn unescape(&self) -> std::borrow::Cow<'a, str> {
+        // Only &str, or escapes of it, is ever appended: spans are UTF-8.
+        let s = std::str::from_utf8(self.stored).unwrap_or("");
         if self.flags & RAW != 0 {
-            std::borrow::Cow::Borrowed(self.stored)
+            std::borrow::Cow::Borrowed(s)
         } else {
-            crate::json::write::unescape(self.stored)
+            crate::json::write::unescape(s)
         }
     }
 
@@ -171,7 +174,7 @@ impl Arena {
     /// over 1.5 times as long.
     pub fn push(&mut self, role: Role, kind: Kind, text: &str) {
         self.open(role, kind);
-        let esc = crate::json::write::escaped_len(text);
+        let esc = crate::json::write::escaped_len(text.as_bytes());
         if esc > text.len() + text.len() / 2 + 16 {
             self.buf.extend_from_slice(text.as_bytes());
             self.close(RAW);
@@ -215,7 +218,7 @@ impl Arena {
         if raw {
             self.buf.extend_from_slice(text.as_bytes());
         } else {
-            crate::json::write::escape_into(&mut self.buf, text);
+            crate::json::write::escape_into(&mut self.buf, text.as_bytes());
         }
         self.close(0);
     }
@@ -258,9 +261,8 @@ impl Arena {
             .buf
             .get(r.start as usize..(r.start + r.len) as usize)
             .unwrap_or(&[]);
-        // Only &str, or escapes of it, is ever appended: spans are UTF-8.
         Text {
-            stored: std::str::from_utf8(span).unwrap_or(""),
+            stored: span,
             flags: r.flags,
         }
     }
@@ -517,6 +519,35 @@ mod tests {
             }
         );
         assert_eq!(a.bytes(), "SUMMARY".len() + "c2ls{}c2lsnewer".len());
+    }
+
+    #[test]
+    fn text_is_kept_escaped_and_control_bytes_raw() {
+        let mut a = Arena::new();
+        a.user("say \"hi\"\n");
+        let ctrl = "\u{1b}[1m\u{0}".repeat(1000);
+        a.result("c1", "bash", &ctrl, false);
+        a.open(Role::Assistant, Kind::Text);
+        a.extend("a\tb");
+        let msgs: Vec<Msg> = a.messages().collect();
+        let Msg::User(u) = &msgs[0] else { panic!() };
+        assert_eq!(u.stored(), (&br#"say \"hi\"\n"#[..], false));
+        assert_eq!(u.unescape(), "say \"hi\"\n");
+        let Msg::Result { text, .. } = &msgs[1] else {
+            panic!()
+        };
+        assert_eq!(text.stored(), (ctrl.as_bytes(), true));
+        assert_eq!(text.unescape(), ctrl);
+        assert!(
+            a.bytes() * 2 <= (14 + ctrl.len() + 4 + 5) * 3,
+            "{}",
+            a.bytes()
+        );
+        let Msg::Assistant { text, .. } = &msgs[2] else {
+            panic!()
+        };
+        assert_eq!(text.stored(), (&br"a\tb"[..], false));
+        assert_eq!(a.last_answer().unescape(), "a\tb");
     }
 
     #[test]

@@ -45,7 +45,17 @@ const fn b(readme: &'static str, limit: f64, unit: Unit) -> Budget {
 pub const BINARY: Budget = b("binary size (static, x86_64 musl)", 2.5 * MIB, Unit::Kib);
 pub const VERSION_RSS: Budget = b("peak RSS, `mote --version`", MIB, Unit::Kib);
 pub const SESSION_RSS: Budget = b("peak RSS, 14-turn session", 3.0 * MIB, Unit::Kib);
-pub const SESSION_CPU: Budget = b("CPU time, 14-turn session", 100.0, Unit::Ms);
+pub const SESSION_CPU: Budget = b("user CPU, 14-turn session", 20.0, Unit::Ms);
+pub const FORTY_CPU: Budget = b(
+    "user CPU, 40-file session (44 requests, ~40 MB of bodies)",
+    100.0,
+    Unit::Ms,
+);
+pub const ASSEMBLY_RATIO: Budget = b(
+    "request-body assembly, over a memcpy of the same bytes, same run",
+    3.0,
+    Unit::Ratio,
+);
 pub const FIRST_REQUEST: Budget = b(
     "first request: system prompt + tool schemas",
     5.0 * KIB,
@@ -131,6 +141,8 @@ pub const ALL: &[&Budget] = &[
     &VERSION_RSS,
     &SESSION_RSS,
     &SESSION_CPU,
+    &FORTY_CPU,
+    &ASSEMBLY_RATIO,
     &FIRST_REQUEST,
     &LAST_REQUEST,
     &LONG_SESSION_RSS,

@@ -28,6 +28,7 @@ mod report;
 mod session;
 mod startup;
 mod subagents;
+mod wire;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,6 +56,7 @@ fn main() {
     let rss = version.max_rss as f64;
     r.at_most("peak RSS, --version", rss, &budgets::VERSION_RSS);
     let sess = sessions(&mut r, &bin);
+    wire::rows(&mut r, &bin);
     mcp_row(&mut r, &bin, root);
     startup_row(&mut r, &bin);
     idle_rows(&mut r, &bin);
@@ -73,7 +75,7 @@ fn sessions(r: &mut Report, bin: &Path) -> measure::Run {
     let rss = sess.max_rss as f64;
     r.at_most("peak RSS, 14-turn session", rss, &budgets::SESSION_RSS);
     let cpu = sess.cpu_ms as f64;
-    r.at_most("CPU time, 14-turn session", cpu, &budgets::SESSION_CPU);
+    r.info("CPU time (user + system), 14-turn", Unit::Ms, cpu);
     let first = first_req as f64;
     r.at_most(
         "first request (prompt + tools)",

@@ -11,6 +11,8 @@ pub struct Run {
     pub status: i32,
     pub max_rss: u64,
     pub cpu_ms: u64,
+    /// User CPU alone (what the process computed, not the kernel's work for it).
+    pub user_ms: u64,
     pub stdout: String,
 }
 
@@ -111,6 +113,7 @@ fn trace(pid: i32) -> Run {
         },
         max_rss: hwm_kib * 1024,
         cpu_ms: tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime),
+        user_ms: tv_ms(ru.ru_utime),
         stdout: String::new(),
     }
 }
@@ -167,6 +170,7 @@ pub fn measure_tree(cmd: &mut Command) -> Tree {
             status: -1,
             max_rss: 0,
             cpu_ms: 0,
+            user_ms: 0,
             stdout: String::new(),
         },
         children: Vec::new(),

@@ -11,10 +11,15 @@ use crate::mock::{Item, Mock, Reply};
 /// The 14-turn task's workspace (under the temp name `name`) and the
 /// model's replies.
 pub fn task(name: &str) -> (PathBuf, Vec<Reply>) {
+    task_of(name, 10)
+}
+
+/// The task with `files` 40 KB files to read: `files + 4` requests.
+pub fn task_of(name: &str, files: usize) -> (PathBuf, Vec<Reply>) {
     let ws = tempfile(name);
     let _ = std::fs::remove_dir_all(&ws);
     std::fs::create_dir_all(&ws).unwrap();
-    for i in 0..10 {
+    for i in 0..files {
         let mut text = String::new();
         let mut n = 0;
         while text.len() < 40 * 1024 {
@@ -34,7 +39,7 @@ pub fn task(name: &str) -> (PathBuf, Vec<Reply>) {
         name: name.into(),
         args: args.into(),
     };
-    let mut replies: Vec<Reply> = (0..10)
+    let mut replies: Vec<Reply> = (0..files)
         .map(|i| Reply::Turn {
             items: vec![call("read", &format!(r#"{{"path":"big{i}.rs"}}"#))],
             finish: None,
@@ -68,7 +73,16 @@ pub fn task(name: &str) -> (PathBuf, Vec<Reply>) {
 /// The 14-turn task: read ten 40 KB files (~115k tokens of context), read a
 /// small one, run a command, edit, answer.
 pub fn session(bin: &Path) -> (Run, usize, usize) {
-    let (ws, replies) = task("ws");
+    let (run, bodies) = files_session(bin, 10, &[]);
+    let first = bodies.first().copied().unwrap_or(0);
+    let last = bodies.last().copied().unwrap_or(0);
+    (run, first, last)
+}
+
+/// The task with `files` 40 KB files, `extra` flags added; the run and the
+/// size of every request body, in order.
+pub fn files_session(bin: &Path, files: usize, extra: &[&str]) -> (Run, Vec<usize>) {
+    let (ws, replies) = task_of(&format!("ws{files}"), files);
     let m = Mock::start(replies);
     let run = measure(
         Command::new(bin)
@@ -84,7 +98,8 @@ pub fn session(bin: &Path) -> (Run, usize, usize) {
                 "--permission",
                 "auto",
                 "--no-context-files",
-            ]),
+            ])
+            .args(extra),
     );
     let reqs = m.requests();
     let fixed = std::fs::read_to_string(ws.join("main.rs")).unwrap_or_default();
@@ -92,11 +107,9 @@ pub fn session(bin: &Path) -> (Run, usize, usize) {
         fixed.contains("\"hello\""),
         "the session did not edit main.rs: {fixed}"
     );
-    let first = reqs.first().map_or(0, |r| r.body.len());
-    let last = reqs.last().map_or(0, |r| r.body.len());
-    assert_eq!(reqs.len(), 14, "expected 14 requests");
+    assert_eq!(reqs.len(), files + 4, "expected {} requests", files + 4);
     let _ = std::fs::remove_dir_all(&ws);
-    (run, first, last)
+    (run, reqs.iter().map(|r| r.body.len()).collect())
 }
 
 /// The 300-turn task (sessions): each turn reads an 8 KB file, ~600k

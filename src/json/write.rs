@@ -25,8 +25,7 @@ const ESC: [u8; 256] = {
 
 /// Append `s` escaped for the inside of a JSON string (the same bytes
 /// `escaped` writes): runs without escapes are copied whole.
-pub fn escape_into(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
+pub fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let e = ESC[b as usize];
@@ -49,9 +48,9 @@ pub fn escape_into(out: &mut Vec<u8>, s: &str) {
 }
 
 /// How long `s` is once escaped.
-pub fn escaped_len(s: &str) -> usize {
-    s.bytes()
-        .map(|b| match ESC[b as usize] {
+pub fn escaped_len(s: &[u8]) -> usize {
+    s.iter()
+        .map(|&b| match ESC[b as usize] {
             0 => 1,
             b'u' => 6,
             _ => 2,
@@ -110,7 +109,7 @@ pub fn escaped(w: &mut dyn Write, s: &str) -> io::Result<()> {
         return w.write_all(bytes);
     }
     let mut out = Vec::with_capacity(s.len() + s.len() / 8);
-    escape_into(&mut out, s);
+    escape_into(&mut out, bytes);
     w.write_all(&out)
 }
 
@@ -134,13 +133,13 @@ mod tests {
     fn escape_into_matches_what_the_parser_reads_back() {
         let s = "tab\t cr\r nul\0 \u{1f} quote\" back\\ 😀 plain";
         let mut out = Vec::new();
-        escape_into(&mut out, s);
+        escape_into(&mut out, s.as_bytes());
         let esc = String::from_utf8(out).unwrap();
         assert_eq!(
             esc,
             r#"tab\t cr\r nul\u0000 \u001f quote\" back\\ 😀 plain"#
         );
-        assert_eq!(escaped_len(s), esc.len());
+        assert_eq!(escaped_len(s.as_bytes()), esc.len());
         assert_eq!(unescape(&esc), s);
         assert!(matches!(unescape("no escapes"), Cow::Borrowed(_)));
         assert_eq!(unescape(r#"\u00e9\b\/"#), "é\u{8}/");

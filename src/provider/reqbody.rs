@@ -24,7 +24,7 @@ enum Part<'a> {
     /// Bytes sent as they are (escaped arena text).
     Copy(&'a [u8]),
     /// Raw text, escaped as it is sent.
-    Escape(&'a str),
+    Escape(&'a [u8]),
     Source(Box<dyn Source + 'a>),
 }
 
@@ -64,7 +64,7 @@ impl<'a> ReqBody<'a> {
     /// `s` as a quoted JSON string (values from outside the arena).
     pub fn string(&mut self, s: &str) {
         self.small.push(b'"');
-        escape_into(&mut self.small, s);
+        escape_into(&mut self.small, s.as_bytes());
         self.small.push(b'"');
     }
 
@@ -78,8 +78,8 @@ impl<'a> ReqBody<'a> {
     /// Arena text as the inside of a JSON string (no quotes).
     pub fn inside(&mut self, t: Text<'a>) {
         match t.stored() {
-            (s, false) if s.len() < SPAN_MIN => self.small.extend_from_slice(s.as_bytes()),
-            (s, false) => self.span(Part::Copy(s.as_bytes()), s.len() as u64),
+            (s, false) if s.len() < SPAN_MIN => self.small.extend_from_slice(s),
+            (s, false) => self.span(Part::Copy(s), s.len() as u64),
             (s, true) if s.len() < SPAN_MIN => escape_into(&mut self.small, s),
             (s, true) => {
                 let n = escaped_len(s) as u64;
@@ -95,9 +95,9 @@ impl<'a> ReqBody<'a> {
             return self.raw(b"{}");
         }
         match args.stored() {
-            (s, true) => self.raw(s.trim().as_bytes()),
+            (s, true) => self.raw(s.trim_ascii()),
             (s, false) => {
-                let u = unescape(s);
+                let u = unescape(std::str::from_utf8(s).unwrap_or("{}"));
                 self.raw(u.trim().as_bytes())
             }
         }
@@ -133,15 +133,10 @@ impl<'a> ReqBody<'a> {
                 Part::Escape(s) => {
                     // In pieces, so the escaped copy is never whole in memory.
                     let mut buf = Vec::with_capacity(16 * 1024 + 16 * 6);
-                    let mut rest = *s;
-                    while !rest.is_empty() {
-                        let cut = crate::text::floor_char(rest, 16 * 1024);
-                        let cut = if cut == 0 { rest.len() } else { cut };
-                        let (head, tail) = rest.split_at(cut);
+                    for piece in s.chunks(16 * 1024) {
                         buf.clear();
-                        escape_into(&mut buf, head);
+                        escape_into(&mut buf, piece);
                         w.write_all(&buf)?;
-                        rest = tail;
                     }
                 }
                 Part::Source(s) => s.write_to(w)?,
