@@ -285,6 +285,40 @@ fn conformance_suite_client_scenarios_pass() {
 }
 
 #[test]
+fn headless_run_declines_sampling_and_elicitation() {
+    let Some(nm) = npm() else { return };
+    let ws = with_servers("declines", nm);
+    let m = Mock::start(vec![
+        Reply::call(
+            "mcp__every__trigger-sampling-request",
+            r#"{"prompt":"write me a poem"}"#,
+        ),
+        Reply::call("mcp__every__trigger-elicitation-request", "{}"),
+        Reply::text("done"),
+    ]);
+    let env = [
+        ("OPENAI_BASE_URL", m.base_url()),
+        ("OPENAI_API_KEY", "k".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let args = ["-p", "go", "--model", "m", "--permission", "auto"];
+    let o = run(&ws, &args, &env);
+    assert_eq!((o.code, o.stdout.as_str()), (0, "done\n"), "{}", o.stderr);
+    let results = tool_messages(&m, 2);
+    assert!(
+        results[0].contains("User rejected sampling request"),
+        "{results:?}"
+    );
+    assert!(
+        results[1].contains("\"action\": \"decline\""),
+        "{results:?}"
+    );
+    // Only the model of this run was asked anything: the sampling request
+    // never reached it.
+    assert_eq!(m.requests().len(), 3);
+}
+
+#[test]
 fn headless_run_calls_an_mcp_tool_end_to_end() {
     let Some(nm) = npm() else { return };
     let ws = with_servers("e2e", nm);

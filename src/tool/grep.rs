@@ -143,7 +143,8 @@ fn matcher(
         .case_insensitive(ignore_case)
         .build()
         .map_err(|e| format!("bad regex `{pattern}`: {}", one_line(&e.to_string())))?;
-    Ok((Matcher::Regex(re), prefilter))
+    let whole_line = literal::line_bytes(&source, ignore_case);
+    Ok((Matcher::Regex(re, whole_line), prefilter))
 }
 
 fn one_line(s: &str) -> String {

@@ -24,6 +24,14 @@ const PATTERNS: &[(&str, bool, bool)] = &[
     ("ab?x", false, false),
     ("a(?:bc)?x", false, false),
     (r"^\s*$", false, false),
+    (r"^\s+$", false, false),
+    (r"^\S*$", false, false),
+    (r"^\s*\}?$", false, false),
+    (r"^\w+\(\)?\s{0,3}$", false, false),
+    ("^END$", false, true),
+    ("^é+$", false, false),
+    (r"^\d{4}-\d{2}-\d{2}$", false, false),
+    ("^$", false, false),
     (r"\d{4}-\d{2}", false, false),
     ("grüße", false, false),
     ("GRÜSSE", false, true),
@@ -50,7 +58,7 @@ fn files() -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = vec![
         (
             "a.rs".into(),
-            "fn main() {\r\n  let h = createHash(x);\r\n  crypto.CREATEHASH(y)\r\n\r\n  foo();\n  \t \n  ab x abx cdx\n  ax only\n  2024-05-06\n  grüße GRÜSSE grÜSSE Straße STRASSE\n  K (kelvin) k ſ é éé\n  x\rend\nend\r\n  late word"
+            "fn main() {\r\n  let h = createHash(x);\r\n  crypto.CREATEHASH(y)\r\n\r\n  foo();\n  \t \n  ab x abx cdx\n  ax only\n  2024-05-06\n  grüße GRÜSSE grÜSSE Straße STRASSE\n  K (kelvin) k ſ é éé\n  x\rend\nend\r\n}\n   \nééé\nfoo() \r\n2024-05-06\n  late word"
                 .into(),
         ),
         ("split.txt".into(), b"createHa\nsh(\nhello\nworld\n".to_vec()),

@@ -246,9 +246,99 @@ fn rank(b: u8) -> u8 {
     }
 }
 
+/// The bytes a line may hold, one flag per byte value.
+pub type ByteSet = [bool; 256];
+
+/// For a pattern that must match a whole line, `^ATOMS$` where each atom
+/// is a plain character or `\d \s \w \D \S \W`, optionally repeated: the
+/// bytes such a line is made of (regex-lite's classes are ASCII, and so is
+/// its case folding). A line with any other byte cannot match, so the regex
+/// need not run on it: `^\s*$` looks at a code line's first non-blank byte
+/// only. `None` for any other pattern.
+pub fn line_bytes(pattern: &str, ignore_case: bool) -> Option<Box<ByteSet>> {
+    let body = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let mut set = Box::new([false; 256]);
+    let mut it = body.chars().peekable();
+    let mut atom = false;
+    while let Some(c) = it.next() {
+        let class: fn(u8) -> bool = match c {
+            '*' | '+' | '?' if atom => {
+                atom = false;
+                if c != '?' && it.peek() == Some(&'?') {
+                    it.next();
+                }
+                continue;
+            }
+            '{' if atom => {
+                skip_past(&mut it, '}')?;
+                atom = false;
+                continue;
+            }
+            '\\' => match it.next()? {
+                'd' => |b: u8| b.is_ascii_digit(),
+                'w' => |b: u8| b.is_ascii_alphanumeric() || b == b'_',
+                's' => |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '),
+                'D' => |b: u8| !b.is_ascii_digit(),
+                'W' => |b: u8| !(b.is_ascii_alphanumeric() || b == b'_'),
+                'S' => |b: u8| !matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '),
+                e if e.is_ascii_punctuation() => {
+                    add_char(&mut set, e, ignore_case);
+                    atom = true;
+                    continue;
+                }
+                _ => return None,
+            },
+            '.' | '[' | ']' | '(' | ')' | '|' | '^' | '$' | '*' | '+' | '?' | '{' => return None,
+            c => {
+                add_char(&mut set, c, ignore_case);
+                atom = true;
+                continue;
+            }
+        };
+        for (b, flag) in (0..=255u8).zip(set.iter_mut()) {
+            *flag |= class(b);
+        }
+        atom = true;
+    }
+    Some(set)
+}
+
+fn add_char(set: &mut ByteSet, c: char, ignore_case: bool) {
+    let mut buf = [0; 4];
+    let folded = [c.to_ascii_uppercase(), c.to_ascii_lowercase()];
+    for ch in std::iter::once(c).chain(folded.into_iter().filter(|_| ignore_case)) {
+        for b in ch.encode_utf8(&mut buf).bytes() {
+            if let Some(f) = set.get_mut(usize::from(b)) {
+                *f = true;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_line_bytes() {
+        let admits = |pat, ic, line: &str| {
+            let set = line_bytes(pat, ic).unwrap();
+            line.bytes().all(|b| set[usize::from(b)])
+        };
+        assert!(admits(r"^\s*$", false, " \t "));
+        assert!(!admits(r"^\s*$", false, "    x"));
+        assert!(admits(r"^\d+-\w{2,3}$", false, "12-a_Z"));
+        assert!(!admits(r"^\d+-\w{2,3}$", false, "12-a Z"));
+        assert!(admits(r"^\S+$", false, "é;x"));
+        assert!(admits("^end$", true, "END") && !admits("^end$", false, "END"));
+        assert!(admits(r"^\}?$", false, "}") && !admits(r"^\}?$", false, "{"));
+        for other in [
+            r"\s*$", r"^\s*", r"^a|b$", r"^(a)$", r"^[ ]$", r"^.$", r"^a\$", r"^\n$", r"^\bx$",
+            r"^a**$", r"^*$",
+        ] {
+            assert!(line_bytes(other, false).is_none(), "{other}");
+        }
+    }
 
     #[test]
     fn required_literals() {

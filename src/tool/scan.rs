@@ -12,7 +12,7 @@
 //! window's edge can be missed; `$` and `\b` are trusted at a window's end
 //! only at the line's end).
 
-use super::literal::Prefilter;
+use super::literal::{ByteSet, Prefilter};
 use super::truncate::floor_char;
 use memchr::{memchr, memchr_iter, memrchr};
 use regex_lite::Regex;
@@ -33,7 +33,9 @@ const OVERLAP: usize = 4 << 10;
 const MAX_LINE_BYTES: usize = 300;
 
 pub enum Matcher {
-    Regex(Regex),
+    /// A regex, and the bytes a matching line is made of when the pattern
+    /// must match a whole line (literal::line_bytes).
+    Regex(Regex, Option<Box<ByteSet>>),
     /// Case-sensitive plain text.
     Text(String),
 }
@@ -41,9 +43,19 @@ pub enum Matcher {
 impl Matcher {
     fn is_match(&self, line: &str) -> bool {
         match self {
-            Matcher::Regex(re) => re.is_match(line),
+            Matcher::Regex(re, _) => re.is_match(line),
             Matcher::Text(t) => line.contains(t.as_str()),
         }
+    }
+
+    /// False when the line `raw` (a `\r` before its newline aside) holds a
+    /// byte no match can be made of.
+    fn may_match(&self, raw: &[u8]) -> bool {
+        let Matcher::Regex(_, Some(set)) = self else {
+            return true;
+        };
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        raw.iter().all(|b| set.get(usize::from(*b)) == Some(&true))
     }
 }
 
@@ -276,7 +288,7 @@ impl Scan {
         let text = window_text(window);
         match &self.matcher {
             Matcher::Text(t) => text.contains(t.as_str()),
-            Matcher::Regex(re) => {
+            Matcher::Regex(re, _) => {
                 let start = match text.chars().next() {
                     Some(c) if context => c.len_utf8(),
                     _ => 0,
@@ -343,8 +355,10 @@ impl Scan {
             Some(i) => (rest.get(..i).unwrap_or_default(), i + 1),
             None => (rest, rest.len()),
         };
-        let candidate =
-            candidate && !at.stop && self.prefilter.as_ref().is_none_or(|p| p.rest_in(raw));
+        let candidate = candidate
+            && !at.stop
+            && self.prefilter.as_ref().is_none_or(|p| p.rest_in(raw))
+            && self.matcher.may_match(raw);
         if !candidate && (at.after == 0 || at.shown == Some(at.line)) {
             at.pos += len;
             at.line += 1;

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Most directory entries one walk looks at.
-pub const MAX_ENTRIES: usize = 100_000;
+pub const MAX_ENTRIES: usize = 250_000;
 /// Larger ignore files are skipped.
 const MAX_IGNORE_BYTES: u64 = 1 << 20;
 
@@ -112,12 +112,12 @@ pub fn walk(
             if seen > MAX_ENTRIES {
                 return Ok(End::Capped);
             }
-            let name = ent.file_name();
+            let abs = ent.path();
+            let name = abs.file_name().unwrap_or_default();
             if name == ".git" {
                 continue;
             }
             let Ok(ft) = ent.file_type() else { continue };
-            let abs = ent.path();
             let is_dir = if ft.is_dir() {
                 true
             } else if ft.is_file() || (ft.is_symlink() && link_to_file_inside(root, &abs)) {
@@ -129,18 +129,17 @@ pub fn walk(
             if is_ignored(&ignores, &rel, is_dir) {
                 continue;
             }
-            kids.push((
-                name,
-                Item {
-                    abs,
-                    rel,
-                    is_dir,
-                    depth: it.depth + 1,
-                },
-            ));
+            kids.push(Item {
+                abs,
+                rel,
+                is_dir,
+                depth: it.depth + 1,
+            });
         }
-        kids.sort_by(|a, b| a.0.cmp(&b.0));
-        stack.extend(kids.into_iter().rev().map(|(_, item)| item));
+        // Siblings share their parent's path, so their paths sort as their
+        // names do.
+        kids.sort_unstable_by(|a, b| a.abs.as_os_str().cmp(b.abs.as_os_str()));
+        stack.extend(kids.into_iter().rev());
     }
     Ok(End::Done)
 }
