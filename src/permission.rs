@@ -127,6 +127,9 @@ impl Gate {
                     .collect()
             }),
             Target::Name => vec![tool.name.to_string()],
+            Target::Url(key) => host_of(args.str(key).ok())
+                .map(|h| vec![format!("{}(domain:{h})", tool.name)])
+                .unwrap_or_default(),
             Target::Path(key) => {
                 let p = args.opt_str(key).ok().flatten().unwrap_or(".");
                 let kind = if tool.effect == Effect::Read {
@@ -161,6 +164,14 @@ impl Gate {
         match tool.target {
             Target::Command(key) => self.bash(mode, args.str(key).ok(), &ws.root),
             Target::Name => self.decide_named(mode, tool.name, tool.effect),
+            // Read-only mode reaches no network, whatever the rules say.
+            Target::Url(key) => match host_of(args.str(key).ok()) {
+                Some(h) if mode != Permission::ReadOnly => {
+                    self.by_rules(mode, tool.name, tool.effect, Subject::Host(&h), "fetching")
+                }
+                // (A bad URL: the tool reports it; the mode still decides.)
+                _ => mode_decision(mode, tool.effect, "fetching"),
+            },
             Target::Path(key) => self.path(mode, tool, args.opt_str(key), ws),
         }
     }
@@ -168,7 +179,20 @@ impl Gate {
     /// Tools judged on their name alone: MCP tools (`mcp__server__tool`),
     /// which may do anything, so they count as commands.
     pub fn decide_named(&self, mode: Permission, name: &str, effect: Effect) -> Decision {
-        match self.rules.judge(name, &[Subject::Call]) {
+        self.by_rules(mode, name, effect, Subject::Call, "this tool")
+    }
+
+    /// Rules on one subject first (an allow rule opens nothing in
+    /// read-only mode), then the mode.
+    fn by_rules(
+        &self,
+        mode: Permission,
+        name: &str,
+        effect: Effect,
+        s: Subject,
+        what: &str,
+    ) -> Decision {
+        match self.rules.judge(name, &[s]) {
             Some((Action::Deny, r)) => {
                 Decision::Deny(format!("is forbidden by the deny rule `{r}`"))
             }
@@ -177,7 +201,7 @@ impl Gate {
                 by_mode: false,
             },
             Some((Action::Allow, _)) if mode != Permission::ReadOnly => Decision::Allow,
-            _ => mode_decision(mode, effect, "this tool"),
+            _ => mode_decision(mode, effect, what),
         }
     }
 
@@ -410,12 +434,21 @@ fn unwrap_words(c: &shell::Simple) -> String {
     w.join(" ")
 }
 
+/// The lowercased host of a URL argument, if it parses.
+fn host_of(url: Option<&str>) -> Option<String> {
+    let u = crate::http::Url::parse(url?).ok()?;
+    Some(u.host.to_ascii_lowercase())
+}
+
 /// Would `check` deny only because nobody can be asked? (Then the
 /// interactive mode asks the user.)
 pub fn askable(mode: Permission, effect: Effect) -> bool {
     matches!(
         (mode, effect),
-        (Permission::Cautious, Effect::Write | Effect::Exec) | (Permission::Standard, Effect::Exec)
+        (
+            Permission::Cautious,
+            Effect::Write | Effect::Exec | Effect::Network
+        ) | (Permission::Standard, Effect::Exec | Effect::Network)
     )
 }
 

@@ -104,7 +104,7 @@ fn read_edit_test_task_in_text_format() {
         .collect();
     assert_eq!(
         tools,
-        ["read", "write", "edit", "bash", "grep", "find", "ls", "task"]
+        ["read", "write", "edit", "bash", "grep", "find", "ls", "fetch", "task"]
     );
     // The second request carries both tool results of the first turn, in order.
     let second = body(&m, 1);

@@ -58,7 +58,7 @@ pub const ASSEMBLY_RATIO: Budget = b(
 );
 pub const FIRST_REQUEST: Budget = b(
     "first request: system prompt + tool schemas",
-    5.0 * KIB,
+    5.5 * KIB,
     Unit::Bytes,
 );
 pub const LAST_REQUEST: Budget = b(

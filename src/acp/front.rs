@@ -38,6 +38,7 @@ pub fn kind(name: &str) -> &'static str {
         Some(Effect::Read) => "read",
         Some(Effect::Write) => "edit",
         Some(Effect::Exec) => "execute",
+        Some(Effect::Network) => "fetch",
         None => "other",
     }
 }

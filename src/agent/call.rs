@@ -124,6 +124,7 @@ impl Agent<'_> {
             ws: &self.ctx.ws,
             sandbox: self.ctx.gate.sandbox_for(permission),
             buffers: self.out.buffers(),
+            rules: &self.ctx.gate.rules,
         };
         (t.run)(&parsed, &cx)
     }

@@ -53,6 +53,7 @@ const TOOL_NAMES: &[(&str, &str)] = &[
     ("grep", "Grep"),
     ("find", "Glob"),
     ("task", "Task"),
+    ("fetch", "WebFetch"),
 ];
 
 /// mote's argument names and Claude Code's, both given to the hook.

@@ -218,10 +218,26 @@ fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Error> {
 }
 
 fn tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
+    let connect = timeout.min(Duration::from_secs(30));
+    let got = dial(host, port, &resolve(host, port)?, connect, timeout);
+    if got.is_err() {
+        // The host may have moved: look it up again next time.
+        lock(&ADDRS).retain(|(h, p, _)| !(h == host && *p == port));
+    }
+    got
+}
+
+/// A TCP connection to the first of `addrs` that answers within `connect`.
+fn dial(
+    host: &str,
+    port: u16,
+    addrs: &[SocketAddr],
+    connect: Duration,
+    timeout: Duration,
+) -> Result<TcpStream, Error> {
     let mut last = format!("{host} has no address");
-    let connect_timeout = timeout.min(Duration::from_secs(30));
-    for addr in resolve(host, port)? {
-        match TcpStream::connect_timeout(&addr, connect_timeout) {
+    for addr in addrs {
+        match TcpStream::connect_timeout(addr, connect) {
             Ok(tcp) => {
                 OPENED.fetch_add(1, Ordering::Relaxed);
                 let _ = tcp.set_nodelay(true);
@@ -233,9 +249,50 @@ fn tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Error> {
             Err(e) => last = format!("cannot connect to {host}:{port}: {e}"),
         }
     }
-    // The host may have moved: look it up again next time.
-    lock(&ADDRS).retain(|(h, p, _)| !(h == host && *p == port));
     Err(Error::Connect(last))
+}
+
+/// A new connection for `url` made only to addresses `check` accepts: the
+/// host is looked up afresh (not from the run's cache), every address it
+/// has must pass, and the connection goes to one of exactly those, so no
+/// second lookup can swap in another (DNS rebinding). Through a proxy the
+/// proxy connects; the host's local addresses are still checked when it
+/// has any. Never a pooled connection.
+pub fn guarded(
+    url: &Url,
+    proxy: Option<&Proxy>,
+    connect: Duration,
+    timeout: Duration,
+    check: &dyn Fn(std::net::IpAddr) -> Result<(), String>,
+) -> Result<Conn, Error> {
+    let tls = match url.tls {
+        true => Some(crate::tls::connect(&url.host).map_err(Error::Trust)?),
+        false => None,
+    };
+    let found = (url.host.as_str(), url.port)
+        .to_socket_addrs()
+        .map(|a| a.collect::<Vec<_>>());
+    let addrs = match (found, proxy) {
+        (Ok(a), _) => a,
+        (Err(_), Some(_)) => Vec::new(),
+        (Err(e), None) => return Err(Error::Connect(format!("cannot resolve {}: {e}", url.host))),
+    };
+    for a in &addrs {
+        check(a.ip()).map_err(Error::Protocol)?;
+    }
+    let stream = match proxy {
+        None => wrap(
+            url,
+            tls,
+            dial(&url.host, url.port, &addrs, connect, timeout)?,
+        )?,
+        Some(p) => through(p, url, tls, timeout)?,
+    };
+    Ok(Conn {
+        r: BufReader::with_capacity(BUF, stream),
+        key: Key::new(url, proxy),
+        reused: false,
+    })
 }
 
 /// TLS on top of `tcp` for https URLs, handshake done.

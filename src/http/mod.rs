@@ -77,6 +77,12 @@ impl Url {
         u
     }
 
+    /// `https://host[:port]`, the part a `/path` reference keeps.
+    pub fn origin(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.host_header())
+    }
+
     /// The host as it goes in an authority (IPv6 in brackets).
     fn host_header_name(&self) -> String {
         if self.host.contains(':') {
@@ -199,6 +205,32 @@ pub fn send(
     timeout: Duration,
 ) -> Result<Response, Error> {
     through_env(method, method != "POST", url, headers, len, body, timeout)
+}
+
+/// A GET on a new connection made only to addresses `check` accepts (see
+/// `conn::guarded`): the fetch tool's, so a hostile page cannot steer a
+/// request into the user's own network. `connect` bounds the TCP connect,
+/// `timeout` each wait for bytes. Sent once, never on a pooled connection.
+pub fn get_checked(
+    url: &Url,
+    headers: &[(&str, &str)],
+    connect: Duration,
+    timeout: Duration,
+    check: &dyn Fn(std::net::IpAddr) -> Result<(), String>,
+) -> Result<Response, Error> {
+    check_headers(headers)?;
+    let proxy = proxy_for(url, &|k| std::env::var(k).ok()).map_err(Error::Protocol)?;
+    let conn = conn::guarded(url, proxy.as_ref(), connect, timeout, check)?;
+    let req = Req {
+        method: "GET",
+        url,
+        proxy: proxy.as_ref(),
+        headers,
+        len: 0,
+        replay: false,
+    };
+    exchange(&req, conn, &mut |_| Ok(()), timeout)
+        .map_err(|(Failed::Silent(e) | Failed::Other(e))| e)
 }
 
 /// A request through the proxy the environment names for `url`.

@@ -1,7 +1,8 @@
 //! Permission rules from config.json (`permissions: {allow, ask, deny}`)
 //! and the session allowlist that "always" answers grow. A rule is a tool
 //! name with an optional pattern: `bash(npm run test:*)`, `edit(src/**)`,
-//! `read(/etc/hosts)`, `mcp__server__tool`, `mcp__server__*`. Deny wins over
+//! `read(/etc/hosts)`, `fetch(domain:docs.rs)`, `mcp__server__tool`,
+//! `mcp__server__*`. Deny wins over
 //! ask, ask over allow; a bash call is allowed by rules only when every one
 //! of its sub-commands is.
 
@@ -22,6 +23,8 @@ enum Pat {
     Cmd(String),
     /// Path glob; absolute ones match absolute paths. Keeps its text.
     Path(Glob, bool, String),
+    /// A URL's host (`domain:docs.rs`, `domain:*.rs`), lowercased.
+    Domain(String),
 }
 
 pub struct Rule {
@@ -29,6 +32,8 @@ pub struct Rule {
     pub text: String,
     tool: String,
     pat: Pat,
+    /// Added by an "always" answer, not written in a config file.
+    session: bool,
 }
 
 /// What one call is judged on.
@@ -39,6 +44,8 @@ pub enum Subject<'a> {
     Cmd(&'a str),
     /// A resolved path: relative to the workspace when inside it.
     Path { rel: Option<&'a str>, abs: &'a str },
+    /// A URL's host, lowercased.
+    Host(&'a str),
 }
 
 #[derive(Default)]
@@ -122,6 +129,13 @@ impl Rule {
             Some(p) if find_tool(&tool).is_some_and(|t| matches!(t.target, Target::Command(_))) => {
                 Pat::Cmd(p.to_string())
             }
+            Some(p) if find_tool(&tool).is_some_and(|t| matches!(t.target, Target::Url(_))) => {
+                let d = p
+                    .strip_prefix("domain:")
+                    .ok_or_else(|| bad("a URL rule's pattern is `domain:HOST`"))?;
+                let d = d.trim().trim_start_matches('[').trim_end_matches(']');
+                Pat::Domain(d.to_ascii_lowercase())
+            }
             Some(p) if matches!(tool.as_str(), "read" | "write" | "edit") => {
                 let p = match (p.strip_prefix("~/"), home) {
                     (Some(rest), Some(h)) => format!("{}/{rest}", h.trim_end_matches('/')),
@@ -130,13 +144,18 @@ impl Rule {
                 let abs = p.starts_with('/');
                 Pat::Path(Glob::new(&p).map_err(|e| bad(&e))?, abs, p.clone())
             }
-            Some(_) => return Err(bad("only bash, read, write and edit rules take a pattern")),
+            Some(_) => {
+                return Err(bad(
+                    "only bash, read, write, edit and fetch rules take a pattern",
+                ))
+            }
         };
         Ok(Rule {
             action,
             text: text.to_string(),
             tool,
             pat,
+            session: false,
         })
     }
 
@@ -156,6 +175,7 @@ impl Rule {
                 g.matches(abs.trim_start_matches('/'), false)
             }
             (Pat::Path(g, false, _), Subject::Path { rel: Some(rel), .. }) => g.matches(rel, false),
+            (Pat::Domain(d), Subject::Host(h)) => wild(d, h),
             _ => false,
         }
     }
@@ -201,7 +221,8 @@ impl Rules {
     /// interactive front end calls this).
     #[allow(dead_code)]
     pub fn allow_session(&mut self, text: &str) -> Result<(), String> {
-        let r = Rule::parse(Action::Allow, text, None)?;
+        let mut r = Rule::parse(Action::Allow, text, None)?;
+        r.session = true;
         self.list.push(r);
         Ok(())
     }
@@ -250,6 +271,20 @@ impl Rules {
             first.get_or_insert(r.text.as_str());
         }
         first.map(|t| (Action::Allow, t))
+    }
+
+    /// Does an allow rule from a config file name `host` exactly (no
+    /// wildcard) for `tool`? Only such a rule lets a URL reach a loopback
+    /// or private address: not a bare `fetch`, not `domain:*`, and not an
+    /// "always" answer given for a host that looked public (its name may
+    /// later resolve into the user's network).
+    pub fn names_host(&self, tool: &str, host: &str) -> bool {
+        self.list.iter().any(|r| {
+            r.action == Action::Allow
+                && !r.session
+                && covers(&r.tool, tool)
+                && matches!(&r.pat, Pat::Domain(d) if d == host && !d.contains('*'))
+        })
     }
 
     /// Whether the rule written `text` has an absolute path pattern (`~/`

@@ -343,3 +343,52 @@ fn mcp_tools_by_name() {
     assert_eq!(d(Permission::Auto, "mcp__db__drop"), "deny");
     assert_eq!(d(Permission::ReadOnly, "mcp__docs__search"), "deny");
 }
+
+#[test]
+fn fetch_by_mode_and_domain_rules() {
+    use Permission::*;
+    let w = ws("fetch");
+    let g = gate(
+        r#"{"allow":["fetch(domain:docs.rs)"],"ask":["fetch(domain:*.corp)"],"deny":["fetch(domain:evil.org)"]}"#,
+        false,
+    );
+    let d = |mode, url: &str| {
+        let args = format!(r#"{{"url":"{url}"}}"#);
+        kind(&decide(&g, mode, "fetch", &args, &w))
+    };
+    let table = [
+        (ReadOnly, ["deny", "deny", "deny", "deny"]),
+        (Cautious, ["ask", "allow", "ask", "deny"]),
+        (Standard, ["ask", "allow", "ask", "deny"]),
+        (Auto, ["allow", "allow", "ask", "deny"]),
+    ];
+    let urls = [
+        "https://example.com/",
+        "https://DOCS.rs/x",
+        "http://wiki.corp/",
+        "http://evil.org:8080/",
+    ];
+    for (mode, want) in table {
+        for (url, want) in urls.iter().zip(want) {
+            assert_eq!(d(mode, url), want, "{mode:?} {url}");
+        }
+    }
+    // A bad URL: the mode decides, the tool reports it.
+    assert_eq!(d(Standard, "ftp://x"), "ask");
+    assert_eq!(d(ReadOnly, "ftp://x"), "deny");
+    // "Always" allows that host for the session.
+    let mut g = gate("{}", false);
+    let (t, a) = (
+        find_tool("fetch").unwrap(),
+        Args::parse(r#"{"url":"https://Example.com/a"}"#).unwrap(),
+    );
+    let always = Gate::always_rules(t, &a, &w);
+    assert_eq!(always, ["fetch(domain:example.com)"]);
+    g.allow_always(&always).unwrap();
+    assert_eq!(g.decide(Standard, t, &a, &w), Decision::Allow);
+    assert!(Rules::from_config(
+        Some(&parse(r#"{"allow":["fetch(example.com)"]}"#).unwrap()),
+        None
+    )
+    .is_err());
+}

@@ -71,6 +71,7 @@ const CLAUDE_TOOLS: &[(&str, &str)] = &[
     ("Glob", "find"),
     ("LS", "ls"),
     ("Task", "task"),
+    ("WebFetch", "fetch"),
 ];
 
 /// Where agent files are looked for, in order of precedence.
@@ -256,7 +257,7 @@ mod tests {
         assert_eq!(d.description, "Reviews code for bugs. Use after a change.");
         assert_eq!(
             d.tools.as_deref(),
-            Some(&["read", "grep", "find"].map(String::from)[..])
+            Some(&["read", "grep", "find", "fetch"].map(String::from)[..])
         );
         assert_eq!(d.model.as_deref(), Some("haiku"));
         assert_eq!(d.prompt, "You are a careful reviewer.");

@@ -9,9 +9,11 @@ use crate::workspace::Workspace;
 pub mod bash;
 pub mod beneath;
 pub mod edit;
+pub mod fetch;
 pub mod find;
 pub mod glob;
 pub mod grep;
+pub mod html;
 pub mod literal;
 pub mod ls;
 pub mod read;
@@ -27,6 +29,8 @@ pub enum Effect {
     Read,
     Write,
     Exec,
+    /// Reaches the network (fetch): asks in standard and cautious.
+    Network,
 }
 
 /// The argument a call is judged on: `read(...)`/`edit(...)` rules and
@@ -39,6 +43,8 @@ pub enum Target {
     Path(&'static str),
     /// The argument holding a shell command line.
     Command(&'static str),
+    /// The argument holding a URL: `fetch(domain:...)` rules see its host.
+    Url(&'static str),
 }
 
 pub struct Tool {
@@ -54,12 +60,15 @@ pub struct Tool {
 }
 
 /// What a tool runs with: the workspace it resolves paths in, the
-/// sandbox its commands run in (decided by the gate for this call), and
-/// the editor whose buffers the file tools read and write, if any.
+/// sandbox its commands run in (decided by the gate for this call), the
+/// editor whose buffers the file tools read and write, if any, and the
+/// permission rules (fetch checks each redirect's host and the addresses it
+/// connects to against them).
 pub struct ToolCtx<'a> {
     pub ws: &'a Workspace,
     pub sandbox: crate::sandbox::Mode,
     pub buffers: Option<&'a dyn Buffers>,
+    pub rules: &'a crate::permission::rules::Rules,
 }
 
 /// An editor that holds files' text, unsaved changes included (ACP's
@@ -89,6 +98,7 @@ pub fn test_ctx(dir: &std::path::Path) -> ToolCtx<'static> {
         ws,
         sandbox: crate::sandbox::Mode::Off,
         buffers: None,
+        rules: Box::leak(Box::default()),
     }
 }
 
@@ -100,6 +110,7 @@ pub static TOOLS: &[Tool] = &[
     grep::TOOL,
     find::TOOL,
     ls::TOOL,
+    fetch::TOOL,
 ];
 
 pub fn find_tool(name: &str) -> Option<&'static Tool> {

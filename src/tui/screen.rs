@@ -81,7 +81,7 @@ pub fn key_arg(args: &str) -> String {
     let Ok(a) = Args::parse(args) else {
         return clip(&clean(args), 60);
     };
-    for k in ["command", "path", "pattern", "description"] {
+    for k in ["command", "path", "pattern", "url", "description"] {
         if let Ok(Some(v)) = a.opt_str(k) {
             return clean(v).into_owned();
         }
