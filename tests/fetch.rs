@@ -169,7 +169,8 @@ fn command(ws: &Path, m: &Mock, permission: &str) -> std::process::Command {
         .env("OPENAI_API_KEY", "k")
         .env("XDG_CONFIG_HOME", ws.join(".no-user-config"))
         .env_remove("MOTE_MODEL")
-        .args(["--model", "m", "-p", "task", "--permission", permission]);
+        .args(["--model", "m", "-p", "task", "--permission", permission])
+        .arg("--trust"); // the project's allow rules count only in a trusted folder
     c
 }
 
