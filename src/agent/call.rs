@@ -134,7 +134,8 @@ impl Agent<'_> {
     /// proven read-only.
     fn before_change(&mut self, t: &tool::Tool, args: &Args) {
         let path = match (t.effect, t.target) {
-            (tool::Effect::Read, _) => return,
+            // Reading and fetching change no file.
+            (tool::Effect::Read | tool::Effect::Network, _) | (_, tool::Target::Url(_)) => return,
             (_, tool::Target::Command(key)) => {
                 let cmd = args.str(key).unwrap_or("");
                 if crate::permission::readonly::check(cmd, &self.ctx.ws.root).is_ok() {
