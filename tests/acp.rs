@@ -932,3 +932,48 @@ fn plan_mode_checklist_is_a_plan_update() {
         ]
     );
 }
+
+#[test]
+fn config_options_set_the_prompt_mode_and_the_model() {
+    let ws = workspace("config");
+    let m = Mock::start(vec![mock::Reply::text("ok")]);
+    let Some(r) = client("config", &ws, &m, &[("ACP_MODEL", "other-model")], &[]) else {
+        return;
+    };
+    let opts = r.result("session/new").get("configOptions").unwrap();
+    let ids: Vec<&str> = opts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| s(o, &["id"]))
+        .collect();
+    assert_eq!(ids, ["prompt_mode", "model"]);
+    assert_eq!(s(opts.at(0).unwrap(), &["currentValue"]), Some("code"));
+    assert_eq!(
+        s(opts.at(1).unwrap(), &["currentValue"]),
+        Some("mock-model")
+    );
+    // Each set answers every option; plan mode's permission is announced.
+    let sets: Vec<&Value> = r
+        .of("result")
+        .into_iter()
+        .filter(|e| s(e, &["method"]) == Some("session/set_config_option"))
+        .collect();
+    assert_eq!(sets.len(), 2, "{:?}", r.log);
+    let last = sets[1]
+        .get("result")
+        .and_then(|v| v.get("configOptions"))
+        .unwrap();
+    assert_eq!(s(last.at(0).unwrap(), &["currentValue"]), Some("plan"));
+    assert_eq!(
+        s(last.at(1).unwrap(), &["currentValue"]),
+        Some("other-model")
+    );
+    let modes = r.updates("current_mode_update");
+    assert_eq!(s(modes[0], &["currentModeId"]), Some("read-only"));
+    assert_eq!(r.of("error").len(), 1);
+    // The prompt goes to the new model in plan mode.
+    let body = &m.requests()[0].body;
+    assert!(body.contains("\"model\":\"other-model\""), "{body}");
+    assert!(body.contains("Plan mode"));
+}

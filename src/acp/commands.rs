@@ -87,6 +87,30 @@ pub fn available(sess: &Session) -> Value {
     ])
 }
 
+/// Switch `sess` to the prompt mode `p`; what to tell the user.
+fn set_mode(base: &Base, sess: &mut Session, p: modes::Prompt, user: Option<PathBuf>) -> String {
+    let root = sess.ctx.ws.root.clone();
+    let mode = switch::prompt_mode(base.opts, &root, &root, user.as_deref(), &p, &sess.conv);
+    let said = format!("prompt mode: {} · permission {}", p.name, mode.permission);
+    sess.conv.set_prompt_mode(mode);
+    sess.mode = p.name;
+    said
+}
+
+/// Switch `sess` to the prompt mode named `name` (session/set_config_option).
+pub fn set_prompt_mode(base: &Base, sess: &mut Session, name: &str) -> Result<String, String> {
+    let (user, dirs) = dirs(sess);
+    match modes::find(name, &dirs)? {
+        Some(p) if p.kind == Kind::Mode => Ok(set_mode(base, sess, p, user)),
+        _ => Err(format!("no prompt mode `{name}`")),
+    }
+}
+
+/// The prompt modes' names, for the config option.
+pub fn mode_names(sess: &Session) -> Vec<String> {
+    modes::list(&dirs(sess).1).0
+}
+
 /// What a prompt starting with a slash command comes to.
 pub enum Slash {
     /// Done: this text is the answer.
@@ -117,11 +141,7 @@ pub fn run(
     if p.kind == Kind::Template {
         return Some(Ok(Slash::Task(crate::template::expand(&p.body, args))));
     }
-    let root = sess.ctx.ws.root.clone();
-    let mode = switch::prompt_mode(base.opts, &root, &root, user.as_deref(), &p, &sess.conv);
-    let said = format!("prompt mode: {} · permission {}", p.name, mode.permission);
-    sess.conv.set_prompt_mode(mode);
-    sess.mode = p.name;
+    let said = set_mode(base, sess, p, user);
     Some(Ok(match args.is_empty() {
         true => Slash::Said(said),
         false => Slash::Task(args.to_string()),

@@ -6,6 +6,7 @@
 //! messages, params.rs reads requests, session.rs keeps the sessions.
 
 pub mod commands;
+pub mod config;
 pub mod front;
 pub mod fs;
 pub mod link;
@@ -200,6 +201,7 @@ impl Server<'_> {
             "authenticate" => Ok(obj(vec![])),
             "session/new" => self.new_session(params),
             "session/set_mode" => self.set_mode(params),
+            "session/set_config_option" => self.set_config_option(params),
             "session/prompt" => self.prompt(params),
             "session/load" => self.load(params),
             _ => Err(Fault {
@@ -268,6 +270,7 @@ impl Server<'_> {
         let answer = obj(vec![
             ("sessionId", s(&sess.id)),
             ("modes", session::modes_json(sess.conv.permission())),
+            ("configOptions", config::options(&self.base, &sess)),
         ]);
         self.later
             .push((sess.id.clone(), commands::available(&sess)));
@@ -287,6 +290,27 @@ impl Server<'_> {
         Ok(obj(vec![]))
     }
 
+    /// Set a config option (prompt mode, model); answer all of them. A
+    /// prompt mode that changes the permission mode says so.
+    fn set_config_option(&mut self, params: Option<&Value>) -> Reply {
+        let p = params::object(params).map_err(Fault::params)?;
+        let id = params::str_field(p, "configId").map_err(Fault::params)?;
+        let value = params::str_field(p, "value").map_err(Fault::params)?;
+        let i = self.index(p)?;
+        let Some(sess) = self.sessions.get_mut(i) else {
+            return Err(not_found(""));
+        };
+        let permission = sess.conv.permission();
+        config::set(&self.base, sess, id, value).map_err(Fault::params)?;
+        let now = sess.conv.permission();
+        let answer = obj(vec![("configOptions", config::options(&self.base, sess))]);
+        if now != permission {
+            self.later
+                .push((sess.id.clone(), session::mode_update(now)));
+        }
+        Ok(answer)
+    }
+
     /// Run a prompt to its end, streaming updates; answer with its stopReason.
     fn prompt(&mut self, params: Option<&Value>) -> Reply {
         let p = params::object(params).map_err(Fault::params)?;
@@ -301,6 +325,7 @@ impl Server<'_> {
         let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root, self.fs);
         link::running(Some(&sess.id));
         let permission = sess.conv.permission();
+        let chosen = (sess.mode.clone(), sess.conv.cfg().model.clone());
         let slash = match text.starts_with('/') {
             true => commands::run(&self.base, sess, &mut front, &text),
             false => None,
@@ -322,6 +347,12 @@ impl Server<'_> {
         // A prompt mode may set the permission mode.
         if sess.conv.permission() != permission {
             front.update(session::mode_update(sess.conv.permission()));
+        }
+        if chosen != (sess.mode.clone(), sess.conv.cfg().model.clone()) {
+            front.update(obj(vec![
+                ("sessionUpdate", s("config_option_update")),
+                ("configOptions", config::options(&self.base, sess)),
+            ]));
         }
         if let Some(plan) = session::plan(sess) {
             front.update(plan);

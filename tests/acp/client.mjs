@@ -26,6 +26,7 @@ const RESULTS = {
   "session/load": z.zLoadSessionResponse,
   "session/prompt": z.zPromptResponse,
   "session/set_mode": z.zSetSessionModeResponse,
+  "session/set_config_option": z.zSetSessionConfigOptionResponse,
 };
 // What the agent may send us.
 const FROM_AGENT = {
@@ -206,6 +207,17 @@ const SCENARIOS = {
     await running;
     log.push({ t: "cancel_ms", ms: Date.now() - t0 });
     await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("second") });
+  },
+  // Config options: the prompt mode set to plan, the model to ACP_MODEL,
+  // an unknown option; then a prompt.
+  async config(ctx) {
+    await call(ctx, "initialize", { protocolVersion: 1, clientCapabilities: caps });
+    const s = await call(ctx, "session/new", { cwd, mcpServers });
+    const set = (configId, value) => call(ctx, "session/set_config_option", { sessionId: s.sessionId, configId, value });
+    await set("prompt_mode", "plan");
+    await set("model", env.ACP_MODEL);
+    await set("no_such_option", "x");
+    await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("go") });
   },
   // initialize, session/new (with ACP_MCP servers), set_mode with its
   // current_mode_update, and a request for a session that does not exist.
