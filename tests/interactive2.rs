@@ -212,3 +212,100 @@ fn a_message_typed_during_a_turn_is_queued_and_sent_after_it() {
     assert_eq!(reqs.len(), 5, "the turn ran to its end");
     assert!(reqs.iter().all(|r| !r.body.contains("never sent")));
 }
+
+fn thought(text: &str, answer: &str) -> Reply {
+    Reply::Turn {
+        items: vec![
+            mock::Item::Thinking {
+                text: text.into(),
+                signature: "sig".into(),
+            },
+            mock::Item::Text(answer.into()),
+        ],
+        finish: None,
+    }
+}
+
+#[test]
+fn reasoning_is_shown_folded_then_toggled_off_and_its_effort_set() {
+    let ws = tui::workspace("think");
+    let m = Mock::start(vec![
+        thought(
+            "step one\nstep two\nstep three\nstep four\nstep five",
+            "first answer",
+        ),
+        thought("hidden musing\nmore musing", "second answer"),
+        Reply::text("third answer"),
+    ]);
+    let env = format!("ANTHROPIC_API_KEY=k ANTHROPIC_BASE_URL=http://{}", m.addr());
+    let t = tui::start_mote_env(
+        "think",
+        &ws,
+        &m.base_url(),
+        100,
+        &env,
+        "--provider anthropic",
+    );
+    t.type_text("one");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("first answer");
+    assert!(s.contains("thinking (5 lines)"), "{s}");
+    assert!(
+        s.contains("┊ step three") && s.contains("┊ step five"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("step one") && !s.contains("step two"),
+        "folded: {s}"
+    );
+    let styled = t.screen_styled();
+    assert!(
+        styled.contains("\x1b[2m✻ thinking (5 lines)\n  ┊ step three"),
+        "dimmed: {styled}"
+    );
+
+    t.type_text("/thinking");
+    t.keys(&["Enter"]);
+    t.wait_text("reasoning hidden");
+    t.type_text("two");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("second answer");
+    assert!(!s.contains("musing"), "{s}");
+    assert!(!m.requests()[1].body.contains("\"budget_tokens\""));
+
+    t.type_text("/thinking high");
+    t.keys(&["Enter"]);
+    t.wait_text("reasoning effort: high");
+    t.type_text("three");
+    t.keys(&["Enter"]);
+    t.wait_text("third answer");
+    let body = m.requests()[2].body.clone();
+    assert!(
+        body.contains("\"thinking\":{\"type\":\"enabled\""),
+        "{body}"
+    );
+}
+
+#[test]
+fn export_writes_the_conversation_as_markdown() {
+    let ws = tui::workspace("export");
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"echo exported-output"}"#),
+        Reply::text("All **done**."),
+    ]);
+    let t = tui::start_mote("export", &ws, &m.base_url(), 100, "--permission auto");
+    t.type_text("run the echo");
+    t.keys(&["Enter"]);
+    t.wait_text("All done.");
+    t.type_text("/export chat.md");
+    t.keys(&["Enter"]);
+    t.wait_text("to chat.md");
+    let md = std::fs::read_to_string(ws.join("chat.md")).unwrap();
+    assert!(md.contains("## User\n\nrun the echo\n"), "{md}");
+    assert!(
+        md.contains("<details><summary>bash echo exported-output</summary>"),
+        "{md}"
+    );
+    assert!(md.contains("exported-output\nexit code: 0"), "{md}");
+    assert!(md.contains("## Assistant\n\nAll **done**.\n"), "{md}");
+}

@@ -112,6 +112,11 @@ impl Conversation {
         self.log.limits = limits;
     }
 
+    /// The reasoning effort of the next requests (`--thinking`).
+    pub fn set_thinking(&mut self, t: crate::provider::Thinking) {
+        self.cfg.thinking = t;
+    }
+
     pub fn set_prompt_mode(&mut self, mode: PromptMode) {
         self.mode = mode;
     }

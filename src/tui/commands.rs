@@ -4,7 +4,7 @@
 //! saved.rs, /loop in plan_loop.rs; the small ones are here.
 
 use super::screen::{k, say, usd};
-use super::{plan_loop, rewind, saved, switch, Repl};
+use super::{export, plan_loop, rewind, saved, switch, Repl};
 
 pub enum Flow {
     Continue,
@@ -58,6 +58,13 @@ pub static COMMANDS: &[Command] = &[
         arg: Arg::Prompt,
         help: "List the prompt modes, or switch to one",
         run: switch::prompt,
+    },
+    Command {
+        name: "thinking",
+        args: "[EFFORT]",
+        arg: Arg::Thinking,
+        help: "Show or hide the model's reasoning; off, low, medium or high sets its effort",
+        run: thinking,
     },
     Command {
         name: "loop",
@@ -114,6 +121,13 @@ pub static COMMANDS: &[Command] = &[
         arg: Arg::None,
         help: "What this session changed since its first checkpoint",
         run: rewind::diff,
+    },
+    Command {
+        name: "export",
+        args: "[FILE]",
+        arg: Arg::None,
+        help: "Write the conversation as Markdown (default mote-SESSION.md)",
+        run: export::run,
     },
     Command {
         name: "cost",
@@ -200,4 +214,28 @@ pub fn cost_line(conv: &crate::agent::Conversation) -> String {
         k(u.cached),
         k(u.output)
     )
+}
+
+/// `/thinking`: show or hide the reasoning; `/thinking EFFORT` sets `--thinking`.
+fn thinking(r: &mut Repl, arg: &str) -> Flow {
+    if arg.is_empty() {
+        let t = &mut r.screen.thinking;
+        t.hidden = !t.hidden;
+        say(if t.hidden {
+            "reasoning hidden (/thinking shows it)\n"
+        } else {
+            "reasoning shown\n"
+        });
+        return Flow::Continue;
+    }
+    match crate::provider::Thinking::parse(arg) {
+        Some(t) => {
+            r.conv.set_thinking(t);
+            say(&format!("reasoning effort: {arg}\n"));
+        }
+        None => say(&format!(
+            "/thinking: expected off, low, medium or high, got `{arg}`\n"
+        )),
+    }
+    Flow::Continue
 }

@@ -181,7 +181,7 @@ impl Completer {
                 .iter()
                 .map(|p| (p.label().to_string(), String::new()))
                 .collect(),
-            Arg::Thinking => plain(&["on", "off", "low", "medium", "high"]),
+            Arg::Thinking => plain(&["off", "low", "medium", "high"]),
             Arg::Prompt => {
                 let (_, _, dirs) = super::switch::dirs();
                 plain_owned(crate::modes::list(&dirs).0)

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod complete;
 pub mod compose;
 pub mod editor;
+pub mod export;
 pub mod highlight;
 pub mod history;
 pub mod inline;
@@ -24,6 +25,7 @@ pub mod spinner;
 pub mod switch;
 pub mod table;
 pub mod term;
+pub mod thinking;
 pub mod width;
 
 use std::io::IsTerminal;

@@ -48,6 +48,8 @@ pub struct Screen {
     raw_text: super::clean::Stream,
     /// Running subagents' lines (tui/live.rs).
     pub live: super::live::Live,
+    /// The reasoning being streamed, folded (tui/thinking.rs).
+    pub thinking: super::thinking::Thinking,
 }
 
 /// Colour escapes, or nothing.
@@ -109,6 +111,7 @@ impl Screen {
             raw_mid_line: false,
             raw_text: Default::default(),
             live: Default::default(),
+            thinking: Default::default(),
         }
     }
 
@@ -123,8 +126,16 @@ impl Screen {
         }
     }
 
+    fn show_reasoning(&mut self, s: &str) {
+        if self.tty {
+            spinner::stop();
+            say(&self.thinking.push(s, super::term::width(), self.color));
+        }
+    }
+
     fn show_text(&mut self, s: &str) {
         spinner::stop();
+        say(self.thinking.end());
         if super::term::resized() {
             self.md.width = super::term::width();
         }
@@ -139,7 +150,7 @@ impl Screen {
     }
 
     fn end_text(&mut self) {
-        let mut out = String::new();
+        let mut out = String::from(self.thinking.end());
         self.md.finish(&mut out);
         if std::mem::take(&mut self.raw_mid_line) {
             out.push('\n');
@@ -352,6 +363,10 @@ impl Frontend for Screen {
 
     fn text(&mut self, s: &str) {
         self.show_text(s);
+    }
+
+    fn reasoning(&mut self, s: &str) {
+        self.show_reasoning(s);
     }
 
     fn tool_call(&mut self, _: &str, name: &str, args: &str) {
