@@ -194,7 +194,7 @@ fn mode(r: &mut Repl, arg: &str) -> Flow {
 }
 
 fn cost(r: &mut Repl, _: &str) -> Flow {
-    say(&format!("{}\n", cost_line(&r.conv)));
+    say(&format!("{}\n", cost_line(r.conv)));
     Flow::Continue
 }
 

@@ -22,10 +22,10 @@ fn env(k: &str) -> Option<String> {
 /// (or a model id with a slash) selects as `--model` would.
 pub fn model(r: &mut Repl, arg: &str) -> Flow {
     if arg.is_empty() {
-        say(&format!("{}\n", model_line(&r.conv)));
+        say(&format!("{}\n", model_line(r.conv)));
         return Flow::Continue;
     }
-    match set_model(&mut r.conv, r.opts, r.config, arg) {
+    match set_model(r.conv, r.opts, r.config, arg) {
         Ok(lines) => {
             r.screen.model = r.conv.cfg().model.clone();
             r.screen.context_window = r.conv.log().limits.window;
@@ -140,7 +140,7 @@ pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
             return Flow::Continue;
         }
     };
-    let mode = prompt_mode(r.opts, &r.ctx.ws.root, &cwd, user.as_deref(), &p, &r.conv);
+    let mode = prompt_mode(r.opts, &r.ctx.ws.root, &cwd, user.as_deref(), &p, r.conv);
     let permission = mode.permission;
     r.conv.set_prompt_mode(mode);
     r.mode = p.name;
