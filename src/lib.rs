@@ -31,6 +31,7 @@ pub mod sandbox;
 pub mod schema;
 pub mod secrets;
 pub mod session;
+pub mod skills;
 pub mod sse;
 pub mod subagent;
 pub mod template;

@@ -3,7 +3,8 @@
 //! to the system prompt, and may set the permission mode; templates are
 //! user prompts invoked as `/name args`. Files in the project's
 //! `.mote/prompts/` and the user's `~/.config/mote/prompts/` override or add
-//! to both, by file name. This file owns finding, parsing and choosing
+//! to both, by file name; Claude Code's `.claude/commands/` and
+//! `~/.claude/commands/` add templates. This file owns finding, parsing and choosing
 //! them; `template.rs` owns the `$ARGUMENTS` substitution.
 //!
 //! Front matter, between `---` lines at the top, `key: value` per line:
@@ -47,10 +48,15 @@ static BUILTIN: &[(&str, &str)] = &[
     ("ask", include_str!("prompts/ask.md")),
 ];
 
-/// The prompt directories, most specific first: the project's, the user's.
+/// The prompt directories, most specific first: the project's, the
+/// user's, then Claude Code's command folders (`.claude/commands/`,
+/// `~/.claude/commands/`), so mote's own win on a name clash.
 pub fn dirs(cwd: &Path, user: Option<&Path>) -> Vec<PathBuf> {
     let mut d = vec![cwd.join(".mote/prompts")];
     d.extend(user.map(|u| u.join("prompts")));
+    d.push(cwd.join(".claude/commands"));
+    let home = crate::secrets::env("HOME").filter(|h| !h.is_empty());
+    d.extend(home.map(|h| Path::new(&h).join(".claude/commands")));
     d
 }
 
@@ -103,6 +109,9 @@ pub fn parse(name: &str, text: &str, default: Kind, source: &str) -> Result<Prom
                     .map(String::from)
                     .collect()
             }
+            // Claude Code command keys: the hint is for menus; the gate,
+            // not a file, decides what tools may do; the model stays.
+            "argument-hint" | "allowed-tools" | "model" => {}
             other => {
                 return Err(bad(format!(
                     "unknown key `{other}` (kind, description, permission, writable)"

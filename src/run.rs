@@ -13,7 +13,9 @@ use crate::json::value::Value;
 use crate::session::start::{limits, Log};
 use crate::subagent::batch::{Scope, Tasks};
 use crate::subagent::{self, defs, defs::Def};
-use crate::{arena, config, context, mcp, modes, permission, prompt, provider, session, workspace};
+use crate::{
+    arena, config, context, mcp, modes, permission, prompt, provider, session, skills, workspace,
+};
 
 /// A run's failure: the exit code and the one-line message.
 pub type Failure = (u8, String);
@@ -89,10 +91,17 @@ impl Run {
             },
             false => crate::input::task(o.prompt.as_deref()).map_err(config_err)?,
         };
-        let prompt = task.text;
+        let mut prompt = task.text;
 
         // Permissions: directories outside that allow rules open, the gate and its sandbox.
         let home = env("HOME");
+        // Agent Skills (src/skills.rs): the read tool may read their folders.
+        let (skills, warnings) = skills::load(&skills::dirs(
+            &ws.root,
+            config::user_dir(&env).as_deref(),
+            home.as_deref().map(Path::new),
+        ));
+        warnings.iter().for_each(|w| warn(w));
         let mut rules =
             permission::rules::Rules::from_config(config.get("permissions"), home.as_deref())
                 .map_err(config_err)?;
@@ -101,6 +110,11 @@ impl Run {
             rules
                 .allow_session(&format!("read({})", file.display()))
                 .map_err(config_err)?;
+        }
+        for k in skills.iter().filter(|k| !k.dir.starts_with(&ws.root)) {
+            if let Err(e) = rules.allow_session(&format!("read({}/**)", k.dir.display())) {
+                warn(&format!("skill {}: {e}", k.dir.display()));
+            }
         }
         ws.external = rules
             .external_dirs()
@@ -172,12 +186,14 @@ impl Run {
 
         // The system prompt: base, prompt mode, context files.
         let user_dir = config::user_dir(&env);
-        let chosen = modes::choose(
-            &o.prompt_mode,
-            &prompt,
-            &modes::dirs(&cwd, user_dir.as_deref()),
-        )
-        .map_err(config_err)?;
+        let prompt_dirs = modes::dirs(&cwd, user_dir.as_deref());
+        if let Some((name, args)) = modes::command(&prompt) {
+            let skill = skills.iter().find(|k| k.name == name);
+            if let (Some(k), Ok(None)) = (skill, modes::find(name, &prompt_dirs)) {
+                prompt = skills::invoke(k, args);
+            }
+        }
+        let chosen = modes::choose(&o.prompt_mode, &prompt, &prompt_dirs).map_err(config_err)?;
         let permission = match o.permission_explicit {
             true => o.permission,
             false => chosen.permission.unwrap_or(o.permission),
@@ -201,6 +217,7 @@ impl Run {
             cx.warnings.iter().for_each(|w| warn(w));
             system = prompt::with_context(system, &cx.text);
         }
+        system.push_str(&skills::prompt(&skills));
         if let Some(extra) = &o.append_system_prompt {
             system.push_str("\n\n");
             system.push_str(extra);
