@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use super::events::{self, num, Ev, SseJson};
 use super::reqbody::ReqBody;
-use super::{body, Delta, Request, Thinking, ToolSpec, Usage};
+use super::{body, Config, Decode, Delta, Format, Request, Thinking, ToolSpec, Usage};
 use crate::arena::Msg;
 use crate::json::Event;
 use crate::schema;
@@ -24,6 +24,34 @@ fn budget(t: Thinking) -> Option<u32> {
         Thinking::Low => Some(2048),
         Thinking::Medium => Some(8192),
         Thinking::High => Some(24576),
+    }
+}
+
+/// Anthropic Messages: its row of the wire table.
+pub struct Messages;
+
+impl Format for Messages {
+    fn path(&self, _: &Config) -> String {
+        "/v1/messages".into()
+    }
+
+    fn auth(&self, cfg: &Config, key: &str) -> (&'static str, String) {
+        match cfg.bearer {
+            true => ("Authorization", format!("Bearer {key}")),
+            false => ("x-api-key", key.to_string()),
+        }
+    }
+
+    fn fixed_headers(&self) -> &'static [(&'static str, &'static str)] {
+        &[("anthropic-version", "2023-06-01")]
+    }
+
+    fn write_body<'a>(&self, req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
+        write_body(req, w)
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::<Decoder>::default()
     }
 }
 
@@ -210,8 +238,8 @@ pub struct Decoder {
     done: bool,
 }
 
-impl Decoder {
-    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
+impl Decode for Decoder {
+    fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
         let r = events::feed(self, |d| &mut d.events, bytes, |d, ev| d.on(ev, sink));
         if let (Ok(()), Some(e)) = (&r, self.errored.take()) {
             return self.events.fail(e);
@@ -219,10 +247,12 @@ impl Decoder {
         r
     }
 
-    pub fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), String> {
         events::end(&self.events.failed, self.done)
     }
+}
 
+impl Decoder {
     fn on(&mut self, ev: Ev, sink: &mut dyn FnMut(Delta)) {
         let (path, e) = match ev {
             Ev::End => return self.end(sink),

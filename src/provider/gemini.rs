@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::events::{self, num, Ev, SseJson};
 use super::reqbody::ReqBody;
-use super::{body, Delta, Request, Thinking, Usage};
+use super::{body, Config, Decode, Delta, Format, Request, Thinking, Usage};
 use crate::arena::{Msg, Text};
 use crate::json::rebuild::Rebuild;
 use crate::json::value::{self, Value};
@@ -75,6 +75,27 @@ fn budget(t: Thinking) -> Option<u32> {
         Thinking::Low => Some(1024),
         Thinking::Medium => Some(8192),
         Thinking::High => Some(24576),
+    }
+}
+
+/// Gemini streamGenerateContent: its row of the wire table.
+pub struct Generate;
+
+impl Format for Generate {
+    fn path(&self, cfg: &Config) -> String {
+        format!("/v1beta/models/{}:streamGenerateContent?alt=sse", cfg.model)
+    }
+
+    fn auth(&self, _: &Config, key: &str) -> (&'static str, String) {
+        ("x-goog-api-key", key.to_string())
+    }
+
+    fn write_body<'a>(&self, req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
+        write_body(req, w)
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::<Decoder>::default()
     }
 }
 
@@ -218,8 +239,8 @@ pub struct Decoder {
 
 const PARTS: &[u8] = b"candidates.0.content.parts";
 
-impl Decoder {
-    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
+impl Decode for Decoder {
+    fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
         events::feed(self, |d| &mut d.events, bytes, |d, ev| d.on(ev, sink))?;
         if !self.error.is_empty() {
             return self.events.fail(format!("error in stream: {}", self.error));
@@ -227,10 +248,12 @@ impl Decoder {
         Ok(())
     }
 
-    pub fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), String> {
         events::end(&self.events.failed, self.finished)
     }
+}
 
+impl Decoder {
     fn on(&mut self, ev: Ev, sink: &mut dyn FnMut(Delta)) {
         let (path, e) = match ev {
             Ev::End => {

@@ -127,16 +127,7 @@ pub fn check_type(wire: Wire, content_type: Option<&str>) -> Result<(), &'static
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    let (ok, want): (&[&str], _) = match wire {
-        Wire::Ollama => (
-            &["application/x-ndjson", "application/json"],
-            "an NDJSON stream",
-        ),
-        _ => (
-            &["text/event-stream"],
-            "an event stream (text/event-stream)",
-        ),
-    };
+    let (ok, want) = wire.format().stream_types();
     if ok.contains(&media.as_str()) {
         Ok(())
     } else {

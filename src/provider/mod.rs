@@ -1,7 +1,7 @@
 //! What every provider shares: the settings for reaching a model, the
 //! request a turn sends, and the deltas a response stream decodes into.
-//! Each wire format lives in its own file and is reached through the plain
-//! functions here, matched on `Wire`.
+//! Each wire format lives in its own file and is reached through its row of
+//! the table in wire.rs.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -26,20 +26,9 @@ mod schema_tests;
 pub mod select;
 #[cfg(test)]
 mod test_util;
+pub mod wire;
 
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub enum Wire {
-    /// OpenAI Chat Completions and the many servers that copy it.
-    OpenAiChat,
-    /// Anthropic Messages.
-    Anthropic,
-    /// Ollama's native /api/chat (NDJSON).
-    Ollama,
-    /// OpenAI Responses.
-    Responses,
-    /// Gemini generateContent.
-    Gemini,
-}
+pub use wire::{endpoint, headers, unreachable_hint, write_body, Decode, Decoder, Format, Wire};
 
 /// How hard the model may think before answering (`--thinking`).
 #[derive(Clone, Copy, PartialEq, Debug, Default)]
@@ -73,14 +62,6 @@ impl Thinking {
         ]
         .into_iter()
         .find(|t| t.effort().unwrap_or("off") == v)
-    }
-}
-
-/// What to tell the user when the endpoint cannot be reached, by wire.
-pub fn unreachable_hint(cfg: &Config) -> Option<&'static str> {
-    match cfg.wire {
-        Wire::Ollama => Some(ollama::UNREACHABLE),
-        _ => None,
     }
 }
 
@@ -250,57 +231,6 @@ pub enum Delta<'a> {
     Redacted(&'a str),
 }
 
-pub fn endpoint(cfg: &Config) -> Url {
-    match cfg.wire {
-        Wire::OpenAiChat => cfg.base.join("/chat/completions"),
-        Wire::Anthropic => cfg.base.join("/v1/messages"),
-        Wire::Ollama => cfg.base.join("/api/chat"),
-        Wire::Responses => cfg.base.join("/responses"),
-        Wire::Gemini => cfg.base.join(&format!(
-            "/v1beta/models/{}:streamGenerateContent?alt=sse",
-            cfg.model
-        )),
-    }
-}
-
-pub fn headers(cfg: &Config) -> Vec<(String, String)> {
-    let mut h = vec![
-        ("Content-Type", "application/json".to_string()),
-        ("Accept", "text/event-stream".to_string()),
-        (
-            "User-Agent",
-            concat!("mote/", env!("CARGO_PKG_VERSION")).to_string(),
-        ),
-    ];
-    match (cfg.wire, &cfg.key) {
-        (Wire::Anthropic, Some(k)) if !cfg.bearer => h.push(("x-api-key", k.clone())),
-        (Wire::Gemini, Some(k)) => h.push(("x-goog-api-key", k.clone())),
-        (_, Some(k)) => h.push(("Authorization", format!("Bearer {k}"))),
-        (_, None) => {}
-    }
-    if cfg.wire == Wire::Anthropic {
-        h.push(("anthropic-version", "2023-06-01".to_string()));
-    }
-    let mut h: Vec<(String, String)> = h.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-    for (k, v) in &cfg.headers {
-        h.retain(|(old, _)| !old.eq_ignore_ascii_case(k));
-        h.push((k.clone(), v.clone()));
-    }
-    h
-}
-
-/// Assemble the request body for `req` (nothing is copied from the arena
-/// until it is sent).
-pub fn write_body<'a>(req: &Request<'a>, w: &mut reqbody::ReqBody<'a>) -> io::Result<()> {
-    match req.cfg.wire {
-        Wire::OpenAiChat => openai::write_body(req, w),
-        Wire::Anthropic => anthropic::write_body(req, w),
-        Wire::Ollama => ollama::write_body(req, w),
-        Wire::Responses => responses::write_body(req, w),
-        Wire::Gemini => gemini::write_body(req, w),
-    }
-}
-
 /// The members of the config's `extra_body` object, with a leading comma,
 /// for a body writer to put before its closing brace.
 pub fn write_extra(cfg: &Config, w: &mut dyn Write) -> io::Result<()> {
@@ -318,50 +248,6 @@ pub fn write_extra(cfg: &Config, w: &mut dyn Write) -> io::Result<()> {
     }
     w.write_all(b",")?;
     w.write_all(inner.as_bytes())
-}
-
-/// A response stream decoder for one wire format.
-pub enum Decoder {
-    OpenAiChat(Box<openai::Decoder>),
-    Anthropic(Box<anthropic::Decoder>),
-    Ollama(Box<ollama::Decoder>),
-    Responses(Box<responses::Decoder>),
-    Gemini(Box<gemini::Decoder>),
-}
-
-impl Decoder {
-    pub fn new(wire: Wire) -> Decoder {
-        match wire {
-            Wire::OpenAiChat => Decoder::OpenAiChat(Box::default()),
-            Wire::Anthropic => Decoder::Anthropic(Box::default()),
-            Wire::Ollama => Decoder::Ollama(Box::default()),
-            Wire::Responses => Decoder::Responses(Box::default()),
-            Wire::Gemini => Decoder::Gemini(Box::default()),
-        }
-    }
-
-    /// Decode one more piece of the body. An `Err` is a one-line reason
-    /// the stream cannot be used (malformed, or an error sent inside it).
-    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
-        match self {
-            Decoder::OpenAiChat(d) => d.feed(bytes, sink),
-            Decoder::Anthropic(d) => d.feed(bytes, sink),
-            Decoder::Ollama(d) => d.feed(bytes, sink),
-            Decoder::Responses(d) => d.feed(bytes, sink),
-            Decoder::Gemini(d) => d.feed(bytes, sink),
-        }
-    }
-
-    /// The body ended: was the answer complete?
-    pub fn finish(&mut self) -> Result<(), String> {
-        match self {
-            Decoder::OpenAiChat(d) => d.finish(),
-            Decoder::Anthropic(d) => d.finish(),
-            Decoder::Ollama(d) => d.finish(),
-            Decoder::Responses(d) => d.finish(),
-            Decoder::Gemini(d) => d.finish(),
-        }
-    }
 }
 
 /// Whether an API error (HTTP status and message) says the conversation

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use super::events::num;
 use super::reqbody::ReqBody;
-use super::{body, Delta, Request, Thinking, Usage};
+use super::{body, Config, Decode, Delta, Format, Request, Thinking, Usage};
 use crate::arena::Call;
 use crate::json::rebuild::Rebuild;
 use crate::json::{below, Event, Parser};
@@ -19,6 +19,34 @@ pub const DEFAULT_CTX: u64 = 32768;
 /// Added to a connection error: a local server is most often just not started.
 pub const UNREACHABLE: &str =
     "is Ollama running? start it with `ollama serve`, or set OLLAMA_HOST to where it listens";
+
+/// Ollama's /api/chat: its row of the wire table.
+pub struct Chat;
+
+impl Format for Chat {
+    fn path(&self, _: &Config) -> String {
+        "/api/chat".into()
+    }
+
+    fn stream_types(&self) -> (&'static [&'static str], &'static str) {
+        (
+            &["application/x-ndjson", "application/json"],
+            "an NDJSON stream",
+        )
+    }
+
+    fn unreachable_hint(&self) -> Option<&'static str> {
+        Some(UNREACHABLE)
+    }
+
+    fn write_body<'a>(&self, req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
+        write_body(req, w)
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::<Decoder>::default()
+    }
+}
 
 pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
@@ -80,7 +108,14 @@ pub struct Decoder {
 const CALLS: &[u8] = b"message.tool_calls";
 
 impl Decoder {
-    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
+    fn fail(&mut self, msg: String) -> Result<(), String> {
+        self.failed = Some(msg.clone());
+        Err(msg)
+    }
+}
+
+impl Decode for Decoder {
+    fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
         if let Some(f) = &self.failed {
             return Err(f.clone());
         }
@@ -148,12 +183,7 @@ impl Decoder {
         Ok(())
     }
 
-    fn fail(&mut self, msg: String) -> Result<(), String> {
-        self.failed = Some(msg.clone());
-        Err(msg)
-    }
-
-    pub fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), String> {
         if self.started {
             // A last line without its newline.
             self.feed(b"\n", &mut |_| {})?;

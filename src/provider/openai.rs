@@ -6,10 +6,27 @@
 use std::io::{self, Write};
 
 use super::reqbody::ReqBody;
-use super::{body, Delta, Request, TokensField, Usage};
+use super::{body, Config, Decode, Delta, Format, Request, TokensField, Usage};
 use crate::arena::Call;
 use crate::json::{below, Event, Parser};
 use crate::sse::{Field, Framer};
+
+/// OpenAI Chat Completions: its row of the wire table.
+pub struct Chat;
+
+impl Format for Chat {
+    fn path(&self, _: &Config) -> String {
+        "/chat/completions".into()
+    }
+
+    fn write_body<'a>(&self, req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
+        write_body(req, w)
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::<Decoder>::default()
+    }
+}
 
 pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
@@ -109,8 +126,8 @@ pub struct Decoder {
 
 const CALLS: &[u8] = b"choices.0.delta.tool_calls";
 
-impl Decoder {
-    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
+impl Decode for Decoder {
+    fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
         let Decoder {
             sse,
             json,
@@ -176,7 +193,7 @@ impl Decoder {
         }
     }
 
-    pub fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), String> {
         super::events::end(&self.failed, self.done || self.finished)
     }
 }

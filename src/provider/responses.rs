@@ -10,9 +10,26 @@ use std::io::{self, Write};
 
 use super::events::{self, num, Ev, SseJson};
 use super::reqbody::ReqBody;
-use super::{body, Delta, Request, Usage};
+use super::{body, Config, Decode, Delta, Format, Request, Usage};
 use crate::arena::Msg;
 use crate::json::Event;
+
+/// OpenAI Responses: its row of the wire table.
+pub struct Responses;
+
+impl Format for Responses {
+    fn path(&self, _: &Config) -> String {
+        "/responses".into()
+    }
+
+    fn write_body<'a>(&self, req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
+        write_body(req, w)
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::<Decoder>::default()
+    }
+}
 
 pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
@@ -126,8 +143,8 @@ pub struct Decoder {
     done: bool,
 }
 
-impl Decoder {
-    pub fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
+impl Decode for Decoder {
+    fn feed(&mut self, bytes: &[u8], sink: &mut dyn FnMut(Delta)) -> Result<(), String> {
         events::feed(self, |d| &mut d.events, bytes, |d, ev| d.on(ev, sink))?;
         if !self.error.is_empty() && self.etype.is_empty() {
             return self.events.fail(format!("error in stream: {}", self.error));
@@ -135,10 +152,12 @@ impl Decoder {
         Ok(())
     }
 
-    pub fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), String> {
         events::end(&self.events.failed, self.done)
     }
+}
 
+impl Decoder {
     fn on(&mut self, ev: Ev, sink: &mut dyn FnMut(Delta)) {
         let (path, e) = match ev {
             Ev::End => return self.end(sink),
