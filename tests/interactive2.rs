@@ -309,3 +309,34 @@ fn export_writes_the_conversation_as_markdown() {
     assert!(md.contains("exported-output\nexit code: 0"), "{md}");
     assert!(md.contains("## Assistant\n\nAll **done**.\n"), "{md}");
 }
+
+#[test]
+fn queued_keys_never_answer_a_permission_prompt() {
+    let ws = tui::workspace("qperm");
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"sleep 2; touch slow.txt"}"#),
+        Reply::call("bash", r#"{"command":"echo second > second.txt"}"#),
+        Reply::text("turn done"),
+        Reply::text("queued handled"),
+    ]);
+    let t = tui::start_mote("qperm", &ws, &m.base_url(), 120, "");
+    t.type_text("go");
+    t.keys(&["Enter"]);
+    t.wait_text("allow?");
+    t.keys(&["y"]);
+    t.wait_text("yes");
+    // "nope" holds an n: typed ahead, it must not decline the next call.
+    t.type_text("nope");
+    t.keys(&["Enter"]);
+    t.wait_text("queued: nope");
+    t.wait_for("second prompt", |s| s.matches("allow?").count() == 2);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!t.screen().contains("reason"), "{}", t.screen());
+    t.keys(&["y"]);
+    t.wait_text("queued handled");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("second.txt")).unwrap(),
+        "second\n"
+    );
+    assert!(m.requests()[3].body.contains("nope"));
+}

@@ -7,9 +7,12 @@ use std::io::{self, Write};
 
 use super::complete::{Complete, Menu};
 use super::compose;
+
+#[path = "editor_menu.rs"]
+mod menu;
 use super::history::History;
 use super::keys::{self, Key};
-use super::search::{Search, Step};
+use super::search::Search;
 use super::term;
 use super::width::char_width;
 
@@ -47,6 +50,10 @@ pub struct Editor {
     paste_from: usize,
     /// Reading an answer: keys typed ahead are left for the next input.
     fresh: bool,
+    /// Keys typed ahead, held back while an answer is read.
+    held: Vec<u8>,
+    /// `pending` holds only keys read during an answer.
+    pending_fresh: bool,
 }
 
 /// Where the cursor and the end of the text fall: (row, col) pairs, rows
@@ -102,6 +109,8 @@ impl Editor {
             pastes: Vec::new(),
             paste_from: 0,
             fresh: false,
+            held: Vec::new(),
+            pending_fresh: false,
         }
     }
 
@@ -124,12 +133,15 @@ impl Editor {
 
     /// Run `f` on fresh keys only: what was typed ahead waits until after.
     fn aside<T>(&mut self, f: impl FnOnce(&mut Editor) -> T) -> T {
-        let ahead = std::mem::take(&mut self.pending);
+        if !self.pending_fresh {
+            let ahead = std::mem::take(&mut self.pending);
+            self.held.extend_from_slice(&ahead);
+        }
         self.fresh = true;
         let res = f(self);
         self.fresh = false;
-        let extra = std::mem::replace(&mut self.pending, ahead);
-        self.pending.extend_from_slice(&extra);
+        // What is left was typed after the question: keys like any others.
+        self.pending_fresh = true;
         res
     }
 
@@ -173,47 +185,9 @@ impl Editor {
                 }
                 continue;
             }
-            if let Some(search) = &mut self.search {
-                let step = search.key(&key, &self.history.entries);
-                let text = match step {
-                    Step::Show => {
-                        if search.at.is_some() {
-                            self.buf = search.shown(&self.history.entries).to_string();
-                            self.cur = self.buf.find(&search.query).unwrap_or(0);
-                        }
-                        self.draw(prompt, &cont, style)?;
-                        continue;
-                    }
-                    Step::Send(t) => (t, true),
-                    Step::Edit(t) | Step::Cancel(t) => (t, false),
-                };
-                let (text, send) = text;
-                self.search = None;
-                self.cur = text.len();
-                self.buf = text;
-                if !send {
-                    self.draw(prompt, &cont, style)?;
-                    continue;
-                }
-                key = Key::Enter;
-            }
-            if self.menu.is_some() {
-                match key {
-                    Key::Tab | Key::Enter => {
-                        self.accept();
-                        self.draw(prompt, &cont, style)?;
-                        continue;
-                    }
-                    Key::Up | Key::Down => {
-                        if let Some(m) = &mut self.menu {
-                            m.step(if key == Key::Up { -1 } else { 1 });
-                        }
-                        self.draw(prompt, &cont, style)?;
-                        continue;
-                    }
-                    Key::Esc | Key::Left | Key::Right | Key::Home | Key::End => self.close_menu(),
-                    _ => {}
-                }
+            if self.intercept(&mut key) {
+                self.draw(prompt, &cont, style)?;
+                continue;
             }
             let edits = matches!(
                 key,
@@ -376,90 +350,6 @@ impl Editor {
         self.cur += text.len();
     }
 
-    /// Ask the completer about the word before the cursor: one item is
-    /// taken at once when asked with Tab, several open the menu.
-    fn refresh(&mut self, tab: bool) {
-        let Some(c) = &mut self.completer else { return };
-        let found = c.complete(&self.buf, self.cur, tab);
-        match found {
-            Some((start, items)) if tab && items.len() == 1 && self.menu.is_none() => {
-                self.menu = Some(Menu {
-                    start,
-                    items,
-                    sel: 0,
-                    tab,
-                });
-                self.accept();
-            }
-            Some((start, items)) => {
-                self.menu = Some(Menu {
-                    start,
-                    items,
-                    sel: 0,
-                    tab,
-                })
-            }
-            None => self.close_menu(),
-        }
-    }
-
-    /// Put the menu's chosen item in place of its word; a folder keeps the
-    /// menu open on its contents.
-    fn accept(&mut self) {
-        let Some(m) = self.menu.take() else { return };
-        let Some(it) = m.chosen() else { return };
-        if m.start > self.cur || self.buf.get(m.start..self.cur).is_none() {
-            return self.close_menu();
-        }
-        self.buf.replace_range(m.start..self.cur, &it.text);
-        self.cur = m.start + it.text.len();
-        if it.text.ends_with('/') && it.text.starts_with('@') {
-            return self.refresh(m.tab);
-        }
-        if !self.buf[self.cur..].starts_with(' ') {
-            self.insert(' ');
-        }
-        self.close_menu();
-    }
-
-    /// A paste of many lines shows as its label (see compose.rs).
-    fn fold_paste(&mut self) {
-        let Some(text) = self.buf.get(self.paste_from..self.cur) else {
-            return;
-        };
-        if let Some(label) = compose::label(text) {
-            let text = text.to_string();
-            self.buf.replace_range(self.paste_from..self.cur, &label);
-            self.cur = self.paste_from + label.len();
-            self.pastes.push((label, text));
-        }
-    }
-
-    /// Ctrl-G: the whole input (pastes unfolded) through the user's editor.
-    fn external(&mut self) -> io::Result<()> {
-        self.close_menu();
-        let full = compose::unfold(std::mem::take(&mut self.buf), &mut self.pastes);
-        match compose::external(&full) {
-            Ok(text) => self.buf = text,
-            Err(e) => {
-                self.buf = full;
-                let msg = super::clean::clean(&e).into_owned();
-                io::stdout().write_all(format!("\r\n\x1b[J{msg}\r\n").as_bytes())?;
-                self.rows_up = 0;
-            }
-        }
-        self.cur = self.buf.len();
-        Ok(())
-    }
-
-    fn close_menu(&mut self) {
-        if self.menu.take().is_some() {
-            if let Some(c) = &mut self.completer {
-                c.close();
-            }
-        }
-    }
-
     fn insert(&mut self, c: char) {
         let c = if c == '\t' { ' ' } else { c };
         self.buf.insert(self.cur, c);
@@ -551,8 +441,13 @@ impl Editor {
     /// The next key, reading stdin as needed; `Ok(None)` after a resize.
     fn key(&mut self) -> io::Result<Option<Key>> {
         if !self.fresh {
-            let ahead = crate::interrupt::take_typeahead();
-            self.pending.extend_from_slice(&ahead);
+            // Keys held back during an answer come before those typed since.
+            let later = std::mem::take(&mut self.pending);
+            self.pending = std::mem::take(&mut self.held);
+            self.pending.extend_from_slice(&later);
+            self.pending
+                .extend_from_slice(&crate::interrupt::take_typeahead());
+            self.pending_fresh = false;
         }
         loop {
             if let Some((k, n)) = keys::parse(&self.pending) {
