@@ -6,6 +6,7 @@
 //! stops after `MAX_ENTRIES` entries so a huge tree cannot stall a turn.
 
 use super::glob::Glob;
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -45,9 +46,10 @@ struct IgnoreFile {
     rules: Vec<Rule>,
 }
 
+/// A path to visit; its path relative to the root is the tail of `abs`
+/// (`rel_of`), so no second string is made for it.
 struct Item {
     abs: PathBuf,
-    rel: String,
     is_dir: bool,
     depth: usize,
 }
@@ -82,15 +84,22 @@ pub fn walk(
             base = join(&base, name);
         }
     }
+    // `start` as the root and `start_rel` (a `.` or `..` in it gone), so
+    // that every path below it has its path from the root as its tail.
+    let mut abs = root.to_path_buf();
+    if !start_rel.is_empty() {
+        abs.push(&start_rel);
+    }
     let mut stack = vec![Item {
-        abs: start.to_path_buf(),
-        rel: start_rel,
+        abs,
         is_dir: true,
         depth: 1,
     }];
+    let root_len = root.as_os_str().len();
     let mut seen = 0;
     while let Some(it) = stack.pop() {
-        if it.depth > 1 && visit(&it.abs, &it.rel, it.is_dir) == Flow::Stop {
+        let it_rel = rel_of(root_len, &it.abs);
+        if it.depth > 1 && visit(&it.abs, &it_rel, it.is_dir) == Flow::Stop {
             return Ok(End::Stopped);
         }
         if !it.is_dir {
@@ -98,11 +107,11 @@ pub fn walk(
         }
         // Drop the rules of directories that are not ancestors of this one.
         ignores.retain(|f| f.depth < it.depth);
-        load(&mut ignores, &it.abs.join(".gitignore"), &it.rel, it.depth);
+        load(&mut ignores, &it.abs.join(".gitignore"), &it_rel, it.depth);
         let entries = match fs::read_dir(&it.abs) {
             Ok(e) => e,
             Err(e) if it.depth == 1 => {
-                return Err(format!("cannot list `{}`: {e}", shown(&it.rel)))
+                return Err(format!("cannot list `{}`: {e}", shown(&start_rel)))
             }
             Err(_) => continue,
         };
@@ -125,13 +134,11 @@ pub fn walk(
             } else {
                 continue; // sockets, fifos, devices, links to dirs or outside
             };
-            let rel = join(&it.rel, &name.to_string_lossy());
-            if is_ignored(&ignores, &rel, is_dir) {
+            if is_ignored(&ignores, &rel_of(root_len, &abs), is_dir) {
                 continue;
             }
             kids.push(Item {
                 abs,
-                rel,
                 is_dir,
                 depth: it.depth + 1,
             });
@@ -161,6 +168,14 @@ pub fn rel_to<'a>(rel: &'a str, base: &str) -> &'a str {
     rel.strip_prefix(base)
         .and_then(|r| r.strip_prefix('/'))
         .unwrap_or(rel)
+}
+
+/// The path of `abs` below the root (whose path is `root_len` bytes long),
+/// as text: borrowed unless it is not UTF-8.
+fn rel_of(root_len: usize, abs: &Path) -> Cow<'_, str> {
+    let b = abs.as_os_str().as_encoded_bytes();
+    let rest = b.get(root_len..).unwrap_or_default();
+    String::from_utf8_lossy(rest.strip_prefix(b"/").unwrap_or(rest))
 }
 
 fn join(base: &str, name: &str) -> String {
