@@ -33,12 +33,6 @@ pub struct Entry {
 /// Path (bytes, relative to the top of the repository) to entry.
 pub type Entries = BTreeMap<Vec<u8>, Entry>;
 
-/// A scanned working tree: its entries and the files left out.
-pub struct Scan {
-    pub entries: Entries,
-    pub skipped: Vec<String>,
-}
-
 /// A git command in `root` with the safe environment.
 fn command(root: &Path, index: Option<&Path>) -> Command {
     let mut c = Command::new("git");
@@ -141,38 +135,14 @@ fn hex(s: &[u8]) -> Option<String> {
     (s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_string())
 }
 
-/// Scan the working tree at `root`: what a snapshot of it holds now.
-/// `tmp` is a private directory for symlink targets.
-pub fn scan(root: &Path, tmp: &Path) -> Result<Scan, String> {
-    let staged = run(root, None, &["ls-files", "-z", "--stage"], None)?;
-    let mut entries = Entries::new();
-    let mut recheck: Vec<Vec<u8>> = Vec::new();
-    for rec in staged.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-        // "MODE ID STAGE\tPATH"
-        let Some(tab) = rec.iter().position(|b| *b == b'\t') else {
-            continue;
-        };
-        let (head, path) = (
-            rec.get(..tab).unwrap_or(&[]),
-            rec.get(tab + 1..).unwrap_or(&[]),
-        );
-        let mut f = head.split(|b| *b == b' ');
-        let (Some(mode), Some(id), Some(stage)) = (f.next(), f.next().and_then(hex), f.next())
-        else {
-            continue;
-        };
-        let mode = std::str::from_utf8(mode)
-            .ok()
-            .and_then(|m| u32::from_str_radix(m, 8).ok())
-            .unwrap_or(0o100644);
-        if stage != b"0" {
-            recheck.push(path.to_vec());
-            continue;
-        }
-        entries.insert(path.to_vec(), Entry { mode, id });
-    }
+/// Snapshot the working tree at `root` as a tree: a copy of the user's
+/// index (its cache of trees keeps this fast), with every modified,
+/// deleted, untracked or converted file hashed as it is on disk; and the
+/// files left out. `tmp` is a private directory for the temporary index
+/// and symlink targets.
+pub fn scan(root: &Path, tmp: &Path) -> Result<(String, Vec<String>), String> {
     // Comparing a racily clean file runs its clean filter: every filter
-    // driver of the config is emptied for this one command.
+    // driver of the config is emptied for every command here.
     let filters = run(
         root,
         None,
@@ -189,6 +159,23 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<Scan, String> {
             }
         }
     }
+    let index = tmp.join("index");
+    let user = run(root, None, &["rev-parse", "--git-path", "index"], None)?;
+    let user = root.join(OsStr::from_bytes(user.trim_ascii()));
+    if std::fs::copy(&user, &index).is_err() {
+        let _ = std::fs::remove_file(&index); // a new repository has none
+    }
+    let unmerged = run_with(root, None, &set, &["ls-files", "-z", "--unmerged"], None)?;
+    let unmerged: Vec<Vec<u8>> = unmerged
+        .split(|b| *b == 0)
+        .filter_map(|r| {
+            r.iter()
+                .position(|b| *b == b'\t')
+                .and_then(|t| r.get(t + 1..))
+        })
+        .map(<[u8]>::to_vec)
+        .collect();
+    let mut recheck = unmerged.clone();
     let changed = run_with(
         root,
         None,
@@ -205,7 +192,7 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<Scan, String> {
     )?;
     // Where git converts content (filters, line endings), an index blob is
     // not the bytes on disk: such files are hashed as they are.
-    recheck.extend(converted(root, &entries)?);
+    recheck.extend(converted(root)?);
     recheck.extend(
         changed
             .split(|b| *b == 0)
@@ -215,26 +202,33 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<Scan, String> {
     recheck.sort();
     recheck.dedup();
     let mut skipped = Vec::new();
+    // Lines for `update-index --index-info`: mode 0 removes a path.
+    let mut lines = Vec::new();
+    let remove = |lines: &mut Vec<u8>, path: &[u8]| {
+        lines.extend_from_slice(b"0 0000000000000000000000000000000000000000\t");
+        lines.extend_from_slice(path);
+        lines.push(0);
+    };
     // (file to hash, path in the tree, mode)
     let mut hash: Vec<(Vec<u8>, Vec<u8>, u32)> = Vec::new();
     for path in recheck {
         let shown = String::from_utf8_lossy(&path).into_owned();
         let full = root.join(OsStr::from_bytes(&path));
+        if unmerged.contains(&path) {
+            remove(&mut lines, &path);
+        }
         let Ok(md) = std::fs::symlink_metadata(&full) else {
-            entries.remove(&path);
+            remove(&mut lines, &path);
             continue;
         };
         let ft = md.file_type();
         if ft.is_dir() {
-            // A submodule keeps its recorded commit; an untracked nested repository is left out.
-            if entries.get(&path).is_none_or(|e| e.mode != 0o160000) {
-                entries.remove(&path);
-            }
+            // A submodule keeps its recorded commit; a nested repository is left out.
             continue;
         }
-        entries.remove(&path);
         if path.contains(&b'\n') {
             skipped.push(format!("{shown} (a newline in its name)"));
+            remove(&mut lines, &path);
         } else if ft.is_symlink() {
             let target = std::fs::read_link(&full).map_err(|e| format!("{shown}: {e}"))?;
             let file = tmp.join(format!("link{}", hash.len()));
@@ -242,9 +236,10 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<Scan, String> {
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             hash.push((file.as_os_str().as_bytes().to_vec(), path, 0o120000));
         } else if !ft.is_file() {
-            continue;
+            remove(&mut lines, &path);
         } else if md.len() > MAX_FILE {
             skipped.push(format!("{shown} ({} MB, over 10 MB)", md.len() >> 20));
+            remove(&mut lines, &path);
         } else {
             let mode = if md.permissions().mode() & 0o100 != 0 {
                 0o100755
@@ -261,37 +256,58 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<Scan, String> {
             input.push(b'\n');
         }
         let args = ["hash-object", "-w", "--no-filters", "--stdin-paths"];
-        let out = run(root, None, &args, Some(&input))?;
-        let ids: Vec<String> = out.split(|b| *b == b'\n').filter_map(hex).collect();
+        let out = run_with(root, None, &set, &args, Some(&input))?;
+        let ids: Vec<&[u8]> = out
+            .split(|b| *b == b'\n')
+            .filter(|i| hex(i).is_some())
+            .collect();
         if ids.len() != hash.len() {
             return Err("git hash-object: fewer ids than files".into());
         }
-        for ((_, path, mode), id) in hash.into_iter().zip(ids) {
-            entries.insert(path, Entry { mode, id });
+        for ((_, path, mode), id) in hash.iter().zip(ids) {
+            lines.extend_from_slice(format!("{mode:o} ").as_bytes());
+            lines.extend_from_slice(id);
+            lines.push(b'\t');
+            lines.extend_from_slice(path);
+            lines.push(0);
         }
     }
-    Ok(Scan { entries, skipped })
+    let args = ["update-index", "-z", "--index-info"];
+    run_with(root, Some(&index), &set, &args, Some(&lines))?;
+    let tree = run_with(root, Some(&index), &set, &["write-tree"], None)?;
+    let _ = std::fs::remove_file(&index);
+    let tree = hex(tree.trim_ascii()).ok_or("git write-tree: no tree id")?;
+    Ok((tree, skipped))
 }
 
 /// Tracked paths whose index blob may differ from the bytes on disk: with
 /// `core.autocrlf` all of them, else those a `filter`, `text`, `eol`,
 /// `ident` or `working-tree-encoding` attribute names (none without an
 /// attributes file).
-fn converted(root: &Path, entries: &Entries) -> Result<Vec<Vec<u8>>, String> {
+fn converted(root: &Path) -> Result<Vec<Vec<u8>>, String> {
+    let names = || -> Result<Vec<Vec<u8>>, String> {
+        let out = run(root, None, &["ls-files", "-z"], None)?;
+        Ok(out
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect())
+    };
     let crlf = run(root, None, &["config", "--get", "core.autocrlf"], None).unwrap_or_default();
     if matches!(crlf.trim_ascii(), b"true" | b"input") {
-        return Ok(entries.keys().cloned().collect());
+        return names();
     }
     let gitdir = run(root, None, &["rev-parse", "--git-common-dir"], None)?;
     let info = root
         .join(OsStr::from_bytes(gitdir.trim_ascii()))
         .join("info/attributes");
-    let any = info.exists() || entries.keys().any(|p| p.ends_with(b".gitattributes"));
+    let tracked = names()?;
+    let any = info.exists() || tracked.iter().any(|p| p.ends_with(b".gitattributes"));
     if !any {
         return Ok(Vec::new());
     }
     let mut input = Vec::new();
-    for p in entries.keys() {
+    for p in &tracked {
         input.extend_from_slice(p);
         input.push(0);
     }
@@ -321,19 +337,12 @@ fn converted(root: &Path, entries: &Entries) -> Result<Vec<Vec<u8>>, String> {
 
 /// Write `entries` as a tree (through a temporary index in `tmp`) and a
 /// commit on `refs/mote/checkpoints/SESSION`; the commit's id.
-pub fn commit(
-    root: &Path,
-    tmp: &Path,
-    session: &str,
-    entries: &Entries,
-    msg: &str,
-) -> Result<String, String> {
-    let tree = tree(root, tmp, entries)?;
+pub fn commit(root: &Path, session: &str, tree: &str, msg: &str) -> Result<String, String> {
     let refname = format!("refs/mote/checkpoints/{session}");
     let parent = run(root, None, &["rev-parse", "-q", "--verify", &refname], None)
         .ok()
         .and_then(|p| hex(p.trim_ascii()));
-    let mut args = vec!["commit-tree", "--no-gpg-sign", &tree, "-m", msg];
+    let mut args = vec!["commit-tree", "--no-gpg-sign", tree, "-m", msg];
     if let Some(p) = &parent {
         args.extend(["-p", p]);
     }
@@ -343,26 +352,6 @@ pub fn commit(
     Ok(id)
 }
 
-/// Write `entries` as a tree, through a temporary index in `tmp`.
-pub fn tree(root: &Path, tmp: &Path, entries: &Entries) -> Result<String, String> {
-    let index = tmp.join("index");
-    let _ = std::fs::remove_file(&index);
-    let mut input = Vec::new();
-    for (path, e) in entries {
-        input.extend_from_slice(format!("{:o} {}\t", e.mode, e.id).as_bytes());
-        input.extend_from_slice(path);
-        input.push(0);
-    }
-    run(
-        root,
-        Some(&index),
-        &["update-index", "-z", "--index-info"],
-        Some(&input),
-    )?;
-    let tree = run(root, Some(&index), &["write-tree"], None)?;
-    let _ = std::fs::remove_file(&index);
-    hex(tree.trim_ascii()).ok_or_else(|| "git write-tree: no tree id".into())
-}
 /// The entries of a checkpoint commit (or tree).
 pub fn entries(root: &Path, commit: &str) -> Result<Entries, String> {
     let out = run(

@@ -264,7 +264,7 @@ impl Undo {
 pub fn snapshot(top: &Path, session: &str, msg: &str) -> Result<(String, String), String> {
     let tmp = tmp_dir()?;
     let r = git::scan(top, &tmp)
-        .and_then(|s| Ok((git::commit(top, &tmp, session, &s.entries, msg)?, s.skipped)));
+        .and_then(|(tree, skipped)| Ok((git::commit(top, session, &tree, msg)?, skipped)));
     let _ = std::fs::remove_dir_all(&tmp);
     let (id, skipped) = r?;
     let note = match skipped.is_empty() {
@@ -403,7 +403,7 @@ pub fn diff(first: &Turn, root: &Path, session: &Path) -> Result<String, String>
     };
     let top = git::toplevel(root).ok_or("git does not work here")?;
     let tmp = tmp_dir()?;
-    let now = git::scan(&top, &tmp).and_then(|s| git::tree(&top, &tmp, &s.entries));
+    let now = git::scan(&top, &tmp).map(|s| s.0);
     let _ = std::fs::remove_dir_all(&tmp);
     let out = git::diff(&top, before, &now?)?;
     Ok(String::from_utf8_lossy(&out).into_owned())

@@ -91,12 +91,12 @@ fn plan_git(p: &mut Plan, turns: &[&Turn]) -> Result<(), String> {
     let tmp = super::tmp_dir()?;
     let now = git::scan(&p.top, &tmp);
     let _ = std::fs::remove_dir_all(&tmp);
-    let now = now?;
+    let now = git::entries(&p.top, &now?.0)?;
     for t in turns {
         let b = git::entries(&p.top, t.before.as_deref().unwrap_or(""))?;
         let a = match &t.after {
             Some(a) => git::entries(&p.top, a)?,
-            None => now.entries.clone(),
+            None => now.clone(),
         };
         for path in b.keys().chain(a.keys()) {
             if b.get(path) != a.get(path) {
@@ -108,7 +108,7 @@ fn plan_git(p: &mut Plan, turns: &[&Turn]) -> Result<(), String> {
         }
     }
     for (path, want) in target {
-        let cur = now.entries.get(&path);
+        let cur = now.get(&path);
         let abs = p.top.join(OsStr::from_bytes(&path));
         let exists = std::fs::symlink_metadata(&abs).is_ok();
         if cur == want.as_ref() && (cur.is_some() || !exists) {
