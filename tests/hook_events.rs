@@ -14,7 +14,7 @@ mod tui;
 
 use std::path::{Path, PathBuf};
 
-use common::{fresh_dir, mote_command, run, tool_results, Out, HANG};
+use common::{fresh_dir, mote_at_home, run, tool_results, Out, HANG};
 use mock::{Item, Mock, Reply};
 
 /// A workspace and a home of its own, the user's config.json holding `conf`.
@@ -23,24 +23,13 @@ fn setup(name: &str, conf: &str) -> (PathBuf, PathBuf) {
     let ws = root.join("ws");
     let home = root.join("home");
     std::fs::create_dir_all(&ws).unwrap();
-    std::fs::create_dir_all(home.join("config/mote")).unwrap();
-    std::fs::write(home.join("config/mote/config.json"), conf).unwrap();
+    std::fs::create_dir_all(home.join(".config/mote")).unwrap();
+    std::fs::write(home.join(".config/mote/config.json"), conf).unwrap();
     (ws.canonicalize().unwrap(), home)
 }
 
 fn mote(ws: &Path, home: &Path, m: &Mock, args: &[&str]) -> Out {
-    let mut c = mote_command();
-    c.current_dir(ws)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("OPENAI_BASE_URL", m.base_url())
-        .env("OPENAI_API_KEY", "k")
-        .env_remove("MOTE_MODEL")
-        .args(["--model", "m"])
-        .args(args);
-    run(&mut c, HANG, args)
+    run(mote_at_home(ws, home, m).args(args), HANG, args)
 }
 
 /// `{"EVENT": [{"hooks": [{"command": CMD}]}], ...}` from (event, matcher, command).

@@ -12,7 +12,7 @@ mod mock;
 
 use std::path::{Path, PathBuf};
 
-use common::{fresh_dir, mote_command, run, tool_results, Out, HANG};
+use common::{fresh_dir, mote_at_home, run, tool_results, Out, HANG};
 use mock::{Mock, Reply};
 
 fn setup(name: &str) -> (PathBuf, PathBuf) {
@@ -30,17 +30,11 @@ fn write(path: &Path, text: &str) {
 }
 
 fn mote(ws: &Path, home: &Path, m: &Mock, args: &[&str]) -> Out {
-    let mut c = mote_command();
-    c.current_dir(ws)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("OPENAI_BASE_URL", m.base_url())
-        .env("OPENAI_API_KEY", "k")
-        .env_remove("MOTE_MODEL")
-        .args(["--model", "m", "--no-session"])
-        .args(args);
-    run(&mut c, HANG, args)
+    run(
+        mote_at_home(ws, home, m).arg("--no-session").args(args),
+        HANG,
+        args,
+    )
 }
 
 const PDF: &str = "---\nname: pdf-tools\ndescription: \"Fill PDF forms. Use when the user mentions PDF forms.\"\nlicense: MIT\n---\n\n# PDF tools\nPDF-BODY-SECRET steps.\n";

@@ -14,7 +14,7 @@ mod tui;
 
 use std::path::{Path, PathBuf};
 
-use common::{fresh_dir, mote_command, run, tool_results, Out, HANG};
+use common::{fresh_dir, mote_at_home, run, tool_results, Out, HANG};
 use mock::{Mock, Reply};
 
 /// A cloned repository with planted project files, and a home of its own.
@@ -47,17 +47,12 @@ fn planted(name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn mote(ws: &Path, home: &Path, m: &Mock, args: &[&str]) -> Out {
-    let mut c = mote_command();
-    c.current_dir(ws)
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("OPENAI_BASE_URL", m.base_url())
-        .env("OPENAI_API_KEY", "k")
-        .env_remove("MOTE_MODEL")
-        .args(["--model", "m", "--no-session", "-p", "task"])
-        .args(args);
-    run(&mut c, HANG, args)
+    let mut c = mote_at_home(ws, home, m);
+    run(
+        c.args(["--no-session", "-p", "task"]).args(args),
+        HANG,
+        args,
+    )
 }
 
 /// The model tries a command that only `permission: auto` or the allow

@@ -56,6 +56,23 @@ pub fn mote_command() -> Command {
     c
 }
 
+/// mote in `ws` with a home of its own (`HOME`; config, state and data in
+/// `home/.config`, `home/state`, `home/data`) against the mock `m`, model `m`.
+#[allow(dead_code)]
+pub fn mote_at_home(ws: &Path, home: &Path, m: &Mock) -> Command {
+    let mut c = mote_command();
+    c.current_dir(ws)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("OPENAI_BASE_URL", m.base_url())
+        .env("OPENAI_API_KEY", "k")
+        .env_remove("MOTE_MODEL")
+        .args(["--model", "m"]);
+    c
+}
+
 /// Point XDG_DATA_HOME, XDG_STATE_HOME and XDG_CONFIG_HOME into a temp dir
 /// of this test process (empty unless a run writes there), so mote never
 /// touches the tester's home; a test that looks at one sets its own after.
