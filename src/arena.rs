@@ -18,7 +18,8 @@
 //! `ResultId`, `ResultName`, `ResultText`. Reasoning the provider wants back
 //! (Anthropic thinking blocks, encrypted reasoning) comes first in an
 //! assistant message: `Thinking` with an optional `Signature` after it, or
-//! `Redacted`.
+//! `Redacted`. An attached image is a user `Image` record holding only its
+//! path, size, hash and type (src/image.rs); its own message.
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Role {
@@ -42,6 +43,8 @@ pub enum Kind {
     Signature,
     /// An opaque (redacted or encrypted) reasoning block.
     Redacted,
+    /// An attached image: `image::Image`'s arena form, never its bytes.
+    Image,
 }
 
 /// Record flags.
@@ -163,6 +166,8 @@ pub enum Msg<'a> {
         text: Text<'a>,
         error: bool,
     },
+    /// An attached image, sent as a user message of its own.
+    Image(crate::image::Image),
 }
 
 impl Arena {
@@ -239,6 +244,11 @@ impl Arena {
 
     pub fn user(&mut self, text: &str) {
         self.push(Role::User, Kind::Text, text);
+    }
+
+    /// Attach an image (its arena form, from `image::attach`).
+    pub fn image(&mut self, record: &str) {
+        self.push(Role::User, Kind::Image, record);
     }
 
     pub fn call(&mut self, id: &str, name: &str, args: &str) {
@@ -372,6 +382,13 @@ impl<'a> Iterator for Messages<'a> {
         let text = |i: usize| rec(i).map_or(Text::default(), |r| a.text(r));
         let first = *rec(self.i)?;
         let msg = match (first.role, first.kind) {
+            (Role::User, Kind::Image) => {
+                self.i += 1;
+                match crate::image::Image::parse(&a.text(&first).unescape()) {
+                    Some(img) => Msg::Image(img),
+                    None => Msg::User(Text::raw("[an attached image whose record is damaged]")),
+                }
+            }
             (Role::User, _) => {
                 self.i += 1;
                 Msg::User(a.text(&first))

@@ -5,6 +5,7 @@
 pub mod acp;
 pub mod agent;
 pub mod arena;
+pub mod base64;
 pub mod cli;
 pub mod config;
 pub mod context;
@@ -13,6 +14,7 @@ pub mod frontend;
 pub mod hooks;
 pub mod http;
 pub mod idle;
+pub mod image;
 pub mod input;
 pub mod interrupt;
 pub mod json;

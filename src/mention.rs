@@ -4,6 +4,11 @@
 //! from the `read` and `ls` tools through `Agent::call_tool`, so a mention
 //! passes the same workspace confinement, permission rules and caps as the
 //! model's own reads: `@../../etc/passwd` or a symlink out attaches nothing.
+//! A mentioned image file is attached as an image (the read tool's own
+//! attachment). So is an image path pasted into the prompt (a screenshot's
+//! `/tmp/shot.png`, quoted or with `\ ` escapes as terminals paste them):
+//! the user typed it, so it may lie outside the workspace, but only a
+//! PNG, JPEG, GIF or WebP file (by its bytes) is ever attached that way.
 
 use crate::agent::Agent;
 use std::path::Path;
@@ -100,7 +105,48 @@ pub fn attach(agent: &mut Agent, root: &Path, prompt: &str) -> (String, Vec<Stri
             Err(e) => notes.push(format!("@{} not attached: {e}", m.path)),
         }
     }
+    for p in pasted(prompt).iter().take(MAX) {
+        let path = match p.strip_prefix("~/").zip(std::env::var_os("HOME")) {
+            Some((rest, home)) => Path::new(&home).join(rest),
+            None => root.join(p),
+        };
+        if let Err(e) = agent.attach_image(&path) {
+            notes.push(e);
+        }
+    }
     (text, notes)
+}
+
+/// Image file extensions a pasted path may end in.
+const IMAGE_EXT: &[&str] = &[".png", ".jpg", ".jpeg", ".gif", ".webp"];
+
+/// Paths in `prompt` that end in an image extension and are not `@`
+/// mentions: words, `'quoted'` or `"quoted"` runs, `\ ` escapes undone,
+/// `file://` dropped.
+pub fn pasted(prompt: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = prompt.chars().chain([' ']);
+    while let Some(c) = chars.next() {
+        match (c, quote) {
+            ('\\', None) => word.extend(chars.next()),
+            ('\'' | '"', None) if word.is_empty() => quote = Some(c),
+            (c, Some(q)) if c == q => quote = None,
+            (c, None) if c.is_whitespace() => {
+                let w = std::mem::take(&mut word);
+                let w = w.strip_prefix("file://").unwrap_or(&w);
+                let w = w.trim_end_matches(|c: char| ",.:;!?)]}".contains(c));
+                let lower = w.to_ascii_lowercase();
+                let image = IMAGE_EXT.iter().any(|e| lower.ends_with(e));
+                if image && !w.starts_with('@') && !out.iter().any(|o| o == w) {
+                    out.push(w.to_string());
+                }
+            }
+            (c, _) => word.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -127,5 +173,16 @@ mod tests {
             [m("dir/", None), m("x:5-2", None)]
         );
         assert!(find("no mentions@here").is_empty());
+    }
+
+    #[test]
+    fn finds_pasted_image_paths() {
+        assert_eq!(
+            pasted(
+                "see '/tmp/my shot.png' and /home/u/a\\ b.JPG, file:///x/y.webp @z.png notes.txt \"q.gif\""
+            ),
+            ["/tmp/my shot.png", "/home/u/a b.JPG", "/x/y.webp", "q.gif"]
+        );
+        assert_eq!(pasted("look at here.png. or here"), ["here.png"]);
     }
 }

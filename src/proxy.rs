@@ -55,7 +55,7 @@ pub fn proxy_for(url: &Url, env: &dyn Fn(&str) -> Option<String>) -> Result<Opti
     };
     let authority = rest.split('/').next().unwrap_or("");
     let (auth, hostport) = match authority.rsplit_once('@') {
-        Some((cred, hp)) => (Some(base64(&percent_decode(cred))), hp),
+        Some((cred, hp)) => (Some(crate::base64::encode(&percent_decode(cred))), hp),
         None => (None, authority),
     };
     let u = Url::parse(&format!("http://{hostport}"))
@@ -84,25 +84,6 @@ fn percent_decode(s: &str) -> Vec<u8> {
             _ => {
                 out.push(c);
                 i += 1;
-            }
-        }
-    }
-    out
-}
-
-fn base64(data: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
             }
         }
     }
@@ -159,6 +140,5 @@ mod tests {
         assert!(proxy_for(&api, &env(&[("HTTPS_PROXY", "socks5://p:1")]))
             .unwrap_err()
             .contains("not supported"));
-        assert_eq!(base64(b"ab"), "YWI=");
     }
 }

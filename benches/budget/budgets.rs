@@ -134,6 +134,11 @@ pub const GREP_NO_LITERAL_RATIO: Budget = b(
     Unit::Ratio,
 );
 pub const GREP_RSS: Budget = b("peak RSS, a grep through 2 MB lines", 4.0 * MIB, Unit::Kib);
+pub const IMAGE_SESSION_RSS: Budget = b(
+    "peak RSS, 4-turn session with a 5 MB image attached",
+    3.0 * MIB,
+    Unit::Kib,
+);
 
 /// Every budget, for the README check.
 pub const ALL: &[&Budget] = &[
@@ -164,4 +169,5 @@ pub const ALL: &[&Budget] = &[
     &GREP_LITERAL_RATIO,
     &GREP_NO_LITERAL_RATIO,
     &GREP_RSS,
+    &IMAGE_SESSION_RSS,
 ];

@@ -21,6 +21,7 @@ mod alloc;
 mod budgets;
 mod grep;
 mod idle;
+mod images;
 mod mcp;
 mod measure;
 mod network;
@@ -57,6 +58,7 @@ fn main() {
     r.at_most("peak RSS, --version", rss, &budgets::VERSION_RSS);
     let sess = sessions(&mut r, &bin);
     wire::rows(&mut r, &bin);
+    images::rows(&mut r, &bin);
     mcp_row(&mut r, &bin, root);
     startup_row(&mut r, &bin);
     idle_rows(&mut r, &bin);

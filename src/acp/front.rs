@@ -382,6 +382,10 @@ pub fn replay(f: &mut Front, arena: &crate::arena::Arena) {
                 ("sessionUpdate", s("user_message_chunk")),
                 ("content", text_block(&t.unescape())),
             ])),
+            Msg::Image(img) => f.update(obj(vec![
+                ("sessionUpdate", s("user_message_chunk")),
+                ("content", text_block(&format!("[image {}]", img.path))),
+            ])),
             Msg::Assistant {
                 text,
                 calls,

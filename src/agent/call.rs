@@ -126,7 +126,31 @@ impl Agent<'_> {
             buffers: self.out.buffers(),
             rules: &self.ctx.gate.rules,
         };
-        (t.run)(&parsed, &cx)
+        let text = (t.run)(&parsed, &cx)?;
+        if let Some(image) = t.attach.map(|f| f(&parsed, &cx)).transpose()?.flatten() {
+            self.conv.attached.push(image);
+        }
+        Ok(text)
+    }
+
+    /// Attach the image at `path` (a path pasted into the prompt): Ok(false)
+    /// when it is not an image.
+    pub fn attach_image(&mut self, path: &std::path::Path) -> Result<bool, String> {
+        let image = crate::image::attach(path)?;
+        let found = image.is_some();
+        self.conv.attached.extend(image);
+        Ok(found)
+    }
+
+    /// Put in the images this turn's calls or the prompt attached: after
+    /// all the results, never between a call and its result.
+    pub(super) fn put_attached(&mut self) {
+        for rec in std::mem::take(&mut self.conv.attached) {
+            self.conv.arena.image(&rec);
+            if let Some(img) = crate::image::Image::parse(&rec) {
+                self.record(&Record::Image(img));
+            }
+        }
     }
 
     /// A call that may change files takes the turn's checkpoint first:

@@ -33,6 +33,9 @@ pub struct Conversation {
     pub(super) turns: u32,
     /// The prompts and their checkpoints (src/undo/).
     pub(super) undo: crate::undo::Undo,
+    /// Images read by this turn's calls or the prompt's mentions, in
+    /// arena form: attached after the results (or the prompt).
+    pub(super) attached: Vec<String>,
 }
 
 impl Conversation {
@@ -53,6 +56,7 @@ impl Conversation {
             usage: Usage::default(),
             turns: 0,
             undo: Default::default(),
+            attached: Vec::new(),
         }
     }
 

@@ -143,6 +143,7 @@ impl<'a> Agent<'a> {
             self.record(&t.record("prompt"));
             let extra = self.hook(Event::UserPromptSubmit, &Input::Prompt(prompt));
             if let Some(why) = extra.block {
+                self.conv.attached.clear();
                 return Err(Fail::Blocked(why));
             }
             let text = match extra.context.is_empty() {
@@ -151,6 +152,7 @@ impl<'a> Agent<'a> {
             };
             self.conv.arena.user(&text);
             self.record(&Record::User { text: &text });
+            self.put_attached();
         }
         let mut stop_hook_active = false;
         loop {
@@ -245,6 +247,7 @@ impl<'a> Agent<'a> {
                         error: true,
                     });
                 }
+                self.put_attached();
                 if stop.is_none() && crate::interrupt::requested() {
                     stop = Some(Fail::Interrupted);
                 }

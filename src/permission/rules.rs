@@ -312,6 +312,7 @@ mod tests {
             effect: Effect::Read,
             target: Target::Path("file"),
             run: peek,
+            attach: None,
         };
         let find = |n: &str| match n {
             "peek" => Some(&PEEK),

@@ -178,6 +178,21 @@ fn write_messages<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
                     w.write_all(b"{\"type\":\"text\",\"text\":")?;
                     body::text_or(w, text, "(empty)");
                 }
+                Msg::Image(img) => {
+                    match img.note(req.cfg.vision) {
+                        Some(note) => {
+                            w.write_all(b"{\"type\":\"text\",\"text\":")?;
+                            w.string(&note);
+                        }
+                        None => {
+                            w.write_all(b"{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":")?;
+                            w.string(&img.media);
+                            w.write_all(b",\"data\":")?;
+                            body::image_data(w, &img, false)?;
+                            w.write_all(b"}")?;
+                        }
+                    }
+                }
                 Msg::Result {
                     id, text, error, ..
                 } => {

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use super::reqbody::ReqBody;
 use super::{Request, ToolSpec};
 use crate::arena::{Call, Msg, Text};
+use crate::image::Image;
 
 /// `open`, the items separated by commas, `close`; nothing at all when
 /// there are no items (an absent member, not an empty list).
@@ -77,6 +78,17 @@ pub fn text_or<'a>(w: &mut ReqBody<'a>, text: Text<'a>, empty: &str) {
     }
 }
 
+/// An image's base64 as a JSON string, streamed from its file while the
+/// body is sent; as a `data:` URL when `url`.
+pub fn image_data(w: &mut ReqBody, img: &Image, url: bool) -> io::Result<()> {
+    w.write_all(b"\"")?;
+    if url {
+        write!(w, "data:{};base64,", img.media)?;
+    }
+    w.source(img.base64());
+    w.write_all(b"\"")
+}
+
 /// Where a wire's `messages` list differs from Chat Completions'.
 pub struct Chat {
     /// An assistant message that only calls tools says `"content":null`
@@ -85,6 +97,8 @@ pub struct Chat {
     /// A tool result names its tool (`tool_name`, Ollama) rather than its
     /// call's id (`tool_call_id`).
     pub by_name: bool,
+    /// A user message's members for an image, after `"role":"user",`.
+    pub image: fn(&mut ReqBody, &Image) -> io::Result<()>,
 }
 
 /// `{"model":…,"messages":[…]`: the system prompt, then the conversation
@@ -106,6 +120,16 @@ pub fn chat_messages<'a>(
             Msg::User(text) => {
                 w.write_all(b",{\"role\":\"user\",\"content\":")?;
                 w.text(text);
+            }
+            Msg::Image(img) => {
+                w.write_all(b",{\"role\":\"user\",")?;
+                match img.note(req.cfg.vision) {
+                    Some(note) => {
+                        w.write_all(b"\"content\":")?;
+                        w.string(&note);
+                    }
+                    None => (chat.image)(w, &img)?,
+                }
             }
             Msg::Assistant { text, calls, .. } => {
                 w.write_all(b",{\"role\":\"assistant\",\"content\":")?;

@@ -99,25 +99,12 @@ impl Format for Generate {
     }
 }
 
-pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
-    let cfg = req.cfg;
-    w.write_all(b"{\"systemInstruction\":{\"parts\":[{\"text\":")?;
-    w.string(req.system);
-    w.write_all(b"}]},\"contents\":[")?;
-    let mut contents = body::Comma::default();
-    let mut in_results = false;
-    for m in req.arena.messages() {
-        if let Msg::Result {
+/// A tool result or an image as a part of a user turn.
+fn part<'a>(req: &Request<'a>, w: &mut ReqBody<'a>, m: Msg<'a>) -> io::Result<()> {
+    match m {
+        Msg::Result {
             name, text, error, ..
-        } = m
-        {
-            if !in_results {
-                contents.write(w)?;
-                w.write_all(b"{\"role\":\"user\",\"parts\":[")?;
-            } else {
-                w.write_all(b",")?;
-            }
-            in_results = true;
+        } => {
             w.write_all(b"{\"functionResponse\":{\"name\":")?;
             w.text(name);
             w.write_all(if error {
@@ -126,7 +113,44 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
                 b",\"response\":{\"output\":"
             })?;
             w.text(text);
-            w.write_all(b"}}}")?;
+            w.write_all(b"}}}")
+        }
+        Msg::Image(img) => match img.note(req.cfg.vision) {
+            Some(note) => {
+                w.write_all(b"{\"text\":")?;
+                w.string(&note);
+                w.write_all(b"}")
+            }
+            None => {
+                w.write_all(b"{\"inline_data\":{\"mime_type\":")?;
+                w.string(&img.media);
+                w.write_all(b",\"data\":")?;
+                body::image_data(w, &img, false)?;
+                w.write_all(b"}}")
+            }
+        },
+        _ => Ok(()),
+    }
+}
+
+pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
+    let cfg = req.cfg;
+    w.write_all(b"{\"systemInstruction\":{\"parts\":[{\"text\":")?;
+    w.string(req.system);
+    w.write_all(b"}]},\"contents\":[")?;
+    let mut contents = body::Comma::default();
+    let mut in_results = false;
+    for m in req.arena.messages() {
+        // Tool results, and images after them, are parts of one user turn.
+        if matches!(m, Msg::Result { .. } | Msg::Image(_)) {
+            if !in_results {
+                contents.write(w)?;
+                w.write_all(b"{\"role\":\"user\",\"parts\":[")?;
+            } else {
+                w.write_all(b",")?;
+            }
+            in_results = true;
+            part(req, w, m)?;
             continue;
         }
         if in_results {
@@ -172,7 +196,7 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
                 }
                 w.write_all(b"]}")?;
             }
-            Msg::Result { .. } => {}
+            Msg::Result { .. } | Msg::Image(_) => {}
         }
     }
     if in_results {

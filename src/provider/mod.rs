@@ -106,6 +106,9 @@ pub struct Config {
     pub thinking: Thinking,
     /// Send the key as `Authorization: Bearer` (ANTHROPIC_AUTH_TOKEN).
     pub bearer: bool,
+    /// The model takes images (config `models.ID.vision`, default true);
+    /// without, an attached image is sent as a note saying so.
+    pub vision: bool,
     /// The JSON Schema the final answer must match (`--output-schema`,
     /// src/schema.rs), compact JSON.
     pub schema: Option<String>,

@@ -48,6 +48,13 @@ impl Format for Chat {
     }
 }
 
+/// An image in the message's `images` list, bare base64.
+fn write_image(w: &mut ReqBody, img: &crate::image::Image) -> io::Result<()> {
+    w.write_all(b"\"content\":\"\",\"images\":[")?;
+    body::image_data(w, img, false)?;
+    w.write_all(b"]")
+}
+
 pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
     body::chat_messages(
@@ -56,6 +63,7 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
         body::Chat {
             null_content: false,
             by_name: true,
+            image: write_image,
         },
         write_call,
     )?;

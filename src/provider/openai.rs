@@ -28,6 +28,13 @@ impl Format for Chat {
     }
 }
 
+/// An image as a content part with a data URL.
+fn write_image(w: &mut ReqBody, img: &crate::image::Image) -> io::Result<()> {
+    w.write_all(b"\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":")?;
+    body::image_data(w, img, true)?;
+    w.write_all(b"}}]")
+}
+
 pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
     let cfg = req.cfg;
     body::chat_messages(
@@ -36,6 +43,7 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
         body::Chat {
             null_content: true,
             by_name: false,
+            image: write_image,
         },
         write_call,
     )?;

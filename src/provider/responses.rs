@@ -41,6 +41,21 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
     let mut sep = body::Comma::default();
     for m in req.arena.messages() {
         match m {
+            Msg::Image(img) => {
+                sep.write(w)?;
+                w.write_all(b"{\"type\":\"message\",\"role\":\"user\",\"content\":[")?;
+                match img.note(cfg.vision) {
+                    Some(note) => {
+                        w.write_all(b"{\"type\":\"input_text\",\"text\":")?;
+                        w.string(&note);
+                    }
+                    None => {
+                        w.write_all(b"{\"type\":\"input_image\",\"image_url\":")?;
+                        body::image_data(w, &img, true)?;
+                    }
+                }
+                w.write_all(b"}]}")?;
+            }
             Msg::User(text) => {
                 sep.write(w)?;
                 w.write_all(

@@ -161,6 +161,7 @@ const MODEL_KEYS: &[&str] = &[
     "output_price",
     "cache_read_price",
     "cache_write_price",
+    "vision",
 ];
 
 /// What the flags say (after environment and config fallbacks).
@@ -404,6 +405,7 @@ pub fn select(
         _ => w.max_tokens,
     };
     let prices = m.and_then(Prices::from_config);
+    let vision = m.and_then(|m| m.get("vision")).and_then(Value::as_bool);
 
     let config = Config {
         wire,
@@ -420,6 +422,7 @@ pub fn select(
         context_window,
         thinking: w.thinking,
         bearer,
+        vision: vision.unwrap_or(true),
         schema: None,
     };
     Ok(Selected {

@@ -13,6 +13,8 @@ use crate::arena::{Arena, Msg};
 use crate::provider::Usage;
 
 pub const DEFAULT_WINDOW: u64 = 128_000;
+/// What an attached image counts as in the estimate: ~1,600 tokens.
+pub const IMAGE_BYTES: usize = 6400;
 
 /// The context estimate, in tokens.
 #[derive(Clone, Copy, Default, Debug, PartialEq)]
@@ -96,6 +98,8 @@ pub fn cut(arena: &Arena, keep: u64) -> usize {
                 true,
             ),
             Msg::Result { id, name, text, .. } => (id.len() + name.len() + text.len(), false),
+            // Providers count an image as ~1,600 tokens, whatever its size.
+            Msg::Image(_) => (IMAGE_BYTES, false),
         };
         sizes.push((size, boundary));
     }

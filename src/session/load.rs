@@ -139,6 +139,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             Record::Assistant { .. } => true,
             Record::Call { .. }
             | Record::User { .. }
+            | Record::Image(_)
             | Record::Result { .. }
             | Record::Reasoning { .. } => false,
             Record::Header { .. }

@@ -35,6 +35,8 @@ pub enum Record<'a> {
     User {
         text: &'a str,
     },
+    /// An attached image: its path, size, hash and type, never its bytes.
+    Image(crate::image::Image),
     /// A reasoning block of the assistant message that follows: `kind` is
     /// thinking, signature or redacted, kept byte for byte because the
     /// provider must get it back unchanged (Anthropic signatures, OpenAI
@@ -124,6 +126,14 @@ impl Record<'_> {
             Record::User { text } => {
                 w.write_all(b"{\"type\":\"user\",\"text\":")?;
                 string(w, text)?;
+            }
+            Record::Image(img) => {
+                w.write_all(b"{\"type\":\"image\",\"path\":")?;
+                string(w, &img.path)?;
+                write!(w, ",\"size\":{},\"hash\":", img.size)?;
+                string(w, &img.hash)?;
+                w.write_all(b",\"media\":")?;
+                string(w, &img.media)?;
             }
             Record::Reasoning { kind, text } => {
                 w.write_all(b"{\"type\":\"reasoning\",\"kind\":")?;
@@ -232,6 +242,12 @@ impl Record<'_> {
                 }
             }
             "user" => Record::User { text: s("text")? },
+            "image" => Record::Image(crate::image::Image {
+                path: s("path")?.to_string(),
+                size: n("size")?,
+                hash: s("hash")?.to_string(),
+                media: s("media")?.to_string(),
+            }),
             "reasoning" => match s("kind")? {
                 k @ ("thinking" | "signature" | "redacted") => Record::Reasoning {
                     kind: k,
@@ -289,6 +305,7 @@ impl Record<'_> {
             }
             Record::Call { id, name, args } => id.len() + name.len() + args.len(),
             Record::Result { id, name, text, .. } => id.len() + name.len() + text.len(),
+            Record::Image(_) => super::compact::IMAGE_BYTES,
             Record::Header { .. }
             | Record::Usage(_)
             | Record::Compact { .. }
@@ -308,6 +325,7 @@ impl Record<'_> {
             | Record::Checkpoint { .. }
             | Record::Rewind { .. } => {}
             Record::User { text } => arena.user(text),
+            Record::Image(img) => arena.image(&img.record()),
             Record::Reasoning { kind, text } => {
                 let kind = match *kind {
                     "signature" => Kind::Signature,
@@ -368,6 +386,12 @@ mod tests {
             Record::User {
                 text: "line\nnext\u{1}",
             },
+            Record::Image(crate::image::Image {
+                media: "image/png".into(),
+                size: 12,
+                hash: "ab01".into(),
+                path: "/w/shot \"1\".png".into(),
+            }),
             Record::Reasoning {
                 kind: "thinking",
                 text: "hmm\n",

@@ -24,6 +24,7 @@ pub const TOOL: Tool = Tool {
     effect: Effect::Exec,
     target: Target::Command("command"),
     run,
+    attach: None,
 };
 
 const DEFAULT_TIMEOUT: u64 = 120;

@@ -16,6 +16,7 @@ pub const TOOL: Tool = Tool {
     effect: Effect::Write,
     target: Target::Path("path"),
     run,
+    attach: None,
 };
 
 /// Files larger than this are edited with bash instead.

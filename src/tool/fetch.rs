@@ -26,6 +26,7 @@ pub const TOOL: Tool = Tool {
     effect: Effect::Network,
     target: Target::Url("url"),
     run,
+    attach: None,
 };
 
 const REDIRECTS: usize = 5;

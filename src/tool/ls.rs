@@ -13,6 +13,7 @@ pub const TOOL: Tool = Tool {
     effect: Effect::Read,
     target: Target::Path("path"),
     run,
+    attach: None,
 };
 
 const DEFAULT_LIMIT: u64 = 500;

@@ -57,7 +57,13 @@ pub struct Tool {
     /// Runs the tool. `Ok` is the text for the model; `Err` is a one-line
     /// error that goes back to the model as a failed tool result.
     pub run: fn(&Args, &ToolCtx) -> Result<String, String>,
+    /// What a successful call attaches besides its text: an image's arena
+    /// form (read of an image file), put in after the turn's results.
+    pub attach: Option<Attach>,
 }
+
+/// A tool's attachment step (see `Tool::attach`).
+pub type Attach = fn(&Args, &ToolCtx) -> Result<Option<String>, String>;
 
 /// What a tool runs with: the workspace it resolves paths in, the
 /// sandbox its commands run in (decided by the gate for this call), the

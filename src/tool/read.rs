@@ -15,6 +15,7 @@ pub const TOOL: Tool = Tool {
     effect: Effect::Read,
     target: Target::Path("path"),
     run,
+    attach: Some(attach),
 };
 
 /// Bytes checked for NUL to call a file binary.
@@ -58,6 +59,17 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     if first.is_empty() {
         return Ok(format!("[{shown} is empty]"));
     }
+    if let Some(media) = crate::image::sniff(&first) {
+        if meta.len() > crate::image::MAX_SIZE {
+            return Err(format!(
+                "{shown} is an image over 5 MB; only images up to 5 MB are attached"
+            ));
+        }
+        let size = meta.len();
+        return Ok(format!(
+            "[{shown}: {media}, {size} bytes, attached as an image]"
+        ));
+    }
     if first.contains(&0) {
         return Err(format!(
             "{shown} looks binary (it has NUL bytes); inspect it with bash (e.g. xxd or file)"
@@ -74,6 +86,11 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
         ));
     }
     Ok(text)
+}
+
+/// A read of an image file attaches the image (src/image.rs).
+fn attach(args: &Args, ws: &ToolCtx) -> Result<Option<String>, String> {
+    crate::image::attach(&ws.resolve(args.str("path")?)?)
 }
 
 /// Lines `offset..offset+limit` of `r`, within the byte cap, with a note

@@ -21,6 +21,7 @@ pub const TOOL: Tool = Tool {
     effect: Effect::Write,
     target: Target::Path("path"),
     run,
+    attach: None,
 };
 
 fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {

@@ -13,6 +13,7 @@
 pub mod anthropic;
 pub mod gemini;
 pub mod http;
+pub mod image;
 pub mod json;
 pub mod ollama;
 pub mod relay;
