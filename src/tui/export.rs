@@ -35,6 +35,9 @@ pub fn markdown(arena: &Arena) -> String {
             Msg::User(t) => {
                 let _ = write!(s, "\n## User\n\n{}\n", t.unescape().trim_end());
             }
+            Msg::Image(img) => {
+                let _ = write!(s, "\n[image: {} ({})]\n", img.path, img.media);
+            }
             Msg::Assistant { text, calls: c, .. } => {
                 let text = text.unescape();
                 if !text.trim().is_empty() {
