@@ -4,7 +4,7 @@
 
 TARGET  := x86_64-unknown-linux-musl
 BIN     := target/$(TARGET)/release/mote
-MOCK    := target/release/examples/mock-llm
+MOCK    := target/mock/release/mock-llm
 DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
 
 FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message shell_tokenizer
@@ -22,8 +22,10 @@ deps:
 static: deps
 	cargo build --release --target $(TARGET)
 
-$(MOCK): tests/mock/*.rs
-	cargo build --release --example mock-llm
+# The mock is a std-only package of its own: the demo does not build
+# mote's dependencies a second time for the host.
+$(MOCK): tests/mock/*.rs tests/mock/Cargo.toml
+	cargo build --release --manifest-path tests/mock/Cargo.toml --target-dir target/mock
 
 # Unit tests, then the integration tests against the static binary.
 # tests/setup.sh installs what the tests need (tmux, npm, the MCP servers);

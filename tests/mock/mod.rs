@@ -16,6 +16,9 @@ pub mod http;
 pub mod image;
 pub mod json;
 pub mod ollama;
+// The TLS relay needs rustls: the tests and the bench have it, the
+// std-only mock-llm program (cfg mock_llm, tests/mock/build.rs) does not.
+#[cfg(not(mock_llm))]
 pub mod relay;
 pub mod responses;
 pub mod script;
