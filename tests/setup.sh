@@ -3,7 +3,8 @@
 # (Debian packages with apt-get, npm packages pinned): tmux for the terminal
 # tests, strace for the durability and classifier tests, openssl for the
 # TLS tests' test CA, npm and the MCP servers for the MCP tests, node and
-# the official ACP SDK for the `mote acp` tests. A name listed in
+# the official ACP SDK for the `mote acp` tests, python3 (with venv) and the
+# official provider SDKs, pinned, for the mock's stream checks. A name listed in
 # MOTE_TEST_SKIP (comma list: mcp, landlock, chroot, ...) is an explicit
 # opt-out: its prerequisites are not installed and its tests do not run.
 set -euo pipefail
@@ -18,6 +19,9 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 if ! skipped mcp || ! skipped acp; then
 	command -v npm >/dev/null || need_apt+=(npm)
 fi
+if ! skipped sdk; then
+	python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3 python3-venv)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo=sudo
@@ -30,4 +34,7 @@ if ! skipped mcp; then
 fi
 if ! skipped acp; then
 	tests/acp/setup.sh >/dev/null
+fi
+if ! skipped sdk; then
+	tests/sdk/setup.sh
 fi

@@ -2,7 +2,8 @@
 //! SSE events with sequence numbers — response.created, in_progress, per
 //! item output_item.added ... output_item.done (reasoning with a summary
 //! and `encrypted_content`, message with output_text deltas, function_call
-//! with argument deltas), then response.completed (or .incomplete) with usage.
+//! with argument deltas), then response.completed (or .incomplete) with the
+//! whole output and usage, as the SDKs' stream readers expect (tests/sdk.rs).
 
 use super::json::quote;
 use super::stream::{alnum, fragments, mix, Ctx};
@@ -12,6 +13,8 @@ struct Seq<'a> {
     ctx: &'a Ctx,
     n: u32,
     out: Vec<Vec<u8>>,
+    /// Each finished output item's JSON, for the final response's `output`.
+    done: Vec<String>,
 }
 
 impl Seq<'_> {
@@ -27,11 +30,21 @@ impl Seq<'_> {
 
     fn response(&self, status: &str, extra: &str) -> String {
         format!(
-            r#""response":{{"id":"resp_{}","object":"response","created_at":{},"status":"{status}","model":{},"output":[]{extra}}}"#,
+            r#""response":{{"id":"resp_{}","object":"response","created_at":{},"status":"{status}","model":{},"output":[{}]{extra}}}"#,
             alnum(self.ctx.seed, 24),
             self.ctx.created,
-            self.ctx.model
+            self.ctx.model,
+            self.done.join(",")
         )
+    }
+
+    /// `response.output_item.done` for the item `item` (JSON) at `oi`.
+    fn item_done(&mut self, oi: usize, item: String) {
+        self.push(
+            "response.output_item.done",
+            &format!(r#""output_index":{oi},"item":{item}"#),
+        );
+        self.done.push(item);
     }
 }
 
@@ -45,6 +58,7 @@ pub fn turn_events(
         ctx,
         n: 0,
         out: Vec::new(),
+        done: Vec::new(),
     };
     let created = s.response("in_progress", "");
     s.push("response.created", &created);
@@ -77,10 +91,10 @@ pub fn turn_events(
                         quote(text)
                     ),
                 );
-                s.push(
-                    "response.output_item.done",
-                    &format!(
-                        r#""output_index":{oi},"item":{{"id":"{rid}","type":"reasoning","summary":[{{"type":"summary_text","text":{}}}],"encrypted_content":{}}}"#,
+                s.item_done(
+                    oi,
+                    format!(
+                        r#"{{"id":"{rid}","type":"reasoning","summary":[{{"type":"summary_text","text":{}}}],"encrypted_content":{}}}"#,
                         quote(text),
                         quote(signature)
                     ),
@@ -118,9 +132,16 @@ pub fn turn_events(
                     ),
                 );
                 s.push(
-                    "response.output_item.done",
+                    "response.content_part.done",
                     &format!(
-                        r#""output_index":{oi},"item":{{"id":"{mid}","type":"message","status":"completed","role":"assistant","content":[{{"type":"output_text","text":{},"annotations":[]}}]}}"#,
+                        r#""item_id":"{mid}","output_index":{oi},"content_index":0,"part":{{"type":"output_text","text":{},"annotations":[]}}"#,
+                        quote(text)
+                    ),
+                );
+                s.item_done(
+                    oi,
+                    format!(
+                        r#"{{"id":"{mid}","type":"message","status":"completed","role":"assistant","content":[{{"type":"output_text","text":{},"annotations":[]}}]}}"#,
                         quote(text)
                     ),
                 );
@@ -157,10 +178,7 @@ pub fn turn_events(
                         quote(args)
                     ),
                 );
-                s.push(
-                    "response.output_item.done",
-                    &format!(r#""output_index":{oi},"item":{}"#, item("completed", args)),
-                );
+                s.item_done(oi, item("completed", args));
             }
         }
     }
