@@ -54,6 +54,23 @@ fn mote(ws: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
     run(&mut c, HANG, args)
 }
 
+/// `-p review --output-schema verdict.json` on OpenAI chat against `m`.
+fn review(ws: &Path, m: &Mock) -> Out {
+    let url = m.base_url();
+    mote(
+        ws,
+        &[("OPENAI_API_KEY", "k"), ("OPENAI_BASE_URL", &url)],
+        &[
+            "-m",
+            "openai/t",
+            "-p",
+            "review",
+            "--output-schema",
+            "verdict.json",
+        ],
+    )
+}
+
 fn at<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
     path.iter().fold(v, |v, k| {
         v.get(k)
@@ -207,19 +224,7 @@ fn an_invalid_answer_is_asked_again_once_then_exit_10() {
         Reply::text(r#"{"verdict":"maybe","reasons":[]}"#),
         Reply::text(VALID),
     ]);
-    let url = m.base_url();
-    let o = mote(
-        &ws,
-        &[("OPENAI_API_KEY", "k"), ("OPENAI_BASE_URL", &url)],
-        &[
-            "-m",
-            "openai/t",
-            "-p",
-            "review",
-            "--output-schema",
-            "verdict.json",
-        ],
-    );
+    let o = review(&ws, &m);
     assert_eq!(o.code, 10, "{}", o.stderr);
     assert_eq!(m.requests().len(), 2, "exactly one retry");
     // The retry tells the model what was wrong with the first answer.
@@ -243,19 +248,7 @@ fn a_corrected_answer_is_printed_as_the_json_alone() {
         Reply::text(r#"{"verdict":"pass"}"#),
         Reply::text(&format!("```json\n{VALID}\n```")),
     ]);
-    let url = m.base_url();
-    let o = mote(
-        &ws,
-        &[("OPENAI_API_KEY", "k"), ("OPENAI_BASE_URL", &url)],
-        &[
-            "-m",
-            "openai/t",
-            "-p",
-            "review",
-            "--output-schema",
-            "verdict.json",
-        ],
-    );
+    let o = review(&ws, &m);
     assert_eq!(
         (o.code, o.stdout.as_str()),
         (0, format!("{VALID}\n").as_str()),

@@ -394,8 +394,12 @@ mod tests {
         .unwrap();
         a.append(&Record::Assistant { text: "ok" }).unwrap();
         drop(a);
-        drop(Writer::create(&d, &head("20250102-000000-bbbbbb", "/w2")).unwrap());
-        drop(Writer::create(&d, &head("20250102-000000-bbbbbc", "/w1")).unwrap());
+        // Header-only sessions are removed when dropped, unless kept.
+        let kept = |h: &Record| Writer::create(&d, h).unwrap().keep();
+        drop(Writer::create(&d, &head("20250102-000000-dddddd", "/w1")).unwrap());
+        assert!(!d.join("20250102-000000-dddddd.jsonl").exists());
+        kept(&head("20250102-000000-bbbbbb", "/w2"));
+        kept(&head("20250102-000000-bbbbbc", "/w1"));
         assert!(find(&d, "20250101")
             .unwrap()
             .ends_with("20250101-000000-aaaaaa.jsonl"));
@@ -419,7 +423,7 @@ mod tests {
             mote: "0",
             parent: "20250101-000000-aaaaaa",
         };
-        drop(Writer::create(&d, &child).unwrap());
+        kept(&child);
         assert_eq!(id_of(&latest(&d, "/w1").unwrap()), "20250102-000000-bbbbbc");
         let mut out = Vec::new();
         list(&d, &mut out).unwrap();
