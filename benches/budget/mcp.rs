@@ -65,6 +65,7 @@ pub fn mcp_session(bin: &Path, root: &Path) -> Result<Run, String> {
                 "mock",
                 "--permission",
                 "auto",
+                "--trust",
             ]),
     );
     let reqs = m.requests();
