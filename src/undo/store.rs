@@ -122,6 +122,10 @@ pub fn save(d: &Path, path: &Path) -> Result<Option<String>, String> {
 
 /// At the end of the turn: each saved file's state now.
 pub fn finish(d: &Path) -> Result<(), String> {
+    // A turn whose only changes were commands saved no file: nothing to record.
+    if !d.is_dir() {
+        return Ok(());
+    }
     let text: String = load(d)
         .iter()
         .map(|s| format!("{}\t{}\n", s.n, state(&s.path)))
