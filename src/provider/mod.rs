@@ -97,6 +97,8 @@ pub struct Config {
     pub deadline: Duration,
     /// The provider's name, as selected (`anthropic`, or a config entry's).
     pub name: String,
+    /// Reasoning effort as an object (the provider table's row says so).
+    pub reasoning_object: bool,
     /// Extra request headers (config `headers`, attribution headers).
     pub headers: Vec<(String, String)>,
     /// A JSON object whose members are added to every request body.

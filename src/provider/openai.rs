@@ -56,7 +56,7 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
     }
     if let Some(effort) = cfg.thinking.effort() {
         // OpenRouter normalises reasoning across models; OpenAI names it flat.
-        if cfg.name == "openrouter" {
+        if cfg.reasoning_object {
             write!(w, ",\"reasoning\":{{\"effort\":\"{effort}\"}}")?;
         } else {
             write!(w, ",\"reasoning_effort\":\"{effort}\"")?;

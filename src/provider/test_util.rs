@@ -21,6 +21,7 @@ pub fn config(wire: Wire, base: &str) -> Config {
         context_window: None,
         thinking: Thinking::Off,
         bearer: false,
+        reasoning_object: false,
         vision: true,
         schema: None,
     }
