@@ -42,6 +42,15 @@ pub fn dirs(cwd: &Path, user: Option<&Path>) -> Vec<PathBuf> {
     out
 }
 
+/// The context files a session in `cwd` reads, in order (`/memory`).
+pub fn files(cwd: &Path, user: Option<&Path>) -> Vec<PathBuf> {
+    let mut quiet = Vec::new();
+    dirs(cwd, user)
+        .iter()
+        .filter_map(|d| open_first(d, &mut quiet).map(|(p, _)| p))
+        .collect()
+}
+
 /// Read the context files for a session in `cwd`.
 pub fn load(cwd: &Path, user: Option<&Path>) -> Context {
     let mut cx = Context {

@@ -20,6 +20,7 @@ pub mod interrupt;
 pub mod json;
 pub mod looptask;
 pub mod mcp;
+pub mod memory;
 pub mod mention;
 pub mod modes;
 pub mod output;

@@ -164,6 +164,15 @@ fn run(o: Options, config: &config::Config) -> Result<(), Failure> {
         // A child stops its commands when its parent stops it, or dies.
         mote::subagent::child::install();
     }
+    if let Some(("remember", text)) = o.prompt.as_deref().and_then(mote::modes::command) {
+        // A note in AGENTS.md (src/memory.rs); no model is asked.
+        let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
+        println!(
+            "{}",
+            mote::memory::remember(&cwd, text).map_err(|e| (2, e))?
+        );
+        return Ok(());
+    }
     let Some(mut r) = Run::build(o, config)? else {
         return Ok(());
     };
@@ -237,8 +246,13 @@ fn headless(r: &mut Run, out: &mut output::Output) -> Result<(), Failure> {
         &r.task
     };
     let root = r.ctx.ws.root.clone();
-    let (task, notes) =
-        mote::mention::attach(&mut Agent::new(&mut r.ctx, &mut r.conv, out), &root, task);
+    let mut agent = Agent::new(&mut r.ctx, &mut r.conv, out);
+    let (task, mut notes) = match r.template {
+        true => mote::template::commands(task, &mut |c| agent.user_bash("template", c)),
+        false => (task.to_string(), Vec::new()),
+    };
+    let (task, more) = mote::mention::attach(&mut agent, &root, &task);
+    notes.extend(more);
     notes.iter().for_each(|n| out.warn(n));
     let mut res = Agent::new(&mut r.ctx, &mut r.conv, out).run(&task);
     let mut structured = None;

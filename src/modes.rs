@@ -216,6 +216,8 @@ pub struct Chosen {
     pub mode: Prompt,
     pub task: String,
     pub permission: Option<Permission>,
+    /// The task is a template's text: its `` !`cmd` `` are still to run.
+    pub template: bool,
 }
 
 /// Resolve `--prompt-mode` and a leading `/name args` in the prompt:
@@ -226,6 +228,7 @@ pub fn choose(mode: &str, prompt: &str, dirs: &[PathBuf]) -> Result<Chosen, Stri
     let mut mode = mode.to_string();
     let mut task = prompt.to_string();
     let mut permission = None;
+    let mut template = false;
     if let Some((name, args)) = command(prompt) {
         match name {
             "prompt" => {
@@ -238,6 +241,7 @@ pub fn choose(mode: &str, prompt: &str, dirs: &[PathBuf]) -> Result<Chosen, Stri
                 Some(p) if p.kind == Kind::Template => {
                     task = crate::template::expand(&p.body, args.trim());
                     permission = p.permission;
+                    template = true;
                 }
                 Some(p) => {
                     mode = p.name;
@@ -263,6 +267,7 @@ pub fn choose(mode: &str, prompt: &str, dirs: &[PathBuf]) -> Result<Chosen, Stri
         permission: permission.or(m.permission),
         mode: m,
         task,
+        template,
     })
 }
 

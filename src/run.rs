@@ -26,6 +26,8 @@ pub struct Run {
     pub conv: Conversation,
     /// The task: -p or stdin, expanded by a template; "" to continue.
     pub task: String,
+    /// The task is a template's: its `` !`cmd` `` are still to run.
+    pub template: bool,
     /// No prompt was given (a resumed session, `--compact` alone, a loop).
     pub no_prompt: bool,
     /// No -p, no loop and a terminal on stdin: the interactive mode.
@@ -293,6 +295,7 @@ impl Run {
             ctx,
             conv,
             task: chosen.task,
+            template: chosen.template,
             no_prompt,
             interactive,
             mode: chosen.mode.name,

@@ -1,6 +1,7 @@
 //! Prompt template expansion: `$ARGUMENTS` is everything after `/name`,
 //! `$1`, `$2` ... its words (quotes group words, as in a shell, and are
 //! removed); a missing word expands to nothing. Any other `$` is kept.
+//! Then a command file's `` !`cmd` `` runs (`commands`).
 
 /// The arguments split into words; `"a b"` and `'a b'` are one word.
 pub fn words(args: &str) -> Vec<String> {
@@ -32,6 +33,43 @@ pub fn words(args: &str) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+/// Run each `` !`cmd` `` in `text` (Claude Code's command-file syntax: `!`
+/// then a backquoted command on one line) through `run`, the permission
+/// gate's bash call, and put its output in its place; output is not
+/// scanned again. A command that does not run leaves a note in its place
+/// and one for the user.
+pub fn commands(
+    text: &str,
+    run: &mut dyn FnMut(&str) -> Result<String, String>,
+) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut notes = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("!`") {
+        let after = rest.get(i + 2..).unwrap_or("");
+        let end = after.find(['`', '\n']);
+        let Some(end) = end.filter(|&e| e > 0 && after.as_bytes().get(e) == Some(&b'`')) else {
+            out.push_str(rest.get(..i + 2).unwrap_or(""));
+            rest = after;
+            continue;
+        };
+        out.push_str(rest.get(..i).unwrap_or(""));
+        let cmd = after.get(..end).unwrap_or("").trim();
+        match run(cmd) {
+            // The bash tool's success line is noise in a prompt.
+            Ok(o) => out.push_str(o.trim_end_matches("exit code: 0").trim_end_matches('\n')),
+            Err(e) => {
+                let e = e.lines().next().unwrap_or("");
+                out.push_str(&format!("[`{cmd}` did not run: {e}]"));
+                notes.push(format!("!`{cmd}` did not run: {e}"));
+            }
+        }
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    (out, notes)
 }
 
 pub fn expand(body: &str, args: &str) -> String {
@@ -86,5 +124,27 @@ mod tests {
             ["one", "two three", "", "four"]
         );
         assert_eq!(expand("é$1é", "ü"), "éüé");
+    }
+
+    #[test]
+    fn runs_backquoted_commands_once() {
+        let mut ran = Vec::new();
+        let mut run = |c: &str| {
+            ran.push(c.to_string());
+            match c {
+                "no" => Err("denied by the gate\nmore".to_string()),
+                _ => Ok(format!("<{c}> !`again`\nexit code: 0")),
+            }
+        };
+        let (t, notes) = commands(
+            "a !`git status` b\n!`no`\n![img](x) !`` !`open\nline` é",
+            &mut run,
+        );
+        assert_eq!(
+            t,
+            "a <git status> !`again` b\n[`no` did not run: denied by the gate]\n![img](x) !`` !`open\nline` é"
+        );
+        assert_eq!(ran, ["git status", "no"]);
+        assert_eq!(notes, ["!`no` did not run: denied by the gate"]);
     }
 }

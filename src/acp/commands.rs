@@ -34,6 +34,10 @@ const COMMANDS: &[Command] = &[
         name: "cost",
         run: |_, sess, _, _| Ok(commands::cost_line(&sess.conv)),
     },
+    Command {
+        name: "remember",
+        run: |_, sess, _, text| crate::memory::remember(&sess.ctx.ws.root, text),
+    },
 ];
 
 fn compact(_: &Base, sess: &mut Session, front: &mut Front, _: &str) -> Result<String, String> {
@@ -139,7 +143,11 @@ pub fn run(
         Err(e) => return Some(Err(e)),
     };
     if p.kind == Kind::Template {
-        return Some(Ok(Slash::Task(crate::template::expand(&p.body, args))));
+        // Its `` !`cmd` `` run through the gate, which asks the editor.
+        let text = crate::template::expand(&p.body, args);
+        let mut agent = Agent::new(&mut sess.ctx, &mut sess.conv, front);
+        let (text, _) = crate::template::commands(&text, &mut |c| agent.user_bash("template", c));
+        return Some(Ok(Slash::Task(text)));
     }
     let said = set_mode(base, sess, p, user);
     Some(Ok(match args.is_empty() {

@@ -52,6 +52,15 @@ impl Agent<'_> {
         result
     }
 
+    /// A command the user gave (the TUI's `!cmd`, a command file's
+    /// `` !`cmd` ``): a bash call through the hooks and the gate.
+    pub fn user_bash(&mut self, id: &str, cmd: &str) -> Result<String, String> {
+        let mut args = b"{\"command\":".to_vec();
+        let _ = crate::json::write::string(&mut args, cmd);
+        args.push(b'}');
+        self.hooked_call(id, "bash", &String::from_utf8_lossy(&args))
+    }
+
     /// A call's result: into the arena, the session and the front end.
     pub(super) fn finish_call(&mut self, c: &Pending, result: &Result<String, String>, ms: u128) {
         let (text, is_error) = match result {

@@ -1,14 +1,17 @@
 //! Slash commands: one table that the dispatcher reads and `/help` is
 //! printed from. The commands that switch the model or prompt mode live in
 //! switch.rs, the session ones (/sessions, /resume, /new, /compact) in
-//! saved.rs, /loop in plan_loop.rs; the small ones are here.
+//! saved.rs, /loop in plan_loop.rs, /memory /remember /skills and
+//! templates in memory.rs; the small ones are here.
 
 use super::screen::{k, say, usd};
-use super::{export, plan_loop, rewind, saved, switch, Repl};
+use super::{export, memory, plan_loop, rewind, saved, switch, Repl};
 
 pub enum Flow {
     Continue,
     Quit,
+    /// Send this text as the next prompt (a template, a skill, `/MODE task`).
+    Task(String),
 }
 
 /// What a command's first argument is, for Tab completion (complete.rs).
@@ -130,6 +133,27 @@ pub static COMMANDS: &[Command] = &[
         run: export::run,
     },
     Command {
+        name: "memory",
+        args: "[N]",
+        arg: Arg::None,
+        help: "List the instruction files in effect, or open file N in $EDITOR",
+        run: memory::memory,
+    },
+    Command {
+        name: "remember",
+        args: "TEXT",
+        arg: Arg::None,
+        help: "Add `- TEXT` under ## Notes in the project's AGENTS.md",
+        run: memory::remember,
+    },
+    Command {
+        name: "skills",
+        args: "",
+        arg: Arg::None,
+        help: "List the Agent Skills found (/NAME args uses one)",
+        run: memory::list_skills,
+    },
+    Command {
         name: "cost",
         args: "",
         arg: Arg::None,
@@ -154,16 +178,14 @@ Keys: Enter sends · Alt+Enter or a trailing \\ adds a line · Ctrl-C/Esc stops 
 !CMD runs a shell command (through the permission gate), its output is not sent to the model
 ";
 
-/// Run `line` (starting with '/'); unknown commands say so.
+/// Run `line` (starting with '/'); a name that is no command may be a
+/// template, a prompt mode or a skill (memory.rs), else it says so.
 pub fn dispatch(r: &mut Repl, line: &str) -> Flow {
     let body = line.trim().trim_start_matches('/');
     let (name, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
     match COMMANDS.iter().find(|c| c.name == name) {
         Some(c) => (c.run)(r, arg.trim()),
-        None => {
-            say(&format!("unknown command /{name}; /help lists them\n"));
-            Flow::Continue
-        }
+        None => memory::other(r, name, arg.trim()),
     }
 }
 

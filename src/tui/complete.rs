@@ -139,6 +139,8 @@ pub struct Completer {
     pub sessions: Option<PathBuf>,
     /// Model ids to offer `/model`: the config's and the provider's.
     pub models: Vec<String>,
+    /// The skills' names and descriptions, offered as `/NAME`.
+    pub skills: Vec<(String, String)>,
     /// Workspace paths (folders end in `/`), listed on the first `@`.
     paths: Option<Vec<String>>,
 }
@@ -149,6 +151,7 @@ impl Completer {
             root,
             sessions,
             models,
+            skills: Vec::new(),
             paths: None,
         }
     }
@@ -226,6 +229,11 @@ impl Complete for Completer {
             let names: Vec<(String, String)> = COMMANDS
                 .iter()
                 .map(|c| (format!("/{}", c.name), format!("{} {}", c.args, c.help)))
+                .chain(
+                    self.skills
+                        .iter()
+                        .map(|(n, d)| (format!("/{n}"), d.clone())),
+                )
                 .collect();
             let q = word.trim_start_matches('/');
             let mut v = rank(q, names.iter().map(|(a, b)| (&a[1..], b.as_str())));

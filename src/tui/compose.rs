@@ -15,14 +15,6 @@ pub const FOLD_LINES: usize = 10;
 /// Edit `text` in the user's editor: the saved text, or why not (the
 /// input is then kept as it was). The terminal is cooked meanwhile.
 pub fn external(text: &str) -> Result<String, String> {
-    let var = |k| {
-        std::env::var(k)
-            .ok()
-            .filter(|v: &String| !v.trim().is_empty())
-    };
-    let editor = var("VISUAL")
-        .or_else(|| var("EDITOR"))
-        .unwrap_or_else(|| "vi".into());
     let path = std::env::temp_dir().join(format!("mote-input-{}.md", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let mut f = std::fs::OpenOptions::new()
@@ -34,7 +26,30 @@ pub fn external(text: &str) -> Result<String, String> {
     f.write_all(text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     drop(f);
-    term::restore();
+    let edited = edit(&path, true).map(|_| std::fs::read(&path));
+    let _ = std::fs::remove_file(&path);
+    let got = edited
+        .map_err(|e| format!("{e}; the input is unchanged"))?
+        .map_err(|e| format!("cannot read the edited input: {e}"))?;
+    let got = String::from_utf8_lossy(&got);
+    Ok(got.strip_suffix('\n').unwrap_or(&got).to_string())
+}
+
+/// Open `path` in `$VISUAL` (else `$EDITOR`, else vi) and wait for it.
+/// `raw`: the terminal is in raw mode; it is cooked for the editor and
+/// made raw again after. `/memory N` opens instruction files this way.
+pub fn edit(path: &std::path::Path, raw: bool) -> Result<(), String> {
+    let var = |k| {
+        std::env::var(k)
+            .ok()
+            .filter(|v: &String| !v.trim().is_empty())
+    };
+    let editor = var("VISUAL")
+        .or_else(|| var("EDITOR"))
+        .unwrap_or_else(|| "vi".into());
+    if raw {
+        term::restore();
+    }
     // The editor gets the keys; mote ignores Ctrl-C until it is back.
     // SAFETY: signal(2) with constant handlers; the child resets its own
     // before exec (pre_exec runs only async-signal-safe calls).
@@ -44,7 +59,7 @@ pub fn external(text: &str) -> Result<String, String> {
             .arg("-c")
             .arg(format!("{editor} \"$1\""))
             .arg("sh")
-            .arg(&path)
+            .arg(path)
             .pre_exec(|| {
                 libc::signal(libc::SIGINT, libc::SIG_DFL);
                 Ok(())
@@ -53,18 +68,14 @@ pub fn external(text: &str) -> Result<String, String> {
     };
     // SAFETY: as above.
     unsafe { libc::signal(libc::SIGINT, old) };
-    let back = term::enter_raw();
-    let read = std::fs::read(&path);
-    let _ = std::fs::remove_file(&path);
-    back.map_err(|e| format!("cannot set up the terminal again: {e}"))?;
-    match status {
-        Ok(s) if s.success() => {}
-        Ok(s) => return Err(format!("`{editor}` failed ({s}); the input is unchanged")),
-        Err(e) => return Err(format!("cannot run `{editor}`: {e}")),
+    if raw {
+        term::enter_raw().map_err(|e| format!("cannot set up the terminal again: {e}"))?;
     }
-    let got = read.map_err(|e| format!("cannot read the edited input: {e}"))?;
-    let got = String::from_utf8_lossy(&got);
-    Ok(got.strip_suffix('\n').unwrap_or(&got).to_string())
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(format!("`{editor}` failed ({s})")),
+        Err(e) => Err(format!("cannot run `{editor}`: {e}")),
+    }
 }
 
 /// The input as sent: each folded paste's label (in `pastes`, in the

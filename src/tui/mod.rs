@@ -16,6 +16,7 @@ pub mod inline;
 pub mod keys;
 pub mod live;
 pub mod markdown;
+pub mod memory;
 pub mod plan_loop;
 pub mod rewind;
 pub mod saved;
@@ -136,11 +137,12 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
     ));
     let mut ctrl_c = false;
     loop {
-        let completer = complete::Completer::new(
+        let mut completer = complete::Completer::new(
             r.ctx.ws.root.clone(),
             r.sessions.map(Path::to_path_buf),
             models(r),
         );
+        completer.skills = memory::skill_names(r);
         r.screen.editor.set_completer(Box::new(completer));
         let read = match fancy {
             true => r
@@ -167,16 +169,18 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
         if trimmed.is_empty() {
             continue;
         }
-        if trimmed.starts_with('/') {
-            if let Flow::Quit = commands::dispatch(r, trimmed) {
-                return Ok(());
-            }
-            continue;
-        }
         if let Some(cmd) = trimmed.strip_prefix('!') {
             shell(r, cmd.trim());
             continue;
         }
+        let line = match trimmed.starts_with('/') {
+            true => match commands::dispatch(r, trimmed) {
+                Flow::Quit => return Ok(()),
+                Flow::Continue => continue,
+                Flow::Task(t) => t,
+            },
+            false => line,
+        };
         crate::interrupt::arm(fancy);
         let root = r.ctx.ws.root.clone();
         let (line, notes) = crate::mention::attach(&mut r.agent(), &root, &line);
@@ -231,12 +235,8 @@ fn plain_line() -> std::io::Result<Read> {
 /// `!cmd`: run through the hooks and the permission gate, show the
 /// output, keep it out of the conversation.
 fn shell(r: &mut Repl, cmd: &str) {
-    let mut args = b"{\"command\":".to_vec();
-    let _ = crate::json::write::string(&mut args, cmd);
-    args.push(b'}');
-    let args = String::from_utf8_lossy(&args).into_owned();
     crate::interrupt::arm(r.screen.tty);
-    let res = r.agent().hooked_call("shell", "bash", &args);
+    let res = r.agent().user_bash("shell", cmd);
     crate::interrupt::arm(false);
     spinner::stop();
     match res {
