@@ -163,6 +163,12 @@ pub fn wait(fd: i32, idle: std::time::Duration) -> io::Result<bool> {
     }
 }
 
+/// `wait` as an `http::Interrupt`: a failed poll is no interrupt (the
+/// read that follows reports it).
+pub fn waited(fd: i32, idle: std::time::Duration) -> bool {
+    wait(fd, idle).unwrap_or(false)
+}
+
 /// Interrupt the running turn from inside it (e.g. Ctrl-C at a permission prompt).
 pub fn request() {
     REQUESTED.store(true, Ordering::SeqCst);

@@ -99,6 +99,7 @@ impl Agent<'_> {
             body.len(),
             &mut |w| body.send(w),
             cfg.timeout,
+            &crate::interrupt::waited,
         );
         drop(body);
         if matches!(sent, Err(http::Error::Interrupted)) {

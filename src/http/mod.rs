@@ -189,8 +189,18 @@ pub fn post(
     len: u64,
     body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     timeout: Duration,
+    interrupt: Interrupt,
 ) -> Result<Response, Error> {
-    through_env("POST", true, url, headers, len, body, timeout)
+    let req = Req {
+        method: "POST",
+        url,
+        proxy: None,
+        headers,
+        len,
+        replay: true,
+        interrupt,
+    };
+    through_env(req, body, timeout)
 }
 
 /// Any method (MCP needs GET and DELETE too); a body of 0 bytes sends no
@@ -203,8 +213,18 @@ pub fn send(
     len: u64,
     body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     timeout: Duration,
+    interrupt: Interrupt,
 ) -> Result<Response, Error> {
-    through_env(method, method != "POST", url, headers, len, body, timeout)
+    let req = Req {
+        method,
+        url,
+        proxy: None,
+        headers,
+        len,
+        replay: method != "POST",
+        interrupt,
+    };
+    through_env(req, body, timeout)
 }
 
 /// A GET on a new connection made only to addresses `check` accepts (see
@@ -217,6 +237,7 @@ pub fn get_checked(
     connect: Duration,
     timeout: Duration,
     check: &dyn Fn(std::net::IpAddr) -> Result<(), String>,
+    interrupt: Interrupt,
 ) -> Result<Response, Error> {
     check_headers(headers)?;
     let proxy = proxy_for(url, &|k| std::env::var(k).ok()).map_err(Error::Protocol)?;
@@ -228,29 +249,32 @@ pub fn get_checked(
         headers,
         len: 0,
         replay: false,
+        interrupt,
     };
     exchange(&req, conn, &mut |_| Ok(()), timeout)
         .map_err(|(Failed::Silent(e) | Failed::Other(e))| e)
 }
 
-/// A request through the proxy the environment names for `url`.
+/// The caller's wait for the answer's first byte on a connection's fd, up
+/// to the idle timeout: true when the user interrupted instead (the
+/// interactive mode's keys; `never` where nothing can interrupt).
+pub type Interrupt<'a> = &'a dyn Fn(i32, Duration) -> bool;
+
+/// An `Interrupt` for requests nobody can interrupt.
+pub fn never(_: i32, _: Duration) -> bool {
+    false
+}
+
+/// A request through the proxy the environment names for its URL.
 fn through_env(
-    method: &str,
-    replay: bool,
-    url: &Url,
-    headers: &[(&str, &str)],
-    len: u64,
+    req: Req,
     body: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
     timeout: Duration,
 ) -> Result<Response, Error> {
-    let proxy = proxy_for(url, &|k| std::env::var(k).ok()).map_err(Error::Protocol)?;
+    let proxy = proxy_for(req.url, &|k| std::env::var(k).ok()).map_err(Error::Protocol)?;
     let req = Req {
-        method,
-        url,
         proxy: proxy.as_ref(),
-        headers,
-        len,
-        replay,
+        ..req
     };
     send_via(&req, body, timeout)
 }
@@ -264,6 +288,7 @@ struct Req<'a> {
     len: u64,
     /// May be sent again when a reused connection was found closed.
     replay: bool,
+    interrupt: Interrupt<'a>,
 }
 
 /// How one exchange on one connection failed.
@@ -351,7 +376,7 @@ fn exchange(
         return Err(Failed::Silent(e));
     }
     let fd = std::os::fd::AsRawFd::as_raw_fd(conn.r.get_ref().tcp());
-    if crate::interrupt::wait(fd, timeout).unwrap_or(false) {
+    if (req.interrupt)(fd, timeout) {
         return Err(Failed::Other(Error::Interrupted));
     }
     read_head(conn, &url.host)

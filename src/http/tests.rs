@@ -61,6 +61,7 @@ fn send(url: &Url) -> Result<Response, Error> {
         4,
         &mut |w| w.write_all(b"BODY"),
         Duration::from_secs(5),
+        &never,
     )
 }
 
@@ -113,6 +114,7 @@ fn req<'a>(method: &'a str, url: &'a Url, proxy: Option<&'a Proxy>, len: u64) ->
         headers: &[],
         len,
         replay: false,
+        interrupt: &never,
     }
 }
 
@@ -261,6 +263,7 @@ fn post_ok(url: &Url) -> String {
         4,
         &mut |w| w.write_all(b"BODY"),
         Duration::from_secs(5),
+        &never,
     )
     .unwrap();
     assert_eq!(r.status, 200);
@@ -296,7 +299,15 @@ fn connection_close_and_unread_bodies_are_not_reused() {
     assert_eq!(post_ok(&url), "ok");
     assert_eq!(seen.0.load(SeqCst), 2);
     let (url, seen) = serve_many(|_, _| Some((LENGTH, false)));
-    let r = post(&url, &[], 0, &mut |_| Ok(()), Duration::from_secs(5)).unwrap();
+    let r = post(
+        &url,
+        &[],
+        0,
+        &mut |_| Ok(()),
+        Duration::from_secs(5),
+        &never,
+    )
+    .unwrap();
     drop(r); // body never read
     assert_eq!(post_ok(&url), "ok");
     assert_eq!(seen.0.load(SeqCst), 2);
@@ -315,7 +326,17 @@ fn a_kept_connection_closed_under_a_request_is_replayed_only_if_allowed() {
     assert_eq!((seen.0.load(SeqCst), seen.1.load(SeqCst)), (2, 3));
     // A POST that may act (an MCP tool call) is not sent again.
     let (url, seen) = serve_many(plan);
-    let mcp = |url: &Url| super::send("POST", url, &[], 0, &mut |_| Ok(()), Duration::from_secs(5));
+    let mcp = |url: &Url| {
+        super::send(
+            "POST",
+            url,
+            &[],
+            0,
+            &mut |_| Ok(()),
+            Duration::from_secs(5),
+            &never,
+        )
+    };
     assert_eq!(mcp(&url).unwrap().text(10), "ok");
     let e = mcp(&url).err().unwrap();
     assert!(
@@ -334,6 +355,7 @@ fn line_breaks_in_headers_are_refused_before_connecting() {
         0,
         &mut |_| Ok(()),
         Duration::from_secs(1),
+        &never,
     )
     .err()
     .unwrap();

@@ -84,6 +84,7 @@ impl Session {
             body.len() as u64,
             &mut |w| w.write_all(body),
             self.timeout,
+            &crate::interrupt::waited,
         );
         r.map_err(|e| match e {
             http::Error::Connect(m) | http::Error::Protocol(m) | http::Error::Trust(m) => m,

@@ -97,8 +97,15 @@ fn follow(first: &str, rules: &Rules, deadline: Instant) -> Result<(Url, http::R
             redirect_allowed(rules, &host, &target)?;
         }
         let check = |ip: IpAddr| reach(rules, &host, ip);
-        let resp = http::get_checked(&url, HEADERS, CONNECT, left(deadline)?, &check)
-            .map_err(|e| failed(&target, e))?;
+        let resp = http::get_checked(
+            &url,
+            HEADERS,
+            CONNECT,
+            left(deadline)?,
+            &check,
+            &crate::interrupt::waited,
+        )
+        .map_err(|e| failed(&target, e))?;
         let moved = matches!(resp.status, 301 | 302 | 303 | 307 | 308);
         let Some(loc) = resp.header("location").filter(|_| moved) else {
             return Ok((url, resp));
