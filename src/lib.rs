@@ -6,6 +6,7 @@ pub mod acp;
 pub mod agent;
 pub mod arena;
 pub mod base64;
+pub mod clean;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -6,13 +6,13 @@
 
 use std::io::{IsTerminal, Write};
 
+use crate::clean::clean;
 use crate::cli::Format;
 use crate::frontend::{Answer, Approval, Ask, Frontend};
 use crate::json::write::{escaped, string};
 use crate::provider::cost::Prices;
 use crate::provider::Usage;
 use crate::subagent::task::Shown;
-use crate::tui::clean::clean;
 
 pub struct Output {
     format: Format,
@@ -20,7 +20,7 @@ pub struct Output {
     /// The stderr log is in the middle of a line of streamed text.
     mid_line: bool,
     /// The streamed text, cleaned for the stderr log.
-    log_text: crate::tui::clean::Stream,
+    log_text: crate::clean::Stream,
     /// The model's prices, when the config gives them: adds `cost_usd`.
     prices: Option<Prices>,
 }

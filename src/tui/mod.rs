@@ -4,7 +4,7 @@
 //! a status line follows, and so on until Ctrl-D. Idle, mote sits in one
 //! blocking read(2) of stdin: no timers, no CPU.
 
-pub mod clean;
+use crate::clean;
 pub mod commands;
 pub mod complete;
 pub mod compose;
