@@ -47,6 +47,16 @@ pub enum Target {
     Url(&'static str),
 }
 
+impl Target {
+    /// The argument this target names, if any.
+    pub fn arg(self) -> Option<&'static str> {
+        match self {
+            Target::Name => None,
+            Target::Path(a) | Target::Command(a) | Target::Url(a) => Some(a),
+        }
+    }
+}
+
 pub struct Tool {
     pub name: &'static str,
     pub description: &'static str,

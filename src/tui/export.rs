@@ -67,7 +67,7 @@ pub fn markdown(arena: &Arena) -> String {
                     .find(|c| c.0 == id)
                     .map_or(String::new(), |c| c.2.clone());
                 let name = name.unescape();
-                let summary = crate::tui::screen::key_arg(&args);
+                let summary = crate::tui::screen::key_arg(&name, &args);
                 let failed = if error { " (failed)" } else { "" };
                 let _ = write!(
                     s,

@@ -77,13 +77,16 @@ pub fn say(s: &str) {
     let _ = out.flush();
 }
 
-/// The argument that says what a call does: the command, path or
-/// pattern, cleaned of control sequences.
-pub fn key_arg(args: &str) -> String {
+/// The argument that says what a call does, cleaned of control sequences:
+/// the one the tool's TOOLS row names as its target, else (MCP tools,
+/// `task`, a call without it) the first of the usual ones it has.
+pub fn key_arg(tool: &str, args: &str) -> String {
     let Ok(a) = Args::parse(args) else {
         return clip(&clean(args), 60);
     };
-    for k in ["command", "path", "pattern", "url", "description"] {
+    let target = crate::tool::find_tool(tool).and_then(|t| t.target.arg());
+    let usual = ["command", "path", "pattern", "url", "description"];
+    for k in target.into_iter().chain(usual) {
         if let Ok(Some(v)) = a.opt_str(k) {
             return clean(v).into_owned();
         }
@@ -163,7 +166,10 @@ impl Screen {
         self.end_text();
         self.call_args = args.to_string();
         if self.tty {
-            spinner::start(&format!("{} {}", clean(name), key_arg(args)), self.color);
+            spinner::start(
+                &format!("{} {}", clean(name), key_arg(name, args)),
+                self.color,
+            );
         }
     }
 
@@ -195,7 +201,7 @@ impl Screen {
             format!("{} lines · {} bytes", text.lines().count(), text.len())
         };
         let dot = if is_error { p.s(RED) } else { p.s(GREEN) };
-        let key = clip(&key_arg(&args), w.saturating_sub(30).max(20));
+        let key = clip(&key_arg(name, &args), w.saturating_sub(30).max(20));
         let ms = ms.saturating_sub(std::mem::take(&mut self.asked).as_millis());
         let mut s = format!(
             "{dot}●{} {name} {key} {}→{} {summary} {}({}){}\n",
@@ -320,7 +326,7 @@ impl Screen {
             };
             say(&format!("{answer}\r\n"));
             if self.tty && !matches!(result, Approval::No(_)) {
-                spinner::start(&format!("{tool} {}", key_arg(args)), self.color);
+                spinner::start(&format!("{tool} {}", key_arg(tool, args)), self.color);
             }
             return result;
         }
@@ -433,12 +439,12 @@ fn shape(tool: &str) -> Shape {
 fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
     match shape(tool) {
         Shape::Command => {
-            for l in key_arg(args).lines() {
+            for l in key_arg(tool, args).lines() {
                 s.push_str(&format!("  {}${} {l}\n", p.s(DIM), p.s(OFF)));
             }
         }
         Shape::Edit => {
-            s.push_str(&format!("  {}\n", key_arg(args)));
+            s.push_str(&format!("  {}\n", key_arg(tool, args)));
             diff(s, args, p);
         }
         Shape::Write => {
@@ -448,7 +454,7 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
             let c = clean(&content.unwrap_or_default()).into_owned();
             s.push_str(&format!(
                 "  {} ({} lines, {} bytes)\n",
-                key_arg(args),
+                key_arg(tool, args),
                 c.lines().count(),
                 c.len()
             ));
