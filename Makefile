@@ -10,7 +10,7 @@ DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
 FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message shell_tokenizer
 FUZZ_SECONDS ?= 300
 
-.PHONY: mutants mutants-diff static test bench demo deps clean install size fuzz fuzz-ci fuzz-deps static-arm64 test-arm64 static-armv7 deps-arm64
+.PHONY: mutants mutants-deps mutants-diff static test bench demo deps clean install size fuzz fuzz-ci fuzz-deps static-arm64 test-arm64 static-armv7 deps-arm64
 PREFIX  ?= /usr/local
 
 deps:
@@ -27,29 +27,39 @@ static: deps
 $(MOCK): tests/mock/*.rs tests/mock/Cargo.toml
 	cargo build --release --manifest-path tests/mock/Cargo.toml --target-dir target/mock
 
-# Unit tests, then the integration tests against the static binary.
+# Unit tests, then the integration tests against the static binary, then
+# the mock's own tests (tests/mock/tests/: mock-only, they never run mote).
 # tests/setup.sh installs what the tests need (tmux, npm, the MCP servers);
 # MOTE_TEST_SKIP=mcp,landlock,... is the only way to leave a suite's
-# prerequisite out, and the run says so at its end.
+# prerequisite out, and the run says so at its end. tests/summary.sh counts
+# the tests that run mote apart from the mock-only ones.
 test: static
 	@tests/setup.sh
-	MOTE_BIN=$(CURDIR)/$(BIN) cargo test --no-fail-fast
+	@mkdir -p target
+	{ MOTE_BIN=$(CURDIR)/$(BIN) cargo test --no-fail-fast 2>&1; echo $$? > target/test.rc; } | tee target/test.log
+	{ cargo test --no-fail-fast --manifest-path tests/mock/Cargo.toml --target-dir target/mock 2>&1; \
+		echo $$? > target/test-mock.rc; } | tee target/test-mock.log
+	@tests/summary.sh target/test.log target/test-mock.log
 	@[ -z "$(MOTE_TEST_SKIP)" ] || echo "== opted out (MOTE_TEST_SKIP): $(MOTE_TEST_SKIP)"
+	@[ "$$(cat target/test.rc)" = 0 ] && [ "$$(cat target/test-mock.rc)" = 0 ]
 
-# Mutation testing of the security and data-loss critical code
-# (.cargo/mutants.toml); cargo-mutants is pinned and installed on first use.
+# Mutation testing of the security and data-loss critical code, one set of
+# files at a time with only the tests that cover it (.cargo/mutants-sets;
+# exclusions with their reasons in .cargo/mutants.toml), in a scratch copy
+# of the tree; cargo-mutants is pinned and installed on first use.
+# `make mutants SETS="write json"` runs only those sets.
 MUTANTS_VERSION := 25.3.1
 mutants-deps:
 	@cargo mutants --version 2>/dev/null | grep -qx "cargo-mutants $(MUTANTS_VERSION)" || \
 		cargo install --locked cargo-mutants --version $(MUTANTS_VERSION)
 
 mutants: mutants-deps
-	cargo mutants --no-shuffle
+	tests/mutants.sh $(SETS)
 
-# Only the mutants in what changed since BASE (default: origin/main).
+# Only the mutants on lines changed since BASE (default: origin/main),
+# within CAP seconds (default 240); CI runs this against the previous stop.
 mutants-diff: mutants-deps
-	git diff $(or $(BASE),origin/main) > target/mutants.diff
-	cargo mutants --no-shuffle --in-diff target/mutants.diff
+	tests/mutants.sh --in-diff $(or $(BASE),origin/main) --cap $(or $(CAP),240)
 
 bench: static
 	MOTE_BIN=$(CURDIR)/$(BIN) cargo bench --bench budget

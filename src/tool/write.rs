@@ -206,6 +206,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn counts_a_last_line_without_newline() {
+        assert_eq!(count_lines(b""), 0);
+        assert_eq!(count_lines(b"a"), 1);
+        assert_eq!(count_lines(b"a\nb"), 2);
+        assert_eq!(count_lines(b"a\nb\n"), 2);
+        let (_, ws) = tmp_ws("write-count");
+        let out = run(&args(&[("path", "n.txt"), ("content", "x\ny")]), &ws).unwrap();
+        assert_eq!(out, "Wrote 2 lines (3 bytes) to n.txt (new file)");
+    }
+
+    #[test]
+    fn refuses_a_fifo_and_leaves_it() {
+        let (d, ws) = tmp_ws("write-fifo");
+        let fifo = CString::new(d.join("p").into_os_string().into_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let err = run(&args(&[("path", "p"), ("content", "y")]), &ws).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+        let kind = fs::symlink_metadata(d.join("p")).unwrap().file_type();
+        assert!(std::os::unix::fs::FileTypeExt::is_fifo(&kind));
+        assert_eq!(fs::read_dir(&d).unwrap().count(), 1, "no temp file left");
+    }
+
+    #[test]
     fn refuses_escape_and_directories() {
         let (d, ws) = tmp_ws("write-escape");
         let err = run(&args(&[("path", "../x"), ("content", "y")]), &ws).unwrap_err();

@@ -14,26 +14,12 @@ use std::time::{Duration, Instant};
 use crate::mock::json::{parse, Value};
 use crate::mock::{Mock, Reply};
 
+mod require;
+#[allow(unused_imports)] // not every suite states a prerequisite
+pub use require::require;
+
 /// How long one run of mote may take before it counts as a hang.
 pub const HANG: Duration = Duration::from_secs(60);
-
-/// A test's prerequisite: true when it is there. When it is missing the
-/// test fails and says how to get it, unless MOTE_TEST_SKIP (a comma list)
-/// names `what`: an explicit opt-out, which `make test` prints in its
-/// summary. A missing prerequisite never passes silently.
-pub fn require(what: &str, present: bool, how: &str) -> bool {
-    if present {
-        return true;
-    }
-    let skip = std::env::var("MOTE_TEST_SKIP").unwrap_or_default();
-    let opted_out = skip.split(',').any(|s| s.trim() == what);
-    assert!(
-        opted_out,
-        "missing prerequisite `{what}`: {how} (or opt out with MOTE_TEST_SKIP={what})"
-    );
-    eprintln!("OPTED OUT ({what}, MOTE_TEST_SKIP): {how}");
-    false
-}
 
 pub fn bin() -> PathBuf {
     std::env::var_os("MOTE_BIN")

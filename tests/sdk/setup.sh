@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The official provider SDKs (Python), pinned, in a venv under target/, for
-# tests/sdk.rs: each SDK's streaming client reads the mock's stream.
+# tests/mock/tests/sdk.rs: each SDK's streaming client reads the mock's stream.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=target/sdk-venv

@@ -3,10 +3,13 @@
 //! each SDK's own streaming client reads one turn of text and a tool call
 //! from the mock in its wire format, and what the SDK parsed must be that
 //! text and that call. The mock cannot drift from the real wire unseen.
+//! Mock-only: a test of the mock package (tests/mock/Cargo.toml); it never
+//! runs mote, and `make test` counts it apart from the suites that do.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-mod common;
-#[path = "mock/mod.rs"]
+#[path = "../../common/require.rs"]
+mod require;
+#[path = "../mod.rs"]
 mod mock;
 
 use std::path::Path;
@@ -17,15 +20,20 @@ use mock::{Item, Mock, Reply};
 
 const TEXT: &str = "Hello, \"world\" é 日本";
 
+/// mote's source tree (this package is tests/mock/ in it).
+fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 /// The venv's python, after tests/sdk/setup.sh made it (once, pinned).
 fn python() -> Option<std::path::PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let ok = Command::new(root.join("tests/sdk/setup.sh"))
         .status()
         .is_ok_and(|s| s.success());
     let py = root.join("target/sdk-venv/bin/python");
     let present = ok && py.exists();
-    common::require(
+    require::require(
         "sdk",
         present,
         "tests/sdk/setup.sh installs the pinned SDKs into target/sdk-venv (needs python3 with venv and PyPI)",
@@ -46,7 +54,7 @@ fn check(sdk: &str) {
         finish: None,
     }]);
     let host = format!("http://{}", m.addr());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/check.py");
+    let script = root().join("tests/sdk/check.py");
     let out = Command::new(py)
         .arg(script)
         .args([sdk, &host])
