@@ -10,7 +10,7 @@ DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
 FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message shell_tokenizer
 FUZZ_SECONDS ?= 300
 
-.PHONY: mutants mutants-deps mutants-diff static test bench demo deps clean install size fuzz fuzz-ci fuzz-deps static-arm64 test-arm64 static-armv7 deps-arm64
+.PHONY: layout mutants mutants-deps mutants-diff static test bench demo deps clean install size fuzz fuzz-ci fuzz-deps static-arm64 test-arm64 static-armv7 deps-arm64
 PREFIX  ?= /usr/local
 
 deps:
@@ -92,6 +92,11 @@ size: deps
 		s[c]+=$$2+0 } END { for (c in s) printf "%10d  %s\n", s[c], c }' | sort -rn | head -15; \
 	echo "== largest symbols"; \
 	nm -S -t d --size-sort -C $$f | tail -25 | awk '{ printf "%10d  ", $$2+0; for (i=4;i<=NF;i++) printf "%s ", $$i; print "" }' | sort -rn
+
+# Regenerate link/startup.ld, the start-up functions the release link puts
+# together (link/startup.sh says why); needs valgrind.
+layout: deps
+	link/startup.sh
 
 # Raspberry Pi builds. arm64 (64-bit Pi OS) uses Debian's cross gcc and is
 # tested under qemu-user; armv7 (32-bit Pi OS) needs the rustup target

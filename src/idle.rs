@@ -1,32 +1,72 @@
-//! What an idle mote gives back. Before the interactive mode blocks waiting
-//! for the user, it drops its page-table mappings of its own machine code
-//! (`madvise(MADV_DONTNEED)` on the read-only text segment). Those pages are
-//! clean copies of the binary in the page cache: nothing is lost, and the
-//! next keystroke faults back in only the code it runs. What stays resident
-//! while idle is mote's private memory (heap, stack, data), so its RSS says
-//! what an idle mote really holds. The bench prints both parts.
+//! What an idle mote gives back. Before the interactive mode or `mote acp`
+//! blocks waiting for input, it drops its page-table mappings of its own
+//! read-only segments (`madvise(MADV_DONTNEED)`): the machine code and the
+//! constants (.rodata). Those pages are clean copies of the binary in the
+//! page cache: nothing is lost, and the next message faults back in only
+//! what it runs. What stays resident while idle is mote's private memory
+//! (heap, stack, data), so its RSS says what an idle mote really holds. The
+//! bench prints both parts.
 
-/// Drop the mappings of `[__executable_start, etext)`: the ELF headers and
-/// the text, which are never written (relocations go to the RELRO and data
-/// segments after it, which this range does not reach).
+#[cfg(target_pointer_width = "64")]
+type Phdr = libc::Elf64_Phdr;
+#[cfg(target_pointer_width = "64")]
+type Ehdr = libc::Elf64_Ehdr;
+#[cfg(target_pointer_width = "32")]
+type Phdr = libc::Elf32_Phdr;
+#[cfg(target_pointer_width = "32")]
+type Ehdr = libc::Elf32_Ehdr;
+
+/// Drop the mappings of every loadable segment of the executable that is
+/// not writable (its program headers say which): headers, code, constants.
+/// Writable segments (data, RELRO, bss) are never touched.
 pub fn release_code_pages() {
-    extern "C" {
-        // Defined by the linker's default script (GNU ld).
-        static __executable_start: u8;
-        static etext: u8;
-    }
     const PAGE: usize = 4096;
-    let (start, end) = (
-        (&raw const __executable_start) as usize,
-        (&raw const etext) as usize,
-    );
-    // Whole pages only: round the start up and the end down.
-    let (start, end) = ((start + PAGE - 1) & !(PAGE - 1), end & !(PAGE - 1));
-    if end > start {
-        // SAFETY: the range lies inside this executable's read-only, file-backed
-        // mappings; MADV_DONTNEED on them only drops page-table entries.
-        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    // SAFETY: getauxval only reads the auxiliary vector.
+    let (phdr, phnum) = unsafe {
+        (
+            libc::getauxval(libc::AT_PHDR) as usize,
+            libc::getauxval(libc::AT_PHNUM) as usize,
+        )
+    };
+    if phdr == 0 || phnum == 0 {
+        return;
     }
+    // SAFETY: AT_PHDR/AT_PHNUM describe this executable's program headers,
+    // mapped for the life of the process.
+    let headers = unsafe { std::slice::from_raw_parts(phdr as *const Phdr, phnum) };
+    // The load bias: where the headers are minus where they were linked
+    // (0 for mote's static non-PIE build; not for a PIE test binary).
+    let Some(bias) = headers
+        .iter()
+        .find(|h| h.p_type == libc::PT_PHDR)
+        .map(|h| phdr.wrapping_sub(h.p_vaddr as usize))
+        .or_else(|| Some(phdr.wrapping_sub(size_of::<Ehdr>() + first_load(headers)?)))
+    else {
+        return;
+    };
+    for h in headers
+        .iter()
+        .filter(|h| h.p_type == libc::PT_LOAD && h.p_flags & libc::PF_W == 0)
+    {
+        let start = bias.wrapping_add(h.p_vaddr as usize);
+        let end = start.wrapping_add(h.p_memsz as usize);
+        // Whole pages only: round the start up and the end down.
+        let (start, end) = ((start + PAGE - 1) & !(PAGE - 1), end & !(PAGE - 1));
+        if end > start {
+            // SAFETY: the range lies inside a read-only, file-backed mapping
+            // of this executable; MADV_DONTNEED on it only drops page-table
+            // entries, and the pages fault back in from the file.
+            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+        }
+    }
+}
+
+/// The link address of the first loadable segment when it starts with the
+/// ELF header (the program headers follow it, where every linker puts
+/// them): for an executable without PT_PHDR, such as a static one.
+fn first_load(headers: &[Phdr]) -> Option<usize> {
+    let h = headers.iter().find(|h| h.p_type == libc::PT_LOAD)?;
+    (h.p_offset == 0).then_some(h.p_vaddr as usize)
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ pub const IDLE_PRIVATE: Budget = b("of which private (RssAnon)", 512.0 * KIB, Un
 pub const IDLE_TICKS: Budget = b("CPU ticks over 5 s idle", 0.0, Unit::Count);
 pub const IDLE_WAKEUPS: Budget = b("voluntary context switches over 5 s idle", 0.0, Unit::Count);
 pub const ACP_IDLE_RSS: Budget = b(
-    "RSS, `mote acp` idle after initialize and one session/new",
+    "peak RSS, `mote acp` idle after initialize and one session/new",
     1.5 * MIB,
     Unit::Kib,
 );
