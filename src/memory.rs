@@ -6,19 +6,18 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::skills::Skill;
+
 /// The heading notes go under.
 const HEADING: &str = "## Notes";
 
 /// The instruction files in effect for a session in `cwd`: the context
-/// files (src/context.rs, in the order they are sent) and each skill's
-/// SKILL.md (src/skills.rs), with their sizes in bytes.
-pub fn files(cwd: &Path, user: Option<&Path>) -> Vec<(PathBuf, u64)> {
-    let home = crate::secrets::env("HOME").map(PathBuf::from);
-    let root = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
-    let (skills, _) = crate::skills::load(&crate::skills::dirs(&root, user, home.as_deref()));
+/// files (src/context.rs, in the order they are sent) and the `skills`'
+/// SKILL.md files, with their sizes in bytes.
+pub fn files(cwd: &Path, user: Option<&Path>, skills: &[Skill]) -> Vec<(PathBuf, u64)> {
     crate::context::files(cwd, user)
         .into_iter()
-        .chain(skills.into_iter().map(|k| k.dir.join("SKILL.md")))
+        .chain(skills.iter().map(|k| k.dir.join("SKILL.md")))
         .map(|p| {
             let size = std::fs::metadata(&p).map_or(0, |m| m.len());
             (p, size)
@@ -39,38 +38,33 @@ pub fn listing(files: &[(PathBuf, u64)]) -> String {
     s
 }
 
-/// The file `/remember` writes for a session in `cwd`: AGENTS.md at the
-/// repository root (the working directory outside one), or the
+/// Where `/remember` writes for a session in `cwd`: the repository root
+/// (the working directory outside one), and AGENTS.md there, or the
 /// CLAUDE.md there when only that exists (a new AGENTS.md would hide it).
-fn target(cwd: &Path) -> PathBuf {
+fn target(cwd: &Path) -> (&Path, &'static str) {
     let dir = crate::context::repo_root(cwd).unwrap_or(cwd);
-    let agents = dir.join("AGENTS.md");
-    let claude = dir.join("CLAUDE.md");
-    match !agents.exists() && claude.is_file() {
-        true => claude,
-        false => agents,
+    match !dir.join("AGENTS.md").exists() && dir.join("CLAUDE.md").is_file() {
+        true => (dir, "CLAUDE.md"),
+        false => (dir, "AGENTS.md"),
     }
 }
 
 /// Append `- TEXT` to the project's notes (see `target`), written
 /// atomically; what was done, for the user, or why not.
 pub fn remember(cwd: &Path, text: &str) -> Result<String, String> {
-    let note: Vec<&str> = text.split_whitespace().collect();
-    let note = note.join(" ");
+    let note = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if note.is_empty() {
         return Err("/remember needs the text to remember: /remember TEXT".into());
     }
-    let path = target(cwd);
+    let (dir, name) = target(cwd);
+    let path = dir.join(name);
     let fail = |e: String| format!("/remember: {}: {e}", path.display());
-    let old = match std::fs::read(&path) {
-        Ok(b) => String::from_utf8(b).map_err(|_| fail("not UTF-8 text".into()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(fail(e.to_string())),
-    };
-    let dir = path.parent().unwrap_or(cwd);
     let ws = crate::workspace::Workspace::new(dir).map_err(|e| fail(e.to_string()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let real = ws.resolve(name.as_deref().unwrap_or("AGENTS.md"))?;
+    let real = ws.resolve(name).map_err(fail)?;
+    let old = match std::fs::read_to_string(&real) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        r => r.map_err(|e| fail(e.to_string()))?,
+    };
     crate::tool::write::atomic_write(&ws, &real, add_note(&old, &note).as_bytes(), false)
         .map_err(fail)?;
     Ok(format!(

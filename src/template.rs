@@ -47,26 +47,29 @@ pub fn commands(
     let mut out = String::with_capacity(text.len());
     let mut notes = Vec::new();
     let mut rest = text;
-    while let Some(i) = rest.find("!`") {
-        let after = rest.get(i + 2..).unwrap_or("");
-        let end = after.find(['`', '\n']);
-        let Some(end) = end.filter(|&e| e > 0 && after.as_bytes().get(e) == Some(&b'`')) else {
-            out.push_str(rest.get(..i + 2).unwrap_or(""));
-            rest = after;
+    while let Some(i) = rest.find('!') {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        let tail = rest.get(i..).unwrap_or("");
+        let found = tail.strip_prefix("!`").and_then(|t| t.split_once('`'));
+        let Some((cmd, after)) = found.filter(|(c, _)| !c.trim().is_empty() && !c.contains('\n'))
+        else {
+            out.push('!');
+            rest = tail.get(1..).unwrap_or("");
             continue;
         };
-        out.push_str(rest.get(..i).unwrap_or(""));
-        let cmd = after.get(..end).unwrap_or("").trim();
+        let cmd = cmd.trim();
         match run(cmd) {
             // The bash tool's success line is noise in a prompt.
-            Ok(o) => out.push_str(o.trim_end_matches("exit code: 0").trim_end_matches('\n')),
+            Ok(o) => out.push_str(o.strip_suffix("exit code: 0").unwrap_or(&o).trim_end()),
             Err(e) => {
-                let e = e.lines().next().unwrap_or("");
-                out.push_str(&format!("[`{cmd}` did not run: {e}]"));
-                notes.push(format!("!`{cmd}` did not run: {e}"));
+                let note = format!("!`{cmd}` did not run: {}", e.lines().next().unwrap_or(""));
+                out.push('[');
+                out.push_str(note.get(1..).unwrap_or(""));
+                out.push(']');
+                notes.push(note);
             }
         }
-        rest = after.get(end + 1..).unwrap_or("");
+        rest = after;
     }
     out.push_str(rest);
     (out, notes)

@@ -865,7 +865,7 @@ fn slash_commands_are_listed_and_run() {
         .filter_map(|c| s(c, &["name"]))
         .collect();
     for n in [
-        "compact", "model", "cost", "code", "plan", "review", "fixit",
+        "compact", "model", "cost", "remember", "code", "plan", "review", "fixit",
     ] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
@@ -899,6 +899,21 @@ fn slash_commands_are_listed_and_run() {
         .body
         .contains("Fix issue 42 now, carefully."));
     assert_eq!(stop_reasons(&r), ["end_turn"]);
+
+    // /remember writes the note to AGENTS.md without asking the model.
+    let m = Mock::start(vec![]);
+    let env = [("ACP_PROMPT", "/remember keep it small")];
+    let r = client("prompt", &ws, &m, &env, &[]).unwrap();
+    let said: String = kinds_of(&r, "agent_message_chunk")
+        .iter()
+        .filter_map(|u| s(u, &["content", "text"]))
+        .collect();
+    assert!(said.starts_with("added `- keep it small`"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("AGENTS.md")).unwrap(),
+        "## Notes\n\n- keep it small\n"
+    );
+    assert!(m.requests().is_empty());
 }
 
 #[test]

@@ -112,3 +112,37 @@ fn skills_memory_remember_and_templates_in_the_terminal() {
     let body = m.requests()[1].body.clone();
     assert!(body.contains("State: tpl-out; focus parser"), "{body}");
 }
+
+#[test]
+fn a_template_s_commands_ask_in_standard_mode() {
+    let ws = tui::workspace("memory-ask").canonicalize().unwrap();
+    write(
+        &ws.join(".mote/prompts/mk.md"),
+        "Made: !`touch $1.txt && echo made-$1`\n",
+    );
+    let m = Mock::start(vec![Reply::text("yes sent"), Reply::text("no sent")]);
+    let env = format!("HOME={}", tui::sh_quote(&ws.join("home").to_string_lossy()));
+    let t = tui::start_mote_env("memory-ask", &ws, &m.base_url(), 120, &env, "");
+    t.type_text("/mk one");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("allow?");
+    assert!(s.contains("touch one.txt && echo made-one"), "{s}");
+    t.keys(&["y"]);
+    t.wait_text("yes sent");
+    assert!(ws.join("one.txt").exists());
+    assert!(m.requests()[0].body.contains("Made: made-one"));
+
+    t.type_text("/mk two");
+    t.keys(&["Enter"]);
+    t.wait_for("second question", |s| s.matches("allow?").count() == 2);
+    t.keys(&["n"]);
+    t.wait_text("reason");
+    t.keys(&["Enter"]);
+    t.wait_text("no sent");
+    assert!(!ws.join("two.txt").exists());
+    let body = m.requests()[1].body.clone();
+    assert!(
+        body.contains("Made: [`touch two.txt && echo made-two` did not run: "),
+        "{body}"
+    );
+}

@@ -19,7 +19,7 @@ fn user_dir() -> Option<PathBuf> {
 /// `/memory`: list the files; `/memory N`: open file N in the editor.
 pub fn memory(r: &mut Repl, arg: &str) -> Flow {
     let cwd = std::env::current_dir().unwrap_or_else(|_| r.ctx.ws.root.clone());
-    let files = crate::memory::files(&cwd, user_dir().as_deref());
+    let files = crate::memory::files(&cwd, user_dir().as_deref(), &skills(r).0);
     if arg.is_empty() {
         if r.opts.no_context_files {
             say("(--no-context-files: AGENTS.md and CLAUDE.md are not sent)\n");
@@ -97,11 +97,7 @@ pub fn list_skills(r: &mut Repl, _: &str) -> Flow {
 /// prompt mode and sends the task; `/SKILL args` asks for the skill.
 pub fn other(r: &mut Repl, name: &str, args: &str) -> Flow {
     let (_, _, dirs) = switch::dirs();
-    let found = match modes::valid_name(name) {
-        true => modes::find(name, &dirs),
-        false => Ok(None),
-    };
-    match found {
+    match modes::find(name, &dirs) {
         Ok(Some(p)) if p.kind == Kind::Template => {
             let text = crate::template::expand(&p.body, args);
             crate::interrupt::arm(r.screen.tty);
