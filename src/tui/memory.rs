@@ -88,7 +88,7 @@ pub fn list_skills(r: &mut Repl, _: &str) -> Flow {
             "no skills (folders with a SKILL.md in .mote/skills, .agents/skills, .claude/skills)\n",
         );
     }
-    say(&super::clean::clean(&s));
+    say(&crate::clean::clean(&s));
     Flow::Continue
 }
 
