@@ -36,6 +36,7 @@ pub mod schema;
 pub mod secrets;
 pub mod session;
 pub mod skills;
+pub mod sort;
 pub mod sse;
 pub mod subagent;
 pub mod template;

@@ -200,7 +200,7 @@ pub fn list(dirs: &[PathBuf]) -> (Vec<String>, Vec<String>) {
             }
         }
     }
-    names.sort();
+    crate::sort::sort(&mut names);
     let (mut modes, mut templates) = (Vec::new(), Vec::new());
     for n in names {
         match find(&n, dirs) {

@@ -43,7 +43,7 @@ pub fn load(dirs: &[PathBuf]) -> (Vec<Skill>, Vec<String>) {
             continue;
         };
         let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-        entries.sort();
+        crate::sort::sort(&mut entries);
         for dir in entries {
             let file = dir.join("SKILL.md");
             let Ok(text) = std::fs::read_to_string(&file) else {

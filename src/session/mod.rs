@@ -90,7 +90,7 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default();
-    v.sort();
+    crate::sort::sort(&mut v);
     v.reverse();
     v
 }

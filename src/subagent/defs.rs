@@ -95,7 +95,7 @@ pub fn load(dirs: &[PathBuf]) -> (Vec<Def>, Vec<String>) {
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "md"))
             .collect();
-        files.sort();
+        crate::sort::sort(&mut files);
         for path in files {
             let source = path.display().to_string();
             let parsed = std::fs::read_to_string(&path)

@@ -370,7 +370,7 @@ fn closest(lines: &[&str], want: &str) -> Option<usize> {
 /// Sorted character pairs of the first 200 characters of `s`.
 fn bigrams(s: &str) -> Vec<(char, char)> {
     let mut v: Vec<(char, char)> = s.chars().zip(s.chars().skip(1)).take(199).collect();
-    v.sort_unstable();
+    crate::sort::sort(&mut v);
     v
 }
 

@@ -116,7 +116,7 @@ pub fn required(pattern: &str) -> Option<Vec<String>> {
     }
     end_run(&mut run, &mut runs);
     // Longest first; the sort is stable, so among equals the first.
-    runs.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    crate::sort::by_key(&mut runs, |r| std::cmp::Reverse(r.len()));
     (!runs.is_empty()).then_some(runs)
 }
 

@@ -46,7 +46,7 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     if names.is_empty() {
         return Ok(format!("[{shown} is empty]"));
     }
-    names.sort_unstable();
+    crate::sort::sort(&mut names);
     let list: String = names.iter().flat_map(|n| [n.as_str(), "\n"]).collect();
     // Names are short, so the cut always falls between whole lines.
     let cut = truncate::head(&list, limit.min(MAX_LINES), MAX_BYTES);

@@ -122,7 +122,7 @@ pub fn rank<'a>(query: &str, cands: impl Iterator<Item = (&'a str, &'a str)>) ->
     let mut scored: Vec<(i64, &str, &str)> = cands
         .filter_map(|(t, n)| score(query, t).map(|s| (s, t, n)))
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    crate::sort::by(&mut scored, |a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
     scored
         .into_iter()
         .take(SHOWN)

@@ -217,7 +217,7 @@ fn models(r: &Repl) -> Vec<String> {
         .collect();
     v.push(cfg.model.clone());
     v.extend(crate::provider::select::default_model(&cfg.name).map(String::from));
-    v.sort();
+    crate::sort::sort(&mut v);
     v.dedup();
     v
 }

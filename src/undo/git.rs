@@ -199,7 +199,7 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<(String, Vec<String>), String> {
             .filter(|r| !r.is_empty())
             .map(<[u8]>::to_vec),
     );
-    recheck.sort();
+    crate::sort::sort(&mut recheck);
     recheck.dedup();
     let mut skipped = Vec::new();
     // Lines for `update-index --index-info`: mode 0 removes a path.

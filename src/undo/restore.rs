@@ -174,7 +174,7 @@ pub fn apply(plan: Plan, ask: &mut dyn FnMut(&str) -> bool) -> Vec<String> {
         }
     }
     // Removals first (deepest first), so a directory can take a file's place.
-    todo.sort_by(|a, b| {
+    crate::sort::by(&mut todo, |a, b| {
         let gone = |c: &Change| matches!(c.want, Want::Gone);
         gone(b).cmp(&gone(a)).then(b.abs.cmp(&a.abs))
     });
