@@ -299,3 +299,63 @@ fn the_layout_section_names_every_top_level_module() {
         );
     }
 }
+
+/// Each module folder's entry (its line and those under it, up to the next
+/// `src/` entry) names every Rust file in the folder, tests' files aside.
+#[test]
+fn the_layout_section_names_every_module_file() {
+    let readme = readme();
+    let layout = readme
+        .split("## Layout")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    let entry = |dir: &str| -> String {
+        let mut out = String::new();
+        let mut on = false;
+        for l in layout.lines() {
+            let t = l.trim_start();
+            if l.starts_with("    ") && !l.starts_with("     ") {
+                on = t.starts_with(&format!("src/{dir}/"));
+            }
+            if on {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+        out
+    };
+    let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(src).unwrap() {
+        let dir = e.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let text = entry(&name);
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || "(),".contains(c))
+            .collect();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for f in std::fs::read_dir(&d).unwrap() {
+                let p = f.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let rel = p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
+                let test =
+                    rel.ends_with("_tests.rs") || rel.ends_with("/tests.rs") || rel == "tests.rs";
+                if rel.ends_with(".rs") && !test && !words.contains(&rel.as_str()) {
+                    missing.push(format!("src/{name}/{rel}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "README Layout does not name {missing:?}"
+    );
+}
