@@ -107,7 +107,8 @@ fn main() -> ExitCode {
         !acp && opts.prompt.is_none() && opts.loop_file.is_none() && std::io::stdin().is_terminal();
     if !opts.list_sessions {
         let held = c.held().is_some();
-        match mote::run::trust(&mut c, opts.trust, interactive) {
+        let above = (interactive && !opts.permission_explicit).then_some(opts.permission);
+        match mote::run::trust(&mut c, opts.trust, interactive, above) {
             Ok(yes) => opts.trust |= yes && !acp,
             Err(e) => return fail(2, &e),
         }

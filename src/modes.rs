@@ -11,7 +11,9 @@
 //! `kind` (mode or template; template is the default for user files),
 //! `description`, `permission` (read-only, cautious, standard, auto) and
 //! `writable` (comma-separated paths the mode may write whatever the
-//! permission mode says: plan mode's PLAN.md).
+//! permission mode says: plan mode's PLAN.md). A project's file in an
+//! untrusted folder may only tighten the permission mode and gets no
+//! `writable` (`grant`, src/trust.rs).
 //!
 //! Note for the shell classifier (permissions issue): review mode asks the
 //! model to run `git diff HEAD` and `git status --short`. Headless in the
@@ -22,6 +24,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::Permission;
+use crate::permission;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Kind {
@@ -37,6 +40,17 @@ pub struct Prompt {
     pub permission: Option<Permission>,
     pub writable: Vec<String>,
     pub body: String,
+    /// Where it was read (the path, or "built-in mode NAME").
+    pub file: String,
+    /// The project wrote it (its `Dir` is the project's), not the user.
+    pub project: bool,
+}
+
+/// A folder prompt files are found in, and whose it is: the project's
+/// (the workspace, perhaps a cloned repository) or the user's.
+pub struct Dir {
+    pub path: PathBuf,
+    pub project: bool,
 }
 
 /// The built-in modes, in the order they are listed.
@@ -51,13 +65,17 @@ static BUILTIN: &[(&str, &str)] = &[
 /// The prompt directories, most specific first: the project's, the
 /// user's, then Claude Code's command folders (`.claude/commands/`,
 /// `~/.claude/commands/`), so mote's own win on a name clash.
-pub fn dirs(cwd: &Path, user: Option<&Path>) -> Vec<PathBuf> {
-    let mut d = vec![cwd.join(".mote/prompts")];
-    d.extend(user.map(|u| u.join("prompts")));
-    d.push(cwd.join(".claude/commands"));
+pub fn dirs(cwd: &Path, user: Option<&Path>) -> Vec<Dir> {
     let home = crate::secrets::env("HOME").filter(|h| !h.is_empty());
-    d.extend(home.map(|h| Path::new(&h).join(".claude/commands")));
-    d
+    let rows = [
+        (Some(cwd.join(".mote/prompts")), true),
+        (user.map(|u| u.join("prompts")), false),
+        (Some(cwd.join(".claude/commands")), true),
+        (home.map(|h| Path::new(&h).join(".claude/commands")), false),
+    ];
+    let rows = rows.into_iter();
+    rows.filter_map(|(p, project)| p.map(|path| Dir { path, project }))
+        .collect()
 }
 
 /// A prompt name: letters, digits, `-` and `_` (so never a path).
@@ -77,6 +95,8 @@ pub fn parse(name: &str, text: &str, default: Kind, source: &str) -> Result<Prom
         permission: None,
         writable: Vec::new(),
         body: String::new(),
+        file: source.into(),
+        project: false,
     };
     let (lines, body) = front_matter(text, source)?;
     for (n, l) in lines {
@@ -163,15 +183,21 @@ pub fn permission_named(v: &str) -> Option<Permission> {
 pub const PERMISSIONS: [Permission; 4] = Permission::ALL;
 
 /// The prompt called `name`: a user file (project first) over a built-in.
-pub fn find(name: &str, dirs: &[PathBuf]) -> Result<Option<Prompt>, String> {
+pub fn find(name: &str, dirs: &[Dir]) -> Result<Option<Prompt>, String> {
     if !valid_name(name) {
         return Ok(None);
     }
     for d in dirs {
-        let path = d.join(format!("{name}.md"));
+        let path = d.path.join(format!("{name}.md"));
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                return parse(name, &text, Kind::Template, &path.display().to_string()).map(Some)
+                let p = parse(name, &text, Kind::Template, &path.display().to_string());
+                return p.map(|p| {
+                    Some(Prompt {
+                        project: d.project,
+                        ..p
+                    })
+                });
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("{}: {e}", path.display())),
@@ -185,10 +211,10 @@ pub fn find(name: &str, dirs: &[PathBuf]) -> Result<Option<Prompt>, String> {
 
 /// Every prompt name, as (modes, templates), sorted: for error messages.
 /// A user file that does not parse is listed by its name all the same.
-pub fn list(dirs: &[PathBuf]) -> (Vec<String>, Vec<String>) {
+pub fn list(dirs: &[Dir]) -> (Vec<String>, Vec<String>) {
     let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
     for d in dirs {
-        let Ok(rd) = std::fs::read_dir(d) else {
+        let Ok(rd) = std::fs::read_dir(&d.path) else {
             continue;
         };
         for e in rd.flatten() {
@@ -211,24 +237,69 @@ pub fn list(dirs: &[PathBuf]) -> (Vec<String>, Vec<String>) {
     (modes, templates)
 }
 
-/// What a run does: its mode, its task text and its permission override.
+/// What a run does: its mode, its task text, and the template it came from.
 pub struct Chosen {
     pub mode: Prompt,
     pub task: String,
-    pub permission: Option<Permission>,
-    /// The task is a template's text: its `` !`cmd` `` are still to run.
-    pub template: bool,
+    /// The template the task came from: its `` !`cmd` `` are still to run.
+    pub template: Option<Prompt>,
+}
+
+/// What a prompt mode, and a template run in it, set for the gate.
+pub struct Grant {
+    pub permission: Permission,
+    pub writable: Vec<String>,
+    /// One line for each ask an untrusted project's file did not get.
+    pub notes: Vec<String>,
+}
+
+/// The permission mode and writable paths of `mode` and `template` (whose
+/// `permission:` wins over the mode's), from `base`, the mode without them;
+/// `explicit` (`--permission` given) keeps `base`. The one place prompt
+/// files meet the trust rule: see `permission::from_prompt`; an untrusted
+/// project's `writable` is dropped.
+pub fn grant(
+    mode: &Prompt,
+    template: Option<&Prompt>,
+    base: Permission,
+    explicit: bool,
+    trusted: bool,
+) -> Grant {
+    let mut notes = Vec::new();
+    let asking = template.filter(|t| t.permission.is_some()).unwrap_or(mode);
+    let permission = match (explicit, asking.permission) {
+        (false, Some(asked)) => {
+            let may_loosen = trusted || !asking.project;
+            let (p, note) = permission::from_prompt(base, asked, &asking.file, may_loosen);
+            notes.extend(note);
+            p
+        }
+        _ => base,
+    };
+    let mut writable = mode.writable.clone();
+    if mode.project && !trusted && !writable.is_empty() {
+        notes.push(format!(
+            "{} lets the mode write {}, but this folder is not trusted: ignored (--trust allows it)",
+            mode.file,
+            writable.join(", ")
+        ));
+        writable.clear();
+    }
+    Grant {
+        permission,
+        writable,
+        notes,
+    }
 }
 
 /// Resolve `--prompt-mode` and a leading `/name args` in the prompt:
 /// `/TEMPLATE args` expands the template; `/MODE task` and
 /// `/prompt MODE task` run the task in that mode. A template's
 /// permission wins over its mode's.
-pub fn choose(mode: &str, prompt: &str, dirs: &[PathBuf]) -> Result<Chosen, String> {
+pub fn choose(mode: &str, prompt: &str, dirs: &[Dir]) -> Result<Chosen, String> {
     let mut mode = mode.to_string();
     let mut task = prompt.to_string();
-    let mut permission = None;
-    let mut template = false;
+    let mut template = None;
     if let Some((name, args)) = command(prompt) {
         match name {
             "prompt" => {
@@ -240,8 +311,7 @@ pub fn choose(mode: &str, prompt: &str, dirs: &[PathBuf]) -> Result<Chosen, Stri
             _ => match find(name, dirs)? {
                 Some(p) if p.kind == Kind::Template => {
                     task = crate::template::expand(&p.body, args.trim());
-                    permission = p.permission;
-                    template = true;
+                    template = Some(p);
                 }
                 Some(p) => {
                     mode = p.name;
@@ -264,7 +334,6 @@ pub fn choose(mode: &str, prompt: &str, dirs: &[PathBuf]) -> Result<Chosen, Stri
         None => return Err(unknown(&mode, dirs)),
     };
     Ok(Chosen {
-        permission: permission.or(m.permission),
         mode: m,
         task,
         template,
@@ -280,7 +349,7 @@ pub fn command(prompt: &str) -> Option<(&str, &str)> {
     valid_name(name).then_some((name, args))
 }
 
-fn unknown(what: &str, dirs: &[PathBuf]) -> String {
+fn unknown(what: &str, dirs: &[Dir]) -> String {
     let (modes, templates) = list(dirs);
     let t = if templates.is_empty() {
         "none".to_string()
@@ -361,17 +430,20 @@ mod tests {
         std::fs::write(user.join("fix.md"), "Fix issue $1 in $2. All: $ARGUMENTS").unwrap();
         std::fs::write(proj.join("fix.md"), "Project fix $1.").unwrap();
         std::fs::write(user.join("ask.md"), "---\nkind: mode\n---\nUser ask.").unwrap();
-        let dirs = vec![proj, user];
+        let dirs = [(proj, true), (user, false)].map(|(path, project)| Dir { path, project });
         let c = choose("code", "/fix 42 parser", &dirs).unwrap();
         assert_eq!(
             (c.mode.name.as_str(), c.task.as_str()),
             ("code", "Project fix 42.")
         );
         let c = choose("ask", "why?", &dirs).unwrap();
-        assert_eq!((c.mode.body.as_str(), c.permission), ("User ask.", None));
+        assert_eq!(
+            (c.mode.body.as_str(), c.mode.permission),
+            ("User ask.", None)
+        );
         let c = choose("code", "/plan add a cache", &dirs).unwrap();
         assert_eq!(
-            (c.mode.name.as_str(), c.task.as_str(), c.permission),
+            (c.mode.name.as_str(), c.task.as_str(), c.mode.permission),
             ("plan", "add a cache", Some(Permission::ReadOnly))
         );
         let c = choose("code", "/prompt debug it crashes", &dirs).unwrap();
@@ -395,5 +467,39 @@ mod tests {
             .err()
             .unwrap()
             .contains("needs a task"));
+    }
+
+    #[test]
+    fn an_untrusted_projects_file_only_tightens() {
+        use Permission::*;
+        let file = |permission, project| Prompt {
+            permission: Some(permission),
+            project,
+            writable: vec![".git/config".into()],
+            ..parse("x", "", Kind::Template, "x.md").unwrap()
+        };
+        let code = find("code", &[]).unwrap().unwrap();
+        let g = |t: &Prompt, base, explicit, trusted| {
+            let g = grant(&code, Some(t), base, explicit, trusted);
+            (g.permission, g.notes.len())
+        };
+        assert_eq!(g(&file(Auto, true), Standard, false, false), (Standard, 1));
+        assert_eq!(
+            g(&file(ReadOnly, true), Standard, false, false),
+            (ReadOnly, 0)
+        );
+        assert_eq!(g(&file(Auto, true), Standard, false, true), (Auto, 0));
+        assert_eq!(g(&file(Auto, false), Standard, false, false), (Auto, 0));
+        assert_eq!(
+            g(&file(ReadOnly, false), Cautious, true, false),
+            (Cautious, 0)
+        );
+        let g = grant(&file(Cautious, true), None, Standard, false, false);
+        assert_eq!(
+            (g.permission, g.writable.len(), g.notes.len()),
+            (Cautious, 0, 1)
+        );
+        let g = grant(&file(Cautious, true), None, Standard, false, true);
+        assert_eq!(g.writable, [".git/config"]);
     }
 }

@@ -25,7 +25,9 @@ use rules::{Action, Rules, Subject};
 
 /// The four permission modes (`--permission`, `/mode`, a prompt mode's
 /// `permission:`); `FromStr` and `Display` use the names the README gives.
-#[derive(Clone, Copy, PartialEq, Debug)]
+/// They are ordered by what they allow: `ReadOnly < Cautious < Standard <
+/// Auto`, so `min` is the stricter of two.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Permission {
     ReadOnly,
     Cautious,
@@ -50,6 +52,26 @@ impl Permission {
             Permission::Auto => "auto",
         }
     }
+}
+
+/// The mode a prompt file's `permission:` line gives (src/modes.rs), from
+/// `base`, the mode without it. The trust rule (src/trust.rs) for prompt
+/// files: the user's own files, the built-ins and a trusted project's may
+/// set any mode; a project's file in an untrusted folder may only tighten
+/// it. A looser ask is ignored, and the second value is the line saying so.
+pub fn from_prompt(
+    base: Permission,
+    asked: Permission,
+    file: &str,
+    may_loosen: bool,
+) -> (Permission, Option<String>) {
+    if may_loosen || asked <= base {
+        return (asked, None);
+    }
+    let note = format!(
+        "{file} asks for permission {asked}, but this folder is not trusted: the mode stays {base} (--trust allows it)"
+    );
+    (base, Some(note))
 }
 
 impl std::str::FromStr for Permission {

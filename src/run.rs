@@ -196,10 +196,18 @@ impl Run {
             }
         }
         let chosen = modes::choose(&o.prompt_mode, &prompt, &prompt_dirs).map_err(config_err)?;
-        let permission = match o.permission_explicit {
-            true => o.permission,
-            false => chosen.permission.unwrap_or(o.permission),
-        };
+        let modes::Grant {
+            permission,
+            writable,
+            notes,
+        } = modes::grant(
+            &chosen.mode,
+            chosen.template.as_ref(),
+            o.permission,
+            o.permission_explicit,
+            o.trust,
+        );
+        notes.iter().for_each(|n| warn(n));
         let base = match &o.system_prompt_file {
             Some(f) => prompt::system_from(
                 std::fs::read_to_string(f)
@@ -275,7 +283,7 @@ impl Run {
         let mode = PromptMode {
             system,
             permission,
-            writable: chosen.mode.writable,
+            writable,
         };
         let mut conv = Conversation::new(cfg, selected.prices, mode, arena, log);
         // A subagent's changes are covered by its parent's checkpoints.
@@ -295,7 +303,7 @@ impl Run {
             ctx,
             conv,
             task: chosen.task,
-            template: chosen.template,
+            template: chosen.template.is_some(),
             no_prompt,
             interactive,
             mode: chosen.mode.name,
@@ -346,12 +354,30 @@ fn hooks(
 
 /// Decide once whether the folder is trusted (src/trust.rs), naming what
 /// its files define that needs it: config.json's held keys and hooks,
-/// `.mcp.json` servers, `.claude/settings*.json` hooks. Yes merges the
-/// held config (`Config::admit`).
-pub fn trust(config: &mut config::Config, flag: bool, interactive: bool) -> Result<bool, String> {
+/// `.mcp.json` servers, `.claude/settings*.json` hooks, and (`above`: the
+/// mode they would loosen, for the interactive question) prompt files
+/// asking for more. Yes merges the held config (`Config::admit`).
+pub fn trust(
+    config: &mut config::Config,
+    flag: bool,
+    interactive: bool,
+    above: Option<permission::Permission>,
+) -> Result<bool, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
     let root = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());
     let mut what: Vec<String> = config.held().into_iter().collect();
+    if let Some(base) = above {
+        let user = config::user_dir(&|k: &str| crate::secrets::env(k));
+        let dirs = modes::dirs(&cwd, user.as_deref());
+        let (modes, templates) = modes::list(&dirs);
+        for n in modes.iter().chain(&templates) {
+            if let Ok(Some(p)) = modes::find(n, &dirs) {
+                if let (true, Some(asked)) = (p.project, p.permission.filter(|a| *a > base)) {
+                    what.push(format!("permission {asked} in {}", p.file));
+                }
+            }
+        }
+    }
     let mut found = Vec::new();
     for (p, v, from_project) in config.hooks(&cwd) {
         if from_project {

@@ -36,12 +36,16 @@ fn remember(folder: &Path) -> Result<(), String> {
 }
 
 /// May `folder`'s files that run commands or loosen the gate (`what`, one
-/// name each) be used?
-/// Nothing to gate is always yes; else `--trust`, the trusted list, or
-/// (asked once, on a terminal) the user's answer. A no is one warning.
+/// name each) be used? `--trust`, the trusted list, or (asked once, on a
+/// terminal, when there is something to use) the user's answer. A no with
+/// something to use is one warning. Also the answer for what is found
+/// later (a prompt file's `permission:`, src/modes.rs `grant`).
 pub fn allow(folder: &Path, what: &[String], flag: bool, interactive: bool) -> bool {
-    if what.is_empty() || flag || listed(folder) {
+    if flag || listed(folder) {
         return true;
+    }
+    if what.is_empty() {
+        return false;
     }
     let list = what.join(", ");
     if interactive && std::io::stdin().is_terminal() {

@@ -992,3 +992,74 @@ fn config_options_set_the_prompt_mode_and_the_model() {
     assert!(body.contains("\"model\":\"other-model\""), "{body}");
     assert!(body.contains("Plan mode"));
 }
+
+/// A template's `permission:` sets the session's mode, with a
+/// `current_mode_update` before its task runs; an untrusted project's
+/// template may only tighten it (src/modes.rs `grant`).
+#[test]
+fn a_templates_permission_applies_only_tightening_when_untrusted() {
+    let ws = workspace("template-permission");
+    std::fs::create_dir_all(ws.join(".mote/prompts")).unwrap();
+    std::fs::create_dir_all(ws.join(".claude/commands")).unwrap();
+    let go = "---\npermission: auto\n---\nGo: $ARGUMENTS\n";
+    std::fs::write(ws.join(".mote/prompts/go.md"), go).unwrap();
+    let look = "---\npermission: read-only\n---\nLook.\n";
+    std::fs::write(ws.join(".claude/commands/look.md"), look).unwrap();
+    let touch = || {
+        Mock::start(vec![
+            mock::Reply::call("bash", r#"{"command":"touch by-go"}"#),
+            mock::Reply::text("ok"),
+        ])
+    };
+    let said = |r: &Report| -> String {
+        kinds_of(r, "agent_message_chunk")
+            .iter()
+            .filter_map(|u| s(u, &["content", "text"]))
+            .collect()
+    };
+    let modes = |r: &Report| -> Vec<String> {
+        r.updates("current_mode_update")
+            .iter()
+            .filter_map(|u| s(u, &["currentModeId"]).map(String::from))
+            .collect()
+    };
+    // Untrusted: /go stays in standard, so the command is asked about (and rejected).
+    let env = [("ACP_PROMPT", "/go now"), ("ACP_PERMISSION", "reject_once")];
+    let Some(r) = client("prompt", &ws, &touch(), &env, &[]) else {
+        return;
+    };
+    assert!(
+        !ws.join("by-go").exists(),
+        "auto from an untrusted template"
+    );
+    assert_eq!(r.of("permission").len(), 1);
+    assert!(modes(&r).is_empty(), "{:?}", modes(&r));
+    assert!(
+        said(&r).contains("go.md asks for permission auto"),
+        "{}",
+        said(&r)
+    );
+
+    // /look tightens to read-only before its task runs: the write is refused.
+    let m = Mock::start(vec![
+        mock::Reply::call("write", r#"{"path":"looked.txt","content":"x"}"#),
+        mock::Reply::text("ok"),
+    ]);
+    let r = client("prompt", &ws, &m, &[("ACP_PROMPT", "/look")], &[]).unwrap();
+    assert!(!ws.join("looked.txt").exists(), "read-only wrote");
+    assert_eq!(modes(&r), ["read-only"]);
+    let at = |kind: &str| {
+        r.of("update")
+            .iter()
+            .position(|e| s(e, &["update", "sessionUpdate"]) == Some(kind))
+            .unwrap()
+    };
+    assert!(at("current_mode_update") < at("tool_call"));
+
+    // --trust: /go switches to auto and the command runs unasked.
+    let env = [("ACP_PROMPT", "/go now")];
+    let r = client("prompt", &ws, &touch(), &env, &["--trust"]).unwrap();
+    assert!(ws.join("by-go").exists());
+    assert!(r.of("permission").is_empty());
+    assert_eq!(modes(&r), ["auto"]);
+}

@@ -147,3 +147,159 @@ fn the_interactive_mode_asks_once_and_remembers() {
     t.keys(&["C-d"]);
     t.wait_text("EXIT:0");
 }
+
+/// A cloned repository whose prompt files ask for a permission mode: a
+/// template `/go` asking for `auto`, a Claude Code command `/look` asking
+/// for `read-only`, a mode `yolo` asking for `auto`; a home of its own.
+fn prompt_files(name: &str) -> (PathBuf, PathBuf) {
+    let root = fresh_dir("trust", name);
+    let (ws, home) = (root.join("repo"), root.join("home"));
+    for d in [".mote/prompts", ".claude/commands"] {
+        std::fs::create_dir_all(ws.join(d)).unwrap();
+    }
+    std::fs::create_dir_all(home.join(".claude/commands")).unwrap();
+    let files = [
+        (
+            ".mote/prompts/go.md",
+            "---\npermission: auto\n---\nGo: $ARGUMENTS",
+        ),
+        (
+            ".claude/commands/look.md",
+            "---\npermission: read-only\n---\nLook.",
+        ),
+        (
+            ".mote/prompts/yolo.md",
+            "---\nkind: mode\npermission: auto\n---\nNo limits.",
+        ),
+    ];
+    for (f, text) in files {
+        std::fs::write(ws.join(f), text).unwrap();
+    }
+    (ws.canonicalize().unwrap(), home)
+}
+
+fn prompted(ws: &Path, home: &Path, m: &Mock, prompt: &str, args: &[&str]) -> Out {
+    let mut c = mote_at_home(ws, home, m);
+    run(
+        c.args(["--no-session", "-p", prompt]).args(args),
+        HANG,
+        args,
+    )
+}
+
+fn touch(marker: &str) -> Mock {
+    Mock::start(vec![
+        Reply::call("bash", &format!(r#"{{"command":"touch {marker}"}}"#)),
+        Reply::text("done"),
+    ])
+}
+
+#[test]
+fn an_untrusted_projects_prompt_file_may_tighten_but_not_loosen() {
+    let (ws, home) = prompt_files("prompt-files");
+    // `/go` asks for auto: untrusted, the command is denied as standard denies it.
+    let m = touch("by-go");
+    let o = prompted(&ws, &home, &m, "/go now", &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        !ws.join("by-go").exists(),
+        "auto from an untrusted prompt file"
+    );
+    assert!(tool_results(&m)[0].starts_with("permission denied"));
+    let said: Vec<&str> = o.stderr.lines().filter(|l| l.contains("go.md")).collect();
+    assert_eq!(said.len(), 1, "{}", o.stderr);
+    assert!(
+        said[0].contains("auto") && said[0].contains("not trusted"),
+        "{}",
+        said[0]
+    );
+    // The mode file `yolo` asks for auto too.
+    let m = touch("by-yolo");
+    let o = prompted(&ws, &home, &m, "/yolo now", &[]);
+    assert!(!ws.join("by-yolo").exists(), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("yolo.md asks for permission auto"),
+        "{}",
+        o.stderr
+    );
+
+    // `/look` tightens to read-only: a write is refused.
+    let m = Mock::start(vec![
+        Reply::call("write", r#"{"path":"looked.txt","content":"x"}"#),
+        Reply::text("done"),
+    ]);
+    let o = prompted(&ws, &home, &m, "/look", &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!ws.join("looked.txt").exists(), "read-only wrote");
+    assert!(!o.stderr.contains("not trusted"), "{}", o.stderr);
+
+    // Trusted (--trust), or the user's own file: auto applies.
+    let o = prompted(&ws, &home, &touch("by-go"), "/go now", &["--trust"]);
+    assert!(ws.join("by-go").exists(), "{}", o.stderr);
+    assert!(!o.stderr.contains("not trusted"), "{}", o.stderr);
+    std::fs::copy(
+        ws.join(".mote/prompts/go.md"),
+        home.join(".claude/commands/mine.md"),
+    )
+    .unwrap();
+    let o = prompted(&ws, &home, &touch("by-mine"), "/mine now", &[]);
+    assert!(ws.join("by-mine").exists(), "{}", o.stderr);
+    // --permission on the command line still wins over any file.
+    let o = prompted(
+        &ws,
+        &home,
+        &touch("by-flag"),
+        "/mine now",
+        &["--permission", "standard"],
+    );
+    assert!(!ws.join("by-flag").exists(), "{}", o.stderr);
+}
+
+#[test]
+fn the_interactive_mode_names_prompt_files_and_holds_them_back_untrusted() {
+    let (ws, home) = prompt_files("prompt-tui");
+    let m = Mock::start(vec![
+        Reply::call("bash", r#"{"command":"touch by-yolo"}"#),
+        Reply::text("first done"),
+    ]);
+    let cmd = format!(
+        "env -u MOTE_MODEL HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state OPENAI_BASE_URL={} OPENAI_API_KEY=k {} --model m --no-session; echo EXIT:$?; sleep 600",
+        m.base_url(),
+        tui::sh_quote(&tui::bin().to_string_lossy()),
+        h = tui::sh_quote(&home.to_string_lossy()),
+    );
+    let t = tui::Tmux::start("trust-prompts", &ws, 160, 30, &cmd);
+    let s = t.wait_text("Trust this folder");
+    assert!(
+        s.contains("permission auto in") && s.contains("go.md"),
+        "{s}"
+    );
+    t.type_text("n");
+    t.keys(&["Enter"]);
+    t.wait_text("/help for commands");
+    t.type_text("/prompt yolo");
+    t.keys(&["Enter"]);
+    let s = t.wait_text("prompt mode: yolo");
+    assert!(
+        s.contains("not trusted") && s.contains("yolo · permission standard"),
+        "{s}"
+    );
+    t.type_text("first");
+    t.keys(&["Enter"]);
+    t.wait_text("allow?");
+    assert!(!ws.join("by-yolo").exists(), "ran without asking");
+    t.keys(&["n"]);
+    t.keys(&["Enter"]); // no reason
+    t.wait_text("first done");
+    // A project mode that tightens applies: the built-in plan is read-only.
+    std::fs::write(
+        ws.join(".mote/prompts/strict.md"),
+        "---\nkind: mode\npermission: cautious\n---\n",
+    )
+    .unwrap();
+    t.type_text("/prompt strict");
+    t.keys(&["Enter"]);
+    t.wait_text("prompt mode: strict · permission cautious");
+    t.keys(&["C-d"]);
+    t.wait_text("EXIT:0");
+}

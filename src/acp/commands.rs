@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use super::front::Front;
 use super::session::{Base, Session};
 use crate::agent::Agent;
+use crate::frontend::Frontend;
 use crate::json::value::Value;
 use crate::mcp::rpc::{obj, s};
 use crate::modes::{self, Kind};
@@ -55,7 +56,7 @@ fn model(base: &Base, sess: &mut Session, _: &mut Front, arg: &str) -> Result<St
     }
 }
 
-fn dirs(sess: &Session) -> (Option<PathBuf>, Vec<PathBuf>) {
+fn dirs(sess: &Session) -> (Option<PathBuf>, Vec<modes::Dir>) {
     let user = crate::config::user_dir(&|k| crate::secrets::env(k));
     let dirs = modes::dirs(&sess.ctx.ws.root, user.as_deref());
     (user, dirs)
@@ -94,11 +95,20 @@ pub fn available(sess: &Session) -> Value {
 /// Switch `sess` to the prompt mode `p`; what to tell the user.
 fn set_mode(base: &Base, sess: &mut Session, p: modes::Prompt, user: Option<PathBuf>) -> String {
     let root = sess.ctx.ws.root.clone();
-    let mode = switch::prompt_mode(base.opts, &root, &root, user.as_deref(), &p, &sess.conv);
-    let said = format!("prompt mode: {} · permission {}", p.name, mode.permission);
+    let at = switch::Where {
+        root: &root,
+        cwd: &root,
+        user: user.as_deref(),
+        trusted: sess.trusted,
+    };
+    let (mode, mut said) = switch::prompt_mode(base.opts, &at, &p, &sess.conv);
+    said.push(format!(
+        "prompt mode: {} · permission {}",
+        p.name, mode.permission
+    ));
     sess.conv.set_prompt_mode(mode);
     sess.mode = p.name;
-    said
+    said.join("\n")
 }
 
 /// Switch `sess` to the prompt mode named `name` (session/set_config_option).
@@ -143,7 +153,12 @@ pub fn run(
         Err(e) => return Some(Err(e)),
     };
     if p.kind == Kind::Template {
-        // Its `` !`cmd` `` run through the gate, which asks the editor.
+        // Its `permission:` sets the session's mode first, as
+        // `modes::grant` allows; its `` !`cmd` `` run through the gate,
+        // which asks the editor.
+        let trusted = sess.trusted;
+        let notes = switch::template_permission(base.opts, &p, &mut sess.conv, trusted);
+        notes.iter().for_each(|n| front.text(&format!("[mote: {n}]\n\n")));
         let text = crate::template::expand(&p.body, args);
         let mut agent = Agent::new(&mut sess.ctx, &mut sess.conv, front);
         let (text, _) = crate::template::commands(&text, &mut |c| agent.user_bash("template", c));

@@ -330,6 +330,13 @@ impl Server<'_> {
             true => commands::run(&self.base, sess, &mut front, &text),
             false => None,
         };
+        // A prompt mode or template may set the permission mode: said
+        // before its task runs.
+        let mut permission = permission;
+        if sess.conv.permission() != permission {
+            permission = sess.conv.permission();
+            front.update(session::mode_update(permission));
+        }
         let res = match slash {
             Some(Ok(commands::Slash::Said(t))) => {
                 front.text(&t);
@@ -344,7 +351,6 @@ impl Server<'_> {
             }
             None => Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&text),
         };
-        // A prompt mode may set the permission mode.
         if sess.conv.permission() != permission {
             front.update(session::mode_update(sess.conv.permission()));
         }

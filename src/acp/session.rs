@@ -112,6 +112,8 @@ pub struct Session {
     pub mode: String,
     pub ctx: TurnContext,
     pub conv: Conversation,
+    /// The session's folder is trusted (src/trust.rs).
+    pub trusted: bool,
 }
 
 /// What every session of the process is made from.
@@ -150,16 +152,15 @@ impl Base<'_> {
             eprintln!("mote: warning: {w}");
         }
         let mut servers = Vec::new();
+        // The editor's folder may be another than the one mote started
+        // in: its .mcp.json and prompt files need its own trust (src/trust.rs).
+        let file = ws.root.join(".mcp.json");
+        let what: Vec<String> = (!o.no_mcp && file.exists())
+            .then(|| format!("MCP servers in {}", file.display()))
+            .into_iter()
+            .collect();
+        let trusted = crate::trust::allow(&ws.root, &what, o.trust, false);
         if !o.no_mcp {
-            // The editor's folder may be another than the one mote started
-            // in: its .mcp.json needs its own trust (src/trust.rs).
-            let file = ws.root.join(".mcp.json");
-            let what: Vec<String> = file
-                .exists()
-                .then(|| format!("MCP servers in {}", file.display()))
-                .into_iter()
-                .collect();
-            let trusted = crate::trust::allow(&ws.root, &what, o.trust, false);
             let (list, warnings) = mcp::config::servers(
                 self.config.get("mcpServers"),
                 &ws.root,
@@ -186,10 +187,14 @@ impl Base<'_> {
             "",
             &modes::dirs(&ws.root, user_dir.as_deref()),
         )?;
-        let permission = match o.permission_explicit {
-            true => o.permission,
-            false => chosen.permission.unwrap_or(o.permission),
-        };
+        let g = modes::grant(
+            &chosen.mode,
+            None,
+            o.permission,
+            o.permission_explicit,
+            trusted,
+        );
+        g.notes.iter().for_each(|n| eprintln!("mote: warning: {n}"));
         let mut system = prompt::with_mode(
             prompt::system(&ws.root),
             &chosen.mode.name,
@@ -245,8 +250,8 @@ impl Base<'_> {
         let mode_name = chosen.mode.name.clone();
         let mode = PromptMode {
             system,
-            permission,
-            writable: chosen.mode.writable,
+            permission: g.permission,
+            writable: g.writable,
         };
         let conv = Conversation::new(self.cfg.clone(), self.prices, mode, arena, log);
         let ctx = TurnContext {
@@ -264,6 +269,7 @@ impl Base<'_> {
             mode: mode_name,
             ctx,
             conv,
+            trusted,
         })
     }
 }

@@ -74,16 +74,7 @@ pub fn child_prompt(def: &defs::Def) -> String {
 
 /// The child's permission mode: the agent's, but never above the parent's.
 pub fn ceiling(parent: Permission, agent: Option<Permission>) -> Permission {
-    let rank = |p: Permission| match p {
-        Permission::ReadOnly => 0,
-        Permission::Cautious => 1,
-        Permission::Standard => 2,
-        Permission::Auto => 3,
-    };
-    match agent {
-        Some(a) if rank(a) < rank(parent) => a,
-        _ => parent,
-    }
+    agent.map_or(parent, |a| a.min(parent))
 }
 
 #[cfg(test)]

@@ -99,6 +99,12 @@ pub fn other(r: &mut Repl, name: &str, args: &str) -> Flow {
     let (_, _, dirs) = switch::dirs();
     match modes::find(name, &dirs) {
         Ok(Some(p)) if p.kind == Kind::Template => {
+            let was = r.conv.permission();
+            let notes = switch::template_permission(r.opts, &p, r.conv, r.opts.trust);
+            notes.iter().for_each(|n| say(&format!("{n}\n")));
+            if r.conv.permission() != was {
+                say(&format!("permission mode: {}\n", r.conv.permission()));
+            }
             let text = crate::template::expand(&p.body, args);
             crate::interrupt::arm(r.screen.tty);
             let mut agent = r.agent();

@@ -3,7 +3,7 @@
 //! prompt, the mode's permission and writable files) mid-conversation,
 //! through `Conversation::set_model` and `set_prompt_mode`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::screen::{k, say, usd};
 use super::{Flow, Repl};
@@ -100,7 +100,7 @@ pub fn set_model(
     Ok(lines.join("\n"))
 }
 
-pub(super) fn dirs() -> (PathBuf, Option<PathBuf>, Vec<PathBuf>) {
+pub(super) fn dirs() -> (PathBuf, Option<PathBuf>, Vec<modes::Dir>) {
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let user = crate::config::user_dir(&env);
     let dirs = modes::dirs(&cwd, user.as_deref());
@@ -140,10 +140,19 @@ pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
             return Flow::Continue;
         }
     };
-    let mode = prompt_mode(r.opts, &r.ctx.ws.root, &cwd, user.as_deref(), &p, r.conv);
+    let at = Where {
+        root: &r.ctx.ws.root,
+        cwd: &cwd,
+        user: user.as_deref(),
+        trusted: r.opts.trust,
+    };
+    let (mode, notes) = prompt_mode(r.opts, &at, &p, r.conv);
     let permission = mode.permission;
     r.conv.set_prompt_mode(mode);
     r.mode = p.name;
+    for n in notes {
+        say(&format!("{n}\n"));
+    }
     say(&format!(
         "prompt mode: {} · permission {permission}\n",
         r.mode
@@ -151,30 +160,55 @@ pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
     Flow::Continue
 }
 
+/// Where a conversation runs, for switching its prompt mode: the
+/// workspace root, the folder, the user's config folder, and whether the
+/// folder is trusted (src/trust.rs).
+pub struct Where<'a> {
+    pub root: &'a Path,
+    pub cwd: &'a Path,
+    pub user: Option<&'a Path>,
+    pub trusted: bool,
+}
+
 /// What switching `conv` to the prompt mode `p` sets (the TUI's `/prompt`,
 /// an editor's `/MODE`): the system prompt for `root` with the mode's text
 /// and the context files of `cwd`, and the mode's permission unless
-/// `--permission` was given.
+/// `--permission` was given, as `modes::grant` allows; the lines saying
+/// what an untrusted project's file did not get.
 pub fn prompt_mode(
     o: &Options,
-    root: &std::path::Path,
-    cwd: &std::path::Path,
-    user: Option<&std::path::Path>,
+    at: &Where,
     p: &modes::Prompt,
     conv: &Conversation,
-) -> PromptMode {
-    let mut system = crate::prompt::with_mode(crate::prompt::system(root), &p.name, &p.body);
+) -> (PromptMode, Vec<String>) {
+    let mut system = crate::prompt::with_mode(crate::prompt::system(at.root), &p.name, &p.body);
     if !o.no_context_files {
-        let cx = crate::context::load(cwd, user);
+        let cx = crate::context::load(at.cwd, at.user);
         system = crate::prompt::with_context(system, &cx.text);
     }
-    let permission = match o.permission_explicit {
+    let base = match o.permission_explicit {
         true => conv.permission(),
-        false => p.permission.unwrap_or(o.permission),
+        false => o.permission,
     };
-    PromptMode {
+    let g = modes::grant(p, None, base, o.permission_explicit, at.trusted);
+    let mode = PromptMode {
         system,
-        permission,
-        writable: p.writable.clone(),
-    }
+        permission: g.permission,
+        writable: g.writable,
+    };
+    (mode, g.notes)
+}
+
+/// Apply a template's `permission:` to `conv` (the TUI's and an editor's
+/// `/TEMPLATE`), from the mode it is in, as `modes::grant` allows; the
+/// lines saying what an untrusted project's file did not get.
+pub fn template_permission(
+    o: &Options,
+    p: &modes::Prompt,
+    conv: &mut Conversation,
+    trusted: bool,
+) -> Vec<String> {
+    let g = modes::grant(p, None, conv.permission(), o.permission_explicit, trusted);
+    conv.set_permission(g.permission);
+    g.notes
 }
