@@ -261,6 +261,9 @@ fn the_interactive_mode_names_prompt_files_and_holds_them_back_untrusted() {
     let m = Mock::start(vec![
         Reply::call("bash", r#"{"command":"touch by-yolo"}"#),
         Reply::text("first done"),
+        Reply::text("go done"),
+        Reply::call("write", r#"{"path":"looked.txt","content":"x"}"#),
+        Reply::text("look done"),
     ]);
     let cmd = format!(
         "env -u MOTE_MODEL HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state OPENAI_BASE_URL={} OPENAI_API_KEY=k {} --model m --no-session; echo EXIT:$?; sleep 600",
@@ -300,6 +303,17 @@ fn the_interactive_mode_names_prompt_files_and_holds_them_back_untrusted() {
     t.type_text("/prompt strict");
     t.keys(&["Enter"]);
     t.wait_text("prompt mode: strict · permission cautious");
+    // Templates: /go's auto is held back, /look's read-only applies.
+    t.type_text("/go now");
+    t.keys(&["Enter"]);
+    t.wait_text("go done");
+    let s = t.wait_text("go.md asks for permission auto");
+    assert!(!s.contains("permission mode: auto"), "{s}");
+    t.type_text("/look");
+    t.keys(&["Enter"]);
+    t.wait_text("permission mode: read-only");
+    t.wait_text("look done");
+    assert!(!ws.join("looked.txt").exists(), "read-only wrote");
     t.keys(&["C-d"]);
     t.wait_text("EXIT:0");
 }

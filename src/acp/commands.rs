@@ -158,7 +158,9 @@ pub fn run(
         // which asks the editor.
         let trusted = sess.trusted;
         let notes = switch::template_permission(base.opts, &p, &mut sess.conv, trusted);
-        notes.iter().for_each(|n| front.text(&format!("[mote: {n}]\n\n")));
+        notes
+            .iter()
+            .for_each(|n| front.text(&format!("[mote: {n}]\n\n")));
         let text = crate::template::expand(&p.body, args);
         let mut agent = Agent::new(&mut sess.ctx, &mut sess.conv, front);
         let (text, _) = crate::template::commands(&text, &mut |c| agent.user_bash("template", c));
