@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::{Agent, Fail, Pending};
 use crate::arena::{Arena, Kind, Role};
+use crate::frontend::Frontend;
 use crate::http;
 use crate::provider::guard::{self, Guard};
 use crate::provider::reqbody::ReqBody;
@@ -161,105 +162,28 @@ impl Agent<'_> {
         show: bool,
     ) -> Result<(Vec<Pending>, Usage, Stop), AttemptError> {
         let cfg = &self.conv.cfg;
-        // Records open as the stream's kind changes: reasoning, then text.
-        let mut open: Option<Kind> = None;
-        let mut has_text = false;
         let mut dec = Decoder::new(cfg.wire);
-        let mut calls: Vec<Pending> = Vec::new();
-        let mut usage = Usage::default();
-        let mut stop = Stop::Done;
-        let shown = std::cell::Cell::new(false);
         let mut buf = [0u8; 8192];
         let mut guard = Guard::new(cfg.max_tokens, cfg.timeout, cfg.deadline);
-        // Bytes of answer decoded from the last read, and a call index past every slot.
-        let (got, lost) = (std::cell::Cell::new(0usize), std::cell::Cell::new(false));
-        let add = |n: usize| got.set(got.get() + n);
-        let (arena, out) = (&mut self.conv.arena, &mut *self.out);
-        let mut to = |arena: &mut Arena, kind: Kind, whole: bool| {
-            if whole || open != Some(kind) {
-                arena.open(Role::Assistant, kind);
-                open = Some(kind);
-                has_text |= kind == Kind::Text;
-            }
-        };
-        let mut sink = |d: Delta| match d {
-            Delta::Text(s) => {
-                shown.set(true);
-                add(s.len());
-                to(arena, Kind::Text, false);
-                arena.extend(s);
-                if show {
-                    out.text(s);
-                }
-            }
-            Delta::Thinking(s) => {
-                add(s.len());
-                to(arena, Kind::Thinking, false);
-                arena.extend(s);
-                if show {
-                    out.reasoning(s);
-                }
-            }
-            Delta::Signature(s) => {
-                add(s.len());
-                to(arena, Kind::Signature, true);
-                arena.extend(s);
-            }
-            Delta::Redacted(s) => {
-                add(s.len());
-                to(arena, Kind::Redacted, true);
-                arena.extend(s);
-            }
-            Delta::Call { index, id, name } => {
-                shown.set(true);
-                add(id.len() + name.len());
-                match slot(&mut calls, index) {
-                    Some(c) => {
-                        c.id.push_str(id);
-                        c.name.push_str(name);
-                    }
-                    None => lost.set(true),
-                }
-            }
-            Delta::Args { index, frag } => {
-                shown.set(true);
-                add(frag.len());
-                match slot(&mut calls, index) {
-                    Some(c) => c.args.push_str(frag),
-                    None => lost.set(true),
-                }
-            }
-            Delta::Usage(u) => usage = u,
-            Delta::Finish(r) => stop = Stop::of(r),
+        let mut sink = Sink {
+            arena: &mut self.conv.arena,
+            out: &mut *self.out,
+            show,
+            open: None,
+            has_text: false,
+            calls: Vec::new(),
+            usage: Usage::default(),
+            stop: Stop::Done,
+            shown: false,
+            got: 0,
+            lost: false,
         };
         loop {
-            // Only progress resets the idle timer; the deadline holds throughout.
-            let wait = guard.wait().map_err(|c| cut(c, shown.get()))?;
-            resp.body.set_timeout(wait);
-            if !resp.body.buffered()
-                && crate::interrupt::wait(resp.body.fd(), wait).unwrap_or(false)
-            {
-                return Err(AttemptError {
-                    fail: Fail::Interrupted,
-                    retry: false,
-                    after: None,
-                });
-            }
-            let n = match resp.body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) => {
-                    guard.wait().map_err(|c| cut(c, shown.get()))?;
-                    let fail =
-                        Fail::Network(format!("the response stream broke: {}", http::describe(&e)));
-                    return Err(AttemptError {
-                        fail,
-                        retry: !shown.get(),
-                        after: None,
-                    });
-                }
+            let n = match read(&mut resp, &mut guard, &mut buf, sink.shown)? {
+                0 => break,
+                n => n,
             };
-            if let Err(m) = dec.feed(buf.get(..n).unwrap_or(&[]), &mut sink) {
+            if let Err(m) = dec.feed(buf.get(..n).unwrap_or(&[]), &mut |d| sink.take(d)) {
                 // An overloaded or rate-limited error event before any output is worth retrying.
                 let busy = ["overloaded_error", "rate_limit_error"]
                     .iter()
@@ -271,30 +195,38 @@ impl Agent<'_> {
                 };
                 return Err(AttemptError {
                     fail,
-                    retry: busy && !shown.get(),
+                    retry: busy && !sink.shown,
                     after: None,
                 });
             }
-            guard.read(n).map_err(|c| cut(c, shown.get()))?;
+            let shown = sink.shown;
+            guard.read(n).map_err(|c| cut(c, shown))?;
             guard
-                .progress(got.replace(0))
-                .map_err(|c| cut(c, shown.get()))?;
-            if lost.get() {
+                .progress(std::mem::take(&mut sink.got))
+                .map_err(|c| cut(c, shown))?;
+            if sink.lost {
                 let m = format!(
                     "the model sent a tool call numbered past {} in one response",
                     guard::MAX_SLOTS
                 );
-                return Err(cut(guard::Cut::TooBig(m), shown.get()));
+                return Err(cut(guard::Cut::TooBig(m), shown));
             }
         }
-        if !has_text {
-            self.conv.arena.open(Role::Assistant, Kind::Text);
+        if !sink.has_text {
+            sink.arena.open(Role::Assistant, Kind::Text);
         }
+        let Sink {
+            shown,
+            mut calls,
+            usage,
+            stop,
+            ..
+        } = sink;
         if let Err(m) = dec.finish() {
             // A stream cut before anything was said is a lost connection.
             return Err(AttemptError {
                 fail: Fail::Network(m),
-                retry: !shown.get(),
+                retry: !shown,
                 after: None,
             });
         }
@@ -306,6 +238,118 @@ impl Agent<'_> {
         calls.retain(|c| !c.name.is_empty());
         Ok((calls, usage, stop))
     }
+}
+
+/// Where an answer's deltas go: the arena (a new record as the kind
+/// changes: reasoning, then text), the front end when shown, the calls,
+/// the usage and the stop reason.
+struct Sink<'s> {
+    arena: &'s mut Arena,
+    out: &'s mut dyn Frontend,
+    show: bool,
+    open: Option<Kind>,
+    has_text: bool,
+    calls: Vec<Pending>,
+    usage: Usage,
+    stop: Stop,
+    /// Text or a call reached the user: a retry would repeat it.
+    shown: bool,
+    /// Bytes of answer decoded from the last read.
+    got: usize,
+    /// A call index past every slot.
+    lost: bool,
+}
+
+impl Sink<'_> {
+    /// Open a record of `kind` unless one is open (`whole`: always).
+    fn to(&mut self, kind: Kind, whole: bool) {
+        if whole || self.open != Some(kind) {
+            self.arena.open(Role::Assistant, kind);
+            self.open = Some(kind);
+            self.has_text |= kind == Kind::Text;
+        }
+    }
+
+    fn take(&mut self, d: Delta) {
+        match d {
+            Delta::Text(s) => {
+                self.shown = true;
+                self.got += s.len();
+                self.to(Kind::Text, false);
+                self.arena.extend(s);
+                if self.show {
+                    self.out.text(s);
+                }
+            }
+            Delta::Thinking(s) => {
+                self.got += s.len();
+                self.to(Kind::Thinking, false);
+                self.arena.extend(s);
+                if self.show {
+                    self.out.reasoning(s);
+                }
+            }
+            Delta::Signature(s) => {
+                self.got += s.len();
+                self.to(Kind::Signature, true);
+                self.arena.extend(s);
+            }
+            Delta::Redacted(s) => {
+                self.got += s.len();
+                self.to(Kind::Redacted, true);
+                self.arena.extend(s);
+            }
+            Delta::Call { index, id, name } => {
+                self.shown = true;
+                self.got += id.len() + name.len();
+                match slot(&mut self.calls, index) {
+                    Some(c) => {
+                        c.id.push_str(id);
+                        c.name.push_str(name);
+                    }
+                    None => self.lost = true,
+                }
+            }
+            Delta::Args { index, frag } => {
+                self.shown = true;
+                self.got += frag.len();
+                match slot(&mut self.calls, index) {
+                    Some(c) => c.args.push_str(frag),
+                    None => self.lost = true,
+                }
+            }
+            Delta::Usage(u) => self.usage = u,
+            Delta::Finish(r) => self.stop = Stop::of(r),
+        }
+    }
+}
+
+/// The next piece of the answer, 0 at its end. Only progress resets the
+/// idle timer; the deadline holds throughout; an interrupt key ends the wait.
+fn read(
+    resp: &mut http::Response,
+    guard: &mut Guard,
+    buf: &mut [u8],
+    shown: bool,
+) -> Result<usize, AttemptError> {
+    let wait = guard.wait().map_err(|c| cut(c, shown))?;
+    resp.body.set_timeout(wait);
+    if !resp.body.buffered() && crate::interrupt::wait(resp.body.fd(), wait).unwrap_or(false) {
+        return Err(AttemptError {
+            fail: Fail::Interrupted,
+            retry: false,
+            after: None,
+        });
+    }
+    resp.body.read(buf).or_else(|e| {
+        guard.wait().map_err(|c| cut(c, shown))?;
+        let fail = Fail::Network(format!("the response stream broke: {}", http::describe(&e)));
+        Err(AttemptError {
+            fail,
+            retry: !shown,
+            after: None,
+        })
+    })
 }
 
 /// `2 s`, `0.5 s`: a wait as the user reads it.

@@ -6,7 +6,7 @@
 
 use crate::frontend::Frontend;
 use crate::provider::guard;
-use crate::provider::{Stop, ToolSpec};
+use crate::provider::{Stop, ToolSpec, Usage};
 use crate::session::{compact, Record};
 use crate::tool;
 use crate::workspace::Workspace;
@@ -122,25 +122,7 @@ impl<'a> Agent<'a> {
 
     fn task(&mut self, prompt: &str) -> Result<Stop, Fail> {
         self.conv.turns = 0;
-        if prompt.is_empty() {
-            self.conv.undo.resume_last();
-        } else {
-            let messages = self.conv.arena.messages().count();
-            let t = self.conv.undo.begin(prompt, messages);
-            self.record(&t.record("prompt"));
-            let extra = self.hook(Event::UserPromptSubmit, &Input::Prompt(prompt));
-            if let Some(why) = extra.block {
-                self.conv.attached.clear();
-                return Err(Fail::Blocked(why));
-            }
-            let text = match extra.context.is_empty() {
-                true => prompt.to_string(),
-                false => format!("{prompt}\n\n{}", extra.context),
-            };
-            self.conv.arena.user(&text);
-            self.record(&Record::User { text: &text });
-            self.put_attached();
-        }
+        self.begin(prompt)?;
         let mut stop_hook_active = false;
         loop {
             if self.conv.turns >= self.ctx.max_turns {
@@ -151,93 +133,9 @@ impl<'a> Agent<'a> {
             if self.conv.log.limits.over(&self.conv.log.est) {
                 self.compact_as("auto")?;
             }
-            let mcp_specs = self.ctx.mcp.specs();
-            let scope = self.ctx.scope.clone();
-            let specs = specs(&mcp_specs, &scope);
-            let (calls, usage, stop_why) = match self.complete(&specs, false) {
-                Err(Fail::ContextLength(m)) => {
-                    self.out.note(&format!("{m}; compacting and retrying once"));
-                    if !self.compact_as("auto")? {
-                        return Err(Fail::ContextLength(m));
-                    }
-                    self.complete(&specs, false)?
-                }
-                r => r?,
-            };
-            self.conv.usage.add(usage);
-            self.record_reasoning();
-            let e = self.conv.log.record(
-                &Record::Assistant {
-                    text: &self.conv.arena.last_answer().unescape(),
-                },
-                self.conv.arena.bytes(),
-            );
-            self.note(e);
+            let (calls, usage, stop_why) = self.answer()?;
             if !calls.is_empty() {
-                for c in &calls {
-                    self.conv.arena.call(&c.id, &c.name, &c.args);
-                    self.record(&Record::Call {
-                        id: &c.id,
-                        name: &c.name,
-                        args: &c.args,
-                    });
-                }
-            }
-            self.record(&Record::Usage(usage));
-            if !calls.is_empty() {
-                let mut stop: Option<Fail> = None;
-                if calls.len() > guard::MAX_CALLS {
-                    self.out.note(&format!(
-                        "the model asked for {} tool calls in one response; mote ran the first {} and told it the rest were not run",
-                        calls.len(),
-                        guard::MAX_CALLS
-                    ));
-                }
-                // All task calls of the response run at once, first (src/subagent/).
-                let mut tasks = match crate::interrupt::requested() {
-                    true => Vec::new(),
-                    false => self.run_tasks(calls.get(..guard::MAX_CALLS).unwrap_or(&calls)),
-                };
-                for (i, c) in calls.iter().enumerate() {
-                    if stop.is_none() && crate::interrupt::requested() {
-                        stop = Some(Fail::Interrupted);
-                    }
-                    if stop.is_none() && i < guard::MAX_CALLS {
-                        stop = self
-                            .conv
-                            .doom
-                            .push(&c.name, &c.args)
-                            .and_then(|m| self.doom_ask(m, c));
-                    }
-                    // Calls not run still get a result, so the conversation stays valid.
-                    // A task call's child already ran: its result is the truth.
-                    let task = tasks.iter().position(|(id, _)| *id == c.id);
-                    let text = match &stop {
-                        _ if task.is_some() => {
-                            let (_, done) = tasks.swap_remove(task.unwrap_or(0));
-                            self.task_result(c, done);
-                            continue;
-                        }
-                        None if i < guard::MAX_CALLS => {
-                            self.run_tool(c);
-                            continue;
-                        }
-                        None => TOO_MANY_CALLS,
-                        Some(Fail::Interrupted) => "not run: the user interrupted the turn",
-                        Some(_) => "not run: the doom-loop guard stopped the turn",
-                    };
-                    self.conv.arena.result(&c.id, &c.name, text, true);
-                    self.record(&Record::Result {
-                        id: &c.id,
-                        name: &c.name,
-                        text,
-                        error: true,
-                    });
-                }
-                self.put_attached();
-                if stop.is_none() && crate::interrupt::requested() {
-                    stop = Some(Fail::Interrupted);
-                }
+                let stop = self.run_calls(&calls);
                 if let Some(f) = stop {
                     self.out.turn_end(self.conv.turns, &usage);
                     return Err(f);
@@ -264,6 +162,127 @@ impl<'a> Agent<'a> {
                 }
             }
         }
+    }
+
+    /// The prompt into the conversation (after UserPromptSubmit hooks), with
+    /// its attachments; an empty prompt continues where a resume stopped.
+    fn begin(&mut self, prompt: &str) -> Result<(), Fail> {
+        if prompt.is_empty() {
+            self.conv.undo.resume_last();
+            return Ok(());
+        }
+        let messages = self.conv.arena.messages().count();
+        let t = self.conv.undo.begin(prompt, messages);
+        self.record(&t.record("prompt"));
+        let extra = self.hook(Event::UserPromptSubmit, &Input::Prompt(prompt));
+        if let Some(why) = extra.block {
+            self.conv.attached.clear();
+            return Err(Fail::Blocked(why));
+        }
+        let text = match extra.context.is_empty() {
+            true => prompt.to_string(),
+            false => format!("{prompt}\n\n{}", extra.context),
+        };
+        self.conv.arena.user(&text);
+        self.record(&Record::User { text: &text });
+        self.put_attached();
+        Ok(())
+    }
+
+    /// The model's answer to the conversation (compacted and asked once
+    /// more if it no longer fits), recorded with its calls and usage.
+    fn answer(&mut self) -> Result<(Vec<Pending>, Usage, Stop), Fail> {
+        let mcp_specs = self.ctx.mcp.specs();
+        let scope = self.ctx.scope.clone();
+        let specs = specs(&mcp_specs, &scope);
+        let (calls, usage, stop_why) = match self.complete(&specs, false) {
+            Err(Fail::ContextLength(m)) => {
+                self.out.note(&format!("{m}; compacting and retrying once"));
+                if !self.compact_as("auto")? {
+                    return Err(Fail::ContextLength(m));
+                }
+                self.complete(&specs, false)?
+            }
+            r => r?,
+        };
+        self.conv.usage.add(usage);
+        self.record_reasoning();
+        let e = self.conv.log.record(
+            &Record::Assistant {
+                text: &self.conv.arena.last_answer().unescape(),
+            },
+            self.conv.arena.bytes(),
+        );
+        self.note(e);
+        for c in &calls {
+            self.conv.arena.call(&c.id, &c.name, &c.args);
+            self.record(&Record::Call {
+                id: &c.id,
+                name: &c.name,
+                args: &c.args,
+            });
+        }
+        self.record(&Record::Usage(usage));
+        Ok((calls, usage, stop_why))
+    }
+
+    /// Run a response's calls: task calls at once, then each other call in
+    /// order; every call gets a result, run or not. `Some`: why the turn stops.
+    fn run_calls(&mut self, calls: &[Pending]) -> Option<Fail> {
+        let mut stop: Option<Fail> = None;
+        if calls.len() > guard::MAX_CALLS {
+            self.out.note(&format!(
+                "the model asked for {} tool calls in one response; mote ran the first {} and told it the rest were not run",
+                calls.len(),
+                guard::MAX_CALLS
+            ));
+        }
+        // All task calls of the response run at once, first (src/subagent/).
+        let mut tasks = match crate::interrupt::requested() {
+            true => Vec::new(),
+            false => self.run_tasks(calls.get(..guard::MAX_CALLS).unwrap_or(calls)),
+        };
+        for (i, c) in calls.iter().enumerate() {
+            if stop.is_none() && crate::interrupt::requested() {
+                stop = Some(Fail::Interrupted);
+            }
+            if stop.is_none() && i < guard::MAX_CALLS {
+                stop = self
+                    .conv
+                    .doom
+                    .push(&c.name, &c.args)
+                    .and_then(|m| self.doom_ask(m, c));
+            }
+            // Calls not run still get a result, so the conversation stays valid.
+            // A task call's child already ran: its result is the truth.
+            let task = tasks.iter().position(|(id, _)| *id == c.id);
+            let text = match &stop {
+                _ if task.is_some() => {
+                    let (_, done) = tasks.swap_remove(task.unwrap_or(0));
+                    self.task_result(c, done);
+                    continue;
+                }
+                None if i < guard::MAX_CALLS => {
+                    self.run_tool(c);
+                    continue;
+                }
+                None => TOO_MANY_CALLS,
+                Some(Fail::Interrupted) => "not run: the user interrupted the turn",
+                Some(_) => "not run: the doom-loop guard stopped the turn",
+            };
+            self.conv.arena.result(&c.id, &c.name, text, true);
+            self.record(&Record::Result {
+                id: &c.id,
+                name: &c.name,
+                text,
+                error: true,
+            });
+        }
+        self.put_attached();
+        if stop.is_none() && crate::interrupt::requested() {
+            stop = Some(Fail::Interrupted);
+        }
+        stop
     }
 
     /// Fire an event's hooks; their notes go to the front end.

@@ -153,12 +153,51 @@ pub fn select(
         }
     };
 
-    // Per-model settings: `models` by "provider/id" or "id", over the provider's.
+    let m = per_model(conf, &e, &model, w.max_tokens, &mut warnings);
+    let config = Config {
+        wire,
+        base,
+        key,
+        model,
+        max_tokens: m.max_tokens,
+        tokens_field: w.tokens_field,
+        timeout: Duration::from_secs(w.timeout),
+        deadline: Duration::from_secs(w.deadline),
+        reasoning_object: builtin.is_some_and(|b| b.reasoning_object),
+        name,
+        headers,
+        extra_body,
+        context_window: m.context_window,
+        thinking: w.thinking,
+        bearer,
+        vision: m.vision.unwrap_or(true),
+        schema: None,
+    };
+    Ok(Selected {
+        config,
+        prices: m.prices,
+        warnings,
+    })
+}
+
+/// A model's settings from `models` (by "provider/id" or "id"), over the provider entry's.
+struct ModelSettings {
+    context_window: Option<u64>,
+    max_tokens: u32,
+    prices: Option<Prices>,
+    vision: Option<bool>,
+}
+
+fn per_model(
+    conf: Option<&Value>,
+    e: &Entry,
+    model: &str,
+    max_tokens: u32,
+    warnings: &mut Vec<String>,
+) -> ModelSettings {
+    let name = e.name;
     let models = conf.and_then(|c| c.get("models"));
-    let m = models.and_then(|ms| {
-        ms.get(&format!("{name}/{model}"))
-            .or_else(|| ms.get(&model))
-    });
+    let m = models.and_then(|ms| ms.get(&format!("{name}/{model}")).or_else(|| ms.get(model)));
     if let Some(obj) = m.and_then(Value::as_object) {
         for (k, _) in obj {
             if !MODEL_KEYS.contains(&k.as_str()) {
@@ -171,38 +210,15 @@ pub fn select(
             .or_else(|| e.field(k))
             .and_then(Value::as_u64)
     };
-    let context_window = num("context_window");
-    let max_tokens = match num("max_output_tokens") {
-        Some(cap) if cap > 0 => w.max_tokens.min(cap.min(u32::MAX as u64) as u32),
-        _ => w.max_tokens,
-    };
-    let prices = m.and_then(Prices::from_config);
-    let vision = m.and_then(|m| m.get("vision")).and_then(Value::as_bool);
-
-    let config = Config {
-        wire,
-        base,
-        key,
-        model,
-        max_tokens,
-        tokens_field: w.tokens_field,
-        timeout: Duration::from_secs(w.timeout),
-        deadline: Duration::from_secs(w.deadline),
-        reasoning_object: builtin.is_some_and(|b| b.reasoning_object),
-        name,
-        headers,
-        extra_body,
-        context_window,
-        thinking: w.thinking,
-        bearer,
-        vision: vision.unwrap_or(true),
-        schema: None,
-    };
-    Ok(Selected {
-        config,
-        prices,
-        warnings,
-    })
+    ModelSettings {
+        context_window: num("context_window"),
+        max_tokens: match num("max_output_tokens") {
+            Some(cap) if cap > 0 => max_tokens.min(cap.min(u32::MAX as u64) as u32),
+            _ => max_tokens,
+        },
+        prices: m.and_then(Prices::from_config),
+        vision: m.and_then(|m| m.get("vision")).and_then(Value::as_bool),
+    }
 }
 
 /// A provider's entry in the config's `providers`, if it has one.
