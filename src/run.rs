@@ -10,12 +10,12 @@ use crate::agent::{Conversation, PromptMode, TurnContext};
 use crate::cli::Options;
 use crate::hooks::Event;
 use crate::json::value::Value;
-use crate::session::start::{limits, Log};
 use crate::subagent::batch::{Scope, Tasks};
 use crate::subagent::{self, defs, defs::Def};
-use crate::{
-    arena, config, context, mcp, modes, permission, prompt, provider, session, skills, workspace,
-};
+use crate::{config, modes, provider, session, skills, workspace};
+
+mod setup;
+pub use setup::{Saved, Setup};
 
 /// A run's failure: the exit code and the one-line message.
 pub type Failure = (u8, String);
@@ -104,29 +104,9 @@ impl Run {
             home.as_deref().map(Path::new),
         ));
         warnings.iter().for_each(|w| warn(w));
-        let mut rules =
-            permission::rules::Rules::from_config(config.get("permissions"), home.as_deref())
-                .map_err(config_err)?;
-        if let Some(file) = &task.spill_file {
-            // The model may read the piped input saved there.
-            rules
-                .allow_session(&format!("read({})", file.display()))
-                .map_err(config_err)?;
-        }
-        for k in skills.iter().filter(|k| !k.dir.starts_with(&ws.root)) {
-            if let Err(e) = rules.allow_session(&format!("read({}/**)", k.dir.display())) {
-                warn(&format!("skill {}: {e}", k.dir.display()));
-            }
-        }
-        ws.external = rules
-            .external_dirs()
-            .into_iter()
-            .map(|d| d.canonicalize().unwrap_or(d))
-            .collect();
-        let (gate, warning) = permission::Gate::new(rules, o.sandbox);
-        if let Some(w) = warning {
-            warn(&w);
-        }
+        let gate = Setup::new(&o, config, sdir.as_deref())
+            .gate(&mut ws, task.spill_file.as_deref(), &skills)
+            .map_err(config_err)?;
         let root = ws.root.to_string_lossy().into_owned();
         let resumed = session::start::resume(&o, sdir.as_deref(), &root).map_err(config_err)?;
         if o.undo || o.rewind.is_some() {
@@ -168,107 +148,41 @@ impl Run {
         o.context_window = o.context_window.or(cfg.context_window);
 
         // MCP servers (src/mcp/): their tools join the built-in ones.
-        let servers = match o.no_mcp {
-            true => Vec::new(),
-            false => {
-                let (list, warnings) = mcp::config::servers(
-                    config.get("mcpServers"),
-                    &ws.root,
-                    o.trust,
-                    o.mcp_config.as_deref(),
-                    &env,
-                )
-                .map_err(config_err)?;
-                warnings.iter().for_each(|w| warn(w));
-                list
-            }
-        };
-        let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), o.verbose));
-        mcp.start(!interactive);
+        let setup = Setup::new(&o, config, sdir.as_deref());
+        let mcp = setup
+            .mcp(&ws.root, o.trust, Vec::new(), !interactive)
+            .map_err(config_err)?;
 
-        // The system prompt: base, prompt mode, context files.
-        let user_dir = config::user_dir(&env);
-        let prompt_dirs = modes::dirs(&cwd, user_dir.as_deref());
+        // The prompt mode and the system prompt (src/run/setup.rs).
         if let Some((name, args)) = modes::command(&prompt) {
             let skill = skills.iter().find(|k| k.name == name);
-            if let (Some(k), Ok(None)) = (skill, modes::find(name, &prompt_dirs)) {
+            if let (Some(k), Ok(None)) = (skill, modes::find(name, &setup.prompt_dirs(&cwd))) {
                 prompt = skills::invoke(k, args);
             }
         }
-        let chosen = modes::choose(&o.prompt_mode, &prompt, &prompt_dirs).map_err(config_err)?;
-        let modes::Grant {
-            permission,
-            writable,
-            notes,
-        } = modes::grant(
-            &chosen.mode,
-            chosen.template.as_ref(),
-            o.permission,
-            o.permission_explicit,
-            o.trust,
-        );
-        notes.iter().for_each(|n| warn(n));
-        let base = match &o.system_prompt_file {
-            Some(f) => prompt::system_from(
-                std::fs::read_to_string(f)
-                    .map_err(|e| config_err(format!("--system-prompt-file {f}: {e}")))?
-                    .trim_end(),
-                &ws.root,
-            ),
-            None => prompt::system(&ws.root),
-        };
-        let mut system = prompt::with_mode(base, &chosen.mode.name, &chosen.mode.body);
-        let (scope, me) = subagents(&o, config, &cwd, user_dir.as_deref(), sdir.as_deref())?;
-        if let Some(me) = &me {
-            system.push_str(&crate::subagent::child_prompt(me));
-        }
-        if !o.no_context_files {
-            let cx = context::load(&cwd, user_dir.as_deref());
-            cx.warnings.iter().for_each(|w| warn(w));
-            system = prompt::with_context(system, &cx.text);
-        }
-        system.push_str(&skills::prompt(&skills));
-        if let Some(extra) = &o.append_system_prompt {
-            system.push_str("\n\n");
-            system.push_str(extra);
-        }
+        let (chosen, grant) = setup.mode(&cwd, &prompt, o.trust).map_err(config_err)?;
+        let (scope, me) = setup.scope(&cwd)?;
+        let mut system = setup
+            .system(&ws.root, &cwd, &chosen.mode, me.as_ref(), &skills)
+            .map_err(config_err)?;
 
-        let mut undo = crate::undo::Undo::default();
         let resuming = resumed.is_some();
-        let (arena, log) = match resumed {
-            Some(r) => {
-                let id = &r.loaded.id;
-                if no_prompt && !interactive && r.loaded.finished && !o.compact {
-                    return Err(config_err(format!(
-                        "session {id} has finished; give the next task with -p"
-                    )));
-                }
-                if no_prompt && !interactive && r.loaded.arena.messages().next().is_none() {
-                    return Err(config_err(format!(
-                        "session {id} has no messages; give a task with -p"
-                    )));
-                }
-                let log = Log {
-                    writer: r.writer,
-                    est: r.loaded.est,
-                    limits: limits(&o),
-                };
-                undo = r.loaded.undo;
-                (r.loaded.arena, log)
+        if let (false, Some(r)) = (interactive, &resumed) {
+            let id = &r.loaded.id;
+            if no_prompt && r.loaded.finished && !o.compact {
+                return Err(config_err(format!(
+                    "session {id} has finished; give the next task with -p"
+                )));
             }
-            None => {
-                let writer =
-                    session::start::create(&o, sdir.as_deref(), &root, &cfg.name, &cfg.model);
-                let log = Log {
-                    writer,
-                    est: Default::default(),
-                    limits: limits(&o),
-                };
-                (arena::Arena::new(), log)
+            if no_prompt && r.loaded.arena.messages().next().is_none() {
+                return Err(config_err(format!(
+                    "session {id} has no messages; give a task with -p"
+                )));
             }
-        };
+        }
+        let mut saved = setup.saved(&ws.root, &cfg, resumed);
         let mut hooks = hooks(config, &cwd, &ws.root, o.trust).map_err(config_err)?;
-        if let Some(w) = &log.writer {
+        if let Some(w) = &saved.log.writer {
             hooks.session_id = w.id.clone();
             hooks.transcript = w.path.to_string_lossy().into_owned();
         }
@@ -282,22 +196,14 @@ impl Run {
         }
         let mode = PromptMode {
             system,
-            permission,
-            writable,
+            permission: grant.permission,
+            writable: grant.writable,
         };
-        let mut conv = Conversation::new(cfg, selected.prices, mode, arena, log);
+        let mut conv = Conversation::new(cfg, selected.prices, mode, saved.arena, saved.log);
         // A subagent's changes are covered by its parent's checkpoints.
-        undo.off = o.subagent.is_some();
-        conv.set_undo(undo);
-        let ctx = TurnContext {
-            ws,
-            gate,
-            mcp,
-            max_turns: o.max_turns,
-            retries: o.retries,
-            scope,
-            hooks,
-        };
+        saved.undo.off = o.subagent.is_some();
+        conv.set_undo(saved.undo);
+        let ctx = setup.turn(ws, gate, mcp, scope, hooks);
         Ok(Some(Run {
             opts: o,
             ctx,
@@ -361,7 +267,7 @@ pub fn trust(
     config: &mut config::Config,
     flag: bool,
     interactive: bool,
-    above: Option<permission::Permission>,
+    above: Option<crate::permission::Permission>,
 ) -> Result<bool, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
     let root = cwd.canonicalize().unwrap_or_else(|_| cwd.clone());

@@ -6,14 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::agent::{Conversation, PromptMode, TurnContext};
-use crate::arena::Arena;
 use crate::cli::{Options, Permission};
 use crate::config::Config;
 use crate::json::value::Value;
 use crate::mcp::rpc::{obj, s};
 use crate::provider::cost::Prices;
-use crate::session::start::Log;
-use crate::{context, mcp, modes, permission, prompt, provider, session, workspace};
+use crate::run::Setup;
+use crate::{mcp, provider, session, workspace};
 
 /// The four permission modes, offered to the editor as session modes.
 /// The id is the `--permission` value.
@@ -135,135 +134,40 @@ impl Base<'_> {
         extra: Vec<mcp::config::Server>,
         resumed: Option<session::start::Resumed>,
     ) -> Result<Session, String> {
-        let env = |k: &str| crate::secrets::env(k);
         let o = self.opts;
+        let setup = Setup::new(o, self.config, self.sessions_dir.as_deref());
         let mut ws = workspace::Workspace::new(cwd)
             .map_err(|e| format!("workspace {}: {e}", cwd.display()))?;
-        let home = env("HOME");
-        let rules =
-            permission::rules::Rules::from_config(self.config.get("permissions"), home.as_deref())?;
-        ws.external = rules
-            .external_dirs()
-            .into_iter()
-            .map(|d| d.canonicalize().unwrap_or(d))
-            .collect();
-        let (gate, warning) = permission::Gate::new(rules, o.sandbox);
-        if let Some(w) = warning {
-            eprintln!("mote: warning: {w}");
-        }
-        let mut servers = Vec::new();
-        // The editor's folder may be another than the one mote started
-        // in: its .mcp.json and prompt files need its own trust (src/trust.rs).
+        let gate = setup.gate(&mut ws, None, &[])?;
+        // The editor's folder may be another than the one mote started in:
+        // its .mcp.json and prompt files need its own trust (src/trust.rs).
         let file = ws.root.join(".mcp.json");
         let what: Vec<String> = (!o.no_mcp && file.exists())
             .then(|| format!("MCP servers in {}", file.display()))
             .into_iter()
             .collect();
         let trusted = crate::trust::allow(&ws.root, &what, o.trust, false);
-        if !o.no_mcp {
-            let (list, warnings) = mcp::config::servers(
-                self.config.get("mcpServers"),
-                &ws.root,
-                trusted,
-                o.mcp_config.as_deref(),
-                &env,
-            )?;
-            for w in warnings {
-                eprintln!("mote: warning: {w}");
-            }
-            servers = list;
+        let mcp = setup.mcp(&ws.root, trusted, extra, false)?;
+        let (chosen, g) = setup.mode(&ws.root, "", trusted)?;
+        let system = setup.system(&ws.root, &ws.root, &chosen.mode, None, &[])?;
+        let (scope, _) = setup.scope(&ws.root).map_err(|(_, e)| e)?;
+        let new = resumed.is_none();
+        let mut saved = setup.saved(&ws.root, &self.cfg, resumed);
+        if new {
+            // The editor has the id and may load the session later.
+            saved.log.writer.iter_mut().for_each(session::Writer::keep);
         }
-        for e in extra {
-            servers.retain(|s| s.name != e.name);
-            servers.push(e);
-        }
-        let mut mcp = mcp::Servers::new(servers, mcp::policy(ws.root.clone(), o.verbose));
-        mcp.start(false);
-
-        // The system prompt: base, the prompt mode, context files.
-        let user_dir = crate::config::user_dir(&env);
-        let chosen = modes::choose(
-            &o.prompt_mode,
-            "",
-            &modes::dirs(&ws.root, user_dir.as_deref()),
-        )?;
-        let g = modes::grant(
-            &chosen.mode,
-            None,
-            o.permission,
-            o.permission_explicit,
-            trusted,
-        );
-        g.notes.iter().for_each(|n| eprintln!("mote: warning: {n}"));
-        let mut system = prompt::with_mode(
-            prompt::system(&ws.root),
-            &chosen.mode.name,
-            &chosen.mode.body,
-        );
-        if !o.no_context_files {
-            let cx = context::load(&ws.root, user_dir.as_deref());
-            cx.warnings
-                .iter()
-                .for_each(|w| eprintln!("mote: warning: {w}"));
-            system = prompt::with_context(system, &cx.text);
-        }
-        let (scope, _) = crate::run::subagents(
-            o,
-            self.config,
-            &ws.root,
-            user_dir.as_deref(),
-            self.sessions_dir.as_deref(),
-        )
-        .map_err(|(_, e)| e)?;
-        let (id, arena, log) = match resumed {
-            Some(r) => {
-                let log = Log {
-                    writer: r.writer,
-                    est: r.loaded.est,
-                    limits: session::start::limits(o),
-                };
-                (r.loaded.id, r.loaded.arena, log)
-            }
-            None => {
-                let root = ws.root.to_string_lossy().into_owned();
-                let mut writer = session::start::create(
-                    o,
-                    self.sessions_dir.as_deref(),
-                    &root,
-                    &self.cfg.name,
-                    &self.cfg.model,
-                );
-                // The editor has the id and may load the session later.
-                writer.iter_mut().for_each(session::Writer::keep);
-                let id = match &writer {
-                    Some(w) => w.id.clone(),
-                    None => session::new_id(session::now()),
-                };
-                let log = Log {
-                    writer,
-                    est: Default::default(),
-                    limits: session::start::limits(o),
-                };
-                (id, Arena::new(), log)
-            }
-        };
-        let mode_name = chosen.mode.name.clone();
         let mode = PromptMode {
             system,
             permission: g.permission,
             writable: g.writable,
         };
-        let conv = Conversation::new(self.cfg.clone(), self.prices, mode, arena, log);
-        let ctx = TurnContext {
-            ws,
-            gate,
-            mcp,
-            max_turns: o.max_turns,
-            retries: o.retries,
-            scope,
-            // Hooks are not run for editor sessions yet (issue 15).
-            hooks: Default::default(),
-        };
+        let mut conv =
+            Conversation::new(self.cfg.clone(), self.prices, mode, saved.arena, saved.log);
+        conv.set_undo(saved.undo);
+        // Hooks are not run for editor sessions yet (issue 15).
+        let ctx = setup.turn(ws, gate, mcp, scope, Default::default());
+        let (id, mode_name) = (saved.id, chosen.mode.name);
         Ok(Session {
             id,
             mode: mode_name,
