@@ -188,7 +188,7 @@ impl Run {
         }
         hooks.subagent = o.subagent.is_some();
         let source = if resuming { "resume" } else { "startup" };
-        let start = hooks.session(Event::SessionStart, source);
+        let start = hooks.session(Event::SessionStart, permission, source);
         if !start.is_empty() {
             // SessionStart's output is context for the whole session.
             system.push_str("\n\n# Session start\n\n");
@@ -222,7 +222,9 @@ impl Run {
 impl Run {
     /// The session ends (`reason` as Claude Code's SessionEnd gives it).
     pub fn end(&self, reason: &str) {
-        self.ctx.hooks.session(Event::SessionEnd, reason);
+        self.ctx
+            .hooks
+            .session(Event::SessionEnd, self.conv.permission(), reason);
     }
 }
 

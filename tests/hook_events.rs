@@ -209,3 +209,51 @@ fn the_terminal_notifies_when_it_asks_and_bang_commands_go_through_hooks() {
     t.keys(&["y"]);
     t.wait_for("!cmd to run", |_| ws.join("allowed-file").exists());
 }
+
+/// Every hook's stdin says the permission mode in Claude Code's words:
+/// read-only is "plan", cautious "default", standard "acceptEdits", auto
+/// "bypassPermissions"; a prompt mode that sets the mode (plan) says so too.
+#[test]
+fn every_hook_input_has_the_permission_mode() {
+    let events = [
+        "SessionStart",
+        "UserPromptSubmit",
+        "PreToolUse",
+        "PostToolUse",
+        "Stop",
+        "SessionEnd",
+    ];
+    let list: Vec<(&str, &str, String)> = events
+        .iter()
+        .map(|e| (*e, "", format!("cat > {e}.json")))
+        .collect();
+    let list: Vec<(&str, &str, &str)> = list.iter().map(|(e, m, c)| (*e, *m, c.as_str())).collect();
+    let (ws, home) = setup(
+        "permission-mode",
+        &format!(r#"{{"hooks": {}}}"#, hooks(&list)),
+    );
+    let runs: [(&[&str], &str); 5] = [
+        (&[], "acceptEdits"),
+        (&["--permission", "read-only"], "plan"),
+        (&["--permission", "cautious"], "default"),
+        (&["--permission", "auto"], "bypassPermissions"),
+        (&["--prompt-mode", "plan"], "plan"),
+    ];
+    for (args, want) in runs {
+        for e in events {
+            let _ = std::fs::remove_file(ws.join(format!("{e}.json")));
+        }
+        let m = Mock::start(vec![
+            Reply::call("read", r#"{"path":"."}"#),
+            Reply::text("done"),
+        ]);
+        let all = [&["-p", "go", "--no-session"][..], args].concat();
+        let o = mote(&ws, &home, &m, &all);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        for e in events {
+            let got = read(&ws, &format!("{e}.json"));
+            let field = format!(r#""permission_mode":"{want}""#);
+            assert!(got.contains(&field), "{args:?} {e}: {got}");
+        }
+    }
+}

@@ -44,16 +44,7 @@ fn results(m: &Mock) -> Vec<String> {
 const LANDLOCK: &str = "a kernel with Landlock (Linux 5.13+, `landlock` in the lsm= list)";
 
 fn landlock() -> bool {
-    // The sandbox module's own test proves the syscalls; here just ask the kernel.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<u8>(),
-            0usize,
-            1u32,
-        )
-    };
-    r >= 1
+    common::landlock_abi() >= 1
 }
 
 /// The same five calls in each mode: write a new file, edit an existing

@@ -44,19 +44,6 @@ fn mote(ws: &Path, env: &[(&str, String)], args: &[&str]) -> Out {
     run(&mut c, HANG, args)
 }
 
-/// The Landlock ABI version of this kernel (0: none).
-fn landlock_abi() -> i64 {
-    unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<u8>(),
-            0usize,
-            1u32,
-        )
-    }
-    .max(0)
-}
-
 #[test]
 fn with_several_keys_set_the_first_in_the_documented_order_wins() {
     let ws = workspace("keys");
@@ -95,7 +82,11 @@ fn with_several_keys_set_the_first_in_the_documented_order_wins() {
 
 #[test]
 fn the_sandbox_set_in_config_json_confines_commands() {
-    if !require("landlock", landlock_abi() >= 1, "a kernel with Landlock") {
+    if !require(
+        "landlock",
+        common::landlock_abi() >= 1,
+        "a kernel with Landlock",
+    ) {
         return;
     }
     let ws = workspace("sandboxconf");
@@ -129,7 +120,7 @@ fn the_sandbox_set_in_config_json_confines_commands() {
 
 #[test]
 fn sandboxed_commands_cannot_signal_processes_outside() {
-    let abi = landlock_abi();
+    let abi = common::landlock_abi();
     if !require(
         "landlock",
         abi >= 6,

@@ -317,3 +317,70 @@ fn the_interactive_mode_names_prompt_files_and_holds_them_back_untrusted() {
     t.keys(&["C-d"]);
     t.wait_text("EXIT:0");
 }
+
+/// The user's config asks for the sandbox; a cloned repository's
+/// `.mote/config.json` turns it off. Untrusted, the sandbox stays: a
+/// command writing outside the workspace is stopped by Landlock, and one
+/// warning names `sandbox`; trusted, the same command writes there.
+#[test]
+fn a_projects_sandbox_off_needs_trust() {
+    let landlock = common::landlock_abi() >= 1;
+    if !common::require("landlock", landlock, "a kernel with Landlock (Linux 5.13+)") {
+        return;
+    }
+    let root = fresh_dir("trust", "sandbox-off");
+    let (ws, home, outside) = (root.join("repo"), root.join("home"), root.join("outside"));
+    for d in [
+        ws.join(".mote"),
+        ws.join("tmp"),
+        home.join(".config/mote"),
+        outside.clone(),
+    ] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let user = r#"{"sandbox":"workspace-write"}"#;
+    std::fs::write(home.join(".config/mote/config.json"), user).unwrap();
+    std::fs::write(ws.join(".mote/config.json"), r#"{"sandbox":"off"}"#).unwrap();
+    let escaped = outside.join("escaped");
+    let escape = || {
+        let cmd = format!(r#"{{"command":"touch {}"}}"#, escaped.display());
+        Mock::start(vec![Reply::call("bash", &cmd), Reply::text("done")])
+    };
+    let sandboxed = |m: &Mock, args: &[&str]| {
+        let mut c = mote_at_home(&ws, &home, m);
+        c.env("TMPDIR", ws.join("tmp")); // the sandbox's writable temp dir
+        let args = [
+            &["--no-session", "-p", "task", "--permission", "auto"],
+            args,
+        ]
+        .concat();
+        run(c.args(&args), HANG, &args)
+    };
+    let m = escape();
+    let o = sandboxed(&m, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        !escaped.exists(),
+        "the project turned the sandbox off untrusted"
+    );
+    assert!(
+        tool_results(&m)[0].contains("[sandbox denial:"),
+        "{:?}",
+        tool_results(&m)
+    );
+    let warnings: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.contains("not trusted"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", o.stderr);
+    assert!(warnings[0].contains("sandbox"), "{}", warnings[0]);
+
+    let o = sandboxed(&escape(), &["--trust"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        escaped.exists(),
+        "--trust did not apply sandbox: off: {}",
+        o.stderr
+    );
+}

@@ -287,7 +287,7 @@ impl<'a> Agent<'a> {
 
     /// Fire an event's hooks; their notes go to the front end.
     fn hook(&mut self, event: Event, input: &Input) -> crate::hooks::Outcome {
-        let o = self.ctx.hooks.fire(event, input);
+        let o = self.ctx.hooks.fire(event, self.conv.permission(), input);
         o.notes.iter().for_each(|n| self.out.warn(n));
         o
     }

@@ -15,6 +15,7 @@ use regex_lite::Regex;
 
 use crate::json::value::Value;
 use crate::json::write::quote;
+use crate::permission::Permission;
 
 /// The events mote fires, by their Claude Code names.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -141,8 +142,9 @@ impl Hooks {
     }
 
     /// Run the hooks `event` fires (for a tool event, those whose matcher
-    /// takes the tool's mote or Claude Code name), one after another.
-    pub fn fire(&self, event: Event, input: &Input) -> Outcome {
+    /// takes the tool's mote or Claude Code name), one after another, in
+    /// the permission mode `mode`.
+    pub fn fire(&self, event: Event, mode: Permission, input: &Input) -> Outcome {
         let mut out = Outcome::default();
         let tool = match input {
             Input::Tool { name, .. } => Some(*name),
@@ -155,7 +157,7 @@ impl Hooks {
                     continue;
                 }
             }
-            let stdin = json.get_or_insert_with(|| self.input(event, input));
+            let stdin = json.get_or_insert_with(|| self.input(event, mode, input));
             for (cmd, timeout) in &g.commands {
                 let r = spawn::run(cmd, stdin, &self.dir, *timeout);
                 judge(event, cmd, r, &mut out);
@@ -166,23 +168,24 @@ impl Hooks {
 
     /// SessionStart or SessionEnd (none in a subagent): notes go to
     /// stderr; the context (SessionStart's stdout) is returned.
-    pub fn session(&self, event: Event, field: &str) -> String {
+    pub fn session(&self, event: Event, mode: Permission, field: &str) -> String {
         if self.subagent || self.is_empty() {
             return String::new();
         }
-        let o = self.fire(event, &Input::Field(field));
+        let o = self.fire(event, mode, &Input::Field(field));
         o.notes.iter().for_each(|n| eprintln!("mote: warning: {n}"));
         o.context
     }
 
-    fn input(&self, event: Event, input: &Input) -> String {
+    fn input(&self, event: Event, mode: Permission, input: &Input) -> String {
         let name = EVENTS.iter().find(|(_, e)| *e == event).map_or("", |e| e.0);
         let mut s = format!(
-            "{{\"session_id\":{},\"transcript_path\":{},\"cwd\":{},\"hook_event_name\":{}",
+            "{{\"session_id\":{},\"transcript_path\":{},\"cwd\":{},\"hook_event_name\":{},\"permission_mode\":\"{}\"",
             quote(&self.session_id),
             quote(&self.transcript),
             quote(&self.dir),
-            quote(name)
+            quote(name),
+            claude_mode(mode)
         );
         match input {
             Input::Prompt(p) => s.push_str(&format!(",\"prompt\":{}", quote(p))),
@@ -219,6 +222,19 @@ impl Hooks {
         }
         s.push('}');
         s
+    }
+}
+
+/// Claude Code's `permission_mode` for mote's mode: read-only changes
+/// nothing ("plan"), cautious asks before changes ("default"), standard
+/// edits the workspace unasked ("acceptEdits"), auto asks nothing
+/// ("bypassPermissions").
+fn claude_mode(mode: Permission) -> &'static str {
+    match mode {
+        Permission::ReadOnly => "plan",
+        Permission::Cautious => "default",
+        Permission::Standard => "acceptEdits",
+        Permission::Auto => "bypassPermissions",
     }
 }
 

@@ -176,3 +176,17 @@ pub fn tool_results(m: &Mock) -> Vec<String> {
         })
         .collect()
 }
+
+/// The Landlock ABI version of this kernel (0: none).
+pub fn landlock_abi() -> i64 {
+    // SAFETY: the version query takes no ruleset and writes nothing.
+    unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<u8>(),
+            0usize,
+            1u32,
+        )
+    }
+    .max(0)
+}
