@@ -188,7 +188,7 @@ impl Run {
         }
         hooks.subagent = o.subagent.is_some();
         let source = if resuming { "resume" } else { "startup" };
-        let start = hooks.session(Event::SessionStart, permission, source);
+        let start = hooks.session(Event::SessionStart, grant.permission, source);
         if !start.is_empty() {
             // SessionStart's output is context for the whole session.
             system.push_str("\n\n# Session start\n\n");
