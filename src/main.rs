@@ -168,10 +168,16 @@ fn run(o: Options, config: &config::Config) -> Result<(), Failure> {
     if let Some(("remember", text)) = o.prompt.as_deref().and_then(mote::modes::command) {
         // A note in AGENTS.md (src/memory.rs); no model is asked.
         let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
-        println!(
-            "{}",
-            mote::memory::remember(&cwd, text).map_err(|e| (2, e))?
-        );
+        let said = mote::memory::remember(&cwd, text).map_err(|e| (2, e))?;
+        // As the answer, so `--output-format json` gets a result object.
+        let _ = output::Output::new(o.format, false, None).result(&output::Summary {
+            result: &said,
+            turns: 0,
+            usage: Default::default(),
+            duration_ms: 0,
+            error: None,
+            structured: None,
+        });
         return Ok(());
     }
     let Some(mut r) = Run::build(o, config)? else {

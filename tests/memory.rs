@@ -87,8 +87,15 @@ fn remember_appends_under_notes_without_a_model_and_the_next_session_reads_it() 
 fn remember_creates_agents_md_or_keeps_to_claude_md() {
     let (ws, home) = setup("create");
     let m = Mock::start(vec![]);
-    let o = mote(&ws, &home, &m, &["-p", "/remember use tabs"]);
+    let args = ["--output-format", "json", "-p", "/remember use tabs"];
+    let o = mote(&ws, &home, &m, &args);
     assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout
+            .starts_with(r#"{"type":"result","result":"added `- use tabs`"#),
+        "{}",
+        o.stdout
+    );
     assert_eq!(
         std::fs::read_to_string(ws.join("AGENTS.md")).unwrap(),
         "## Notes\n\n- use tabs\n"
