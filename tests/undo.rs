@@ -159,10 +159,9 @@ fn records(data: &Path) -> Vec<String> {
     let dir = data.join("mote/sessions");
     let f = std::fs::read_dir(&dir)
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .unwrap();
     std::fs::read_to_string(f)
         .unwrap()
         .lines()
@@ -457,4 +456,171 @@ fn interactive_diff_undo_asks_before_overwriting() {
     t.wait_text("no prompts yet");
     t.keys(&["C-d"]);
     t.wait_text("EXIT:0");
+}
+
+/// Several prompts, each in its own run, checkpoint through the session's
+/// persistent private index: the user's status, stash, index bytes and
+/// HEAD stay as they were; each undo still puts every byte back.
+#[test]
+fn the_private_index_persists_and_the_users_git_is_untouched() {
+    let (ws, data) = repo("persist");
+    let state = git_state(&ws);
+    let mut trees = vec![tree(&ws)];
+    let prompts = [
+        vec![edit("a.txt", "beta", "BETA"), Reply::text("one")],
+        vec![
+            bash("rm gone.txt && echo x > extra.txt"),
+            Reply::text("two"),
+        ],
+        vec![edit("src/b.txt", "changed", "edited"), Reply::text("three")],
+    ];
+    for (i, replies) in prompts.into_iter().enumerate() {
+        let mut args = vec!["-p", "go"];
+        if i > 0 {
+            args.insert(0, "-c");
+        }
+        let out = mote(&ws, &data, &Mock::start(replies), &args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stderr.contains("checkpoint"), "{}", out.stderr);
+        trees.push(tree(&ws));
+        let mut now = git_state(&ws);
+        now.0 = state.0.clone(); // the files did change
+        assert_eq!(now, state, "prompt {i} wrote the user's git state");
+    }
+    let sessions = data.join("mote/sessions");
+    let undo_dir = std::fs::read_dir(&sessions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "undo"))
+        .expect("no ID.undo folder beside the session");
+    let names: Vec<String> = std::fs::read_dir(&undo_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.len() == 1 && names[0].starts_with("index-"),
+        "{names:?}"
+    );
+    for back in (0..3).rev() {
+        let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(tree(&ws), trees[back], "undo to {back}: {}", out.stdout);
+    }
+    assert_eq!(git_state(&ws), state);
+}
+
+/// git's racy-file rule: a file rewritten with the same size in the same
+/// second as the user's index was written looks unchanged by its stat
+/// data. The private index starts as a copy with the original's mtime, so
+/// git still compares its content and the checkpoint holds the new bytes.
+#[test]
+fn a_racily_clean_file_is_captured_as_it_is() {
+    let dir = fresh_dir("undo", "racy");
+    let (ws, data) = (dir.join("ws"), dir.join("data"));
+    std::fs::create_dir_all(&ws).unwrap();
+    git(&ws, &["init", "-q", "-b", "main"]);
+    git(&ws, &["config", "user.email", "t@example.com"]);
+    git(&ws, &["config", "user.name", "t"]);
+    std::fs::write(ws.join("other.txt"), "other\n").unwrap();
+    let sec = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p).unwrap().mtime()
+    };
+    let mut tries = 0;
+    loop {
+        std::fs::write(ws.join("r.txt"), "aaaa\n").unwrap();
+        git(&ws, &["add", "-A"]);
+        git(&ws, &["commit", "-q", "-m", "r"]);
+        // Same size, same inode, and (unless the second turned) same mtime second.
+        std::fs::write(ws.join("r.txt"), "bbbb\n").unwrap();
+        if sec(&ws.join("r.txt")) == sec(&ws.join(".git/index")) {
+            break;
+        }
+        tries += 1;
+        assert!(tries < 10, "could not write within one second");
+    }
+    // Past that second, the stat data alone says "unchanged".
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let m = Mock::start(vec![edit("other.txt", "other", "OTHER"), Reply::text("ok")]);
+    let out = mote(&ws, &data, &m, &["-p", "go"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let snap = git(
+        &ws,
+        &[
+            "for-each-ref",
+            "--format=%(refname)",
+            "refs/mote/checkpoints",
+        ],
+    );
+    let shown = git(&ws, &["show", &format!("{}~1:r.txt", snap.trim())]);
+    assert_eq!(shown, "bbbb\n", "the checkpoint before the prompt");
+    let shown = git(&ws, &["show", &format!("{}:r.txt", snap.trim())]);
+    assert_eq!(shown, "bbbb\n", "the checkpoint after it");
+}
+
+/// `--no-session`: the checkpoints live in a temp directory of the run's
+/// own (trees on no ref in git) and /undo works; the directory is gone
+/// when mote exits and the repository holds no checkpoint ref.
+#[test]
+fn undo_works_without_a_saved_session() {
+    for in_git in [true, false] {
+        let ws = tui::workspace(if in_git { "nosess-git" } else { "nosess" });
+        let tmp = ws.join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        std::fs::write(ws.join("a.txt"), "alpha\nbeta\n").unwrap();
+        std::fs::write(ws.join("b.txt"), "bee\n").unwrap();
+        if in_git {
+            git(&ws, &["init", "-q", "-b", "main"]);
+            std::fs::write(
+                ws.join(".gitignore"),
+                "data/\nstate/\nconfig/\ntmp/\nstty.*\nmote.err\n",
+            )
+            .unwrap();
+        }
+        let m = Mock::start(vec![
+            edit("a.txt", "beta", "BETA"),
+            bash("rm b.txt"),
+            Reply::text("all done"),
+        ]);
+        let env = format!("TMPDIR={}", tmp.display());
+        let t = tui::start_mote_env(
+            "nosess",
+            &ws,
+            &m.base_url(),
+            100,
+            &env,
+            "--permission auto --no-session",
+        );
+        t.type_text("change them");
+        t.keys(&["Enter"]);
+        t.wait_text("all done");
+        assert_eq!(
+            std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+            "alpha\nBETA\n"
+        );
+        t.type_text("/undo");
+        t.keys(&["Enter"]);
+        t.wait_text("took 1 prompt(s)");
+        assert_eq!(
+            std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+            "alpha\nbeta\n",
+            "{}",
+            t.screen()
+        );
+        assert_eq!(ws.join("b.txt").exists(), in_git, "{}", t.screen());
+        if !in_git {
+            assert!(t.screen().contains("not covered"), "{}", t.screen());
+        }
+        assert!(
+            std::fs::read_dir(&tmp).unwrap().next().is_some(),
+            "the checkpoints are not in the run's temp directory"
+        );
+        t.keys(&["C-d"]);
+        t.wait_text("EXIT:0");
+        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        if in_git {
+            assert_eq!(git(&ws, &["for-each-ref", "refs/mote"]), "");
+        }
+    }
 }

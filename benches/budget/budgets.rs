@@ -139,6 +139,16 @@ pub const IMAGE_SESSION_RSS: Budget = b(
     3.0 * MIB,
     Unit::Kib,
 );
+pub const CHECKPOINT_MS: Budget = b(
+    "CPU time of checkpoints in a 10,000-file git repository, per prompt (median)",
+    150.0,
+    Unit::Ms,
+);
+pub const CHECKPOINT_RSS: Budget = b(
+    "peak RSS with checkpoints in that repository, over the same prompts outside git",
+    64.0 * KIB,
+    Unit::Kib,
+);
 
 /// Every budget, for the README check.
 pub const ALL: &[&Budget] = &[
@@ -170,4 +180,6 @@ pub const ALL: &[&Budget] = &[
     &GREP_NO_LITERAL_RATIO,
     &GREP_RSS,
     &IMAGE_SESSION_RSS,
+    &CHECKPOINT_MS,
+    &CHECKPOINT_RSS,
 ];

@@ -19,6 +19,7 @@ mod tui;
 mod acp;
 mod alloc;
 mod budgets;
+mod checkpoint;
 mod grep;
 mod idle;
 mod images;
@@ -66,6 +67,8 @@ fn main() {
     network_rows(&mut r, &bin);
     subagent_rows(&mut r, &bin);
     grep::rows(&mut r, &bin);
+    checkpoint::rows(&mut r, &bin);
+    checkpoint::rows(&mut r, &bin);
     alloc::compare(&mut r, root, size, &version, &sess);
     r.finish();
 }

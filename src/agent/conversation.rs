@@ -142,6 +142,17 @@ impl Conversation {
         &self.undo
     }
 
+    /// Where the checkpoints are: beside the session file, or in a temp
+    /// directory of the conversation's when it is not saved.
+    pub fn undo_place(&mut self, root: &std::path::Path) -> Result<crate::undo::Place, String> {
+        let saved = self
+            .log
+            .writer
+            .as_ref()
+            .map(|w| (w.path.as_path(), w.id.as_str()));
+        self.undo.place(root, saved)
+    }
+
     pub fn set_undo(&mut self, u: crate::undo::Undo) {
         self.undo = u;
     }

@@ -336,15 +336,16 @@ impl<'a> Agent<'a> {
         &mut self,
         f: impl FnOnce(&mut crate::undo::Undo, &crate::undo::Place) -> crate::undo::Step,
     ) {
-        let Some(w) = &self.conv.log.writer else {
+        if self.conv.undo.idle() {
             return;
+        }
+        let step = match self.conv.undo_place(&self.ctx.ws.root) {
+            Ok(at) => f(&mut self.conv.undo, &at),
+            Err(e) => crate::undo::Step {
+                record: None,
+                note: Some(format!("no checkpoint: {e}")),
+            },
         };
-        let at = crate::undo::Place {
-            root: &self.ctx.ws.root,
-            session: &w.path,
-            id: &w.id,
-        };
-        let step = f(&mut self.conv.undo, &at);
         if let Some(n) = &step.note {
             self.out.note(n);
         }

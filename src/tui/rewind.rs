@@ -11,13 +11,17 @@ use super::{Flow, Repl};
 use crate::frontend::{Answer, Frontend};
 use crate::undo;
 
-/// The session file, or why there are no checkpoints.
-fn session(r: &Repl) -> Option<std::path::PathBuf> {
-    let p = r.conv.log().writer.as_ref().map(|w| w.path.clone());
-    if p.is_none() {
-        say("this conversation is not saved, so it has no checkpoints\n");
+/// Where the session's checkpoints are (the session file, or a temp
+/// directory standing in for it), or why there are none.
+fn session(r: &mut Repl) -> Option<std::path::PathBuf> {
+    let root = r.ctx.ws.root.clone();
+    match r.conv.undo_place(&root) {
+        Ok(at) => Some(at.session),
+        Err(e) => {
+            say(&format!("no checkpoints: {e}\n"));
+            None
+        }
     }
-    p
 }
 
 pub fn undo(r: &mut Repl, _: &str) -> Flow {

@@ -1,9 +1,10 @@
-//! Git snapshots of a working tree, for checkpoints. A snapshot is the
-//! user's index entries for files git sees unchanged, plus fresh blobs for
-//! every modified, deleted or untracked (non-ignored) file, written into a
-//! temporary index (`GIT_INDEX_FILE`) and turned into a tree and a commit
-//! under `refs/mote/checkpoints/SESSION`. The user's index, HEAD, branches
-//! and stash are never written.
+//! Git snapshots of a working tree, for checkpoints. Each session keeps a
+//! private index (`GIT_INDEX_FILE`), started as a copy of the user's: a
+//! snapshot updates it with fresh blobs for every file modified, deleted or
+//! untracked (non-ignored) since, as the bytes on disk, and turns it into a
+//! tree and a commit under `refs/mote/checkpoints/SESSION`. git's stat
+//! cache in that index means a turn hashes only what changed. The user's
+//! index, HEAD, branches and stash are never written.
 //!
 //! Every git here runs with a safe environment: no `GIT_*` variable from the
 //! user, `core.fsmonitor` and hooks off, no signing, no lazy fetch, and only
@@ -135,74 +136,147 @@ fn hex(s: &[u8]) -> Option<String> {
     (s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_string())
 }
 
-/// Snapshot the working tree at `root` as a tree: a copy of the user's
-/// index (its cache of trees keeps this fast), with every modified,
-/// deleted, untracked or converted file hashed as it is on disk; and the
-/// files left out. `tmp` is a private directory for the temporary index
-/// and symlink targets.
-pub fn scan(root: &Path, tmp: &Path) -> Result<(String, Vec<String>), String> {
-    // Comparing a racily clean file runs its clean filter: every filter
-    // driver of the config is emptied for every command here.
-    let filters = run(
-        root,
-        None,
-        &["config", "-z", "--name-only", "--get-regexp", r"^filter\."],
-        None,
-    )
-    .unwrap_or_default();
-    let mut set: Vec<(String, &str)> = Vec::new();
-    for key in filters.split(|b| *b == 0).filter(|k| !k.is_empty()) {
-        let key = String::from_utf8_lossy(key);
-        if let Some((name, _)) = key.rsplit_once('.') {
-            for var in ["clean", "smudge", "process"] {
-                set.push((format!("{name}.{var}"), ""));
-            }
-        }
+/// Snapshot the working tree at `root` as a tree, through the session's
+/// private index `index` (made from a copy of the user's index, with its
+/// mtime, when missing): git's stat cache there means only what changed
+/// since the last snapshot is hashed, as it is on disk. `last` is the tree
+/// `index` gave last, when it has not been written since: nothing changed
+/// gives it back without writing a tree. Returns the tree and the files left
+/// out. `tmp` is a private directory for symlink targets.
+pub fn scan(
+    root: &Path,
+    index: &Path,
+    last: Option<&str>,
+    tmp: &Path,
+) -> Result<(String, Vec<String>), String> {
+    let cfg = config(root)?;
+    let set = &cfg.set;
+    let seeded = !index.exists() && seed(root, index)?;
+    let mut recheck = Vec::new();
+    let mut unmerged = Vec::new();
+    if seeded {
+        // The user's index may hold conflicts, and blobs git converted
+        // (filters, line endings): those paths are hashed as they are.
+        let out = run_with(
+            root,
+            Some(index),
+            set,
+            &["ls-files", "-z", "--unmerged"],
+            None,
+        )?;
+        unmerged = paths(&out, true);
+        recheck.extend(unmerged.iter().cloned());
+        recheck.extend(converted(root, &cfg)?);
     }
-    let index = tmp.join("index");
-    let user = run(root, None, &["rev-parse", "--git-path", "index"], None)?;
-    let user = root.join(OsStr::from_bytes(user.trim_ascii()));
-    if std::fs::copy(&user, &index).is_err() {
-        let _ = std::fs::remove_file(&index); // a new repository has none
-    }
-    let unmerged = run_with(root, None, &set, &["ls-files", "-z", "--unmerged"], None)?;
-    let unmerged: Vec<Vec<u8>> = unmerged
-        .split(|b| *b == 0)
-        .filter_map(|r| {
-            r.iter()
-                .position(|b| *b == b'\t')
-                .and_then(|t| r.get(t + 1..))
-        })
-        .map(<[u8]>::to_vec)
-        .collect();
-    let mut recheck = unmerged.clone();
-    let changed = run_with(
-        root,
-        None,
-        &set,
-        &[
-            "ls-files",
-            "-z",
-            "--modified",
-            "--deleted",
-            "--others",
-            "--exclude-standard",
-        ],
-        None,
-    )?;
-    // Where git converts content (filters, line endings), an index blob is
-    // not the bytes on disk: such files are hashed as they are.
-    recheck.extend(converted(root)?);
-    recheck.extend(
-        changed
-            .split(|b| *b == 0)
-            .filter(|r| !r.is_empty())
-            .map(<[u8]>::to_vec),
-    );
+    let args = [
+        "ls-files",
+        "-z",
+        "--modified",
+        "--deleted",
+        "--others",
+        "--exclude-standard",
+    ];
+    recheck.extend(paths(
+        &run_with(root, Some(index), set, &args, None)?,
+        false,
+    ));
     crate::sort::sort(&mut recheck);
     recheck.dedup();
+    if let (Some(tree), true) = (last, recheck.is_empty()) {
+        return Ok((tree.to_string(), Vec::new()));
+    }
+    let (lines, skipped) = index_lines(root, tmp, set, &recheck, &unmerged)?;
+    if !lines.is_empty() {
+        // The refresh first gives the entries the last update wrote their
+        // stat data, so they are compared by stat from now on.
+        let args = ["update-index", "-z", "--index-info"];
+        run_with(root, Some(index), set, &args, Some(&lines))?;
+    }
+    let tree = run_with(root, Some(index), set, &["write-tree"], None)?;
+    let tree = hex(tree.trim_ascii()).ok_or("git write-tree: no tree id")?;
+    Ok((tree, skipped))
+}
+
+/// NUL-separated paths from ls-files (`staged`: `MODE ID STAGE\tPATH` records).
+fn paths(out: &[u8], staged: bool) -> Vec<Vec<u8>> {
+    out.split(|b| *b == 0)
+        .filter(|r| !r.is_empty())
+        .filter_map(|r| match staged {
+            true => r
+                .iter()
+                .position(|b| *b == b'\t')
+                .and_then(|t| r.get(t + 1..)),
+            false => Some(r),
+        })
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// What of the config matters to a snapshot: every filter driver emptied
+/// (comparing a racily clean file runs its clean filter), and
+/// `core.autocrlf`, which made the user's index blobs differ from the files.
+struct Config {
+    set: Vec<(String, &'static str)>,
+    autocrlf: bool,
+}
+
+fn config(root: &Path) -> Result<Config, String> {
+    let re = r"^(filter\..*|core\.autocrlf)$";
+    let out = run(root, None, &["config", "-z", "--get-regexp", re], None).unwrap_or_default();
+    let mut c = Config {
+        set: vec![("core.autocrlf".into(), "false")],
+        autocrlf: false,
+    };
+    for rec in out.split(|b| *b == 0).filter(|k| !k.is_empty()) {
+        let rec = String::from_utf8_lossy(rec);
+        let (key, value) = rec.split_once('\n').unwrap_or((&rec, ""));
+        if key.eq_ignore_ascii_case("core.autocrlf") {
+            c.autocrlf = matches!(value, "true" | "input");
+        } else if let Some((name, _)) = key.rsplit_once('.') {
+            for var in ["clean", "smudge", "process"] {
+                c.set.push((format!("{name}.{var}"), ""));
+            }
+            c.set.push((format!("{name}.required"), "false"));
+        }
+    }
+    Ok(c)
+}
+
+/// Start the private index `index` as a copy of the user's, with the
+/// user's mtime, so git's racy-file check stays as strict as in the
+/// original; `false` when the user has none (a new repository).
+fn seed(root: &Path, index: &Path) -> Result<bool, String> {
+    if let Some(dir) = index.parent() {
+        use std::os::unix::fs::DirBuilderExt;
+        let mut b = std::fs::DirBuilder::new();
+        let _ = b.recursive(true).mode(0o700).create(dir);
+    }
+    let user = run(root, None, &["rev-parse", "--git-path", "index"], None)?;
+    let user = root.join(OsStr::from_bytes(user.trim_ascii()));
+    let Ok(mtime) = std::fs::metadata(&user).and_then(|m| m.modified()) else {
+        return Ok(false);
+    };
+    let part = index.with_extension("part");
+    let copied = std::fs::copy(&user, &part)
+        .and_then(|_| std::fs::File::options().write(true).open(&part))
+        .and_then(|f| f.set_modified(mtime))
+        .and_then(|_| std::fs::rename(&part, index));
+    if copied.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    Ok(copied.is_ok())
+}
+
+/// Lines for `update-index -z --index-info` taking `recheck` as it is on
+/// disk (mode 0 removes a path), and the files left out.
+fn index_lines(
+    root: &Path,
+    tmp: &Path,
+    set: &[(String, &str)],
+    recheck: &[Vec<u8>],
+    unmerged: &[Vec<u8>],
+) -> Result<(Vec<u8>, Vec<String>), String> {
     let mut skipped = Vec::new();
-    // Lines for `update-index --index-info`: mode 0 removes a path.
     let mut lines = Vec::new();
     let remove = |lines: &mut Vec<u8>, path: &[u8]| {
         lines.extend_from_slice(b"0 0000000000000000000000000000000000000000\t");
@@ -210,15 +284,15 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<(String, Vec<String>), String> {
         lines.push(0);
     };
     // (file to hash, path in the tree, mode)
-    let mut hash: Vec<(Vec<u8>, Vec<u8>, u32)> = Vec::new();
+    let mut hash: Vec<(Vec<u8>, &[u8], u32)> = Vec::new();
     for path in recheck {
-        let shown = String::from_utf8_lossy(&path).into_owned();
-        let full = root.join(OsStr::from_bytes(&path));
-        if unmerged.contains(&path) {
-            remove(&mut lines, &path);
+        let shown = String::from_utf8_lossy(path).into_owned();
+        let full = root.join(OsStr::from_bytes(path));
+        if unmerged.contains(path) {
+            remove(&mut lines, path);
         }
         let Ok(md) = std::fs::symlink_metadata(&full) else {
-            remove(&mut lines, &path);
+            remove(&mut lines, path);
             continue;
         };
         let ft = md.file_type();
@@ -228,7 +302,7 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<(String, Vec<String>), String> {
         }
         if path.contains(&b'\n') {
             skipped.push(format!("{shown} (a newline in its name)"));
-            remove(&mut lines, &path);
+            remove(&mut lines, path);
         } else if ft.is_symlink() {
             let target = std::fs::read_link(&full).map_err(|e| format!("{shown}: {e}"))?;
             let file = tmp.join(format!("link{}", hash.len()));
@@ -236,10 +310,10 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<(String, Vec<String>), String> {
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             hash.push((file.as_os_str().as_bytes().to_vec(), path, 0o120000));
         } else if !ft.is_file() {
-            remove(&mut lines, &path);
+            remove(&mut lines, path);
         } else if md.len() > MAX_FILE {
             skipped.push(format!("{shown} ({} MB, over 10 MB)", md.len() >> 20));
-            remove(&mut lines, &path);
+            remove(&mut lines, path);
         } else {
             let mode = if md.permissions().mode() & 0o100 != 0 {
                 0o100755
@@ -249,63 +323,64 @@ pub fn scan(root: &Path, tmp: &Path) -> Result<(String, Vec<String>), String> {
             hash.push((path.clone(), path, mode));
         }
     }
-    if !hash.is_empty() {
-        let mut input = Vec::new();
-        for (file, _, _) in &hash {
-            input.extend_from_slice(file);
-            input.push(b'\n');
-        }
-        let args = ["hash-object", "-w", "--no-filters", "--stdin-paths"];
-        let out = run_with(root, None, &set, &args, Some(&input))?;
-        let ids: Vec<&[u8]> = out
-            .split(|b| *b == b'\n')
-            .filter(|i| hex(i).is_some())
-            .collect();
-        if ids.len() != hash.len() {
-            return Err("git hash-object: fewer ids than files".into());
-        }
-        for ((_, path, mode), id) in hash.iter().zip(ids) {
-            lines.extend_from_slice(format!("{mode:o} ").as_bytes());
-            lines.extend_from_slice(id);
-            lines.push(b'\t');
-            lines.extend_from_slice(path);
-            lines.push(0);
-        }
+    if hash.is_empty() {
+        return Ok((lines, skipped));
     }
-    let args = ["update-index", "-z", "--index-info"];
-    run_with(root, Some(&index), &set, &args, Some(&lines))?;
-    let tree = run_with(root, Some(&index), &set, &["write-tree"], None)?;
-    let _ = std::fs::remove_file(&index);
-    let tree = hex(tree.trim_ascii()).ok_or("git write-tree: no tree id")?;
-    Ok((tree, skipped))
+    let mut input = Vec::new();
+    for (file, _, _) in &hash {
+        input.extend_from_slice(file);
+        input.push(b'\n');
+    }
+    let args = ["hash-object", "-w", "--no-filters", "--stdin-paths"];
+    let out = run_with(root, None, set, &args, Some(&input))?;
+    let ids: Vec<&[u8]> = out
+        .split(|b| *b == b'\n')
+        .filter(|i| hex(i).is_some())
+        .collect();
+    if ids.len() != hash.len() {
+        return Err("git hash-object: fewer ids than files".into());
+    }
+    for ((_, path, mode), id) in hash.iter().zip(ids) {
+        lines.extend_from_slice(format!("{mode:o} ").as_bytes());
+        lines.extend_from_slice(id);
+        lines.push(b'\t');
+        lines.extend_from_slice(path);
+        lines.push(0);
+    }
+    Ok((lines, skipped))
 }
 
 /// Tracked paths whose index blob may differ from the bytes on disk: with
 /// `core.autocrlf` all of them, else those a `filter`, `text`, `eol`,
 /// `ident` or `working-tree-encoding` attribute names (none without an
-/// attributes file).
-fn converted(root: &Path) -> Result<Vec<Vec<u8>>, String> {
+/// attributes file). Asked only of a copy of the user's index.
+fn converted(root: &Path, cfg: &Config) -> Result<Vec<Vec<u8>>, String> {
     let names = || -> Result<Vec<Vec<u8>>, String> {
-        let out = run(root, None, &["ls-files", "-z"], None)?;
-        Ok(out
-            .split(|b| *b == 0)
-            .filter(|p| !p.is_empty())
-            .map(<[u8]>::to_vec)
-            .collect())
+        Ok(paths(&run(root, None, &["ls-files", "-z"], None)?, false))
     };
-    let crlf = run(root, None, &["config", "--get", "core.autocrlf"], None).unwrap_or_default();
-    if matches!(crlf.trim_ascii(), b"true" | b"input") {
+    if cfg.autocrlf {
         return names();
     }
-    let gitdir = run(root, None, &["rev-parse", "--git-common-dir"], None)?;
-    let info = root
-        .join(OsStr::from_bytes(gitdir.trim_ascii()))
-        .join("info/attributes");
-    let tracked = names()?;
-    let any = info.exists() || tracked.iter().any(|p| p.ends_with(b".gitattributes"));
-    if !any {
+    let info = run(
+        root,
+        None,
+        &["rev-parse", "--git-path", "info/attributes"],
+        None,
+    )?;
+    let info = root.join(OsStr::from_bytes(info.trim_ascii()));
+    let args = [
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+        "--",
+        ":(glob)**/.gitattributes",
+    ];
+    if !info.exists() && run(root, None, &args, None)?.is_empty() {
         return Ok(Vec::new());
     }
+    let tracked = names()?;
     let mut input = Vec::new();
     for p in &tracked {
         input.extend_from_slice(p);
@@ -335,13 +410,22 @@ fn converted(root: &Path) -> Result<Vec<Vec<u8>>, String> {
     Ok(paths)
 }
 
-/// Write `entries` as a tree (through a temporary index in `tmp`) and a
-/// commit on `refs/mote/checkpoints/SESSION`; the commit's id.
-pub fn commit(root: &Path, session: &str, tree: &str, msg: &str) -> Result<String, String> {
+/// A commit of `tree` on `refs/mote/checkpoints/SESSION`, after `parent`
+/// (the ref's commit when not given); the commit's id.
+pub fn commit(
+    root: &Path,
+    session: &str,
+    tree: &str,
+    parent: Option<&str>,
+    msg: &str,
+) -> Result<String, String> {
     let refname = format!("refs/mote/checkpoints/{session}");
-    let parent = run(root, None, &["rev-parse", "-q", "--verify", &refname], None)
-        .ok()
-        .and_then(|p| hex(p.trim_ascii()));
+    let parent = match parent {
+        Some(p) => Some(p.to_string()),
+        None => run(root, None, &["rev-parse", "-q", "--verify", &refname], None)
+            .ok()
+            .and_then(|p| hex(p.trim_ascii())),
+    };
     let mut args = vec!["commit-tree", "--no-gpg-sign", tree, "-m", msg];
     if let Some(p) = &parent {
         args.extend(["-p", p]);

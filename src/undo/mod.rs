@@ -67,11 +67,13 @@ impl Turn {
 }
 
 /// Where a session keeps its checkpoints: its workspace, its file (the
-/// file store lies beside it) and id (the git ref's name).
-pub struct Place<'a> {
-    pub root: &'a Path,
-    pub session: &'a Path,
-    pub id: &'a str,
+/// file store and the private git index lie beside it) and id (the git
+/// ref's name; empty when the session is not saved: snapshots are then
+/// trees on no ref).
+pub struct Place {
+    pub root: PathBuf,
+    pub session: PathBuf,
+    pub id: String,
 }
 
 /// The prompts of a session, and the one running.
@@ -86,6 +88,28 @@ pub struct Undo {
     repo: Option<Option<PathBuf>>,
     /// No checkpoints (a subagent: its parent's cover it).
     pub off: bool,
+    /// The last snapshot this process took.
+    last: Option<Last>,
+    /// Where checkpoints go when the session is not saved.
+    scratch: Option<Scratch>,
+}
+
+/// A snapshot's private index as it was left (`index_key`), its tree, and
+/// the commit (or tree) recorded for it.
+struct Last {
+    key: Option<(u64, i64, i64, u64)>,
+    tree: String,
+    id: String,
+}
+
+/// A private temp directory standing in for the session file of a session
+/// that is not saved; removed with the session.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// What taking a checkpoint did: a record to write, a note to show.
@@ -182,6 +206,31 @@ impl Undo {
         self.repo.get_or_insert_with(|| git::toplevel(root)).clone()
     }
 
+    /// No prompt is running, or checkpoints are off: nothing to take.
+    pub fn idle(&self) -> bool {
+        !self.running || self.off
+    }
+
+    /// Where this session's checkpoints are: beside `saved` (its file and
+    /// id), or, when it is not saved, in a temp directory of its own.
+    pub fn place(&mut self, root: &Path, saved: Option<(&Path, &str)>) -> Result<Place, String> {
+        let (session, id) = match saved {
+            Some((path, id)) => (path.to_path_buf(), id.to_string()),
+            None => {
+                let dir = match &self.scratch {
+                    Some(s) => s.0.clone(),
+                    None => self.scratch.insert(Scratch(tmp_dir()?)).0.clone(),
+                };
+                (dir.join("session"), String::new())
+            }
+        };
+        Ok(Place {
+            root: root.to_path_buf(),
+            session,
+            id,
+        })
+    }
+
     /// Before a change of the running turn (a write or edit of `path`, or
     /// a command when `path` is `None`): the turn's snapshot, if not yet
     /// taken; outside git, `path`'s content.
@@ -190,7 +239,7 @@ impl Undo {
         if !self.running || self.off {
             return step;
         }
-        let repo = self.repo(at.root);
+        let repo = self.repo(&at.root);
         let first = !self.tried;
         self.tried = true;
         let Some(t) = self.turns.last_mut() else {
@@ -199,7 +248,8 @@ impl Undo {
         if first && t.before.is_none() {
             match &repo {
                 Some(top) => {
-                    match snapshot(top, at.id, &format!("mote: before prompt {}", t.seq)) {
+                    let msg = format!("mote: before prompt {}", t.seq);
+                    match snapshot(top, at, &mut self.last, &msg) {
                         Ok((id, skipped)) => {
                             t.before = Some(id);
                             t.note = skipped;
@@ -217,7 +267,7 @@ impl Undo {
         }
         if repo.is_none() && t.before.as_deref() == Some("") {
             match path {
-                Some(p) => match store::save(&store::dir(at.session, t.seq), p) {
+                Some(p) => match store::save(&store::dir(&at.session, t.seq), p) {
                     Ok(n) => step.note = step.note.or(n),
                     Err(e) => step.note = Some(e),
                 },
@@ -233,15 +283,16 @@ impl Undo {
         if !std::mem::take(&mut self.running) || self.off {
             return step;
         }
-        let repo = self.repo(at.root);
+        let repo = self.repo(&at.root);
         let Some(t) = self.turns.last_mut().filter(|t| t.before.is_some()) else {
             return step;
         };
         let done = match &repo {
             Some(top) => {
-                snapshot(top, at.id, &format!("mote: after prompt {}", t.seq)).map(|s| s.0)
+                let msg = format!("mote: after prompt {}", t.seq);
+                snapshot(top, at, &mut self.last, &msg).map(|s| s.0)
             }
-            None => store::finish(&store::dir(at.session, t.seq)).map(|_| String::new()),
+            None => store::finish(&store::dir(&at.session, t.seq)).map(|_| String::new()),
         };
         match done {
             Ok(id) => {
@@ -259,19 +310,63 @@ impl Undo {
     }
 }
 
-/// A snapshot of the repository at `top` as a checkpoint commit; and a
-/// note naming the files left out.
-pub fn snapshot(top: &Path, session: &str, msg: &str) -> Result<(String, String), String> {
+/// A snapshot of the repository at `top` as a checkpoint (a commit on the
+/// session's ref, or a tree when the session is not saved); and a note
+/// naming the files left out. Nothing changed since `last`: `last` again.
+fn snapshot(
+    top: &Path,
+    at: &Place,
+    last: &mut Option<Last>,
+    msg: &str,
+) -> Result<(String, String), String> {
+    let index = index_file(&at.session, top);
+    let prev = last.take();
+    let valid = prev.as_ref().filter(|l| l.key == index_key(&index));
     let tmp = tmp_dir()?;
-    let r = git::scan(top, &tmp)
-        .and_then(|(tree, skipped)| Ok((git::commit(top, session, &tree, msg)?, skipped)));
+    let r = git::scan(top, &index, valid.map(|l| l.tree.as_str()), &tmp);
     let _ = std::fs::remove_dir_all(&tmp);
-    let (id, skipped) = r?;
+    let (tree, skipped) = r?;
+    let id = match prev {
+        Some(l) if l.tree == tree => l.id,
+        _ if at.id.is_empty() => tree.clone(),
+        p => git::commit(top, &at.id, &tree, p.as_ref().map(|l| l.id.as_str()), msg)?,
+    };
+    *last = Some(Last {
+        key: index_key(&index),
+        tree,
+        id: id.clone(),
+    });
     let note = match skipped.is_empty() {
         true => String::new(),
         false => format!("not in the checkpoint: {}", skipped.join(", ")),
     };
     Ok((id, note))
+}
+
+/// The session's private git index for the repository at `top`.
+fn index_file(session: &Path, top: &Path) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    top.hash(&mut h);
+    session
+        .with_extension("undo")
+        .join(format!("index-{:016x}", h.finish()))
+}
+
+/// What tells a private index was written since: inode, mtime, size.
+fn index_key(index: &Path) -> Option<(u64, i64, i64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(index).ok()?;
+    Some((m.ino(), m.mtime(), m.mtime_nsec(), m.size()))
+}
+
+/// A tree of the files now (for /diff and going back), through the
+/// private index of the session whose file is `session`.
+pub fn scan_now(top: &Path, session: &Path) -> Result<String, String> {
+    let tmp = tmp_dir()?;
+    let r = git::scan(top, &index_file(session, top), None, &tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
+    r.map(|s| s.0)
 }
 
 /// A private temp directory for one snapshot.
@@ -402,9 +497,6 @@ pub fn diff(first: &Turn, root: &Path, session: &Path) -> Result<String, String>
         return Ok(out);
     };
     let top = git::toplevel(root).ok_or("git does not work here")?;
-    let tmp = tmp_dir()?;
-    let now = git::scan(&top, &tmp).map(|s| s.0);
-    let _ = std::fs::remove_dir_all(&tmp);
-    let out = git::diff(&top, before, &now?)?;
+    let out = git::diff(&top, before, &scan_now(&top, session)?)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }

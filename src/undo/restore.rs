@@ -73,7 +73,7 @@ pub fn plan(turns: &[Turn], ws: &Workspace, session: &Path) -> Result<Plan, Stri
             .ok_or("the checkpoints are in git, and git does not work here")?;
         p.ws = Workspace::new(&top).map_err(|e| format!("{}: {e}", top.display()))?;
         p.top = top;
-        plan_git(&mut p, &git_turns)?;
+        plan_git(&mut p, &git_turns, session)?;
         p.changes.retain(|c| !c.abs.starts_with(&sessions));
     }
     let dirs: Vec<PathBuf> = turns
@@ -85,13 +85,10 @@ pub fn plan(turns: &[Turn], ws: &Workspace, session: &Path) -> Result<Plan, Stri
     Ok(p)
 }
 
-fn plan_git(p: &mut Plan, turns: &[&Turn]) -> Result<(), String> {
+fn plan_git(p: &mut Plan, turns: &[&Turn], session: &Path) -> Result<(), String> {
     let mut target: BTreeMap<Vec<u8>, Option<Entry>> = BTreeMap::new();
     let mut expect: BTreeMap<Vec<u8>, Option<Entry>> = BTreeMap::new();
-    let tmp = super::tmp_dir()?;
-    let now = git::scan(&p.top, &tmp);
-    let _ = std::fs::remove_dir_all(&tmp);
-    let now = git::entries(&p.top, &now?.0)?;
+    let now = git::entries(&p.top, &super::scan_now(&p.top, session)?)?;
     for t in turns {
         let b = git::entries(&p.top, t.before.as_deref().unwrap_or(""))?;
         let a = match &t.after {
