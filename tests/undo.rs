@@ -564,7 +564,8 @@ fn a_racily_clean_file_is_captured_as_it_is() {
 #[test]
 fn undo_works_without_a_saved_session() {
     for in_git in [true, false] {
-        let ws = tui::workspace(if in_git { "nosess-git" } else { "nosess" });
+        let name = if in_git { "nosess-git" } else { "nosess" };
+        let ws = tui::workspace(name);
         let tmp = ws.join("tmp");
         std::fs::create_dir_all(&tmp).unwrap();
         std::fs::write(ws.join("a.txt"), "alpha\nbeta\n").unwrap();
@@ -584,7 +585,7 @@ fn undo_works_without_a_saved_session() {
         ]);
         let env = format!("TMPDIR={}", tmp.display());
         let t = tui::start_mote_env(
-            "nosess",
+            name,
             &ws,
             &m.base_url(),
             100,
