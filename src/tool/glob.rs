@@ -35,12 +35,18 @@ enum Seg {
     AnyDirs,
     /// One name.
     Name(Vec<Tok>),
+    /// One name of literals and stars only: the literal runs between the
+    /// stars, matched by substring search without backtracking.
+    Runs(Vec<String>),
 }
 
 #[derive(Debug)]
 struct Alt {
     segs: Vec<Seg>,
     dir_only: bool,
+    /// The byte every matching path ends with, when the last name ends in
+    /// a literal: a test that turns most paths away before matching.
+    last: Option<u8>,
 }
 
 /// A compiled pattern: any of its brace alternatives may match.
@@ -78,9 +84,12 @@ impl Glob {
 
     /// Does `path` (relative, `/`-separated, no leading `/`) match?
     pub fn matches(&self, path: &str, is_dir: bool) -> bool {
-        self.alts
-            .iter()
-            .any(|a| (is_dir || !a.dir_only) && match_path(&a.segs, path))
+        let last = path.as_bytes().last();
+        self.alts.iter().any(|a| {
+            (is_dir || !a.dir_only)
+                && a.last.is_none_or(|b| last == Some(&b))
+                && match_path(&a.segs, path)
+        })
     }
 }
 
@@ -104,14 +113,35 @@ fn compile_alt(text: &str) -> Result<Alt, String> {
                 segs.push(Seg::AnyDirs);
             }
         } else {
-            segs.push(Seg::Name(tokens(part)?));
+            segs.push(name_seg(tokens(part)?));
         }
     }
     // A trailing `**` means "everything inside", not the directory itself.
     if matches!(segs.last(), Some(Seg::AnyDirs)) {
-        segs.push(Seg::Name(vec![Tok::Star]));
+        segs.push(name_seg(vec![Tok::Star]));
     }
-    Ok(Alt { segs, dir_only })
+    let last = match segs.last() {
+        Some(Seg::Runs(runs)) => runs.last().and_then(|r| r.bytes().last()),
+        _ => None,
+    };
+    Ok(Alt {
+        segs,
+        dir_only,
+        last,
+    })
+}
+
+/// A name's segment: `Runs` when it has no `?` or class.
+fn name_seg(toks: Vec<Tok>) -> Seg {
+    let mut runs = vec![String::new()];
+    for t in &toks {
+        match (t, runs.last_mut()) {
+            (Tok::Lit(c), Some(run)) => run.push(*c),
+            (Tok::Star, _) => runs.push(String::new()),
+            _ => return Seg::Name(toks),
+        }
+    }
+    Seg::Runs(runs)
 }
 
 fn tokens(part: &str) -> Result<Vec<Tok>, String> {
@@ -270,6 +300,10 @@ fn name_at(path: &str, pos: usize) -> Option<&str> {
 
 /// Names of `path` against segments, `**` being the star.
 fn match_path(segs: &[Seg], path: &str) -> bool {
+    // A pattern without a `/` (`*.rs`) looks at the last name only.
+    if let [Seg::AnyDirs, seg] = segs {
+        return name_matches(seg, path.rsplit('/').next().unwrap_or(path));
+    }
     let (mut si, mut pos) = (0, 0);
     let mut back: Option<(usize, usize)> = None;
     loop {
@@ -280,7 +314,7 @@ fn match_path(segs: &[Seg], path: &str) -> bool {
                 si += 1;
                 continue;
             }
-            (Some(Seg::Name(toks)), Some(n)) if match_name(toks, n) => {
+            (Some(seg), Some(n)) if name_matches(seg, n) => {
                 si += 1;
                 pos += n.len() + 1;
                 continue;
@@ -301,6 +335,36 @@ fn match_path(segs: &[Seg], path: &str) -> bool {
             None => return false,
         }
     }
+}
+
+fn name_matches(seg: &Seg, name: &str) -> bool {
+    match seg {
+        Seg::AnyDirs => false,
+        Seg::Name(toks) => match_name(toks, name),
+        Seg::Runs(runs) => match_runs(runs, name),
+    }
+}
+
+/// A name against literal runs that stars separate: the first run starts
+/// it, the last ends it, and the ones between are found leftmost in order
+/// (for stars alone, the leftmost choice never loses a match).
+fn match_runs(runs: &[String], name: &str) -> bool {
+    let Some((first, rest)) = runs.split_first() else {
+        return name.is_empty();
+    };
+    let Some(mut s) = name.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    let Some((last, mid)) = rest.split_last() else {
+        return s.is_empty();
+    };
+    for run in mid {
+        match s.find(run.as_str()) {
+            Some(i) => s = s.get(i + run.len()..).unwrap_or(""),
+            None => return false,
+        }
+    }
+    s.ends_with(last.as_str())
 }
 
 /// Characters of one name against tokens, `*` being the star.
@@ -402,6 +466,17 @@ mod tests {
             ("a*b*c", "aXbYc", true),
             ("a*b*c", "aXbY", false),
             ("*a*", "bab", true),
+            ("a*a", "a", false),
+            ("a*a", "aa", true),
+            ("*ab*ab", "abab", true),
+            ("*ab*ab", "aab", false),
+            ("x[ab]*.rs", "xb1.rs", true),
+            ("x[ab]*.rs", "xc1.rs", false),
+            ("src/**/*.rs", "src/a/b.rs", true),
+            ("src/**/*.rs", "src/a/b.rsx", false),
+            ("src/*", "src/é", true),
+            ("*é", "aé", true),
+            ("*é", "ae", false),
         ];
         for &(pat, path, want) in cases {
             assert_eq!(m(pat, path), want, "{pat} vs {path}");
@@ -425,6 +500,40 @@ mod tests {
         assert!(Glob::new(&bomb).unwrap_err().contains("alternatives"));
         // In .gitignore, braces are plain characters.
         assert!(Glob::gitignore("{a").unwrap().matches("{a", false));
+    }
+
+    /// Every pattern of `a`, `b` and `*` up to 5 long against every name of
+    /// `a` and `b` up to 6 long: the literal-run matcher agrees with the
+    /// backtracking one, and the end-byte test turns away no match.
+    #[test]
+    fn runs_agree_with_tokens() {
+        fn all(alphabet: &[char], max: usize) -> Vec<String> {
+            let mut out = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..max {
+                let next: Vec<String> = last
+                    .iter()
+                    .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                    .collect();
+                out.extend(next.iter().cloned());
+                last = next;
+            }
+            out
+        }
+        let names = all(&['a', 'b'], 6);
+        let mut checked = 0;
+        for pat in all(&['a', 'b', '*'], 5).iter().filter(|p| !p.is_empty()) {
+            let toks = tokens(pat).unwrap();
+            let glob = Glob::new(pat).unwrap();
+            assert!(matches!(glob.alts[0].segs[1], Seg::Runs(_)), "{pat}");
+            for name in &names {
+                let want = match_name(&toks, name);
+                assert_eq!(glob.matches(name, false), want, "{pat} vs {name}");
+                assert_eq!(glob.matches(&format!("x/{name}"), false), want);
+                checked += 1;
+            }
+        }
+        assert!(checked > 20_000);
     }
 
     #[test]

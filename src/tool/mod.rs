@@ -8,6 +8,7 @@ use crate::workspace::Workspace;
 
 pub mod bash;
 pub mod beneath;
+pub mod dirents;
 pub mod edit;
 pub mod fetch;
 pub mod find;

@@ -5,10 +5,13 @@
 //! each directory's entries sorted by name (so output is deterministic) and
 //! stops after `MAX_ENTRIES` entries so a huge tree cannot stall a turn.
 
+use super::dirents::{Kind, Reader};
 use super::glob::Glob;
 use std::borrow::Cow;
+use std::ffi::OsStr;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 /// Most directory entries one walk looks at.
 pub const MAX_ENTRIES: usize = 250_000;
@@ -46,12 +49,42 @@ struct IgnoreFile {
     rules: Vec<Rule>,
 }
 
-/// A path to visit; its path relative to the root is the tail of `abs`
-/// (`rel_of`), so no second string is made for it.
-struct Item {
-    abs: PathBuf,
+/// One directory being walked: its entries that are not ignored, sorted
+/// by name (the names back to back in `names`), and the next one to visit.
+/// The walk keeps one per level and reuses their buffers.
+#[derive(Default)]
+struct Dir {
+    names: Vec<u8>,
+    ents: Vec<Ent>,
+    next: usize,
+    /// Length of this directory's absolute path (in `Walk::path`).
+    path_len: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Ent {
+    at: usize,
+    len: usize,
     is_dir: bool,
-    depth: usize,
+    /// A symlink, kept only if it leads to a file inside the root.
+    link: bool,
+}
+
+impl Dir {
+    fn name(&self, e: &Ent) -> &[u8] {
+        self.names.get(e.at..e.at + e.len).unwrap_or_default()
+    }
+}
+
+/// A walk's state: the absolute path of the entry at hand (the root's
+/// path, then the entry's path below it), the ignore files in force and
+/// the entries looked at so far.
+struct Walk<'a> {
+    root: &'a Path,
+    path: Vec<u8>,
+    ignores: Vec<IgnoreFile>,
+    reader: Reader,
+    seen: usize,
 }
 
 /// Visit everything below `start` (a directory or file inside `root`) that
@@ -86,69 +119,159 @@ pub fn walk(
     }
     // `start` as the root and `start_rel` (a `.` or `..` in it gone), so
     // that every path below it has its path from the root as its tail.
-    let mut abs = root.to_path_buf();
+    let mut path = root.as_os_str().as_encoded_bytes().to_vec();
     if !start_rel.is_empty() {
-        abs.push(&start_rel);
+        path.push(b'/');
+        path.extend_from_slice(start_rel.as_bytes());
     }
-    let mut stack = vec![Item {
-        abs,
-        is_dir: true,
-        depth: 1,
-    }];
-    let root_len = root.as_os_str().len();
-    let mut seen = 0;
-    while let Some(it) = stack.pop() {
-        let it_rel = rel_of(root_len, &it.abs);
-        if it.depth > 1 && visit(&it.abs, &it_rel, it.is_dir) == Flow::Stop {
-            return Ok(End::Stopped);
+    let mut w = Walk {
+        root,
+        path,
+        ignores,
+        reader: Reader::default(),
+        seen: 0,
+    };
+    let mut dirs = vec![Dir::default()];
+    match w.list(&mut dirs, 0) {
+        Ok(None) => {}
+        Ok(Some(end)) => return Ok(end),
+        Err(e) => return Err(format!("cannot list `{}`: {e}", shown(&start_rel))),
+    }
+    Ok(w.run(&mut dirs, visit))
+}
+
+impl Walk<'_> {
+    /// Visit the entries of `dirs[0]` and everything below them.
+    fn run(
+        &mut self,
+        dirs: &mut Vec<Dir>,
+        visit: &mut dyn FnMut(&Path, &str, bool) -> Flow,
+    ) -> End {
+        let root_len = self.root.as_os_str().len();
+        let mut level = 0;
+        loop {
+            let Some(dir) = dirs.get_mut(level) else {
+                return End::Done;
+            };
+            let Some(ent) = dir.ents.get(dir.next).copied() else {
+                match level.checked_sub(1) {
+                    Some(up) => level = up,
+                    None => return End::Done,
+                }
+                continue;
+            };
+            dir.next += 1;
+            self.path.truncate(dir.path_len);
+            self.path.push(b'/');
+            self.path.extend_from_slice(dir.name(&ent));
+            let abs = Path::new(OsStr::from_bytes(&self.path));
+            if visit(abs, &rel_of(root_len, abs), ent.is_dir) == Flow::Stop {
+                return End::Stopped;
+            }
+            if ent.is_dir {
+                match self.list(dirs, level + 1) {
+                    Ok(None) => level += 1,
+                    Ok(Some(end)) => return end,
+                    Err(_) => {} // unreadable: skipped
+                }
+            }
         }
-        if !it.is_dir {
-            continue;
+    }
+
+    /// Read the directory at `self.path` into `dirs[level]`: its
+    /// .gitignore first, then the entries that are not ignored, sorted.
+    /// `Some` when the walk must end (`MAX_ENTRIES` reached).
+    fn list(&mut self, dirs: &mut Vec<Dir>, level: usize) -> std::io::Result<Option<End>> {
+        while dirs.len() <= level {
+            dirs.push(Dir::default());
+        }
+        let Some(dir) = dirs.get_mut(level) else {
+            return Ok(None);
+        };
+        // Item depth as the ignore files count it: 1 for `start`.
+        let depth = level + 1;
+        dir.names.clear();
+        dir.ents.clear();
+        dir.next = 0;
+        dir.path_len = self.path.len();
+        let seen = &mut self.seen;
+        let (mut capped, mut has_ignore, mut links) = (false, false, false);
+        self.reader
+            .read(&mut self.path, level == 0, &mut |name, kind| {
+                *seen += 1;
+                capped |= *seen > MAX_ENTRIES;
+                if capped || name == b".git" {
+                    return;
+                }
+                has_ignore |= name == b".gitignore";
+                links |= kind == Kind::Link;
+                if !matches!(kind, Kind::Dir | Kind::File | Kind::Link) {
+                    return; // sockets, fifos, devices
+                }
+                dir.ents.push(Ent {
+                    at: dir.names.len(),
+                    len: name.len(),
+                    is_dir: kind == Kind::Dir,
+                    link: kind == Kind::Link,
+                });
+                dir.names.extend_from_slice(name);
+            })?;
+        if capped {
+            return Ok(Some(End::Capped));
+        }
+        if links {
+            self.drop_links(dir);
         }
         // Drop the rules of directories that are not ancestors of this one.
-        ignores.retain(|f| f.depth < it.depth);
-        load(&mut ignores, &it.abs.join(".gitignore"), &it_rel, it.depth);
-        let entries = match fs::read_dir(&it.abs) {
-            Ok(e) => e,
-            Err(e) if it.depth == 1 => {
-                return Err(format!("cannot list `{}`: {e}", shown(&start_rel)))
-            }
-            Err(_) => continue,
-        };
-        let mut kids = Vec::new();
-        for ent in entries.flatten() {
-            seen += 1;
-            if seen > MAX_ENTRIES {
-                return Ok(End::Capped);
-            }
-            let abs = ent.path();
-            let name = abs.file_name().unwrap_or_default();
-            if name == ".git" {
-                continue;
-            }
-            let Ok(ft) = ent.file_type() else { continue };
-            let is_dir = if ft.is_dir() {
-                true
-            } else if ft.is_file() || (ft.is_symlink() && link_to_file_inside(root, &abs)) {
-                false
-            } else {
-                continue; // sockets, fifos, devices, links to dirs or outside
-            };
-            if is_ignored(&ignores, &rel_of(root_len, &abs), is_dir) {
-                continue;
-            }
-            kids.push(Item {
-                abs,
-                is_dir,
-                depth: it.depth + 1,
-            });
+        self.ignores.retain(|f| f.depth < depth);
+        if has_ignore {
+            self.path.extend_from_slice(b"/.gitignore");
+            let file = Path::new(OsStr::from_bytes(&self.path)).to_path_buf();
+            self.path.truncate(dir.path_len);
+            let root_len = self.root.as_os_str().len();
+            let rel = rel_of(root_len, Path::new(OsStr::from_bytes(&self.path))).into_owned();
+            load(&mut self.ignores, &file, &rel, depth);
         }
-        // Siblings share their parent's path, so their paths sort as their
-        // names do.
-        kids.sort_unstable_by(|a, b| a.abs.as_os_str().cmp(b.abs.as_os_str()));
-        stack.extend(kids.into_iter().rev());
+        if !self.ignores.is_empty() {
+            self.drop_ignored(dir);
+        }
+        let names = &dir.names;
+        let key = |e: &Ent| names.get(e.at..e.at + e.len).unwrap_or_default();
+        dir.ents.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        Ok(None)
     }
-    Ok(End::Done)
+
+    /// Remove the entries of `dir` (whose path is `self.path`) that the
+    /// ignore files in force exclude.
+    fn drop_ignored(&mut self, dir: &mut Dir) {
+        let root_len = self.root.as_os_str().len();
+        let ignores = &self.ignores;
+        keep_if(&mut self.path, dir, &mut |e, abs| {
+            !is_ignored(ignores, &rel_of(root_len, abs), e.is_dir)
+        });
+    }
+
+    /// Keep of `dir`'s symlinks those that lead to a regular file inside
+    /// the root; links to directories are never followed.
+    fn drop_links(&mut self, dir: &mut Dir) {
+        let root = self.root;
+        keep_if(&mut self.path, dir, &mut |e, abs| {
+            !e.link || link_to_file_inside(root, abs)
+        });
+    }
+}
+
+/// Keep the entries of `dir` for which `keep` says so, given each one's
+/// absolute path (built in `path`, which holds `dir`'s).
+fn keep_if(path: &mut Vec<u8>, dir: &mut Dir, keep: &mut dyn FnMut(&Ent, &Path) -> bool) {
+    let names = &dir.names;
+    dir.ents.retain(|e| {
+        path.truncate(dir.path_len);
+        path.push(b'/');
+        path.extend_from_slice(names.get(e.at..e.at + e.len).unwrap_or_default());
+        keep(e, Path::new(OsStr::from_bytes(path)))
+    });
+    path.truncate(dir.path_len);
 }
 
 /// `path` relative to `root`, `/`-separated; "" for the root itself.
@@ -175,7 +298,11 @@ pub fn rel_to<'a>(rel: &'a str, base: &str) -> &'a str {
 fn rel_of(root_len: usize, abs: &Path) -> Cow<'_, str> {
     let b = abs.as_os_str().as_encoded_bytes();
     let rest = b.get(root_len..).unwrap_or_default();
-    String::from_utf8_lossy(rest.strip_prefix(b"/").unwrap_or(rest))
+    let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+    match std::str::from_utf8(rest) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(rest),
+    }
 }
 
 fn join(base: &str, name: &str) -> String {
@@ -272,140 +399,5 @@ fn is_ignored(ignores: &[IgnoreFile], rel: &str, is_dir: bool) -> bool {
 }
 
 #[cfg(test)]
-pub mod tests {
-    use super::*;
-
-    /// A fresh directory with `files` (path, content) written in it.
-    pub fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("mote-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        for (path, text) in files {
-            let p = d.join(path);
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, text).unwrap();
-        }
-        fs::create_dir_all(&d).unwrap();
-        d.canonicalize().unwrap()
-    }
-
-    fn list(root: &Path, start: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        walk(root, &root.join(start), &mut |_, rel, is_dir| {
-            out.push(if is_dir {
-                format!("{rel}/")
-            } else {
-                rel.to_string()
-            });
-            Flow::Continue
-        })
-        .unwrap();
-        out
-    }
-
-    #[test]
-    fn gitignore_rules() {
-        let d = tree(
-            "walk-ignore",
-            &[
-                (
-                    ".gitignore",
-                    "# comment\n\n*.log\n!keep.log\nbuild/\n/top.txt\ndocs/*.md\n\\#hash\nsp\\ \n",
-                ),
-                ("a.log", ""),
-                ("keep.log", ""),
-                ("build/out.o", ""),
-                ("src/build", "a file named build is not a directory"),
-                ("top.txt", ""),
-                ("src/top.txt", ""),
-                ("docs/a.md", ""),
-                ("docs/sub/b.md", ""),
-                ("#hash", ""),
-                ("sp ", ""),
-                (".env", ""),
-                (".git/config", ""),
-                (".git/info/exclude", "secret\n"),
-                ("src/secret", ""),
-                ("src/.gitignore", "*.tmp\n!a.log\n"),
-                ("src/x.tmp", ""),
-                ("src/a.log", ""),
-                ("src/sub/y.tmp", ""),
-                ("z.tmp", ""),
-            ],
-        );
-        let got = list(&d, ".");
-        let want = [
-            ".env",
-            ".gitignore",
-            "docs/",
-            "docs/sub/",
-            "docs/sub/b.md",
-            "keep.log",
-            "src/",
-            "src/.gitignore",
-            "src/a.log",
-            "src/build",
-            "src/sub/",
-            "src/top.txt",
-            "z.tmp",
-        ];
-        assert_eq!(got, want);
-    }
-
-    #[test]
-    fn ignored_dir_not_descended_and_start_inside() {
-        let d = tree(
-            "walk-nodesc",
-            &[
-                (".gitignore", "node_modules\nlib/gen/\n"),
-                ("node_modules/x/index.js", ""),
-                ("lib/gen/a.rs", ""),
-                ("lib/ok.rs", ""),
-                ("lib/.gitignore", "*.bak\n"),
-                ("lib/deep/x.bak", ""),
-                ("lib/deep/x.rs", ""),
-            ],
-        );
-        let mut visited = Vec::new();
-        walk(&d, &d, &mut |_, rel, _| {
-            visited.push(rel.to_string());
-            Flow::Continue
-        })
-        .unwrap();
-        assert!(
-            !visited
-                .iter()
-                .any(|v| v.contains("node_modules") || v.contains("gen")),
-            "{visited:?}"
-        );
-        // Starting below the root still applies the root's and lib's rules.
-        assert_eq!(list(&d, "lib/deep"), ["lib/deep/x.rs"]);
-        // An explicitly named ignored directory is searched.
-        assert_eq!(
-            list(&d, "node_modules"),
-            ["node_modules/x/", "node_modules/x/index.js"]
-        );
-    }
-
-    #[test]
-    fn stop_file_start_and_symlinks() {
-        let d = tree("walk-misc", &[("a", ""), ("b", ""), ("dir/c", "")]);
-        std::os::unix::fs::symlink(d.join("dir"), d.join("loop")).unwrap();
-        std::os::unix::fs::symlink(d.join("a"), d.join("link-a")).unwrap();
-        std::os::unix::fs::symlink("/etc/passwd", d.join("out")).unwrap();
-        assert_eq!(list(&d, "."), ["a", "b", "dir/", "dir/c", "link-a"]);
-        assert_eq!(list(&d, "dir/c"), ["dir/c"]);
-        let mut n = 0;
-        let end = walk(&d, &d, &mut |_, _, _| {
-            n += 1;
-            if n == 2 {
-                Flow::Stop
-            } else {
-                Flow::Continue
-            }
-        });
-        assert_eq!(end, Ok(End::Stopped));
-        assert!(walk(&d, &d.join("missing"), &mut |_, _, _| Flow::Continue)
-            .unwrap_err()
-            .contains("cannot read `missing`"));
-    }
-}
+#[path = "walk_tests.rs"]
+pub mod tests;
