@@ -133,6 +133,16 @@ pub const GREP_NO_LITERAL_RATIO: Budget = b(
     5.0,
     Unit::Ratio,
 );
+pub const FIND_RATIO: Budget = b(
+    "find tool over GNU `find . -name`, same run, 100,000 files with .gitignore (whole mote process)",
+    2.0,
+    Unit::Ratio,
+);
+pub const LS_RATIO: Budget = b(
+    "ls tool over GNU `ls -A`, same run, a directory of 50,000 files (whole mote process)",
+    2.0,
+    Unit::Ratio,
+);
 pub const GREP_RSS: Budget = b("peak RSS, a grep through 2 MB lines", 4.0 * MIB, Unit::Kib);
 pub const IMAGE_SESSION_RSS: Budget = b(
     "peak RSS, 4-turn session with a 5 MB image attached",
@@ -179,6 +189,8 @@ pub const ALL: &[&Budget] = &[
     &GREP_LITERAL_RATIO,
     &GREP_NO_LITERAL_RATIO,
     &GREP_RSS,
+    &FIND_RATIO,
+    &LS_RATIO,
     &IMAGE_SESSION_RSS,
     &CHECKPOINT_MS,
     &CHECKPOINT_RSS,

@@ -20,6 +20,7 @@ mod acp;
 mod alloc;
 mod budgets;
 mod checkpoint;
+mod find;
 mod grep;
 mod idle;
 mod images;
@@ -69,6 +70,7 @@ fn main() {
     grep::rows(&mut r, &bin);
     checkpoint::rows(&mut r, &bin);
     checkpoint::rows(&mut r, &bin);
+    find::rows(&mut r, &bin);
     alloc::compare(&mut r, root, size, &version, &sess);
     r.finish();
 }

@@ -31,21 +31,20 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
         return Err(format!("`{path}` is not a directory"));
     }
     let start_rel = walk::rel_path(&ws.root, &start)?;
-    let mut hits = Vec::new();
+    // The hits, a line each, in one string.
+    let (mut all, mut hits) = (String::new(), 0);
     let mut more = false;
     let end = walk::walk(&ws.root, &start, &mut |_, rel, is_dir| {
         if !glob.matches(walk::rel_to(rel, &start_rel), is_dir) {
             return Flow::Continue;
         }
-        if hits.len() == limit {
+        if hits == limit {
             more = true;
             return Flow::Stop;
         }
-        hits.push(if is_dir {
-            format!("{rel}/")
-        } else {
-            rel.to_string()
-        });
+        hits += 1;
+        all.push_str(rel);
+        all.push_str(if is_dir { "/\n" } else { "\n" });
         Flow::Continue
     })?;
     let mut notes = Vec::new();
@@ -55,7 +54,7 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
             walk::MAX_ENTRIES
         ));
     }
-    if hits.is_empty() {
+    if hits == 0 {
         let mut text = format!("No files match `{pattern}` in {}", ws.display(&start));
         for n in notes {
             text.push('\n');
@@ -69,8 +68,8 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
             format!("[stopped at {limit} results; narrow the pattern or raise limit]"),
         );
     }
-    let all = hits.join("\n");
-    let cut = truncate::head(&all, truncate::MAX_LINES, truncate::MAX_BYTES);
+    let all = all.strip_suffix('\n').unwrap_or(&all);
+    let cut = truncate::head(all, truncate::MAX_LINES, truncate::MAX_BYTES);
     let mut text = cut.text.trim_end_matches('\n').to_string();
     if cut.cut {
         notes.insert(

@@ -237,7 +237,7 @@ impl Walk<'_> {
         }
         let names = &dir.names;
         let key = |e: &Ent| names.get(e.at..e.at + e.len).unwrap_or_default();
-        dir.ents.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        crate::sort::by(&mut dir.ents, |a, b| key(a).cmp(key(b)));
         Ok(None)
     }
 

@@ -5,7 +5,8 @@
 //! xorshift seed; no .gitignore and no binary files, so GNU grep -r sees
 //! exactly the files mote's walker does), and `run_tools`, which runs the
 //! real binary headless against the mock model so that each tool call's
-//! output and duration come from mote's own stream-json events.
+//! output and duration come from mote's own stream-json events (and
+//! `run_timed`, which also times the whole process, for the find bench).
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -48,8 +49,16 @@ pub fn command(bin: &Path, ws: &Path, m: &Mock) -> Command {
 /// Run mote in `ws` with a model that makes `calls`; returns each call's
 /// result.
 pub fn run_tools(bin: &Path, ws: &Path, calls: &[(&str, String)]) -> Vec<Ran> {
+    run_timed(bin, ws, calls).0
+}
+
+/// `run_tools`, and the wall time in ms of the whole mote process, from
+/// its spawn (start-up included) to its exit.
+pub fn run_timed(bin: &Path, ws: &Path, calls: &[(&str, String)]) -> (Vec<Ran>, f64) {
     let m = mock(calls);
+    let t = std::time::Instant::now();
     let out = command(bin, ws, &m).output().expect("run mote");
+    let wall = t.elapsed().as_secs_f64() * 1e3;
     assert!(
         out.status.success(),
         "mote failed: {}",
@@ -74,7 +83,7 @@ pub fn run_tools(bin: &Path, ws: &Path, calls: &[(&str, String)]) -> Vec<Ran> {
         })
         .collect();
     assert_eq!(ran.len(), calls.len(), "tool results: {stdout}");
-    ran
+    (ran, wall)
 }
 
 /// The tree's shape: `dirs` × `files` source files of about `file_bytes`
