@@ -88,6 +88,8 @@ pub static FLAGS: &[Flag] = &[
     // Undo (src/undo/): checkpoints of the files before each prompt's changes.
     flag("undo", None, "", "With -c or --resume: undo the last prompt (its files and its turn in the conversation), print what changed, exit"),
     flag("rewind", None, "N", "With -c or --resume: go back to just before the session's N-th prompt (files and conversation), print what changed, exit"),
+    // Worktrees (src/worktree.rs): parallel sessions on one repository.
+    flag("worktree", None, "NAME", "Work in the git worktree of branch mote/NAME beside the repository (made from the current branch if missing; config `worktree_dir`)"),
     flag("context-window", None, "N", "Context window in tokens (default: config models.ID.context_window, else 128000)"),
     // MCP servers (src/mcp): more servers from a file, or none at all.
     flag("mcp-config", None, "FILE", "Also load MCP servers from FILE ({\"mcpServers\": ...})"),
@@ -168,6 +170,8 @@ pub struct Options {
     pub undo: bool,
     pub rewind: Option<usize>,
     pub context_window: Option<u64>,
+    /// `--worktree NAME`: the session runs in that worktree (src/worktree.rs).
+    pub worktree: Option<String>,
     /// Subagents: this run is a child running this agent, at this depth.
     pub subagent: Option<String>,
     pub depth: u32,
@@ -223,6 +227,7 @@ impl Options {
             undo: false,
             rewind: None,
             context_window: None,
+            worktree: None,
             subagent: None,
             depth: 0,
             parent_session: None,
@@ -303,6 +308,10 @@ impl Options {
             "rewind" => self.rewind = Some(num("a prompt number")? as usize),
             "context-window" => {
                 self.context_window = Some(u64::from(num("a number of tokens")?.max(1024)))
+            }
+            "worktree" => {
+                crate::worktree::check_name(v).map_err(|e| format!("--{long}: {e}"))?;
+                self.worktree = Some(v.to_string())
             }
             "subagent" => self.subagent = Some(v.to_string()),
             "subagent-depth" => self.depth = num("a depth")?,
@@ -410,11 +419,15 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
         10,
         "--output-schema: the answer still did not match the schema after one retry",
     ),
+    (
+        crate::worktree::REFUSED as i32,
+        "mote worktree rm: the worktree has uncommitted or unmerged work (--force removes it)",
+    ),
 ];
 
 pub fn help() -> String {
     let mut s = format!(
-        "mote {} - a coding agent in one small binary\n\nUsage: mote [options]                       the interactive mode (in a terminal)\n       mote -p PROMPT [options]             one task headless\n       mote --loop PLAN.md [--check CMD] [options]\n       mote acp [options]                   an Agent Client Protocol agent for editors, on stdin/stdout\n       mote mcp list|call|conformance ...   try MCP servers without a model (mote mcp --help)\n\nOptions:\n",
+        "mote {} - a coding agent in one small binary\n\nUsage: mote [options]                       the interactive mode (in a terminal)\n       mote -p PROMPT [options]             one task headless\n       mote --loop PLAN.md [--check CMD] [options]\n       mote acp [options]                   an Agent Client Protocol agent for editors, on stdin/stdout\n       mote mcp list|call|conformance ...   try MCP servers without a model (mote mcp --help)\n       mote worktree list | rm NAME [--force]   the repository's mote worktrees (see --worktree)\n\nOptions:\n",
         env!("CARGO_PKG_VERSION")
     );
     for f in FLAGS.iter().filter(|f| !f.hidden) {

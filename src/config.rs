@@ -22,6 +22,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "network",
     "subagents",
     "hooks",
+    "worktree_dir",
 ];
 
 pub struct Config {
@@ -35,7 +36,7 @@ pub struct Config {
     hooks: Vec<(PathBuf, Value)>,
     /// What the project file sets that loosens the gate or starts programs
     /// (`mcpServers`, `permissions.allow`, `permission: auto`, `sandbox:
-    /// off`): merged only by `admit`, once the folder is trusted.
+    /// off`, `worktree_dir`): merged only by `admit`, once the folder is trusted.
     held: Option<(PathBuf, Value)>,
 }
 
@@ -99,7 +100,8 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
 /// Take out of a project config what needs the folder's trust (src/trust.rs).
 fn hold(m: &mut Vec<(String, Value)>) -> Option<Value> {
     let loosens = |k: &str, v: &Value| match (k, v.as_str()) {
-        ("mcpServers", _) => true,
+        // Where `--worktree` writes a checkout: a project may not choose.
+        ("mcpServers" | "worktree_dir", _) => true,
         ("permission", Some(p)) => p.parse() == Ok(crate::permission::Permission::Auto),
         ("sandbox", Some(s)) => crate::sandbox::Mode::parse(s) == Some(crate::sandbox::Mode::Off),
         _ => false,

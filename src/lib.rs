@@ -47,3 +47,4 @@ pub mod trust;
 pub mod tui;
 pub mod undo;
 pub mod workspace;
+pub mod worktree;

@@ -45,6 +45,20 @@ fn main() -> ExitCode {
             .map(|v| v.map(String::from))
             .map_err(|e| c.locate(&e))
     };
+    if args.first().is_some_and(|a| a == "worktree") {
+        let words: Vec<String> = args[1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+        return match mote::worktree::main(&words, &cwd) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err((code, e)) => fail(code, &e),
+        };
+    }
     if args.first().is_some_and(|a| a == "mcp") {
         // Probing is the user's own request to start the servers.
         let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
@@ -101,6 +115,21 @@ fn main() -> ExitCode {
     let Some(Ok(mut c)) = loaded.into_inner() else {
         return fail(2, "the config was not loaded");
     };
+    // `--worktree NAME`: the run moves into the worktree, and its project
+    // config is read there (src/worktree.rs).
+    if let Some(name) = opts.worktree.clone() {
+        let moved = enter_worktree(&name, &c, &env).and_then(|c| {
+            let conf = |key: &str| c.str(key).map(|v| v.map(String::from));
+            match parse(&conf)? {
+                Command::Run(o) => Ok((c, o)),
+                _ => Err("--worktree: the flags changed".into()),
+            }
+        });
+        match moved {
+            Ok((conf, o)) => (c, opts) = (conf, o),
+            Err(e) => return fail(2, &e),
+        }
+    }
     // The project's files that run commands or allow more, if the folder
     // is trusted (src/trust.rs); flags read from the config are read again.
     let interactive =
@@ -135,6 +164,25 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => fail(code, &c.locate(&msg)),
     }
+}
+
+/// Make or find worktree `name` of the repository here, move into it, and
+/// load the config there.
+fn enter_worktree(
+    name: &str,
+    c: &config::Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<config::Config, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?;
+    let (path, made) = mote::worktree::enter(&cwd, name, c.str("worktree_dir")?)?;
+    std::env::set_current_dir(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if made {
+        eprintln!(
+            "mote: made worktree {name} at {} (branch mote/{name})",
+            path.display()
+        );
+    }
+    config::load(&path, env)
 }
 
 fn fail(code: u8, msg: &str) -> ExitCode {

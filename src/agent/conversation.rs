@@ -157,6 +157,11 @@ impl Conversation {
         self.undo = u;
     }
 
+    /// The workspace moved to another folder (`/worktree`).
+    pub fn moved(&mut self) {
+        self.undo.moved();
+    }
+
     /// Take back prompts `seq` and later from the conversation (unless a
     /// compaction came since: `false`) and record it.
     pub fn rewind(&mut self, seq: u64) -> bool {

@@ -2,10 +2,11 @@
 //! printed from. The commands that switch the model or prompt mode live in
 //! switch.rs, the session ones (/sessions, /resume, /new, /compact) in
 //! saved.rs, /loop in plan_loop.rs, /memory /remember /skills and
-//! templates in memory.rs; the small ones are here.
+//! templates in memory.rs, /worktree in worktree.rs; the small ones are
+//! here.
 
 use super::screen::{k, say, usd};
-use super::{export, memory, plan_loop, rewind, saved, switch, Repl};
+use super::{export, memory, plan_loop, rewind, saved, switch, worktree, Repl};
 
 pub enum Flow {
     Continue,
@@ -124,6 +125,13 @@ pub static COMMANDS: &[Command] = &[
         arg: Arg::None,
         help: "What this session changed since its first checkpoint",
         run: rewind::diff,
+    },
+    Command {
+        name: "worktree",
+        args: "[NAME]",
+        arg: Arg::None,
+        help: "List the repository's mote worktrees, or work in mote/NAME's (made if missing)",
+        run: worktree::run,
     },
     Command {
         name: "export",

@@ -28,6 +28,7 @@ pub mod table;
 pub mod term;
 pub mod thinking;
 pub mod width;
+pub mod worktree;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -87,7 +88,9 @@ fn dumb() -> bool {
 pub fn screen(model: &str, root: &Path) -> Screen {
     let tty = std::io::stdout().is_terminal() && !dumb();
     let editor = Editor::new(history::History::load_for(history::default_path(), root));
-    Screen::new(color_wanted(), tty, editor, model)
+    let mut s = Screen::new(color_wanted(), tty, editor, model);
+    s.worktree = crate::worktree::name_of(root);
+    s
 }
 
 /// What the interactive mode works on: the run's context, the

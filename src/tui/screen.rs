@@ -32,6 +32,8 @@ pub struct Screen {
     md: Markdown,
     pub editor: Editor,
     pub model: String,
+    /// The mote worktree the session works in, for the status line.
+    pub worktree: Option<String>,
     pub context_window: u64,
     /// Usage since the last status line, and of the whole session.
     pub turn_usage: Usage,
@@ -105,6 +107,7 @@ impl Screen {
             md,
             editor,
             model: model.to_string(),
+            worktree: None,
             context_window: DEFAULT_CONTEXT,
             turn_usage: Usage::default(),
             total: Usage::default(),
@@ -261,8 +264,12 @@ impl Screen {
             ),
             None => String::new(),
         };
+        let tree = match &self.worktree {
+            Some(w) => format!(" · worktree {w}"),
+            None => String::new(),
+        };
         format!(
-            "{} · {} in / {} out{cost} · context {pct}% of {}",
+            "{}{tree} · {} in / {} out{cost} · context {pct}% of {}",
             self.model,
             k(u.input),
             k(u.output),

@@ -96,7 +96,7 @@ pub fn run(
 
 /// `run`, with config `set` given through the environment (a key may hold
 /// any character, which `-c` could misread).
-fn run_with(
+pub fn run_with(
     root: &Path,
     index: Option<&Path>,
     set: &[(String, &str)],
@@ -215,6 +215,13 @@ fn paths(out: &[u8], staged: bool) -> Vec<Vec<u8>> {
 /// What of the config matters to a snapshot: every filter driver emptied
 /// (comparing a racily clean file runs its clean filter), and
 /// `core.autocrlf`, which made the user's index blobs differ from the files.
+/// Config for `run_with` that empties every filter driver the
+/// repository's config names and turns line-ending conversion off, so no
+/// command runs a filter program (`mote --worktree`'s checkout too).
+pub fn no_filters(root: &Path) -> Vec<(String, &'static str)> {
+    config(root).map(|c| c.set).unwrap_or_default()
+}
+
 struct Config {
     set: Vec<(String, &'static str)>,
     autocrlf: bool,

@@ -304,6 +304,17 @@ impl Undo {
         step
     }
 
+    /// The workspace moved to another folder (`/worktree`): its git top
+    /// level is looked up again, and the earlier prompts' files, which
+    /// lie in the old folder, are no longer put back (their conversation
+    /// still can be).
+    pub fn moved(&mut self) {
+        self.repo = None;
+        for t in &mut self.turns {
+            (t.before, t.after) = (None, None);
+        }
+    }
+
     /// The turns from the `n`-th prompt (1-based, as listed) on.
     pub fn from(&self, n: usize) -> &[Turn] {
         self.turns.get(n.saturating_sub(1)..).unwrap_or(&[])
