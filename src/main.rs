@@ -115,18 +115,12 @@ fn main() -> ExitCode {
     let Some(Ok(mut c)) = loaded.into_inner() else {
         return fail(2, "the config was not loaded");
     };
-    // `--worktree NAME`: the run moves into the worktree, and its project
-    // config is read there (src/worktree.rs).
-    if let Some(name) = opts.worktree.clone() {
-        let moved = enter_worktree(&name, &c, &env).and_then(|c| {
-            let conf = |key: &str| c.str(key).map(|v| v.map(String::from));
-            match parse(&conf)? {
-                Command::Run(o) => Ok((c, o)),
-                _ => Err("--worktree: the flags changed".into()),
-            }
-        });
-        match moved {
-            Ok((conf, o)) => (c, opts) = (conf, o),
+    // `--worktree NAME`: the run moves into the worktree, and its config
+    // and flags are read there (src/worktree.rs).
+    let mut reparse = false;
+    if let Some(name) = &opts.worktree {
+        match enter_worktree(name, &c, &env) {
+            Ok(conf) => (c, reparse) = (conf, true),
             Err(e) => return fail(2, &e),
         }
     }
@@ -141,12 +135,13 @@ fn main() -> ExitCode {
             Ok(yes) => opts.trust |= yes && !acp,
             Err(e) => return fail(2, &e),
         }
-        if held && opts.trust {
-            let conf = |key: &str| c.str(key).map(|v| v.map(String::from));
-            if let Ok(Command::Run(o)) = parse(&conf) {
-                opts = o;
-                opts.trust = true;
-            }
+        reparse |= held && opts.trust;
+    }
+    if reparse {
+        let conf = |key: &str| c.str(key).map(|v| v.map(String::from));
+        if let Ok(Command::Run(mut o)) = parse(&conf) {
+            o.trust = opts.trust;
+            opts = o;
         }
     }
     let c = &c;

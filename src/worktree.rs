@@ -36,8 +36,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
     match ok {
         true => Ok(()),
         false => Err(format!(
-            "bad worktree name `{}`: use letters, digits, `.`, `_` and `-` (not first), at most 64",
-            name.escape_debug()
+            "bad worktree name {name:?}: use letters, digits, `.`, `_` and `-` (not first), at most 64"
         )),
     }
 }
@@ -46,8 +45,19 @@ pub fn check_name(name: &str) -> Result<(), String> {
 pub struct Tree {
     pub name: String,
     pub path: PathBuf,
-    /// Its private git folder (`.git/worktrees/ID`).
-    gitdir: PathBuf,
+}
+
+/// The private git folder of the worktree at `dir` (`.git/worktrees/ID`).
+fn gitdir(dir: &Path) -> Result<PathBuf, String> {
+    let g = run(dir, &["rev-parse", "--path-format=absolute", "--git-dir"])?;
+    Ok(PathBuf::from(g.trim_end()))
+}
+
+/// Whether `rev` names a commit in the repository of `dir`.
+fn known(dir: &Path, rev: &str) -> bool {
+    !rev.is_empty()
+        && !rev.starts_with('-')
+        && run(dir, &["rev-parse", "-q", "--verify", rev]).is_ok()
 }
 
 /// The repository `dir` is in: the main checkout's folder.
@@ -73,13 +83,9 @@ fn run(dir: &Path, args: &[&str]) -> Result<String, String> {
     git::run_with(dir, None, &set, args, None).map(|o| String::from_utf8_lossy(&o).into_owned())
 }
 
-fn utf8(p: &Path) -> Result<&str, String> {
-    p.to_str()
-        .ok_or_else(|| format!("{}: not UTF-8", p.display()))
-}
-
-/// The repository's mote worktrees (branches `mote/*`).
-pub fn list(dir: &Path) -> Result<Vec<Tree>, String> {
+/// The main checkout of the repository at `dir`, and its mote worktrees
+/// (branches `mote/*`).
+pub fn list(dir: &Path) -> Result<(PathBuf, Vec<Tree>), String> {
     let top = main_top(dir)?;
     let out = run(&top, &["worktree", "list", "--porcelain", "-z"])?;
     let mut trees = Vec::new();
@@ -89,18 +95,14 @@ pub fn list(dir: &Path) -> Result<Vec<Tree>, String> {
             path = Some(PathBuf::from(p));
         } else if let (Some(b), Some(p)) = (field.strip_prefix("branch "), &path) {
             if let Some(name) = b.strip_prefix(PREFIX) {
-                let gitdir = run(p, &["rev-parse", "--path-format=absolute", "--git-dir"])
-                    .map(|g| PathBuf::from(g.trim_end()))
-                    .unwrap_or_default();
                 trees.push(Tree {
                     name: name.to_string(),
                     path: p.clone(),
-                    gitdir,
                 });
             }
         }
     }
-    Ok(trees)
+    Ok((top, trees))
 }
 
 /// The worktree for `name` in the repository of `dir`, made if missing
@@ -108,16 +110,10 @@ pub fn list(dir: &Path) -> Result<Vec<Tree>, String> {
 /// whether it was made now. `template` is `worktree_dir`.
 pub fn enter(dir: &Path, name: &str, template: Option<&str>) -> Result<(PathBuf, bool), String> {
     check_name(name)?;
-    if let Some(t) = list(dir)?.into_iter().find(|t| t.name == name) {
-        if !t.path.is_dir() {
-            return Err(format!(
-                "worktree {name}: {} is gone (`git worktree prune` forgets it)",
-                t.path.display()
-            ));
-        }
+    let (top, trees) = list(dir)?;
+    if let Some(t) = trees.into_iter().find(|t| t.name == name) {
         return Ok((t.path, false));
     }
-    let top = main_top(dir)?;
     let repo = top
         .file_name()
         .map(|n| n.to_string_lossy())
@@ -129,21 +125,12 @@ pub fn enter(dir: &Path, name: &str, template: Option<&str>) -> Result<(PathBuf,
             .replace("{name}", name),
     );
     let branch = format!("mote/{name}");
-    let exists = run(
-        dir,
-        &[
-            "rev-parse",
-            "-q",
-            "--verify",
-            &format!("refs/heads/{branch}"),
-        ],
-    )
-    .is_ok();
+    let exists = known(dir, &format!("refs/heads/{branch}"));
     let base = match run(dir, &["symbolic-ref", "-q", "--short", "HEAD"]) {
         Ok(b) => b.trim_end().to_string(),
         Err(_) => run(dir, &["rev-parse", "HEAD"])?.trim_end().to_string(),
     };
-    let p = utf8(&path)?;
+    let p = &*path.to_string_lossy();
     match exists {
         true => run(dir, &["worktree", "add", "--", p, &branch])?,
         false => run(dir, &["worktree", "add", "-b", &branch, "--", p, &base])?,
@@ -152,8 +139,7 @@ pub fn enter(dir: &Path, name: &str, template: Option<&str>) -> Result<(PathBuf,
         .canonicalize()
         .map_err(|e| format!("{}: {e}", path.display()))?;
     if !exists {
-        let gitdir = run(&path, &["rev-parse", "--path-format=absolute", "--git-dir"])?;
-        let file = Path::new(gitdir.trim_end()).join("mote-base");
+        let file = gitdir(&path)?.join("mote-base");
         std::fs::write(&file, &base).map_err(|e| format!("{}: {e}", file.display()))?;
     }
     Ok((path, true))
@@ -171,10 +157,10 @@ pub struct Status {
 impl Tree {
     /// The branch it was made from, else the main checkout's branch.
     fn base(&self) -> Result<String, String> {
-        if let Ok(b) = std::fs::read_to_string(self.gitdir.join("mote-base")) {
-            let b = b.trim();
-            if !b.is_empty() && run(&self.path, &["rev-parse", "-q", "--verify", b]).is_ok() {
-                return Ok(b.to_string());
+        let file = gitdir(&self.path)?.join("mote-base");
+        if let Ok(b) = std::fs::read_to_string(file) {
+            if known(&self.path, b.trim()) {
+                return Ok(b.trim().to_string());
             }
         }
         let top = main_top(&self.path)?;
@@ -226,7 +212,7 @@ impl Tree {
 
 /// The repository's mote worktrees, one line each.
 pub fn listing(dir: &Path) -> Result<String, String> {
-    let trees = list(dir)?;
+    let (_, trees) = list(dir)?;
     if trees.is_empty() {
         return Ok("no mote worktrees (mote --worktree NAME makes one)\n".into());
     }
@@ -237,7 +223,7 @@ pub fn listing(dir: &Path) -> Result<String, String> {
 /// has no uncommitted change and no commit its base lacks.
 pub fn remove(dir: &Path, name: &str, force: bool) -> Result<String, (u8, String)> {
     check_name(name).map_err(|e| (2, e))?;
-    let trees = list(dir).map_err(|e| (1, e))?;
+    let (top, trees) = list(dir).map_err(|e| (1, e))?;
     let t = trees.iter().find(|t| t.name == name).ok_or_else(|| {
         (
             1,
@@ -256,8 +242,7 @@ pub fn remove(dir: &Path, name: &str, force: bool) -> Result<String, (u8, String
             return Err((REFUSED, msg));
         }
     }
-    let top = main_top(dir).map_err(|e| (1, e))?;
-    let p = utf8(&t.path).map_err(|e| (1, e))?;
+    let p = &*t.path.to_string_lossy();
     let mut args = vec!["worktree", "remove"];
     if force {
         args.extend(["--force", "--force"]);
