@@ -34,8 +34,16 @@ fn move_to(r: &mut Repl, name: &str, path: &std::path::Path, made: bool) {
     // The system prompt names the workspace and holds its context files.
     let (cwd, user, dirs) = switch::dirs();
     if let Ok(Some(p)) = crate::modes::find(&r.mode, &dirs) {
+        // The permission stays as it is; the worktree's own prompt files
+        // are another folder's, so they are judged as untrusted.
         let keep = r.conv.permission();
-        let mode = switch::prompt_mode(r.opts, path, &cwd, user.as_deref(), &p, r.conv);
+        let at = switch::Where {
+            root: path,
+            cwd: &cwd,
+            user: user.as_deref(),
+            trusted: false,
+        };
+        let (mode, _) = switch::prompt_mode(r.opts, &at, &p, r.conv);
         r.conv.set_prompt_mode(mode);
         r.conv.set_permission(keep);
     }
