@@ -212,9 +212,6 @@ fn paths(out: &[u8], staged: bool) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// What of the config matters to a snapshot: every filter driver emptied
-/// (comparing a racily clean file runs its clean filter), and
-/// `core.autocrlf`, which made the user's index blobs differ from the files.
 /// Config for `run_with` that empties every filter driver the
 /// repository's config names and turns line-ending conversion off, so no
 /// command runs a filter program (`mote --worktree`'s checkout too).
@@ -222,6 +219,9 @@ pub fn no_filters(root: &Path) -> Vec<(String, &'static str)> {
     config(root).map(|c| c.set).unwrap_or_default()
 }
 
+/// What of the config matters to a snapshot: every filter driver emptied
+/// (comparing a racily clean file runs its clean filter), and
+/// `core.autocrlf`, which made the user's index blobs differ from the files.
 struct Config {
     set: Vec<(String, &'static str)>,
     autocrlf: bool,
