@@ -112,16 +112,22 @@ fn a_flag_on_the_command_line_still_beats_the_untrusted_config() {
     assert!(!ws.join("mcp-json-ran").exists() && !ws.join("config-server-ran").exists());
 }
 
-#[test]
-fn the_interactive_mode_asks_once_and_remembers() {
-    let (ws, home) = planted("ask");
-    let m = Mock::start(Vec::new());
-    let cmd = format!(
+/// The shell command that runs mote interactively with `home` as its
+/// home, talking to `m`, and waits after it exits.
+fn interactive(home: &Path, m: &Mock) -> String {
+    format!(
         "env -u MOTE_MODEL HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state OPENAI_BASE_URL={} OPENAI_API_KEY=k {} --model m --no-session; echo EXIT:$?; sleep 600",
         m.base_url(),
         tui::sh_quote(&tui::bin().to_string_lossy()),
         h = tui::sh_quote(&home.to_string_lossy()),
-    );
+    )
+}
+
+#[test]
+fn the_interactive_mode_asks_once_and_remembers() {
+    let (ws, home) = planted("ask");
+    let m = Mock::start(Vec::new());
+    let cmd = interactive(&home, &m);
     let t = tui::Tmux::start("trust-ask", &ws, 120, 24, &cmd);
     let s = t.wait_text("Trust this folder");
     assert!(s.contains(".mcp.json") && s.contains("mcpServers"), "{s}");
@@ -265,12 +271,7 @@ fn the_interactive_mode_names_prompt_files_and_holds_them_back_untrusted() {
         Reply::call("write", r#"{"path":"looked.txt","content":"x"}"#),
         Reply::text("look done"),
     ]);
-    let cmd = format!(
-        "env -u MOTE_MODEL HOME={h} XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state OPENAI_BASE_URL={} OPENAI_API_KEY=k {} --model m --no-session; echo EXIT:$?; sleep 600",
-        m.base_url(),
-        tui::sh_quote(&tui::bin().to_string_lossy()),
-        h = tui::sh_quote(&home.to_string_lossy()),
-    );
+    let cmd = interactive(&home, &m);
     let t = tui::Tmux::start("trust-prompts", &ws, 160, 30, &cmd);
     let s = t.wait_text("Trust this folder");
     assert!(
