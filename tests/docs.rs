@@ -277,14 +277,20 @@ fn the_exit_codes_in_the_readme_are_the_programs() {
     }
 }
 
-#[test]
-fn the_layout_section_names_every_top_level_module() {
+/// The README's Layout section.
+fn layout() -> String {
     let readme = readme();
-    let layout = readme
+    readme
         .split("## Layout")
         .nth(1)
         .and_then(|s| s.split("\n## ").next())
-        .unwrap();
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_layout_section_names_every_top_level_module() {
+    let layout = layout();
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
     for e in std::fs::read_dir(src).unwrap() {
         let e = e.unwrap();
@@ -304,12 +310,7 @@ fn the_layout_section_names_every_top_level_module() {
 /// `src/` entry) names every Rust file in the folder, tests' files aside.
 #[test]
 fn the_layout_section_names_every_module_file() {
-    let readme = readme();
-    let layout = readme
-        .split("## Layout")
-        .nth(1)
-        .and_then(|s| s.split("\n## ").next())
-        .unwrap();
+    let layout = layout();
     let entry = |dir: &str| -> String {
         let mut out = String::new();
         let mut on = false;
