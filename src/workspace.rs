@@ -129,6 +129,40 @@ mod tests {
     }
 
     #[test]
+    fn locate_says_whether_inside() {
+        let d = tmp("locate");
+        let ws = Workspace::new(&d).unwrap();
+        assert_eq!(ws.locate("a/b").unwrap(), (ws.root.join("a/b"), true));
+        let up = ws.root.parent().unwrap().join("x");
+        assert_eq!(ws.locate("../x").unwrap(), (up, false));
+        assert!(ws.locate("").unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn external_dirs_are_let_through_and_only_they() {
+        let d = tmp("external");
+        let other = tmp("external-other");
+        let mut ws = Workspace::new(&d).unwrap();
+        let outside = other.join("f").to_str().unwrap().to_string();
+        assert!(ws.resolve(&outside).is_err());
+        ws.external.push(other.canonicalize().unwrap());
+        assert_eq!(
+            ws.resolve(&outside).unwrap(),
+            other.canonicalize().unwrap().join("f")
+        );
+        assert!(ws.resolve("../elsewhere").is_err());
+    }
+
+    #[test]
+    fn display_is_relative_inside() {
+        let d = tmp("display");
+        let ws = Workspace::new(&d).unwrap();
+        assert_eq!(ws.display(&ws.root), ".");
+        assert_eq!(ws.display(&ws.root.join("a/b")), "a/b");
+        assert_eq!(ws.display(Path::new("/etc/passwd")), "/etc/passwd");
+    }
+
+    #[test]
     fn symlinks_out_are_refused() {
         let d = tmp("link");
         let ws = Workspace::new(&d).unwrap();

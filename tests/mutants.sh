@@ -67,7 +67,7 @@ while read -r name glob tests; do
 	for t in $tests; do
 		case $t in
 		lib) args+=(--cargo-arg=--lib) ;;
-		lib:*) args+=(--cargo-arg=--lib); test_args=(-- "${t#lib:}") ;;
+		lib:*) args+=(--cargo-arg=--lib); IFS=, read -ra f <<< "${t#lib:}"; test_args=(-- "${f[@]}") ;;
 		*) args+=(--cargo-arg=--test="$t") ;;
 		esac
 	done
