@@ -173,3 +173,22 @@ fn below_strips_a_prefix() {
     assert_eq!(below(b"a.b.c", b"a.b"), Some(&b"c"[..]));
     assert_eq!(below(b"a.bc", b"a.b"), None);
 }
+
+#[test]
+fn reset_forgets_a_half_read_value() {
+    let mut p = Parser::new();
+    let mut got = String::new();
+    // Cut off inside a nested string key, with a high surrogate pending.
+    p.feed(br#"{"a":[1,{"\ud83d"#, &mut |_, _| {}).unwrap();
+    p.reset();
+    let mut sink = |path: &[u8], e: Event| {
+        got.push_str(&format!("{}:{e:?}|", String::from_utf8_lossy(path)));
+    };
+    p.feed(br#"{"b":"x"}"#, &mut sink).unwrap();
+    p.finish(&mut sink).unwrap();
+    assert_eq!(got, r#":Open(123)|b:Str("x")|b:StrEnd|:Close(123)|"#);
+    // Offsets count from the reset.
+    p.reset();
+    let err = p.feed(b"]", &mut |_, _| {}).unwrap_err();
+    assert_eq!(err.offset, 0, "{err}");
+}
