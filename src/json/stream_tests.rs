@@ -192,3 +192,14 @@ fn reset_forgets_a_half_read_value() {
     let err = p.feed(b"]", &mut |_, _| {}).unwrap_err();
     assert_eq!(err.offset, 0, "{err}");
 }
+
+#[test]
+fn error_offsets_count_string_runs() {
+    // The plain run "hello" goes through the fast path; the offset of the
+    // error after it must still count every byte, in one chunk or many.
+    let doc = br#"{"a":"hello" x}"#;
+    for step in [1, 3, doc.len()] {
+        let err = log(doc, step).unwrap_err();
+        assert_eq!(err.offset, 13, "step {step}: {err}");
+    }
+}
