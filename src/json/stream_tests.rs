@@ -203,3 +203,15 @@ fn error_offsets_count_string_runs() {
         assert_eq!(err.offset, 13, "step {step}: {err}");
     }
 }
+
+#[test]
+fn trailing_commas_are_refused() {
+    for (doc, msg) in [
+        (&br#"{"a":1,}"#[..], "expected a key"),
+        (b"[1,]", "expected a value"),
+    ] {
+        let err = log(doc, 1).unwrap_err();
+        assert_eq!(err.msg, msg, "{}", String::from_utf8_lossy(doc));
+    }
+    assert!(log(b"{}", 1).is_ok() && log(b"[]", 1).is_ok());
+}
