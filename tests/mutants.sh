@@ -85,6 +85,8 @@ while read -r name glob tests; do
 		limit=(timeout -s INT "$left")
 	fi
 	echo "== $name ($glob; tests: $tests)"
+	# A set with no mutants to test writes no results: clear the last run's.
+	rm -rf "${out:?}/$name"
 	rc=0
 	(cd "$tree" && "${limit[@]}" nice -n 19 cargo mutants "${args[@]}" -- "${test_args[@]}") || rc=$?
 	n() { [ -f "$out/$name/mutants.out/$1.txt" ] && wc -l < "$out/$name/mutants.out/$1.txt" || echo 0; }
