@@ -17,7 +17,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{fresh_dir, mote_command, Out, HANG};
+use common::{fresh_dir, git, mote_command, Out, HANG};
 use mock::{Mock, Reply};
 
 /// Run mote in `ws` against `m`, sessions in `data`.
@@ -31,21 +31,6 @@ fn mote(ws: &Path, data: &Path, m: &Mock, args: &[&str]) -> Out {
         .args(["--model", "mock-model", "--permission", "auto"])
         .args(args);
     common::run(&mut c, HANG, args)
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Every file under `dir` but .git: its bytes (a symlink's target) and mode.

@@ -17,23 +17,8 @@ mod tui;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{fresh_dir, mote_command, Out, HANG};
+use common::{fresh_dir, git, mote_command, Out, HANG};
 use mock::{Mock, Reply};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A repository `top/repo` with one commit, a staged change and an
 /// untracked file; sessions go to `top/data`.
@@ -203,36 +188,11 @@ fn rm_refuses_dirty_and_unmerged_work_unless_forced() {
         top.join("repo-merged"),
     );
     std::fs::write(dirty.join("new.txt"), "work\n").unwrap();
-    std::fs::write(ahead.join("b.txt"), "b\n").unwrap();
-    git(&ahead, &["add", "b.txt"]);
-    git(
-        &ahead,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@e",
-            "commit",
-            "-q",
-            "-m",
-            "b",
-        ],
-    );
-    std::fs::write(merged.join("c.txt"), "c\n").unwrap();
-    git(&merged, &["add", "c.txt"]);
-    git(
-        &merged,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@e",
-            "commit",
-            "-q",
-            "-m",
-            "c",
-        ],
-    );
+    for (dir, file) in [(&ahead, "b.txt"), (&merged, "c.txt")] {
+        std::fs::write(dir.join(file), "new\n").unwrap();
+        git(dir, &["add", file]);
+        git(dir, &["commit", "-q", "-m", file]);
+    }
     git(&ws, &["merge", "-q", "--ff-only", "mote/merged"]);
 
     let out = run(&ws, &["worktree", "rm", "dirty"]);
