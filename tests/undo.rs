@@ -15,7 +15,7 @@ mod tui;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::{fresh_dir, git, mote_command, Out, HANG};
 use mock::{Mock, Reply};
