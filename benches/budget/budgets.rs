@@ -156,7 +156,7 @@ pub const CHECKPOINT_MS: Budget = b(
 );
 pub const CHECKPOINT_RSS: Budget = b(
     "peak RSS with checkpoints in that repository, over the same prompts outside git",
-    64.0 * KIB,
+    128.0 * KIB,
     Unit::Kib,
 );
 

@@ -69,7 +69,6 @@ fn main() {
     subagent_rows(&mut r, &bin);
     grep::rows(&mut r, &bin);
     checkpoint::rows(&mut r, &bin);
-    checkpoint::rows(&mut r, &bin);
     find::rows(&mut r, &bin);
     alloc::compare(&mut r, root, size, &version, &sess);
     r.finish();
