@@ -125,3 +125,25 @@ fn unknown_syntax_is_a_problem() {
         assert!(!parse(src).problems.is_empty(), "{src}");
     }
 }
+
+#[test]
+fn nesting_is_refused_past_exactly_64_levels() {
+    // The top-level list is level 1; each `$(` and each `${x:-` is one more.
+    let subst = |k: usize| format!("echo {}x{}", "$(echo ".repeat(k), ")".repeat(k));
+    let param = |k: usize| format!("echo {}y{}", "${x:-".repeat(k), "}".repeat(k));
+    for (name, make) in [("$(", &subst as &dyn Fn(usize) -> String), ("${", &param)] {
+        let ok = parse(&make(63));
+        assert!(ok.problems.is_empty(), "{name} x63: {:?}", ok.problems);
+        assert_eq!(
+            ok.cmds.len(),
+            if name == "$(" { 64 } else { 1 },
+            "{name} x63"
+        );
+        let deep = parse(&make(64));
+        assert!(
+            deep.problems.iter().any(|p| p == "nesting too deep"),
+            "{name} x64: {:?}",
+            deep.problems
+        );
+    }
+}
