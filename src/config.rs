@@ -34,9 +34,9 @@ pub struct Config {
     sources: Vec<(String, PathBuf)>,
     /// Each file's `hooks` object, user first (never merged: all run).
     hooks: Vec<(PathBuf, Value)>,
-    /// What the project file sets that loosens the gate or starts programs
-    /// (`mcpServers`, `permissions.allow`, `permission: auto`, `sandbox:
-    /// off`, `worktree_dir`): merged only by `admit`, once the folder is trusted.
+    /// What the project file sets that loosens the gate, starts programs
+    /// or sends the user's keys elsewhere (`hold`): merged only by `admit`,
+    /// once the folder is trusted.
     held: Option<(PathBuf, Value)>,
 }
 
@@ -80,7 +80,7 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                     cfg.hooks.push((path.clone(), h));
                 }
                 if *path == project {
-                    cfg.held = hold(m).map(|h| (path.clone(), h));
+                    cfg.held = hold(m, &cfg.value).map(|h| (path.clone(), h));
                 }
             }
             for (k, _) in v.as_object().unwrap_or(&[]) {
@@ -97,27 +97,55 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     Ok(cfg)
 }
 
-/// Take out of a project config what needs the folder's trust (src/trust.rs).
-fn hold(m: &mut Vec<(String, Value)>) -> Option<Value> {
+/// Project keys held back whole: they start programs (`mcpServers`),
+/// choose where `--worktree` writes a checkout, or where the user's keys,
+/// headers and code go (`providers`: a base URL, a key variable, headers
+/// expanding any variable, extra body fields).
+const HELD: &[&str] = &["mcpServers", "worktree_dir", "providers"];
+/// Project members held back from an object key: allow rules, and a CA
+/// the TLS layer would trust for every host.
+const HELD_MEMBERS: &[(&str, &str)] = &[("permissions", "allow"), ("network", "ca_file")];
+
+/// Take out of a project config what needs the folder's trust
+/// (src/trust.rs): the `HELD` keys and `HELD_MEMBERS`, the `provider` it
+/// defines itself, and a `permission` or `sandbox` looser than `user` (the
+/// user's config, else the flag's default) gives. Tightening needs no trust.
+fn hold(m: &mut Vec<(String, Value)>, user: &Value) -> Option<Value> {
+    use crate::permission::Permission;
+    use crate::sandbox::Mode;
+    let own = |name: &str| {
+        m.iter()
+            .any(|(k, v)| k == "providers" && v.get(name).is_some())
+    };
+    let user_str = |k: &str| user.get(k).and_then(Value::as_str);
+    let user_perm = user_str("permission").and_then(|p| p.parse().ok());
+    let user_box = user_str("sandbox").and_then(Mode::parse);
     let loosens = |k: &str, v: &Value| match (k, v.as_str()) {
-        // Where `--worktree` writes a checkout: a project may not choose.
-        ("mcpServers" | "worktree_dir", _) => true,
-        ("permission", Some(p)) => p.parse() == Ok(crate::permission::Permission::Auto),
-        ("sandbox", Some(s)) => crate::sandbox::Mode::parse(s) == Some(crate::sandbox::Mode::Off),
+        _ if HELD.contains(&k) => true,
+        ("provider", Some(p)) => own(p),
+        ("permission", Some(p)) => p
+            .parse::<Permission>()
+            .is_ok_and(|p| p > user_perm.unwrap_or(Permission::Standard)),
+        ("sandbox", Some(s)) => {
+            Mode::parse(s).is_some_and(|s| s.confines() < user_box.unwrap_or(Mode::Off).confines())
+        }
         _ => false,
     };
+    let marks: Vec<bool> = m.iter().map(|(k, v)| loosens(k, v)).collect();
     let mut held = Vec::new();
     let mut i = 0;
-    while i < m.len() {
-        match m.get(i) {
-            Some((k, v)) if loosens(k, v) => held.push(m.remove(i)),
-            _ => i += 1,
+    for mark in marks {
+        if mark {
+            held.push(m.remove(i));
+        } else {
+            i += 1;
         }
     }
-    let rules = m.iter_mut().find(|(k, _)| k == "permissions");
-    if let Some((_, Value::Obj(r))) = rules {
-        if let Some(i) = r.iter().position(|(k, _)| k == "allow") {
-            held.push(("permissions".into(), Value::Obj(vec![r.remove(i)])));
+    for (key, member) in HELD_MEMBERS {
+        if let Some((_, Value::Obj(r))) = m.iter_mut().find(|(k, _)| k == key) {
+            if let Some(i) = r.iter().position(|(k, _)| k == member) {
+                held.push((key.to_string(), Value::Obj(vec![r.remove(i)])));
+            }
         }
     }
     (!held.is_empty()).then_some(Value::Obj(held))
@@ -189,10 +217,16 @@ impl Config {
         let keys: Vec<String> = v
             .as_object()?
             .iter()
-            .map(|(k, _)| match k.as_str() {
-                "permissions" => "permissions.allow".to_string(),
-                _ => k.clone(),
-            })
+            .map(
+                |(k, v)| match (HELD_MEMBERS.iter().any(|(h, _)| h == k), v) {
+                    (true, Value::Obj(sub)) => {
+                        let names: Vec<String> =
+                            sub.iter().map(|(s, _)| format!("{k}.{s}")).collect();
+                        names.join(", ")
+                    }
+                    _ => k.clone(),
+                },
+            )
             .collect();
         Some(format!("{} in {}", keys.join(", "), path.display()))
     }
@@ -241,19 +275,19 @@ mod tests {
         let d = dir("merge");
         std::fs::write(
             d.join("home/mote/config.json"),
-            r#"{"model":"a","providers":{"x":{"base_url":"u"}},"colour":1}"#,
+            r#"{"model":"a","models":{"x":{"vision":true}},"colour":1}"#,
         )
         .unwrap();
         std::fs::write(
             d.join("ws/.mote/config.json"),
-            r#"{"model":"b","providers":{"y":{}}}"#,
+            r#"{"model":"b","models":{"y":{}}}"#,
         )
         .unwrap();
         let home = d.join("home").to_string_lossy().into_owned();
         let env = |k: &str| (k == "XDG_CONFIG_HOME").then(|| home.clone());
         let c = load(&d.join("ws"), &env).unwrap();
         assert_eq!(c.str("model").unwrap(), Some("b"));
-        let p = c.get("providers").unwrap();
+        let p = c.get("models").unwrap();
         assert!(p.get("x").is_some() && p.get("y").is_some());
         assert_eq!(c.warnings.len(), 1);
         assert!(c.warnings[0].ends_with("unknown key `colour` ignored"));
@@ -274,5 +308,33 @@ mod tests {
             .err()
             .unwrap()
             .contains("must be a JSON object"));
+    }
+
+    #[test]
+    fn an_untrusted_project_holds_back_what_loosens_and_keeps_what_tightens() {
+        let d = dir("held");
+        let user =
+            r#"{"permission":"cautious","sandbox":"workspace-write","network":{"ca_only":true}}"#;
+        std::fs::write(d.join("home/mote/config.json"), user).unwrap();
+        let held = |project: &str| {
+            std::fs::write(d.join("ws/.mote/config.json"), project).unwrap();
+            let home = d.join("home").to_string_lossy().into_owned();
+            let env = |k: &str| (k == "XDG_CONFIG_HOME").then(|| home.clone());
+            let c = load(&d.join("ws"), &env).unwrap();
+            let names = c
+                .held()
+                .map(|h| h.split(" in ").next().unwrap_or("").to_string());
+            (names, c.str("permission").unwrap().map(String::from))
+        };
+        let looser = r#"{"permission":"standard","sandbox":"off","network":{"ca_file":"/x"},"providers":{}}"#;
+        let (names, p) = held(looser);
+        assert_eq!(
+            names.as_deref(),
+            Some("permission, sandbox, providers, network.ca_file")
+        );
+        assert_eq!(p.as_deref(), Some("cautious"));
+        let (names, p) =
+            held(r#"{"permission":"read-only","sandbox":"read-only","provider":"openai"}"#);
+        assert_eq!((names, p.as_deref()), (None, Some("read-only")));
     }
 }

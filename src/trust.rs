@@ -1,8 +1,9 @@
 //! The trust gate for project files: what a cloned repository defines that
 //! runs commands on its own or loosens the permission gate (hooks in
 //! `.claude/settings*.json` and `.mote/config.json`, `.mcp.json` servers,
-//! config.json's `mcpServers`, `permissions.allow`, `permission: auto`,
-//! `sandbox: off`) is used only in a folder the user trusted, by
+//! and what config.json's `hold` (src/config.rs) takes out: servers, allow
+//! rules, a looser `permission` or `sandbox`, providers) is used only in a
+//! folder the user trusted, by
 //! `--trust` for one run or once and for all in
 //! `$XDG_STATE_HOME/mote/trusted` (one folder per line; the interactive
 //! mode asks and writes it). User-level files are always trusted.

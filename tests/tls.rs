@@ -121,7 +121,7 @@ fn ssl_cert_dir_and_the_config_ca_file_add_trust_and_ca_only_drops_the_rest() {
     let d = dir.to_string_lossy().into_owned();
     let o = mote(&ws("dir"), &r, &[("SSL_CERT_DIR", &d)], &["-p", "hi"]);
     assert_eq!((o.code, o.stdout.trim()), (0, "a"), "{}", o.stderr);
-    // The config's network.ca_file.
+    // The config's network.ca_file (a project's needs the folder's trust).
     let w = ws("cafile");
     std::fs::create_dir_all(w.join(".mote")).unwrap();
     let conf = format!(
@@ -129,7 +129,7 @@ fn ssl_cert_dir_and_the_config_ca_file_add_trust_and_ca_only_drops_the_rest() {
         certs().path("ca.pem")
     );
     std::fs::write(w.join(".mote/config.json"), conf).unwrap();
-    let o = mote(&w, &r, &[], &["-p", "hi"]);
+    let o = mote(&w, &r, &[], &["-p", "hi", "--trust"]);
     assert_eq!((o.code, o.stdout.trim()), (0, "b"), "{}", o.stderr);
     // ca_only with a file that is not a CA bundle: a clear error, no connection.
     let conf = format!(
@@ -138,7 +138,7 @@ fn ssl_cert_dir_and_the_config_ca_file_add_trust_and_ca_only_drops_the_rest() {
     );
     std::fs::write(w.join(".mote/config.json"), conf).unwrap();
     let before = r.accepted();
-    let o = mote(&w, &r, &[], &["-p", "hi"]);
+    let o = mote(&w, &r, &[], &["-p", "hi", "--trust"]);
     assert_eq!(o.code, 3, "{}", o.stderr);
     assert!(
         o.stderr.contains("README: no PEM certificate in it"),
@@ -187,6 +187,7 @@ fn mutual_tls_presents_the_providers_client_certificate() {
             r.addr.port()
         )
     };
+    // The project's provider and CA are used in a trusted folder only.
     let run_in = |with_cert: bool| {
         std::fs::write(w.join(".mote/config.json"), conf(with_cert)).unwrap();
         let mut c = mote_command();
@@ -195,7 +196,7 @@ fn mutual_tls_presents_the_providers_client_certificate() {
             .env_remove("OPENAI_API_KEY")
             .env_remove("MOTE_MODEL")
             .env_remove("MOTE_PROVIDER")
-            .args(["--no-session", "-p", "hi", "--retries", "0"]);
+            .args(["--no-session", "-p", "hi", "--retries", "0", "--trust"]);
         run(&mut c, HANG, &["mtls"])
     };
     let o = run_in(true);

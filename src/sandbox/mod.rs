@@ -33,6 +33,15 @@ impl Mode {
         }
     }
 
+    /// How much the mode confines: off < workspace-write < read-only.
+    pub fn confines(self) -> u8 {
+        match self {
+            Mode::Off => 0,
+            Mode::WorkspaceWrite => 1,
+            Mode::ReadOnly => 2,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Mode::Off => "off",
