@@ -67,11 +67,10 @@ fn warn(w: &str) {
 
 impl Run {
     /// Everything a run needs, or `None` when the flags asked for a
-    /// listing that is already printed (`--sessions`).
+    /// listing or an undo that is already done (`--sessions`, `--undo`).
+    /// Each step below turns the options into one piece of the run.
     pub fn build(mut o: Options, config: &config::Config) -> Result<Option<Run>, Failure> {
-        let config_err = |m: String| (2u8, m);
         let env = |k: &str| crate::secrets::env(k);
-
         // Sessions (src/session/): list, or load the one to resume.
         let sdir = session::dir(o.session_dir.as_deref(), &env);
         if o.list_sessions {
@@ -82,67 +81,22 @@ impl Run {
         let cwd = std::env::current_dir().map_err(|e| (1, format!("no working directory: {e}")))?;
         let mut ws = workspace::Workspace::new(&cwd)
             .map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
-        // The task: -p, piped stdin, a loop, a resumed session, or (no -p and a
-        // terminal on stdin) the interactive mode (src/tui).
-        let interactive =
-            o.prompt.is_none() && o.loop_file.is_none() && std::io::stdin().is_terminal();
-        let task = match interactive || (o.loop_file.is_some() && o.prompt.is_none()) {
-            true => crate::input::Task {
-                text: String::new(),
-                spill_file: None,
-            },
-            false => crate::input::task(o.prompt.as_deref()).map_err(config_err)?,
-        };
-        let mut prompt = task.text;
-
-        // Permissions: directories outside that allow rules open, the gate and its sandbox.
-        let home = env("HOME");
-        // Agent Skills (src/skills.rs): the read tool may read their folders.
-        let (skills, warnings) = skills::load(&skills::dirs(
-            &ws.root,
-            config::user_dir(&env).as_deref(),
-            home.as_deref().map(Path::new),
-        ));
-        warnings.iter().for_each(|w| warn(w));
+        let (interactive, task) = task(&o)?;
+        let skills = load_skills(&ws.root);
         let gate = Setup::new(&o, config, sdir.as_deref())
             .gate(&mut ws, task.spill_file.as_deref(), &skills)
             .map_err(config_err)?;
         let root = ws.root.to_string_lossy().into_owned();
         let resumed = session::start::resume(&o, sdir.as_deref(), &root).map_err(config_err)?;
         if o.undo || o.rewind.is_some() {
-            let r = resumed.ok_or_else(|| {
-                config_err(
-                    "--undo and --rewind work on a saved session: add -c or --resume ID".into(),
-                )
-            })?;
-            let n = if o.undo { None } else { o.rewind };
-            return crate::undo::headless(r, &ws, n)
-                .map(|_| None)
-                .map_err(|e| (1, e));
+            return undo(&o, resumed, &ws).map(|_| None);
         }
         if let (true, Some(r)) = (o.model.is_empty(), &resumed) {
             o.model = r.loaded.model.clone();
         }
-
-        if o.loop_file.is_none() && o.check.is_some() {
-            return Err(config_err("--check needs --loop PLAN.md".into()));
-        }
-        let no_prompt = prompt.trim().is_empty();
-        if no_prompt && o.loop_file.is_none() && resumed.is_none() && !interactive {
-            return Err(config_err(
-                "the prompt is empty: pass one with -p \"TASK\" (or -p - to read it from stdin, -p @FILE from a file), or run mote in a terminal for the interactive mode".into(),
-            ));
-        }
-
-        // The model (src/provider/select.rs), and the answer's schema (src/schema.rs).
-        let selected = select_model(&o, config)?;
-        let mut cfg = selected.config;
-        if let Some(f) = &o.output_schema {
-            if interactive || o.loop_file.is_some() {
-                return Err(config_err("--output-schema works with -p".into()));
-            }
-            cfg.schema = Some(crate::schema::load(f).map_err(config_err)?);
-        }
+        let no_prompt = task.text.trim().is_empty();
+        check_prompt(&o, no_prompt, resumed.is_some(), interactive)?;
+        let (cfg, prices) = model(&o, config, interactive)?;
         // Trust and keep-alive for every connection (src/http/, src/tls.rs).
         crate::http::configure(config.get("network"), &env).map_err(config_err)?;
         o.context_window = o.context_window.or(cfg.context_window);
@@ -152,41 +106,19 @@ impl Run {
         let mcp = setup
             .mcp(&ws.root, o.trust, Vec::new(), !interactive)
             .map_err(config_err)?;
-
         // The prompt mode and the system prompt (src/run/setup.rs).
-        if let Some((name, args)) = modes::command(&prompt) {
-            let skill = skills.iter().find(|k| k.name == name);
-            if let (Some(k), Ok(None)) = (skill, modes::find(name, &setup.prompt_dirs(&cwd))) {
-                prompt = skills::invoke(k, args);
-            }
-        }
+        let prompt = skill_prompt(&setup, &cwd, task.text, &skills);
         let (chosen, grant) = setup.mode(&cwd, &prompt, o.trust).map_err(config_err)?;
         let (scope, me) = setup.scope(&cwd)?;
         let mut system = setup
             .system(&ws.root, &cwd, &chosen.mode, me.as_ref(), &skills)
             .map_err(config_err)?;
-
         let resuming = resumed.is_some();
         if let (false, Some(r)) = (interactive, &resumed) {
-            let id = &r.loaded.id;
-            if no_prompt && r.loaded.finished && !o.compact {
-                return Err(config_err(format!(
-                    "session {id} has finished; give the next task with -p"
-                )));
-            }
-            if no_prompt && r.loaded.arena.messages().next().is_none() {
-                return Err(config_err(format!(
-                    "session {id} has no messages; give a task with -p"
-                )));
-            }
+            check_resumed(&r.loaded, no_prompt, o.compact)?;
         }
-        let mut saved = setup.saved(&ws.root, &cfg, resumed);
-        let mut hooks = hooks(config, &cwd, &ws.root, o.trust).map_err(config_err)?;
-        if let Some(w) = &saved.log.writer {
-            hooks.session_id = w.id.clone();
-            hooks.transcript = w.path.to_string_lossy().into_owned();
-        }
-        hooks.subagent = o.subagent.is_some();
+        let saved = setup.saved(&ws.root, &cfg, resumed);
+        let hooks = session_hooks(config, &cwd, &ws.root, &o, &saved.log)?;
         let source = if resuming { "resume" } else { "startup" };
         let start = hooks.session(Event::SessionStart, grant.permission, source);
         if !start.is_empty() {
@@ -199,10 +131,7 @@ impl Run {
             permission: grant.permission,
             writable: grant.writable,
         };
-        let mut conv = Conversation::new(cfg, selected.prices, mode, saved.arena, saved.log);
-        // A subagent's changes are covered by its parent's checkpoints.
-        saved.undo.off = o.subagent.is_some();
-        conv.set_undo(saved.undo);
+        let conv = conversation(cfg, prices, mode, saved, o.subagent.is_some());
         let ctx = setup.turn(ws, gate, mcp, scope, hooks);
         Ok(Some(Run {
             opts: o,
@@ -217,6 +146,152 @@ impl Run {
             cwd,
         }))
     }
+}
+
+fn config_err(m: String) -> Failure {
+    (2, m)
+}
+
+/// The task: -p, piped stdin, a loop, a resumed session, or (no -p and a
+/// terminal on stdin) the interactive mode (src/tui), which reads none.
+fn task(o: &Options) -> Result<(bool, crate::input::Task), Failure> {
+    let interactive = o.prompt.is_none() && o.loop_file.is_none() && std::io::stdin().is_terminal();
+    let task = match interactive || (o.loop_file.is_some() && o.prompt.is_none()) {
+        true => crate::input::Task {
+            text: String::new(),
+            spill_file: None,
+        },
+        false => crate::input::task(o.prompt.as_deref()).map_err(config_err)?,
+    };
+    Ok((interactive, task))
+}
+
+/// Agent Skills (src/skills.rs) for the workspace `root`, their warnings
+/// printed: the read tool may read their folders.
+fn load_skills(root: &Path) -> Vec<skills::Skill> {
+    let env = |k: &str| crate::secrets::env(k);
+    let home = env("HOME");
+    let (skills, warnings) = skills::load(&skills::dirs(
+        root,
+        config::user_dir(&env).as_deref(),
+        home.as_deref().map(Path::new),
+    ));
+    warnings.iter().for_each(|w| warn(w));
+    skills
+}
+
+/// `--undo` / `--rewind N` on the session `resumed` (src/undo/).
+fn undo(
+    o: &Options,
+    resumed: Option<session::start::Resumed>,
+    ws: &workspace::Workspace,
+) -> Result<(), Failure> {
+    let r = resumed.ok_or_else(|| {
+        config_err("--undo and --rewind work on a saved session: add -c or --resume ID".into())
+    })?;
+    let n = if o.undo { None } else { o.rewind };
+    crate::undo::headless(r, ws, n).map_err(|e| (1, e))
+}
+
+/// The flags that need a prompt, or a loop, have one.
+fn check_prompt(
+    o: &Options,
+    no_prompt: bool,
+    resumed: bool,
+    interactive: bool,
+) -> Result<(), Failure> {
+    if o.loop_file.is_none() && o.check.is_some() {
+        return Err(config_err("--check needs --loop PLAN.md".into()));
+    }
+    if no_prompt && o.loop_file.is_none() && !resumed && !interactive {
+        return Err(config_err(
+            "the prompt is empty: pass one with -p \"TASK\" (or -p - to read it from stdin, -p @FILE from a file), or run mote in a terminal for the interactive mode".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The model (src/provider/select.rs) and its prices, with the answer's
+/// schema (src/schema.rs) under `--output-schema`.
+fn model(
+    o: &Options,
+    config: &config::Config,
+    interactive: bool,
+) -> Result<(provider::Config, Option<provider::cost::Prices>), Failure> {
+    let selected = select_model(o, config)?;
+    let mut cfg = selected.config;
+    if let Some(f) = &o.output_schema {
+        if interactive || o.loop_file.is_some() {
+            return Err(config_err("--output-schema works with -p".into()));
+        }
+        cfg.schema = Some(crate::schema::load(f).map_err(config_err)?);
+    }
+    Ok((cfg, selected.prices))
+}
+
+/// A leading `/name` that names a skill and no prompt mode: the prompt
+/// becomes the skill's invocation.
+fn skill_prompt(setup: &Setup, cwd: &Path, prompt: String, skills: &[skills::Skill]) -> String {
+    if let Some((name, args)) = modes::command(&prompt) {
+        let skill = skills.iter().find(|k| k.name == name);
+        if let (Some(k), Ok(None)) = (skill, modes::find(name, &setup.prompt_dirs(cwd))) {
+            return skills::invoke(k, args);
+        }
+    }
+    prompt
+}
+
+/// A headless run that continues the session `loaded` without a prompt
+/// needs one it can continue.
+fn check_resumed(
+    loaded: &session::load::Loaded,
+    no_prompt: bool,
+    compact: bool,
+) -> Result<(), Failure> {
+    let id = &loaded.id;
+    if no_prompt && loaded.finished && !compact {
+        return Err(config_err(format!(
+            "session {id} has finished; give the next task with -p"
+        )));
+    }
+    if no_prompt && loaded.arena.messages().next().is_none() {
+        return Err(config_err(format!(
+            "session {id} has no messages; give a task with -p"
+        )));
+    }
+    Ok(())
+}
+
+/// The conversation of a new or resumed session (`saved`).
+fn conversation(
+    cfg: provider::Config,
+    prices: Option<provider::cost::Prices>,
+    mode: PromptMode,
+    mut saved: Saved,
+    subagent: bool,
+) -> Conversation {
+    let mut conv = Conversation::new(cfg, prices, mode, saved.arena, saved.log);
+    // A subagent's changes are covered by its parent's checkpoints.
+    saved.undo.off = subagent;
+    conv.set_undo(saved.undo);
+    conv
+}
+
+/// The run's hooks (`hooks` below), told the session they belong to.
+fn session_hooks(
+    config: &config::Config,
+    cwd: &Path,
+    root: &Path,
+    o: &Options,
+    log: &session::start::Log,
+) -> Result<crate::hooks::Hooks, Failure> {
+    let mut hooks = hooks(config, cwd, root, o.trust).map_err(config_err)?;
+    if let Some(w) = &log.writer {
+        hooks.session_id = w.id.clone();
+        hooks.transcript = w.path.to_string_lossy().into_owned();
+    }
+    hooks.subagent = o.subagent.is_some();
+    Ok(hooks)
 }
 
 impl Run {
