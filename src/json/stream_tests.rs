@@ -215,3 +215,37 @@ fn trailing_commas_are_refused() {
     }
     assert!(log(b"{}", 1).is_ok() && log(b"[]", 1).is_ok());
 }
+
+#[test]
+fn every_escape_decodes() {
+    // Each short escape, and \u in lower- and upper-case hex.
+    let got = strings(br#"["\"\\\/\b\f\n\r\t","\u00e9\u00C9\u2A7d\uFFfF"]"#, 1).unwrap();
+    assert_eq!(got[0].1, "\"\\/\u{8}\u{c}\n\r\t");
+    assert_eq!(got[1].1, "\u{e9}\u{c9}\u{2a7d}\u{ffff}");
+}
+
+#[test]
+fn literals_are_read_whole() {
+    assert_eq!(
+        log(b"[true,false,null]", 1).unwrap(),
+        "[|0=true|1=false|2=null|/[|"
+    );
+    assert_eq!(log(b"false", 2).unwrap(), "=false|");
+}
+
+#[test]
+fn only_whitespace_may_follow_the_value() {
+    assert_eq!(log(b"{} \t\r\n ", 1).unwrap(), "{|/{|");
+    assert_eq!(log(b"1 ", 1).unwrap(), "=1|");
+    for doc in [&b"{} x"[..], b"\"a\" 1", b"null,"] {
+        let err = log(doc, 1).unwrap_err();
+        assert_eq!(err.msg, "trailing characters after the value", "{err}");
+    }
+}
+
+#[test]
+fn an_empty_string_has_no_fragments() {
+    // A consumer gets the end of the string, never an empty piece of it.
+    assert_eq!(log(br#"{"a":"","b":"x"}"#, 1).unwrap(), "{|a$|b+x|b$|/{|");
+    assert_eq!(log(br#""""#, 1).unwrap(), "$|");
+}
