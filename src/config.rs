@@ -34,6 +34,8 @@ pub struct Config {
     sources: Vec<(String, PathBuf)>,
     /// Each file's `hooks` object, user first (never merged: all run).
     hooks: Vec<(PathBuf, Value)>,
+    /// The project's config file (`.mote/config.json` of the folder).
+    project: PathBuf,
     /// What the project file sets that loosens the gate, starts programs
     /// or sends the user's keys elsewhere (`hold`): merged only by `admit`,
     /// once the folder is trusted.
@@ -68,10 +70,11 @@ pub fn load(workspace: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         warnings: Vec::new(),
         sources: Vec::new(),
         hooks: Vec::new(),
+        project: workspace.join(".mote/config.json"),
         held: None,
     };
     let user = user_dir(env).map(|d| d.join("config.json"));
-    let project = workspace.join(".mote/config.json");
+    let project = cfg.project.clone();
     for path in user.iter().chain(std::iter::once(&project)) {
         if let Some(mut v) = read(path)? {
             if let Value::Obj(m) = &mut v {
@@ -205,9 +208,8 @@ impl Config {
 
     /// The `hooks` objects of the user's and the project's config.json,
     /// with whether each came from the project (src/hooks/).
-    pub fn hooks(&self, workspace: &Path) -> impl Iterator<Item = (&PathBuf, &Value, bool)> {
-        let project = workspace.join(".mote/config.json");
-        self.hooks.iter().map(move |(p, v)| (p, v, *p == project))
+    pub fn hooks(&self) -> impl Iterator<Item = (&PathBuf, &Value, bool)> {
+        self.hooks.iter().map(|(p, v)| (p, v, *p == self.project))
     }
 
     /// What the project's config.json would loosen, for the trust

@@ -9,13 +9,12 @@ use std::path::{Path, PathBuf};
 use crate::agent::{Conversation, PromptMode, TurnContext};
 use crate::cli::Options;
 use crate::hooks::Event;
-use crate::json::value::Value;
 use crate::subagent::batch::{Scope, Tasks};
 use crate::subagent::{self, defs, defs::Def};
 use crate::{config, modes, provider, session, skills, workspace};
 
 mod setup;
-pub use setup::{Saved, Setup};
+pub use setup::{hook_files, named, Saved, Setup};
 
 /// A run's failure: the exit code and the one-line message.
 pub type Failure = (u8, String);
@@ -82,7 +81,7 @@ impl Run {
         let mut ws = workspace::Workspace::new(&cwd)
             .map_err(|e| (1, format!("workspace {}: {e}", cwd.display())))?;
         let (interactive, task) = task(&o)?;
-        let skills = load_skills(&ws.root);
+        let skills = Setup::skills(&ws.root);
         let gate = Setup::new(&o, config, sdir.as_deref())
             .gate(&mut ws, task.spill_file.as_deref(), &skills)
             .map_err(config_err)?;
@@ -118,7 +117,10 @@ impl Run {
             check_resumed(&r.loaded, no_prompt, o.compact)?;
         }
         let saved = setup.saved(&ws.root, &cfg, resumed);
-        let hooks = session_hooks(config, &cwd, &ws.root, &o, &saved.log)?;
+        let mut hooks = setup
+            .hooks(&ws.root, o.trust, &saved.log)
+            .map_err(config_err)?;
+        hooks.subagent = o.subagent.is_some();
         let source = if resuming { "resume" } else { "startup" };
         let start = hooks.session(Event::SessionStart, grant.permission, source);
         if !start.is_empty() {
@@ -164,20 +166,6 @@ fn task(o: &Options) -> Result<(bool, crate::input::Task), Failure> {
         false => crate::input::task(o.prompt.as_deref()).map_err(config_err)?,
     };
     Ok((interactive, task))
-}
-
-/// Agent Skills (src/skills.rs) for the workspace `root`, their warnings
-/// printed: the read tool may read their folders.
-fn load_skills(root: &Path) -> Vec<skills::Skill> {
-    let env = |k: &str| crate::secrets::env(k);
-    let home = env("HOME");
-    let (skills, warnings) = skills::load(&skills::dirs(
-        root,
-        config::user_dir(&env).as_deref(),
-        home.as_deref().map(Path::new),
-    ));
-    warnings.iter().for_each(|w| warn(w));
-    skills
 }
 
 /// `--undo` / `--rewind N` on the session `resumed` (src/undo/).
@@ -277,23 +265,6 @@ fn conversation(
     conv
 }
 
-/// The run's hooks (`hooks` below), told the session they belong to.
-fn session_hooks(
-    config: &config::Config,
-    cwd: &Path,
-    root: &Path,
-    o: &Options,
-    log: &session::start::Log,
-) -> Result<crate::hooks::Hooks, Failure> {
-    let mut hooks = hooks(config, cwd, root, o.trust).map_err(config_err)?;
-    if let Some(w) = &log.writer {
-        hooks.session_id = w.id.clone();
-        hooks.transcript = w.path.to_string_lossy().into_owned();
-    }
-    hooks.subagent = o.subagent.is_some();
-    Ok(hooks)
-}
-
 impl Run {
     /// The session ends (`reason` as Claude Code's SessionEnd gives it).
     pub fn end(&self, reason: &str) {
@@ -301,38 +272,6 @@ impl Run {
             .hooks
             .session(Event::SessionEnd, self.conv.permission(), reason);
     }
-}
-
-/// The hooks of the user's files, and the project's when the folder is
-/// trusted (src/trust.rs): config.json's `hooks`, then Claude Code's
-/// `~/.claude/settings.json`, `.claude/settings.json` and
-/// `.claude/settings.local.json`. A broken file is a config error.
-fn hooks(
-    config: &config::Config,
-    cwd: &Path,
-    root: &Path,
-    trusted: bool,
-) -> Result<crate::hooks::Hooks, String> {
-    let mut user = Vec::new();
-    let mut project = Vec::new();
-    for (p, v, from_project) in config.hooks(cwd) {
-        let list = if from_project {
-            &mut project
-        } else {
-            &mut user
-        };
-        list.push((p.clone(), v.clone()));
-    }
-    if let Some(home) = crate::secrets::env("HOME").filter(|h| !h.is_empty()) {
-        claude_hooks(&Path::new(&home).join(".claude/settings.json"), &mut user)?;
-    }
-    for name in [".claude/settings.json", ".claude/settings.local.json"] {
-        claude_hooks(&root.join(name), &mut project)?;
-    }
-    if trusted {
-        user.append(&mut project);
-    }
-    crate::hooks::Hooks::load(&user, root)
 }
 
 /// Decide once whether the folder is trusted (src/trust.rs), naming what
@@ -361,20 +300,8 @@ pub fn trust(
             }
         }
     }
-    let mut found = Vec::new();
-    for (p, v, from_project) in config.hooks(&cwd) {
-        if from_project {
-            found.push((p.clone(), v.clone()));
-        }
-    }
-    for name in [".claude/settings.json", ".claude/settings.local.json"] {
-        claude_hooks(&root.join(name), &mut found)?;
-    }
-    what.extend(
-        found
-            .iter()
-            .map(|(p, _)| format!("hooks in {}", p.display())),
-    );
+    let (_, project) = hook_files(config, &root)?;
+    what.extend(named(&project));
     let mcp = root.join(".mcp.json");
     if mcp.exists() {
         what.push(format!("MCP servers in {}", mcp.display()));
@@ -384,23 +311,6 @@ pub fn trust(
         config.admit();
     }
     Ok(yes)
-}
-
-/// The `hooks` object of a Claude Code settings file, if it has one.
-fn claude_hooks(path: &Path, into: &mut Vec<(PathBuf, Value)>) -> Result<(), String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
-    };
-    let v = crate::json::value::parse(&text).map_err(|e| {
-        let (line, col) = crate::json::value::line_col(&text, e.offset);
-        format!("{}:{line}:{col}: {}", path.display(), e.msg)
-    })?;
-    if let Some(h) = v.get("hooks") {
-        into.push((path.to_path_buf(), h.clone()));
-    }
-    Ok(())
 }
 
 /// The agents a `task` call may name and what this run may call: a

@@ -34,6 +34,15 @@ pub fn dirs(root: &Path, user: Option<&Path>, home: Option<&Path>) -> Vec<PathBu
     d
 }
 
+/// The skills of the workspace `root` and of the user (their config
+/// folder and home), and one warning per malformed SKILL.md.
+pub fn found(root: &Path) -> (Vec<Skill>, Vec<String>) {
+    let env = |k: &str| crate::secrets::env(k);
+    let home = env("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    let user = crate::config::user_dir(&env);
+    load(&dirs(root, user.as_deref(), home.as_deref()))
+}
+
 /// The skills in `dirs`, and one warning per malformed SKILL.md.
 pub fn load(dirs: &[PathBuf]) -> (Vec<Skill>, Vec<String>) {
     let mut skills: Vec<Skill> = Vec::new();

@@ -1063,3 +1063,69 @@ fn a_templates_permission_applies_only_tightening_when_untrusted() {
     assert!(r.of("permission").is_empty());
     assert_eq!(modes(&r), ["auto"]);
 }
+
+/// A hooks object with one group: `command` on `event` for tools matching `matcher`.
+fn hook(event: &str, matcher: &str, command: &str) -> String {
+    format!(
+        r#""{event}":[{{"matcher":"{matcher}","hooks":[{{"type":"command","command":"{command}"}}]}}]"#
+    )
+}
+
+/// An editor session runs the same hooks and sees the same skills as the
+/// terminal: the user's PreToolUse guard blocks a command (its marker is
+/// not written, the model gets the guard's reason), UserPromptSubmit's
+/// output reaches the request body, the skill's name is in the system
+/// prompt on the wire, SessionStart and SessionEnd run; the project's own
+/// hooks run only in a trusted folder.
+#[test]
+fn hooks_and_skills_work_in_an_editor_session() {
+    let ws = workspace("hooks-skills");
+    std::fs::create_dir_all(ws.join("config/mote")).unwrap();
+    let hooks = [
+        hook("PreToolUse", "Bash", "echo blocked-by-guard >&2; exit 2"),
+        hook("UserPromptSubmit", "", "echo HOOK-CONTEXT-42"),
+        hook("SessionStart", "", "touch user-start-ran"),
+        hook("SessionEnd", "", "touch user-end-ran"),
+    ]
+    .join(",");
+    let user = format!(r#"{{"hooks":{{{hooks}}}}}"#);
+    std::fs::write(ws.join("config/mote/config.json"), user).unwrap();
+    let project = format!(
+        r#"{{"hooks":{{{}}}}}"#,
+        hook("SessionStart", "", "touch project-hook-ran")
+    );
+    std::fs::create_dir_all(ws.join(".claude")).unwrap();
+    std::fs::write(ws.join(".claude/settings.json"), project).unwrap();
+    std::fs::create_dir_all(ws.join(".mote/skills/deploy-helper")).unwrap();
+    std::fs::write(
+        ws.join(".mote/skills/deploy-helper/SKILL.md"),
+        "---\nname: deploy-helper\ndescription: Deploys the demo site.\n---\nRun make deploy.\n",
+    )
+    .unwrap();
+    let m = Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"touch marker"}"#),
+        mock::Reply::text("ok"),
+    ]);
+    let args = ["--permission", "auto"];
+    let Some(r) = client("prompt", &ws, &m, &[], &args) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["end_turn"]);
+    assert!(
+        !ws.join("marker").exists(),
+        "the PreToolUse guard was bypassed"
+    );
+    let bodies: Vec<String> = m.requests().into_iter().map(|q| q.body).collect();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies[0].contains("HOOK-CONTEXT-42"), "{}", bodies[0]);
+    assert!(bodies[0].contains("deploy-helper: Deploys the demo site."));
+    assert!(bodies[1].contains("blocked-by-guard"), "{}", bodies[1]);
+    assert!(ws.join("user-start-ran").exists() && ws.join("user-end-ran").exists());
+    assert!(
+        !ws.join("project-hook-ran").exists(),
+        "an untrusted folder's hook ran"
+    );
+    let m = Mock::start(vec![mock::Reply::text("ok")]);
+    client("prompt", &ws, &m, &[], &["--trust"]).unwrap();
+    assert!(ws.join("project-hook-ran").exists());
+}

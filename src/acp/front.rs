@@ -282,6 +282,11 @@ impl Frontend for Front {
         eprintln!("mote: {t}");
     }
 
+    /// The editor's user answers `session/request_permission`.
+    fn asks_a_person(&self) -> bool {
+        true
+    }
+
     fn buffers(&self) -> Option<&dyn crate::tool::Buffers> {
         match self.fs.caps.any() {
             true => Some(&self.fs),

@@ -89,7 +89,9 @@ pub fn serve(o: Options, config: &Config) -> Result<(), (u8, String)> {
             return Err((1, format!("reading stdin: {e}")));
         }
     }
-    // EOF: every session's MCP servers are stopped as the table drops.
+    // EOF: every session ends (its SessionEnd hooks), and its MCP
+    // servers are stopped as the table drops.
+    server.sessions.iter().for_each(session::Session::end);
     drop(server);
     Ok(())
 }

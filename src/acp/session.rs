@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::agent::{Conversation, PromptMode, TurnContext};
 use crate::cli::{Options, Permission};
 use crate::config::Config;
+use crate::hooks::Event;
 use crate::json::value::Value;
 use crate::mcp::rpc::{obj, s};
 use crate::provider::cost::Prices;
@@ -138,24 +139,37 @@ impl Base<'_> {
         let setup = Setup::new(o, self.config, self.sessions_dir.as_deref());
         let mut ws = workspace::Workspace::new(cwd)
             .map_err(|e| format!("workspace {}: {e}", cwd.display()))?;
-        let gate = setup.gate(&mut ws, None, &[])?;
+        let skills = Setup::skills(&ws.root);
+        let gate = setup.gate(&mut ws, None, &skills)?;
         // The editor's folder may be another than the one mote started in:
-        // its .mcp.json and prompt files need its own trust (src/trust.rs).
+        // its .mcp.json, hooks and prompt files need its own trust
+        // (src/trust.rs). No terminal to ask: untrusted, they are held
+        // back with one warning.
         let file = ws.root.join(".mcp.json");
-        let what: Vec<String> = (!o.no_mcp && file.exists())
+        let mut what: Vec<String> = (!o.no_mcp && file.exists())
             .then(|| format!("MCP servers in {}", file.display()))
             .into_iter()
             .collect();
+        let (_, project_hooks) = crate::run::hook_files(self.config, &ws.root)?;
+        what.extend(crate::run::named(&project_hooks));
         let trusted = crate::trust::allow(&ws.root, &what, o.trust, false);
         let mcp = setup.mcp(&ws.root, trusted, extra, false)?;
         let (chosen, g) = setup.mode(&ws.root, "", trusted)?;
-        let system = setup.system(&ws.root, &ws.root, &chosen.mode, None, &[])?;
+        let mut system = setup.system(&ws.root, &ws.root, &chosen.mode, None, &skills)?;
         let (scope, _) = setup.scope(&ws.root).map_err(|(_, e)| e)?;
         let new = resumed.is_none();
         let mut saved = setup.saved(&ws.root, &self.cfg, resumed);
         if new {
             // The editor has the id and may load the session later.
             saved.log.writer.iter_mut().for_each(session::Writer::keep);
+        }
+        let hooks = setup.hooks(&ws.root, trusted, &saved.log)?;
+        let source = if new { "startup" } else { "resume" };
+        let start = hooks.session(Event::SessionStart, g.permission, source);
+        if !start.is_empty() {
+            // SessionStart's output is context for the whole session.
+            system.push_str("\n\n# Session start\n\n");
+            system.push_str(&start);
         }
         let mode = PromptMode {
             system,
@@ -165,8 +179,7 @@ impl Base<'_> {
         let mut conv =
             Conversation::new(self.cfg.clone(), self.prices, mode, saved.arena, saved.log);
         conv.set_undo(saved.undo);
-        // Hooks are not run for editor sessions yet (issue 15).
-        let ctx = setup.turn(ws, gate, mcp, scope, Default::default());
+        let ctx = setup.turn(ws, gate, mcp, scope, hooks);
         let (id, mode_name) = (saved.id, chosen.mode.name);
         Ok(Session {
             id,
@@ -175,6 +188,14 @@ impl Base<'_> {
             conv,
             trusted,
         })
+    }
+}
+
+impl Session {
+    /// The editor closed the connection: the session's SessionEnd hooks.
+    pub fn end(&self) {
+        let p = self.conv.permission();
+        self.ctx.hooks.session(Event::SessionEnd, p, "other");
     }
 }
 

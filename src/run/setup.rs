@@ -1,11 +1,12 @@
 //! The parts of a run that every front end builds the same way from the
-//! flags and the config for one folder: the permission gate, the MCP
-//! servers, the prompt mode and its permission, the system prompt, the
-//! subagent scope, the session log, the turn context. `Run::build` (the
-//! terminal and headless front ends) and each ACP session (src/acp/
-//! session.rs, one per session/new or session/load) are made from these;
-//! what differs per front end (the folder, piped input, skills, the
-//! client's MCP servers, hooks) is passed in.
+//! flags and the config for one folder: the skills, the hooks, the
+//! permission gate, the MCP servers, the prompt mode and its permission,
+//! the system prompt, the subagent scope, the session log, the turn
+//! context. `Run::build` (the terminal and headless front ends) and each
+//! ACP session (src/acp/session.rs, one per session/new or session/load)
+//! are made from these; what differs per front end (the folder, piped
+//! input, the client's MCP servers, whether the folder is trusted) is
+//! passed in.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use crate::arena::Arena;
 use crate::cli::Options;
 use crate::config::Config;
 use crate::hooks::Hooks;
+use crate::json::value::Value;
 use crate::modes::{Chosen, Prompt};
 use crate::session::start::{limits, Log, Resumed};
 use crate::skills::Skill;
@@ -44,6 +46,58 @@ fn warn(w: &str) {
     eprintln!("mote: warning: {w}");
 }
 
+/// Hooks objects, each with the file it came from.
+pub type HookFiles = Vec<(PathBuf, Value)>;
+
+/// The `hooks` objects of the user's files and of the project's (the
+/// config's project file, and `.claude/settings.json` and
+/// `.claude/settings.local.json` of `root`): config.json's, then Claude
+/// Code's (`~/.claude/settings.json` for the user). A broken file is an
+/// error naming it.
+pub fn hook_files(config: &Config, root: &Path) -> Result<(HookFiles, HookFiles), String> {
+    let mut user = Vec::new();
+    let mut project = Vec::new();
+    for (p, v, from_project) in config.hooks() {
+        let list = if from_project {
+            &mut project
+        } else {
+            &mut user
+        };
+        list.push((p.clone(), v.clone()));
+    }
+    if let Some(home) = crate::secrets::env("HOME").filter(|h| !h.is_empty()) {
+        claude_hooks(&Path::new(&home).join(".claude/settings.json"), &mut user)?;
+    }
+    for name in [".claude/settings.json", ".claude/settings.local.json"] {
+        claude_hooks(&root.join(name), &mut project)?;
+    }
+    Ok((user, project))
+}
+
+/// The project's hooks as the trust question names them.
+pub fn named(project: &HookFiles) -> impl Iterator<Item = String> + '_ {
+    project
+        .iter()
+        .map(|(p, _)| format!("hooks in {}", p.display()))
+}
+
+/// The `hooks` object of a Claude Code settings file, if it has one.
+fn claude_hooks(path: &Path, into: &mut Vec<(PathBuf, Value)>) -> Result<(), String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let v = crate::json::value::parse(&text).map_err(|e| {
+        let (line, col) = crate::json::value::line_col(&text, e.offset);
+        format!("{}:{line}:{col}: {}", path.display(), e.msg)
+    })?;
+    if let Some(h) = v.get("hooks") {
+        into.push((path.to_path_buf(), h.clone()));
+    }
+    Ok(())
+}
+
 impl<'a> Setup<'a> {
     pub fn new(opts: &'a Options, config: &'a Config, sessions: Option<&'a Path>) -> Setup<'a> {
         let env = |k: &str| crate::secrets::env(k);
@@ -53,6 +107,30 @@ impl<'a> Setup<'a> {
             sessions,
             user_dir: crate::config::user_dir(&env),
         }
+    }
+
+    /// The Agent Skills of the workspace `root` and the user's
+    /// (src/skills.rs); a malformed one is a warning.
+    pub fn skills(root: &Path) -> Vec<Skill> {
+        let (skills, warnings) = crate::skills::found(root);
+        warnings.iter().for_each(|w| warn(w));
+        skills
+    }
+
+    /// The hooks of the user's files, and the project's (`hook_files`)
+    /// when the folder `root` is `trusted` (src/trust.rs), naming the
+    /// session `log` writes. A broken file is a config error.
+    pub fn hooks(&self, root: &Path, trusted: bool, log: &Log) -> Result<Hooks, String> {
+        let (mut user, mut project) = hook_files(self.config, root)?;
+        if trusted {
+            user.append(&mut project);
+        }
+        let mut hooks = Hooks::load(&user, root)?;
+        if let Some(w) = &log.writer {
+            hooks.session_id = w.id.clone();
+            hooks.transcript = w.path.to_string_lossy().into_owned();
+        }
+        Ok(hooks)
     }
 
     /// The permission gate of `ws`: the config's rules, plus reading the

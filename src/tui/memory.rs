@@ -56,9 +56,7 @@ pub fn remember(r: &mut Repl, arg: &str) -> Flow {
 
 /// The skills for this workspace, and the errors of the malformed ones.
 fn skills(r: &Repl) -> (Vec<crate::skills::Skill>, Vec<String>) {
-    let home = crate::secrets::env("HOME").map(PathBuf::from);
-    let dirs = crate::skills::dirs(&r.ctx.ws.root, user_dir().as_deref(), home.as_deref());
-    crate::skills::load(&dirs)
+    crate::skills::found(&r.ctx.ws.root)
 }
 
 /// The skills' names and descriptions, for Tab completion.

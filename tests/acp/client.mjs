@@ -189,6 +189,16 @@ const SCENARIOS = {
     if (env.ACP_MODE) await call(ctx, "session/set_mode", { sessionId: s.sessionId, modeId: env.ACP_MODE });
     await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt(env.ACP_PROMPT || "go") });
   },
+  // Several prompts (ACP_PROMPTS, a JSON list) in one new session, one
+  // after another; a "prompt_done" entry after each.
+  async prompts(ctx) {
+    await call(ctx, "initialize", { protocolVersion: 1, clientCapabilities: caps });
+    const s = await call(ctx, "session/new", { cwd, mcpServers });
+    for (const text of JSON.parse(env.ACP_PROMPTS)) {
+      await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt(text) });
+      log.push({ t: "prompt_done" });
+    }
+  },
   // A prompt cancelled when the first update of kind ACP_CANCEL_ON arrives
   // (the time from cancel to the answer is logged as cancel_ms), then a
   // second prompt in the same session.
