@@ -170,16 +170,7 @@ impl Editor {
                 continue;
             };
             if self.pasting {
-                match key {
-                    Key::PasteEnd => {
-                        self.pasting = false;
-                        self.fold_paste();
-                    }
-                    Key::Char(c) => self.insert(c),
-                    Key::Enter | Key::Newline => self.insert('\n'),
-                    Key::Tab => self.insert('\t'),
-                    _ => {}
-                }
+                self.paste_key(&key);
                 if !self.pasting || self.pending.is_empty() {
                     self.draw(prompt, &cont, style)?;
                 }
@@ -189,112 +180,16 @@ impl Editor {
                 self.draw(prompt, &cont, style)?;
                 continue;
             }
+            if let Some(read) = self.finish(&key, hist, prompt, &cont, style)? {
+                return Ok(read);
+            }
+            if !self.edit(&key, hist)? {
+                continue;
+            }
             let edits = matches!(
                 key,
                 Key::Char(_) | Key::Backspace | Key::Delete | Key::KillWordBack
             );
-            match key {
-                Key::Char(c) => self.insert(c),
-                Key::Tab if hist && self.completer.is_some() => self.refresh(true),
-                Key::Tab => self.insert('\t'),
-                Key::Newline => self.insert('\n'),
-                Key::Enter
-                    if self.buf[..self.cur].ends_with('\\') && self.cur == self.buf.len() =>
-                {
-                    self.buf.pop();
-                    self.cur -= 1;
-                    self.insert('\n');
-                }
-                Key::Enter => {
-                    self.close_menu();
-                    self.cur = self.buf.len();
-                    self.draw(prompt, &cont, style)?;
-                    let mut out = io::stdout().lock();
-                    out.write_all(b"\r\n")?;
-                    out.flush()?;
-                    let line = compose::unfold(std::mem::take(&mut self.buf), &mut self.pastes);
-                    if hist {
-                        self.history.add(&line);
-                    }
-                    return Ok(Read::Line(line));
-                }
-                Key::CtrlC | Key::CtrlD if self.buf.is_empty() => {
-                    let mut out = io::stdout().lock();
-                    out.write_all(b"\r\n")?;
-                    out.flush()?;
-                    return Ok(if key == Key::CtrlD {
-                        Read::Eof
-                    } else {
-                        Read::Cancel
-                    });
-                }
-                Key::CtrlC => {
-                    self.buf.clear();
-                    self.cur = 0;
-                }
-                Key::CtrlD | Key::Delete => {
-                    if let Some(c) = self.buf[self.cur..].chars().next() {
-                        self.buf
-                            .replace_range(self.cur..self.cur + c.len_utf8(), "");
-                    }
-                }
-                Key::Backspace => {
-                    if let Some(c) = self.buf[..self.cur].chars().next_back() {
-                        self.cur -= c.len_utf8();
-                        self.buf.remove(self.cur);
-                    }
-                }
-                Key::Left => {
-                    self.cur -= self.buf[..self.cur]
-                        .chars()
-                        .next_back()
-                        .map_or(0, char::len_utf8)
-                }
-                Key::Right => {
-                    self.cur += self.buf[self.cur..]
-                        .chars()
-                        .next()
-                        .map_or(0, char::len_utf8)
-                }
-                Key::Home => self.cur = self.buf[..self.cur].rfind('\n').map_or(0, |i| i + 1),
-                Key::End => {
-                    self.cur += self.buf[self.cur..]
-                        .find('\n')
-                        .unwrap_or(self.buf.len() - self.cur)
-                }
-                Key::WordLeft => self.cur = self.word_left(),
-                Key::WordRight => self.cur = self.word_right(),
-                Key::KillWordBack => {
-                    let to = self.word_left();
-                    self.buf.replace_range(to..self.cur, "");
-                    self.cur = to;
-                }
-                Key::KillWordFwd => {
-                    let to = self.word_right();
-                    self.buf.replace_range(self.cur..to, "");
-                }
-                Key::KillToStart => {
-                    self.buf.replace_range(..self.cur, "");
-                    self.cur = 0;
-                }
-                Key::KillToEnd => self.buf.truncate(self.cur),
-                Key::Up if hist => self.browse(-1),
-                Key::Down if hist => self.browse(1),
-                Key::CtrlL => {
-                    io::stdout().write_all(b"\x1b[H\x1b[2J")?;
-                    self.rows_up = 0;
-                }
-                Key::PasteStart => {
-                    self.pasting = true;
-                    self.paste_from = self.cur;
-                }
-                Key::CtrlG if hist => self.external()?,
-                Key::CtrlR if hist => {
-                    self.close_menu();
-                    self.search = Some(Search::new(self.buf.clone()));
-                }
-                _ => continue,
-            }
             if hist && edits {
                 let tab = self.menu.as_ref().is_some_and(|m| m.tab);
                 self.refresh(tab);
@@ -305,6 +200,155 @@ impl Editor {
                 self.draw(prompt, &cont, style)?;
             }
         }
+    }
+
+    /// A key inside a bracketed paste: text goes in as typed.
+    fn paste_key(&mut self, key: &Key) {
+        match key {
+            Key::PasteEnd => {
+                self.pasting = false;
+                self.fold_paste();
+            }
+            Key::Char(c) => self.insert(*c),
+            Key::Enter | Key::Newline => self.insert('\n'),
+            Key::Tab => self.insert('\t'),
+            _ => {}
+        }
+    }
+
+    /// The keys that end the input: Enter (unless after a trailing `\`)
+    /// gives the line; Ctrl-C and Ctrl-D on an empty line cancel and end.
+    fn finish(
+        &mut self,
+        key: &Key,
+        hist: bool,
+        prompt: &str,
+        cont: &str,
+        style: (&str, &str),
+    ) -> io::Result<Option<Read>> {
+        match key {
+            Key::Enter if !self.continued() => {
+                self.close_menu();
+                self.cur = self.buf.len();
+                self.draw(prompt, cont, style)?;
+                let mut out = io::stdout().lock();
+                out.write_all(b"\r\n")?;
+                out.flush()?;
+                let line = compose::unfold(std::mem::take(&mut self.buf), &mut self.pastes);
+                if hist {
+                    self.history.add(&line);
+                }
+                Ok(Some(Read::Line(line)))
+            }
+            Key::CtrlC | Key::CtrlD if self.buf.is_empty() => {
+                let mut out = io::stdout().lock();
+                out.write_all(b"\r\n")?;
+                out.flush()?;
+                Ok(Some(if *key == Key::CtrlD {
+                    Read::Eof
+                } else {
+                    Read::Cancel
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The cursor is at the end, after a `\`: Enter continues the line.
+    fn continued(&self) -> bool {
+        self.buf[..self.cur].ends_with('\\') && self.cur == self.buf.len()
+    }
+
+    /// Apply an editing key (history, menus and the screen included);
+    /// false for a key that does nothing here.
+    fn edit(&mut self, key: &Key, hist: bool) -> io::Result<bool> {
+        match key {
+            Key::Char(c) => self.insert(*c),
+            Key::Tab if hist && self.completer.is_some() => self.refresh(true),
+            Key::Tab => self.insert('\t'),
+            Key::Newline => self.insert('\n'),
+            Key::Enter => {
+                // `continued()`: the `\` becomes a newline.
+                self.buf.pop();
+                self.cur -= 1;
+                self.insert('\n');
+            }
+            Key::CtrlC => {
+                self.buf.clear();
+                self.cur = 0;
+            }
+            Key::Up if hist => self.browse(-1),
+            Key::Down if hist => self.browse(1),
+            Key::CtrlL => {
+                io::stdout().write_all(b"\x1b[H\x1b[2J")?;
+                self.rows_up = 0;
+            }
+            Key::PasteStart => {
+                self.pasting = true;
+                self.paste_from = self.cur;
+            }
+            Key::CtrlG if hist => self.external()?,
+            Key::CtrlR if hist => {
+                self.close_menu();
+                self.search = Some(Search::new(self.buf.clone()));
+            }
+            _ => return Ok(self.motion(key)),
+        }
+        Ok(true)
+    }
+
+    /// Move the cursor or delete around it; false for any other key.
+    fn motion(&mut self, key: &Key) -> bool {
+        match key {
+            Key::CtrlD | Key::Delete => {
+                if let Some(c) = self.buf[self.cur..].chars().next() {
+                    self.buf
+                        .replace_range(self.cur..self.cur + c.len_utf8(), "");
+                }
+            }
+            Key::Backspace => {
+                if let Some(c) = self.buf[..self.cur].chars().next_back() {
+                    self.cur -= c.len_utf8();
+                    self.buf.remove(self.cur);
+                }
+            }
+            Key::Left => {
+                self.cur -= self.buf[..self.cur]
+                    .chars()
+                    .next_back()
+                    .map_or(0, char::len_utf8)
+            }
+            Key::Right => {
+                self.cur += self.buf[self.cur..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8)
+            }
+            Key::Home => self.cur = self.buf[..self.cur].rfind('\n').map_or(0, |i| i + 1),
+            Key::End => {
+                self.cur += self.buf[self.cur..]
+                    .find('\n')
+                    .unwrap_or(self.buf.len() - self.cur)
+            }
+            Key::WordLeft => self.cur = self.word_left(),
+            Key::WordRight => self.cur = self.word_right(),
+            Key::KillWordBack => {
+                let to = self.word_left();
+                self.buf.replace_range(to..self.cur, "");
+                self.cur = to;
+            }
+            Key::KillWordFwd => {
+                let to = self.word_right();
+                self.buf.replace_range(self.cur..to, "");
+            }
+            Key::KillToStart => {
+                self.buf.replace_range(..self.cur, "");
+                self.cur = 0;
+            }
+            Key::KillToEnd => self.buf.truncate(self.cur),
+            _ => return false,
+        }
+        true
     }
 
     /// Wait for one key with nothing drawn (for y/a/n answers). `None`
