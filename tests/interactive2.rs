@@ -3,7 +3,7 @@
 //! file whose content then reaches the model, Tab on slash commands and
 //! their arguments, Ctrl-R history search, Ctrl-G with an editor script,
 //! long pastes, a message queued during a turn, reasoning shown and
-//! toggled, and /export.
+//! toggled, /export, and Esc stopping a command whose output is closed.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 #[path = "mock/mod.rs"]
@@ -339,4 +339,39 @@ fn queued_keys_never_answer_a_permission_prompt() {
         "second\n"
     );
     assert!(m.requests()[3].body.contains("nope"));
+}
+
+#[test]
+fn esc_stops_a_command_that_closed_its_output() {
+    let ws = tui::workspace("escquiet");
+    // The shell becomes `sleep` with its output in a file: the pipe mote
+    // reads reaches end of file while the command still runs.
+    let m = Mock::start(vec![
+        Reply::call(
+            "bash",
+            r#"{"command":"echo $$ > sh.pid; exec sleep 20 > quiet.log 2>&1"}"#,
+        ),
+        Reply::text("noted"),
+    ]);
+    let t = tui::start_mote("escquiet", &ws, &m.base_url(), 100, "--permission auto");
+    t.type_text("run it");
+    t.keys(&["Enter"]);
+    t.wait_for("the pid file", |_| {
+        std::fs::read_to_string(ws.join("sh.pid")).is_ok_and(|s| s.ends_with('\n'))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    t.keys(&["Escape"]);
+    t.wait_text("interrupted");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the command was stopped, not waited for"
+    );
+    let pid = std::fs::read_to_string(ws.join("sh.pid")).unwrap();
+    let proc_dir = format!("/proc/{}", pid.trim());
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        !std::path::Path::new(&proc_dir).exists()
+    });
+    assert!(gone, "process {} left behind after Esc", pid.trim());
 }

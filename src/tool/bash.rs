@@ -10,7 +10,7 @@ use super::{Effect, Target, Tool, ToolCtx};
 use crate::json::Args;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -186,7 +186,13 @@ fn pump(
         } else {
             deadline.saturating_duration_since(now).min(QUIET)
         };
-        let ready = open && poll_in(pipe, wait)?;
+        // End of file before the exit (say `exec cmd >log 2>&1`): wait for
+        // the shell to finish, still watching for the interrupt keys.
+        let (fd, wait) = match open {
+            true => (pipe.as_raw_fd(), wait),
+            false => (-1, wait.min(Duration::from_millis(10))),
+        };
+        let ready = poll_in(fd, wait)?;
         if crate::interrupt::requested() {
             // `exec` kills the process group on any error.
             return Err(io::Error::new(
@@ -195,8 +201,6 @@ fn pump(
             ));
         }
         if !open {
-            // End of file before the exit: wait for the shell to finish.
-            std::thread::sleep(wait.min(Duration::from_millis(10)));
             continue;
         }
         if !ready {
@@ -215,10 +219,12 @@ fn pump(
     }
 }
 
-/// Wait up to `wait` for `f` to be readable (or hung up).
-fn poll_in(f: &File, wait: Duration) -> io::Result<bool> {
+/// Wait up to `wait` for `fd` to be readable (or hung up), or for an
+/// interrupt key when armed. poll(2) ignores a negative `fd`: then this
+/// only waits.
+fn poll_in(fd: RawFd, wait: Duration) -> io::Result<bool> {
     let mut pfd = libc::pollfd {
-        fd: f.as_raw_fd(),
+        fd,
         events: libc::POLLIN,
         revents: 0,
     };
@@ -226,7 +232,7 @@ fn poll_in(f: &File, wait: Duration) -> io::Result<bool> {
     if crate::interrupt::armed() {
         // Interactive: Ctrl-C or Esc ends the wait too (then `requested()`).
         crate::interrupt::tick();
-        return Ok(crate::interrupt::poll(f.as_raw_fd(), ms)? == crate::interrupt::Ready::Fd);
+        return Ok(crate::interrupt::poll(fd, ms)? == crate::interrupt::Ready::Fd);
     }
     // SAFETY: one valid pollfd, and its count.
     let n = unsafe { libc::poll(&mut pfd, 1, ms) };
