@@ -444,7 +444,7 @@ mod tests {
     use crate::json::write::quote;
     use crate::tool::write::tests::tmp_ws;
 
-    fn bash(ws: &ToolCtx, cmd: &str, timeout: Option<u64>) -> Result<String, String> {
+    pub(super) fn bash(ws: &ToolCtx, cmd: &str, timeout: Option<u64>) -> Result<String, String> {
         let t = timeout.map_or(String::new(), |t| format!(",\"timeout\":{t}"));
         run(
             &Args::parse(&format!("{{\"command\":{}{t}}}", quote(cmd))).unwrap(),
@@ -620,3 +620,7 @@ mod tests {
 #[cfg(test)]
 #[path = "bash_sandbox_tests.rs"]
 mod sandbox_tests;
+
+#[cfg(test)]
+#[path = "bash_wait_tests.rs"]
+mod wait_tests;

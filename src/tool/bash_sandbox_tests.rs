@@ -1,8 +1,10 @@
 //! The sandbox's gaps from issue 18, each as the attack a model would run
 //! through the bash tool: UDP and unix-socket sends, keystroke injection
 //! into a terminal (also from a job left running), sethostname as root,
-//! and jobs that outlive their command. A missing prerequisite (Landlock,
-//! root, python3) fails the test with a message: it never passes unseen.
+//! jobs that outlive their command, the temp dir they may write, and the
+//! note that tells the model a failure was the sandbox. A missing
+//! prerequisite (Landlock, root, python3) fails the test with a message: it
+//! never passes unseen.
 
 use super::*;
 use crate::json::write::quote;
@@ -266,5 +268,58 @@ fn workspace_write_keeps_config_that_runs_programs_read_only() {
     assert!(
         out.ends_with("exit code: 0"),
         "a directory made by a command is writable by the next: {out}"
+    );
+}
+
+#[test]
+fn a_denial_note_follows_only_a_failure_that_looks_like_the_sandbox() {
+    need_landlock();
+    let out = bash_in(Mode::ReadOnly, "note-ro", "touch made");
+    assert!(out.contains("Permission denied"), "{out}");
+    assert!(
+        out.ends_with("[sandbox denial: the command ran in the read-only sandbox (no writes anywhere, no sockets); this error comes from the sandbox, not from file permissions, so retrying the same way will fail again]"),
+        "{out}"
+    );
+    let (d, mut ws) = tmp_ws("note-ww");
+    ws.sandbox = Mode::WorkspaceWrite;
+    let args = Args::parse(r#"{"command":"touch made"}"#).unwrap();
+    let out = run(&args, &ws).unwrap_or_else(|e| e);
+    let root = format!("(writes only in {} and ", d.display());
+    assert!(
+        out.contains("[sandbox denial: the command ran in the workspace-write sandbox ")
+            && out.contains(&root),
+        "{out}"
+    );
+    // A success that prints the words, and a failure that does not, get no note.
+    for cmd in ["echo Permission denied", "echo failed; exit 3"] {
+        let out = bash_in(Mode::ReadOnly, "note-none", cmd);
+        assert!(!out.contains("[sandbox denial"), "{cmd}: {out}");
+    }
+}
+
+#[test]
+fn sandboxed_commands_get_their_writable_temp_dir_as_tmpdir() {
+    need_landlock();
+    let (d, mut ws) = tmp_ws("tmpdir");
+    ws.sandbox = Mode::WorkspaceWrite;
+    let args = Args::parse(r#"{"command":"printf '%s\\n' \"$TMPDIR\"; mktemp"}"#).unwrap();
+    let out = run(&args, &ws).unwrap_or_else(|e| e);
+    let scratch = crate::sandbox::scratch(&d);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some(scratch.to_str().unwrap()), "{out}");
+    let made = lines.next().unwrap_or("");
+    assert!(
+        made.starts_with(scratch.to_str().unwrap()) && Path::new(made).is_file(),
+        "{out}"
+    );
+    assert!(out.ends_with("exit code: 0"), "{out}");
+    let _ = std::fs::remove_file(made);
+    // Unsandboxed, the command inherits mote's own TMPDIR (or none).
+    ws.sandbox = Mode::Off;
+    let args = Args::parse(r#"{"command":"printf '[%s]\\n' \"${TMPDIR-unset}\""}"#).unwrap();
+    let inherited = std::env::var("TMPDIR").unwrap_or_else(|_| "unset".into());
+    assert_eq!(
+        run(&args, &ws).unwrap(),
+        format!("[{inherited}]\nexit code: 0")
     );
 }
