@@ -127,3 +127,7 @@ fn clear_cap_sets() -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "child_tests.rs"]
+mod tests;

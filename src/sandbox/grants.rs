@@ -128,4 +128,67 @@ mod tests {
         );
         let _ = std::fs::remove_dir_all(&d);
     }
+
+    /// Build `paths` (a trailing `/` makes a directory) under a fresh dir.
+    fn tree(name: &str, paths: &[&str]) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mote-grants-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        for p in paths {
+            let path = d.join(p.trim_end_matches('/'));
+            if p.ends_with('/') {
+                std::fs::create_dir_all(&path).unwrap();
+            } else {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, "").unwrap();
+            }
+        }
+        d
+    }
+
+    fn split_dirs(d: &Path) -> Vec<String> {
+        let mut s: Vec<String> = under(d)
+            .into_iter()
+            .filter(|(_, whole)| !whole)
+            .map(|(p, _)| p.strip_prefix(d).unwrap().display().to_string())
+            .collect();
+        s.sort();
+        s
+    }
+
+    #[test]
+    fn splitting_stops_at_depth_levels() {
+        // .mote at every level: a and a/b are split, a/b/c (level 3) is
+        // granted whole, .mote in it included (the stated limit); the same
+        // count inside a .git directory.
+        let d = tree(
+            "depth",
+            &[
+                "a/.mote/",
+                "a/b/.mote/",
+                "a/b/c/.mote/",
+                ".git/x/.mote/",
+                ".git/x/y/.mote/",
+            ],
+        );
+        assert_eq!(split_dirs(&d), ["", ".git", ".git/x", "a", "a/b"]);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_plain_subdirectory_does_not_split_its_parent() {
+        // Only a repository below makes a directory split: src with a plain
+        // subdirectory stays whole, so files can be made directly in it.
+        let d = tree(
+            "plain",
+            &[
+                "src/sub/",
+                "src/f",
+                "vendor/r/HEAD",
+                "vendor/r/objects/",
+                "vendor/r/refs/",
+            ],
+        );
+        assert_eq!(split_dirs(&d), ["", "vendor", "vendor/r"]);
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

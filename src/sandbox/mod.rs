@@ -62,9 +62,11 @@ const FS_MAKE: u64 = 0b111_1111 << 6;
 const FS_MAKE_DIR: u64 = 1 << 7;
 const FS_REFER: u64 = 1 << 13;
 const FS_TRUNCATE: u64 = 1 << 14;
-const NET_BIND_TCP: u64 = 1 << 0;
+/// Bit 0 (written as 1: `1 << 0` would only breed an equivalent mutant).
+const NET_BIND_TCP: u64 = 1;
 const NET_CONNECT_TCP: u64 = 1 << 1;
-const SCOPE_ABSTRACT_UNIX_SOCKET: u64 = 1 << 0;
+/// Bit 0, as NET_BIND_TCP.
+const SCOPE_ABSTRACT_UNIX_SOCKET: u64 = 1;
 const SCOPE_SIGNAL: u64 = 1 << 1;
 
 #[repr(C)]
@@ -131,9 +133,8 @@ pub fn ruleset(mode: Mode, abi: u32, root: &Path, writable: &[&Path]) -> io::Res
     if abi >= 2 {
         write |= FS_REFER;
     }
-    if abi >= 3 {
-        write |= FS_TRUNCATE;
-    }
+    let truncate = if abi >= 3 { FS_TRUNCATE } else { 0 };
+    write |= truncate;
     let attr = RulesetAttr {
         handled_access_fs: write,
         handled_access_net: if abi >= 4 {
@@ -168,7 +169,7 @@ pub fn ruleset(mode: Mode, abi: u32, root: &Path, writable: &[&Path]) -> io::Res
     let rs = Ruleset {
         fd: unsafe { OwnedFd::from_raw_fd(fd as i32) },
     };
-    let file_write = FS_WRITE_FILE | if abi >= 3 { FS_TRUNCATE } else { 0 };
+    let file_write = FS_WRITE_FILE | truncate;
     for dev in ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"] {
         rs.allow(Path::new(dev), file_write);
     }
@@ -253,6 +254,10 @@ pub fn looks_denied(output: &str) -> bool {
     .iter()
     .any(|m| output.contains(m))
 }
+
+#[cfg(test)]
+#[path = "rights_tests.rs"]
+mod rights_tests;
 
 #[cfg(test)]
 mod tests {

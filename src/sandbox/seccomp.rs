@@ -222,4 +222,36 @@ mod tests {
             assert_eq!(p.last().map(|i| i.code), Some(RET_K));
         }
     }
+
+    #[test]
+    fn every_instruction_is_reachable() {
+        // No return is emitted that no jump reaches (the deny returns are
+        // made only for the errnos the program uses).
+        for sandboxed in [false, true] {
+            let p = program(sandboxed).expect("this architecture has a filter");
+            let mut seen = vec![false; p.len()];
+            let mut todo = vec![0usize];
+            while let Some(i) = todo.pop() {
+                let Some(insn) = p.get(i) else {
+                    panic!("sandboxed={sandboxed}: a jump past the end, to {i}")
+                };
+                if std::mem::replace(&mut seen[i], true) {
+                    continue;
+                }
+                match insn.code {
+                    RET_K => {}
+                    JEQ_K | JGE_K => {
+                        todo.push(i + 1 + insn.jt as usize);
+                        todo.push(i + 1 + insn.jf as usize);
+                    }
+                    _ => todo.push(i + 1),
+                }
+            }
+            let dead: Vec<usize> = (0..p.len()).filter(|&i| !seen[i]).collect();
+            assert!(
+                dead.is_empty(),
+                "sandboxed={sandboxed}: unreachable {dead:?}"
+            );
+        }
+    }
 }
