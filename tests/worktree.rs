@@ -346,6 +346,19 @@ fn slash_worktree_lists_and_moves_the_session() {
     )
     .unwrap();
     let top = ws.parent().unwrap().to_path_buf();
+    // A stdio MCP server that notes the folder of each start.
+    let cwds = top.join("mcp-cwds");
+    let flaky = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/flaky.sh");
+    std::fs::create_dir_all(ws.join("config/mote")).unwrap();
+    std::fs::write(
+        ws.join("config/mote/config.json"),
+        format!(
+            r#"{{"mcpServers":{{"flaky":{{"command":"{}","env":{{"FLAKY_CWD":"{}"}}}}}}}}"#,
+            flaky.display(),
+            cwds.display()
+        ),
+    )
+    .unwrap();
     let m = Mock::start(vec![
         Reply::call(
             "write",
@@ -360,6 +373,22 @@ fn slash_worktree_lists_and_moves_the_session() {
     t.type_text("/worktree feat");
     t.keys(&["Enter"]);
     t.wait_text("following prompts work in");
+    t.wait_text("MCP servers restarted there");
+    // The MCP server runs in the worktree now, as the tools do.
+    let want = format!(
+        "{}\n{}\n",
+        ws.canonicalize().unwrap().display(),
+        top.join("repo-feat").canonicalize().unwrap().display()
+    );
+    let mut started = String::new();
+    for _ in 0..100 {
+        started = std::fs::read_to_string(&cwds).unwrap_or_default();
+        if started == want {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(started, want);
     t.type_text("/worktree");
     t.keys(&["Enter"]);
     t.wait_text("0 ahead, 0 behind main, clean");
@@ -379,4 +408,91 @@ fn slash_worktree_lists_and_moves_the_session() {
     t.type_text("/help");
     t.keys(&["Enter"]);
     t.wait_text("/worktree [NAME]");
+}
+
+/// `/worktree NAME` in a session with messages: the session file records
+/// the move, and a resume in the worktree takes back the later prompt's
+/// files there but leaves the main checkout's earlier checkpoint alone:
+/// no file of one tree is compared with, or put back into, the other.
+#[test]
+fn a_moved_session_resumed_undoes_only_in_the_tree_of_its_checkpoints() {
+    let (ws, _) = repo("tui-move");
+    std::fs::write(
+        ws.join(".git/info/exclude"),
+        "stty.*\nmote.err\nstate\ndata\nconfig\n",
+    )
+    .unwrap();
+    let feat = ws.parent().unwrap().join("repo-feat");
+    let m = Mock::start(vec![
+        Reply::call(
+            "edit",
+            r#"{"path":"a.txt","old_text":"staged","new_text":"EDITED"}"#,
+        ),
+        Reply::text("one done"),
+        Reply::call(
+            "write",
+            r#"{"path":"second.txt","content":"in the worktree\n"}"#,
+        ),
+        Reply::text("two done"),
+    ]);
+    let t = tui::start_mote(
+        "worktree-move",
+        &ws,
+        &m.base_url(),
+        120,
+        "--permission auto",
+    );
+    t.type_text("first");
+    t.keys(&["Enter"]);
+    t.wait_text("one done");
+    t.type_text("/worktree feat");
+    t.keys(&["Enter"]);
+    t.wait_text("following prompts work in");
+    t.type_text("second");
+    t.keys(&["Enter"]);
+    t.wait_text("two done");
+    t.keys(&["C-d"]);
+    t.wait_text("EXIT:0");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+        "alpha EDITED\n"
+    );
+    assert!(feat.join("second.txt").exists());
+    let data = ws.join("data");
+    let file = std::fs::read_dir(data.join("mote/sessions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .unwrap();
+    let id = file.file_stem().unwrap().to_string_lossy().into_owned();
+    let moved = format!(
+        r#"{{"type":"moved","cwd":"{}"}}"#,
+        feat.canonicalize().unwrap().display()
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.lines().any(|l| l == moved), "{text}");
+    let mut c = mote(
+        &feat,
+        &data,
+        &Mock::start(vec![]),
+        &["--resume", &id, "--rewind", "1"],
+    );
+    let out = common::run(&mut c, HANG, &["--rewind"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!feat.join("second.txt").exists(), "{}", out.stdout);
+    assert!(!out.stdout.contains("a.txt"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("took their checkpoints in") && out.stderr.contains("not here"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(feat.join("a.txt")).unwrap(),
+        "alpha\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+        "alpha EDITED\n"
+    );
+    assert!(out.stdout.contains("took 2 prompt(s)"), "{}", out.stdout);
 }

@@ -401,7 +401,7 @@ impl Server<'_> {
             .as_deref()
             .ok_or_else(|| not_found(id))?;
         let path = crate::session::find(dir, id).map_err(|_| not_found(id))?;
-        let resumed = crate::session::start::open(&path, self.base.opts.no_session)
+        let resumed = crate::session::start::open(&path, self.base.opts.no_session, &cwd)
             .map_err(|e| fault(wire::INTERNAL_ERROR, e))?;
         let sess = self
             .base

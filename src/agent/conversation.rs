@@ -157,9 +157,15 @@ impl Conversation {
         self.undo = u;
     }
 
-    /// The workspace moved to another folder (`/worktree`).
-    pub fn moved(&mut self) {
+    /// The workspace moved to the folder `root` (`/worktree`): the
+    /// session file records it, so a resume knows where the later
+    /// prompts' checkpoints were taken and lists the session there.
+    pub fn moved(&mut self, root: &std::path::Path) {
         self.undo.moved();
+        if let Some(w) = self.log.writer.as_mut() {
+            let cwd = root.to_string_lossy();
+            let _ = w.append(&crate::session::Record::Moved { cwd: &cwd });
+        }
     }
 
     /// Take back prompts `seq` and later from the conversation (unless a

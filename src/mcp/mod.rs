@@ -263,6 +263,17 @@ impl Servers {
         }
     }
 
+    /// The session moved to `root` (`/worktree NAME`): every server starts
+    /// again, a stdio one in the new folder (unless its config names a
+    /// `cwd`), and `roots/list` answers `root`. Whether any is configured.
+    pub fn restart(&mut self, root: PathBuf) -> bool {
+        self.shutdown();
+        self.policy.root = root;
+        self.entries.iter_mut().for_each(|e| e.restarts = 0);
+        self.start(false);
+        !self.entries.is_empty()
+    }
+
     /// Hang up on every server at once, then give them one shared grace period.
     pub fn shutdown(&mut self) {
         let mut open: Vec<Client> = self

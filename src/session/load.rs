@@ -131,6 +131,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 s.model = model.to_string();
             }
             _ if n == 1 => return Err(format!("{name}: not a mote session (no header)")),
+            Record::Moved { cwd } => s.cwd = cwd.to_string(),
             Record::Call { id, name, .. } => s.unanswered.push((id.to_string(), name.to_string())),
             Record::Result { id, .. } => s.unanswered.retain(|(c, _)| c != id),
             _ => {}
@@ -146,7 +147,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             | Record::Usage(_)
             | Record::Compact { .. }
             | Record::Subagent { .. }
-            | Record::Checkpoint { .. } => s.finished,
+            | Record::Checkpoint { .. }
+            | Record::Moved { .. } => s.finished,
             Record::Rewind { .. } => true,
         };
         rec.apply(&mut s.arena, &mut s.est);

@@ -93,6 +93,11 @@ pub enum Record<'a> {
     Rewind {
         seq: u64,
     },
+    /// The session moved to the workspace `cwd` (`/worktree NAME`): its
+    /// later prompts worked, and took their checkpoints, there.
+    Moved {
+        cwd: &'a str,
+    },
 }
 
 impl Record<'_> {
@@ -207,6 +212,10 @@ impl Record<'_> {
                 string(w, note)?;
             }
             Record::Rewind { seq } => write!(w, "{{\"type\":\"rewind\",\"seq\":{seq}")?,
+            Record::Moved { cwd } => {
+                w.write_all(b"{\"type\":\"moved\",\"cwd\":")?;
+                string(w, cwd)?;
+            }
         }
         w.write_all(b"}\n")
     }
@@ -293,6 +302,7 @@ impl Record<'_> {
                 uncovered: n("uncovered")?,
             },
             "rewind" => Record::Rewind { seq: n("seq")? },
+            "moved" => Record::Moved { cwd: s("cwd")? },
             _ => return Ok(None),
         }))
     }
@@ -311,7 +321,8 @@ impl Record<'_> {
             | Record::Compact { .. }
             | Record::Subagent { .. }
             | Record::Checkpoint { .. }
-            | Record::Rewind { .. } => 0,
+            | Record::Rewind { .. }
+            | Record::Moved { .. } => 0,
         }
     }
 
@@ -319,11 +330,12 @@ impl Record<'_> {
     /// wrote it.
     pub fn apply(&self, arena: &mut Arena, est: &mut Estimate) {
         match self {
-            // Checkpoints and rewinds are replayed by `undo::Undo::replay`.
+            // Checkpoints, rewinds and moves are replayed by `undo::Undo::replay`.
             Record::Header { .. }
             | Record::Subagent { .. }
             | Record::Checkpoint { .. }
-            | Record::Rewind { .. } => {}
+            | Record::Rewind { .. }
+            | Record::Moved { .. } => {}
             Record::User { text } => arena.user(text),
             Record::Image(img) => arena.image(&img.record()),
             Record::Reasoning { kind, text } => {
@@ -432,6 +444,7 @@ mod tests {
                 uncovered: 1,
             },
             Record::Rewind { seq: 2 },
+            Record::Moved { cwd: "/w/repo-b" },
         ];
         for r in &recs {
             let mut line = Vec::new();

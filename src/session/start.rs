@@ -77,17 +77,20 @@ pub fn resume(o: &Options, dir: Option<&Path>, cwd: &str) -> Result<Option<Resum
             )
         })?,
     };
-    let r = open(&path, o.no_session)?;
+    let r = open(&path, o.no_session, Path::new(cwd))?;
     for n in &r.loaded.notes {
         eprintln!("mote: note: {n}");
     }
     Ok(Some(r))
 }
 
-/// Load the session file at `path` and reopen it for appending (unless
-/// `no_session`); also the interactive mode's `/resume`.
-pub fn open(path: &Path, no_session: bool) -> Result<Resumed, String> {
-    let loaded = load::load(path)?;
+/// Load the session file at `path` to work in `root`, and reopen it for
+/// appending (unless `no_session`); also the interactive mode's `/resume`.
+pub fn open(path: &Path, no_session: bool, root: &Path) -> Result<Resumed, String> {
+    let mut loaded = load::load(path)?;
+    if let Some(note) = loaded.undo.settle(root) {
+        loaded.notes.push(note);
+    }
     let mut writer = if no_session {
         None
     } else {

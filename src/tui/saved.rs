@@ -40,14 +40,16 @@ pub fn resume(r: &mut Repl, arg: &str) -> Flow {
     let Some(dir) = dir(r) else {
         return Flow::Continue;
     };
-    let found =
-        match session::find(dir, arg).and_then(|p| session::start::open(&p, r.opts.no_session)) {
-            Ok(f) => f,
-            Err(e) => {
-                say(&format!("{e}\n"));
-                return Flow::Continue;
-            }
-        };
+    let root = r.ctx.ws.root.clone();
+    let found = match session::find(dir, arg)
+        .and_then(|p| session::start::open(&p, r.opts.no_session, &root))
+    {
+        Ok(f) => f,
+        Err(e) => {
+            say(&format!("{e}\n"));
+            return Flow::Continue;
+        }
+    };
     for n in &found.loaded.notes {
         say(&format!("note: {n}\n"));
     }

@@ -30,7 +30,8 @@ fn move_to(r: &mut Repl, name: &str, path: &std::path::Path, made: bool) {
         return;
     }
     r.ctx.ws.root = path.to_path_buf();
-    r.conv.moved();
+    r.conv.moved(path);
+    let mcp = r.ctx.mcp.restart(path.to_path_buf());
     // The system prompt names the workspace and holds its context files.
     let (cwd, user, dirs) = switch::dirs();
     if let Ok(Some(p)) = crate::modes::find(&r.mode, &dirs) {
@@ -49,8 +50,12 @@ fn move_to(r: &mut Repl, name: &str, path: &std::path::Path, made: bool) {
     }
     r.screen.worktree = Some(name.to_string());
     let how = if made { "made" } else { "found" };
+    let servers = match mcp {
+        true => " (MCP servers restarted there)",
+        false => "",
+    };
     say(&format!(
-        "{how} worktree {name} (branch mote/{name}): following prompts work in {}\n",
+        "{how} worktree {name} (branch mote/{name}): following prompts work in {}{servers}\n",
         path.display()
     ));
     // A session with nothing in it yet starts over there, so -c finds it.
@@ -58,7 +63,8 @@ fn move_to(r: &mut Repl, name: &str, path: &std::path::Path, made: bool) {
         saved::new(r, "");
     } else if let Some(w) = &r.conv.log().writer {
         say(&format!(
-            "this session stays listed under its first folder: mote --resume {} continues it\n",
+            "this session stays listed under its first folder (mote --resume {} continues it); \
+             /undo puts back files of the prompts from now on\n",
             w.id
         ));
     }

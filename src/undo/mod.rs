@@ -38,6 +38,9 @@ pub struct Turn {
     pub uncovered: u64,
     /// A compaction came after it: its conversation cannot be taken back.
     pub compacted: bool,
+    /// The workspace its checkpoints were taken in, as the session file
+    /// says (its header, or a later `moved` record); "" for a live turn.
+    pub dir: String,
 }
 
 impl Turn {
@@ -92,6 +95,8 @@ pub struct Undo {
     last: Option<Last>,
     /// Where checkpoints go when the session is not saved.
     scratch: Option<Scratch>,
+    /// The workspace of the records replayed so far.
+    dir: String,
 }
 
 /// A snapshot's private index as it was left (`index_key`), its tree, and
@@ -140,6 +145,7 @@ impl Undo {
                         time: *time,
                         prompt: prompt.to_string(),
                         messages: *messages,
+                        dir: self.dir.clone(),
                         ..Turn::default()
                     });
                 } else if let Some(t) = self.turns.iter_mut().find(|t| t.seq == *seq) {
@@ -154,6 +160,7 @@ impl Undo {
                 self.forget(*seq, arena, est);
             }
             Record::Compact { .. } => self.compacted(),
+            Record::Header { cwd, .. } | Record::Moved { cwd } => self.dir = cwd.to_string(),
             _ => {}
         }
     }
@@ -313,6 +320,43 @@ impl Undo {
         for t in &mut self.turns {
             (t.before, t.after) = (None, None);
         }
+    }
+
+    /// A loaded session is to work in `root`: the prompts whose git
+    /// checkpoints were taken in another repository or worktree (before a
+    /// `/worktree` move, or when resumed elsewhere) keep their
+    /// conversation, but their files are not put back here, as after a
+    /// move in the running session. A note says so.
+    pub fn settle(&mut self, root: &Path) -> Option<String> {
+        let here_s = root.to_string_lossy();
+        let mut here = None;
+        let mut tops: Vec<(String, Option<PathBuf>)> = Vec::new();
+        let mut away: Vec<String> = Vec::new();
+        for t in &mut self.turns {
+            let in_git = t.before.as_deref().is_some_and(|b| !b.is_empty());
+            if !in_git || t.dir.is_empty() || t.dir == here_s {
+                continue;
+            }
+            let top = match tops.iter().find(|(d, _)| *d == t.dir) {
+                Some((_, top)) => top.clone(),
+                None => {
+                    let top = git::toplevel(Path::new(&t.dir));
+                    tops.push((t.dir.clone(), top.clone()));
+                    top
+                }
+            };
+            let here = here.get_or_insert_with(|| git::toplevel(root));
+            if top.is_none() || top != *here {
+                (t.before, t.after) = (None, None);
+                away.push(t.dir.clone());
+            }
+        }
+        let dir = away.first()?;
+        Some(format!(
+            "{} prompt(s) of this session took their checkpoints in {dir}, not here: \
+             going back takes back their conversation, not their files",
+            away.len()
+        ))
     }
 
     /// The turns from the `n`-th prompt (1-based, as listed) on.

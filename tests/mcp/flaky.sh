@@ -2,9 +2,11 @@
 # A deliberately bad MCP server (stdio) for mote's robustness tests: it
 # prints garbage on stdout before its first answer, logs to stderr, and has
 # tools that crash the process (`crash`), never answer (`hang`) or work
-# (`ok`). Each start is counted in $FLAKY_STARTS (a file) if set; with
+# (`ok`). Each start is counted in $FLAKY_STARTS (a file) if set, and its
+# folder appended to $FLAKY_CWD (a file) if set; with
 # $FLAKY_DELAY it reads nothing for that many seconds first (a slow start).
 [ -n "$FLAKY_STARTS" ] && echo start >> "$FLAKY_STARTS"
+[ -n "$FLAKY_CWD" ] && pwd >> "$FLAKY_CWD"
 [ -n "$FLAKY_DELAY" ] && sleep "$FLAKY_DELAY"
 echo "flaky: starting" >&2
 while IFS= read -r line; do
