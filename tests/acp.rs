@@ -1047,7 +1047,8 @@ fn a_templates_permission_applies_only_tightening_when_untrusted() {
     ]);
     let r = client("prompt", &ws, &m, &[("ACP_PROMPT", "/look")], &[]).unwrap();
     assert!(!ws.join("looked.txt").exists(), "read-only wrote");
-    assert_eq!(modes(&r), ["read-only"]);
+    // ... and back to the session's mode once its task is done.
+    assert_eq!(modes(&r), ["read-only", "standard"]);
     let at = |kind: &str| {
         r.of("update")
             .iter()
@@ -1061,7 +1062,50 @@ fn a_templates_permission_applies_only_tightening_when_untrusted() {
     let r = client("prompt", &ws, &touch(), &env, &["--trust"]).unwrap();
     assert!(ws.join("by-go").exists());
     assert!(r.of("permission").is_empty());
-    assert_eq!(modes(&r), ["auto"]);
+    assert_eq!(modes(&r), ["auto", "standard"]);
+}
+
+/// A template's `permission:` is for its one task: the next prompt of the
+/// session runs in the session's mode again, and the editor is told both
+/// changes. Here /look's read-only ends, and the next prompt's write
+/// (which standard allows unasked) lands.
+#[test]
+fn a_templates_permission_ends_with_its_task() {
+    let ws = workspace("template-one-task");
+    std::fs::create_dir_all(ws.join(".mote/prompts")).unwrap();
+    let look = "---\npermission: read-only\n---\nLook.\n";
+    std::fs::write(ws.join(".mote/prompts/look.md"), look).unwrap();
+    let m = Mock::start(vec![
+        mock::Reply::text("looked"),
+        mock::Reply::call("write", r#"{"path":"after.txt","content":"x"}"#),
+        mock::Reply::text("ok"),
+    ]);
+    let env = [("ACP_PROMPTS", r#"["/look", "now write"]"#)];
+    let Some(r) = client("prompts", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["end_turn", "end_turn"]);
+    assert!(
+        ws.join("after.txt").exists(),
+        "the template's read-only stayed"
+    );
+    assert!(r.of("permission").is_empty());
+    let modes: Vec<&str> = r
+        .updates("current_mode_update")
+        .iter()
+        .filter_map(|u| s(u, &["currentModeId"]))
+        .collect();
+    assert_eq!(modes, ["read-only", "standard"]);
+    // Both updates come within the first prompt, before its answer.
+    let first_done = r
+        .log
+        .iter()
+        .position(|e| s(e, &["t"]) == Some("prompt_done"));
+    let last_mode = r
+        .log
+        .iter()
+        .rposition(|e| s(e, &["update", "sessionUpdate"]) == Some("current_mode_update"));
+    assert!(last_mode < first_done, "{last_mode:?} {first_done:?}");
 }
 
 /// A hooks object with one group: `command` on `event` for tools matching `matcher`.

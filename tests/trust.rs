@@ -316,6 +316,8 @@ fn the_interactive_mode_names_prompt_files_and_holds_them_back_untrusted() {
     t.wait_text("permission mode: read-only");
     t.wait_text("look done");
     assert!(!ws.join("looked.txt").exists(), "read-only wrote");
+    // A template's mode is for its one task: strict's cautious is back.
+    t.wait_text("permission mode: cautious");
     t.keys(&["C-d"]);
     t.wait_text("EXIT:0");
 }

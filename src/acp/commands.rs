@@ -129,8 +129,11 @@ pub fn mode_names(sess: &Session) -> Vec<String> {
 pub enum Slash {
     /// Done: this text is the answer.
     Said(String),
-    /// Run this task (a template's text, or the task after `/MODE`).
+    /// Run this task (the task after `/MODE`).
     Task(String),
+    /// Run this template's text; the permission mode it set applies to
+    /// this one task.
+    Template(String),
 }
 
 /// Run the slash command `text` starts with, if it names one (a prompt
@@ -164,7 +167,7 @@ pub fn run(
         let text = crate::template::expand(&p.body, args);
         let mut agent = Agent::new(&mut sess.ctx, &mut sess.conv, front);
         let (text, _) = crate::template::commands(&text, &mut |c| agent.user_bash("template", c));
-        return Some(Ok(Slash::Task(text)));
+        return Some(Ok(Slash::Template(text)));
     }
     let said = set_mode(base, sess, p, user);
     Some(Ok(match args.is_empty() {

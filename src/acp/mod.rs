@@ -326,7 +326,7 @@ impl Server<'_> {
         };
         let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root, self.fs);
         link::running(Some(&sess.id));
-        let permission = sess.conv.permission();
+        let before = sess.conv.permission();
         let chosen = (sess.mode.clone(), sess.conv.cfg().model.clone());
         let slash = match text.starts_with('/') {
             true => commands::run(&self.base, sess, &mut front, &text),
@@ -334,7 +334,7 @@ impl Server<'_> {
         };
         // A prompt mode or template may set the permission mode: said
         // before its task runs.
-        let mut permission = permission;
+        let mut permission = before;
         if sess.conv.permission() != permission {
             permission = sess.conv.permission();
             front.update(session::mode_update(permission));
@@ -350,6 +350,12 @@ impl Server<'_> {
             }
             Some(Ok(commands::Slash::Task(t))) => {
                 Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&t)
+            }
+            Some(Ok(commands::Slash::Template(t))) => {
+                let res = Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&t);
+                // A template's permission was for its one task.
+                sess.conv.set_permission(before);
+                res
             }
             None => Agent::new(&mut sess.ctx, &mut sess.conv, &mut front).run(&text),
         };

@@ -11,8 +11,11 @@ use super::{export, memory, plan_loop, rewind, saved, switch, worktree, Repl};
 pub enum Flow {
     Continue,
     Quit,
-    /// Send this text as the next prompt (a template, a skill, `/MODE task`).
+    /// Send this text as the next prompt (a skill, `/MODE task`).
     Task(String),
+    /// Send a template's text; then the permission mode goes back to this
+    /// one (a template's `permission:` is for its one task).
+    Template(String, crate::permission::Permission),
 }
 
 /// What a command's first argument is, for Tab completion (complete.rs).

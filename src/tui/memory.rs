@@ -111,7 +111,7 @@ pub fn other(r: &mut Repl, name: &str, args: &str) -> Flow {
             crate::interrupt::arm(false);
             super::spinner::stop();
             notes.iter().for_each(|n| say(&format!("{n}\n")));
-            Flow::Task(text)
+            Flow::Template(text, was)
         }
         Ok(Some(_)) => match switch::prompt(r, name) {
             Flow::Continue if !args.is_empty() => Flow::Task(args.to_string()),

@@ -176,13 +176,14 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
             shell(r, cmd.trim());
             continue;
         }
-        let line = match trimmed.starts_with('/') {
+        let (line, after) = match trimmed.starts_with('/') {
             true => match commands::dispatch(r, trimmed) {
                 Flow::Quit => return Ok(()),
                 Flow::Continue => continue,
-                Flow::Task(t) => t,
+                Flow::Task(t) => (t, None),
+                Flow::Template(t, was) => (t, Some(was)),
             },
-            false => line,
+            false => (line, None),
         };
         crate::interrupt::arm(fancy);
         let root = r.ctx.ws.root.clone();
@@ -203,6 +204,10 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
             Err(f) => Some(format!("error: {}", f.message())),
         };
         r.screen.finish(note.as_deref(), r.conv.prices());
+        if let Some(was) = after.filter(|w| *w != r.conv.permission()) {
+            r.conv.set_permission(was);
+            say(&format!("permission mode: {was}\n"));
+        }
     }
 }
 
