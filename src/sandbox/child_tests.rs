@@ -36,12 +36,21 @@ if pid == 0:
 print('child_setsid=%d' % os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 "#;
 
-fn probe(plan: Plan) -> HashMap<String, String> {
+/// `hostile`: before `apply`, give the child what earlier code may leave
+/// it: (as root) a full inheritable set, which would survive exec, and errno
+/// at EINVAL, which a check of errno without the return value would read.
+fn probe(plan: Plan, hostile: bool) -> HashMap<String, String> {
     let mut c = Command::new("python3");
     c.arg("-c").arg(PROBE);
-    // SAFETY: apply makes only syscalls.
+    // SAFETY: only syscalls in the child.
     unsafe {
-        c.pre_exec(move || plan.apply());
+        c.pre_exec(move || {
+            if hostile {
+                inherit_all();
+                libc::prctl(-1, 0, 0, 0, 0);
+            }
+            plan.apply()
+        });
     }
     let out = c.output().expect("python3 runs");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -54,6 +63,31 @@ fn probe(plan: Plan) -> HashMap<String, String> {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// Copy the permitted set into the inheritable one (a no-op unless root).
+fn inherit_all() {
+    let mut head = CapHeader {
+        version: CAP_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: header and two data words, as capget/capset version 3 take.
+    unsafe {
+        libc::syscall(
+            libc::SYS_capget,
+            &mut head as *mut CapHeader,
+            data.as_mut_ptr(),
+        );
+        for d in &mut data {
+            d.inheritable = d.permitted;
+        }
+        libc::syscall(libc::SYS_capset, &mut head as *mut CapHeader, data.as_ptr());
+    }
 }
 
 fn is_root() -> bool {
@@ -71,7 +105,7 @@ fn ws() -> std::path::PathBuf {
 fn a_sandboxed_command_has_no_privileges_and_its_filter() {
     let abi = super::super::abi().unwrap_or_else(|e| panic!("this test needs Landlock, and {e}"));
     let rs = super::super::ruleset(super::super::Mode::ReadOnly, abi, &ws(), &[]).unwrap();
-    let got = probe(Plan::new(Some(&rs)));
+    let got = probe(Plan::new(Some(&rs)), true);
     let errno = |e: i32| e.to_string();
     let want = [
         ("NoNewPrivs", "1".to_string()),
@@ -102,7 +136,7 @@ fn a_sandboxed_command_has_no_privileges_and_its_filter() {
 
 #[test]
 fn outside_a_sandbox_root_keeps_its_powers_but_not_tiocsti() {
-    let got = probe(Plan::new(None));
+    let got = probe(Plan::new(None), false);
     assert_eq!(got.get("own_session").map(String::as_str), Some("1"));
     assert_eq!(got.get("NoNewPrivs").map(String::as_str), Some("0"));
     assert_eq!(got.get("socket_unix").map(String::as_str), Some("0"));
