@@ -610,3 +610,115 @@ fn undo_works_without_a_saved_session() {
         }
     }
 }
+
+/// The private index is a cache per repository folder: when the session
+/// goes on in another folder (here the repository moved), the new one
+/// replaces the old, so they do not pile up beside the session file; the
+/// checkpoint ref stays one, and the new prompt still undoes.
+#[test]
+fn a_private_index_for_an_old_folder_is_removed() {
+    let (ws, data) = repo("stale");
+    let m = Mock::start(vec![edit("a.txt", "beta", "BETA"), Reply::text("one")]);
+    assert_eq!(mote(&ws, &data, &m, &["-p", "first"]).code, 0);
+    let sessions = data.join("mote/sessions");
+    let undo_dir = std::fs::read_dir(&sessions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "undo"))
+        .unwrap();
+    let id = undo_dir.file_stem().unwrap().to_string_lossy().into_owned();
+    let indexes = || -> Vec<String> {
+        std::fs::read_dir(&undo_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("index-"))
+            .collect()
+    };
+    let first = indexes();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let moved = ws.with_file_name("ws-moved");
+    std::fs::rename(&ws, &moved).unwrap();
+    let before = tree(&moved);
+    let m = Mock::start(vec![
+        edit("src/b.txt", "changed", "edited"),
+        Reply::text("two"),
+    ]);
+    let out = mote(&moved, &data, &m, &["--resume", &id, "-p", "second"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let now = indexes();
+    assert!(now.len() == 1 && now != first, "{first:?} then {now:?}");
+    let refs = git(
+        &moved,
+        &["for-each-ref", "--format=%(refname)", "refs/mote"],
+    );
+    assert_eq!(refs.trim(), format!("refs/mote/checkpoints/{id}"));
+    let out = mote(
+        &moved,
+        &data,
+        &Mock::start(vec![]),
+        &["--resume", &id, "--undo"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(tree(&moved), before, "{}", out.stdout);
+}
+
+/// Outside git too, a file changed after the prompt's end is reported and
+/// kept by `--undo`, while the prompt's other file goes back.
+#[test]
+fn outside_git_a_file_the_user_changed_since_is_kept() {
+    let dir = fresh_dir("undo", "plain-user");
+    let (ws, data) = (dir.join("ws"), dir.join("data"));
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("a.txt"), "alpha\nbeta\n").unwrap();
+    std::fs::write(ws.join("b.txt"), "bee\n").unwrap();
+    let m = Mock::start(vec![
+        edit("a.txt", "beta", "BETA"),
+        edit("b.txt", "bee", "BEE"),
+        Reply::text("done"),
+    ]);
+    assert_eq!(mote(&ws, &data, &m, &["-p", "change"]).code, 0);
+    std::fs::write(ws.join("a.txt"), "the user's own work\n").unwrap();
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+        "the user's own work\n"
+    );
+    assert_eq!(std::fs::read_to_string(ws.join("b.txt")).unwrap(), "bee\n");
+    assert!(
+        out.stdout.contains("skipped a.txt") && out.stdout.contains("restored b.txt"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// A headless `--no-session` run in git: its checkpoints (private index,
+/// temp files) are in a temp directory removed when it exits, and no ref
+/// is left in the repository.
+#[test]
+fn a_headless_run_without_a_session_leaves_no_checkpoints() {
+    let (ws, data) = repo("nosess-headless");
+    let tmp = ws.parent().unwrap().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let m = Mock::start(vec![edit("a.txt", "beta", "BETA"), Reply::text("done")]);
+    let mut c = mote_command();
+    c.current_dir(&ws)
+        .env("OPENAI_BASE_URL", m.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("XDG_DATA_HOME", &data)
+        .env("TMPDIR", &tmp)
+        .env_remove("MOTE_MODEL")
+        .args(["--model", "mock-model", "--permission", "auto"])
+        .args(["--no-session", "-p", "go"]);
+    let out = common::run(&mut c, HANG, &["--no-session"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("checkpoint"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+        "alpha\nBETA\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert_eq!(git(&ws, &["for-each-ref", "refs/mote"]), "");
+    assert!(!data.join("mote/sessions").exists());
+}

@@ -262,6 +262,8 @@ impl Drop for Writer {
     fn drop(&mut self) {
         if !self.kept {
             let _ = std::fs::remove_file(&self.path);
+            // Its checkpoints' folder (src/undo/) goes with it.
+            let _ = std::fs::remove_dir_all(self.path.with_extension("undo"));
         }
     }
 }
@@ -396,8 +398,11 @@ mod tests {
         drop(a);
         // Header-only sessions are removed when dropped, unless kept.
         let kept = |h: &Record| Writer::create(&d, h).unwrap().keep();
-        drop(Writer::create(&d, &head("20250102-000000-dddddd", "/w1")).unwrap());
+        let w = Writer::create(&d, &head("20250102-000000-dddddd", "/w1")).unwrap();
+        std::fs::create_dir_all(d.join("20250102-000000-dddddd.undo/1")).unwrap();
+        drop(w);
         assert!(!d.join("20250102-000000-dddddd.jsonl").exists());
+        assert!(!d.join("20250102-000000-dddddd.undo").exists());
         kept(&head("20250102-000000-bbbbbb", "/w2"));
         kept(&head("20250102-000000-bbbbbc", "/w1"));
         assert!(find(&d, "20250101")

@@ -85,7 +85,8 @@ pub fn resume(o: &Options, dir: Option<&Path>, cwd: &str) -> Result<Option<Resum
 }
 
 /// Load the session file at `path` to work in `root`, and reopen it for
-/// appending (unless `no_session`); also the interactive mode's `/resume`.
+/// appending (unless `no_session`), recording the move when `root` is not
+/// where it was last; also the interactive mode's `/resume`.
 pub fn open(path: &Path, no_session: bool, root: &Path) -> Result<Resumed, String> {
     let mut loaded = load::load(path)?;
     if let Some(note) = loaded.undo.settle(root) {
@@ -105,6 +106,14 @@ pub fn open(path: &Path, no_session: bool, root: &Path) -> Result<Resumed, Strin
                 error: true,
             })
             .map_err(|e| format!("session file {}: {e}", path.display()))?;
+        }
+        // Resumed in another folder: the prompts from now on take their
+        // checkpoints here, and a later resume must know it.
+        let here = root.to_string_lossy();
+        if loaded.cwd != here {
+            w.append(&Record::Moved { cwd: &here })
+                .map_err(|e| format!("session file {}: {e}", path.display()))?;
+            loaded.cwd = here.into_owned();
         }
     }
     Ok(Resumed { loaded, writer })

@@ -398,14 +398,23 @@ fn snapshot(
     Ok((id, note))
 }
 
-/// The session's private git index for the repository at `top`.
+/// The session's private git index for the repository at `top`. One
+/// made for another folder (before a `/worktree` move, or a repository
+/// since moved) is only a cache, about as big as the user's index: it is
+/// removed when this one is first made, so they do not pile up.
 fn index_file(session: &Path, top: &Path) -> PathBuf {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
     top.hash(&mut h);
-    session
-        .with_extension("undo")
-        .join(format!("index-{:016x}", h.finish()))
+    let dir = session.with_extension("undo");
+    let index = dir.join(format!("index-{:016x}", h.finish()));
+    if !index.exists() {
+        let stale = std::fs::read_dir(&dir).into_iter().flatten().flatten();
+        for e in stale.filter(|e| e.file_name().as_encoded_bytes().starts_with(b"index-")) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    index
 }
 
 /// What tells a private index was written since: inode, mtime, size.
