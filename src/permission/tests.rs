@@ -392,3 +392,153 @@ fn fetch_by_mode_and_domain_rules() {
     )
     .is_err());
 }
+
+#[test]
+fn prompt_files_loosen_the_mode_only_where_trusted() {
+    use Permission::*;
+    assert_eq!(from_prompt(Standard, Auto, "p.md", true), (Auto, None));
+    assert_eq!(
+        from_prompt(Standard, ReadOnly, "p.md", false),
+        (ReadOnly, None)
+    );
+    assert_eq!(
+        from_prompt(Standard, Standard, "p.md", false),
+        (Standard, None)
+    );
+    let (p, note) = from_prompt(Cautious, Auto, ".mote/prompts/x.md", false);
+    assert_eq!(p, Cautious);
+    assert_eq!(
+        note.as_deref(),
+        Some(".mote/prompts/x.md asks for permission auto, but this folder is not trusted: the mode stays cautious (--trust allows it)")
+    );
+}
+
+#[test]
+fn mode_names_parse_to_their_mode_only() {
+    for p in Permission::ALL {
+        assert_eq!(p.label().parse::<Permission>(), Ok(p));
+    }
+    let e = "Auto".parse::<Permission>().unwrap_err();
+    assert_eq!(
+        e,
+        "expected read-only, cautious, standard or auto, got `Auto`"
+    );
+}
+
+#[test]
+fn a_prompt_mode_may_write_only_the_paths_it_names() {
+    let w = ws("modeallows");
+    let plan = ["PLAN.md".to_string()];
+    let args = |p: &str| format!(r#"{{"path":"{p}","content":"x"}}"#);
+    assert!(mode_allows(&plan, Effect::Write, &args("PLAN.md"), &w));
+    assert!(mode_allows(
+        &plan,
+        Effect::Write,
+        &args("./src/../PLAN.md"),
+        &w
+    ));
+    assert!(!mode_allows(&plan, Effect::Write, &args("src/PLAN.md"), &w));
+    assert!(!mode_allows(&plan, Effect::Exec, &args("PLAN.md"), &w));
+    assert!(!mode_allows(&[], Effect::Write, &args("PLAN.md"), &w));
+    assert!(!mode_allows(&plan, Effect::Write, r#"{"content":"x"}"#, &w));
+    assert!(!mode_allows(&plan, Effect::Write, "not json", &w));
+}
+
+#[test]
+fn always_on_a_read_opens_reading_only() {
+    let w = ws("alwaysread");
+    let mut g = gate("{}", false);
+    let read = find_tool("read").unwrap();
+    let a = Args::parse(r#"{"path":"/etc/hostname"}"#).unwrap();
+    let rules = Gate::always_rules(read, &a, &w);
+    assert_eq!(rules, ["read(/etc/hostname)"]);
+    g.allow_always(&rules).unwrap();
+    assert_eq!(
+        g.decide(Permission::Standard, read, &a, &w),
+        Decision::Allow
+    );
+    let a = Args::parse(r#"{"path":"src/x*.rs"}"#).unwrap();
+    assert_eq!(Gate::always_rules(read, &a, &w), ["read(src/x\\*.rs)"]);
+    // The rule read opens no write to the same file.
+    let write = find_tool("write").unwrap();
+    let wa = Args::parse(r#"{"path":"/etc/hostname","content":"x"}"#).unwrap();
+    assert_eq!(kind(&g.decide(Permission::Auto, write, &wa, &w)), "deny");
+}
+
+#[test]
+fn bare_allow_rules_open_neither_outside_nor_protected_paths() {
+    let w = ws("bare");
+    let g = gate(r#"{"allow":["read","edit"]}"#, false);
+    let d = |mode, tool: &str, args: &str| kind(&decide(&g, mode, tool, args, &w));
+    assert_eq!(
+        d(Permission::Standard, "read", r#"{"path":"/etc/hostname"}"#),
+        "deny"
+    );
+    assert_eq!(
+        d(
+            Permission::Auto,
+            "write",
+            r#"{"path":".git/config","content":"x"}"#
+        ),
+        "ask"
+    );
+    assert_eq!(
+        d(
+            Permission::Cautious,
+            "write",
+            r#"{"path":"src/a.rs","content":"x"}"#
+        ),
+        "allow"
+    );
+    // Read-only mode: the protected path is still not written.
+    assert_eq!(
+        d(
+            Permission::ReadOnly,
+            "write",
+            r#"{"path":".git/config","content":"x"}"#
+        ),
+        "deny"
+    );
+}
+
+#[test]
+fn cautious_asks_for_a_command_with_nothing_in_it() {
+    let w = ws("empty");
+    let g = gate(r#"{"allow":["bash(ls)"]}"#, false);
+    for c in ["", " ", "# only a comment"] {
+        let args = format!(r#"{{"command":{c:?}}}"#);
+        assert_eq!(
+            kind(&decide(&g, Permission::Cautious, "bash", &args, &w)),
+            "ask",
+            "{c:?}"
+        );
+    }
+}
+
+#[test]
+fn deny_rules_see_through_eval_eight_levels_deep_and_ask_beyond() {
+    let w = ws("deep");
+    let g = gate(r#"{"deny":["bash(rm:*)"]}"#, false);
+    let nested = |n: usize| format!(r#"{{"command":"{}rm x"}}"#, "eval ".repeat(n));
+    let d = |n| decide(&g, Permission::Auto, "bash", &nested(n), &w);
+    assert_eq!(kind(&d(8)), "deny");
+    assert!(
+        matches!(&d(9), Decision::Ask { why, by_mode: false } if why.contains("shells nested too deep")),
+        "{:?}",
+        d(9)
+    );
+}
+
+#[test]
+fn deny_rules_see_through_timeout() {
+    let w = ws("timeout");
+    let g = gate(r#"{"deny":["bash(rm:*)"]}"#, false);
+    for c in ["timeout 5 rm x", "/usr/bin/timeout 5 /bin/rm x"] {
+        let args = format!(r#"{{"command":{c:?}}}"#);
+        assert_eq!(
+            kind(&decide(&g, Permission::Auto, "bash", &args, &w)),
+            "deny",
+            "{c}"
+        );
+    }
+}
