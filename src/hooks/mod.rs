@@ -7,6 +7,8 @@
 //! and stdout mean; src/hooks/spawn.rs runs one command. With no hooks
 //! configured `Hooks` is an empty list and nothing here runs.
 
+#[cfg(test)]
+mod outcome_tests;
 mod spawn;
 
 use std::path::{Path, PathBuf};
