@@ -542,3 +542,36 @@ fn deny_rules_see_through_timeout() {
         );
     }
 }
+
+#[test]
+fn ask_rules_on_paths_ask_even_in_auto() {
+    let w = ws("askpath");
+    let g = gate(
+        r#"{"ask":["edit(src/**)"],"allow":["edit(src/**)"]}"#,
+        false,
+    );
+    let d = decide(
+        &g,
+        Permission::Auto,
+        "write",
+        r#"{"path":"src/a.rs","content":"x"}"#,
+        &w,
+    );
+    assert_eq!(
+        d,
+        Decision::Ask {
+            why: "the ask rule `edit(src/**)` on `src/a.rs`".into(),
+            by_mode: false
+        }
+    );
+    assert_eq!(
+        decide(
+            &g,
+            Permission::Auto,
+            "write",
+            r#"{"path":"b.rs","content":"x"}"#,
+            &w
+        ),
+        Decision::Allow
+    );
+}
