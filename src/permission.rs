@@ -427,31 +427,97 @@ fn unwrap_all(p: &shell::Parsed, out: &mut Vec<String>, hidden: &mut Vec<String>
     }
 }
 
-/// A sub-command's words without wrappers (`env A=1`, `nice`, `timeout 5`,
-/// `command`, `xargs`, `exec`, `sudo`) and with `/usr/bin/` stripped.
+/// The programs that run the rest of their words as a command, with the
+/// options that take the next word as their value and how many words come
+/// between the options and the command (`timeout`'s duration). `env -S`
+/// is left out: its value is the command line itself.
+const WRAPPERS: &[(&str, &[&str], usize)] = &[
+    ("env", &["-u", "--unset", "-C", "--chdir"], 0),
+    ("nice", &["-n", "--adjustment"], 0),
+    ("command", &[], 0),
+    ("exec", &["-a"], 0),
+    (
+        "sudo",
+        &[
+            "-u",
+            "--user",
+            "-g",
+            "--group",
+            "-C",
+            "--close-from",
+            "-D",
+            "--chdir",
+            "-h",
+            "--host",
+            "-p",
+            "--prompt",
+            "-r",
+            "--role",
+            "-t",
+            "--type",
+            "-T",
+            "--command-timeout",
+            "-U",
+            "--other-user",
+            "-R",
+            "--chroot",
+        ],
+        0,
+    ),
+    ("nohup", &[], 0),
+    ("time", &["-f", "--format", "-o", "--output"], 0),
+    (
+        "xargs",
+        &[
+            "-a",
+            "--arg-file",
+            "-d",
+            "--delimiter",
+            "-E",
+            "-I",
+            "-L",
+            "--max-lines",
+            "-n",
+            "--max-args",
+            "-P",
+            "--max-procs",
+            "-s",
+            "--max-chars",
+        ],
+        0,
+    ),
+    (
+        "stdbuf",
+        &["-i", "--input", "-o", "--output", "-e", "--error"],
+        0,
+    ),
+    ("timeout", &["-s", "--signal", "-k", "--kill-after"], 1),
+];
+
+/// A sub-command's words without wrappers (`env A=1`, `nice -n 5`,
+/// `timeout -s KILL 5`, `command`, `xargs`, `exec`, `sudo -u root`) and
+/// with `/usr/bin/` stripped.
 fn unwrap_words(c: &shell::Simple) -> String {
     let mut w: Vec<&str> = c.words.iter().map(|w| w.text.as_str()).collect();
     while let Some(first) = w.first().copied() {
         let name = first.rsplit('/').next().unwrap_or(first);
-        let skip_opts = |w: &[&str]| {
-            w.iter()
-                .skip(1)
-                .take_while(|a| a.starts_with('-') || a.contains('='))
-                .count()
-                + 1
-        };
-        let n = match name {
-            "env" | "nice" | "command" | "exec" | "sudo" | "nohup" | "time" | "xargs"
-            | "stdbuf" => skip_opts(&w),
-            "timeout" => skip_opts(&w) + 1,
-            _ => {
-                if let Some(f) = w.first_mut() {
-                    *f = name;
-                }
-                break;
+        let Some(&(_, valued, then)) = WRAPPERS.iter().find(|r| r.0 == name) else {
+            if let Some(f) = w.first_mut() {
+                *f = name;
             }
+            break;
         };
-        w.drain(..n.min(w.len()));
+        // The wrapper, its options (a valued one with its value), then
+        // `then` more words.
+        let mut n = 1;
+        while let Some(a) = w.get(n) {
+            n += match *a {
+                a if valued.contains(&a) => 2,
+                a if a.starts_with('-') || a.contains('=') => 1,
+                _ => break,
+            };
+        }
+        w.drain(..(n + then).min(w.len()));
     }
     w.join(" ")
 }

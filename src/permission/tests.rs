@@ -575,3 +575,37 @@ fn ask_rules_on_paths_ask_even_in_auto() {
         Decision::Allow
     );
 }
+
+#[test]
+fn deny_rules_see_past_wrapper_options_that_take_a_value() {
+    let w = ws("wrapopts");
+    let g = gate(r#"{"deny":["bash(rm:*)"]}"#, false);
+    for c in [
+        "nice -n 19 rm x",
+        "nice --adjustment 5 rm x",
+        "timeout -s KILL 5 rm x",
+        "timeout -k 1 --signal TERM 5 rm x",
+        "sudo -u root rm x",
+        "sudo -g wheel -u root /bin/rm x",
+        "env -u HOME -C /tmp rm x",
+        "stdbuf -o L -e 0 rm x",
+        "xargs -n 1 -P 4 rm",
+        "/usr/bin/time -o /dev/null -f %e rm x",
+        "exec -a name rm x",
+        "nice -n 1 env -u X timeout -s 9 5 rm x",
+    ] {
+        let args = format!(r#"{{"command":{c:?}}}"#);
+        assert_eq!(
+            kind(&decide(&g, Permission::Auto, "bash", &args, &w)),
+            "deny",
+            "{c}"
+        );
+    }
+    // A value is skipped only after an option that takes one.
+    let g = gate(r#"{"deny":["bash(ls:*)"]}"#, false);
+    let args = r#"{"command":"nice -19 ls"}"#;
+    assert_eq!(
+        kind(&decide(&g, Permission::Auto, "bash", args, &w)),
+        "deny"
+    );
+}
