@@ -528,18 +528,6 @@ fn host_of(url: Option<&str>) -> Option<String> {
     Some(u.host.to_ascii_lowercase())
 }
 
-/// Would `check` deny only because nobody can be asked? (Then the
-/// interactive mode asks the user.)
-pub fn askable(mode: Permission, effect: Effect) -> bool {
-    matches!(
-        (mode, effect),
-        (
-            Permission::Cautious,
-            Effect::Write | Effect::Exec | Effect::Network
-        ) | (Permission::Standard, Effect::Exec | Effect::Network)
-    )
-}
-
 /// The tool error for a denial, or for an ask in a headless run.
 pub fn denial(name: &str, mode: Permission, d: &Decision) -> String {
     match d {
