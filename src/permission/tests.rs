@@ -609,3 +609,16 @@ fn deny_rules_see_past_wrapper_options_that_take_a_value() {
         "deny"
     );
 }
+
+#[test]
+fn a_shell_behind_a_wrapper_flag_named_c_is_still_unwrapped() {
+    // `exec -c` clears the environment: the `-c` that gives the shell its
+    // command is the one after the shell's own name.
+    let w = ws("execc");
+    let g = gate(r#"{"deny":["bash(rm:*)"]}"#, false);
+    let args = r#"{"command":"exec -c bash -c 'rm x'"}"#;
+    assert_eq!(
+        kind(&decide(&g, Permission::Auto, "bash", args, &w)),
+        "deny"
+    );
+}
