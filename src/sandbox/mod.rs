@@ -93,8 +93,12 @@ pub fn abi() -> Result<u32, String> {
             CREATE_RULESET_VERSION,
         )
     };
+    version(r, io::Error::last_os_error())
+}
+
+/// What the version query's answer `r` means; `e` is its errno if it failed.
+fn version(r: libc::c_long, e: io::Error) -> Result<u32, String> {
     if r < 1 {
-        let e = io::Error::last_os_error();
         return Err(match e.raw_os_error() {
             Some(libc::ENOSYS) => "the kernel has no Landlock".into(),
             Some(libc::EOPNOTSUPP) => {

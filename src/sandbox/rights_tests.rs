@@ -60,6 +60,17 @@ fn the_abi_is_the_kernels() {
 }
 
 #[test]
+fn every_version_from_1_is_an_abi() {
+    // ABI 1 (Linux 5.13 to 5.18) included; the kernel here may be newer.
+    let none = || io::Error::from_raw_os_error(0);
+    assert_eq!(version(1, none()), Ok(1));
+    assert_eq!(version(6, none()), Ok(6));
+    let nosys = version(-1, io::Error::from_raw_os_error(libc::ENOSYS));
+    assert_eq!(nosys, Err("the kernel has no Landlock".to_string()));
+    assert!(version(0, none()).is_err());
+}
+
+#[test]
 fn workspace_write_grants_each_right_inside_only() {
     let abi = need_abi();
     let ws = tmp("ws");
