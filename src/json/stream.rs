@@ -93,6 +93,10 @@ pub struct Parser {
     offset: u64,
 }
 
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 impl Default for Parser {
     fn default() -> Self {
         Parser::new()
@@ -188,111 +192,10 @@ impl Parser {
     /// Handle one byte. Returns false when the byte must be seen again in the
     /// new state (a number ends at the byte after it).
     fn step(&mut self, b: u8, sink: &mut Sink) -> Result<bool, Error> {
-        let ws = matches!(b, b' ' | b'\t' | b'\n' | b'\r');
         match self.state {
-            State::Value | State::ArrayFirst => {
-                if ws {
-                    return Ok(true);
-                }
-                if b == b']' && self.state == State::ArrayFirst {
-                    self.close(b'[', sink)?;
-                    return Ok(true);
-                }
-                self.begin_value(b, sink)?;
-            }
-            State::ObjectFirst | State::Key => {
-                if ws {
-                    return Ok(true);
-                }
-                match b {
-                    b'}' if self.state == State::ObjectFirst => self.close(b'{', sink)?,
-                    b'"' => {
-                        let base = self.stack.last().map_or(0, |f| f.base);
-                        self.path.truncate(base);
-                        if base > 0 {
-                            self.path.push(b'.');
-                        }
-                        self.key = true;
-                        self.state = State::Str;
-                    }
-                    _ => return Err(self.err("expected a key")),
-                }
-            }
-            State::Colon => {
-                if ws {
-                    return Ok(true);
-                }
-                if b != b':' {
-                    return Err(self.err("expected ':'"));
-                }
-                self.state = State::Value;
-            }
-            State::After => {
-                if ws {
-                    return Ok(true);
-                }
-                let kind = self.stack.last().map_or(0, |f| f.kind);
-                match (kind, b) {
-                    (b'{', b',') => self.state = State::Key,
-                    (b'[', b',') => {
-                        if let Some(f) = self.stack.last_mut() {
-                            f.index += 1;
-                        }
-                        self.element_path();
-                        self.state = State::Value;
-                    }
-                    (b'{', b'}') | (b'[', b']') => self.close(kind, sink)?,
-                    _ => return Err(self.err("expected ',' or a closing bracket")),
-                }
-            }
-            State::Str => match b {
-                b'"' => {
-                    self.flush_high();
-                    self.end_string(sink)?;
-                }
-                b'\\' => self.state = State::Escape,
-                0..=0x1f => return Err(self.err("control character in string")),
-                _ => {
-                    self.flush_high();
-                    self.buf.push(b);
-                }
-            },
-            State::Escape => {
-                let c = match b {
-                    b'"' => b'"',
-                    b'\\' => b'\\',
-                    b'/' => b'/',
-                    b'b' => 8,
-                    b'f' => 12,
-                    b'n' => b'\n',
-                    b'r' => b'\r',
-                    b't' => b'\t',
-                    b'u' => {
-                        self.hex = 0;
-                        self.hex_len = 0;
-                        self.state = State::Hex;
-                        return Ok(true);
-                    }
-                    _ => return Err(self.err("bad escape in string")),
-                };
-                self.flush_high();
-                self.buf.push(c);
-                self.state = State::Str;
-            }
-            State::Hex => {
-                let d = match b {
-                    b'0'..=b'9' => b - b'0',
-                    b'a'..=b'f' => b - b'a' + 10,
-                    b'A'..=b'F' => b - b'A' + 10,
-                    _ => return Err(self.err("bad \\u escape")),
-                };
-                self.hex = self.hex * 16 + d as u32;
-                self.hex_len += 1;
-                if self.hex_len == 4 {
-                    self.code_point(self.hex);
-                    self.state = State::Str;
-                }
-            }
+            State::Str => self.string_byte(b, sink)?,
+            State::Escape => self.escape(b)?,
+            State::Hex => self.hex_digit(b)?,
             State::Num => {
                 if matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
                     if self.buf.len() >= 64 {
@@ -314,13 +217,128 @@ impl Parser {
                     self.after_value();
                 }
             }
-            State::Done => {
-                if !ws {
-                    return Err(self.err("trailing characters after the value"));
-                }
-            }
+            State::Value | State::ArrayFirst => self.value_start(b, sink)?,
+            State::ObjectFirst | State::Key => self.key_start(b, sink)?,
+            State::Colon if is_ws(b) => {}
+            State::Colon if b == b':' => self.state = State::Value,
+            State::Colon => return Err(self.err("expected ':'")),
+            State::After => self.separator(b, sink)?,
+            State::Done if is_ws(b) => {}
+            State::Done => return Err(self.err("trailing characters after the value")),
         }
         Ok(true)
+    }
+
+    /// Where a value is expected (`]` too, just after `[`).
+    fn value_start(&mut self, b: u8, sink: &mut Sink) -> Result<(), Error> {
+        if is_ws(b) {
+            return Ok(());
+        }
+        if b == b']' && self.state == State::ArrayFirst {
+            return self.close(b'[', sink);
+        }
+        self.begin_value(b, sink)
+    }
+
+    /// Where a key is expected (`}` too, just after `{`).
+    fn key_start(&mut self, b: u8, sink: &mut Sink) -> Result<(), Error> {
+        if is_ws(b) {
+            return Ok(());
+        }
+        match b {
+            b'}' if self.state == State::ObjectFirst => self.close(b'{', sink)?,
+            b'"' => {
+                let base = self.stack.last().map_or(0, |f| f.base);
+                self.path.truncate(base);
+                if base > 0 {
+                    self.path.push(b'.');
+                }
+                self.key = true;
+                self.state = State::Str;
+            }
+            _ => return Err(self.err("expected a key")),
+        }
+        Ok(())
+    }
+
+    /// After a value in a container: `,` or its closing bracket.
+    fn separator(&mut self, b: u8, sink: &mut Sink) -> Result<(), Error> {
+        if is_ws(b) {
+            return Ok(());
+        }
+        let kind = self.stack.last().map_or(0, |f| f.kind);
+        match (kind, b) {
+            (b'{', b',') => self.state = State::Key,
+            (b'[', b',') => {
+                if let Some(f) = self.stack.last_mut() {
+                    f.index += 1;
+                }
+                self.element_path();
+                self.state = State::Value;
+            }
+            (b'{', b'}') | (b'[', b']') => self.close(kind, sink)?,
+            _ => return Err(self.err("expected ',' or a closing bracket")),
+        }
+        Ok(())
+    }
+
+    /// A byte inside a string that the fast path in `feed` did not take.
+    fn string_byte(&mut self, b: u8, sink: &mut Sink) -> Result<(), Error> {
+        match b {
+            b'"' => {
+                self.flush_high();
+                self.end_string(sink)?;
+            }
+            b'\\' => self.state = State::Escape,
+            0..=0x1f => return Err(self.err("control character in string")),
+            _ => {
+                self.flush_high();
+                self.buf.push(b);
+            }
+        }
+        Ok(())
+    }
+
+    /// The byte after a backslash in a string.
+    fn escape(&mut self, b: u8) -> Result<(), Error> {
+        let c = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 8,
+            b'f' => 12,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                self.hex = 0;
+                self.hex_len = 0;
+                self.state = State::Hex;
+                return Ok(());
+            }
+            _ => return Err(self.err("bad escape in string")),
+        };
+        self.flush_high();
+        self.buf.push(c);
+        self.state = State::Str;
+        Ok(())
+    }
+
+    /// One of the four hex digits of `\u`.
+    fn hex_digit(&mut self, b: u8) -> Result<(), Error> {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return Err(self.err("bad \\u escape")),
+        };
+        self.hex = self.hex * 16 + d as u32;
+        self.hex_len += 1;
+        if self.hex_len == 4 {
+            self.code_point(self.hex);
+            self.state = State::Str;
+        }
+        Ok(())
     }
 
     fn begin_value(&mut self, b: u8, sink: &mut Sink) -> Result<(), Error> {
