@@ -584,6 +584,20 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(omitted as usize + out.lines().count() - 2, 200000);
+        // And so do the bytes.
+        let bytes: usize = marker
+            .split(" lines (")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        let shown: usize = out
+            .lines()
+            .filter(|l| *l != marker && !l.starts_with("exit code"))
+            .map(|l| l.len() + 1)
+            .sum();
+        assert_eq!(bytes + shown, full.len(), "{marker}");
         let _ = std::fs::remove_file(path);
     }
 
@@ -600,6 +614,32 @@ mod tests {
             .trim_end_matches(" ...]");
         assert_eq!(std::fs::read_to_string(path).unwrap(), "y\n".repeat(5000));
         let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn reads_across_the_heads_end_are_all_logged() {
+        let mut o = Output::new();
+        let mut all = Vec::new();
+        for c in b'a'..b'm' {
+            let mut chunk = vec![c; 9999];
+            chunk.push(b'\n');
+            o.push(&chunk);
+            all.extend_from_slice(&chunk);
+        }
+        let text = o.render("exit code: 0");
+        let path = text
+            .split("full output: ")
+            .nth(1)
+            .and_then(|r| r.split(" ...]").next())
+            .unwrap_or_else(|| panic!("{text}"));
+        let logged = std::fs::read(path).unwrap();
+        let _ = std::fs::remove_file(path);
+        assert!(
+            logged == all,
+            "{} bytes logged of {}",
+            logged.len(),
+            all.len()
+        );
     }
 
     #[test]

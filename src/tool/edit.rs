@@ -97,13 +97,11 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let n = hits.len();
     let occ = if n == 1 { "occurrence" } else { "occurrences" };
     let mut diff = String::new();
-    let mut done = 0;
     for (&h, &p) in hits.iter().zip(&new_starts) {
-        if diff.len() > DIFF_BYTES || diff.lines().count() > DIFF_LINES {
+        if diff_full(&diff) {
             break;
         }
         diff_lines(&mut diff, &data, h, old.len(), &out, p, new.len());
-        done += 1;
     }
     let cut = truncate::head(&diff, DIFF_LINES, DIFF_BYTES);
     let mut msg = format!(
@@ -111,10 +109,17 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
         spans.join(", "),
         cut.text
     );
-    if cut.cut || done < hits.len() {
+    // A diff stopped early is full, so it is cut too.
+    if cut.cut {
         msg.push_str("[diff cut]");
     }
     Ok(msg.trim_end().to_string())
+}
+
+/// Has the diff outgrown what is shown? Only stops building it: the text is
+/// cut to DIFF_LINES and DIFF_BYTES, and marked cut, either way.
+fn diff_full(diff: &str) -> bool {
+    diff.len() > DIFF_BYTES || diff.lines().count() > DIFF_LINES
 }
 
 /// The file at `path`, opened without following a symlink (beneath.rs);
@@ -382,14 +387,20 @@ fn quote(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::json::write::quote as jq;
     use crate::tool::write::tests::tmp_ws;
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
-    fn edit(ws: &ToolCtx, path: &str, old: &str, new: &str, all: bool) -> Result<String, String> {
+    pub(crate) fn edit(
+        ws: &ToolCtx,
+        path: &str,
+        old: &str,
+        new: &str,
+        all: bool,
+    ) -> Result<String, String> {
         let json = format!(
             "{{\"path\":{},\"old_text\":{},\"new_text\":{},\"replace_all\":{all}}}",
             jq(path),
@@ -524,3 +535,7 @@ mod tests {
         assert!(out.ends_with("[diff cut]"));
     }
 }
+
+#[cfg(test)]
+#[path = "edit_msg_tests.rs"]
+mod msg_tests;

@@ -1,0 +1,59 @@
+//! The edit tool's reports and refusals, where a wrong number misleads the
+//! model's next call: match lists past 20, the line spans of what was
+//! replaced, the size limit and directories.
+
+use super::tests::edit;
+use crate::tool::write::tests::tmp_ws;
+use std::fs;
+
+#[test]
+fn match_lists_stop_at_twenty() {
+    let (d, ws) = tmp_ws("edit-twenty");
+    for (n, more) in [(2, ""), (20, ""), (21, ", ...")] {
+        let f = format!("f{n}");
+        fs::write(d.join(&f), "x\n".repeat(n)).unwrap();
+        let lines: Vec<String> = (1..=n.min(20)).map(|i| i.to_string()).collect();
+        let err = edit(&ws, &f, "x", "y", false).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "old_text matches {n} times in {f} (lines {}{more}); add surrounding lines to make it unique, or set replace_all",
+                lines.join(", ")
+            )
+        );
+        let out = edit(&ws, &f, "x", "y", true).unwrap();
+        let spans: Vec<String> = (1..=n.min(20)).map(|i| format!("line {i}")).collect();
+        let head = format!(
+            "Edited {f}: replaced {n} occurrences ({}{more})\n",
+            spans.join(", ")
+        );
+        assert!(out.starts_with(&head), "{out}");
+        assert_eq!(fs::read_to_string(d.join(&f)).unwrap(), "y\n".repeat(n));
+    }
+}
+
+#[test]
+fn size_limit_is_exact_and_directories_are_refused() {
+    let (d, ws) = tmp_ws("edit-size");
+    // Sparse files: the limit itself is read (and found binary), one byte
+    // more is refused before reading.
+    for (name, len) in [("at", super::MAX_FILE), ("over", super::MAX_FILE + 1)] {
+        fs::File::create(d.join(name))
+            .unwrap()
+            .set_len(len)
+            .unwrap();
+    }
+    let err = edit(&ws, "at", "a", "b", false).unwrap_err();
+    assert_eq!(err, "at looks binary (it has NUL bytes); edit it with bash");
+    let err = edit(&ws, "over", "a", "b", false).unwrap_err();
+    assert_eq!(
+        err,
+        format!(
+            "cannot read over: it is too large to edit ({} bytes); use bash",
+            super::MAX_FILE + 1
+        )
+    );
+    fs::create_dir(d.join("sub")).unwrap();
+    let err = edit(&ws, "sub", "a", "b", false).unwrap_err();
+    assert_eq!(err, "cannot read sub: it is a directory");
+}
