@@ -640,6 +640,16 @@ mod tests {
             logged.len(),
             all.len()
         );
+        // The tail shown is the output's end, byte for byte.
+        let tail = text
+            .split(" ...]\n")
+            .nth(1)
+            .and_then(|t| t.strip_suffix("exit code: 0"))
+            .unwrap();
+        assert!(
+            tail.len() > 9999 && all.ends_with(tail.as_bytes()),
+            "{tail}"
+        );
     }
 
     #[test]

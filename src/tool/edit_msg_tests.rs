@@ -1,6 +1,7 @@
 //! The edit tool's reports and refusals, where a wrong number misleads the
 //! model's next call: match lists past 20, the line spans of what was
-//! replaced, the size limit and directories.
+//! replaced, the size limit and directories; and which line ends a file
+//! keeps.
 
 use super::tests::edit;
 use crate::tool::write::tests::tmp_ws;
@@ -56,4 +57,18 @@ fn size_limit_is_exact_and_directories_are_refused() {
     fs::create_dir(d.join("sub")).unwrap();
     let err = edit(&ws, "sub", "a", "b", false).unwrap_err();
     assert_eq!(err, "cannot read sub: it is a directory");
+}
+
+#[test]
+fn line_ends_are_judged_by_the_first_line_even_when_empty() {
+    let (d, ws) = tmp_ws("edit-first-line");
+    fs::write(d.join("lf"), "\nold\nx\n").unwrap();
+    fs::write(d.join("crlf"), "\r\nold\r\nx\r\n").unwrap();
+    edit(&ws, "lf", "old\nx", "new\ny", false).unwrap();
+    edit(&ws, "crlf", "old\nx", "new\ny", false).unwrap();
+    assert_eq!(fs::read_to_string(d.join("lf")).unwrap(), "\nnew\ny\n");
+    assert_eq!(
+        fs::read_to_string(d.join("crlf")).unwrap(),
+        "\r\nnew\r\ny\r\n"
+    );
 }
