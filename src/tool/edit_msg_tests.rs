@@ -72,3 +72,22 @@ fn line_ends_are_judged_by_the_first_line_even_when_empty() {
         "\r\nnew\r\ny\r\n"
     );
 }
+
+#[test]
+fn reports_name_the_lines_changed() {
+    let (d, ws) = tmp_ws("edit-spans");
+    fs::write(d.join("f"), "a\nb\nc\nd\n").unwrap();
+    let out = edit(&ws, "f", "c\nd", "C\nD", false).unwrap();
+    assert_eq!(
+        out,
+        "Edited f: replaced 1 occurrence (lines 3-4)\n@@ line 3\n-c\n-d\n+C\n+D"
+    );
+    // A match that ends the file, with no newline after it.
+    fs::write(d.join("g"), "x\nabc").unwrap();
+    let out = edit(&ws, "g", "bc", "BC", false).unwrap();
+    assert_eq!(
+        out,
+        "Edited g: replaced 1 occurrence (line 2)\n@@ line 2\n-abc\n+aBC"
+    );
+    assert_eq!(fs::read_to_string(d.join("g")).unwrap(), "x\naBC");
+}
