@@ -205,6 +205,11 @@ fn span(data: &[u8], pos: usize, len: usize) -> String {
 
 /// The whole lines around `data[pos..pos+len]`, without their line ends.
 fn whole_lines(data: &[u8], pos: usize, len: usize) -> Vec<String> {
+    // Nothing at a line's start (whole lines deleted) takes no line: not
+    // the next one.
+    if len == 0 && (pos == 0 || data.get(pos - 1) == Some(&b'\n')) {
+        return Vec::new();
+    }
     let start = data
         .get(..pos)
         .and_then(|d| d.iter().rposition(|&b| b == b'\n'))
@@ -219,9 +224,6 @@ fn whole_lines(data: &[u8], pos: usize, len: usize) -> Vec<String> {
     }
     let text = String::from_utf8_lossy(data.get(start..end).unwrap_or_default()).into_owned();
     let text = text.strip_suffix('\n').unwrap_or(&text);
-    if text.is_empty() && len == 0 {
-        return Vec::new();
-    }
     text.split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
         .collect()
