@@ -91,3 +91,27 @@ fn reports_name_the_lines_changed() {
     );
     assert_eq!(fs::read_to_string(d.join("g")).unwrap(), "x\naBC");
 }
+
+#[test]
+fn deleted_lines_are_shown_as_deleted_only() {
+    let (d, ws) = tmp_ws("edit-delete");
+    for (body, old, diff) in [
+        (
+            "caf\nremove me\nend\n",
+            "remove me\n",
+            "@@ line 2\n-remove me",
+        ),
+        ("remove me\nend\n", "remove me\n", "@@ line 1\n-remove me"),
+        ("x\ny\n", "y\n", "@@ line 2\n-y"),
+        ("a b c\nend\n", "b ", "@@ line 1\n-a b c\n+a c"),
+        ("x\ny", "\ny", "@@ line 2\n-y"),
+    ] {
+        fs::write(d.join("p"), body).unwrap();
+        let out = edit(&ws, "p", old, "", false).unwrap();
+        assert_eq!(out.split_once('\n').map(|(_, r)| r), Some(diff), "{body:?}");
+        assert_eq!(
+            fs::read_to_string(d.join("p")).unwrap(),
+            body.replacen(old, "", 1)
+        );
+    }
+}
