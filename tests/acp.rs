@@ -1173,3 +1173,32 @@ fn hooks_and_skills_work_in_an_editor_session() {
     client("prompt", &ws, &m, &[], &["--trust"]).unwrap();
     assert!(ws.join("project-hook-ran").exists());
 }
+
+/// Switching the prompt mode (`/plan`) builds the system prompt as a new
+/// session does: the skills and `--append-system-prompt` stay in it.
+#[test]
+fn a_prompt_mode_switch_keeps_the_skills_in_the_system_prompt() {
+    let ws = workspace("mode-skills");
+    std::fs::create_dir_all(ws.join(".mote/skills/deploy-helper")).unwrap();
+    std::fs::write(
+        ws.join(".mote/skills/deploy-helper/SKILL.md"),
+        "---\nname: deploy-helper\ndescription: Deploys the demo site.\n---\nRun make deploy.\n",
+    )
+    .unwrap();
+    let m = Mock::start(vec![mock::Reply::text("ok")]);
+    let env = [("ACP_PROMPTS", r#"["/plan", "go"]"#)];
+    let args = ["--append-system-prompt", "APPENDED-XYZ"];
+    let Some(r) = client("prompts", &ws, &m, &env, &args) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["end_turn", "end_turn"]);
+    let bodies: Vec<String> = m.requests().into_iter().map(|q| q.body).collect();
+    assert_eq!(bodies.len(), 1);
+    assert!(
+        bodies[0].contains("Plan mode: do not change"),
+        "{}",
+        bodies[0]
+    );
+    assert!(bodies[0].contains("deploy-helper: Deploys the demo site."));
+    assert!(bodies[0].contains("APPENDED-XYZ"));
+}

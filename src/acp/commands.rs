@@ -93,29 +93,35 @@ pub fn available(sess: &Session) -> Value {
 }
 
 /// Switch `sess` to the prompt mode `p`; what to tell the user.
-fn set_mode(base: &Base, sess: &mut Session, p: modes::Prompt, user: Option<PathBuf>) -> String {
+fn set_mode(
+    base: &Base,
+    sess: &mut Session,
+    p: modes::Prompt,
+    user: Option<PathBuf>,
+) -> Result<String, String> {
     let root = sess.ctx.ws.root.clone();
     let at = switch::Where {
         root: &root,
         cwd: &root,
         user: user.as_deref(),
         trusted: sess.trusted,
+        config: base.config,
     };
-    let (mode, mut said) = switch::prompt_mode(base.opts, &at, &p, &sess.conv);
+    let (mode, mut said) = switch::prompt_mode(base.opts, &at, &p, &sess.conv)?;
     said.push(format!(
         "prompt mode: {} · permission {}",
         p.name, mode.permission
     ));
     sess.conv.set_prompt_mode(mode);
     sess.mode = p.name;
-    said.join("\n")
+    Ok(said.join("\n"))
 }
 
 /// Switch `sess` to the prompt mode named `name` (session/set_config_option).
 pub fn set_prompt_mode(base: &Base, sess: &mut Session, name: &str) -> Result<String, String> {
     let (user, dirs) = dirs(sess);
     match modes::find(name, &dirs)? {
-        Some(p) if p.kind == Kind::Mode => Ok(set_mode(base, sess, p, user)),
+        Some(p) if p.kind == Kind::Mode => set_mode(base, sess, p, user),
         _ => Err(format!("no prompt mode `{name}`")),
     }
 }
@@ -169,9 +175,10 @@ pub fn run(
         let (text, _) = crate::template::commands(&text, &mut |c| agent.user_bash("template", c));
         return Some(Ok(Slash::Template(text)));
     }
-    let said = set_mode(base, sess, p, user);
-    Some(Ok(match args.is_empty() {
-        true => Slash::Said(said),
-        false => Slash::Task(args.to_string()),
-    }))
+    Some(
+        set_mode(base, sess, p, user).map(|said| match args.is_empty() {
+            true => Slash::Said(said),
+            false => Slash::Task(args.to_string()),
+        }),
+    )
 }

@@ -145,8 +145,15 @@ pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
         cwd: &cwd,
         user: user.as_deref(),
         trusted: r.opts.trust,
+        config: r.config,
     };
-    let (mode, notes) = prompt_mode(r.opts, &at, &p, r.conv);
+    let (mode, notes) = match prompt_mode(r.opts, &at, &p, r.conv) {
+        Ok(m) => m,
+        Err(e) => {
+            say(&format!("{e}\n"));
+            return Flow::Continue;
+        }
+    };
     let permission = mode.permission;
     r.conv.set_prompt_mode(mode);
     r.mode = p.name;
@@ -161,18 +168,20 @@ pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
 }
 
 /// Where a conversation runs, for switching its prompt mode: the
-/// workspace root, the folder, the user's config folder, and whether the
-/// folder is trusted (src/trust.rs).
+/// workspace root, the folder, the user's config folder, whether the
+/// folder is trusted (src/trust.rs), and the config.
 pub struct Where<'a> {
     pub root: &'a Path,
     pub cwd: &'a Path,
     pub user: Option<&'a Path>,
     pub trusted: bool,
+    pub config: &'a Config,
 }
 
 /// What switching `conv` to the prompt mode `p` sets (the TUI's `/prompt`,
-/// an editor's `/MODE`): the system prompt for `root` with the mode's text
-/// and the context files of `cwd`, and the mode's permission unless
+/// an editor's `/MODE`): the system prompt for `root` as a run builds it
+/// (`Setup::system`: the mode's text, the context files of `cwd`, the
+/// skills, `--append-system-prompt`), and the mode's permission unless
 /// `--permission` was given, as `modes::grant` allows; the lines saying
 /// what an untrusted project's file did not get.
 pub fn prompt_mode(
@@ -180,12 +189,11 @@ pub fn prompt_mode(
     at: &Where,
     p: &modes::Prompt,
     conv: &Conversation,
-) -> (PromptMode, Vec<String>) {
-    let mut system = crate::prompt::with_mode(crate::prompt::system(at.root), &p.name, &p.body);
-    if !o.no_context_files {
-        let cx = crate::context::load(at.cwd, at.user);
-        system = crate::prompt::with_context(system, &cx.text);
-    }
+) -> Result<(PromptMode, Vec<String>), String> {
+    // Malformed skills were reported when the session began.
+    let (skills, _) = crate::skills::found(at.root);
+    let setup = crate::run::Setup::new(o, at.config, None);
+    let system = setup.system(at.root, at.cwd, p, None, &skills)?;
     let base = match o.permission_explicit {
         true => conv.permission(),
         false => o.permission,
@@ -196,7 +204,7 @@ pub fn prompt_mode(
         permission: g.permission,
         writable: g.writable,
     };
-    (mode, g.notes)
+    Ok((mode, g.notes))
 }
 
 /// Apply a template's `permission:` to `conv` (the TUI's and an editor's

@@ -43,10 +43,15 @@ fn move_to(r: &mut Repl, name: &str, path: &std::path::Path, made: bool) {
             cwd: &cwd,
             user: user.as_deref(),
             trusted: false,
+            config: r.config,
         };
-        let (mode, _) = switch::prompt_mode(r.opts, &at, &p, r.conv);
-        r.conv.set_prompt_mode(mode);
-        r.conv.set_permission(keep);
+        match switch::prompt_mode(r.opts, &at, &p, r.conv) {
+            Ok((mode, _)) => {
+                r.conv.set_prompt_mode(mode);
+                r.conv.set_permission(keep);
+            }
+            Err(e) => say(&format!("{e}\n")),
+        }
     }
     r.screen.worktree = Some(name.to_string());
     let how = if made { "made" } else { "found" };
