@@ -63,11 +63,18 @@ pub fn allow(folder: &Path, what: &[String], flag: bool, interactive: bool) -> b
             return true;
         }
     }
+    eprintln!("mote: warning: {}", held_back(what));
+    false
+}
+
+/// The line saying what an untrusted folder's `what` was not used, and
+/// how to trust it.
+pub fn held_back(what: &[String]) -> String {
     let how = file().map_or(String::new(), |f| {
         format!(", or add the folder to {}", f.display())
     });
-    eprintln!(
-        "mote: warning: not using {list}: this folder is not trusted (run with --trust{how})"
-    );
-    false
+    format!(
+        "not using {}: this folder is not trusted (run with --trust{how})",
+        what.join(", ")
+    )
 }

@@ -1108,6 +1108,16 @@ fn a_templates_permission_ends_with_its_task() {
     assert!(last_mode < first_done, "{last_mode:?} {first_done:?}");
 }
 
+/// The project skill `deploy-helper` in `ws`.
+fn deploy_skill(ws: &Path) {
+    std::fs::create_dir_all(ws.join(".mote/skills/deploy-helper")).unwrap();
+    std::fs::write(
+        ws.join(".mote/skills/deploy-helper/SKILL.md"),
+        "---\nname: deploy-helper\ndescription: Deploys the demo site.\n---\nRun make deploy.\n",
+    )
+    .unwrap();
+}
+
 /// A hooks object with one group: `command` on `event` for tools matching `matcher`.
 fn hook(event: &str, matcher: &str, command: &str) -> String {
     format!(
@@ -1140,12 +1150,7 @@ fn hooks_and_skills_work_in_an_editor_session() {
     );
     std::fs::create_dir_all(ws.join(".claude")).unwrap();
     std::fs::write(ws.join(".claude/settings.json"), project).unwrap();
-    std::fs::create_dir_all(ws.join(".mote/skills/deploy-helper")).unwrap();
-    std::fs::write(
-        ws.join(".mote/skills/deploy-helper/SKILL.md"),
-        "---\nname: deploy-helper\ndescription: Deploys the demo site.\n---\nRun make deploy.\n",
-    )
-    .unwrap();
+    deploy_skill(&ws);
     let m = Mock::start(vec![
         mock::Reply::call("bash", r#"{"command":"touch marker"}"#),
         mock::Reply::text("ok"),
@@ -1169,9 +1174,22 @@ fn hooks_and_skills_work_in_an_editor_session() {
         !ws.join("project-hook-ran").exists(),
         "an untrusted folder's hook ran"
     );
+    // The editor is told what was held back (there is no terminal to ask).
+    let notes = |r: &Report| -> Vec<String> {
+        kinds_of(r, "agent_message_chunk")
+            .iter()
+            .filter_map(|u| s(u, &["content", "text"]))
+            .filter(|t| t.contains("not trusted"))
+            .map(String::from)
+            .collect()
+    };
+    let held = notes(&r);
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(held[0].contains("hooks in ") && held[0].contains(".claude/settings.json"));
     let m = Mock::start(vec![mock::Reply::text("ok")]);
-    client("prompt", &ws, &m, &[], &["--trust"]).unwrap();
+    let r = client("prompt", &ws, &m, &[], &["--trust"]).unwrap();
     assert!(ws.join("project-hook-ran").exists());
+    assert!(notes(&r).is_empty());
 }
 
 /// Switching the prompt mode (`/plan`) builds the system prompt as a new
@@ -1179,12 +1197,7 @@ fn hooks_and_skills_work_in_an_editor_session() {
 #[test]
 fn a_prompt_mode_switch_keeps_the_skills_in_the_system_prompt() {
     let ws = workspace("mode-skills");
-    std::fs::create_dir_all(ws.join(".mote/skills/deploy-helper")).unwrap();
-    std::fs::write(
-        ws.join(".mote/skills/deploy-helper/SKILL.md"),
-        "---\nname: deploy-helper\ndescription: Deploys the demo site.\n---\nRun make deploy.\n",
-    )
-    .unwrap();
+    deploy_skill(&ws);
     let m = Mock::start(vec![mock::Reply::text("ok")]);
     let env = [("ACP_PROMPTS", r#"["/plan", "go"]"#)];
     let args = ["--append-system-prompt", "APPENDED-XYZ"];

@@ -90,7 +90,7 @@ pub struct Front {
     asked: u32,
 }
 
-fn text_block(t: &str) -> Value {
+pub(super) fn text_block(t: &str) -> Value {
     obj(vec![("type", s("text")), ("text", s(t))])
 }
 

@@ -276,6 +276,9 @@ impl Server<'_> {
         ]);
         self.later
             .push((sess.id.clone(), commands::available(&sess)));
+        if let Some(note) = sess.held_note() {
+            self.later.push((sess.id.clone(), note));
+        }
         self.sessions.push(sess);
         Ok(answer)
     }
@@ -416,6 +419,9 @@ impl Server<'_> {
         let mut front = front::Front::new(&sess.id, &sess.ctx.ws.root, fs::Caps::default());
         front::replay(&mut front, sess.conv.arena());
         front.update(commands::available(&sess));
+        if let Some(note) = sess.held_note() {
+            front.update(note);
+        }
         self.closed |= front.closed;
         self.sessions.push(sess);
         Ok(obj(vec![]))

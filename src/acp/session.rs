@@ -114,6 +114,21 @@ pub struct Session {
     pub conv: Conversation,
     /// The session's folder is trusted (src/trust.rs).
     pub trusted: bool,
+    /// Untrusted: the line saying what its project files did not get,
+    /// for the editor (there is no terminal to ask).
+    pub held: Option<String>,
+}
+
+impl Session {
+    /// The editor's note of what the untrusted folder did not get, as an
+    /// agent message, if anything was held back.
+    pub fn held_note(&self) -> Option<Value> {
+        let text = format!("[mote: {}]\n\n", self.held.as_deref()?);
+        Some(obj(vec![
+            ("sessionUpdate", s("agent_message_chunk")),
+            ("content", super::front::text_block(&text)),
+        ]))
+    }
 }
 
 /// What every session of the process is made from.
@@ -153,6 +168,7 @@ impl Base<'_> {
         let (_, project_hooks) = crate::run::hook_files(self.config, &ws.root)?;
         what.extend(crate::run::named(&project_hooks));
         let trusted = crate::trust::allow(&ws.root, &what, o.trust, false);
+        let held = (!trusted && !what.is_empty()).then(|| crate::trust::held_back(&what));
         let mcp = setup.mcp(&ws.root, trusted, extra, false)?;
         let (chosen, g) = setup.mode(&ws.root, "", trusted)?;
         let mut system = setup.system(&ws.root, &ws.root, &chosen.mode, None, &skills)?;
@@ -187,6 +203,7 @@ impl Base<'_> {
             ctx,
             conv,
             trusted,
+            held,
         })
     }
 }
