@@ -17,6 +17,7 @@ use std::path::Path;
 use super::compact::Estimate;
 use super::record::Record;
 use crate::arena::Arena;
+use crate::json::value::Value;
 
 pub struct Loaded {
     pub id: String,
@@ -40,139 +41,207 @@ pub const INTERRUPTED: &str =
 it may or may not have taken effect: check before repeating it.";
 
 pub fn load(path: &Path) -> Result<Loaded, String> {
-    let name = path.display();
+    let name = path.display().to_string();
     let f = File::open(path).map_err(|e| format!("session file {name}: {e}"))?;
     let mut r = BufReader::new(f);
-    let mut s = Loaded {
-        id: String::new(),
-        cwd: String::new(),
-        model: String::new(),
-        arena: Arena::new(),
-        est: Estimate::default(),
-        notes: Vec::new(),
-        unanswered: Vec::new(),
-        finished: false,
-        undo: Default::default(),
-    };
+    let mut replay = Replay::new(name);
     let mut buf = Vec::new();
-    let mut n = 0usize;
-    let mut unknown = 0usize;
-    // An assistant turn not yet closed by its usage record: where it began.
-    let mut open: Option<(crate::arena::Mark, Estimate, bool)> = None;
-    // The last record was a reasoning block (its turn is already open).
-    let mut reasoning = false;
     loop {
         buf.clear();
         let got = r
             .read_until(b'\n', &mut buf)
-            .map_err(|e| format!("session file {name}: {e}"))?;
+            .map_err(|e| format!("session file {}: {e}", replay.name))?;
         if got == 0 {
             break;
         }
-        n += 1;
+        replay.n += 1;
         if buf.last() != Some(&b'\n') {
-            s.notes.push(format!(
+            let (name, n) = (&replay.name, replay.n);
+            replay.s.notes.push(format!(
                 "{name}:{n}: the last record was cut off (mote was stopped mid-write); skipped"
             ));
             break;
         }
-        let parsed = std::str::from_utf8(&buf)
+        if let Some(v) = replay.value(&buf) {
+            if let Some(rec) = replay.record(&v)? {
+                replay.apply(&rec)?;
+            }
+        }
+    }
+    replay.end()
+}
+
+/// The file's records replayed so far, one line at a time.
+struct Replay {
+    name: String,
+    s: Loaded,
+    /// Lines read.
+    n: usize,
+    /// Records of kinds this mote does not know.
+    unknown: usize,
+    /// An assistant turn not yet closed by its usage record: where it began.
+    open: Option<(crate::arena::Mark, Estimate, bool)>,
+    /// The last record was a reasoning block (its turn is already open).
+    reasoning: bool,
+}
+
+impl Replay {
+    fn new(name: String) -> Replay {
+        Replay {
+            name,
+            s: Loaded {
+                id: String::new(),
+                cwd: String::new(),
+                model: String::new(),
+                arena: Arena::new(),
+                est: Estimate::default(),
+                notes: Vec::new(),
+                unanswered: Vec::new(),
+                finished: false,
+                undo: Default::default(),
+            },
+            n: 0,
+            unknown: 0,
+            open: None,
+            reasoning: false,
+        }
+    }
+
+    fn damaged(&mut self, e: &str) {
+        let (name, n) = (&self.name, self.n);
+        self.s
+            .notes
+            .push(format!("{name}:{n}: a damaged record was skipped ({e})"));
+    }
+
+    /// The line as JSON, or `None` (noted) when it does not parse.
+    fn value(&mut self, line: &[u8]) -> Option<Value> {
+        let parsed = std::str::from_utf8(line)
             .map_err(|_| "not UTF-8".to_string())
             .and_then(|l| crate::json::value::parse(l).map_err(|e| e.msg.to_string()));
-        let v = match parsed {
-            Ok(v) => v,
+        match parsed {
+            Ok(v) => Some(v),
             Err(e) => {
-                s.notes
-                    .push(format!("{name}:{n}: a damaged record was skipped ({e})"));
-                continue;
+                self.damaged(&e);
+                None
             }
-        };
-        let rec = match Record::parse(&v) {
-            Ok(Some(rec)) => rec,
+        }
+    }
+
+    /// The line's record, or `None` for one skipped (counted or noted);
+    /// an error when the first line is no session header.
+    fn record<'v>(&mut self, v: &'v Value) -> Result<Option<Record<'v>>, String> {
+        match Record::parse(v) {
+            Ok(Some(rec)) => Ok(Some(rec)),
             Ok(None) => {
-                unknown += 1;
-                continue;
+                self.unknown += 1;
+                Ok(None)
             }
-            Err(e) if n == 1 => return Err(format!("{name}: not a mote session ({e})")),
+            Err(e) if self.n == 1 => Err(format!("{}: not a mote session ({e})", self.name)),
             Err(e) => {
-                s.notes
-                    .push(format!("{name}:{n}: a damaged record was skipped ({e})"));
-                continue;
+                self.damaged(&e);
+                Ok(None)
             }
-        };
-        // A turn's reasoning records come first; the turn opens with them.
-        let starts_turn = match &rec {
-            Record::Reasoning { .. } => !reasoning,
-            Record::Assistant { .. } => !reasoning,
-            Record::User { .. } | Record::Compact { .. } | Record::Rewind { .. } => true,
-            _ => false,
-        };
-        if let (Some((mark, est, finished)), true) = (open, starts_turn) {
-            s.arena.rollback(mark);
-            (s.est, s.finished) = (est, finished);
-            s.unanswered.clear();
-            s.notes.push(format!(
-                "{name}:{n}: an unfinished model turn before this record was left out"
-            ));
-            open = None;
         }
-        match &rec {
-            Record::Reasoning { .. } | Record::Assistant { .. } if starts_turn => {
-                open = Some((s.arena.mark(), s.est, s.finished))
-            }
-            Record::Usage(_) => open = None,
-            _ => {}
-        }
-        reasoning = matches!(rec, Record::Reasoning { .. });
-        match &rec {
+    }
+
+    /// Replay one record into the arena, the estimate and the undo list.
+    fn apply(&mut self, rec: &Record) -> Result<(), String> {
+        self.turn(rec);
+        let (s, n) = (&mut self.s, self.n);
+        match rec {
             Record::Header { id, cwd, model, .. } if n == 1 => {
                 s.id = id.to_string();
                 s.cwd = cwd.to_string();
                 s.model = model.to_string();
             }
-            _ if n == 1 => return Err(format!("{name}: not a mote session (no header)")),
+            _ if n == 1 => return Err(format!("{}: not a mote session (no header)", self.name)),
             Record::Moved { cwd } => s.cwd = cwd.to_string(),
             Record::Call { id, name, .. } => s.unanswered.push((id.to_string(), name.to_string())),
             Record::Result { id, .. } => s.unanswered.retain(|(c, _)| c != id),
             _ => {}
         }
-        s.finished = match &rec {
-            Record::Assistant { .. } => true,
-            Record::Call { .. }
-            | Record::User { .. }
-            | Record::Image(_)
-            | Record::Result { .. }
-            | Record::Reasoning { .. } => false,
-            Record::Header { .. }
-            | Record::Usage(_)
-            | Record::Compact { .. }
-            | Record::Subagent { .. }
-            | Record::Checkpoint { .. }
-            | Record::Moved { .. } => s.finished,
-            Record::Rewind { .. } => true,
-        };
+        s.finished = finished_after(rec, s.finished);
         rec.apply(&mut s.arena, &mut s.est);
-        s.undo.replay(&rec, &mut s.arena, &mut s.est);
+        s.undo.replay(rec, &mut s.arena, &mut s.est);
+        Ok(())
     }
-    if n == 0 {
-        return Err(format!("{name}: the session file is empty"));
+
+    /// Open and close the model's turns: a turn that a new one starts
+    /// before its usage record came is left out (noted).
+    fn turn(&mut self, rec: &Record) {
+        // A turn's reasoning records come first; the turn opens with them.
+        let starts_turn = match rec {
+            Record::Reasoning { .. } => !self.reasoning,
+            Record::Assistant { .. } => !self.reasoning,
+            Record::User { .. } | Record::Compact { .. } | Record::Rewind { .. } => true,
+            _ => false,
+        };
+        if let (Some(_), true) = (self.open, starts_turn) {
+            self.rollback();
+            let (name, n) = (&self.name, self.n);
+            self.s.notes.push(format!(
+                "{name}:{n}: an unfinished model turn before this record was left out"
+            ));
+        }
+        match rec {
+            Record::Reasoning { .. } | Record::Assistant { .. } if starts_turn => {
+                self.open = Some((self.s.arena.mark(), self.s.est, self.s.finished))
+            }
+            Record::Usage(_) => self.open = None,
+            _ => {}
+        }
+        self.reasoning = matches!(rec, Record::Reasoning { .. });
     }
-    if let Some((mark, est, finished)) = open {
-        // Killed while the answer was being saved: ask again.
-        s.arena.rollback(mark);
-        (s.est, s.finished) = (est, finished);
-        s.unanswered.clear();
+
+    /// Drop the open turn: the arena, estimate and state from before it.
+    fn rollback(&mut self) {
+        if let Some((mark, est, finished)) = self.open.take() {
+            self.s.arena.rollback(mark);
+            (self.s.est, self.s.finished) = (est, finished);
+            self.s.unanswered.clear();
+        }
     }
-    if unknown > 0 {
-        s.notes.push(format!(
-            "{name}: {unknown} records of kinds this mote does not know were skipped"
-        ));
+
+    /// The file has ended: an open turn is dropped (killed while the
+    /// answer was being saved: ask again), unanswered calls get results.
+    fn end(mut self) -> Result<Loaded, String> {
+        if self.n == 0 {
+            return Err(format!("{}: the session file is empty", self.name));
+        }
+        self.rollback();
+        let name = &self.name;
+        let (s, unknown) = (&mut self.s, self.unknown);
+        if unknown > 0 {
+            s.notes.push(format!(
+                "{name}: {unknown} records of kinds this mote does not know were skipped"
+            ));
+        }
+        for (id, call) in &s.unanswered {
+            s.arena.result(id, call, INTERRUPTED, true);
+            s.est.add(id.len() + call.len() + INTERRUPTED.len());
+        }
+        Ok(self.s)
     }
-    for (id, call) in &s.unanswered {
-        s.arena.result(id, call, INTERRUPTED, true);
-        s.est.add(id.len() + call.len() + INTERRUPTED.len());
+}
+
+/// Whether the session has its answer after `rec` (`was`: before it).
+fn finished_after(rec: &Record, was: bool) -> bool {
+    match rec {
+        Record::Assistant { .. } => true,
+        Record::Call { .. }
+        | Record::User { .. }
+        | Record::Image(_)
+        | Record::Result { .. }
+        | Record::Reasoning { .. } => false,
+        Record::Header { .. }
+        | Record::Usage(_)
+        | Record::Compact { .. }
+        | Record::Subagent { .. }
+        | Record::Checkpoint { .. }
+        | Record::Moved { .. } => was,
+        Record::Rewind { .. } => true,
     }
-    Ok(s)
 }
 
 #[cfg(test)]
