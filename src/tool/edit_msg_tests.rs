@@ -1,6 +1,7 @@
 //! The edit tool's reports and refusals, where a wrong number misleads the
 //! model's next call: match lists past 20, the line spans of what was
-//! replaced, the size limit and directories; and which line ends a file
+//! replaced, deleted lines, the hints when old_text is not found, the size
+//! limit and directories; and which line ends a file
 //! keeps.
 
 use super::tests::edit;
@@ -114,4 +115,38 @@ fn deleted_lines_are_shown_as_deleted_only() {
             body.replacen(old, "", 1)
         );
     }
+}
+
+#[test]
+fn not_found_hints_name_lines_and_cut_long_ones() {
+    let (d, ws) = tmp_ws("edit-hints");
+    let long = format!("    let x = {};", "y".repeat(200));
+    let body = format!("fn f() {{\n    return  x\n    y\n}}\nzz end\nfn f() {{\n{long}\n");
+    fs::write(d.join("h"), &body).unwrap();
+    let miss = "old_text not found in h";
+    let loose = "if whitespace is ignored, so copy the text exactly (indentation, tabs, spaces)";
+    let cut = format!("{:?}...", &long[..160]);
+    for (old, want) in [
+        // Whole lines inside, partial ones at either end.
+        (
+            "return x\ny\n}".to_string(),
+            format!("{miss}; it matches lines 2-4 {loose}; its first line is closest to 2: \"    return  x\""),
+        ),
+        (
+            "rn  x\n  y\n}\nzz".to_string(),
+            format!("{miss}; it matches lines 2-5 {loose}; its first line is closest to 2: \"    return  x\""),
+        ),
+        ("  \n ".to_string(), format!("{miss} (old_text is only whitespace)")),
+        (
+            "fn f() {\n  nope".to_string(),
+            format!("{miss}; its first line appears 1: \"fn f() {{\", 6: \"fn f() {{\""),
+        ),
+        (
+            format!("{}z", &long[..180]),
+            format!("{miss}; its first line is closest to 7: {cut}"),
+        ),
+    ] {
+        assert_eq!(edit(&ws, "h", &old, "Q", false).unwrap_err(), want);
+    }
+    assert_eq!(fs::read_to_string(d.join("h")).unwrap(), body);
 }
