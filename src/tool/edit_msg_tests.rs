@@ -91,6 +91,13 @@ fn reports_name_the_lines_changed() {
         "Edited g: replaced 1 occurrence (line 2)\n@@ line 2\n-abc\n+aBC"
     );
     assert_eq!(fs::read_to_string(d.join("g")).unwrap(), "x\naBC");
+    // Lines the match shares at both ends are left out of the diff.
+    fs::write(d.join("k"), "a\nb\nc\n").unwrap();
+    let out = edit(&ws, "k", "a\nb\nc", "a\nB\nc", false).unwrap();
+    assert_eq!(
+        out,
+        "Edited k: replaced 1 occurrence (lines 1-3)\n@@ line 2\n-b\n+B"
+    );
 }
 
 #[test]
