@@ -144,6 +144,28 @@ impl Tmux {
     pub fn wait_text(&self, text: &str) -> String {
         self.wait_for(text, |s| s.contains(text))
     }
+
+    /// Press Esc during a command: the turn must say "interrupted" within
+    /// 5 s (the command stopped, not waited for), and the processes whose
+    /// pids are in `pid_files` must be gone (killed and reaped) soon after.
+    pub fn esc_kills(&self, pid_files: &[PathBuf]) {
+        let started = Instant::now();
+        self.keys(&["Escape"]);
+        self.wait_text("interrupted");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the command was stopped, not waited for"
+        );
+        for f in pid_files {
+            let pid = std::fs::read_to_string(f).unwrap_or_default();
+            let proc_dir = format!("/proc/{}", pid.trim());
+            let gone = (0..100).any(|_| {
+                std::thread::sleep(Duration::from_millis(20));
+                !Path::new(&proc_dir).exists()
+            });
+            assert!(gone, "{f:?}: process {} left behind after Esc", pid.trim());
+        }
+    }
 }
 
 impl Drop for Tmux {
