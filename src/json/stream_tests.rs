@@ -249,3 +249,13 @@ fn an_empty_string_has_no_fragments() {
     assert_eq!(log(br#"{"a":"","b":"x"}"#, 1).unwrap(), "{|a$|b+x|b$|/{|");
     assert_eq!(log(br#""""#, 1).unwrap(), "$|");
 }
+
+#[test]
+fn a_key_needs_its_colon() {
+    // Whitespace may stand around the colon; nothing else may stand for it.
+    assert_eq!(log(br#"{"a" : 1}"#, 1).unwrap(), "{|a=1|/{|");
+    for doc in [&br#"{"a" 1}"#[..], br#"{"a"11}"#] {
+        let err = log(doc, 1).unwrap_err();
+        assert_eq!(err.msg, "expected ':'", "{}", String::from_utf8_lossy(doc));
+    }
+}
