@@ -15,7 +15,7 @@ use crate::json::Args;
 use crate::mcp::rpc::{obj, s};
 use crate::provider::Usage;
 use crate::subagent::task::Shown;
-use crate::tool::Effect;
+use crate::tool::{Effect, Preview};
 
 /// ACP tool kinds of the built-in tools (and the subagent `task` tool);
 /// a tool not listed goes by its effect, an MCP tool is `other`.
@@ -43,36 +43,23 @@ pub fn kind(name: &str) -> &'static str {
     }
 }
 
-/// A human title: "Read src/main.rs:10-59", "Run `make test`".
+/// What a call of `name` previews (src/tool/ `Preview`; `Args` for a
+/// tool not in the table).
+fn preview(name: &str) -> Preview {
+    crate::tool::find_tool(name).map_or(Preview::Args, |t| t.preview)
+}
+
+/// A human title: "Read src/main.rs:10-59", "Run `make test`" (the
+/// table row's `title`).
 pub fn title(name: &str, a: &Args) -> String {
-    let path = a.opt_str("path").ok().flatten();
-    let p = path.unwrap_or(".");
-    let pat = a.opt_str("pattern").ok().flatten().unwrap_or("");
-    match name {
-        "read" => {
-            let from = a.opt_u64("offset").ok().flatten();
-            let n = a.opt_u64("limit").ok().flatten();
-            match (from, n) {
-                (Some(f), Some(n)) => format!("Read {p}:{f}-{}", f + n.saturating_sub(1)),
-                (Some(f), None) => format!("Read {p}:{f}-"),
-                (None, Some(n)) => format!("Read {p}:1-{n}"),
-                (None, None) => format!("Read {p}"),
-            }
-        }
-        "edit" => format!("Edit {p}"),
-        "write" => format!("Write {p}"),
-        "ls" => format!("List {p}"),
-        "grep" => format!("Search `{pat}` in {p}"),
-        "find" => format!("Find `{pat}` in {p}"),
-        "bash" => format!(
-            "Run `{}`",
-            a.opt_str("command").ok().flatten().unwrap_or("")
-        ),
-        "task" => match a.opt_str("description").ok().flatten() {
+    match crate::tool::find_tool(name) {
+        Some(t) => (t.title)(a),
+        // The subagent tool (src/subagent/task.rs) is not in the table.
+        None if name == "task" => match a.opt_str("description").ok().flatten() {
             Some(d) => format!("Subagent: {d}"),
             None => "Subagent".into(),
         },
-        _ => name.to_string(),
+        None => name.to_string(),
     }
 }
 
@@ -154,18 +141,10 @@ impl Front {
                 ("newText", s(new)),
             ])
         };
-        let content = match (name, path) {
-            ("edit", Some(_)) => a
-                .opt_str("old_text")
-                .ok()
-                .flatten()
-                .zip(a.opt_str("new_text").ok().flatten())
-                .map(|(o, n)| diff(s(o), n)),
-            ("write", Some(_)) => a
-                .opt_str("content")
-                .ok()
-                .flatten()
-                .map(|n| diff(old.map_or(Value::Null, s), n)),
+        let arg = |k| a.opt_str(k).ok().flatten();
+        let content = match (preview(name), path) {
+            (Preview::Diff(o, n), Some(_)) => arg(o).zip(arg(n)).map(|(o, n)| diff(s(o), n)),
+            (Preview::Content(c), Some(_)) => arg(c).map(|n| diff(old.map_or(Value::Null, s), n)),
             _ => None,
         };
         if let Some(c) = content {
@@ -226,7 +205,7 @@ impl Frontend for Front {
             ("type", s("content")),
             ("content", text_block(text)),
         ])];
-        if !is_error && matches!(name, "edit" | "write") {
+        if !is_error && preview(name) != Preview::Args {
             if let Some(Value::Arr(d)) = self
                 .describe(id, name, &args, old.as_deref())
                 .into_iter()

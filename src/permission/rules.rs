@@ -311,6 +311,8 @@ mod tests {
             params: "{}",
             effect: Effect::Read,
             target: Target::Path("file"),
+            title: |_| "Peek".into(),
+            preview: crate::tool::Preview::Args,
             run: peek,
             attach: None,
         };

@@ -6,7 +6,7 @@
 //! streamed to a log file whose path the model is given.
 
 use super::truncate::{self, MAX_BYTES, MAX_LINES};
-use super::{Effect, Target, Tool, ToolCtx};
+use super::{arg_or, Effect, Preview, Target, Tool, ToolCtx};
 use crate::json::Args;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -23,6 +23,8 @@ pub const TOOL: Tool = Tool {
     params: r#"{"type":"object","properties":{"command":{"type":"string","description":"Shell command"},"timeout":{"type":"integer","description":"Seconds before the command is killed (default 120, max 3600)"}},"required":["command"]}"#,
     effect: Effect::Exec,
     target: Target::Command("command"),
+    title: |a| format!("Run `{}`", arg_or(a, "command", "")),
+    preview: Preview::Args,
     run,
     attach: None,
 };

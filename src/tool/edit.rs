@@ -5,7 +5,7 @@
 
 use super::truncate;
 use super::write::replace;
-use super::{Effect, Target, Tool, ToolCtx};
+use super::{arg_or, Effect, Preview, Target, Tool, ToolCtx};
 use crate::json::Args;
 use crate::workspace::Workspace;
 
@@ -15,6 +15,8 @@ pub const TOOL: Tool = Tool {
     params: r#"{"type":"object","properties":{"path":{"type":"string","description":"File path"},"old_text":{"type":"string","description":"Exact text to replace"},"new_text":{"type":"string","description":"Replacement"},"replace_all":{"type":"boolean","description":"Replace every match"}},"required":["path","old_text","new_text"]}"#,
     effect: Effect::Write,
     target: Target::Path("path"),
+    title: |a| format!("Edit {}", arg_or(a, "path", ".")),
+    preview: Preview::Diff("old_text", "new_text"),
     run,
     attach: None,
 };

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::html::{join, Html};
 use super::truncate::MAX_BYTES;
-use super::{Effect, Target, Tool, ToolCtx};
+use super::{Effect, Preview, Target, Tool, ToolCtx};
 use crate::http::{self, Body, Url};
 use crate::json::Args;
 use crate::permission::rules::{Action, Rules, Subject};
@@ -25,6 +25,8 @@ pub const TOOL: Tool = Tool {
     params: r#"{"type":"object","properties":{"url":{"type":"string"},"offset":{"type":"integer"},"max_bytes":{"type":"integer"}},"required":["url"]}"#,
     effect: Effect::Network,
     target: Target::Url("url"),
+    title: |_| "fetch".into(),
+    preview: Preview::Args,
     run,
     attach: None,
 };

@@ -5,7 +5,7 @@
 use super::glob::Glob;
 use super::truncate;
 use super::walk::{self, End, Flow};
-use super::{Effect, Target, Tool, ToolCtx};
+use super::{arg_or, Effect, Preview, Target, Tool, ToolCtx};
 use crate::json::Args;
 
 pub const TOOL: Tool = Tool {
@@ -14,6 +14,8 @@ pub const TOOL: Tool = Tool {
     params: r#"{"type":"object","properties":{"pattern":{"type":"string","description":"e.g. src/**/*.{ts,tsx}"},"path":{"type":"string","description":"Dir to search (default .)"},"limit":{"type":"integer","description":"Default 200"}},"required":["pattern"]}"#,
     effect: Effect::Read,
     target: Target::Path("path"),
+    title: |a| format!("Find `{}` in {}", arg_or(a, "pattern", ""), arg_or(a, "path", ".")),
+    preview: Preview::Args,
     run,
     attach: None,
 };

@@ -12,7 +12,7 @@ use super::literal::{self, Prefilter};
 use super::scan::{Matcher, Scan};
 use super::truncate;
 use super::walk::{self, End, Flow};
-use super::{Effect, Target, Tool, ToolCtx};
+use super::{arg_or, Effect, Preview, Target, Tool, ToolCtx};
 use crate::json::Args;
 use regex_lite::RegexBuilder;
 use std::fs;
@@ -23,6 +23,8 @@ pub const TOOL: Tool = Tool {
     params: r#"{"type":"object","properties":{"pattern":{"type":"string"},"path":{"type":"string"},"glob":{"type":"string","description":"Files to search, e.g. *.rs"},"ignore_case":{"type":"boolean"},"literal":{"type":"boolean","description":"Plain text"},"context":{"type":"integer","description":"Lines around"},"limit":{"type":"integer"}},"required":["pattern"]}"#,
     effect: Effect::Read,
     target: Target::Path("path"),
+    title: |a| format!("Search `{}` in {}", arg_or(a, "pattern", ""), arg_or(a, "path", ".")),
+    preview: Preview::Args,
     run,
     attach: None,
 };

@@ -2,7 +2,7 @@
 //! `ls -F` does, so a model can find its way around without a shell.
 
 use super::truncate::{self, MAX_BYTES, MAX_LINES};
-use super::{Effect, Target, Tool, ToolCtx};
+use super::{arg_or, Effect, Preview, Target, Tool, ToolCtx};
 use crate::json::Args;
 use std::fs::{self, FileType};
 
@@ -12,6 +12,8 @@ pub const TOOL: Tool = Tool {
     params: r#"{"type":"object","properties":{"path":{"type":"string","description":"Directory (default .)"},"limit":{"type":"integer","description":"Max entries (default 500)"}}}"#,
     effect: Effect::Read,
     target: Target::Path("path"),
+    title: |a| format!("List {}", arg_or(a, "path", ".")),
+    preview: Preview::Args,
     run,
     attach: None,
 };

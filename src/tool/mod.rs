@@ -58,6 +58,18 @@ impl Target {
     }
 }
 
+/// What a front end shows of a call besides its title: the terminal's
+/// approval prompt and ACP's tool-call content.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Preview {
+    /// Its arguments (a command line when the target is a `Command`).
+    Args,
+    /// An edit: the diff from the old to the new text argument.
+    Diff(&'static str, &'static str),
+    /// A file written whole from this argument.
+    Content(&'static str),
+}
+
 pub struct Tool {
     pub name: &'static str,
     pub description: &'static str,
@@ -65,6 +77,9 @@ pub struct Tool {
     pub params: &'static str,
     pub effect: Effect,
     pub target: Target,
+    /// The call's title for a front end: "Read src/main.rs:10-59".
+    pub title: fn(&Args) -> String,
+    pub preview: Preview,
     /// Runs the tool. `Ok` is the text for the model; `Err` is a one-line
     /// error that goes back to the model as a failed tool result.
     pub run: fn(&Args, &ToolCtx) -> Result<String, String>,
@@ -129,6 +144,11 @@ pub static TOOLS: &[Tool] = &[
     ls::TOOL,
     fetch::TOOL,
 ];
+
+/// The string argument `k` of `a`, or `or` when it is absent.
+pub fn arg_or<'a>(a: &'a Args, k: &str, or: &'a str) -> &'a str {
+    a.opt_str(k).ok().flatten().unwrap_or(or)
+}
 
 pub fn find_tool(name: &str) -> Option<&'static Tool> {
     TOOLS.iter().find(|t| t.name == name)

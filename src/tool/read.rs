@@ -3,7 +3,7 @@
 //! enormous line costs no more memory than the window shown.
 
 use super::truncate::{floor_char, MAX_BYTES, MAX_LINES};
-use super::{Effect, Target, Tool, ToolCtx};
+use super::{Effect, Preview, Target, Tool, ToolCtx};
 use crate::json::Args;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -14,6 +14,8 @@ pub const TOOL: Tool = Tool {
     params: r#"{"type":"object","properties":{"path":{"type":"string","description":"File path"},"offset":{"type":"integer","description":"First line, 1-based (default 1)"},"limit":{"type":"integer","description":"Max lines (default 2000)"}},"required":["path"]}"#,
     effect: Effect::Read,
     target: Target::Path("path"),
+    title,
+    preview: Preview::Args,
     run,
     attach: Some(attach),
 };
@@ -22,6 +24,19 @@ pub const TOOL: Tool = Tool {
 const SNIFF: u64 = 8192;
 /// Files up to this size get an exact line count in the continue note.
 const COUNT_UP_TO: u64 = 8 << 20;
+
+/// "Read PATH", with the lines asked for: "Read src/main.rs:10-59".
+fn title(a: &Args) -> String {
+    let p = super::arg_or(a, "path", ".");
+    let from = a.opt_u64("offset").ok().flatten();
+    let n = a.opt_u64("limit").ok().flatten();
+    match (from, n) {
+        (Some(f), Some(n)) => format!("Read {p}:{f}-{}", f + n.saturating_sub(1)),
+        (Some(f), None) => format!("Read {p}:{f}-"),
+        (None, Some(n)) => format!("Read {p}:1-{n}"),
+        (None, None) => format!("Read {p}"),
+    }
+}
 
 fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     let rel = args.str("path")?;

@@ -3,7 +3,7 @@
 //! and are renamed over the target, so a crash or a full disk never leaves
 //! a half-written file. `edit` writes through it too.
 
-use super::{beneath, Effect, Target, Tool, ToolCtx};
+use super::{arg_or, beneath, Effect, Preview, Target, Tool, ToolCtx};
 use crate::json::Args;
 use crate::workspace::Workspace;
 use std::ffi::CString;
@@ -20,6 +20,8 @@ pub const TOOL: Tool = Tool {
     params: r#"{"type":"object","properties":{"path":{"type":"string","description":"File path"},"content":{"type":"string","description":"The complete new file content"}},"required":["path","content"]}"#,
     effect: Effect::Write,
     target: Target::Path("path"),
+    title: |a| format!("Write {}", arg_or(a, "path", ".")),
+    preview: Preview::Content("content"),
     run,
     attach: None,
 };

@@ -16,7 +16,7 @@ use crate::frontend::{Answer, Approval, Ask, Frontend};
 use crate::json::Args;
 use crate::provider::cost::Prices;
 use crate::provider::Usage;
-use crate::tool::{Effect, Target};
+use crate::tool::{Preview, Target};
 
 /// Lines of command output shown before folding.
 const SHOW_LINES: usize = 6;
@@ -216,7 +216,7 @@ impl Screen {
             p.s(OFF)
         );
         match shape(name) {
-            Shape::Edit if !is_error => diff(&mut s, &args, &p),
+            Shape::Edit(old, new) if !is_error => diff(&mut s, &args, (old, new), &p),
             Shape::Command if !is_error => fold(&mut s, text, &p, w),
             _ => {}
         }
@@ -419,24 +419,26 @@ impl Frontend for Screen {
 }
 
 /// How a call is drawn, from its row in the tool table: a command line,
-/// an edit (its schema has old and new text: a diff), a file written
-/// whole, or just its arguments.
+/// an edit (a diff), a file written whole, or just its arguments.
 #[derive(PartialEq)]
 enum Shape {
     Command,
-    Edit,
-    Write,
+    /// The diff from the old to the new text argument.
+    Edit(&'static str, &'static str),
+    /// The argument with the file's text.
+    Write(&'static str),
     Other,
 }
 
+/// From the tool's table row (src/tool/): its target and `Preview`.
 fn shape(tool: &str) -> Shape {
     let Some(t) = crate::tool::find_tool(tool) else {
         return Shape::Other;
     };
-    match (t.target, t.effect) {
+    match (t.target, t.preview) {
         (Target::Command(_), _) => Shape::Command,
-        (Target::Path(_), Effect::Write) if t.params.contains("\"old_text\"") => Shape::Edit,
-        (Target::Path(_), Effect::Write) => Shape::Write,
+        (_, Preview::Diff(old, new)) => Shape::Edit(old, new),
+        (_, Preview::Content(c)) => Shape::Write(c),
         _ => Shape::Other,
     }
 }
@@ -450,14 +452,14 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
                 s.push_str(&format!("  {}${} {l}\n", p.s(DIM), p.s(OFF)));
             }
         }
-        Shape::Edit => {
+        Shape::Edit(old, new) => {
             s.push_str(&format!("  {}\n", key_arg(tool, args)));
-            diff(s, args, p);
+            diff(s, args, (old, new), p);
         }
-        Shape::Write => {
+        Shape::Write(arg) => {
             let content = Args::parse(args)
                 .ok()
-                .and_then(|a| a.opt_str("content").ok().flatten().map(String::from));
+                .and_then(|a| a.opt_str(arg).ok().flatten().map(String::from));
             let c = clean(&content.unwrap_or_default()).into_owned();
             s.push_str(&format!(
                 "  {} ({} lines, {} bytes)\n",
@@ -471,10 +473,11 @@ fn show_call(s: &mut String, tool: &str, args: &str, p: &Paint) {
     }
 }
 
-/// The edit's old and new text as -/+ lines, each side folded.
-fn diff(s: &mut String, args: &str, p: &Paint) {
+/// The edit's old and new text (the arguments `keys`) as -/+ lines, each
+/// side folded.
+fn diff(s: &mut String, args: &str, keys: (&str, &str), p: &Paint) {
     let Ok(a) = Args::parse(args) else { return };
-    for (key, sign, colour) in [("old_text", '-', RED), ("new_text", '+', GREEN)] {
+    for (key, sign, colour) in [(keys.0, '-', RED), (keys.1, '+', GREEN)] {
         let text = clean(a.opt_str(key).ok().flatten().unwrap_or(""));
         let n = text.lines().count();
         for l in text.lines().take(DIFF_LINES) {
