@@ -294,32 +294,44 @@ fn after_kill_9_the_resumed_session_still_undoes() {
     assert_eq!(tree(&ws), before, "{}", out.stdout);
 }
 
+/// In git and outside it (the file store's end-of-prompt states), a file
+/// changed after the prompt's end is reported and kept by `--undo`, while
+/// the prompt's other file goes back.
 #[test]
 fn a_file_the_user_changed_since_is_reported_and_kept() {
     let (ws, data) = repo("user");
-    let m = Mock::start(vec![
-        edit("a.txt", "beta", "BETA"),
-        edit("src/b.txt", "changed", "edited"),
-        Reply::text("done"),
-    ]);
-    assert_eq!(mote(&ws, &data, &m, &["-p", "edit"]).code, 0);
-    std::fs::write(ws.join("a.txt"), "the user's own work\n").unwrap();
-    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(
-        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
-        "the user's own work\n"
-    );
-    assert_eq!(
-        std::fs::read_to_string(ws.join("src/b.txt")).unwrap(),
-        "bee staged then changed\n"
-    );
-    assert!(
-        out.stdout
-            .contains("skipped a.txt: changed since the checkpoint"),
-        "{}",
-        out.stdout
-    );
+    let plain = fresh_dir("undo", "plain-user");
+    let plain = (plain.join("ws"), plain.join("data"));
+    std::fs::create_dir_all(plain.0.join("src")).unwrap();
+    std::fs::write(plain.0.join("a.txt"), "alpha\nbeta\n").unwrap();
+    std::fs::write(plain.0.join("src/b.txt"), "bee staged then changed\n").unwrap();
+    for (ws, data) in [(ws, data), plain] {
+        let m = Mock::start(vec![
+            edit("a.txt", "beta", "BETA"),
+            edit("src/b.txt", "changed", "edited"),
+            Reply::text("done"),
+        ]);
+        assert_eq!(mote(&ws, &data, &m, &["-p", "edit"]).code, 0);
+        std::fs::write(ws.join("a.txt"), "the user's own work\n").unwrap();
+        let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(
+            std::fs::read_to_string(ws.join("a.txt")).unwrap(),
+            "the user's own work\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(ws.join("src/b.txt")).unwrap(),
+            "bee staged then changed\n"
+        );
+        assert!(
+            out.stdout
+                .contains("skipped a.txt: changed since the checkpoint")
+                && out.stdout.contains("restored src/b.txt"),
+            "{}: {}",
+            ws.display(),
+            out.stdout
+        );
+    }
 }
 
 #[test]
@@ -478,12 +490,16 @@ fn the_private_index_persists_and_the_users_git_is_untouched() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|x| x == "undo"))
         .expect("no ID.undo folder beside the session");
-    let names: Vec<String> = std::fs::read_dir(&undo_dir)
+    let mut names: Vec<String> = std::fs::read_dir(&undo_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
+    names.sort();
+    // One private index, and its last snapshot's note.
     assert!(
-        names.len() == 1 && names[0].starts_with("index-"),
+        names.len() == 2
+            && names[0].starts_with("index-")
+            && names[1] == format!("{}.last", names[0]),
         "{names:?}"
     );
     for back in (0..3).rev() {
@@ -627,15 +643,18 @@ fn a_private_index_for_an_old_folder_is_removed() {
         .find(|p| p.extension().is_some_and(|x| x == "undo"))
         .unwrap();
     let id = undo_dir.file_stem().unwrap().to_string_lossy().into_owned();
+    // The private indexes, each with its `.last` note.
     let indexes = || -> Vec<String> {
-        std::fs::read_dir(&undo_dir)
+        let mut v: Vec<String> = std::fs::read_dir(&undo_dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|n| n.starts_with("index-"))
-            .collect()
+            .collect();
+        v.sort();
+        v
     };
     let first = indexes();
-    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first.len(), 2, "{first:?}");
     let moved = ws.with_file_name("ws-moved");
     std::fs::rename(&ws, &moved).unwrap();
     let before = tree(&moved);
@@ -646,7 +665,10 @@ fn a_private_index_for_an_old_folder_is_removed() {
     let out = mote(&moved, &data, &m, &["--resume", &id, "-p", "second"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let now = indexes();
-    assert!(now.len() == 1 && now != first, "{first:?} then {now:?}");
+    assert!(
+        now.len() == 2 && now.iter().all(|n| !first.contains(n)),
+        "{first:?} then {now:?}"
+    );
     let refs = git(
         &moved,
         &["for-each-ref", "--format=%(refname)", "refs/mote"],
@@ -660,36 +682,6 @@ fn a_private_index_for_an_old_folder_is_removed() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(tree(&moved), before, "{}", out.stdout);
-}
-
-/// Outside git too, a file changed after the prompt's end is reported and
-/// kept by `--undo`, while the prompt's other file goes back.
-#[test]
-fn outside_git_a_file_the_user_changed_since_is_kept() {
-    let dir = fresh_dir("undo", "plain-user");
-    let (ws, data) = (dir.join("ws"), dir.join("data"));
-    std::fs::create_dir_all(&ws).unwrap();
-    std::fs::write(ws.join("a.txt"), "alpha\nbeta\n").unwrap();
-    std::fs::write(ws.join("b.txt"), "bee\n").unwrap();
-    let m = Mock::start(vec![
-        edit("a.txt", "beta", "BETA"),
-        edit("b.txt", "bee", "BEE"),
-        Reply::text("done"),
-    ]);
-    assert_eq!(mote(&ws, &data, &m, &["-p", "change"]).code, 0);
-    std::fs::write(ws.join("a.txt"), "the user's own work\n").unwrap();
-    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(
-        std::fs::read_to_string(ws.join("a.txt")).unwrap(),
-        "the user's own work\n"
-    );
-    assert_eq!(std::fs::read_to_string(ws.join("b.txt")).unwrap(), "bee\n");
-    assert!(
-        out.stdout.contains("skipped a.txt") && out.stdout.contains("restored b.txt"),
-        "{}",
-        out.stdout
-    );
 }
 
 /// A headless `--no-session` run in git: its checkpoints (private index,
@@ -721,4 +713,85 @@ fn a_headless_run_without_a_session_leaves_no_checkpoints() {
     assert!(left.is_empty(), "left behind: {left:?}");
     assert_eq!(git(&ws, &["for-each-ref", "refs/mote"]), "");
     assert!(!data.join("mote/sessions").exists());
+}
+
+/// A `-c -p` run whose files are as the last run left them reuses that
+/// run's last snapshot (kept beside the private index) for its first
+/// checkpoint: no tree written, no ref read, no commit made; only the
+/// end-of-prompt snapshot commits. Both checkpoints still undo.
+#[test]
+fn the_next_run_reuses_the_last_snapshot() {
+    let (ws, data) = repo("reuse");
+    let bin = ws.parent().unwrap().join("bin");
+    let log = ws.parent().unwrap().join("git.log");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    std::fs::write(
+        bin.join("git"),
+        format!(
+            "#!/bin/sh\necho \"$*\" >> {}\nexec {} \"$@\"\n",
+            log.display(),
+            real.trim()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("git"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let m = Mock::start(vec![edit("a.txt", "beta", "BETA"), Reply::text("one")]);
+    assert_eq!(mote(&ws, &data, &m, &["-p", "first"]).code, 0);
+    let before = tree(&ws);
+    let _ = std::fs::remove_file(&log);
+    let m = Mock::start(vec![
+        edit("src/b.txt", "changed", "edited"),
+        Reply::text("two"),
+    ]);
+    let mut c = mote_command();
+    c.current_dir(&ws)
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("OPENAI_BASE_URL", m.base_url())
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("XDG_DATA_HOME", &data)
+        .env_remove("MOTE_MODEL")
+        .args([
+            "--model",
+            "mock-model",
+            "--permission",
+            "auto",
+            "-c",
+            "-p",
+            "second",
+        ]);
+    let out = common::run(&mut c, HANG, &["-c"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let count = |sub: &str| calls.lines().filter(|l| l.contains(sub)).count();
+    assert_eq!(
+        (
+            count("write-tree"),
+            count("commit-tree"),
+            count("update-ref"),
+            count("--verify")
+        ),
+        (1, 1, 1, 0),
+        "{calls}"
+    );
+    let commits: Vec<String> = records(&data)
+        .into_iter()
+        .filter(|r| r.contains("\"type\":\"checkpoint\"") && !r.contains("\"at\":\"prompt\""))
+        .collect();
+    let id = |r: &String| r.split("\"commit\":\"").nth(1).unwrap()[..40].to_string();
+    assert_eq!(commits.len(), 4, "{commits:?}");
+    assert_eq!(id(&commits[1]), id(&commits[2]), "{commits:?}");
+    let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(tree(&ws), before, "{}", out.stdout);
 }

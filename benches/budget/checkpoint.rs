@@ -56,11 +56,21 @@ pub fn rows(r: &mut Report, bin: &Path) {
         cost.push(wall[1].as_secs_f64() * 1000.0 - wall[0].as_secs_f64() * 1000.0);
         cpu.push(ms[1] - ms[0]);
     }
-    let snaps = git(&repo, &["rev-list", "--count", "--all", "--glob=refs/mote"]);
-    let snaps: usize = snaps.trim().parse().unwrap_or(0);
+    // Every prompt has a commit before its change and one at its end (a
+    // run whose files are as the last left them reuses its last commit).
+    let sessions = repo.with_extension("data").join("mote/sessions");
+    let records: String = std::fs::read_dir(&sessions)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect();
+    let snaps = records
+        .lines()
+        .filter(|l| l.contains("\"type\":\"checkpoint\"") && !l.contains("\"commit\":\"\""))
+        .count();
+    let commits = git(&repo, &["rev-list", "--count", "--all", "--glob=refs/mote"]);
     assert!(
-        snaps > PROMPTS,
-        "the git runs took {snaps} checkpoint commit(s) for {PROMPTS} prompts"
+        snaps == 2 * PROMPTS && commits.trim() != "0",
+        "the git runs recorded {snaps} checkpoint(s) for {PROMPTS} prompts"
     );
     // CPU time (mote and its git children, from wait4) is the work a
     // checkpoint adds; on an idle machine the wall time is the same. The

@@ -131,6 +131,11 @@ pub fn toplevel(dir: &Path) -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
+/// Whether `s` is an object id (hex, 40 digits or more).
+pub fn is_id(s: &str) -> bool {
+    hex(s.as_bytes()).is_some()
+}
+
 fn hex(s: &[u8]) -> Option<String> {
     let s = std::str::from_utf8(s).ok()?;
     (s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_string())

@@ -100,11 +100,64 @@ pub struct Undo {
 }
 
 /// A snapshot's private index as it was left (`index_key`), its tree, and
-/// the commit (or tree) recorded for it.
+/// the commit (or tree) recorded for it. Kept beside the index
+/// (`index-*.last`) too, so the next run's first snapshot of unchanged
+/// files reuses them: no tree written, no commit made.
 struct Last {
     key: Option<(u64, i64, i64, u64)>,
     tree: String,
     id: String,
+}
+
+impl Last {
+    fn file(index: &Path) -> PathBuf {
+        index.with_extension("last")
+    }
+
+    /// The last snapshot an earlier run took through `index`, when the
+    /// index and the repository at `top` (its `.git`'s inode: not one
+    /// made again since) are as that run left them.
+    fn load(index: &Path, top: &Path) -> Option<Last> {
+        use std::os::unix::fs::MetadataExt;
+        let text = std::fs::read_to_string(Last::file(index)).ok()?;
+        let repo = std::fs::symlink_metadata(top.join(".git")).ok()?.ino();
+        let (text, at) = text.rsplit_once(' ')?;
+        if at.trim_end().parse::<u64>().ok()? != repo {
+            return None;
+        }
+        let mut f = text.split_whitespace();
+        let mut num = || f.next().and_then(|n| n.parse::<i64>().ok());
+        let key = (
+            u64::try_from(num()?).ok()?,
+            num()?,
+            num()?,
+            u64::try_from(num()?).ok()?,
+        );
+        let mut ids = text.split_whitespace().skip(4);
+        let mut id = || ids.next().filter(|i| git::is_id(i)).map(String::from);
+        let last = Last {
+            key: Some(key),
+            tree: id()?,
+            id: id()?,
+        };
+        (last.key == index_key(index)).then_some(last)
+    }
+
+    fn save(&self, index: &Path, top: &Path) {
+        use std::os::unix::fs::MetadataExt;
+        let file = Last::file(index);
+        let repo = std::fs::symlink_metadata(top.join(".git")).map(|m| m.ino());
+        match (self.key, repo) {
+            (Some((ino, sec, nsec, size)), Ok(repo)) => {
+                let (tree, id) = (&self.tree, &self.id);
+                let text = format!("{ino} {sec} {nsec} {size} {tree} {id} {repo}\n");
+                let _ = std::fs::write(file, text);
+            }
+            _ => {
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
 }
 
 /// A private temp directory standing in for the session file of a session
@@ -375,7 +428,7 @@ fn snapshot(
     msg: &str,
 ) -> Result<(String, String), String> {
     let index = index_file(&at.session, top);
-    let prev = last.take();
+    let prev = last.take().or_else(|| Last::load(&index, top));
     let valid = prev.as_ref().filter(|l| l.key == index_key(&index));
     let tmp = tmp_dir()?;
     let r = git::scan(top, &index, valid.map(|l| l.tree.as_str()), &tmp);
@@ -386,11 +439,12 @@ fn snapshot(
         _ if at.id.is_empty() => tree.clone(),
         p => git::commit(top, &at.id, &tree, p.as_ref().map(|l| l.id.as_str()), msg)?,
     };
-    *last = Some(Last {
+    let now = last.insert(Last {
         key: index_key(&index),
         tree,
         id: id.clone(),
     });
+    now.save(&index, top);
     let note = match skipped.is_empty() {
         true => String::new(),
         false => format!("not in the checkpoint: {}", skipped.join(", ")),
