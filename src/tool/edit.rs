@@ -217,8 +217,9 @@ fn whole_lines(data: &[u8], pos: usize, len: usize) -> Vec<String> {
         .and_then(|d| d.iter().rposition(|&b| b == b'\n'))
         .map_or(0, |i| i + 1);
     let mut end = pos + len;
-    // A match ending in a newline ends its last line there.
-    if !(len > 0 && data.get(end - 1) == Some(&b'\n')) {
+    // A match ending in a newline ends its last line there (an empty one
+    // here is inside a line: it never follows a newline).
+    if end.checked_sub(1).and_then(|i| data.get(i)) != Some(&b'\n') {
         end = data
             .get(end..)
             .and_then(|d| d.iter().position(|&b| b == b'\n'))

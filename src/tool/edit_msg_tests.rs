@@ -143,6 +143,10 @@ fn not_found_hints_name_lines_and_cut_long_ones() {
             "rn  x\n  y\n}\nzz".to_string(),
             format!("{miss}; it matches lines 2-5 {loose}; its first line is closest to 2: \"    return  x\""),
         ),
+        (
+            "return x".to_string(),
+            format!("{miss}; it matches line 2 {loose}; its first line is closest to 2: \"    return  x\""),
+        ),
         ("  \n ".to_string(), format!("{miss} (old_text is only whitespace)")),
         (
             "fn f() {\n  nope".to_string(),
