@@ -147,6 +147,11 @@ fn not_found_hints_name_lines_and_cut_long_ones() {
             "return x".to_string(),
             format!("{miss}; it matches line 2 {loose}; its first line is closest to 2: \"    return  x\""),
         ),
+        // One line may match inside a line.
+        (
+            "tu rn".to_string(),
+            format!("{miss}; it matches line 2 {loose}; no line resembles \"tu rn\"; read the file again"),
+        ),
         ("  \n ".to_string(), format!("{miss} (old_text is only whitespace)")),
         (
             "fn f() {\n  nope".to_string(),
