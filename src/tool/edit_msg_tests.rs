@@ -166,3 +166,19 @@ fn not_found_hints_name_lines_and_cut_long_ones() {
     }
     assert_eq!(fs::read_to_string(d.join("h")).unwrap(), body);
 }
+
+#[test]
+fn a_line_resembles_by_its_share_of_character_pairs() {
+    // One pair in common of 8 is no resemblance, however often it repeats
+    // on either side.
+    let (d, ws) = tmp_ws("edit-pairs");
+    let none = |f: &str, old: &str| {
+        format!("old_text not found in {f}; no line resembles {old:?}; read the file again")
+    };
+    fs::write(d.join("a"), "abababab\n").unwrap();
+    let err = edit(&ws, "a", "ab\nQQQ", "x", false).unwrap_err();
+    assert_eq!(err, none("a", "ab"));
+    fs::write(d.join("b"), "ab\n").unwrap();
+    let err = edit(&ws, "b", "abababab", "x", false).unwrap_err();
+    assert_eq!(err, none("b", "abababab"));
+}
