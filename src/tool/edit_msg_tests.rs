@@ -181,4 +181,11 @@ fn a_line_resembles_by_its_share_of_character_pairs() {
     fs::write(d.join("b"), "ab\n").unwrap();
     let err = edit(&ws, "b", "abababab", "x", false).unwrap_err();
     assert_eq!(err, none("b", "abababab"));
+    // Of two lines alike, the first is named.
+    fs::write(d.join("c"), "abcX\nabcY\n").unwrap();
+    let err = edit(&ws, "c", "abcZ", "x", false).unwrap_err();
+    assert_eq!(
+        err,
+        "old_text not found in c; its first line is closest to 1: \"abcX\""
+    );
 }
