@@ -1193,13 +1193,14 @@ fn hooks_and_skills_work_in_an_editor_session() {
 }
 
 /// Switching the prompt mode (`/plan`) builds the system prompt as a new
-/// session does: the skills and `--append-system-prompt` stay in it.
+/// session does: the skills and `--append-system-prompt` stay in it; then
+/// `/deploy-helper staging` asks for that skill.
 #[test]
-fn a_prompt_mode_switch_keeps_the_skills_in_the_system_prompt() {
+fn a_prompt_mode_switch_keeps_the_skills_and_a_skill_is_invoked_by_name() {
     let ws = workspace("mode-skills");
     deploy_skill(&ws);
     let m = Mock::start(vec![mock::Reply::text("ok")]);
-    let env = [("ACP_PROMPTS", r#"["/plan", "go"]"#)];
+    let env = [("ACP_PROMPTS", r#"["/plan", "/deploy-helper staging"]"#)];
     let args = ["--append-system-prompt", "APPENDED-XYZ"];
     let Some(r) = client("prompts", &ws, &m, &env, &args) else {
         return;
@@ -1214,4 +1215,9 @@ fn a_prompt_mode_switch_keeps_the_skills_in_the_system_prompt() {
     );
     assert!(bodies[0].contains("deploy-helper: Deploys the demo site."));
     assert!(bodies[0].contains("APPENDED-XYZ"));
+    // `/SKILL args` asks for the skill, as in the terminal.
+    let skill_md = ws.join(".mote/skills/deploy-helper/SKILL.md");
+    let asked = format!("Use the skill `deploy-helper`: read {}", skill_md.display());
+    assert!(bodies[0].contains(&asked), "{}", bodies[0]);
+    assert!(bodies[0].contains("staging"));
 }

@@ -142,8 +142,9 @@ pub enum Slash {
     Template(String),
 }
 
-/// Run the slash command `text` starts with, if it names one (a prompt
-/// such as `/etc/hosts is wrong` is not one).
+/// Run the slash command `text` starts with, if it names one (a command,
+/// prompt mode, template or skill; a prompt such as `/etc/hosts is wrong`
+/// is not one).
 pub fn run(
     base: &Base,
     sess: &mut Session,
@@ -158,7 +159,12 @@ pub fn run(
     let (user, dirs) = dirs(sess);
     let p = match modes::find(name, &dirs) {
         Ok(Some(p)) => p,
-        Ok(None) => return None,
+        // `/SKILL args` asks for that skill, as in the terminal.
+        Ok(None) => {
+            let (skills, _) = crate::skills::found(&sess.ctx.ws.root);
+            let k = skills.iter().find(|k| k.name == name)?;
+            return Some(Ok(Slash::Task(crate::skills::invoke(k, args))));
+        }
         Err(e) => return Some(Err(e)),
     };
     if p.kind == Kind::Template {
