@@ -139,10 +139,6 @@ impl Hooks {
         Ok(h)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
-    }
-
     /// Run the hooks `event` fires (for a tool event, those whose matcher
     /// takes the tool's mote or Claude Code name), one after another, in
     /// the permission mode `mode`.
@@ -171,7 +167,7 @@ impl Hooks {
     /// SessionStart or SessionEnd (none in a subagent): notes go to
     /// stderr; the context (SessionStart's stdout) is returned.
     pub fn session(&self, event: Event, mode: Permission, field: &str) -> String {
-        if self.subagent || self.is_empty() {
+        if self.subagent {
             return String::new();
         }
         let o = self.fire(event, mode, &Input::Field(field));
