@@ -287,6 +287,35 @@ mod tests {
         assert!(!s.finished);
     }
 
+    #[test]
+    fn a_bad_first_line_fails_while_later_bad_or_unknown_lines_are_skipped() {
+        let newer = HEAD.replacen("\"version\":1", "\"version\":999", 1);
+        assert_ne!(newer, HEAD, "the header names its version");
+        let e = load(&file("newer", &newer)).err().unwrap();
+        assert!(
+            e.contains("not a mote session") && e.contains("newer than this mote reads"),
+            "{e}"
+        );
+        let later = format!(
+            "{HEAD}{{\"type\":\"user\",\"text\":\"go\"}}\n{{\"type\":\"user\"}}\n\
+             {{\"type\":\"hologram\"}}\n{{\"type\":\"hologram\"}}\n"
+        );
+        let s = load(&file("later", &later)).unwrap();
+        assert_eq!(s.arena.messages().count(), 1);
+        assert!(
+            s.notes.iter().any(|n| n.ends_with(":3: a damaged record was skipped (user: no string \"text\")")),
+            "{:?}",
+            s.notes
+        );
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains(": 2 records of kinds this mote does not know")),
+            "{:?}",
+            s.notes
+        );
+    }
+
     const USAGE: &str = "{\"type\":\"usage\",\"input\":1,\"output\":1,\"cached\":0}\n";
 
     #[test]
