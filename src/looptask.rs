@@ -114,17 +114,7 @@ pub fn run(s: &Settings, session: &mut dyn FnMut(&str) -> Session) -> Result<Sto
                 s.plan.display()
             ));
         }
-        for i in &items {
-            if !rows.iter().any(|r| r.text == i.text) {
-                let status = if i.checked { "done before" } else { "pending" };
-                rows.push(Row {
-                    text: i.text.clone(),
-                    status,
-                    iterations: 0,
-                    check: "-".into(),
-                });
-            }
-        }
+        track(&mut rows, &items);
         let Some(item) = items.iter().find(|i| !i.checked) else {
             break Stop::Done;
         };
@@ -153,68 +143,97 @@ pub fn run(s: &Settings, session: &mut dyn FnMut(&str) -> Session) -> Result<Sto
             row.status = "stuck";
             break Stop::Stuck(why);
         }
-        let (passed, report) = match &s.check {
-            Some(cmd) => {
-                let (output, ok) = crate::tool::bash::exec_status(cmd, &s.dir, s.check_timeout)
-                    .unwrap_or_else(|e| (format!("the check could not run: {e}"), false));
-                let last = output.lines().last().unwrap_or("").to_string();
-                row.check = if ok {
-                    "passed".into()
-                } else {
-                    cut(&last, 40).to_string()
-                };
-                (ok, output)
-            }
-            // Without a check the model's word is the check.
-            None => (!ran_out, String::new()),
-        };
-        let shown = cut(&item.text, 50);
-        if passed {
-            row.status = "done";
-            if !plan::set(&s.plan, item, true)? {
-                eprintln!(
-                    "mote: warning: `{shown}` is no longer in {}; it could not be ticked",
-                    s.plan.display()
-                );
-            }
-            eprintln!(
-                "mote: loop {iteration}: `{shown}`: {}",
-                if s.check.is_some() {
-                    "check passed"
-                } else {
-                    "done"
-                }
-            );
-            carry = format!(
-                "The previous item (`{}`) was finished. Its summary:\n{}",
-                item.text,
-                head(&out.answer, CARRY_ANSWER)
-            );
-        } else {
-            row.status = "failing";
-            // Only mote ticks boxes: undo a tick the model made itself.
-            let _ = plan::set(&s.plan, item, false)?;
-            eprintln!(
-                "mote: loop {iteration}: `{shown}`: check failed ({})",
-                row.check
-            );
-            carry = match &s.check {
-                Some(cmd) => {
-                    let t = truncate::tail(&report, 80, CARRY_CHECK);
-                    let more = if t.cut {
-                        "[... earlier output cut ...]\n"
-                    } else {
-                        ""
-                    };
-                    let answer = head(&out.answer, CARRY_ANSWER);
-                    format!("The last attempt at this item did not pass the check `{cmd}`. Its output:\n{more}{}\nYour summary of that attempt:\n{answer}", t.text)
-                }
-                None => "The last attempt at this item ran out of turns before it finished.".into(),
-            };
-        }
+        let (passed, report) = check(s, row, ran_out);
+        carry = settle(s, item, row, passed, &report, &out.answer, iteration)?;
     };
     report(s, &rows, &stop, iteration, turns, used, start.elapsed());
     Ok(stop)
+}
+
+/// A row for each item not seen before, in plan order.
+fn track(rows: &mut Vec<Row>, items: &[plan::Item]) {
+    for i in items {
+        if !rows.iter().any(|r| r.text == i.text) {
+            let status = if i.checked { "done before" } else { "pending" };
+            rows.push(Row {
+                text: i.text.clone(),
+                status,
+                iterations: 0,
+                check: "-".into(),
+            });
+        }
+    }
+}
+
+/// Whether the item passed, and the check's output: the check command's
+/// exit status, or without one the model's word (it did not run out of turns).
+fn check(s: &Settings, row: &mut Row, ran_out: bool) -> (bool, String) {
+    let Some(cmd) = &s.check else {
+        return (!ran_out, String::new());
+    };
+    let (output, ok) = crate::tool::bash::exec_status(cmd, &s.dir, s.check_timeout)
+        .unwrap_or_else(|e| (format!("the check could not run: {e}"), false));
+    let last = output.lines().last().unwrap_or("").to_string();
+    row.check = if ok {
+        "passed".into()
+    } else {
+        cut(&last, 40).to_string()
+    };
+    (ok, output)
+}
+
+/// Tick (or untick) the item as it passed or not, say so, and return what
+/// the next iteration is told about this one.
+fn settle(
+    s: &Settings,
+    item: &plan::Item,
+    row: &mut Row,
+    passed: bool,
+    report: &str,
+    answer: &str,
+    iteration: u32,
+) -> Result<String, String> {
+    let shown = cut(&item.text, 50);
+    if passed {
+        row.status = "done";
+        if !plan::set(&s.plan, item, true)? {
+            eprintln!(
+                "mote: warning: `{shown}` is no longer in {}; it could not be ticked",
+                s.plan.display()
+            );
+        }
+        let what = if s.check.is_some() {
+            "check passed"
+        } else {
+            "done"
+        };
+        eprintln!("mote: loop {iteration}: `{shown}`: {what}");
+        return Ok(format!(
+            "The previous item (`{}`) was finished. Its summary:\n{}",
+            item.text,
+            head(answer, CARRY_ANSWER)
+        ));
+    }
+    row.status = "failing";
+    // Only mote ticks boxes: undo a tick the model made itself.
+    let _ = plan::set(&s.plan, item, false)?;
+    eprintln!(
+        "mote: loop {iteration}: `{shown}`: check failed ({})",
+        row.check
+    );
+    Ok(match &s.check {
+        Some(cmd) => {
+            let t = truncate::tail(report, 80, CARRY_CHECK);
+            let more = if t.cut {
+                "[... earlier output cut ...]\n"
+            } else {
+                ""
+            };
+            let answer = head(answer, CARRY_ANSWER);
+            format!("The last attempt at this item did not pass the check `{cmd}`. Its output:\n{more}{}\nYour summary of that attempt:\n{answer}", t.text)
+        }
+        None => "The last attempt at this item ran out of turns before it finished.".into(),
+    })
 }
 
 fn read_plan(path: &Path) -> Result<String, String> {

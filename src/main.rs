@@ -45,28 +45,8 @@ fn main() -> ExitCode {
             .map(|v| v.map(String::from))
             .map_err(|e| c.locate(&e))
     };
-    if args.first().is_some_and(|a| a == "worktree") {
-        let words: Vec<String> = args[1..]
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-        return match mote::worktree::main(&words, &cwd) {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
-            }
-            Err((code, e)) => fail(code, &e),
-        };
-    }
-    if args.first().is_some_and(|a| a == "mcp") {
-        // Probing is the user's own request to start the servers.
-        let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-        let mut c = config::load(&cwd, &env);
-        if let Ok(c) = &mut c {
-            c.admit();
-        }
-        return mcp_probe(&args[1..], &c);
+    if let Some(code) = subcommand(&args, &env) {
+        return code;
     }
     let argv = args.clone();
     // `mote acp [options]`: the editor protocol on stdin/stdout (src/acp/).
@@ -82,32 +62,14 @@ fn main() -> ExitCode {
     };
     let mut opts = match parse(&conf) {
         Ok(Command::Run(o)) => o,
-        Ok(Command::Help) => {
-            print!("{}", cli::help());
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Version) => {
-            println!("mote {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
+        Ok(Command::Help) => return said(&cli::help()),
+        Ok(Command::Version) => return said(concat!("mote ", env!("CARGO_PKG_VERSION"), "\n")),
         Err(e) => return fail(2, &e),
     };
     // From here a usage or config error (exit 2) is a result object too
     // under --output-format json, as a failed run's is.
     let format = opts.format;
-    let fail = |code: u8, msg: &str| {
-        if code == 2 && format != cli::Format::Text {
-            let _ = output::Output::new(format, false, None).result(&output::Summary {
-                result: "",
-                turns: 0,
-                usage: Default::default(),
-                duration_ms: 0,
-                error: Some(msg),
-                structured: None,
-            });
-        }
-        fail(code, msg)
-    };
+    let fail = |code: u8, msg: &str| fail_in(format, code, msg);
     // Provider selection reads the config's `providers` and `models`.
     if let Err(e) = load() {
         return fail(2, e);
@@ -124,38 +86,19 @@ fn main() -> ExitCode {
             Err(e) => return fail(2, &e),
         }
     }
-    // The project's files that run commands or allow more, if the folder
-    // is trusted (src/trust.rs); flags read from the config are read again.
-    let interactive =
-        !acp && opts.prompt.is_none() && opts.loop_file.is_none() && std::io::stdin().is_terminal();
-    if !opts.list_sessions {
-        let held = c.held().is_some();
-        let above = (interactive && !opts.permission_explicit).then_some(opts.permission);
-        match mote::run::trust(&mut c, opts.trust, interactive, above) {
-            Ok(yes) => opts.trust |= yes && !acp,
-            Err(e) => return fail(2, &e),
-        }
-        reparse |= held && opts.trust;
-    }
-    if reparse {
-        let conf = |key: &str| c.str(key).map(|v| v.map(String::from));
-        if let Ok(Command::Run(mut o)) = parse(&conf) {
-            o.trust = opts.trust;
-            opts = o;
-        }
+    if let Err(e) = admit(&mut opts, &mut c, acp, reparse, &parse) {
+        return fail(2, &e);
     }
     let c = &c;
     mote::secrets::hide_config(&c.value);
     for w in &c.warnings {
         eprintln!("mote: warning: {w}");
     }
-    if acp {
-        return match mote::acp::serve(opts, c) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err((code, msg)) => fail(code, &c.locate(&msg)),
-        };
-    }
-    match run(opts, c) {
+    let res = match acp {
+        true => mote::acp::serve(opts, c),
+        false => run(opts, c),
+    };
+    match res {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, msg)) => fail(code, &c.locate(&msg)),
     }
@@ -178,6 +121,92 @@ fn enter_worktree(
         );
     }
     config::load(&path, env)
+}
+
+/// `mote worktree ...` and `mote mcp ...`, which take no run options:
+/// their exit code, or `None` for a run.
+fn subcommand(
+    args: &[std::ffi::OsString],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<ExitCode> {
+    let cwd = || std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let first = args.first()?;
+    if first == "worktree" {
+        let words: Vec<String> = args[1..]
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return Some(match mote::worktree::main(&words, &cwd()) {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err((code, e)) => fail(code, &e),
+        });
+    }
+    if first == "mcp" {
+        // Probing is the user's own request to start the servers.
+        let mut c = config::load(&cwd(), env);
+        if let Ok(c) = &mut c {
+            c.admit();
+        }
+        return Some(mcp_probe(&args[1..], &c));
+    }
+    None
+}
+
+type Parse<'a> =
+    dyn Fn(&dyn Fn(&str) -> Result<Option<String>, String>) -> Result<Command, String> + 'a;
+
+/// The project's files that run commands or allow more, if the folder is
+/// trusted (src/trust.rs); flags read from the config are read again when
+/// the trusted config (or a worktree's, `reparse`) may set them.
+fn admit(
+    opts: &mut Options,
+    c: &mut config::Config,
+    acp: bool,
+    mut reparse: bool,
+    parse: &Parse,
+) -> Result<(), String> {
+    let interactive =
+        !acp && opts.prompt.is_none() && opts.loop_file.is_none() && std::io::stdin().is_terminal();
+    if !opts.list_sessions {
+        let held = c.held().is_some();
+        let above = (interactive && !opts.permission_explicit).then_some(opts.permission);
+        let yes = mote::run::trust(c, opts.trust, interactive, above)?;
+        opts.trust |= yes && !acp;
+        reparse |= held && opts.trust;
+    }
+    if reparse {
+        let conf = |key: &str| c.str(key).map(|v| v.map(String::from));
+        if let Ok(Command::Run(mut o)) = parse(&conf) {
+            o.trust = opts.trust;
+            *opts = o;
+        }
+    }
+    Ok(())
+}
+
+/// A usage or config error (exit 2) is a result object too under
+/// `--output-format json`, as a failed run's is.
+fn fail_in(format: cli::Format, code: u8, msg: &str) -> ExitCode {
+    if code == 2 && format != cli::Format::Text {
+        let _ = output::Output::new(format, false, None).result(&output::Summary {
+            result: "",
+            turns: 0,
+            usage: Default::default(),
+            duration_ms: 0,
+            error: Some(msg),
+            structured: None,
+        });
+    }
+    fail(code, msg)
+}
+
+/// `--help`, `--version`: the text on stdout.
+fn said(text: &str) -> ExitCode {
+    print!("{text}");
+    ExitCode::SUCCESS
 }
 
 fn fail(code: u8, msg: &str) -> ExitCode {
