@@ -27,7 +27,6 @@ fn usage() -> (u8, String) {
 /// configuration, 1: a server failed) and a one-line message.
 pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u8, (u8, String)> {
     let bad = |e: String| (2u8, e);
-    let failed = |e: String| (1u8, e);
     let env = |k: &str| crate::secrets::env(k);
     let mut file: Option<&str> = None;
     let mut verbose = false;
@@ -52,36 +51,7 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
     let mut policy = super::policy(workspace.to_path_buf(), verbose);
     if let ["conformance", url] = rest.as_slice() {
         policy.elicit = Elicit::AcceptDefaults;
-        let server = Server {
-            name: "conformance".into(),
-            launch: Launch::Http {
-                url: url.to_string(),
-                headers: Vec::new(),
-            },
-            timeout: 30,
-            startup_timeout: 30,
-        };
-        let mut c = Client::connect(&server, &policy, None).map_err(failed)?;
-        let calls: Vec<(String, Value)> = c
-            .tools
-            .iter()
-            .map(|t| (t.name.clone(), sample_args(&t.schema)))
-            .collect();
-        let mut failed = false;
-        for (name, args) in calls {
-            match c.call(&name, args) {
-                Ok(r) => println!(
-                    "{name}: {}",
-                    super::render::result(&r).unwrap_or_else(|e| e)
-                ),
-                Err(e) => {
-                    failed = true;
-                    eprintln!("mote: {name}: {e}");
-                }
-            }
-        }
-        c.close();
-        return Ok(failed as u8);
+        return conformance(url, &policy);
     }
     let (servers, warnings) = config::servers(conf, workspace, true, file, &env).map_err(bad)?;
     for w in warnings {
@@ -104,47 +74,93 @@ pub fn main(args: &[String], conf: Option<&Value>, workspace: &Path) -> Result<u
                     "no MCP servers are configured (mcpServers in config.json or .mcp.json)".into(),
                 ));
             }
-            let mut code = 0;
-            for s in pick {
-                match Client::connect(s, &policy, super::log_file(&s.name)) {
-                    Ok(mut c) => {
-                        println!("{} (MCP {}): {} tools", s.name, c.protocol, c.tools.len());
-                        for t in &c.tools {
-                            let first = t.description.lines().next().unwrap_or("");
-                            println!("  {}  {first}", super::tool_name(&s.name, &t.name));
-                        }
-                        c.close();
-                    }
-                    Err(e) => {
-                        println!("{}: not available: {e}", s.name);
-                        code = 1;
-                    }
-                }
-            }
-            Ok(code)
+            Ok(list(&pick, &policy))
         }
         ["call", server, tool] | ["call", server, tool, _] => {
-            let s = find(server)?;
             let args = match rest.get(3) {
                 Some(j) => crate::json::value::parse(j)
                     .map_err(|e| bad(format!("bad JSON arguments: {}", e.msg)))?,
                 None => obj(vec![]),
             };
-            let mut c = Client::connect(s, &policy, super::log_file(&s.name)).map_err(failed)?;
-            let r = c.call(tool, args);
-            c.close();
-            match super::render::result(&r.map_err(failed)?) {
-                Ok(text) => {
-                    print_line(&text);
-                    Ok(0)
-                }
-                Err(text) => {
-                    print_line(&text);
-                    Err(failed(format!("`{tool}` reported an error")))
-                }
-            }
+            call(find(server)?, tool, args, &policy)
         }
         _ => Err(usage()),
+    }
+}
+
+/// `conformance URL`: connect over HTTP and call every tool with sample
+/// arguments; 1 when a call failed.
+fn conformance(url: &str, policy: &super::Policy) -> Result<u8, (u8, String)> {
+    let server = Server {
+        name: "conformance".into(),
+        launch: Launch::Http {
+            url: url.to_string(),
+            headers: Vec::new(),
+        },
+        timeout: 30,
+        startup_timeout: 30,
+    };
+    let mut c = Client::connect(&server, policy, None).map_err(|e| (1, e))?;
+    let calls: Vec<(String, Value)> = c
+        .tools
+        .iter()
+        .map(|t| (t.name.clone(), sample_args(&t.schema)))
+        .collect();
+    let mut failed = false;
+    for (name, args) in calls {
+        match c.call(&name, args) {
+            Ok(r) => println!(
+                "{name}: {}",
+                super::render::result(&r).unwrap_or_else(|e| e)
+            ),
+            Err(e) => {
+                failed = true;
+                eprintln!("mote: {name}: {e}");
+            }
+        }
+    }
+    c.close();
+    Ok(failed as u8)
+}
+
+/// `list [SERVER]`: each server's tools; 1 when one could not start.
+fn list(pick: &[&Server], policy: &super::Policy) -> u8 {
+    let mut code = 0;
+    for s in pick {
+        match Client::connect(s, policy, super::log_file(&s.name)) {
+            Ok(mut c) => {
+                println!("{} (MCP {}): {} tools", s.name, c.protocol, c.tools.len());
+                for t in &c.tools {
+                    let first = t.description.lines().next().unwrap_or("");
+                    println!("  {}  {first}", super::tool_name(&s.name, &t.name));
+                }
+                c.close();
+            }
+            Err(e) => {
+                println!("{}: not available: {e}", s.name);
+                code = 1;
+            }
+        }
+    }
+    code
+}
+
+/// `call SERVER TOOL [JSON]`: the tool's result; exit 1 when it reports an
+/// error.
+fn call(s: &Server, tool: &str, args: Value, policy: &super::Policy) -> Result<u8, (u8, String)> {
+    let failed = |e: String| (1u8, e);
+    let mut c = Client::connect(s, policy, super::log_file(&s.name)).map_err(failed)?;
+    let r = c.call(tool, args);
+    c.close();
+    match super::render::result(&r.map_err(failed)?) {
+        Ok(text) => {
+            print_line(&text);
+            Ok(0)
+        }
+        Err(text) => {
+            print_line(&text);
+            Err(failed(format!("`{tool}` reported an error")))
+        }
     }
 }
 
