@@ -850,26 +850,48 @@ fn slash_commands_are_listed_and_run() {
         "---\ndescription: fix an issue\n---\nFix issue $1 now, carefully.\n",
     )
     .unwrap();
+    deploy_skill(&ws);
+    // A skill named like a prompt mode: `/review` runs the mode.
+    std::fs::create_dir_all(ws.join(".mote/skills/review")).unwrap();
+    std::fs::write(
+        ws.join(".mote/skills/review/SKILL.md"),
+        "---\nname: review\ndescription: A skill shadowed by the mode.\n---\n",
+    )
+    .unwrap();
     let m = Mock::start(vec![]);
     let Some(r) = client("setup", &ws, &m, &[], &[]) else {
         return;
     };
-    // Listed after session/new: the commands, the prompt modes, the templates.
+    // Listed after session/new: the commands, the prompt modes, the
+    // templates, the skills.
     let lists = r.updates("available_commands_update");
     assert_eq!(lists.len(), 1, "{:?}", r.log);
-    let names: Vec<&str> = lists[0]
+    let listed = lists[0]
         .get("availableCommands")
         .and_then(|a| a.as_array())
-        .unwrap()
-        .iter()
-        .filter_map(|c| s(c, &["name"]))
-        .collect();
+        .unwrap();
+    let names: Vec<&str> = listed.iter().filter_map(|c| s(c, &["name"])).collect();
     for n in [
-        "compact", "model", "cost", "remember", "code", "plan", "review", "fixit",
+        "compact",
+        "model",
+        "cost",
+        "remember",
+        "code",
+        "plan",
+        "review",
+        "fixit",
+        "deploy-helper",
     ] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
     }
     assert!(!names.contains(&"quit") && !names.contains(&"resume"));
+    assert_eq!(names.iter().filter(|n| **n == "review").count(), 1);
+    let skill = listed
+        .iter()
+        .find(|c| s(c, &["name"]) == Some("deploy-helper"))
+        .unwrap();
+    assert_eq!(s(skill, &["description"]), Some("Deploys the demo site."));
+    assert_eq!(s(skill, &["input", "hint"]), Some("task"));
 
     // /cost answers without asking the model.
     let m = Mock::start(vec![]);
@@ -1220,4 +1242,36 @@ fn a_prompt_mode_switch_keeps_the_skills_and_a_skill_is_invoked_by_name() {
     let asked = format!("Use the skill `deploy-helper`: read {}", skill_md.display());
     assert!(bodies[0].contains(&asked), "{}", bodies[0]);
     assert!(bodies[0].contains("staging"));
+}
+
+/// The Notification hooks fire when the editor is asked
+/// (`session/request_permission`), as in the terminal: before the answer,
+/// with the hook input Claude Code scripts read.
+#[test]
+fn the_notification_hook_fires_when_the_editor_is_asked() {
+    let ws = workspace("notification");
+    std::fs::create_dir_all(ws.join("config/mote")).unwrap();
+    let notify = "cat > notified.json; [ -e marker ] || touch notified-first";
+    let user = format!(r#"{{"hooks":{{{}}}}}"#, hook("Notification", "", notify));
+    std::fs::write(ws.join("config/mote/config.json"), user).unwrap();
+    let m = Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"touch marker"}"#),
+        mock::Reply::text("ok"),
+    ]);
+    let Some(r) = client("prompt", &ws, &m, &[("ACP_PROMPT", "touch it")], &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["end_turn"]);
+    assert_eq!(r.of("permission").len(), 1, "{:?}", r.log);
+    assert!(ws.join("marker").exists(), "allow_once ran the command");
+    let n = std::fs::read_to_string(ws.join("notified.json")).unwrap();
+    assert!(
+        n.contains(r#""hook_event_name":"Notification""#)
+            && n.contains("needs your permission to use bash"),
+        "{n}"
+    );
+    assert!(
+        ws.join("notified-first").exists(),
+        "fired after the command ran"
+    );
 }

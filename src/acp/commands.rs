@@ -1,6 +1,6 @@
 //! Slash commands in an editor: the `available_commands_update` list (the
-//! commands that make sense without a terminal, the prompt modes and the
-//! templates) and running a prompt that starts with one. The commands'
+//! commands that make sense without a terminal, the prompt modes, the
+//! templates and the Agent Skills) and running a prompt that starts with one. The commands'
 //! help and argument hints come from the TUI's COMMANDS table and their
 //! work from the functions the TUI's commands use too.
 
@@ -84,6 +84,16 @@ pub fn available(sess: &Session) -> Value {
             if let Ok(Some(p)) = modes::find(&n, &dirs) {
                 list.push(command(&n, &p.description, hint));
             }
+        }
+    }
+    // `/SKILL args` runs a skill unless a command of that name comes first.
+    let (skills, _) = crate::skills::found(&sess.ctx.ws.root);
+    for k in skills {
+        if !list
+            .iter()
+            .any(|c| c.get("name").and_then(|v| v.as_str()) == Some(&k.name))
+        {
+            list.push(command(&k.name, &k.description, "task"));
         }
     }
     obj(vec![
