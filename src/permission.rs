@@ -8,6 +8,8 @@
 #[cfg(test)]
 mod classify_tests;
 pub mod git;
+#[cfg(test)]
+mod git_tests;
 pub mod options;
 pub mod protect;
 pub mod readonly;

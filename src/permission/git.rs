@@ -8,6 +8,7 @@
 //! each repository git could use must hold only config keys from an
 //! allowlist, no `include`, and no hook that a read-only command runs.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::options::walk;
@@ -98,7 +99,7 @@ pub fn check(args: &[Word], dirs: &[Option<PathBuf>]) -> Result<(), String> {
     }
     // The user's own config is trusted, unless the session could write it.
     let start = dirs.first().cloned().flatten();
-    for path in user_configs() {
+    for path in user_configs(|k| std::env::var_os(k)) {
         if start.as_ref().is_some_and(|s| path.starts_with(s)) {
             config_file(&path)?;
         }
@@ -106,16 +107,16 @@ pub fn check(args: &[Word], dirs: &[Option<PathBuf>]) -> Result<(), String> {
     Ok(())
 }
 
-/// The global config files git reads.
-fn user_configs() -> Vec<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+/// The global config files git reads, given the environment `var`.
+pub(super) fn user_configs(var: impl Fn(&str) -> Option<OsString>) -> Vec<PathBuf> {
+    let home = var("HOME").map(PathBuf::from);
+    let xdg = var("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .or_else(|| home.as_ref().map(|h| h.join(".config")));
     [
         home.map(|h| h.join(".gitconfig")),
         xdg.map(|x| x.join("git/config")),
-        std::env::var_os("GIT_CONFIG_GLOBAL").map(PathBuf::from),
+        var("GIT_CONFIG_GLOBAL").map(PathBuf::from),
     ]
     .into_iter()
     .flatten()

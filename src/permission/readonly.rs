@@ -5,6 +5,7 @@
 //! environment assignment outside a small safe list. Anything else is
 //! `Err(reason)`, and the gate asks.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use super::shell::{self, Simple, Word};
@@ -33,7 +34,7 @@ pub fn check(cmd: &str, cwd: &Path) -> Result<(), String> {
     if p.cmds.is_empty() {
         return Err("the command is empty".into());
     }
-    trusted_path(cwd)?;
+    trusted_path(&std::env::var_os("PATH").unwrap_or_default(), cwd)?;
     let ctx = Ctx {
         dirs: dirs(&p.cmds, cwd),
     };
@@ -47,9 +48,8 @@ pub fn check(cmd: &str, cwd: &Path) -> Result<(), String> {
 /// a directory the session can write: the current one (an empty or
 /// relative entry) or one inside the workspace, where the write tool could
 /// put an `ls`.
-fn trusted_path(cwd: &Path) -> Result<(), String> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    match std::env::split_paths(&path).find(|d| !d.is_absolute() || d.starts_with(cwd)) {
+pub(super) fn trusted_path(path: &OsStr, cwd: &Path) -> Result<(), String> {
+    match std::env::split_paths(path).find(|d| !d.is_absolute() || d.starts_with(cwd)) {
         Some(d) => Err(format!(
             "PATH includes `{}`, where the session can write programs",
             d.display()
