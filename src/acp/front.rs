@@ -392,3 +392,62 @@ pub fn replay(f: &mut Front, arena: &crate::arena::Arena) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fields a call shows, as the JSON sent to the editor.
+    fn shown(name: &str, args: &str, old: Option<&str>) -> String {
+        let f = Front::new("s1", Path::new("/w"), Caps::default());
+        obj(f.describe("c1", name, args, old)).to_json()
+    }
+
+    #[test]
+    fn calls_show_kind_title_location_and_diff() {
+        assert_eq!(
+            shown("read", r#"{"path":"a.rs","offset":10,"limit":5}"#, None),
+            r#"{"toolCallId":"c1","title":"Read a.rs:10-14","kind":"read","rawInput":{"path":"a.rs","offset":10,"limit":5},"locations":[{"path":"/w/a.rs","line":10}]}"#
+        );
+        assert_eq!(
+            shown("grep", r#"{"pattern":"x","path":"src"}"#, None),
+            r#"{"toolCallId":"c1","title":"Search `x` in src","kind":"search","rawInput":{"pattern":"x","path":"src"},"locations":[{"path":"/w/src"}]}"#
+        );
+        assert_eq!(
+            shown(
+                "edit",
+                r#"{"path":"a.rs","old_text":"x","new_text":"y"}"#,
+                None
+            ),
+            r#"{"toolCallId":"c1","title":"Edit a.rs","kind":"edit","rawInput":{"path":"a.rs","old_text":"x","new_text":"y"},"locations":[{"path":"/w/a.rs"}],"content":[{"type":"diff","path":"/w/a.rs","oldText":"x","newText":"y"}]}"#
+        );
+        // A write shows the file's old content, or null for a new file.
+        let write = r#"{"path":"n.txt","content":"hi"}"#;
+        assert!(shown("write", write, Some("was")).ends_with(
+            r#""content":[{"type":"diff","path":"/w/n.txt","oldText":"was","newText":"hi"}]}"#
+        ));
+        assert!(shown("write", write, None).ends_with(r#""oldText":null,"newText":"hi"}]}"#));
+        // Without its text arguments an edit shows no diff.
+        assert!(!shown("edit", r#"{"path":"a.rs","old_text":"x"}"#, None).contains("diff"));
+        assert_eq!(
+            shown("bash", r#"{"command":"ls"}"#, None),
+            r#"{"toolCallId":"c1","title":"Run `ls`","kind":"execute","rawInput":{"command":"ls"}}"#
+        );
+        // Arguments that are not JSON are shown as a string.
+        assert_eq!(
+            shown("mcp__srv__tool", "not json", None),
+            r#"{"toolCallId":"c1","title":"mcp__srv__tool","kind":"other","rawInput":"not json"}"#
+        );
+    }
+
+    #[test]
+    fn kinds_and_titles_of_tools_outside_the_table() {
+        assert_eq!(kind("fetch"), "fetch");
+        assert_eq!(kind("task"), "think");
+        assert_eq!(kind("find"), "search");
+        let a = |j: &str| Args::parse(j).unwrap();
+        assert_eq!(title("task", &a(r#"{"description":"d"}"#)), "Subagent: d");
+        assert_eq!(title("task", &a("{}")), "Subagent");
+        assert_eq!(title("mcp__x", &a("{}")), "mcp__x");
+    }
+}

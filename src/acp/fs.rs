@@ -74,3 +74,35 @@ impl Buffers for ClientFs {
         Some(self.ask("fs/write_text_file", params).map(drop))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::value::parse;
+
+    fn caps(json: &str) -> (bool, bool, bool) {
+        let c = Caps::of(&parse(json).unwrap());
+        (c.read, c.write, c.any())
+    }
+
+    #[test]
+    fn caps_are_what_initialize_said_and_nothing_else() {
+        let fs = |f: &str| format!(r#"{{"protocolVersion":1,"clientCapabilities":{{"fs":{f}}}}}"#);
+        assert_eq!(
+            caps(&fs(r#"{"readTextFile":true,"writeTextFile":true}"#)),
+            (true, true, true)
+        );
+        assert_eq!(caps(&fs(r#"{"readTextFile":true}"#)), (true, false, true));
+        assert_eq!(
+            caps(&fs(r#"{"readTextFile":false,"writeTextFile":true}"#)),
+            (false, true, true)
+        );
+        // Missing, false or mistyped: not offered.
+        assert_eq!(
+            caps(&fs(r#"{"readTextFile":"true","writeTextFile":1}"#)),
+            (false, false, false)
+        );
+        assert_eq!(caps(&fs("{}")), (false, false, false));
+        assert_eq!(caps(r#"{"protocolVersion":1}"#), (false, false, false));
+    }
+}
