@@ -91,37 +91,11 @@ pub fn select(
             names()
         ));
     }
-    let mut warnings = Vec::new();
-    if let Some(obj) = e.custom.and_then(Value::as_object) {
-        for (k, _) in obj {
-            if !PROVIDER_KEYS.contains(&k.as_str()) {
-                warnings.push(format!(
-                    "config: providers.{name}: unknown key `{k}` ignored"
-                ));
-            }
-        }
-    } else if e.custom.is_some() {
-        return Err(format!("config: providers.{name} must be an object"));
-    }
-
-    let wire = match e.text("api")? {
-        Some(api) => wire_of(&api).ok_or_else(|| {
-            format!("config: providers.{name}.api: expected openai-chat, openai-responses, anthropic, gemini or ollama, got `{api}`")
-        })?,
-        None => builtin.map(|b| b.wire).ok_or_else(|| format!("config: providers.{name} needs `api`"))?,
-    };
+    let mut warnings = unknown_keys(&e)?;
+    let wire = wire(&e, builtin)?;
     let base = base_url(w, builtin, &e, &env)?;
     let (key, bearer) = api_key(builtin, &e, &base, &env)?;
-    // Mutual TLS: the certificate this provider's host may ask for.
-    match (e.text("client_cert")?, e.text("client_key")?) {
-        (Some(cert), Some(key)) => crate::tls::add_client(&base.host, &cert, &key)?,
-        (None, None) => {}
-        _ => {
-            return Err(format!(
-                "config: providers.{name} needs both `client_cert` and `client_key`"
-            ))
-        }
-    }
+    client_cert(&e, &base.host)?;
     // A line break would end the auth header and start another one.
     if key
         .as_deref()
@@ -143,15 +117,7 @@ pub fn select(
         ));
     }
     let headers = headers(builtin, &e, &env)?;
-    let extra_body = match e.field("extra_body") {
-        None | Some(Value::Null) => None,
-        Some(v @ Value::Obj(_)) => Some(v.to_json()),
-        Some(_) => {
-            return Err(format!(
-                "config: providers.{name}.extra_body must be an object"
-            ))
-        }
-    };
+    let extra_body = extra_body(&e)?;
 
     let m = per_model(conf, &e, &model, w.max_tokens, &mut warnings);
     let config = Config {
@@ -178,6 +144,56 @@ pub fn select(
         prices: m.prices,
         warnings,
     })
+}
+
+/// Warnings for keys of a provider entry this mote does not know; an error
+/// when the entry is not an object.
+fn unknown_keys(e: &Entry) -> Result<Vec<String>, String> {
+    let name = e.name;
+    match e.custom {
+        None => Ok(Vec::new()),
+        Some(Value::Obj(obj)) => Ok(obj
+            .iter()
+            .filter(|(k, _)| !PROVIDER_KEYS.contains(&k.as_str()))
+            .map(|(k, _)| format!("config: providers.{name}: unknown key `{k}` ignored"))
+            .collect()),
+        Some(_) => Err(format!("config: providers.{name} must be an object")),
+    }
+}
+
+/// The wire format: the entry's `api`, or the built-in provider's.
+fn wire(e: &Entry, builtin: Option<&Builtin>) -> Result<Wire, String> {
+    let name = e.name;
+    match e.text("api")? {
+        Some(api) => wire_of(&api).ok_or_else(|| {
+            format!("config: providers.{name}.api: expected openai-chat, openai-responses, anthropic, gemini or ollama, got `{api}`")
+        }),
+        None => builtin.map(|b| b.wire).ok_or_else(|| format!("config: providers.{name} needs `api`")),
+    }
+}
+
+/// Mutual TLS: the certificate this provider's host may ask for.
+fn client_cert(e: &Entry, host: &str) -> Result<(), String> {
+    match (e.text("client_cert")?, e.text("client_key")?) {
+        (Some(cert), Some(key)) => crate::tls::add_client(host, &cert, &key),
+        (None, None) => Ok(()),
+        _ => Err(format!(
+            "config: providers.{} needs both `client_cert` and `client_key`",
+            e.name
+        )),
+    }
+}
+
+/// `extra_body`: an object merged into each request, as JSON text.
+fn extra_body(e: &Entry) -> Result<Option<String>, String> {
+    match e.field("extra_body") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Obj(_)) => Ok(Some(v.to_json())),
+        Some(_) => Err(format!(
+            "config: providers.{}.extra_body must be an object",
+            e.name
+        )),
+    }
 }
 
 /// A model's settings from `models` (by "provider/id" or "id"), over the provider entry's.
