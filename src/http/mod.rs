@@ -383,61 +383,18 @@ fn exchange(
 }
 
 fn read_head(mut conn: conn::Conn, host: &str) -> Result<Response, Failed> {
-    let r = &mut conn.r;
     let mut line = Vec::new();
     let mut status = 0u16;
     let mut version = String::new();
     let mut headers = Vec::new();
     let mut first = true;
     loop {
-        line.clear();
-        let got = r.take(16 * 1024).read_until(b'\n', &mut line);
-        let n = match got {
-            Ok(n) => n,
-            Err(e) => {
-                let err = Error::Connect(format!("reading response from {host}: {}", describe(&e)));
-                let reset = matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionReset
-                        | io::ErrorKind::ConnectionAborted
-                        | io::ErrorKind::BrokenPipe
-                        | io::ErrorKind::UnexpectedEof
-                );
-                return Err(if first && line.is_empty() && reset {
-                    Failed::Silent(err)
-                } else {
-                    Failed::Other(err)
-                });
-            }
-        };
-        if n == 0 {
-            let err = Error::Connect(format!("{host} closed the connection before answering"));
-            return Err(if first {
-                Failed::Silent(err)
-            } else {
-                Failed::Other(err)
-            });
-        }
+        head_line(&mut conn.r, &mut line, host, first)?;
         first = false;
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end();
         if status == 0 {
-            // "HTTP/1.1 200 OK"
-            let mut parts = text.splitn(3, ' ');
-            let proto = parts.next().unwrap_or("");
-            status = match (
-                proto.starts_with("HTTP/"),
-                parts.next().and_then(|c| c.parse().ok()),
-            ) {
-                (true, Some(c)) => c,
-                _ => {
-                    return Err(Failed::Other(Error::Protocol(format!(
-                        "{host} did not answer with HTTP: `{}`",
-                        clip(text)
-                    ))))
-                }
-            };
-            version = proto.to_string();
+            (status, version) = status_line(text, host)?;
             continue;
         }
         if text.is_empty() {
@@ -461,8 +418,75 @@ fn read_head(mut conn: conn::Conn, host: &str) -> Result<Response, Failed> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.to_ascii_lowercase())
     };
-    let chunked = find("transfer-encoding").is_some_and(|v| v.contains("chunked"));
-    let framing = if chunked {
+    let framing = framing(status, &find);
+    // HTTP/1.1 keeps the connection unless either side says close.
+    let close = find("connection").is_some_and(|v| v.split(',').any(|t| t.trim() == "close"));
+    let keep = (version == "HTTP/1.1" && !close && !matches!(framing, Framing::Close))
+        .then(|| conn.key.clone());
+    Ok(Response {
+        status,
+        headers,
+        body: Body::new(conn.r, framing, keep),
+    })
+}
+
+/// One line of the response head into `line`. A connection that fails or
+/// closes before the first byte is `Silent` (a kept connection the server
+/// dropped: the request may be sent again on a new one).
+fn head_line(
+    r: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    host: &str,
+    first: bool,
+) -> Result<(), Failed> {
+    line.clear();
+    match r.take(16 * 1024).read_until(b'\n', line) {
+        Ok(0) => {
+            let err = Error::Connect(format!("{host} closed the connection before answering"));
+            Err(if first {
+                Failed::Silent(err)
+            } else {
+                Failed::Other(err)
+            })
+        }
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = Error::Connect(format!("reading response from {host}: {}", describe(&e)));
+            let reset = matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+            );
+            Err(if first && line.is_empty() && reset {
+                Failed::Silent(err)
+            } else {
+                Failed::Other(err)
+            })
+        }
+    }
+}
+
+/// "HTTP/1.1 200 OK": the status code and the protocol.
+fn status_line(text: &str, host: &str) -> Result<(u16, String), Failed> {
+    let mut parts = text.splitn(3, ' ');
+    let proto = parts.next().unwrap_or("");
+    match (
+        proto.starts_with("HTTP/"),
+        parts.next().and_then(|c| c.parse().ok()),
+    ) {
+        (true, Some(c)) => Ok((c, proto.to_string())),
+        _ => Err(Failed::Other(Error::Protocol(format!(
+            "{host} did not answer with HTTP: `{}`",
+            clip(text)
+        )))),
+    }
+}
+
+/// How the body ends: chunked, a length, or the connection's close.
+fn framing(status: u16, find: &dyn Fn(&str) -> Option<String>) -> Framing {
+    if find("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
         Framing::Chunked {
             left: 0,
             done: false,
@@ -473,16 +497,7 @@ fn read_head(mut conn: conn::Conn, host: &str) -> Result<Response, Failed> {
         Framing::Length(n)
     } else {
         Framing::Close
-    };
-    // HTTP/1.1 keeps the connection unless either side says close.
-    let close = find("connection").is_some_and(|v| v.split(',').any(|t| t.trim() == "close"));
-    let keep = (version == "HTTP/1.1" && !close && !matches!(framing, Framing::Close))
-        .then(|| conn.key.clone());
-    Ok(Response {
-        status,
-        headers,
-        body: Body::new(conn.r, framing, keep),
-    })
+    }
 }
 
 /// An I/O error in words a user can act on: a read timeout is reported as
