@@ -973,11 +973,28 @@ fn plan_mode_checklist_is_a_plan_update() {
 #[test]
 fn config_options_set_the_prompt_mode_and_the_model() {
     let ws = workspace("config");
+    // The user's models table: its models are offered after the current
+    // one, which it names too (listed once).
+    std::fs::create_dir_all(ws.join("config/mote")).unwrap();
+    std::fs::write(
+        ws.join("config/mote/config.json"),
+        r#"{"models":{"big":{"context_window":200000},"mock-model":{}}}"#,
+    )
+    .unwrap();
     let m = Mock::start(vec![mock::Reply::text("ok")]);
     let Some(r) = client("config", &ws, &m, &[("ACP_MODEL", "other-model")], &[]) else {
         return;
     };
     let opts = r.result("session/new").get("configOptions").unwrap();
+    let models: Vec<&str> = opts
+        .at(1)
+        .and_then(|o| o.get("options"))
+        .and_then(|o| o.as_array())
+        .unwrap()
+        .iter()
+        .filter_map(|o| s(o, &["value"]))
+        .collect();
+    assert_eq!(models, ["mock-model", "big"]);
     let ids: Vec<&str> = opts
         .as_array()
         .unwrap()

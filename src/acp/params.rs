@@ -184,6 +184,29 @@ mod tests {
     }
 
     #[test]
+    fn cwd_must_be_an_absolute_directory() {
+        let dir = std::env::temp_dir().join(format!("mote-acp-cwd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f");
+        std::fs::write(&file, "x").unwrap();
+        let cwd = |p: &str| abs_dir(&parse(&format!(r#"{{"cwd":"{p}"}}"#)).unwrap(), "cwd");
+        assert_eq!(cwd(&dir.to_string_lossy()), Ok(dir.clone()));
+        assert_eq!(
+            cwd("rel/dir").unwrap_err(),
+            "`cwd` must be an absolute path"
+        );
+        assert_eq!(
+            cwd(&file.to_string_lossy()).unwrap_err(),
+            format!("`cwd` {} is not a directory", file.display())
+        );
+        assert_eq!(
+            abs_dir(&parse(r#"{"cwd":1}"#).unwrap(), "cwd").unwrap_err(),
+            "`cwd` must be a string"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn prompt_blocks_become_one_message() {
         let v = parse(
             r#"{"prompt":[{"type":"text","text":"fix it"},{"type":"resource_link","uri":"file:///w/a.rs","name":"a.rs"},
