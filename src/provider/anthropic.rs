@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use super::events::{self, num, Ev, SseJson};
 use super::reqbody::ReqBody;
 use super::{body, Config, Decode, Delta, Format, Request, Thinking, ToolSpec, Usage};
-use crate::arena::Msg;
+use crate::arena::{Call, Msg, Text, Think};
 use crate::json::Event;
 use crate::schema;
 
@@ -129,41 +129,7 @@ fn write_messages<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
             thinking,
         } = &m
         {
-            w.write_all(b"{\"role\":\"assistant\",\"content\":[")?;
-            let mut sep = body::Comma::default();
-            for t in thinking {
-                if t.redacted {
-                    sep.write(w)?;
-                    w.write_all(b"{\"type\":\"redacted_thinking\",\"data\":")?;
-                    w.text(t.text);
-                } else if !t.signature.is_empty() {
-                    sep.write(w)?;
-                    w.write_all(b"{\"type\":\"thinking\",\"thinking\":")?;
-                    w.text(t.text);
-                    w.write_all(b",\"signature\":")?;
-                    w.text(t.signature);
-                } else {
-                    continue; // unsigned (cut off): the API would refuse it
-                }
-                w.write_all(b"}")?;
-            }
-            if !text.is_empty() || calls.is_empty() {
-                sep.write(w)?;
-                w.write_all(b"{\"type\":\"text\",\"text\":")?;
-                body::text_or(w, *text, "(no answer)");
-                w.write_all(b"}")?;
-            }
-            for c in calls {
-                sep.write(w)?;
-                w.write_all(b"{\"type\":\"tool_use\",\"id\":")?;
-                w.text(c.id);
-                w.write_all(b",\"name\":")?;
-                w.text(c.name);
-                w.write_all(b",\"input\":")?;
-                w.object(c.args);
-                w.write_all(b"}")?;
-            }
-            w.write_all(b"]}")?;
+            write_assistant(w, *text, calls, thinking)?;
             continue;
         }
         user_no += 1;
@@ -173,39 +139,7 @@ fn write_messages<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
         let mut sep = body::Comma::default();
         loop {
             sep.write(w)?;
-            match m {
-                Msg::User(text) => {
-                    w.write_all(b"{\"type\":\"text\",\"text\":")?;
-                    body::text_or(w, text, "(empty)");
-                }
-                Msg::Image(img) => {
-                    match img.note(req.cfg.vision) {
-                        Some(note) => {
-                            w.write_all(b"{\"type\":\"text\",\"text\":")?;
-                            w.string(&note);
-                        }
-                        None => {
-                            w.write_all(b"{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":")?;
-                            w.string(&img.media);
-                            w.write_all(b",\"data\":")?;
-                            body::image_data(w, &img, false)?;
-                            w.write_all(b"}")?;
-                        }
-                    }
-                }
-                Msg::Result {
-                    id, text, error, ..
-                } => {
-                    w.write_all(b"{\"type\":\"tool_result\",\"tool_use_id\":")?;
-                    w.text(id);
-                    w.write_all(b",\"content\":")?;
-                    w.text(text);
-                    if error {
-                        w.write_all(b",\"is_error\":true")?;
-                    }
-                }
-                Msg::Assistant { .. } => {}
-            }
+            write_user_block(req, w, m)?;
             let last = !msgs.peek().is_some_and(is_user);
             if last && cache {
                 w.write_all(CACHE)?;
@@ -222,6 +156,89 @@ fn write_messages<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
         w.write_all(b"]}")?;
     }
     w.write_all(b"]")
+}
+
+/// An assistant message: signed thinking, text, tool calls.
+fn write_assistant<'a>(
+    w: &mut ReqBody<'a>,
+    text: Text<'a>,
+    calls: &[Call<'a>],
+    thinking: &[Think<'a>],
+) -> io::Result<()> {
+    w.write_all(b"{\"role\":\"assistant\",\"content\":[")?;
+    let mut sep = body::Comma::default();
+    for t in thinking {
+        if t.redacted {
+            sep.write(w)?;
+            w.write_all(b"{\"type\":\"redacted_thinking\",\"data\":")?;
+            w.text(t.text);
+        } else if !t.signature.is_empty() {
+            sep.write(w)?;
+            w.write_all(b"{\"type\":\"thinking\",\"thinking\":")?;
+            w.text(t.text);
+            w.write_all(b",\"signature\":")?;
+            w.text(t.signature);
+        } else {
+            continue; // unsigned (cut off): the API would refuse it
+        }
+        w.write_all(b"}")?;
+    }
+    if !text.is_empty() || calls.is_empty() {
+        sep.write(w)?;
+        w.write_all(b"{\"type\":\"text\",\"text\":")?;
+        body::text_or(w, text, "(no answer)");
+        w.write_all(b"}")?;
+    }
+    for c in calls {
+        sep.write(w)?;
+        w.write_all(b"{\"type\":\"tool_use\",\"id\":")?;
+        w.text(c.id);
+        w.write_all(b",\"name\":")?;
+        w.text(c.name);
+        w.write_all(b",\"input\":")?;
+        w.object(c.args);
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"]}")
+}
+
+/// One block of a user message (text, image or tool result), without its
+/// closing brace: the cache mark may follow.
+fn write_user_block<'a>(req: &Request<'a>, w: &mut ReqBody<'a>, m: Msg<'a>) -> io::Result<()> {
+    match m {
+        Msg::User(text) => {
+            w.write_all(b"{\"type\":\"text\",\"text\":")?;
+            body::text_or(w, text, "(empty)");
+        }
+        Msg::Image(img) => match img.note(req.cfg.vision) {
+            Some(note) => {
+                w.write_all(b"{\"type\":\"text\",\"text\":")?;
+                w.string(&note);
+            }
+            None => {
+                w.write_all(
+                    b"{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":",
+                )?;
+                w.string(&img.media);
+                w.write_all(b",\"data\":")?;
+                body::image_data(w, &img, false)?;
+                w.write_all(b"}")?;
+            }
+        },
+        Msg::Result {
+            id, text, error, ..
+        } => {
+            w.write_all(b"{\"type\":\"tool_result\",\"tool_use_id\":")?;
+            w.text(id);
+            w.write_all(b",\"content\":")?;
+            w.text(text);
+            if error {
+                w.write_all(b",\"is_error\":true")?;
+            }
+        }
+        Msg::Assistant { .. } => {}
+    }
+    Ok(())
 }
 
 /// The content block being streamed.
