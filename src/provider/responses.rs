@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use super::events::{self, num, Ev, SseJson};
 use super::reqbody::ReqBody;
 use super::{body, Config, Decode, Delta, Format, Request, Usage};
-use crate::arena::Msg;
+use crate::arena::{Call, Msg, Text, Think};
 use crate::json::Event;
 
 /// OpenAI Responses: its row of the wire table.
@@ -37,6 +37,39 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
     w.string(&cfg.model);
     w.write_all(b",\"instructions\":")?;
     w.string(req.system);
+    write_input(req, w)?;
+    // Flat, unlike Chat Completions: no `function` object around the fields.
+    body::list(w, b",\"tools\":[", req.tools, b"]", |w, _, t| {
+        w.write_all(b"{\"type\":\"function\",")?;
+        body::tool_fields(w, t, b"parameters", t.params)?;
+        // Without it the API makes the schema strict: optional parameters
+        // become required and models fill them in.
+        w.write_all(b",\"strict\":false}")
+    })?;
+    if req.forbid_calls() {
+        w.write_all(b",\"tool_choice\":\"none\"")?;
+    }
+    if let Some(schema) = req.schema() {
+        write!(w, ",\"text\":{{\"format\":{{\"type\":\"json_schema\",\"name\":\"answer\",\"schema\":{schema},\"strict\":false}}}}")?;
+    }
+    if let Some(e) = cfg.thinking.effort() {
+        write!(
+            w,
+            ",\"reasoning\":{{\"effort\":\"{e}\",\"summary\":\"auto\"}},\"include\":[\"reasoning.encrypted_content\"]"
+        )?;
+    }
+    write!(
+        w,
+        ",\"stream\":true,\"store\":false,\"max_output_tokens\":{}",
+        cfg.max_tokens
+    )?;
+    super::write_extra(cfg, w)?;
+    w.write_all(b"}")
+}
+
+/// The input items: messages, reasoning, function calls and their outputs.
+fn write_input<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
+    let cfg = req.cfg;
     w.write_all(b",\"input\":[")?;
     let mut sep = body::Comma::default();
     for m in req.arena.messages() {
@@ -68,36 +101,7 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
                 text,
                 calls,
                 thinking,
-            } => {
-                for t in thinking.iter().filter(|t| !t.signature.is_empty()) {
-                    sep.write(w)?;
-                    w.write_all(b"{\"type\":\"reasoning\",\"summary\":[")?;
-                    if !t.text.is_empty() {
-                        w.write_all(b"{\"type\":\"summary_text\",\"text\":")?;
-                        w.text(t.text);
-                        w.write_all(b"}")?;
-                    }
-                    w.write_all(b"],\"encrypted_content\":")?;
-                    w.text(t.signature);
-                    w.write_all(b"}")?;
-                }
-                if !text.is_empty() {
-                    sep.write(w)?;
-                    w.write_all(b"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":")?;
-                    w.text(text);
-                    w.write_all(b"}]}")?;
-                }
-                for c in calls {
-                    sep.write(w)?;
-                    w.write_all(b"{\"type\":\"function_call\",\"call_id\":")?;
-                    w.text(c.id);
-                    w.write_all(b",\"name\":")?;
-                    w.text(c.name);
-                    w.write_all(b",\"arguments\":")?;
-                    w.text(c.args);
-                    w.write_all(b"}")?;
-                }
-            }
+            } => write_assistant(w, &mut sep, text, &calls, &thinking)?,
             Msg::Result { id, text, .. } => {
                 sep.write(w)?;
                 w.write_all(b"{\"type\":\"function_call_output\",\"call_id\":")?;
@@ -108,34 +112,46 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
             }
         }
     }
-    w.write_all(b"]")?;
-    // Flat, unlike Chat Completions: no `function` object around the fields.
-    body::list(w, b",\"tools\":[", req.tools, b"]", |w, _, t| {
-        w.write_all(b"{\"type\":\"function\",")?;
-        body::tool_fields(w, t, b"parameters", t.params)?;
-        // Without it the API makes the schema strict: optional parameters
-        // become required and models fill them in.
-        w.write_all(b",\"strict\":false}")
-    })?;
-    if req.forbid_calls() {
-        w.write_all(b",\"tool_choice\":\"none\"")?;
+    w.write_all(b"]")
+}
+
+/// An assistant turn as items: its signed reasoning, its text, its calls.
+fn write_assistant<'a>(
+    w: &mut ReqBody<'a>,
+    sep: &mut body::Comma,
+    text: Text<'a>,
+    calls: &[Call<'a>],
+    thinking: &[Think<'a>],
+) -> io::Result<()> {
+    for t in thinking.iter().filter(|t| !t.signature.is_empty()) {
+        sep.write(w)?;
+        w.write_all(b"{\"type\":\"reasoning\",\"summary\":[")?;
+        if !t.text.is_empty() {
+            w.write_all(b"{\"type\":\"summary_text\",\"text\":")?;
+            w.text(t.text);
+            w.write_all(b"}")?;
+        }
+        w.write_all(b"],\"encrypted_content\":")?;
+        w.text(t.signature);
+        w.write_all(b"}")?;
     }
-    if let Some(schema) = req.schema() {
-        write!(w, ",\"text\":{{\"format\":{{\"type\":\"json_schema\",\"name\":\"answer\",\"schema\":{schema},\"strict\":false}}}}")?;
+    if !text.is_empty() {
+        sep.write(w)?;
+        w.write_all(b"{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":")?;
+        w.text(text);
+        w.write_all(b"}]}")?;
     }
-    if let Some(e) = cfg.thinking.effort() {
-        write!(
-            w,
-            ",\"reasoning\":{{\"effort\":\"{e}\",\"summary\":\"auto\"}},\"include\":[\"reasoning.encrypted_content\"]"
-        )?;
+    for c in calls {
+        sep.write(w)?;
+        w.write_all(b"{\"type\":\"function_call\",\"call_id\":")?;
+        w.text(c.id);
+        w.write_all(b",\"name\":")?;
+        w.text(c.name);
+        w.write_all(b",\"arguments\":")?;
+        w.text(c.args);
+        w.write_all(b"}")?;
     }
-    write!(
-        w,
-        ",\"stream\":true,\"store\":false,\"max_output_tokens\":{}",
-        cfg.max_tokens
-    )?;
-    super::write_extra(cfg, w)?;
-    w.write_all(b"}")
+    Ok(())
 }
 
 #[derive(Default)]
