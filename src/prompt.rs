@@ -40,6 +40,15 @@ pub fn with_mode(mut system: String, name: &str, text: &str) -> String {
     system
 }
 
+/// `system` with what the SessionStart hooks added after it.
+pub fn with_start(mut system: String, start: &str) -> String {
+    if !start.is_empty() {
+        system.push_str("\n\n# Session start\n\n");
+        system.push_str(start);
+    }
+    system
+}
+
 /// `system` with the context files (already headed and capped) after it.
 pub fn with_context(mut system: String, context: &str) -> String {
     if !context.is_empty() {

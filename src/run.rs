@@ -109,7 +109,7 @@ impl Run {
         let prompt = skill_prompt(&setup, &cwd, task.text, &skills);
         let (chosen, grant) = setup.mode(&cwd, &prompt, o.trust).map_err(config_err)?;
         let (scope, me) = setup.scope(&cwd)?;
-        let mut system = setup
+        let system = setup
             .system(&ws.root, &cwd, &chosen.mode, me.as_ref(), &skills)
             .map_err(config_err)?;
         let resuming = resumed.is_some();
@@ -122,14 +122,9 @@ impl Run {
             .map_err(config_err)?;
         hooks.subagent = o.subagent.is_some();
         let source = if resuming { "resume" } else { "startup" };
-        let start = hooks.session(Event::SessionStart, grant.permission, source);
-        if !start.is_empty() {
-            // SessionStart's output is context for the whole session.
-            system.push_str("\n\n# Session start\n\n");
-            system.push_str(&start);
-        }
+        hooks.start(grant.permission, source);
         let mode = PromptMode {
-            system,
+            system: crate::prompt::with_start(system, hooks.started()),
             permission: grant.permission,
             writable: grant.writable,
         };

@@ -1232,12 +1232,20 @@ fn hooks_and_skills_work_in_an_editor_session() {
 }
 
 /// Switching the prompt mode (`/plan`) builds the system prompt as a new
-/// session does: the skills and `--append-system-prompt` stay in it; then
-/// `/deploy-helper staging` asks for that skill.
+/// session does: the skills, `--append-system-prompt` and what the
+/// SessionStart hooks added stay in it; then `/deploy-helper staging` asks
+/// for that skill.
 #[test]
 fn a_prompt_mode_switch_keeps_the_skills_and_a_skill_is_invoked_by_name() {
     let ws = workspace("mode-skills");
     deploy_skill(&ws);
+    std::fs::create_dir_all(ws.join("config/mote")).unwrap();
+    let start = hook("SessionStart", "", "echo START-CTX-77");
+    std::fs::write(
+        ws.join("config/mote/config.json"),
+        format!(r#"{{"hooks":{{{start}}}}}"#),
+    )
+    .unwrap();
     let m = Mock::start(vec![mock::Reply::text("ok")]);
     let env = [("ACP_PROMPTS", r#"["/plan", "/deploy-helper staging"]"#)];
     let args = ["--append-system-prompt", "APPENDED-XYZ"];
@@ -1254,6 +1262,7 @@ fn a_prompt_mode_switch_keeps_the_skills_and_a_skill_is_invoked_by_name() {
     );
     assert!(bodies[0].contains("deploy-helper: Deploys the demo site."));
     assert!(bodies[0].contains("APPENDED-XYZ"));
+    assert!(bodies[0].contains("# Session start\\n\\nSTART-CTX-77"));
     // `/SKILL args` asks for the skill, as in the terminal.
     let skill_md = ws.join(".mote/skills/deploy-helper/SKILL.md");
     let asked = format!("Use the skill `deploy-helper`: read {}", skill_md.display());

@@ -257,3 +257,27 @@ fn every_hook_input_has_the_permission_mode() {
         }
     }
 }
+
+/// SessionStart's context belongs to the session: `/prompt plan` rebuilds
+/// the system prompt and keeps it (the request after the switch has both).
+#[test]
+fn session_start_context_stays_after_a_prompt_mode_switch() {
+    let ws = tui::workspace("hookev-switch");
+    std::fs::create_dir_all(ws.join("config/mote")).unwrap();
+    let conf = format!(
+        r#"{{"hooks": {}}}"#,
+        hooks(&[("SessionStart", "", "echo START-CTX-77")])
+    );
+    std::fs::write(ws.join("config/mote/config.json"), conf).unwrap();
+    let m = Mock::start(vec![Reply::text("planned")]);
+    let t = tui::start_mote("hookev-switch", &ws, &m.base_url(), 100, "");
+    t.type_text("/prompt plan");
+    t.keys(&["Enter"]);
+    t.wait_text("prompt mode: plan");
+    t.type_text("make a plan");
+    t.keys(&["Enter"]);
+    t.wait_text("planned");
+    let body = &m.requests()[0].body;
+    assert!(body.contains("Plan mode: do not change the code"), "{body}");
+    assert!(body.contains("# Session start\\n\\nSTART-CTX-77"), "{body}");
+}

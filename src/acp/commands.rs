@@ -116,6 +116,7 @@ fn set_mode(
         user: user.as_deref(),
         trusted: sess.trusted,
         config: base.config,
+        start: sess.ctx.hooks.started(),
     };
     let (mode, mut said) = switch::prompt_mode(base.opts, &at, &p, &sess.conv)?;
     said.push(format!(

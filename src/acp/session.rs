@@ -171,7 +171,7 @@ impl Base<'_> {
         let held = (!trusted && !what.is_empty()).then(|| crate::trust::held_back(&what));
         let mcp = setup.mcp(&ws.root, trusted, extra, false)?;
         let (chosen, g) = setup.mode(&ws.root, "", trusted)?;
-        let mut system = setup.system(&ws.root, &ws.root, &chosen.mode, None, &skills)?;
+        let system = setup.system(&ws.root, &ws.root, &chosen.mode, None, &skills)?;
         let (scope, _) = setup.scope(&ws.root).map_err(|(_, e)| e)?;
         let new = resumed.is_none();
         let mut saved = setup.saved(&ws.root, &self.cfg, resumed);
@@ -179,16 +179,10 @@ impl Base<'_> {
             // The editor has the id and may load the session later.
             saved.log.writer.iter_mut().for_each(session::Writer::keep);
         }
-        let hooks = setup.hooks(&ws.root, trusted, &saved.log)?;
-        let source = if new { "startup" } else { "resume" };
-        let start = hooks.session(Event::SessionStart, g.permission, source);
-        if !start.is_empty() {
-            // SessionStart's output is context for the whole session.
-            system.push_str("\n\n# Session start\n\n");
-            system.push_str(&start);
-        }
+        let mut hooks = setup.hooks(&ws.root, trusted, &saved.log)?;
+        hooks.start(g.permission, if new { "startup" } else { "resume" });
         let mode = PromptMode {
-            system,
+            system: crate::prompt::with_start(system, hooks.started()),
             permission: g.permission,
             writable: g.writable,
         };

@@ -85,6 +85,9 @@ pub struct Hooks {
     /// This run is a subagent (`--subagent`): its end is SubagentStop, and
     /// it has no SessionStart or SessionEnd of its own.
     pub subagent: bool,
+    /// What SessionStart's hooks added (`start`): context for the whole
+    /// session, kept for every system prompt it gets.
+    started: String,
 }
 
 /// A PreToolUse hook's `permissionDecision` besides `deny` (which blocks).
@@ -173,6 +176,17 @@ impl Hooks {
         let o = self.fire(event, mode, &Input::Field(field));
         o.notes.iter().for_each(|n| eprintln!("mote: warning: {n}"));
         o.context
+    }
+
+    /// SessionStart (`source`: startup or resume); its context is kept
+    /// (`started`).
+    pub fn start(&mut self, mode: Permission, source: &str) {
+        self.started = self.session(Event::SessionStart, mode, source);
+    }
+
+    /// What SessionStart's hooks added ("" when none did).
+    pub fn started(&self) -> &str {
+        &self.started
     }
 
     fn input(&self, event: Event, mode: Permission, input: &Input) -> String {

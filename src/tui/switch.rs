@@ -146,6 +146,7 @@ pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
         user: user.as_deref(),
         trusted: r.opts.trust,
         config: r.config,
+        start: r.ctx.hooks.started(),
     };
     let (mode, notes) = match prompt_mode(r.opts, &at, &p, r.conv) {
         Ok(m) => m,
@@ -169,19 +170,22 @@ pub fn prompt(r: &mut Repl, arg: &str) -> Flow {
 
 /// Where a conversation runs, for switching its prompt mode: the
 /// workspace root, the folder, the user's config folder, whether the
-/// folder is trusted (src/trust.rs), and the config.
+/// folder is trusted (src/trust.rs), the config, and what the session's
+/// SessionStart hooks added (`Hooks::started`).
 pub struct Where<'a> {
     pub root: &'a Path,
     pub cwd: &'a Path,
     pub user: Option<&'a Path>,
     pub trusted: bool,
     pub config: &'a Config,
+    pub start: &'a str,
 }
 
 /// What switching `conv` to the prompt mode `p` sets (the TUI's `/prompt`,
 /// an editor's `/MODE`): the system prompt for `root` as a run builds it
 /// (`Setup::system`: the mode's text, the context files of `cwd`, the
-/// skills, `--append-system-prompt`), and the mode's permission unless
+/// skills, `--append-system-prompt`, then the session's SessionStart
+/// context), and the mode's permission unless
 /// `--permission` was given, as `modes::grant` allows; the lines saying
 /// what an untrusted project's file did not get.
 pub fn prompt_mode(
@@ -194,6 +198,7 @@ pub fn prompt_mode(
     let (skills, _) = crate::skills::found(at.root);
     let setup = crate::run::Setup::new(o, at.config, None);
     let system = setup.system(at.root, at.cwd, p, None, &skills)?;
+    let system = crate::prompt::with_start(system, at.start);
     let base = match o.permission_explicit {
         true => conv.permission(),
         false => o.permission,

@@ -44,6 +44,7 @@ fn move_to(r: &mut Repl, name: &str, path: &std::path::Path, made: bool) {
             user: user.as_deref(),
             trusted: false,
             config: r.config,
+            start: r.ctx.hooks.started(),
         };
         match switch::prompt_mode(r.opts, &at, &p, r.conv) {
             Ok((mode, _)) => {
