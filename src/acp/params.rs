@@ -181,6 +181,13 @@ mod tests {
         assert!(mcp_servers(&sse)
             .unwrap_err()
             .contains("`sse` is not supported"));
+        // An explicit stdio type is the default one.
+        let stdio =
+            parse(r#"{"mcpServers":[{"type":"stdio","name":"a","command":"/bin/x"}]}"#).unwrap();
+        assert!(matches!(
+            &mcp_servers(&stdio).unwrap()[0].launch,
+            Launch::Stdio { command, args, env, .. } if command == "/bin/x" && args.is_empty() && env.is_empty()
+        ));
     }
 
     #[test]
