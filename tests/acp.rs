@@ -315,10 +315,12 @@ fn malformed_input_gets_json_rpc_errors_and_eof_ends_cleanly() {
     drop(big);
     let e = r.reply();
     assert_eq!(
-        e.get("error")
-            .and_then(|e| e.get("code"))
-            .and_then(|c| c.as_f64()),
-        Some(-32600.0)
+        raw_error(&e),
+        (
+            -32600.0,
+            "Invalid Request: message larger than 64 MiB".into(),
+            None
+        )
     );
     let ok =
         r.ask(r#"{"jsonrpc":"2.0","id":10,"method":"initialize","params":{"protocolVersion":1}}"#);
@@ -341,6 +343,114 @@ fn malformed_input_gets_json_rpc_errors_and_eof_ends_cleanly() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// The error of a raw reply: (code, message, data.sessionId).
+fn raw_error(v: &Value) -> (f64, String, Option<String>) {
+    let e = v.get("error").unwrap_or_else(|| panic!("no error: {v:?}"));
+    (
+        e.get("code").and_then(|c| c.as_f64()).unwrap(),
+        s(e, &["message"]).unwrap().to_string(),
+        s(e, &["data", "sessionId"]).map(String::from),
+    )
+}
+
+#[test]
+fn requests_get_exact_errors_and_answers_are_never_sent_unasked() {
+    let ws = workspace("raw-errors");
+    let mut r = Raw::start(&ws);
+    let mut ask = |line: &str| {
+        r.send(format!("{line}\n").as_bytes());
+        r.reply()
+    };
+    // A message with an id and no method is not a request.
+    let v = ask(r#"{"jsonrpc":"2.0","id":1}"#);
+    assert_eq!(v.get("id"), Some(&Value::Num(1.0)));
+    assert_eq!(
+        raw_error(&v),
+        (-32600.0, "Invalid Request: no `method`".into(), None)
+    );
+    let v = ask("nonsense");
+    assert!(raw_error(&v).1.starts_with("Parse error: "), "{v:?}");
+    // authenticate has nothing to do and answers an empty object.
+    let v = ask(r#"{"jsonrpc":"2.0","id":2,"method":"authenticate","params":{"methodId":"x"}}"#);
+    assert_eq!(v.get("result"), Some(&Value::Obj(Vec::new())), "{v:?}");
+    let v = ask(r#"{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":1}}"#);
+    assert_eq!(v.get("id"), Some(&Value::Num(3.0)));
+    let cwd = ws.to_string_lossy().into_owned();
+    let v = ask(&format!(
+        r#"{{"jsonrpc":"2.0","id":4,"method":"session/new","params":{{"cwd":"{cwd}","mcpServers":[]}}}}"#
+    ));
+    let sid = s(&v, &["result", "sessionId"]).unwrap().to_string();
+    // Its commands follow the answer, as a notification.
+    let v = r.reply();
+    assert_eq!(
+        s(&v, &["params", "update", "sessionUpdate"]),
+        Some("available_commands_update"),
+        "{v:?}"
+    );
+    let mut ask = |line: &str| {
+        r.send(format!("{line}\n").as_bytes());
+        r.reply()
+    };
+    // A cancel between prompts and an answer to nothing get no reply: the
+    // next reply is the next request's.
+    let v = ask(&format!(
+        "{}\n{}\n{}",
+        format_args!(
+            r#"{{"jsonrpc":"2.0","method":"session/cancel","params":{{"sessionId":"{sid}"}}}}"#
+        ),
+        r#"{"jsonrpc":"2.0","id":77,"result":{}}"#,
+        format_args!(
+            r#"{{"jsonrpc":"2.0","id":5,"method":"session/prompt","params":{{"sessionId":"{sid}","prompt":[{{"type":"text","text":"  \n"}}]}}}}"#
+        ),
+    ));
+    assert_eq!(v.get("id"), Some(&Value::Num(5.0)), "{v:?}");
+    assert_eq!(
+        raw_error(&v),
+        (-32602.0, "Invalid params: the prompt is empty".into(), None)
+    );
+    // Unknown sessions: resource not found, naming the session in data.
+    for (id, method, extra) in [
+        (
+            6,
+            "session/prompt",
+            r#","prompt":[{"type":"text","text":"hi"}]"#,
+        ),
+        (
+            7,
+            "session/set_config_option",
+            r#","configId":"model","value":"m""#,
+        ),
+        (8, "session/set_mode", r#","modeId":"auto""#),
+    ] {
+        let v = ask(&format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{{"sessionId":"nope"{extra}}}}}"#
+        ));
+        assert_eq!(
+            raw_error(&v),
+            (
+                -32002.0,
+                "Resource not found: session nope".into(),
+                Some("nope".into())
+            ),
+            "{method}"
+        );
+    }
+    // A session already open cannot be loaded again.
+    let v = ask(&format!(
+        r#"{{"jsonrpc":"2.0","id":9,"method":"session/load","params":{{"sessionId":"{sid}","cwd":"{cwd}","mcpServers":[]}}}}"#
+    ));
+    assert_eq!(
+        raw_error(&v),
+        (
+            -32602.0,
+            format!("Invalid params: session {sid} is already open"),
+            None
+        )
+    );
+    drop(r.child.stdin.take());
+    assert_eq!(r.child.wait().unwrap().code(), Some(0));
 }
 
 fn kinds_of<'a>(r: &'a Report, kind: &str) -> Vec<&'a Value> {
@@ -684,6 +794,29 @@ fn cancel_kills_a_running_command_within_200_ms() {
         .filter(|u| s(u, &["status"]) == Some("failed"))
         .count();
     assert_eq!(failed, 1);
+}
+
+/// A cancel while a permission question waits stops the turn as cancelled,
+/// even when the client then answers the question (ACP: with `cancelled`).
+#[test]
+fn cancel_during_a_permission_question_stops_the_turn() {
+    let ws = workspace("cancel-permission");
+    let m = Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"touch ran"}"#),
+        mock::Reply::text("after the denial"),
+        mock::Reply::text("second answer"),
+    ]);
+    let env = [("ACP_CANCEL_ON", "permission"), ("ACP_PERMISSION", "hold")];
+    let Some(r) = client("cancel", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["cancelled", "end_turn"], "{:?}", r.log);
+    assert!(!ws.join("ran").exists(), "the command ran");
+    assert_eq!(r.of("permission").len(), 1);
+    // The model was not asked again within the cancelled turn.
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 2, "{:?}", r.log);
+    assert!(reqs[1].body.contains("second"), "{}", reqs[1].body);
 }
 
 #[test]

@@ -186,7 +186,10 @@ impl Server<'_> {
                     self.update(&sid, u);
                 }
             }
-            Incoming::Notification { method, params } => self.notification(method, params),
+            // `session/cancel` between prompts has nothing to stop (a
+            // running prompt's cancel is read by link.rs); other
+            // notifications are ignored, as JSON-RPC says.
+            Incoming::Notification { .. } => {}
             // Answers to requests of ours that are no longer waited for.
             Incoming::Response { .. } => {}
             Incoming::Other => {
@@ -211,14 +214,6 @@ impl Server<'_> {
                 message: format!("Method not found: {method}"),
                 data: None,
             }),
-        }
-    }
-
-    /// Notifications: `session/cancel` (nothing runs between prompts, so
-    /// there is nothing to stop); unknown ones are ignored, as JSON-RPC says.
-    fn notification(&mut self, method: &str, params: Option<&Value>) {
-        if method == "session/cancel" {
-            let _ = params.map(|p| self.find(p));
         }
     }
 

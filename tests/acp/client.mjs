@@ -143,6 +143,10 @@ const app = acp
   .onRequest(acp.methods.client.session.requestPermission, (c) => {
     note({ t: "permission", params: c.params });
     if (permissionAnswer === "cancelled") return { outcome: { outcome: "cancelled" } };
+    // "hold": unanswered until the prompt is cancelled, then "cancelled",
+    // as ACP asks of a client that cancels.
+    if (permissionAnswer === "hold")
+      return waitFor((e) => e.t === "cancel_sent").then(() => ({ outcome: { outcome: "cancelled" } }));
     const opt = c.params.options.find((o) => o.kind === permissionAnswer);
     return { outcome: { outcome: "selected", optionId: opt ? opt.optionId : "none" } };
   })
@@ -209,11 +213,17 @@ const SCENARIOS = {
     const running = call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("first") });
     // ACP_CANCEL_TEXT: only an update whose JSON contains it (a subagent's progress).
     const wanted = (u) => !env.ACP_CANCEL_TEXT || JSON.stringify(u).includes(env.ACP_CANCEL_TEXT);
-    await waitFor((e) => e.t === "update" && e.update.sessionUpdate === env.ACP_CANCEL_ON && wanted(e.update));
+    // ACP_CANCEL_ON=permission: when a permission request arrives.
+    await waitFor(
+      (e) =>
+        (e.t === "update" && e.update.sessionUpdate === env.ACP_CANCEL_ON && wanted(e.update)) ||
+        (e.t === "permission" && env.ACP_CANCEL_ON === "permission"),
+    );
     // Let a command start before cancelling it.
     await new Promise((res) => setTimeout(res, Number(env.ACP_DELAY_MS || 0)));
     const t0 = Date.now();
     await ctx.notify("session/cancel", { sessionId: s.sessionId });
+    note({ t: "cancel_sent" });
     await running;
     log.push({ t: "cancel_ms", ms: Date.now() - t0 });
     await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("second") });
