@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use super::events::{self, num, Ev, SseJson};
 use super::reqbody::ReqBody;
 use super::{body, Config, Decode, Delta, Format, Request, Thinking, Usage};
-use crate::arena::{Msg, Text};
+use crate::arena::{Call, Msg, Text, Think};
 use crate::json::rebuild::Rebuild;
 use crate::json::value::{self, Value};
 use crate::json::{below, Event};
@@ -137,72 +137,8 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
     let cfg = req.cfg;
     w.write_all(b"{\"systemInstruction\":{\"parts\":[{\"text\":")?;
     w.string(req.system);
-    w.write_all(b"}]},\"contents\":[")?;
-    let mut contents = body::Comma::default();
-    let mut in_results = false;
-    for m in req.arena.messages() {
-        // Tool results, and images after them, are parts of one user turn.
-        if matches!(m, Msg::Result { .. } | Msg::Image(_)) {
-            if !in_results {
-                contents.write(w)?;
-                w.write_all(b"{\"role\":\"user\",\"parts\":[")?;
-            } else {
-                w.write_all(b",")?;
-            }
-            in_results = true;
-            part(req, w, m)?;
-            continue;
-        }
-        if in_results {
-            w.write_all(b"]}")?;
-            in_results = false;
-        }
-        contents.write(w)?;
-        match m {
-            Msg::User(text) => {
-                w.write_all(b"{\"role\":\"user\",\"parts\":[{\"text\":")?;
-                w.text(text);
-                w.write_all(b"}]}")?;
-            }
-            Msg::Assistant {
-                text,
-                calls,
-                thinking,
-            } => {
-                w.write_all(b"{\"role\":\"model\",\"parts\":[")?;
-                let sig = thinking
-                    .iter()
-                    .find(|t| t.redacted)
-                    .map_or(Text::default(), |t| t.text);
-                let mut parts = body::Comma::default();
-                if !text.is_empty() || calls.is_empty() {
-                    parts.write(w)?;
-                    w.write_all(b"{\"text\":")?;
-                    body::text_or(w, text, "(no answer)");
-                    w.write_all(b"}")?;
-                }
-                for (i, c) in calls.iter().enumerate() {
-                    parts.write(w)?;
-                    w.write_all(b"{\"functionCall\":{\"name\":")?;
-                    w.text(c.name);
-                    w.write_all(b",\"args\":")?;
-                    w.object(c.args);
-                    w.write_all(b"}")?;
-                    if i == 0 && !sig.is_empty() {
-                        w.write_all(b",\"thoughtSignature\":")?;
-                        w.text(sig);
-                    }
-                    w.write_all(b"}")?;
-                }
-                w.write_all(b"]}")?;
-            }
-            Msg::Result { .. } | Msg::Image(_) => {}
-        }
-    }
-    if in_results {
-        w.write_all(b"]}")?;
-    }
-    w.write_all(b"]")?;
+    w.write_all(b"}]}")?;
+    write_contents(req, w)?;
     body::list(
         w,
         b",\"tools\":[{\"functionDeclarations\":[",
@@ -235,6 +171,85 @@ pub fn write_body<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> 
     w.write_all(b"}")?;
     super::write_extra(cfg, w)?;
     w.write_all(b"}")
+}
+
+/// The turns; tool results (and images after them) are parts of one user turn.
+fn write_contents<'a>(req: &Request<'a>, w: &mut ReqBody<'a>) -> io::Result<()> {
+    w.write_all(b",\"contents\":[")?;
+    let mut contents = body::Comma::default();
+    let mut in_results = false;
+    for m in req.arena.messages() {
+        // Tool results, and images after them, are parts of one user turn.
+        if matches!(m, Msg::Result { .. } | Msg::Image(_)) {
+            if !in_results {
+                contents.write(w)?;
+                w.write_all(b"{\"role\":\"user\",\"parts\":[")?;
+            } else {
+                w.write_all(b",")?;
+            }
+            in_results = true;
+            part(req, w, m)?;
+            continue;
+        }
+        if in_results {
+            w.write_all(b"]}")?;
+            in_results = false;
+        }
+        contents.write(w)?;
+        match m {
+            Msg::User(text) => {
+                w.write_all(b"{\"role\":\"user\",\"parts\":[{\"text\":")?;
+                w.text(text);
+                w.write_all(b"}]}")?;
+            }
+            Msg::Assistant {
+                text,
+                calls,
+                thinking,
+            } => write_model(w, text, &calls, &thinking)?,
+            Msg::Result { .. } | Msg::Image(_) => {}
+        }
+    }
+    if in_results {
+        w.write_all(b"]}")?;
+    }
+    w.write_all(b"]")
+}
+
+/// A model turn: its text, its calls (the first carries the thought signature).
+fn write_model<'a>(
+    w: &mut ReqBody<'a>,
+    text: Text<'a>,
+    calls: &[Call<'a>],
+    thinking: &[Think<'a>],
+) -> io::Result<()> {
+    w.write_all(b"{\"role\":\"model\",\"parts\":[")?;
+    let sig = thinking
+        .iter()
+        .find(|t| t.redacted)
+        .map_or(Text::default(), |t| t.text);
+    let mut parts = body::Comma::default();
+    if !text.is_empty() || calls.is_empty() {
+        parts.write(w)?;
+        w.write_all(b"{\"text\":")?;
+        body::text_or(w, text, "(no answer)");
+        w.write_all(b"}")?;
+    }
+    for (i, c) in calls.iter().enumerate() {
+        parts.write(w)?;
+        w.write_all(b"{\"functionCall\":{\"name\":")?;
+        w.text(c.name);
+        w.write_all(b",\"args\":")?;
+        w.object(c.args);
+        w.write_all(b"}")?;
+        if i == 0 && !sig.is_empty() {
+            w.write_all(b",\"thoughtSignature\":")?;
+            w.text(sig);
+        }
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"]}")?;
+    Ok(())
 }
 
 /// One part, gathered until it closes (its `thought` flag may follow its text).
