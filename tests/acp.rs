@@ -529,10 +529,27 @@ fn prompt_reads_asks_edits_and_runs_a_command() {
     let ran = done
         .iter()
         .find(|u| s(u, &["toolCallId"]) == s(calls[3], &["toolCallId"]));
-    let out = ran.and_then(|u| u.get("content")).and_then(|c| c.at(0));
-    assert!(s(out.unwrap(), &["content", "text"])
+    let out = ran
+        .and_then(|u| u.get("content"))
+        .and_then(|c| c.as_array());
+    assert_eq!(out.map(|c| c.len()), Some(1), "a command shows no diff");
+    assert!(s(&out.unwrap()[0], &["content", "text"])
         .unwrap()
         .contains("ok"));
+    // The edit's completed update shows its output, then its diff.
+    let edited = done
+        .iter()
+        .find(|u| s(u, &["toolCallId"]) == s(calls[2], &["toolCallId"]))
+        .and_then(|u| u.get("content"))
+        .and_then(|c| c.as_array())
+        .unwrap();
+    assert_eq!(edited.len(), 2, "{edited:?}");
+    assert_eq!(s(&edited[0], &["type"]), Some("content"));
+    assert_eq!(s(&edited[1], &["type"]), Some("diff"));
+    assert!(s(&edited[1], &["newText"]).unwrap().contains("${1:-world}"));
+    // A plain prompt changes neither the permission mode nor a config option.
+    assert!(kinds_of(&r, "current_mode_update").is_empty());
+    assert!(kinds_of(&r, "config_option_update").is_empty());
 
     // Only the command asked (standard mode): allow_once, allow_always, reject_once.
     let asks = r.of("permission");
@@ -796,6 +813,42 @@ fn cancel_kills_a_running_command_within_200_ms() {
     assert_eq!(failed, 1);
 }
 
+/// A write over a file shows the file's old content as the diff's
+/// oldText; "Always allow" runs the command and is not asked again.
+#[test]
+fn a_write_shows_the_old_text_and_allow_always_is_remembered() {
+    let ws = workspace("write-always");
+    std::fs::write(ws.join("old.txt"), "old text\n").unwrap();
+    let add = || mock::Reply::call("bash", r#"{"command":"touch added"}"#);
+    let m = Mock::start(vec![
+        mock::Reply::call("write", r#"{"path":"old.txt","content":"new text\n"}"#),
+        add(),
+        add(),
+        mock::Reply::text("done"),
+    ]);
+    let env = [("ACP_PERMISSION", "allow_always")];
+    let Some(r) = client("prompt", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["end_turn"], "{:?}", r.log);
+    assert_eq!(
+        std::fs::read_to_string(ws.join("old.txt")).unwrap(),
+        "new text\n"
+    );
+    let calls = kinds_of(&r, "tool_call");
+    let diff = calls[0].get("content").and_then(|c| c.at(0)).unwrap();
+    assert_eq!(s(diff, &["oldText"]), Some("old text\n"));
+    assert_eq!(s(diff, &["newText"]), Some("new text\n"));
+    // Both commands ran; only the first asked.
+    assert!(ws.join("added").exists());
+    let done = kinds_of(&r, "tool_call_update")
+        .into_iter()
+        .filter(|u| s(u, &["status"]) == Some("completed"))
+        .count();
+    assert_eq!(done, 3, "{:?}", r.log);
+    assert_eq!(r.of("permission").len(), 1, "{:?}", r.log);
+}
+
 /// A cancel while a permission question waits stops the turn as cancelled,
 /// even when the client then answers the question (ACP: with `cancelled`).
 #[test]
@@ -894,6 +947,17 @@ fn a_cut_or_refused_answer_has_its_stop_reason() {
         };
         assert_eq!(stop_reasons(&r), [reason], "{finish}: {:?}", r.log);
     }
+    // --max-turns reached: the model called a tool in its only turn.
+    let ws = workspace("stop-max-turns");
+    let m = Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"echo hi"}"#),
+        mock::Reply::text("never asked"),
+    ]);
+    let Some(r) = client("prompt", &ws, &m, &[], &["--max-turns", "1"]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["max_turn_requests"], "{:?}", r.log);
+    assert_eq!(m.requests().len(), 1);
 }
 
 #[test]
@@ -958,11 +1022,17 @@ fn client_fs_reads_and_writes_through_the_editor_after_the_gate() {
     );
     assert!(!ws.join("sub/b.txt").exists());
     // The write outside the workspace was refused by the gate and never reached the editor.
-    let failed = kinds_of(&r, "tool_call_update")
+    let failed: Vec<&Value> = kinds_of(&r, "tool_call_update")
         .into_iter()
         .filter(|u| s(u, &["status"]) == Some("failed"))
-        .count();
-    assert_eq!(failed, 1, "{:?}", r.log);
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", r.log);
+    let shown = failed[0].get("content").and_then(|c| c.as_array());
+    assert_eq!(
+        shown.map(|c| c.len()),
+        Some(1),
+        "a failed write shows no diff"
+    );
     assert!(!outside.exists());
     let reads = r.of("fs_read");
     assert!(
@@ -1069,6 +1139,40 @@ fn slash_commands_are_listed_and_run() {
         "## Notes\n\n- keep it small\n"
     );
     assert!(m.requests().is_empty());
+
+    // Arguments are hinted; /model, /plan and /compact answer in the editor.
+    let hint = |n: &str| {
+        lists[0]
+            .get("availableCommands")
+            .and_then(|a| a.as_array())
+            .unwrap()
+            .iter()
+            .find(|c| s(c, &["name"]) == Some(n))
+            .and_then(|c| s(c, &["input", "hint"]))
+            .map(String::from)
+    };
+    assert_eq!(hint("compact"), None);
+    assert_eq!(hint("plan").as_deref(), Some("task"));
+    assert!(hint("remember").is_some());
+    let m = Mock::start(vec![]);
+    let env = [("ACP_PROMPTS", r#"["/model","/plan","/compact"]"#)];
+    let r = client("prompts", &ws, &m, &env, &[]).unwrap();
+    let mut said = vec![String::new()];
+    for e in &r.log {
+        match s(e, &["t"]) {
+            Some("prompt_done") => said.push(String::new()),
+            Some("update") if s(e, &["update", "sessionUpdate"]) == Some("agent_message_chunk") => {
+                said.last_mut()
+                    .unwrap()
+                    .push_str(s(e, &["update", "content", "text"]).unwrap_or(""))
+            }
+            _ => {}
+        }
+    }
+    assert!(said[0].contains("mock-model"), "{said:?}");
+    assert!(said[1].contains("prompt mode: plan"), "{said:?}");
+    assert_eq!(said[2], "nothing to compact", "{said:?}");
+    assert!(m.requests().is_empty());
 }
 
 #[test]
@@ -1157,8 +1261,24 @@ fn config_options_set_the_prompt_mode_and_the_model() {
         Some("other-model")
     );
     let modes = r.updates("current_mode_update");
+    assert_eq!(
+        modes.len(),
+        1,
+        "only the prompt mode changed the permission"
+    );
     assert_eq!(s(modes[0], &["currentModeId"]), Some("read-only"));
     assert_eq!(r.of("error").len(), 1);
+    let prompt_modes: Vec<&str> = opts
+        .at(0)
+        .and_then(|o| o.get("options"))
+        .and_then(|o| o.as_array())
+        .unwrap()
+        .iter()
+        .filter_map(|o| s(o, &["value"]))
+        .collect();
+    for m in ["code", "plan", "review"] {
+        assert!(prompt_modes.contains(&m), "{m} not in {prompt_modes:?}");
+    }
     // The prompt goes to the new model in plan mode.
     let body = &m.requests()[0].body;
     assert!(body.contains("\"model\":\"other-model\""), "{body}");
