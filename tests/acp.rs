@@ -849,6 +849,28 @@ fn a_write_shows_the_old_text_and_allow_always_is_remembered() {
     assert_eq!(r.of("permission").len(), 1, "{:?}", r.log);
 }
 
+/// A cancel naming another session, or a message that is not a cancel,
+/// leaves the running prompt alone.
+#[test]
+fn only_a_cancel_of_the_running_session_stops_it() {
+    let ws = workspace("cancel-other");
+    let m = Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"sleep 0.5; touch slept"}"#),
+        mock::Reply::text("first answer"),
+        mock::Reply::text("second answer"),
+    ]);
+    let env = [
+        ("ACP_CANCEL_ON", "tool_call"),
+        ("ACP_MODE", "auto"),
+        ("ACP_CANCEL_SESSION", "another-session"),
+    ];
+    let Some(r) = client("cancel", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["end_turn", "end_turn"], "{:?}", r.log);
+    assert!(ws.join("slept").exists(), "the command was stopped");
+}
+
 /// A cancel while a permission question waits stops the turn as cancelled,
 /// even when the client then answers the question (ACP: with `cancelled`).
 #[test]

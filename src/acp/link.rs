@@ -138,11 +138,13 @@ pub fn ask(method: &str, params: Value) -> Result<Result<Value, String>, Cancell
             l.queue.extend(kept);
             found
         });
-        if let Some(a) = got {
-            return Ok(a);
-        }
+        // A cancel read with the answer wins: the turn stops here, and
+        // nothing more (no tool run, no model request) happens in it.
         if cancelled() {
             return Err(Cancelled);
+        }
+        if let Some(a) = got {
+            return Ok(a);
         }
         if super::wait_readable(0).is_err() || fill().is_err() {
             return Err(Cancelled);

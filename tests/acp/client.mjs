@@ -222,7 +222,8 @@ const SCENARIOS = {
     // Let a command start before cancelling it.
     await new Promise((res) => setTimeout(res, Number(env.ACP_DELAY_MS || 0)));
     const t0 = Date.now();
-    await ctx.notify("session/cancel", { sessionId: s.sessionId });
+    // ACP_CANCEL_SESSION: cancel that session instead (not the running one).
+    await ctx.notify("session/cancel", { sessionId: env.ACP_CANCEL_SESSION || s.sessionId });
     note({ t: "cancel_sent" });
     await running;
     log.push({ t: "cancel_ms", ms: Date.now() - t0 });
