@@ -1464,6 +1464,8 @@ fn hooks_and_skills_work_in_an_editor_session() {
     );
     std::fs::create_dir_all(ws.join(".claude")).unwrap();
     std::fs::write(ws.join(".claude/settings.json"), project).unwrap();
+    let mcp_json = r#"{"mcpServers":{"proj":{"command":"/bin/false"}}}"#;
+    std::fs::write(ws.join(".mcp.json"), mcp_json).unwrap();
     deploy_skill(&ws);
     let m = Mock::start(vec![
         mock::Reply::call("bash", r#"{"command":"touch marker"}"#),
@@ -1500,6 +1502,15 @@ fn hooks_and_skills_work_in_an_editor_session() {
     let held = notes(&r);
     assert_eq!(held.len(), 1, "{held:?}");
     assert!(held[0].contains("hooks in ") && held[0].contains(".claude/settings.json"));
+    let mcp_held = format!("MCP servers in {}", ws.join(".mcp.json").display());
+    assert!(held[0].contains(&mcp_held), "{held:?}");
+    // --no-mcp: the project's MCP servers are not held back, they are off.
+    let m = Mock::start(vec![mock::Reply::text("ok")]);
+    let r = client("prompt", &ws, &m, &[], &["--no-mcp"]).unwrap();
+    let held = notes(&r);
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(!held[0].contains("MCP servers"), "{held:?}");
+    std::fs::remove_file(ws.join(".mcp.json")).unwrap();
     let m = Mock::start(vec![mock::Reply::text("ok")]);
     let r = client("prompt", &ws, &m, &[], &["--trust"]).unwrap();
     assert!(ws.join("project-hook-ran").exists());
