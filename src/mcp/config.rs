@@ -116,45 +116,18 @@ fn server(
     if v.as_object().is_none() {
         return Err("must be an object".into());
     }
+    let f = Fields(v);
     let mut x = |s: &str| expand(s, env, warn);
-    let str_of = |key: &str| -> Result<Option<&str>, String> {
-        match v.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s)),
-            Some(_) => Err(format!("`{key}` must be a string")),
-        }
-    };
-    let pairs = |key: &str| -> Result<Vec<(String, String)>, String> {
-        match v.get(key) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Obj(m)) => m
-                .iter()
-                .map(|(k, v)| {
-                    v.as_str()
-                        .map(|s| (k.clone(), s.to_string()))
-                        .ok_or(format!("`{key}.{k}` must be a string"))
-                })
-                .collect(),
-            Some(_) => Err(format!("`{key}` must be an object of strings")),
-        }
-    };
-    let seconds = |key: &str, default: u64| match v.get(key) {
-        None => Ok(default),
-        Some(t) => t
-            .as_u64()
-            .filter(|&t| t > 0)
-            .ok_or(format!("`{key}` must be a number of seconds")),
-    };
-    let timeout = seconds("timeout", DEFAULT_CALL_TIMEOUT)?;
-    let startup_timeout = seconds("startup_timeout", DEFAULT_STARTUP_TIMEOUT)?;
-    let kind = str_of("type")?;
-    let launch = match (kind, str_of("url")?, str_of("command")?) {
+    let timeout = f.seconds("timeout", DEFAULT_CALL_TIMEOUT)?;
+    let startup_timeout = f.seconds("startup_timeout", DEFAULT_STARTUP_TIMEOUT)?;
+    let launch = match (f.str("type")?, f.str("url")?, f.str("command")?) {
         (Some("http") | Some("streamable-http") | None, Some(url), None) => {
-            let mut headers: Vec<(String, String)> = pairs("headers")?
+            let mut headers: Vec<(String, String)> = f
+                .pairs("headers")?
                 .into_iter()
                 .map(|(k, v)| (k, x(&v)))
                 .collect();
-            if let Some(var) = str_of("bearer_token_env_var")? {
+            if let Some(var) = f.str("bearer_token_env_var")? {
                 let t = x(&format!("${{{var}}}"));
                 if !t.is_empty() {
                     headers.push(("Authorization".into(), format!("Bearer {t}")));
@@ -165,20 +138,18 @@ fn server(
             Launch::Http { url, headers }
         }
         (Some("stdio") | None, None, Some(cmd)) => {
-            let args = match v.get("args") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Arr(a)) => a
-                    .iter()
-                    .map(|s| s.as_str().map(&mut x).ok_or("`args` must be strings"))
-                    .collect::<Result<_, _>>()?,
-                Some(_) => return Err("`args` must be an array of strings".into()),
-            };
-            let env_list = pairs("env")?.into_iter().map(|(k, v)| (k, x(&v))).collect();
-            let cwd = str_of("cwd")?.map(|c| PathBuf::from(x(c)));
+            // Expanded in this order, so warnings come in it.
+            let args = f.strings("args")?.iter().map(|a| x(a)).collect();
+            let env = f
+                .pairs("env")?
+                .into_iter()
+                .map(|(k, v)| (k, x(&v)))
+                .collect();
+            let cwd = f.str("cwd")?.map(|c| PathBuf::from(x(c)));
             Launch::Stdio {
                 command: x(cmd),
                 args,
-                env: env_list,
+                env,
                 cwd,
             }
         }
@@ -193,6 +164,55 @@ fn server(
         timeout,
         startup_timeout,
     })
+}
+
+/// A server entry's fields, each checked for its type.
+struct Fields<'a>(&'a Value);
+
+impl<'a> Fields<'a> {
+    fn str(&self, key: &str) -> Result<Option<&'a str>, String> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(format!("`{key}` must be a string")),
+        }
+    }
+
+    fn strings(&self, key: &str) -> Result<Vec<&'a str>, String> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Arr(a)) => a
+                .iter()
+                .map(|s| s.as_str().ok_or(format!("`{key}` must be strings")))
+                .collect(),
+            Some(_) => Err(format!("`{key}` must be an array of strings")),
+        }
+    }
+
+    fn pairs(&self, key: &str) -> Result<Vec<(String, String)>, String> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Obj(m)) => m
+                .iter()
+                .map(|(k, v)| {
+                    v.as_str()
+                        .map(|s| (k.clone(), s.to_string()))
+                        .ok_or(format!("`{key}.{k}` must be a string"))
+                })
+                .collect(),
+            Some(_) => Err(format!("`{key}` must be an object of strings")),
+        }
+    }
+
+    fn seconds(&self, key: &str, default: u64) -> Result<u64, String> {
+        match self.0.get(key) {
+            None => Ok(default),
+            Some(t) => t
+                .as_u64()
+                .filter(|&t| t > 0)
+                .ok_or(format!("`{key}` must be a number of seconds")),
+        }
+    }
 }
 
 /// Expand `${VAR}` and `${VAR:-default}`; an unset variable without a
