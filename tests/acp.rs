@@ -437,6 +437,13 @@ fn requests_get_exact_errors_and_answers_are_never_sent_unasked() {
             "{method}"
         );
     }
+    // The model cannot be reached: an internal error saying why.
+    let v = ask(&format!(
+        r#"{{"jsonrpc":"2.0","id":10,"method":"session/prompt","params":{{"sessionId":"{sid}","prompt":[{{"type":"text","text":"hi"}}]}}}}"#
+    ));
+    let (code, message, _) = raw_error(&v);
+    assert_eq!(code, -32603.0, "{v:?}");
+    assert!(message.contains("127.0.0.1:9"), "{message}");
     // A session already open cannot be loaded again.
     let v = ask(&format!(
         r#"{{"jsonrpc":"2.0","id":9,"method":"session/load","params":{{"sessionId":"{sid}","cwd":"{cwd}","mcpServers":[]}}}}"#
@@ -451,6 +458,23 @@ fn requests_get_exact_errors_and_answers_are_never_sent_unasked() {
     );
     drop(r.child.stdin.take());
     assert_eq!(r.child.wait().unwrap().code(), Some(0));
+}
+
+/// stdin that cannot be read ends mote with exit 1 and a one-line error.
+#[test]
+fn an_unreadable_stdin_is_an_error() {
+    let ws = workspace("stdin-dir");
+    let out = common::mote_command()
+        .args(["acp", "--model", "mock-model"])
+        .current_dir(&ws)
+        .env("OPENAI_API_KEY", "test-key")
+        .stdin(std::fs::File::open("/").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reading stdin: Is a directory"), "{err}");
+    assert!(out.stdout.is_empty());
 }
 
 fn kinds_of<'a>(r: &'a Report, kind: &str) -> Vec<&'a Value> {
@@ -1056,6 +1080,18 @@ fn client_fs_reads_and_writes_through_the_editor_after_the_gate() {
         "a failed write shows no diff"
     );
     assert!(!outside.exists());
+    // Each request of mote's has an id of its own.
+    let mut ids: Vec<f64> = r
+        .raw
+        .iter()
+        .filter(|m| m.get("method").is_some())
+        .filter_map(|m| m.get("id").and_then(|i| i.as_f64()))
+        .collect();
+    assert!(ids.len() >= 4, "{ids:?}");
+    let n = ids.len();
+    ids.sort_by(f64::total_cmp);
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a request id was used twice");
     let reads = r.of("fs_read");
     assert!(
         reads

@@ -58,10 +58,6 @@ impl Input {
         }
     }
 
-    pub fn fd(&self) -> i32 {
-        self.fd
-    }
-
     /// One `read` of what is available (call after poll says readable).
     pub fn fill(&mut self) -> io::Result<()> {
         let mut chunk = [0u8; 16 * 1024];
@@ -206,6 +202,50 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_exactly_the_limit_is_taken_and_one_byte_more_is_not() {
+        let (r, w) = pipe();
+        let mut inp = Input::with_limit(r, 8);
+        put(w, b"12345678\n123456789\n");
+        inp.fill().unwrap();
+        assert_eq!(inp.next_line(), Some(Line::Msg(b"12345678".to_vec())));
+        assert_eq!(inp.next_line(), Some(Line::TooLarge));
+        assert_eq!(inp.next_line(), None);
+        // Unterminated: the limit may still end in a newline; one more byte
+        // cannot, and the buffer is let go at once.
+        put(w, b"abcdefgh");
+        inp.fill().unwrap();
+        assert_eq!(inp.next_line(), None);
+        assert_eq!(inp.buf.len(), 8);
+        put(w, b"i");
+        inp.fill().unwrap();
+        assert_eq!(inp.next_line(), Some(Line::TooLarge));
+        assert!(inp.buf.is_empty() && inp.buf.capacity() == 0);
+        // What follows while skipping is dropped too, up to the newline.
+        put(w, b"jklmnop");
+        inp.fill().unwrap();
+        assert_eq!(inp.next_line(), None);
+        assert!(inp.buf.is_empty());
+        put(w, b"q\n[1]\n");
+        inp.fill().unwrap();
+        assert_eq!(inp.next_line(), Some(Line::Msg(b"[1]".to_vec())));
+        // SAFETY: closing our own fds.
+        unsafe {
+            libc::close(w);
+            libc::close(r);
+        }
+    }
+
+    #[test]
+    fn a_read_error_is_returned() {
+        // A directory cannot be read: EISDIR, not an endless retry.
+        let dir = std::fs::File::open("/").unwrap();
+        let mut inp = Input::new(std::os::fd::AsRawFd::as_raw_fd(&dir));
+        let e = inp.fill().unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EISDIR));
+        assert!(!inp.eof);
+    }
+
+    #[test]
     fn errors_carry_code_and_data() {
         let e = error(
             &Value::Num("7".into()),
@@ -216,6 +256,17 @@ mod tests {
         assert_eq!(
             e,
             r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32002,"message":"Resource not found","data":{"sessionId":"x"}}}"#
+        );
+        // JSON-RPC's codes.
+        assert_eq!(
+            [
+                PARSE_ERROR,
+                INVALID_REQUEST,
+                METHOD_NOT_FOUND,
+                INVALID_PARAMS,
+                INTERNAL_ERROR
+            ],
+            [-32700, -32600, -32601, -32602, -32603]
         );
     }
 }
