@@ -146,12 +146,6 @@ fn tokens(s: &str, osc8: bool) -> (Vec<Tok>, bool) {
     while let Some(c) = s.get(i..).and_then(|r| r.chars().next()) {
         let rest = s.get(i..).unwrap_or("");
         let prev = s.get(..i).and_then(|p| p.chars().next_back());
-        let emit = |toks: &mut Vec<Tok>, t: Tok, text: &mut String| {
-            if !text.is_empty() {
-                toks.push(Tok::Text(std::mem::take(text)));
-            }
-            toks.push(t);
-        };
         if c == '\\' {
             if let Some(e) = rest[1..].chars().next().filter(char::is_ascii_punctuation) {
                 text.push(e);
@@ -159,88 +153,110 @@ fn tokens(s: &str, osc8: bool) -> (Vec<Tok>, bool) {
                 continue;
             }
         }
-        if c == '`' {
-            let n = rest.len() - rest.trim_start_matches('`').len();
-            let fence = &rest[..n];
-            let body = &rest[n..];
-            match find_run(body, fence) {
-                Some(end) => {
-                    let code = &body[..end];
-                    let code = match code.strip_prefix(' ').and_then(|c| c.strip_suffix(' ')) {
-                        Some(inner) if !inner.trim().is_empty() => inner,
-                        _ => code,
-                    };
-                    emit(&mut toks, Tok::Code(code.to_string()), &mut text);
-                    i += n + end + n;
-                }
-                None => {
+        let tok = match c {
+            '`' => match code_span(rest) {
+                Ok(t) => Some(t),
+                Err(n) => {
+                    // An unclosed run is text, and may close on a later line.
                     open = true;
-                    text.push_str(fence);
+                    text.push_str(&rest[..n]);
                     i += n;
-                }
-            }
-            continue;
-        }
-        let image = rest.starts_with("![");
-        if c == '[' || image {
-            let at = usize::from(image);
-            match link(&rest[at..]) {
-                Ok((label, url, len)) => {
-                    let (mut spans, o) = parse(label, 0, false);
-                    open |= o;
-                    if !osc8 && label != url {
-                        spans.push(Span::new(&format!(" ({url})"), DIM));
-                    }
-                    emit(&mut toks, Tok::Link(spans, url.to_string()), &mut text);
-                    i += at + len;
                     continue;
                 }
-                Err(pending) => open |= pending,
-            }
-        }
-        if c == '<' {
-            if let Some(end) = rest.find('>') {
-                let url = &rest[1..end];
-                if url.contains("://") && !url.contains(char::is_whitespace) {
-                    let spans = vec![Span::new(url, 0)];
-                    emit(&mut toks, Tok::Link(spans, url.to_string()), &mut text);
-                    i += end + 1;
-                    continue;
+            },
+            '[' => link_tok(rest, osc8, &mut open),
+            '!' if rest.starts_with("![") => link_tok(rest, osc8, &mut open),
+            '<' => autolink(rest),
+            '*' | '_' | '~' => delim(c, rest, prev),
+            _ => None,
+        };
+        match tok {
+            Some((t, len)) => {
+                if !text.is_empty() {
+                    toks.push(Tok::Text(std::mem::take(&mut text)));
                 }
+                toks.push(t);
+                i += len;
+            }
+            None => {
+                text.push(c);
+                i += c.len_utf8();
             }
         }
-        if c == '*' || c == '_' || c == '~' {
-            let n = rest.len() - rest.trim_start_matches(c).len();
-            let next = rest[n..].chars().next();
-            let left = next.is_some_and(|x| !x.is_whitespace());
-            let right = prev.is_some_and(|x| !x.is_whitespace());
-            let word = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
-            let (open, close) = match c {
-                '_' => (left && !word(prev), right && !word(next)),
-                _ => (left, right),
-            };
-            if c != '~' || n == 2 {
-                emit(
-                    &mut toks,
-                    Tok::Delim {
-                        ch: c,
-                        n,
-                        open,
-                        close,
-                    },
-                    &mut text,
-                );
-                i += n;
-                continue;
-            }
-        }
-        text.push(c);
-        i += c.len_utf8();
     }
     if !text.is_empty() {
         toks.push(Tok::Text(text));
     }
     (toks, open)
+}
+
+/// A code span at the start of `rest` and its length, or the length of
+/// its backtick run when nothing closes it.
+fn code_span(rest: &str) -> Result<(Tok, usize), usize> {
+    let n = rest.len() - rest.trim_start_matches('`').len();
+    let (fence, body) = rest.split_at(n);
+    let end = find_run(body, fence).ok_or(n)?;
+    let code = &body[..end];
+    let code = match code.strip_prefix(' ').and_then(|c| c.strip_suffix(' ')) {
+        Some(inner) if !inner.trim().is_empty() => inner,
+        _ => code,
+    };
+    Ok((Tok::Code(code.to_string()), n + end + n))
+}
+
+/// A link or image (`[label](url)`, `![alt](url)`) at the start of `rest`;
+/// `open` is set when one may still close on a later line.
+fn link_tok(rest: &str, osc8: bool, open: &mut bool) -> Option<(Tok, usize)> {
+    let at = usize::from(rest.starts_with("!["));
+    match link(&rest[at..]) {
+        Ok((label, url, len)) => {
+            let (mut spans, o) = parse(label, 0, false);
+            *open |= o;
+            if !osc8 && label != url {
+                spans.push(Span::new(&format!(" ({url})"), DIM));
+            }
+            Some((Tok::Link(spans, url.to_string()), at + len))
+        }
+        Err(pending) => {
+            *open |= pending;
+            None
+        }
+    }
+}
+
+/// `<scheme://...>` at the start of `rest`.
+fn autolink(rest: &str) -> Option<(Tok, usize)> {
+    let end = rest.find('>')?;
+    let url = &rest[1..end];
+    if !url.contains("://") || url.contains(char::is_whitespace) {
+        return None;
+    }
+    Some((Tok::Link(vec![Span::new(url, 0)], url.to_string()), end + 1))
+}
+
+/// A run of `*`, `_` or `~~` and whether it can open or close emphasis.
+fn delim(c: char, rest: &str, prev: Option<char>) -> Option<(Tok, usize)> {
+    let n = rest.len() - rest.trim_start_matches(c).len();
+    if c == '~' && n != 2 {
+        return None;
+    }
+    let next = rest[n..].chars().next();
+    let left = next.is_some_and(|x| !x.is_whitespace());
+    let right = prev.is_some_and(|x| !x.is_whitespace());
+    let word = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
+    let (open, close) = match c {
+        '_' => (left && !word(prev), right && !word(next)),
+        _ => (left, right),
+    };
+    Some((
+        Tok::Delim {
+            ch: c,
+            n,
+            open,
+            close,
+        },
+        n,
+    ))
 }
 
 /// Where the run `fence` of backticks occurs again, exactly.
