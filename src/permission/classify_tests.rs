@@ -243,6 +243,27 @@ const ASK: &[&str] = &[
     "find . -newer x -fprint /tmp/x",
     "find -files0-from x -delete",
     "find . -name x -exec{} ;",
+    // Found by mutation testing (the set's survivors, each a class).
+    "sort -k1 -o out f",
+    "git log -n1 --output=/tmp/x",
+    "git reflog delete HEAD@{0}",
+    "git reflog drop",
+    "./cat f",
+    "/usr/local/bin/cat f",
+    "/bin/x/cat f",
+    "\"\" f",
+    // A value split at run time: `X='5 rm -rf /'`.
+    "nice -n$X ls",
+    // `env -S` splits its value into the command it runs.
+    "env --split-string='rm -rf .' ls",
+    "env -S'rm -rf .' true",
+    // nice takes no assignments: it runs the program `LANG=C`.
+    "nice LANG=C ls",
+    // Each `{}` becomes the input line: a word decided at run time.
+    "ls | xargs -I{} printf {}",
+    "ls | xargs -I {} printf {}",
+    "ls | xargs -0 -r -I{} printf {}",
+    "ls | xargs -I{} env LANG={} ls",
     // Syntax the checker does not model.
     "for f in *; do rm $f; done",
     "case x in x) rm y;; esac",
@@ -329,6 +350,27 @@ const READ_ONLY: &[&str] = &[
     "find . -type f | xargs -I{} cat {}",
     "wc -l < Cargo.toml",
     "grep -c x <<< \"$HOME\"",
+    // Found by mutation testing: the forms each check must let through.
+    "git reflog",
+    "git reflog show",
+    "git stash show",
+    "git tag -n v1",
+    "jq --arg name x '.[$name]' f.json",
+    "wait",
+    "wait -n",
+    "wait -f %1 2",
+    "type -a ls",
+    "command -p ls -l",
+    "[ \"$A\" = x ]",
+    "[ x = \"$A\" ]",
+    "timeout -- 5 ls",
+    "nice -- ls",
+    "env -- ls",
+    "nice -5 ls",
+    "sed '1a the end' f",
+    "sed -n '\\%src%p' f",
+    "sed -n '1,\\%fn%p' f",
+    "/bin/cat f",
 ];
 
 #[test]
