@@ -264,6 +264,9 @@ const ASK: &[&str] = &[
     "ls | xargs -I {} printf {}",
     "ls | xargs -0 -r -I{} printf {}",
     "ls | xargs -I{} env LANG={} ls",
+    // The `i` flag of `s`, not the `i` command: `w` follows as a command.
+    "sed 's/a/b/i;w /tmp/x' f",
+    "sed 's\na\nb\n' f",
     // Syntax the checker does not model.
     "for f in *; do rm $f; done",
     "case x in x) rm y;; esac",
@@ -370,6 +373,10 @@ const READ_ONLY: &[&str] = &[
     "sed '1a the end' f",
     "sed -n '\\%src%p' f",
     "sed -n '1,\\%fn%p' f",
+    "sed -n '/a/,\\%x\\%yz%p' f",
+    "sed -n '/x/Ip' f",
+    "sed 'a the end' f",
+    "sed -n '/x/b end;p;:end' f",
     "/bin/cat f",
 ];
 

@@ -402,6 +402,22 @@ mod tests {
     }
 
     #[test]
+    fn a_path_rule_under_home_is_expanded() {
+        let r = rules(r#"{"deny":["read(~/.ssh/**)"],"allow":["read(~/notes/*)"]}"#);
+        let read = |abs: &str| {
+            r.judge("read", &[Subject::Path { rel: None, abs }])
+                .map(|(a, _)| a)
+        };
+        assert_eq!(read("/home/u/.ssh/id_ed25519"), Some(Action::Deny));
+        assert_eq!(read("/home/u/notes/a.md"), Some(Action::Allow));
+        assert_eq!(read("/home/v/.ssh/id_ed25519"), None);
+        assert_eq!(
+            r.external_dirs(),
+            [std::path::PathBuf::from("/home/u/notes")]
+        );
+    }
+
+    #[test]
     fn session_rules_and_bad_rules() {
         let mut r = Rules::default();
         assert_eq!(r.judge("bash", &[Subject::Cmd("make test")]), None);
@@ -416,6 +432,13 @@ mod tests {
             r#"{"maybe":[]}"#,
             r#"{"allow":["grep(x)"]}"#,
             r#"{"deny":[1]}"#,
+            // A tool name must be one: not empty, no other characters (a
+            // deny rule that silently matched nothing would deny nothing).
+            r#"{"deny":["(rm:*)"]}"#,
+            r#"{"deny":[" (rm:*)"]}"#,
+            r#"{"deny":["b@sh(rm:*)"]}"#,
+            r#"{"deny":["ba sh(rm:*)"]}"#,
+            r#"{"deny":["bash.(rm:*)"]}"#,
         ] {
             assert!(
                 Rules::from_config(Some(&parse(bad).unwrap()), None).is_err(),

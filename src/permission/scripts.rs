@@ -88,8 +88,8 @@ pub fn sed_script(s: &str) -> Result<(), String> {
                     }
                 }
             }
-            // Text to the end of the line.
-            'a' | 'i' | 'c' | '#' => i = until(i + 1, "\n"),
+            // Text to the end of the line (the letter itself is not a newline).
+            'a' | 'i' | 'c' | '#' => i = until(i, "\n"),
             // Labels end at `;`, a newline, a blank or `}`.
             ':' | 'b' | 't' | 'T' => {
                 i += 1;

@@ -147,3 +147,17 @@ fn nesting_is_refused_past_exactly_64_levels() {
         );
     }
 }
+
+#[test]
+fn each_problem_is_reported_once() {
+    assert_eq!(
+        parse("case x in x) ;; esac; case y in y) ;; esac; echo 'open").problems,
+        [
+            "`case` is not understood by the command checker",
+            "unbalanced `)`",
+            "`case` syntax",
+            "`esac` is not understood by the command checker",
+            "unterminated quote",
+        ]
+    );
+}
