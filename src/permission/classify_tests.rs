@@ -377,6 +377,8 @@ const READ_ONLY: &[&str] = &[
     "sed -n '/x/Ip' f",
     "sed 'a the end' f",
     "sed -n '/x/b end;p;:end' f",
+    "\\ls -l",
+    "\\\n{ ls; }",
     "/bin/cat f",
 ];
 

@@ -161,3 +161,23 @@ fn each_problem_is_reported_once() {
         ]
     );
 }
+
+#[test]
+fn only_a_name_before_equals_is_an_assignment() {
+    // bash runs a word like `a.b=1` as the program of that name.
+    let cases: [(&str, &[&str], &[&str]); 6] = [
+        ("A_1=x ls", &["A_1"], &["ls"]),
+        ("_a=1 ls", &["_a"], &["ls"]),
+        ("a.b=1 rm x", &[], &["a.b=1", "rm", "x"]),
+        ("1a=1 rm x", &[], &["1a=1", "rm", "x"]),
+        ("a-b=1 rm x", &[], &["a-b=1", "rm", "x"]),
+        ("=1 rm x", &[], &["=1", "rm", "x"]),
+    ];
+    for (src, assigns, cmd) in cases {
+        let p = parse(src);
+        let c = &p.cmds[0];
+        let names: Vec<&str> = c.assigns.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, assigns, "{src}");
+        assert_eq!(words(src), [cmd], "{src}");
+    }
+}
