@@ -893,6 +893,23 @@ fn only_a_cancel_of_the_running_session_stops_it() {
     };
     assert_eq!(stop_reasons(&r), ["end_turn", "end_turn"], "{:?}", r.log);
     assert!(ws.join("slept").exists(), "the command was stopped");
+    // Nor while a permission question waits: the question is answered
+    // (cancelled, so the call is denied) and the turn goes on.
+    let ws = workspace("cancel-other-asking");
+    let m = Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"touch ran"}"#),
+        mock::Reply::text("first answer"),
+        mock::Reply::text("second answer"),
+    ]);
+    let env = [
+        ("ACP_CANCEL_ON", "permission"),
+        ("ACP_PERMISSION", "hold"),
+        ("ACP_CANCEL_SESSION", "another-session"),
+    ];
+    let r = client("cancel", &ws, &m, &env, &[]).unwrap();
+    assert_eq!(stop_reasons(&r), ["end_turn", "end_turn"], "{:?}", r.log);
+    assert!(!ws.join("ran").exists());
+    assert_eq!(m.requests().len(), 3);
 }
 
 /// A cancel while a permission question waits stops the turn as cancelled,
@@ -978,6 +995,65 @@ fn load_replays_a_saved_session_and_continues_it() {
     let r = client("load", &ws, &m2, &env, &[]).unwrap();
     let e = r.of("error");
     assert_eq!(e[0].get("code").and_then(|c| c.as_f64()), Some(-32002.0));
+}
+
+/// The model's reasoning is streamed as thought chunks and told again by
+/// session/load; redacted reasoning (no text, only its data) is not shown.
+#[test]
+fn reasoning_is_sent_as_thoughts_and_replayed() {
+    let ws = workspace("thoughts");
+    let m = Mock::start(vec![mock::Reply::Turn {
+        items: vec![
+            mock::Item::Thinking {
+                text: "deep thought".into(),
+                signature: "sig".into(),
+            },
+            mock::Item::Thinking {
+                text: String::new(),
+                signature: "opaque-redacted".into(),
+            },
+            mock::Item::Text("the answer".into()),
+        ],
+        finish: None,
+    }]);
+    let base = format!("http://{}", m.addr());
+    let thoughts = |r: &Report| -> String {
+        kinds_of(r, "agent_thought_chunk")
+            .iter()
+            .filter_map(|u| s(u, &["content", "text"]))
+            .collect()
+    };
+    let args = ["--provider", "anthropic"];
+    let env = [
+        ("ANTHROPIC_API_KEY", "k"),
+        ("ANTHROPIC_BASE_URL", base.as_str()),
+    ];
+    let Some(r) = client("prompt", &ws, &m, &env, &args) else {
+        return;
+    };
+    assert_eq!(stop_reasons(&r), ["end_turn"], "{:?}", r.log);
+    assert_eq!(thoughts(&r), "deep thought");
+    let id = s(r.result("session/new"), &["sessionId"])
+        .unwrap()
+        .to_string();
+    let m2 = Mock::start(vec![mock::Reply::text("ok")]);
+    let base = format!("http://{}", m2.addr());
+    let env = [
+        ("ANTHROPIC_API_KEY", "k"),
+        ("ANTHROPIC_BASE_URL", base.as_str()),
+        ("ACP_SESSION", id.as_str()),
+    ];
+    let r = client("load", &ws, &m2, &env, &args).unwrap();
+    let cut = r
+        .log
+        .iter()
+        .position(|e| s(e, &["t"]) == Some("loaded"))
+        .unwrap();
+    let replay = Report {
+        log: r.log[..cut].to_vec(),
+        raw: Vec::new(),
+    };
+    assert_eq!(thoughts(&replay), "deep thought");
 }
 
 #[test]
@@ -1521,6 +1597,8 @@ fn hooks_and_skills_work_in_an_editor_session() {
     assert!(bodies[0].contains("HOOK-CONTEXT-42"), "{}", bodies[0]);
     assert!(bodies[0].contains("deploy-helper: Deploys the demo site."));
     assert!(bodies[1].contains("blocked-by-guard"), "{}", bodies[1]);
+    // SessionStart said nothing: no section for it in the prompt.
+    assert!(!bodies[0].contains("# Session start"));
     assert!(ws.join("user-start-ran").exists() && ws.join("user-end-ran").exists());
     assert!(
         !ws.join("project-hook-ran").exists(),
