@@ -120,14 +120,8 @@ pub fn lang(info: &str) -> Option<Result<&'static Lang, ()>> {
 pub fn line(lang: Result<&Lang, ()>, s: &str, open: &mut bool) -> Vec<Span> {
     let mut out = Vec::new();
     let Ok(lang) = lang else {
-        let st = match s.chars().next() {
-            Some('+') if !s.starts_with("+++") => fg(2),
-            Some('-') if !s.starts_with("---") => fg(1),
-            Some('@') => fg(6),
-            Some('d' | 'i' | '+' | '-') => B,
-            _ => 0,
-        };
-        s.chars().for_each(|c| push_char(&mut out, c, st, ""));
+        s.chars()
+            .for_each(|c| push_char(&mut out, c, diff_style(s), ""));
         return out;
     };
     let (bopen, bclose) = lang.block;
@@ -169,51 +163,66 @@ pub fn line(lang: Result<&Lang, ()>, s: &str, open: &mut bool) -> Vec<Span> {
             put(&mut out, rest, KEY);
             break;
         }
-        let n = if lang.quotes.contains(c) {
-            let mut esc = false;
-            let end = rest[1..].find(|x| {
-                let hit = !esc && x == c;
-                esc = !esc && x == '\\';
-                hit
-            });
-            let n = end.map_or(rest.len(), |e| e + 2);
-            let key = lang.keys && rest[n..].trim_start().starts_with(':');
-            put(&mut out, &rest[..n], if key { KEY } else { STR });
-            n
-        } else if c.is_ascii_digit() {
-            let n = rest
-                .find(|x: char| !x.is_ascii_alphanumeric() && x != '.' && x != '_')
-                .unwrap_or(rest.len());
-            put(&mut out, &rest[..n], NUM);
-            n
-        } else if c.is_alphabetic() || c == '_' || c == '#' || (lang.keys && first) {
-            let skip = usize::from(c == '#');
-            let n = skip
-                + rest[skip..]
-                    .find(|x: char| {
-                        !(x.is_alphanumeric() || x == '_' || lang.keys && (x == '-' || x == '.'))
-                    })
-                    .unwrap_or(rest.len() - skip);
-            let n = n.max(c.len_utf8());
-            let word = &rest[..n];
-            let after = rest[n..].trim_start();
-            let st = if lang.kw.split(' ').any(|k| k == word) {
-                KW
-            } else if lang.keys && first && (after.starts_with(':') || after.starts_with('=')) {
-                KEY
-            } else {
-                0
-            };
-            put(&mut out, word, st);
-            n
-        } else {
-            put(&mut out, &rest[..c.len_utf8()], 0);
-            c.len_utf8()
-        };
+        let (n, st) = token(lang, c, rest, first);
+        put(&mut out, &rest[..n], st);
         if !c.is_whitespace() && c != '-' && c != '[' {
             first = false;
         }
         rest = &rest[n..];
     }
     out
+}
+
+/// A line of a diff: added, removed, a hunk header, a file header.
+fn diff_style(s: &str) -> u16 {
+    match s.chars().next() {
+        Some('+') if !s.starts_with("+++") => fg(2),
+        Some('-') if !s.starts_with("---") => fg(1),
+        Some('@') => fg(6),
+        Some('d' | 'i' | '+' | '-') => B,
+        _ => 0,
+    }
+}
+
+/// The token at the start of `rest` (which starts with `c`): its length
+/// and style. A string, a number, a word (keyword or key), or one char.
+fn token(lang: &Lang, c: char, rest: &str, first: bool) -> (usize, u16) {
+    if lang.quotes.contains(c) {
+        let mut esc = false;
+        let end = rest[1..].find(|x| {
+            let hit = !esc && x == c;
+            esc = !esc && x == '\\';
+            hit
+        });
+        let n = end.map_or(rest.len(), |e| e + 2);
+        let key = lang.keys && rest[n..].trim_start().starts_with(':');
+        return (n, if key { KEY } else { STR });
+    }
+    if c.is_ascii_digit() {
+        let n = rest
+            .find(|x: char| !x.is_ascii_alphanumeric() && x != '.' && x != '_')
+            .unwrap_or(rest.len());
+        return (n, NUM);
+    }
+    if !(c.is_alphabetic() || c == '_' || c == '#' || (lang.keys && first)) {
+        return (c.len_utf8(), 0);
+    }
+    let skip = usize::from(c == '#');
+    let n = skip
+        + rest[skip..]
+            .find(|x: char| {
+                !(x.is_alphanumeric() || x == '_' || lang.keys && (x == '-' || x == '.'))
+            })
+            .unwrap_or(rest.len() - skip);
+    let n = n.max(c.len_utf8());
+    let word = &rest[..n];
+    let after = rest[n..].trim_start();
+    let st = if lang.kw.split(' ').any(|k| k == word) {
+        KW
+    } else if lang.keys && first && (after.starts_with(':') || after.starts_with('=')) {
+        KEY
+    } else {
+        0
+    };
+    (n, st)
 }
