@@ -215,12 +215,17 @@ struct Raw {
 
 impl Raw {
     fn start(ws: &Path) -> Raw {
+        Raw::with_model(ws, "http://127.0.0.1:9/v1")
+    }
+
+    /// mote acp with the model at `base_url`.
+    fn with_model(ws: &Path, base_url: &str) -> Raw {
         let mut c = common::mote_command();
         let mut child = c
             .args(["acp", "--model", "mock-model"])
             .current_dir(ws)
             .env("OPENAI_API_KEY", "test-key")
-            .env("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+            .env("OPENAI_BASE_URL", base_url)
             .env("XDG_DATA_HOME", ws.join("data"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -455,6 +460,70 @@ fn requests_get_exact_errors_and_answers_are_never_sent_unasked() {
             format!("Invalid params: session {sid} is already open"),
             None
         )
+    );
+    drop(r.child.stdin.take());
+    assert_eq!(r.child.wait().unwrap().code(), Some(0));
+}
+
+/// While mote waits for the answer to its permission question, an answer
+/// with another id is not taken for it, and the first answer counts.
+#[test]
+fn an_answer_to_another_request_is_not_the_permission() {
+    let ws = workspace("raw-stray-answer");
+    let m = Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"touch ran"}"#),
+        mock::Reply::text("done"),
+    ]);
+    let mut r = Raw::with_model(&ws, &m.base_url());
+    let cwd = ws.to_string_lossy().into_owned();
+    r.send(
+        format!(
+            "{}\n{}\n",
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":1}}"#,
+            format_args!(r#"{{"jsonrpc":"2.0","id":2,"method":"session/new","params":{{"cwd":"{cwd}","mcpServers":[]}}}}"#)
+        )
+        .as_bytes(),
+    );
+    let sid = loop {
+        let v = r.reply();
+        if let Some(id) = s(&v, &["result", "sessionId"]) {
+            break id.to_string();
+        }
+    };
+    r.send(format!(r#"{{"jsonrpc":"2.0","id":3,"method":"session/prompt","params":{{"sessionId":"{sid}","prompt":[{{"type":"text","text":"go"}}]}}}}"#).as_bytes());
+    r.send(b"\n");
+    let asked = loop {
+        let v = r.reply();
+        if s(&v, &["method"]) == Some("session/request_permission") {
+            break v.get("id").and_then(|i| i.as_f64()).unwrap();
+        }
+    };
+    let answer = |id: f64, option: &str| {
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"result":{{"outcome":{{"outcome":"selected","optionId":"{option}"}}}}}}"#
+        )
+    };
+    // In one write: an answer to nothing, the answer, and a second answer
+    // to the same question, which comes too late to count.
+    r.send(
+        format!(
+            "{}\n{}\n{}\n",
+            answer(asked + 1000.0, "allow_once"),
+            answer(asked, "reject_once"),
+            answer(asked, "allow_once")
+        )
+        .as_bytes(),
+    );
+    let stop = loop {
+        let v = r.reply();
+        if v.get("id") == Some(&Value::Num(3.0)) {
+            break s(&v, &["result", "stopReason"]).map(String::from);
+        }
+    };
+    assert_eq!(stop.as_deref(), Some("end_turn"));
+    assert!(
+        !ws.join("ran").exists(),
+        "the stray answer allowed the command"
     );
     drop(r.child.stdin.take());
     assert_eq!(r.child.wait().unwrap().code(), Some(0));
