@@ -221,8 +221,9 @@ impl Raw {
     /// mote acp with the model at `base_url`.
     fn with_model(ws: &Path, base_url: &str) -> Raw {
         let mut c = common::mote_command();
+        // No retries: an unreachable model fails at once.
         let mut child = c
-            .args(["acp", "--model", "mock-model"])
+            .args(["acp", "--model", "mock-model", "--retries", "0"])
             .current_dir(ws)
             .env("OPENAI_API_KEY", "test-key")
             .env("OPENAI_BASE_URL", base_url)
