@@ -683,10 +683,14 @@ fn prompt_reads_asks_edits_and_runs_a_command() {
 
 #[test]
 fn the_doom_loop_question_is_a_permission_request() {
-    for (answer, runs) in [("allow_once", 3), ("reject_once", 2)] {
+    // Five repeats: allowed, the guard asks at the third and again at the
+    // fifth; refused, the third never runs.
+    for (answer, runs, asked) in [("allow_once", 5, 2), ("reject_once", 2, 1)] {
         let ws = workspace(&format!("doom-{answer}"));
         let call = || mock::Reply::call("bash", r#"{"command":"echo x >> runs"}"#);
-        let m = Mock::start(vec![call(), call(), call(), mock::Reply::text("done")]);
+        let mut replies: Vec<mock::Reply> = (0..5).map(|_| call()).collect();
+        replies.push(mock::Reply::text("done"));
+        let m = Mock::start(replies);
         let env = [("ACP_PERMISSION", answer), ("ACP_MODE", "auto")];
         let Some(r) = client("prompt", &ws, &m, &env, &[]) else {
             return;
@@ -694,7 +698,27 @@ fn the_doom_loop_question_is_a_permission_request() {
         let ran = std::fs::read_to_string(ws.join("runs")).unwrap_or_default();
         assert_eq!(ran.lines().count(), runs, "{answer}");
         let asks = r.of("permission");
-        assert_eq!(asks.len(), 1, "{answer}: {asks:?}");
+        assert_eq!(asks.len(), asked, "{answer}: {asks:?}");
+        // Each question is a tool call of its own id, ending completed
+        // (yes) or failed (no).
+        let ids: Vec<&str> = asks
+            .iter()
+            .filter_map(|a| s(a, &["params", "toolCall", "toolCallId"]))
+            .collect();
+        assert!(asked == 1 || ids[0] != ids[1], "{ids:?}");
+        let ended = if answer == "allow_once" {
+            "completed"
+        } else {
+            "failed"
+        };
+        for id in &ids {
+            let end = kinds_of(&r, "tool_call_update")
+                .into_iter()
+                .filter(|u| s(u, &["toolCallId"]) == Some(id))
+                .filter_map(|u| s(u, &["status"]))
+                .next_back();
+            assert_eq!(end, Some(ended), "{answer}");
+        }
         let p = asks[0].get("params").unwrap();
         let title = s(p, &["toolCall", "title"]).unwrap();
         assert!(title.contains("loop"), "{title}");
