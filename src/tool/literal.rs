@@ -25,84 +25,8 @@ pub fn required(pattern: &str) -> Option<Vec<String>> {
         run.clear();
     };
     while let Some(c) = it.next() {
-        // The atom this character starts: Some(literal char) or None for
-        // anything that is not one plain character at the top level.
-        let atom = match c {
-            '\\' => match it.next()? {
-                'n' => Some('\n'),
-                't' => Some('\t'),
-                'r' => Some('\r'),
-                'f' => Some('\x0c'),
-                'v' => Some('\x0b'),
-                'a' => Some('\x07'),
-                'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'A' | 'z' | '<' | '>' => None,
-                'b' | 'B' => {
-                    if it.peek() == Some(&'{') {
-                        skip_past(&mut it, '}')?;
-                    }
-                    None
-                }
-                e if e.is_ascii_punctuation() => Some(e),
-                _ => return None,
-            },
-            '[' => {
-                skip_class(&mut it)?;
-                None
-            }
-            '(' => {
-                if it.peek() == Some(&'?') {
-                    it.next();
-                    match it.next()? {
-                        ':' => {}
-                        'P' | '<' => skip_past(&mut it, '>')?,
-                        _ => return None, // flags such as (?i) or (?x)
-                    }
-                }
-                depth += 1;
-                None
-            }
-            ')' => {
-                depth = depth.checked_sub(1)?;
-                None
-            }
-            '|' if depth == 0 => return None,
-            '.' | '^' | '$' | '|' => None,
-            '?' | '*' | '+' | '{' => return None, // nothing to repeat: the regex failed to compile
-            c => Some(c),
-        };
-        let atom = atom.filter(|_| depth == 0);
-        // A repetition after the atom: min 0 drops it, min 1+ keeps one copy
-        // but ends the run (what follows need not come right after it).
-        let min = match it.peek() {
-            Some('?' | '*') => {
-                it.next();
-                Some(0)
-            }
-            Some('+') => {
-                it.next();
-                Some(1)
-            }
-            Some('{') => {
-                it.next();
-                let mut digits = String::new();
-                for d in it.by_ref() {
-                    if d == '}' {
-                        break;
-                    }
-                    digits.push(d);
-                }
-                Some(digits.split(',').next()?.trim().parse::<u32>().ok()?)
-            }
-            _ => None,
-        };
-        if min.is_some() {
-            if it.peek() == Some(&'?') {
-                it.next(); // lazy
-            }
-            if matches!(it.peek(), Some('?' | '*' | '+' | '{')) {
-                return None; // a repeated repetition
-            }
-        }
+        let atom = atom(c, &mut it, &mut depth)?.filter(|_| depth == 0);
+        let min = repetition(&mut it)?;
         match (atom, min) {
             (Some(ch), None) => run.push(ch),
             (Some(ch), Some(m)) => {
@@ -118,6 +42,98 @@ pub fn required(pattern: &str) -> Option<Vec<String>> {
     // Longest first; the sort is stable, so among equals the first.
     crate::sort::by_key(&mut runs, |r| std::cmp::Reverse(r.len()));
     (!runs.is_empty()).then_some(runs)
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// The atom `c` starts: `Some(Some(ch))` for one plain character,
+/// `Some(None)` for anything else (a class, a group's edge, an anchor),
+/// `None` for what this reader gives up on. `depth` counts open groups.
+fn atom(c: char, it: &mut Chars, depth: &mut usize) -> Option<Option<char>> {
+    Some(match c {
+        '\\' => escape(it)?,
+        '[' => {
+            skip_class(it)?;
+            None
+        }
+        '(' => {
+            if it.peek() == Some(&'?') {
+                it.next();
+                match it.next()? {
+                    ':' => {}
+                    'P' | '<' => skip_past(it, '>')?,
+                    _ => return None, // flags such as (?i) or (?x)
+                }
+            }
+            *depth += 1;
+            None
+        }
+        ')' => {
+            *depth = depth.checked_sub(1)?;
+            None
+        }
+        '|' if *depth == 0 => return None,
+        '.' | '^' | '$' | '|' => None,
+        '?' | '*' | '+' | '{' => return None, // nothing to repeat: the regex failed to compile
+        c => Some(c),
+    })
+}
+
+/// The atom after a backslash, as `atom` answers.
+fn escape(it: &mut Chars) -> Option<Option<char>> {
+    Some(match it.next()? {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        'r' => Some('\r'),
+        'f' => Some('\x0c'),
+        'v' => Some('\x0b'),
+        'a' => Some('\x07'),
+        'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'A' | 'z' | '<' | '>' => None,
+        'b' | 'B' => {
+            if it.peek() == Some(&'{') {
+                skip_past(it, '}')?;
+            }
+            None
+        }
+        e if e.is_ascii_punctuation() => Some(e),
+        _ => return None,
+    })
+}
+
+/// A repetition after an atom: `Some(Some(min))`, `Some(None)` for none,
+/// `None` for one this reader gives up on (a repeated repetition). Min 0
+/// drops the atom, min 1+ keeps one copy but ends the run (what follows
+/// need not come right after it).
+fn repetition(it: &mut Chars) -> Option<Option<u32>> {
+    let min = match it.peek() {
+        Some('?' | '*') => {
+            it.next();
+            0
+        }
+        Some('+') => {
+            it.next();
+            1
+        }
+        Some('{') => {
+            it.next();
+            let mut digits = String::new();
+            for d in it.by_ref() {
+                if d == '}' {
+                    break;
+                }
+                digits.push(d);
+            }
+            digits.split(',').next()?.trim().parse::<u32>().ok()?
+        }
+        _ => return Some(None),
+    };
+    if it.peek() == Some(&'?') {
+        it.next(); // lazy
+    }
+    if matches!(it.peek(), Some('?' | '*' | '+' | '{')) {
+        return None; // a repeated repetition
+    }
+    Some(Some(min))
 }
 
 /// Skip to just past `close`.
