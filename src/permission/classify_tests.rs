@@ -267,6 +267,8 @@ const ASK: &[&str] = &[
     // The `i` flag of `s`, not the `i` command: `w` follows as a command.
     "sed 's/a/b/i;w /tmp/x' f",
     "sed 's\na\nb\n' f",
+    // A here-document announced inside a substitution and left open there.
+    "echo $(cat <<E)\nE",
     // Syntax the checker does not model.
     "for f in *; do rm $f; done",
     "case x in x) rm y;; esac",
@@ -379,6 +381,7 @@ const READ_ONLY: &[&str] = &[
     "sed -n '/x/b end;p;:end' f",
     "\\ls -l",
     "\\\n{ ls; }",
+    "echo $(ls\npwd)",
     "/bin/cat f",
 ];
 

@@ -401,6 +401,19 @@ mod tests {
         assert_eq!(r.external_dirs(), [std::path::PathBuf::from("/etc")]);
     }
 
+    /// `any_for` decides whether an uncheckable command asks in auto mode
+    /// (only when a deny or ask rule names bash).
+    #[test]
+    fn any_for_names_the_action_and_the_tool() {
+        let r = rules(r#"{"allow":["bash(git status)"],"deny":["read(/etc/**)"]}"#);
+        assert!(r.any_for(Action::Allow, "bash"));
+        assert!(!r.any_for(Action::Deny, "bash"));
+        assert!(!r.any_for(Action::Ask, "bash"));
+        assert!(r.any_for(Action::Deny, "grep"));
+        assert!(!r.any_for(Action::Deny, "write"));
+        assert!(!rules("{}").any_for(Action::Allow, "bash"));
+    }
+
     #[test]
     fn a_path_rule_under_home_is_expanded() {
         let r = rules(r#"{"deny":["read(~/.ssh/**)"],"allow":["read(~/notes/*)"]}"#);

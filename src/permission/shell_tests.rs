@@ -181,3 +181,17 @@ fn only_a_name_before_equals_is_an_assignment() {
         assert_eq!(words(src), [cmd], "{src}");
     }
 }
+
+#[test]
+fn case_terminators_outside_case_are_problems() {
+    for src in ["ls ;; pwd", "ls ;& pwd", "ls ;;& pwd"] {
+        assert_eq!(parse(src).problems, ["`case` syntax"], "{src}");
+    }
+}
+
+#[test]
+fn depth_counts_nesting_not_siblings() {
+    let many = "echo".to_string() + &" $(pwd) ${HOME%/} `pwd`".repeat(70);
+    assert!(parse(&many).problems.is_empty());
+    assert_eq!(words(&many).len(), 141);
+}

@@ -77,10 +77,8 @@ impl P {
                 }
                 '&' | '|' => {
                     self.flush(&mut cur);
-                    self.i += 1;
-                    if matches!(self.peek(), Some('&') | Some('|')) {
-                        self.i += 1;
-                    }
+                    // One character, or two: `&&`, `||`, `|&`.
+                    self.i += 1 + usize::from(matches!(self.at(1), Some('&' | '|')));
                 }
                 '(' => {
                     if self.at(1) == Some('(') {
