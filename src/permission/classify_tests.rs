@@ -267,6 +267,11 @@ const ASK: &[&str] = &[
     // The `i` flag of `s`, not the `i` command: `w` follows as a command.
     "sed 's/a/b/i;w /tmp/x' f",
     "sed 's\na\nb\n' f",
+    // An operand that is not a `+FORMAT` sets the system clock (as root).
+    "date 010100002030",
+    "date -u 0101",
+    "date -- 0101",
+    "date -d now 0101",
     // A here-document announced inside a substitution and left open there.
     "echo $(cat <<E)\nE",
     // Syntax the checker does not model.
@@ -383,6 +388,8 @@ const READ_ONLY: &[&str] = &[
     "\\\n{ ls; }",
     "echo $(ls\npwd)",
     "/bin/cat f",
+    "date -u '+%Y-%m-%d %H:%M'",
+    "date -d yesterday +%F",
 ];
 
 #[test]

@@ -134,6 +134,11 @@ fn words(w: &[Word], ctx: &Ctx) -> Result<(), String> {
             "tee" if ops.iter().any(|o| o.dynamic || o.text != "/dev/null") => {
                 Err("`tee FILE` writes FILE".into())
             }
+            // Any operand but a `+FORMAT` is a time to set the clock to
+            // (`date MMDDhhmm`), which succeeds as root.
+            "date" if ops.iter().any(|o| !o.text.starts_with('+')) => {
+                Err("`date MMDDhhmm` sets the system clock".into())
+            }
             _ => Ok(()),
         };
     }
