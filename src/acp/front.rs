@@ -68,8 +68,9 @@ pub struct Front {
     /// The editor's file system, when it offers one.
     fs: ClientFs,
     pub root: PathBuf,
-    /// The editor went away (stdout closed).
-    pub closed: bool,
+    /// The editor went away (stdout closed): nothing more is sent. The
+    /// request's answer, sent next by the server, finds the same.
+    closed: bool,
     /// Each running call's arguments, and for a write the file's old
     /// content (the diff's oldText; none for a new file).
     pending: Vec<(String, String, Option<String>)>,

@@ -371,7 +371,6 @@ impl Server<'_> {
         }
         let cancelled = link::cancelled();
         link::running(None);
-        self.closed |= front.closed;
         let stop = match res {
             _ if cancelled => "cancelled",
             Ok(Stop::Done) => "end_turn",
@@ -417,7 +416,6 @@ impl Server<'_> {
         if let Some(note) = sess.held_note() {
             front.update(note);
         }
-        self.closed |= front.closed;
         self.sessions.push(sess);
         Ok(obj(vec![]))
     }
