@@ -1495,6 +1495,20 @@ fn config_options_set_the_prompt_mode_and_the_model() {
         "only the prompt mode changed the permission"
     );
     assert_eq!(s(modes[0], &["currentModeId"]), Some("read-only"));
+    // It follows the answer to the set that changed it, before the next one.
+    let mode_at = r
+        .log
+        .iter()
+        .position(|e| s(e, &["update", "sessionUpdate"]) == Some("current_mode_update"))
+        .unwrap();
+    let set_at: Vec<usize> = r
+        .log
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| s(e, &["method"]) == Some("session/set_config_option"))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(set_at[0] < mode_at && mode_at < set_at[1], "{:?}", r.log);
     assert_eq!(r.of("error").len(), 1);
     let prompt_modes: Vec<&str> = opts
         .at(0)
