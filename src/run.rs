@@ -73,6 +73,8 @@ impl Run {
         // Sessions (src/session/): list, or load the one to resume.
         let sdir = session::dir(o.session_dir.as_deref(), &env);
         if o.list_sessions {
+            // Checkpoints of sessions whose file was deleted go first.
+            sdir.iter().for_each(|d| crate::undo::prune::orphans(d));
             return session::start::list(sdir.as_deref())
                 .map(|_| None)
                 .map_err(|e| (1, e));

@@ -495,13 +495,17 @@ fn the_private_index_persists_and_the_users_git_is_untouched() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    // One private index, and its last snapshot's note.
+    // One private index, its last snapshot's note, and where the ref is
+    // (src/undo/prune.rs).
     assert!(
-        names.len() == 2
+        names.len() == 3
             && names[0].starts_with("index-")
-            && names[1] == format!("{}.last", names[0]),
+            && names[1] == format!("{}.last", names[0])
+            && names[2] == "repo",
         "{names:?}"
     );
+    let repo = std::fs::read(undo_dir.join("repo")).unwrap();
+    assert_eq!(repo, ws.as_os_str().as_encoded_bytes());
     for back in (0..3).rev() {
         let out = mote(&ws, &data, &Mock::start(vec![]), &["-c", "--undo"]);
         assert_eq!(out.code, 0, "{}", out.stderr);

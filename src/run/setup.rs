@@ -281,9 +281,13 @@ impl<'a> Setup<'a> {
     }
 
     /// The session `resumed` continues, or a new one for the workspace
-    /// `root` and the model of `cfg`.
+    /// `root` and the model of `cfg`. The checkpoints of sessions whose
+    /// file was deleted are pruned first (src/undo/prune.rs).
     pub fn saved(&self, root: &Path, cfg: &provider::Config, resumed: Option<Resumed>) -> Saved {
         let o = self.opts;
+        if let Some(d) = self.sessions {
+            crate::undo::prune::orphans(d);
+        }
         match resumed {
             Some(r) => Saved {
                 id: r.loaded.id,

@@ -5,9 +5,11 @@
 //! its end are taken, and how the session's `checkpoint` and `rewind`
 //! records rebuild it on a resume. git.rs takes snapshots in a git
 //! repository, store.rs saves the edit tools' files outside one,
-//! restore.rs puts files back.
+//! restore.rs puts files back, prune.rs removes what dead runs and deleted
+//! sessions left.
 
 pub mod git;
+pub mod prune;
 pub mod restore;
 pub mod store;
 
@@ -467,6 +469,7 @@ fn index_file(session: &Path, top: &Path) -> PathBuf {
         for e in stale.filter(|e| e.file_name().as_encoded_bytes().starts_with(b"index-")) {
             let _ = std::fs::remove_file(e.path());
         }
+        prune::remember_repo(&dir, top);
     }
     index
 }
@@ -487,12 +490,17 @@ pub fn scan_now(top: &Path, session: &Path) -> Result<String, String> {
     r.map(|s| s.0)
 }
 
-/// A private temp directory for one snapshot.
+/// A private temp directory for one snapshot. The first one of a run
+/// removes those of runs killed before they could (src/undo/prune.rs).
 pub fn tmp_dir() -> Result<PathBuf, String> {
     use std::os::unix::fs::DirBuilderExt;
     static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let d = std::env::temp_dir().join(format!("mote-ckpt-{}-{n}", std::process::id()));
+    let tmp = std::env::temp_dir();
+    if n == 0 {
+        prune::dead_runs(&tmp);
+    }
+    let d = tmp.join(format!("{}{}-{n}", prune::TMP_PREFIX, std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::DirBuilder::new()
         .mode(0o700)
