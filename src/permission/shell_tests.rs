@@ -195,3 +195,20 @@ fn depth_counts_nesting_not_siblings() {
     assert!(parse(&many).problems.is_empty());
     assert_eq!(words(&many).len(), 141);
 }
+
+#[test]
+fn a_process_substitution_is_a_redirection_target() {
+    for (src, inner) in [("cat < <(ls a)", "ls"), ("ls > >(wc -l)", "wc")] {
+        let p = parse(src);
+        assert!(p.problems.is_empty(), "{src}: {:?}", p.problems);
+        assert!(p.cmds.iter().any(|c| c.words[0].text == inner), "{src}");
+        assert!(p.cmds.iter().any(|c| c.redirs.len() == 1), "{src}");
+    }
+    for src in ["cat <", "cat < ;", "cat < > f", "cat < (ls)"] {
+        assert_eq!(
+            parse(src).problems.first().map(String::as_str),
+            Some("redirection without a target"),
+            "{src}"
+        );
+    }
+}
