@@ -414,6 +414,24 @@ mod tests {
         assert!(!rules("{}").any_for(Action::Allow, "bash"));
     }
 
+    /// Only an allow rule from config naming the host exactly lets fetch
+    /// reach a loopback or private address (src/tool/fetch.rs).
+    #[test]
+    fn only_a_config_allow_rule_naming_the_host_opens_it() {
+        let mut r = rules(
+            r#"{"allow":["fetch(domain:intranet.local)","fetch(domain:*.corp)","fetch(domain:other.local)"],
+                "deny":["fetch(domain:evil.local)"],"ask":["fetch(domain:ask.local)"]}"#,
+        );
+        assert!(r.names_host("fetch", "intranet.local"));
+        for host in ["a.corp", "*.corp", "evil.local", "ask.local", "x.local"] {
+            assert!(!r.names_host("fetch", host), "{host}");
+        }
+        assert!(!r.names_host("read", "intranet.local"));
+        r.allow_session("fetch(domain:session.local)").unwrap();
+        assert!(!r.names_host("fetch", "session.local"));
+        assert!(!rules(r#"{"allow":["fetch"]}"#).names_host("fetch", "x.local"));
+    }
+
     #[test]
     fn a_path_rule_under_home_is_expanded() {
         let r = rules(r#"{"deny":["read(~/.ssh/**)"],"allow":["read(~/notes/*)"]}"#);
