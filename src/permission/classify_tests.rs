@@ -388,6 +388,8 @@ const READ_ONLY: &[&str] = &[
     "\\\n{ ls; }",
     "echo $(ls\npwd)",
     "/bin/cat f",
+    // An escaped `$` in a here-document body is text.
+    "cat <<E\n\\$(rm x) \\`rm y\\`\nE",
     "date -u '+%Y-%m-%d %H:%M'",
     "date -d yesterday +%F",
 ];

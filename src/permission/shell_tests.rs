@@ -212,3 +212,19 @@ fn a_process_substitution_is_a_redirection_target() {
         );
     }
 }
+
+#[test]
+fn a_process_substitution_inside_a_word_is_part_of_it() {
+    // bash: `echo a<(ls) b>(wc)` prints `a/dev/fd/63 b/dev/fd/62`.
+    assert_eq!(
+        words("echo a<(ls) b>(wc)"),
+        [
+            ["ls"].as_slice(),
+            ["wc"].as_slice(),
+            ["echo", "a<(...)", "b<(...)"].as_slice()
+        ]
+    );
+    let p = parse("echo a<(ls)");
+    let w = &p.cmds[1].words[1];
+    assert!(w.dynamic && w.plain == 1 && !w.may_become_option());
+}

@@ -82,7 +82,9 @@ impl P {
                 plain = Some(w.text.len());
             }
             match c {
-                '<' | '>' if self.at(1) == Some('(') && self.i == first => {
+                // A process substitution, also inside a word: bash runs
+                // `a<(ls)` as one word, `a/dev/fd/63`.
+                '<' | '>' if self.at(1) == Some('(') => {
                     self.i += 2;
                     self.list(Some(')'));
                     w.dynamic = true;
