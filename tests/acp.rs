@@ -1006,6 +1006,40 @@ fn only_a_cancel_of_the_running_session_stops_it() {
     assert_eq!(m.requests().len(), 3);
 }
 
+/// A cancelled /compact (its summary request stalled) answers `cancelled`,
+/// though the command itself ends with a message rather than an error.
+#[test]
+fn a_cancelled_compact_is_cancelled() {
+    let ws = workspace("cancel-compact");
+    let m = Mock::start(vec![
+        mock::Reply::text("noted"),
+        mock::Reply::HangMidStream {
+            items: vec![mock::Item::Text("a summary that never ends".into())],
+            after_events: 2,
+        },
+        mock::Reply::text("second answer"),
+    ]);
+    // Long enough that compaction has something to summarise.
+    let long = "a long first message ".repeat(5000);
+    let env = [
+        ("ACP_BEFORE", long.as_str()),
+        ("ACP_FIRST", "/compact"),
+        ("ACP_CANCEL_ON", "now"),
+        ("ACP_DELAY_MS", "500"),
+    ];
+    let Some(r) = client("cancel", &ws, &m, &env, &[]) else {
+        return;
+    };
+    assert_eq!(
+        stop_reasons(&r),
+        ["end_turn", "cancelled", "end_turn"],
+        "{:?}",
+        r.log
+    );
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 3, "the summary was never asked for");
+}
+
 /// A cancel while a permission question waits stops the turn as cancelled,
 /// even when the client then answers the question (ACP: with `cancelled`).
 #[test]

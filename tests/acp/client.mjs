@@ -210,14 +210,18 @@ const SCENARIOS = {
     await call(ctx, "initialize", { protocolVersion: 1, clientCapabilities: caps });
     const s = await call(ctx, "session/new", { cwd, mcpServers });
     if (env.ACP_MODE) await call(ctx, "session/set_mode", { sessionId: s.sessionId, modeId: env.ACP_MODE });
-    const running = call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("first") });
+    // ACP_BEFORE: a prompt run to its end first; ACP_FIRST: the text of the
+    // prompt that is cancelled.
+    if (env.ACP_BEFORE) await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt(env.ACP_BEFORE) });
+    const running = call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt(env.ACP_FIRST || "first") });
     // ACP_CANCEL_TEXT: only an update whose JSON contains it (a subagent's progress).
     const wanted = (u) => !env.ACP_CANCEL_TEXT || JSON.stringify(u).includes(env.ACP_CANCEL_TEXT);
     // ACP_CANCEL_ON=permission: when a permission request arrives.
     await waitFor(
       (e) =>
         (e.t === "update" && e.update.sessionUpdate === env.ACP_CANCEL_ON && wanted(e.update)) ||
-        (e.t === "permission" && env.ACP_CANCEL_ON === "permission"),
+        (e.t === "permission" && env.ACP_CANCEL_ON === "permission") ||
+        env.ACP_CANCEL_ON === "now",
     );
     // Let a command start before cancelling it.
     await new Promise((res) => setTimeout(res, Number(env.ACP_DELAY_MS || 0)));
