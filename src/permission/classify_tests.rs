@@ -272,6 +272,10 @@ const ASK: &[&str] = &[
     "date -u 0101",
     "date -- 0101",
     "date -d now 0101",
+    // An unquoted expansion after plain text still splits: `X=' -o /tmp/x'`.
+    "sort f$X",
+    "sort f$X$Y",
+    "sort f${X}g",
     // A here-document announced inside a substitution and left open there.
     "echo $(cat <<E)\nE",
     // Syntax the checker does not model.
