@@ -276,6 +276,9 @@ const ASK: &[&str] = &[
     "sort f$X",
     "sort f$X$Y",
     "sort f${X}g",
+    // Brace expansion makes words: `sort -o /tmp/x f`.
+    "sort {-o,/tmp/x} f",
+    "sort {-o,/tmp/x}$X f",
     // A here-document announced inside a substitution and left open there.
     "echo $(cat <<E)\nE",
     // Syntax the checker does not model.
