@@ -276,6 +276,9 @@ const ASK: &[&str] = &[
     "sort f$X",
     "sort f$X$Y",
     "sort f${X}g",
+    // ANSI-C quoting hides any bytes: `sort -o /tmp/x f`.
+    "sort $'-o' /tmp/x f",
+    "sort $'\\x2do' /tmp/x f",
     // Brace expansion makes words: `sort -o /tmp/x f`.
     "sort {-o,/tmp/x} f",
     "sort {-o,/tmp/x}$X f",
@@ -395,6 +398,8 @@ const READ_ONLY: &[&str] = &[
     "\\\n{ ls; }",
     "echo $(ls\npwd)",
     "/bin/cat f",
+    "echo $'it\\'s'",
+    "sort f$/g f$",
     // An escaped `$` in a here-document body is text.
     "cat <<E\n\\$(rm x) \\`rm y\\`\nE",
     "date -u '+%Y-%m-%d %H:%M'",

@@ -209,17 +209,9 @@ impl P {
                 w.text.push_str(&inner.text);
                 return;
             }
-            Some(c) if c.is_ascii_alphanumeric() || "_@*#?$!-".contains(c) => {
-                self.i += 2;
-                if c.is_ascii_alphabetic() || c == '_' {
-                    while self
-                        .peek()
-                        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-                    {
-                        self.i += 1;
-                    }
-                }
-            }
+            // `$name`, `$1`, `$@`...: the rest of a name is read by the
+            // caller as plain text, the same characters in the word.
+            Some(c) if c.is_ascii_alphanumeric() || "_@*#?$!-".contains(c) => self.i += 2,
             _ => {
                 w.dynamic = was;
                 w.text.push('$');
