@@ -547,6 +547,13 @@ fn an_unreadable_stdin_is_an_error() {
     assert!(out.stdout.is_empty());
 }
 
+/// The tool_call_updates of `r` with `status`.
+fn ended<'a>(r: &'a Report, status: &'a str) -> impl Iterator<Item = &'a Value> {
+    kinds_of(r, "tool_call_update")
+        .into_iter()
+        .filter(move |u| s(u, &["status"]) == Some(status))
+}
+
 fn kinds_of<'a>(r: &'a Report, kind: &str) -> Vec<&'a Value> {
     r.updates(kind)
 }
@@ -749,10 +756,7 @@ fn a_rejected_or_cancelled_permission_denies_the_call() {
             "{answer}: the command ran"
         );
         assert_eq!(r.of("permission").len(), 1);
-        let failed = kinds_of(&r, "tool_call_update")
-            .into_iter()
-            .filter(|u| s(u, &["status"]) == Some("failed"))
-            .count();
+        let failed = ended(&r, "failed").count();
         assert_eq!(failed, 1, "{answer}");
         assert_eq!(stop_reasons(&r), ["end_turn"]);
     }
@@ -924,10 +928,7 @@ fn cancel_kills_a_running_command_within_200_ms() {
         state.is_empty() || state.contains(") Z"),
         "sleep still runs: {state}"
     );
-    let failed = kinds_of(&r, "tool_call_update")
-        .into_iter()
-        .filter(|u| s(u, &["status"]) == Some("failed"))
-        .count();
+    let failed = ended(&r, "failed").count();
     assert_eq!(failed, 1);
 }
 
@@ -959,10 +960,7 @@ fn a_write_shows_the_old_text_and_allow_always_is_remembered() {
     assert_eq!(s(diff, &["newText"]), Some("new text\n"));
     // Both commands ran; only the first asked.
     assert!(ws.join("added").exists());
-    let done = kinds_of(&r, "tool_call_update")
-        .into_iter()
-        .filter(|u| s(u, &["status"]) == Some("completed"))
-        .count();
+    let done = ended(&r, "completed").count();
     assert_eq!(done, 3, "{:?}", r.log);
     assert_eq!(r.of("permission").len(), 1, "{:?}", r.log);
 }
@@ -1272,10 +1270,7 @@ fn client_fs_reads_and_writes_through_the_editor_after_the_gate() {
     );
     assert!(!ws.join("sub/b.txt").exists());
     // The write outside the workspace was refused by the gate and never reached the editor.
-    let failed: Vec<&Value> = kinds_of(&r, "tool_call_update")
-        .into_iter()
-        .filter(|u| s(u, &["status"]) == Some("failed"))
-        .collect();
+    let failed: Vec<&Value> = ended(&r, "failed").collect();
     assert_eq!(failed.len(), 1, "{:?}", r.log);
     let shown = failed[0].get("content").and_then(|c| c.as_array());
     assert_eq!(
