@@ -172,6 +172,57 @@ mod tests {
     }
 
     #[test]
+    fn every_part_of_a_message_counts_toward_what_is_kept() {
+        use crate::arena::{Kind, Role};
+        // user, then the message measured, then a small user message: the
+        // cut is before the measured one exactly when it fits in `keep`.
+        let mut a = Arena::new();
+        a.user("a");
+        a.push(Role::Assistant, Kind::Thinking, &"t".repeat(12));
+        a.push(Role::Assistant, Kind::Signature, &"s".repeat(16));
+        a.push(Role::Assistant, Kind::Text, &"x".repeat(8));
+        a.call(&"i".repeat(20), &"n".repeat(24), &"g".repeat(28));
+        a.result("i", "n", "r", false);
+        a.user("b");
+        // 8 + 12 + 16 + 20 + 24 + 28 = 108 bytes: 27 tokens, with the
+        // result's 3 bytes (0 tokens).
+        assert_eq!((cut(&a, 27), cut(&a, 26)), (1, 3));
+        let mut r = Arena::new();
+        r.user("a");
+        r.push(Role::Assistant, Kind::Text, "");
+        r.call("c", "x", "{}");
+        r.result(&"i".repeat(20), &"n".repeat(24), &"r".repeat(28), false);
+        r.user("b");
+        // The call: 4 bytes; its result: 72 bytes. 76 / 4 = 19 tokens.
+        assert_eq!((cut(&r, 19), cut(&r, 18)), (1, 3));
+    }
+
+    #[test]
+    fn an_empty_usage_keeps_the_estimate_and_the_limit_is_inclusive() {
+        let mut e = Estimate::default();
+        e.usage(&Usage {
+            input: 0,
+            output: 5,
+            cached: 0,
+            cache_write: 0,
+        });
+        e.add(8);
+        assert_eq!(e.tokens(), 7);
+        e.usage(&Usage::default());
+        assert_eq!(
+            e.tokens(),
+            7,
+            "a turn with no usage reported changes nothing"
+        );
+        let l = Limits::new(128_000);
+        let mut e = Estimate::default();
+        e.add(4 * (128_000 - 16_384));
+        assert!(!l.over(&e), "exactly at the limit");
+        e.add(4);
+        assert!(l.over(&e));
+    }
+
+    #[test]
     fn estimate_and_limits() {
         let mut e = Estimate::default();
         e.add(400);

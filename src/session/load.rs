@@ -316,6 +316,130 @@ mod tests {
         );
     }
 
+    fn lines(recs: &[&str]) -> String {
+        let mut text = HEAD.to_string();
+        for r in recs {
+            text.push_str(r);
+            text.push('\n');
+        }
+        text
+    }
+
+    const GO: &str = r#"{"type":"user","text":"go"}"#;
+    const USAGE1: &str = r#"{"type":"usage","input":1,"output":1,"cached":0}"#;
+
+    #[test]
+    fn reasoning_replays_into_the_arena_the_live_turn_built() {
+        use crate::arena::{Kind, Role};
+        let text = lines(&[
+            GO,
+            r#"{"type":"reasoning","kind":"thinking","text":"t"}"#,
+            r#"{"type":"reasoning","kind":"signature","text":"s"}"#,
+            r#"{"type":"assistant","text":"a"}"#,
+            USAGE1,
+            r#"{"type":"reasoning","kind":"redacted","text":"r"}"#,
+            r#"{"type":"assistant","text":"b"}"#,
+            USAGE1,
+        ]);
+        let s = load(&file("reasoning", &text)).unwrap();
+        let mut live = Arena::new();
+        live.user("go");
+        live.push(Role::Assistant, Kind::Thinking, "t");
+        live.push(Role::Assistant, Kind::Signature, "s");
+        live.push(Role::Assistant, Kind::Text, "a");
+        live.push(Role::Assistant, Kind::Redacted, "r");
+        live.push(Role::Assistant, Kind::Text, "b");
+        assert_eq!(
+            s.arena.messages().collect::<Vec<_>>(),
+            live.messages().collect::<Vec<_>>()
+        );
+        assert!(s.notes.is_empty() && s.finished, "{:?}", s.notes);
+        // The same turn cut before its usage record is left out whole,
+        // its reasoning too.
+        let text = lines(&[
+            GO,
+            r#"{"type":"reasoning","kind":"thinking","text":"t"}"#,
+            r#"{"type":"reasoning","kind":"signature","text":"s"}"#,
+            r#"{"type":"assistant","text":"a"}"#,
+            r#"{"type":"call","id":"c1","name":"ls","args":"{}"}"#,
+        ]);
+        let s = load(&file("reasoning-open", &text)).unwrap();
+        assert_eq!(
+            s.arena.messages().collect::<Vec<_>>(),
+            vec![Msg::User(Text::raw("go"))]
+        );
+        assert!(s.unanswered.is_empty());
+    }
+
+    #[test]
+    fn a_prompt_after_an_unfinished_turn_leaves_that_turn_out() {
+        let text = lines(&[
+            GO,
+            r#"{"type":"assistant","text":"x"}"#,
+            r#"{"type":"call","id":"c1","name":"ls","args":"{}"}"#,
+            r#"{"type":"user","text":"again"}"#,
+            r#"{"type":"assistant","text":"done"}"#,
+            USAGE1,
+        ]);
+        let s = load(&file("reprompt", &text)).unwrap();
+        assert_eq!(
+            s.arena.messages().collect::<Vec<_>>(),
+            vec![
+                Msg::User(Text::raw("go")),
+                Msg::User(Text::raw("again")),
+                Msg::Assistant {
+                    text: Text::raw("done"),
+                    calls: vec![],
+                    thinking: vec![]
+                }
+            ]
+        );
+        assert!(s.unanswered.is_empty() && s.finished);
+        assert!(
+            s.notes.len() == 1 && s.notes[0].contains(":5: an unfinished model turn"),
+            "{:?}",
+            s.notes
+        );
+    }
+
+    #[test]
+    fn results_answer_their_calls_and_the_rest_are_interrupted() {
+        let text = lines(&[
+            GO,
+            r#"{"type":"assistant","text":""}"#,
+            r#"{"type":"call","id":"c1","name":"ls","args":"{}"}"#,
+            r#"{"type":"call","id":"c12","name":"ls","args":"{}"}"#,
+            USAGE1,
+            r#"{"type":"result","id":"c1","name":"ls","text":"okok"}"#,
+        ]);
+        let s = load(&file("results", &text)).unwrap();
+        assert_eq!(s.unanswered, vec![("c12".to_string(), "ls".to_string())]);
+        let msgs: Vec<Msg> = s.arena.messages().collect();
+        assert_eq!(
+            msgs.len(),
+            4,
+            "user, assistant, the result, the interrupted one"
+        );
+        assert!(matches!(&msgs[3], Msg::Result { id, error: true, .. } if *id == Text::raw("c12")));
+        // The usage's 2 tokens, then the two results' bytes: 2 + 2 + 4 and
+        // 3 + 2 + the note.
+        assert_eq!(s.est.tokens(), 2 + (8 + 5 + INTERRUPTED.len() as u64) / 4);
+    }
+
+    #[test]
+    fn a_move_changes_the_workspace_and_a_later_header_changes_nothing() {
+        let other = HEAD
+            .replacen("\"id\":\"x\"", "\"id\":\"y\"", 1)
+            .replacen("\"/w\"", "\"/v\"", 1);
+        let text = format!(
+            "{}{other}{}\n",
+            lines(&[GO]),
+            r#"{"type":"moved","cwd":"/w2"}"#
+        );
+        let s = load(&file("moved", &text)).unwrap();
+        assert_eq!((s.id.as_str(), s.cwd.as_str()), ("x", "/w2"));
+    }
+
     const USAGE: &str = "{\"type\":\"usage\",\"input\":1,\"output\":1,\"cached\":0}\n";
 
     #[test]

@@ -76,8 +76,15 @@ pub fn new_id(secs: u64) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    let mix = (nanos as u64 ^ (std::process::id() as u64).wrapping_mul(0x9e37_79b9)) & 0xff_ffff;
+    let mix = mix(nanos, std::process::id());
     format!("{}-{mix:06x}", compact.replace(' ', "-"))
+}
+
+/// An id's last 24 bits: the clock's nanoseconds with the pid scattered
+/// over them (an odd multiplier: no two pids below 2^24 mix alike), so two
+/// sessions of one second differ by moment and by process.
+fn mix(nanos: u32, pid: u32) -> u32 {
+    (nanos ^ pid.wrapping_mul(0x9e37_79b9)) & 0xff_ffff
 }
 
 /// Session files in `dir`, newest first.
@@ -374,6 +381,147 @@ mod tests {
         assert_eq!(utc(1_735_689_599), "2024-12-31 23:59:59");
         let id = new_id(1_735_689_599);
         assert!(id.starts_with("20241231-235959-") && id.len() == 22, "{id}");
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mote-sess-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    fn header<'a>(id: &'a str, cwd: &'a str, parent: &'a str) -> Record<'a> {
+        Record::Header {
+            id,
+            cwd,
+            provider: "openai",
+            model: "m",
+            created: 1,
+            mote: "0",
+            parent,
+        }
+    }
+
+    #[test]
+    fn the_directory_comes_from_the_flag_then_xdg_then_home() {
+        let env = |xdg: &'static str, home: &'static str| {
+            move |k: &str| match k {
+                "XDG_DATA_HOME" => Some(xdg.to_string()),
+                "HOME" => Some(home.to_string()),
+                _ => None,
+            }
+        };
+        let p = |s: &str| Some(PathBuf::from(s));
+        assert_eq!(dir(Some("/f"), &env("/x", "/h")), p("/f"));
+        assert_eq!(dir(None, &env("/x", "/h")), p("/x/mote/sessions"));
+        assert_eq!(
+            dir(None, &env("", "/h")),
+            p("/h/.local/share/mote/sessions")
+        );
+        assert_eq!(dir(None, &env("", "")), None);
+    }
+
+    #[test]
+    fn ids_are_the_clock_and_differ_by_nanosecond_and_process() {
+        // 2023-11-14 or later: the real clock, not a constant.
+        assert!(now() > 1_700_000_000);
+        // Two sessions a nanosecond apart, or started at the same moment by
+        // two processes, get different ids.
+        let by_clock: std::collections::HashSet<u32> = (0..4096).map(|n| mix(n, 4242)).collect();
+        assert_eq!(by_clock.len(), 4096);
+        let by_pid: std::collections::HashSet<u32> = (1..4096).map(|p| mix(7, p)).collect();
+        assert_eq!(by_pid.len(), 4095);
+        assert!((0..4096).all(|n| mix(n, 99) <= 0xff_ffff));
+    }
+
+    #[test]
+    fn the_listing_shows_the_first_prompt_and_an_orphaned_subagent() {
+        let d = scratch("list");
+        let mut w = Writer::create(&d, &header("20250101-000000-aaaaaa", "/w", "")).unwrap();
+        for r in [
+            Record::User { text: "first" },
+            Record::Assistant { text: "a" },
+            Record::User { text: "second" },
+            Record::Assistant { text: "b" },
+        ] {
+            w.append(&r).unwrap();
+        }
+        drop(w);
+        let i = info(&d.join("20250101-000000-aaaaaa.jsonl")).unwrap();
+        assert_eq!((i.first_prompt.as_str(), i.turns), ("first", 2));
+        // A subagent whose parent's file is gone is listed on its own.
+        let orphan = header("20250102-000000-cccccc", "/w", "20241231-000000-gone00");
+        Writer::create(&d, &orphan).unwrap().keep();
+        let mut out = Vec::new();
+        list(&d, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(lines[1].starts_with("20250102-000000-cccccc"), "{out}");
+        assert!(lines[2].ends_with(" first"), "{out}");
+    }
+
+    #[test]
+    fn latest_reads_a_header_with_a_long_workspace_path() {
+        let d = scratch("long");
+        let cwd = format!("/{}", "d/".repeat(2000));
+        Writer::create(&d, &header("20250101-000000-aaaaaa", &cwd, ""))
+            .unwrap()
+            .keep();
+        assert_eq!(id_of(&latest(&d, &cwd).unwrap()), "20250101-000000-aaaaaa");
+    }
+
+    #[test]
+    fn reopening_closes_a_torn_line_and_adds_nothing_to_a_whole_one() {
+        let d = scratch("reopen");
+        let _ = std::fs::create_dir_all(&d);
+        let p = d.join("s.jsonl");
+        let user = Record::User { text: "u" };
+        for (before, after) in [
+            ("", "{\"type\":\"user\",\"text\":\"u\"}\n"),
+            (
+                "{\"a\":1}\n",
+                "{\"a\":1}\n{\"type\":\"user\",\"text\":\"u\"}\n",
+            ),
+            ("{\"a\":", "{\"a\":\n{\"type\":\"user\",\"text\":\"u\"}\n"),
+        ] {
+            std::fs::write(&p, before).unwrap();
+            let mut w = Writer::reopen(&p, "s").unwrap();
+            w.append(&user).unwrap();
+            drop(w);
+            assert_eq!(std::fs::read_to_string(&p).unwrap(), after);
+        }
+    }
+
+    #[test]
+    fn a_session_with_several_model_records_is_kept() {
+        let d = scratch("kept");
+        let mut w = Writer::create(&d, &header("20250101-000000-aaaaaa", "/w", "")).unwrap();
+        w.append(&Record::Assistant { text: "" }).unwrap();
+        w.append(&Record::Call {
+            id: "c",
+            name: "ls",
+            args: "{}",
+        })
+        .unwrap();
+        w.append(&Record::User { text: "u" }).unwrap();
+        drop(w);
+        assert!(d.join("20250101-000000-aaaaaa.jsonl").exists());
+    }
+
+    #[test]
+    fn the_line_buffer_is_kept_unless_a_record_was_huge() {
+        let d = scratch("buffer");
+        let mut w = Writer::create(&d, &header("20250101-000000-aaaaaa", "/w", "")).unwrap();
+        let big = "x".repeat(100 * 1024);
+        for (text, kept) in [
+            ("small", true),
+            (&big[..], true),
+            (&"y".repeat(300 * 1024)[..], false),
+        ] {
+            w.append(&Record::User { text }).unwrap();
+            assert_eq!(w.line.capacity() > 0, kept, "{}", text.len());
+        }
+        w.keep();
     }
 
     #[test]

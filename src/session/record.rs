@@ -369,6 +369,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn calls_and_results_count_every_field() {
+        let call = Record::Call {
+            id: "abc",
+            name: "defgh",
+            args: "ijklmno",
+        };
+        let result = Record::Result {
+            id: "abc",
+            name: "defgh",
+            text: "ijklmno",
+            error: false,
+        };
+        assert_eq!((call.bytes(), result.bytes()), (15, 15));
+    }
+
+    #[test]
     fn every_kind_round_trips_through_one_line() {
         let u = Usage {
             input: 10,

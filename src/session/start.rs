@@ -1,8 +1,8 @@
 //! How a run meets its session: `--sessions` lists, `-c`/`--resume` load
 //! one and reopen it for appending (after recording results for calls a
 //! crash left unanswered), otherwise a new file is created unless
-//! `--no-session`. Also the context window: the flag, else the config's
-//! `models.ID.context_window`, else 128000. Kept out of main.rs so the
+//! `--no-session`. Also the compaction limits: the context window of the
+//! flag or the config (run.rs merges it into the options), else 128000. Kept out of main.rs so the
 //! wiring there stays a few lines.
 
 use std::path::Path;
@@ -154,11 +154,118 @@ pub fn create(
     }
 }
 
-/// The model's context window from the config's `models` section.
-pub fn window_from_config(c: &crate::config::Config, model: &str) -> Option<u64> {
-    c.get("models")?.get(model)?.get("context_window")?.as_u64()
-}
-
 pub fn limits(o: &Options) -> Limits {
     Limits::new(o.context_window.unwrap_or(DEFAULT_WINDOW))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Usage;
+
+    #[test]
+    fn the_log_keeps_the_estimate_and_stops_saving_on_a_write_error() {
+        let mut log = Log {
+            writer: None,
+            est: Estimate::default(),
+            limits: Limits::new(DEFAULT_WINDOW),
+        };
+        let usage = Usage {
+            input: 100,
+            output: 20,
+            cached: 0,
+            cache_write: 0,
+        };
+        assert_eq!(log.record(&Record::Usage(usage), 0), None);
+        assert_eq!(log.est.tokens(), 120);
+        log.record(&Record::User { text: "abcdefgh" }, 0);
+        assert_eq!(log.est.tokens(), 122);
+        // After compaction the arena's bytes are all that is counted.
+        log.record(
+            &Record::Compact {
+                messages: 1,
+                summary: "s",
+            },
+            40,
+        );
+        assert_eq!(log.est.tokens(), 10);
+        // A file that cannot be written (here: opened read-only): one
+        // note, then the run goes on unsaved.
+        let path = std::env::temp_dir().join(format!("mote-log-{}.jsonl", std::process::id()));
+        std::fs::write(&path, "").unwrap();
+        log.writer = Some(Writer {
+            file: std::fs::File::open(&path).unwrap(),
+            path: path.clone(),
+            id: "x".into(),
+            line: Vec::new(),
+            kept: true,
+        });
+        let note = log.record(&Record::User { text: "x" }, 0).unwrap();
+        let head = format!("session {}: ", path.display());
+        assert!(
+            note.starts_with(&head) && note.ends_with("; no longer saving this session"),
+            "{note}"
+        );
+        assert!(log.writer.is_none());
+        assert_eq!(log.record(&Record::User { text: "y" }, 0), None);
+    }
+
+    #[test]
+    fn reopening_answers_interrupted_calls_and_records_a_move_once() {
+        let d = std::env::temp_dir().join(format!("mote-open-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let (a, b) = (d.join("a"), d.join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let a_s = a.to_string_lossy().into_owned();
+        let header = Record::Header {
+            id: "20250101-000000-aaaaaa",
+            cwd: &a_s,
+            provider: "openai",
+            model: "m",
+            created: 1,
+            mote: "0",
+            parent: "",
+        };
+        let sessions = d.join("sessions");
+        let mut w = Writer::create(&sessions, &header).unwrap();
+        for r in [
+            Record::User { text: "go" },
+            Record::Assistant { text: "" },
+            Record::Call {
+                id: "c1",
+                name: "ls",
+                args: "{}",
+            },
+            Record::Usage(Usage::default()),
+        ] {
+            w.append(&r).unwrap();
+        }
+        let path = w.path.clone();
+        drop(w);
+        let lines = || std::fs::read_to_string(&path).unwrap().lines().count();
+        // --no-session: read, never written.
+        let r = open(&path, true, &b).unwrap();
+        assert!(r.writer.is_none() && r.loaded.cwd == a_s);
+        assert_eq!(lines(), 5);
+        // Resumed in b: the interrupted call's result, then the move.
+        let r = open(&path, false, &b).unwrap();
+        assert_eq!(r.loaded.cwd, b.to_string_lossy());
+        drop(r);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let tail: Vec<&str> = text.lines().skip(5).collect();
+        assert_eq!(tail.len(), 2, "{text}");
+        assert!(
+            tail[0].starts_with("{\"type\":\"result\",\"id\":\"c1\""),
+            "{text}"
+        );
+        assert!(tail[0].contains(INTERRUPTED) && tail[0].ends_with("\"error\":true}"));
+        assert_eq!(
+            tail[1],
+            format!("{{\"type\":\"moved\",\"cwd\":\"{}\"}}", b.display())
+        );
+        // Resumed in b again: nothing more to record.
+        drop(open(&path, false, &b).unwrap());
+        assert_eq!(lines(), 7);
+    }
 }
