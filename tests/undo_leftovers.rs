@@ -126,6 +126,15 @@ fn data_or_empty(data: &Path) -> &Path {
     data
 }
 
+/// `c` started with no input and its output dropped.
+fn quiet(mut c: Command) -> Child {
+    c.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Wait until `m` got `n` requests (the child is then mid-session).
 fn wait_requests(m: &Mock, n: usize, child: &mut Child) {
     let start = Instant::now();
@@ -146,15 +155,20 @@ fn a_deleted_session_file_takes_its_checkpoints_with_it() {
         assert!(undo_dir(&data, id).is_dir(), "{id}: no checkpoint folder");
     }
     assert_eq!(refs(&ws), sorted([&first, &second, &third]));
+    // A session from before `repo` was kept gets it at its next snapshot.
+    let repo_file = undo_dir(&data, &first).join("repo");
+    std::fs::remove_file(&repo_file).unwrap();
+    let m = Mock::start(vec![write("AGAIN"), Reply::text("done")]);
+    let out = mote(&ws, &data, &tmp, &m, &["--resume", &first, "-p", "again"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read(&repo_file).unwrap(),
+        ws.as_os_str().as_encoded_bytes()
+    );
 
     // A live session (its run waits on the model) keeps everything.
     let m = Mock::start(vec![write("LIVE"), Reply::Hang]);
-    let mut live = command(&ws, &data, &tmp, &m, &["-p", "edit"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut live = quiet(command(&ws, &data, &tmp, &m, &["-p", "edit"]));
     wait_requests(&m, 2, &mut live);
     let all = sessions(&data);
     let live_id = all.iter().find(|i| ![&first, &second, &third].contains(i));
@@ -200,12 +214,13 @@ fn a_killed_run_s_temp_directory_is_removed_by_the_next_run() {
     // An unsaved session keeps its private index in a temp directory for
     // its whole life: SIGKILL leaves it behind.
     let m = Mock::start(vec![edit("a.txt", "beta", "KILLED"), Reply::Hang]);
-    let mut killed = command(&ws, &data, &tmp, &m, &["--no-session", "-p", "edit"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut killed = quiet(command(
+        &ws,
+        &data,
+        &tmp,
+        &m,
+        &["--no-session", "-p", "edit"],
+    ));
     wait_requests(&m, 2, &mut killed);
     let dead = killed.id();
     killed.kill().unwrap(); // SIGKILL

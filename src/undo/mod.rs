@@ -469,6 +469,9 @@ fn index_file(session: &Path, top: &Path) -> PathBuf {
         for e in stale.filter(|e| e.file_name().as_encoded_bytes().starts_with(b"index-")) {
             let _ = std::fs::remove_file(e.path());
         }
+    }
+    // A session from before `repo` was kept gets it at its next snapshot.
+    if !index.exists() || !dir.join("repo").exists() {
         prune::remember_repo(&dir, top);
     }
     index
