@@ -279,6 +279,8 @@ const ASK: &[&str] = &[
     // ANSI-C quoting hides any bytes: `sort -o /tmp/x f`.
     "sort $'-o' /tmp/x f",
     "sort $'\\x2do' /tmp/x f",
+    // Only `$((` nests its brackets.
+    "echo $[ [1] ]",
     // Brace expansion makes words: `sort -o /tmp/x f`.
     "sort {-o,/tmp/x} f",
     "sort {-o,/tmp/x}$X f",
@@ -400,6 +402,7 @@ const READ_ONLY: &[&str] = &[
     "/bin/cat f",
     "echo $'it\\'s'",
     "sort f$/g f$",
+    "echo ${1} ${10} ${_x} ${x_1} ${@} ${#} ${?} ${$} ${-} ${*} ${#x} $((1 + (2)))",
     // An escaped `$` in a here-document body is text.
     "cat <<E\n\\$(rm x) \\`rm y\\`\nE",
     "date -u '+%Y-%m-%d %H:%M'",

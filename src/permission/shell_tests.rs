@@ -228,3 +228,22 @@ fn a_process_substitution_inside_a_word_is_part_of_it() {
     let w = &p.cmds[1].words[1];
     assert!(w.dynamic && w.plain == 1 && !w.may_become_option());
 }
+
+#[test]
+fn parameter_forms_name_their_problem() {
+    for (src, problem) in [
+        ("echo ${!x}", "indirect expansion `${!...}`"),
+        ("echo ${%x}", "an unknown `${...}` form"),
+        ("echo ${x@Q}", "an assignment or transformation in `${...}`"),
+        (
+            "echo ${x:1}",
+            "a substring offset or an assignment in `${...}`",
+        ),
+    ] {
+        assert_eq!(
+            parse(src).problems.first().map(String::as_str),
+            Some(problem),
+            "{src}"
+        );
+    }
+}
