@@ -402,6 +402,7 @@ const READ_ONLY: &[&str] = &[
     "/bin/cat f",
     "echo $'it\\'s'",
     "sort f$/g f$",
+    "echo ${a[@]} ${a[*]} ${a[10]} ${#a[@]}",
     "echo ${1} ${10} ${_x} ${x_1} ${@} ${#} ${?} ${$} ${-} ${*} ${#x} $((1 + (2)))",
     // An escaped `$` in a here-document body is text.
     "cat <<E\n\\$(rm x) \\`rm y\\`\nE",
