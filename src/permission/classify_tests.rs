@@ -279,6 +279,8 @@ const ASK: &[&str] = &[
     // ANSI-C quoting hides any bytes: `sort -o /tmp/x f`.
     "sort $'-o' /tmp/x f",
     "sort $'\\x2do' /tmp/x f",
+    // An escaped backtick inside backticks nests a substitution.
+    "echo `echo \\`rm x\\``",
     // Only `$((` nests its brackets.
     "echo $[ [1] ]",
     // Brace expansion makes words: `sort -o /tmp/x f`.
@@ -402,6 +404,7 @@ const READ_ONLY: &[&str] = &[
     "/bin/cat f",
     "echo $'it\\'s'",
     "sort f$/g f$",
+    "echo `pwd` \"`git rev-parse HEAD`\"",
     "echo ${a[@]} ${a[*]} ${a[10]} ${#a[@]}",
     "echo ${1} ${10} ${_x} ${x_1} ${@} ${#} ${?} ${$} ${-} ${*} ${#x} $((1 + (2)))",
     // An escaped `$` in a here-document body is text.

@@ -235,6 +235,7 @@ fn parameter_forms_name_their_problem() {
         ("echo ${!x}", "indirect expansion `${!...}`"),
         ("echo ${%x}", "an unknown `${...}` form"),
         ("echo ${x@Q}", "an assignment or transformation in `${...}`"),
+        ("echo ${x=y}", "an assignment or transformation in `${...}`"),
         (
             "echo ${x:1}",
             "a substring offset or an assignment in `${...}`",
@@ -245,5 +246,24 @@ fn parameter_forms_name_their_problem() {
             Some(problem),
             "{src}"
         );
+    }
+}
+
+#[test]
+fn a_brace_word_ends_at_its_own_brace() {
+    for src in [
+        "${x:-a}",
+        "${x:-a\\}b}",
+        "${x:-\"}\"}",
+        "${x:-'}'}",
+        "${x:-$(echo })}",
+    ] {
+        let line = format!("echo {src} c");
+        let p = parse(&line);
+        assert!(p.problems.is_empty(), "{src}: {:?}", p.problems);
+        let outer = p.cmds.last().unwrap();
+        let texts: Vec<&str> = outer.words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts.len(), 3, "{src}: {texts:?}");
+        assert_eq!(texts[2], "c", "{src}");
     }
 }
