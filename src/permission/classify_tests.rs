@@ -405,6 +405,7 @@ const READ_ONLY: &[&str] = &[
     "echo $'it\\'s'",
     "sort f$/g f$",
     "echo `pwd` \"`git rev-parse HEAD`\"",
+    "echo `ls\npwd`",
     "echo ${a[@]} ${a[*]} ${a[10]} ${#a[@]}",
     "echo ${1} ${10} ${_x} ${x_1} ${@} ${#} ${?} ${$} ${-} ${*} ${#x} $((1 + (2)))",
     // An escaped `$` in a here-document body is text.
