@@ -281,6 +281,8 @@ const ASK: &[&str] = &[
     "sort $'\\x2do' /tmp/x f",
     // An escaped backtick inside backticks nests a substitution.
     "echo `echo \\`rm x\\``",
+    // `<<-` strips tabs, so `\tE` ends the body and `rm x` runs.
+    "cat <<-E\n\tE\nrm x",
     // Only `$((` nests its brackets.
     "echo $[ [1] ]",
     // Brace expansion makes words: `sort -o /tmp/x f`.
@@ -406,6 +408,12 @@ const READ_ONLY: &[&str] = &[
     "sort f$/g f$",
     "echo `pwd` \"`git rev-parse HEAD`\"",
     "echo `ls\npwd`",
+    // A here-document body up to its exact delimiter is text when the
+    // delimiter is quoted in any way.
+    "cat <<E\n\tE\nrm x\nE",
+    "cat <<\\E\n$(rm x)\nE",
+    "cat <<'E$'\n$(rm x)\nE$",
+    "cat <<\"E\"\n`rm x`\nE",
     "echo ${a[@]} ${a[*]} ${a[10]} ${#a[@]}",
     "echo ${1} ${10} ${_x} ${x_1} ${@} ${#} ${?} ${$} ${-} ${*} ${#x} $((1 + (2)))",
     // An escaped `$` in a here-document body is text.

@@ -267,3 +267,19 @@ fn a_brace_word_ends_at_its_own_brace() {
         assert_eq!(texts[2], "c", "{src}");
     }
 }
+
+#[test]
+fn here_document_delimiters_with_expansions_are_problems() {
+    for src in [
+        "cat <<$X\nx\n$X",
+        "cat <<$XaX\nx\naX",
+        "cat <<`E`\nx\n`E`",
+        "cat <<\"$E\"\nx\n$E",
+    ] {
+        assert_eq!(
+            parse(src).problems,
+            ["a here-document delimiter with an expansion or an escape"],
+            "{src}"
+        );
+    }
+}
