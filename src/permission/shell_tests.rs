@@ -283,3 +283,15 @@ fn here_document_delimiters_with_expansions_are_problems() {
         );
     }
 }
+
+#[test]
+fn a_nested_parameter_keeps_its_text() {
+    // The word's text is the expansion as written, up to the outer brace.
+    for src in ["${a:-${b}'c'}", "${a:-${b:-x}'c'}", "\"${a:-${b}'c'}\""] {
+        let line = format!("echo {src} d");
+        let p = parse(&line);
+        assert!(p.problems.is_empty(), "{src}: {:?}", p.problems);
+        let texts: Vec<&str> = p.cmds[0].words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["echo", src.trim_matches('"'), "d"], "{src}");
+    }
+}
