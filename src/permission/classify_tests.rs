@@ -408,6 +408,9 @@ const READ_ONLY: &[&str] = &[
     "sort f$/g f$",
     "echo `pwd` \"`git rev-parse HEAD`\"",
     "echo `ls\npwd`",
+    // Escapes inside backticks: a nested substitution, a backslash.
+    "echo `echo \\`pwd\\``",
+    "echo `echo \\\\`",
     // A here-document body up to its exact delimiter is text when the
     // delimiter is quoted in any way.
     "cat <<E\n\tE\nrm x\nE",
