@@ -379,6 +379,10 @@ mod tests {
         assert_eq!(utc(0), "1970-01-01 00:00:00");
         assert_eq!(utc(951_827_696), "2000-02-29 12:34:56");
         assert_eq!(utc(1_735_689_599), "2024-12-31 23:59:59");
+        // The first day of a year of days (March to February), in a plain
+        // year and after a century's missing leap day.
+        assert_eq!(utc(59 * 86400), "1970-03-01 00:00:00");
+        assert_eq!(utc(4_107_542_400), "2100-03-01 00:00:00");
         let id = new_id(1_735_689_599);
         assert!(id.starts_with("20241231-235959-") && id.len() == 22, "{id}");
     }
