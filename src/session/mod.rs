@@ -405,6 +405,13 @@ mod tests {
         }
     }
 
+    /// What `--sessions` prints for `d`.
+    fn listed(d: &Path) -> String {
+        let mut out = Vec::new();
+        list(d, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn the_directory_comes_from_the_flag_then_xdg_then_home() {
         let env = |xdg: &'static str, home: &'static str| {
@@ -455,9 +462,7 @@ mod tests {
         // A subagent whose parent's file is gone is listed on its own.
         let orphan = header("20250102-000000-cccccc", "/w", "20241231-000000-gone00");
         Writer::create(&d, &orphan).unwrap().keep();
-        let mut out = Vec::new();
-        list(&d, &mut out).unwrap();
-        let out = String::from_utf8(out).unwrap();
+        let out = listed(&d);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 3, "{out}");
         assert!(lines[1].starts_with("20250102-000000-cccccc"), "{out}");
@@ -532,15 +537,7 @@ mod tests {
     fn find_by_prefix_and_latest_by_workspace() {
         let d = std::env::temp_dir().join(format!("mote-sess-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
-        let head = |id: &'static str, cwd: &'static str| Record::Header {
-            id,
-            cwd,
-            provider: "openai",
-            model: "m",
-            created: 1,
-            mote: "0",
-            parent: "",
-        };
+        let head = |id, cwd| header(id, cwd, "");
         let mut a = Writer::create(&d, &head("20250101-000000-aaaaaa", "/w1")).unwrap();
         a.append(&Record::User {
             text: "first\n task",
@@ -571,20 +568,10 @@ mod tests {
         let i = info(&find(&d, "20250101").unwrap()).unwrap();
         assert_eq!((i.first_prompt.as_str(), i.turns), ("first task", 1));
         // A subagent's session: under its parent, never the latest.
-        let child = Record::Header {
-            id: "20250103-000000-cccccc",
-            cwd: "/w1",
-            provider: "openai",
-            model: "m",
-            created: 1,
-            mote: "0",
-            parent: "20250101-000000-aaaaaa",
-        };
+        let child = header("20250103-000000-cccccc", "/w1", "20250101-000000-aaaaaa");
         kept(&child);
         assert_eq!(id_of(&latest(&d, "/w1").unwrap()), "20250102-000000-bbbbbc");
-        let mut out = Vec::new();
-        list(&d, &mut out).unwrap();
-        let out = String::from_utf8(out).unwrap();
+        let out = listed(&d);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 5, "{out}");
         assert!(lines[3].starts_with("20250101-000000-aaaaaa"), "{out}");
