@@ -348,14 +348,18 @@ fn slash_worktree_lists_and_moves_the_session() {
     let top = ws.parent().unwrap().to_path_buf();
     // A stdio MCP server that notes the folder of each start.
     let cwds = top.join("mcp-cwds");
+    // A hook that notes the folder it runs in.
+    let hook_cwd = top.join("hook-cwd");
     let flaky = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/flaky.sh");
     std::fs::create_dir_all(ws.join("config/mote")).unwrap();
     std::fs::write(
         ws.join("config/mote/config.json"),
         format!(
-            r#"{{"mcpServers":{{"flaky":{{"command":"{}","env":{{"FLAKY_CWD":"{}"}}}}}}}}"#,
+            r#"{{"mcpServers":{{"flaky":{{"command":"{}","env":{{"FLAKY_CWD":"{}"}}}}}},
+                "hooks":{{"PostToolUse":[{{"hooks":[{{"type":"command","command":"pwd > {}"}}]}}]}}}}"#,
             flaky.display(),
-            cwds.display()
+            cwds.display(),
+            hook_cwd.display()
         ),
     )
     .unwrap();
@@ -402,6 +406,15 @@ fn slash_worktree_lists_and_moves_the_session() {
         "in the worktree\n"
     );
     assert!(!ws.join("tui.txt").exists());
+    // The write's PostToolUse hook ran in the worktree too.
+    assert_eq!(
+        std::fs::read_to_string(&hook_cwd).unwrap().trim_end(),
+        top.join("repo-feat")
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string()
+    );
     t.type_text("/worktree");
     t.keys(&["Enter"]);
     t.wait_text("0 ahead, 0 behind main, 1 changed");

@@ -184,6 +184,12 @@ impl Hooks {
         self.started = self.session(Event::SessionStart, mode, source);
     }
 
+    /// The session moved to `dir` (`/worktree`): hooks run there from now
+    /// on, and name it as their `cwd`, as the tools do.
+    pub fn moved(&mut self, dir: &Path) {
+        self.dir = dir.to_string_lossy().into_owned();
+    }
+
     /// What SessionStart's hooks added ("" when none did).
     pub fn started(&self) -> &str {
         &self.started

@@ -31,6 +31,7 @@ fn move_to(r: &mut Repl, name: &str, path: &std::path::Path, made: bool) {
     }
     r.ctx.ws.root = path.to_path_buf();
     r.conv.moved(path);
+    r.ctx.hooks.moved(path);
     let mcp = r.ctx.mcp.restart(path.to_path_buf());
     // The system prompt names the workspace and holds its context files.
     let (cwd, user, dirs) = switch::dirs();
