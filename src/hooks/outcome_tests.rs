@@ -152,3 +152,23 @@ fn up_to_64_kib_of_a_hook_output_is_read_back() {
     );
     assert_eq!(o.context.len(), 64 * 1024);
 }
+
+#[test]
+fn after_a_move_hooks_run_in_the_new_folder_and_name_it() {
+    let to = std::env::temp_dir().join(format!("mote-hooks-moved-{}", std::process::id()));
+    std::fs::create_dir_all(&to).unwrap();
+    let mut h = hooks("SessionStart", &["pwd; cat"]);
+    h.moved(&to);
+    let o = h.fire(
+        Event::SessionStart,
+        Permission::Standard,
+        &Input::Field("startup"),
+    );
+    let (pwd, input) = o.context.split_once('\n').unwrap();
+    assert_eq!(Path::new(pwd), to.canonicalize().unwrap());
+    assert!(
+        input.contains(&format!("\"cwd\":{}", quote(&to.to_string_lossy()))),
+        "{input}"
+    );
+    std::fs::remove_dir_all(&to).unwrap();
+}
