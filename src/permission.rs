@@ -299,6 +299,19 @@ impl Gate {
         mode_decision(mode, tool.effect, "edits")
     }
 
+    /// A deny or ask rule that matches the words of `cmd` from its second
+    /// word on or later, and those words.
+    fn inner_rule(&self, cmd: &str) -> Option<(&rules::Rule, String)> {
+        let words: Vec<&str> = cmd.split(' ').collect();
+        (1..words.len()).find_map(|i| {
+            let inner = words.get(i..)?.join(" ");
+            [Action::Deny, Action::Ask]
+                .iter()
+                .find_map(|&a| self.rules.find(a, "bash", &Subject::Cmd(&inner)))
+                .map(|r| (r, inner))
+        })
+    }
+
     fn bash(&self, mode: Permission, cmd: Option<&str>, cwd: &std::path::Path) -> Decision {
         let Some(cmd) = cmd else {
             return Decision::Allow;
@@ -334,6 +347,17 @@ impl Gate {
             let why = format!("the command cannot be checked against the rules ({problem})");
             return Decision::Ask {
                 why,
+                by_mode: false,
+            };
+        }
+        // A program this file does not know as a wrapper may still run the
+        // rest of its words (`setsid rm x`): a rule's command there asks.
+        if let Some((r, inner)) = bare.iter().find_map(|b| self.inner_rule(b)) {
+            return Decision::Ask {
+                why: format!(
+                    "the rule `{}` matches `{inner}` inside it, which may run",
+                    r.text
+                ),
                 by_mode: false,
             };
         }
@@ -431,8 +455,10 @@ fn unwrap_all(p: &shell::Parsed, out: &mut Vec<String>, hidden: &mut Vec<String>
 
 /// The programs that run the rest of their words as a command, with the
 /// options that take the next word as their value and how many words come
-/// between the options and the command (`timeout`'s duration). `env -S`
-/// is left out: its value is the command line itself.
+/// between the options and the command (`timeout`'s duration, `chroot`'s
+/// root, `flock`'s file). `env -S` is left out: its value is the command
+/// line itself. A runner missing here is caught less exactly: a rule's
+/// command among its words asks (`Gate::inner_rule`).
 const WRAPPERS: &[(&str, &[&str], usize)] = &[
     ("env", &["-u", "--unset", "-C", "--chdir"], 0),
     ("nice", &["-n", "--adjustment"], 0),
@@ -494,6 +520,65 @@ const WRAPPERS: &[(&str, &[&str], usize)] = &[
         0,
     ),
     ("timeout", &["-s", "--signal", "-k", "--kill-after"], 1),
+    ("setsid", &[], 0),
+    (
+        "ionice",
+        &[
+            "-c",
+            "--class",
+            "-n",
+            "--classdata",
+            "-p",
+            "--pid",
+            "-P",
+            "--pgid",
+            "-u",
+            "--uid",
+        ],
+        0,
+    ),
+    (
+        "chrt",
+        &[
+            "-T",
+            "--sched-runtime",
+            "-P",
+            "--sched-period",
+            "-D",
+            "--sched-deadline",
+        ],
+        1,
+    ),
+    ("taskset", &[], 1),
+    ("doas", &["-u", "-C"], 0),
+    ("busybox", &[], 0),
+    (
+        "flock",
+        &["-w", "--wait", "--timeout", "-E", "--conflict-exit-code"],
+        1,
+    ),
+    ("watch", &["-n", "--interval"], 0),
+    (
+        "nsenter",
+        &["-t", "--target", "-S", "--setuid", "-G", "--setgid"],
+        0,
+    ),
+    (
+        "unshare",
+        &[
+            "-R", "--root", "-w", "--wd", "-S", "--setuid", "-G", "--setgid",
+        ],
+        0,
+    ),
+    ("chroot", &[], 1),
+    (
+        "strace",
+        &["-o", "-e", "-p", "-s", "-u", "-P", "-I", "-E", "-a"],
+        0,
+    ),
+    ("eatmydata", &[], 0),
+    ("fakeroot", &[], 0),
+    ("unbuffer", &[], 0),
 ];
 
 /// A sub-command's words without wrappers (`env A=1`, `nice -n 5`,

@@ -622,3 +622,69 @@ fn a_shell_behind_a_wrapper_flag_named_c_is_still_unwrapped() {
         "deny"
     );
 }
+
+#[test]
+fn rules_see_through_runners_of_commands_known_or_not() {
+    let w = ws("runners");
+    let g = gate(
+        r#"{"deny":["bash(rm:*)"],"ask":["bash(git push:*)"]}"#,
+        false,
+    );
+    let d = |c: &str| {
+        let args = format!(r#"{{"command":{c:?}}}"#);
+        decide(&g, Permission::Auto, "bash", &args, &w)
+    };
+    // Runners in the wrapper table: the rule itself decides.
+    for c in [
+        "setsid rm -rf x",
+        "/usr/bin/setsid --fork rm x",
+        "ionice -c 3 rm x",
+        "chrt -T 5 10 rm x",
+        "taskset 0x1 rm x",
+        "doas -u root rm x",
+        "busybox rm x",
+        "flock -w 5 /tmp/lock rm x",
+        "watch -n 1 'rm x'",
+        "nsenter -t 1 rm x",
+        "unshare -R / rm x",
+        "chroot / rm x",
+        "strace -o /dev/null -e trace=all rm x",
+        "eatmydata fakeroot unbuffer rm x",
+    ] {
+        assert_eq!(kind(&d(c)), "deny", "{c}");
+    }
+    assert_eq!(kind(&d("setsid git push origin main")), "ask");
+    // A runner the table does not know: the rule's command among its
+    // words asks, naming the rule and the words.
+    for (c, inner) in [
+        ("firejail --quiet rm -rf x", "rm -rf x"),
+        ("flock /tmp/lock -c rm x", "rm x"),
+        ("parallel -j2 rm ::: a b", "rm ::: a b"),
+        ("runner --opt v git push origin", "git push origin"),
+    ] {
+        let rule = if inner.starts_with("rm") {
+            "bash(rm:*)"
+        } else {
+            "bash(git push:*)"
+        };
+        assert_eq!(
+            d(c),
+            Decision::Ask {
+                why: format!("the rule `{rule}` matches `{inner}` inside it, which may run"),
+                by_mode: false
+            },
+            "{c}"
+        );
+    }
+    // Nothing of a rule among the words: auto runs it.
+    for c in ["setsid ls -la", "firejail --quiet make", "git status"] {
+        assert_eq!(d(c), Decision::Allow, "{c}");
+    }
+    // Without rules the runners are the mode's to decide, as before.
+    let free = gate(r#"{}"#, false);
+    let args = r#"{"command":"firejail rm x"}"#;
+    assert_eq!(
+        decide(&free, Permission::Auto, "bash", args, &w),
+        Decision::Allow
+    );
+}
