@@ -299,15 +299,15 @@ impl Gate {
         mode_decision(mode, tool.effect, "edits")
     }
 
-    /// A deny or ask rule that matches the words of `cmd` from its second
-    /// word on or later, and those words.
-    fn inner_rule(&self, cmd: &str) -> Option<(&rules::Rule, String)> {
-        let words: Vec<&str> = cmd.split(' ').collect();
-        (1..words.len()).find_map(|i| {
-            let inner = words.get(i..)?.join(" ");
+    /// A deny or ask rule that matches the words of `cmd` (joined by single
+    /// spaces) from its second word on or later, and those words: the text
+    /// after one of its spaces.
+    fn inner_rule<'c>(&self, cmd: &'c str) -> Option<(&rules::Rule, &'c str)> {
+        cmd.match_indices(' ').find_map(|(at, _)| {
+            let inner = cmd.get(at + 1..)?;
             [Action::Deny, Action::Ask]
                 .iter()
-                .find_map(|&a| self.rules.find(a, "bash", &Subject::Cmd(&inner)))
+                .find_map(|&a| self.rules.find(a, "bash", &Subject::Cmd(inner)))
                 .map(|r| (r, inner))
         })
     }
@@ -352,7 +352,8 @@ impl Gate {
         }
         // A program this file does not know as a wrapper may still run the
         // rest of its words (`setsid rm x`): a rule's command there asks.
-        if let Some((r, inner)) = bare.iter().find_map(|b| self.inner_rule(b)) {
+        let found = has_rules.then(|| bare.iter().find_map(|b| self.inner_rule(b)));
+        if let Some((r, inner)) = found.flatten() {
             return Decision::Ask {
                 why: format!(
                     "the rule `{}` matches `{inner}` inside it, which may run",

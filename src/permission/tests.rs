@@ -661,6 +661,13 @@ fn rules_see_through_runners_of_commands_known_or_not() {
         ("flock /tmp/lock -c rm x", "rm x"),
         ("parallel -j2 rm ::: a b", "rm ::: a b"),
         ("runner --opt v git push origin", "git push origin"),
+        ("find . -name '*.o' -exec rm -f {} +", "rm -f {} +"),
+        ("python3 -m runpy rm x", "rm x"),
+        // An empty word keeps its place: the words after it still count.
+        ("firejail '' rm x", "rm x"),
+        // Words are matched as written, so text that only mentions the
+        // command asks too.
+        ("git commit -m 'rm old files'", "rm old files"),
     ] {
         let rule = if inner.starts_with("rm") {
             "bash(rm:*)"
@@ -676,8 +683,16 @@ fn rules_see_through_runners_of_commands_known_or_not() {
             "{c}"
         );
     }
-    // Nothing of a rule among the words: auto runs it.
-    for c in ["setsid ls -la", "firejail --quiet make", "git status"] {
+    // Nothing of a rule among the words: auto runs it. A rule's command
+    // inside another word, or run by a program from its own text or
+    // files, is not seen: the sandbox is the boundary for those.
+    for c in [
+        "setsid ls -la",
+        "firejail --quiet make",
+        "git status",
+        "echo farm x",
+        "python3 -c 'import os;os.system(\"rm x\")'",
+    ] {
         assert_eq!(d(c), Decision::Allow, "{c}");
     }
     // Without rules the runners are the mode's to decide, as before.
