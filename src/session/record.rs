@@ -100,6 +100,38 @@ pub enum Record<'a> {
     },
 }
 
+/// One record line as it is written: `{"type":KIND`, then each field in
+/// order; the caller closes it.
+struct Line<'w>(&'w mut dyn Write);
+
+impl<'w> Line<'w> {
+    fn start(w: &'w mut dyn Write, kind: &str) -> io::Result<Line<'w>> {
+        write!(w, "{{\"type\":\"{kind}\"")?;
+        Ok(Line(w))
+    }
+
+    /// A string field, JSON-escaped.
+    fn str(self, key: &str, v: &str) -> io::Result<Line<'w>> {
+        write!(self.0, ",\"{key}\":")?;
+        string(self.0, v)?;
+        Ok(self)
+    }
+
+    /// A string field left out when empty.
+    fn str_unless_empty(self, key: &str, v: &str) -> io::Result<Line<'w>> {
+        if v.is_empty() {
+            return Ok(self);
+        }
+        self.str(key, v)
+    }
+
+    /// A number or boolean field.
+    fn num(self, key: &str, v: impl std::fmt::Display) -> io::Result<Line<'w>> {
+        write!(self.0, ",\"{key}\":{v}")?;
+        Ok(self)
+    }
+}
+
 impl Record<'_> {
     /// Write the record as one line, newline included.
     pub fn write(&self, w: &mut dyn Write) -> io::Result<()> {
@@ -113,50 +145,35 @@ impl Record<'_> {
                 mote,
                 parent,
             } => {
-                write!(w, "{{\"type\":\"session\",\"version\":{VERSION},\"id\":")?;
-                string(w, id)?;
-                w.write_all(b",\"cwd\":")?;
-                string(w, cwd)?;
-                w.write_all(b",\"provider\":")?;
-                string(w, provider)?;
-                w.write_all(b",\"model\":")?;
-                string(w, model)?;
-                write!(w, ",\"created\":{created},\"mote\":")?;
-                string(w, mote)?;
-                if !parent.is_empty() {
-                    w.write_all(b",\"parent\":")?;
-                    string(w, parent)?;
-                }
+                Line::start(w, "session")?
+                    .num("version", VERSION)?
+                    .str("id", id)?
+                    .str("cwd", cwd)?
+                    .str("provider", provider)?
+                    .str("model", model)?
+                    .num("created", created)?
+                    .str("mote", mote)?
+                    .str_unless_empty("parent", parent)?;
             }
-            Record::User { text } => {
-                w.write_all(b"{\"type\":\"user\",\"text\":")?;
-                string(w, text)?;
-            }
+            Record::User { text } => _ = Line::start(w, "user")?.str("text", text)?,
             Record::Image(img) => {
-                w.write_all(b"{\"type\":\"image\",\"path\":")?;
-                string(w, &img.path)?;
-                write!(w, ",\"size\":{},\"hash\":", img.size)?;
-                string(w, &img.hash)?;
-                w.write_all(b",\"media\":")?;
-                string(w, &img.media)?;
+                Line::start(w, "image")?
+                    .str("path", &img.path)?
+                    .num("size", img.size)?
+                    .str("hash", &img.hash)?
+                    .str("media", &img.media)?;
             }
             Record::Reasoning { kind, text } => {
-                w.write_all(b"{\"type\":\"reasoning\",\"kind\":")?;
-                string(w, kind)?;
-                w.write_all(b",\"text\":")?;
-                string(w, text)?;
+                Line::start(w, "reasoning")?
+                    .str("kind", kind)?
+                    .str("text", text)?;
             }
-            Record::Assistant { text } => {
-                w.write_all(b"{\"type\":\"assistant\",\"text\":")?;
-                string(w, text)?;
-            }
+            Record::Assistant { text } => _ = Line::start(w, "assistant")?.str("text", text)?,
             Record::Call { id, name, args } => {
-                w.write_all(b"{\"type\":\"call\",\"id\":")?;
-                string(w, id)?;
-                w.write_all(b",\"name\":")?;
-                string(w, name)?;
-                w.write_all(b",\"args\":")?;
-                string(w, args)?;
+                Line::start(w, "call")?
+                    .str("id", id)?
+                    .str("name", name)?
+                    .str("args", args)?;
             }
             Record::Result {
                 id,
@@ -164,33 +181,28 @@ impl Record<'_> {
                 text,
                 error,
             } => {
-                w.write_all(b"{\"type\":\"result\",\"id\":")?;
-                string(w, id)?;
-                w.write_all(b",\"name\":")?;
-                string(w, name)?;
-                w.write_all(b",\"text\":")?;
-                string(w, text)?;
-                write!(w, ",\"error\":{error}")?;
+                Line::start(w, "result")?
+                    .str("id", id)?
+                    .str("name", name)?
+                    .str("text", text)?
+                    .num("error", error)?;
             }
             Record::Usage(u) => {
-                write!(
-                    w,
-                    "{{\"type\":\"usage\",\"input\":{},\"output\":{},\"cached\":{},\"cache_write\":{}",
-                    u.input, u.output, u.cached, u.cache_write
-                )?;
+                Line::start(w, "usage")?
+                    .num("input", u.input)?
+                    .num("output", u.output)?
+                    .num("cached", u.cached)?
+                    .num("cache_write", u.cache_write)?;
             }
             Record::Compact { messages, summary } => {
-                write!(
-                    w,
-                    "{{\"type\":\"compact\",\"messages\":{messages},\"summary\":"
-                )?;
-                string(w, summary)?;
+                Line::start(w, "compact")?
+                    .num("messages", messages)?
+                    .str("summary", summary)?;
             }
             Record::Subagent { call, session } => {
-                w.write_all(b"{\"type\":\"subagent\",\"call\":")?;
-                string(w, call)?;
-                w.write_all(b",\"session\":")?;
-                string(w, session)?;
+                Line::start(w, "subagent")?
+                    .str("call", call)?
+                    .str("session", session)?;
             }
             Record::Checkpoint {
                 seq,
@@ -202,20 +214,18 @@ impl Record<'_> {
                 note,
                 uncovered,
             } => {
-                write!(w, "{{\"type\":\"checkpoint\",\"seq\":{seq},\"at\":")?;
-                string(w, at)?;
-                write!(w, ",\"time\":{time},\"messages\":{messages},\"uncovered\":{uncovered},\"commit\":")?;
-                string(w, commit)?;
-                w.write_all(b",\"prompt\":")?;
-                string(w, prompt)?;
-                w.write_all(b",\"note\":")?;
-                string(w, note)?;
+                Line::start(w, "checkpoint")?
+                    .num("seq", seq)?
+                    .str("at", at)?
+                    .num("time", time)?
+                    .num("messages", messages)?
+                    .num("uncovered", uncovered)?
+                    .str("commit", commit)?
+                    .str("prompt", prompt)?
+                    .str("note", note)?;
             }
-            Record::Rewind { seq } => write!(w, "{{\"type\":\"rewind\",\"seq\":{seq}")?,
-            Record::Moved { cwd } => {
-                w.write_all(b"{\"type\":\"moved\",\"cwd\":")?;
-                string(w, cwd)?;
-            }
+            Record::Rewind { seq } => _ = Line::start(w, "rewind")?.num("seq", seq)?,
+            Record::Moved { cwd } => _ = Line::start(w, "moved")?.str("cwd", cwd)?,
         }
         w.write_all(b"}\n")
     }
