@@ -13,6 +13,7 @@ mod common;
 mod mock;
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::fd::FromRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -210,6 +211,8 @@ fn initialize_new_session_with_client_mcp_server_and_set_mode() {
 /// mote acp with raw lines on stdin; the replies, one per line.
 struct Raw {
     child: std::process::Child,
+    /// The write end of mote's stdin; `None` once closed.
+    input: Option<std::fs::File>,
     out: BufReader<std::process::ChildStdout>,
 }
 
@@ -220,6 +223,28 @@ impl Raw {
 
     /// mote acp with the model at `base_url`.
     fn with_model(ws: &Path, base_url: &str) -> Raw {
+        Raw::spawn(ws, base_url, false)
+    }
+
+    /// mote acp with the model at `base_url`; with `nonblocking`, its stdin
+    /// is a pipe whose read end is O_NONBLOCK (as a parent may hand it).
+    fn spawn(ws: &Path, base_url: &str, nonblocking: bool) -> Raw {
+        let (stdin, input) = if nonblocking {
+            let mut fds = [0; 2];
+            // SAFETY: a two-int array for pipe2(2) (close-on-exec: mote gets
+            // only its stdin); each fd is then owned once.
+            let (r, w) = unsafe {
+                assert_eq!(libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC), 0);
+                assert_eq!(libc::fcntl(fds[0], libc::F_SETFL, libc::O_NONBLOCK), 0);
+                (
+                    std::fs::File::from_raw_fd(fds[0]),
+                    std::fs::File::from_raw_fd(fds[1]),
+                )
+            };
+            (Stdio::from(r), Some(w))
+        } else {
+            (Stdio::piped(), None)
+        };
         let mut c = common::mote_command();
         // No retries: an unreachable model fails at once.
         let mut child = c
@@ -228,19 +253,61 @@ impl Raw {
             .env("OPENAI_API_KEY", "test-key")
             .env("OPENAI_BASE_URL", base_url)
             .env("XDG_DATA_HOME", ws.join("data"))
-            .stdin(Stdio::piped())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
+        let input = input.or_else(|| {
+            let fd: std::os::fd::OwnedFd = child.stdin.take()?.into();
+            Some(fd.into())
+        });
         let out = BufReader::new(child.stdout.take().unwrap());
-        Raw { child, out }
+        Raw { child, input, out }
     }
 
     fn send(&mut self, bytes: &[u8]) {
-        let i = self.child.stdin.as_mut().unwrap();
+        let i = self.input.as_mut().unwrap();
         i.write_all(bytes).unwrap();
         i.flush().unwrap();
+    }
+
+    /// initialize, session/new in `ws`, then the prompt "go" (id 3), read
+    /// until mote asks permission: the question's id.
+    fn prompt_until_asked(&mut self, ws: &Path) -> f64 {
+        let cwd = ws.to_string_lossy().into_owned();
+        self.send(
+            format!(
+                "{}\n{}\n",
+                r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":1}}"#,
+                format_args!(r#"{{"jsonrpc":"2.0","id":2,"method":"session/new","params":{{"cwd":"{cwd}","mcpServers":[]}}}}"#)
+            )
+            .as_bytes(),
+        );
+        let sid = loop {
+            let v = self.reply();
+            if let Some(id) = s(&v, &["result", "sessionId"]) {
+                break id.to_string();
+            }
+        };
+        self.send(format!(r#"{{"jsonrpc":"2.0","id":3,"method":"session/prompt","params":{{"sessionId":"{sid}","prompt":[{{"type":"text","text":"go"}}]}}}}"#).as_bytes());
+        self.send(b"\n");
+        loop {
+            let v = self.reply();
+            if s(&v, &["method"]) == Some("session/request_permission") {
+                break v.get("id").and_then(|i| i.as_f64()).unwrap();
+            }
+        }
+    }
+
+    /// Read until the answer to the prompt (id 3): its stop reason.
+    fn stop_reason(&mut self) -> Option<String> {
+        loop {
+            let v = self.reply();
+            if v.get("id") == Some(&Value::Num(3.0)) {
+                break s(&v, &["result", "stopReason"]).map(String::from);
+            }
+        }
     }
 
     fn reply(&mut self) -> Value {
@@ -333,7 +400,7 @@ fn malformed_input_gets_json_rpc_errors_and_eof_ends_cleanly() {
     assert_eq!(ok, (Value::Num(10.0), 0.0));
     // Unknown notifications are ignored; EOF ends the process with 0.
     r.send(b"{\"jsonrpc\":\"2.0\",\"method\":\"whatever\"}\n");
-    drop(r.child.stdin.take());
+    drop(r.input.take());
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut r.out, &mut rest).unwrap();
     assert_eq!(rest, "");
@@ -462,7 +529,7 @@ fn requests_get_exact_errors_and_answers_are_never_sent_unasked() {
             None
         )
     );
-    drop(r.child.stdin.take());
+    drop(r.input.take());
     assert_eq!(r.child.wait().unwrap().code(), Some(0));
 }
 
@@ -476,34 +543,7 @@ fn an_answer_to_another_request_is_not_the_permission() {
         mock::Reply::text("done"),
     ]);
     let mut r = Raw::with_model(&ws, &m.base_url());
-    let cwd = ws.to_string_lossy().into_owned();
-    r.send(
-        format!(
-            "{}\n{}\n",
-            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":1}}"#,
-            format_args!(r#"{{"jsonrpc":"2.0","id":2,"method":"session/new","params":{{"cwd":"{cwd}","mcpServers":[]}}}}"#)
-        )
-        .as_bytes(),
-    );
-    let sid = loop {
-        let v = r.reply();
-        if let Some(id) = s(&v, &["result", "sessionId"]) {
-            break id.to_string();
-        }
-    };
-    r.send(format!(r#"{{"jsonrpc":"2.0","id":3,"method":"session/prompt","params":{{"sessionId":"{sid}","prompt":[{{"type":"text","text":"go"}}]}}}}"#).as_bytes());
-    r.send(b"\n");
-    let asked = loop {
-        let v = r.reply();
-        if s(&v, &["method"]) == Some("session/request_permission") {
-            break v.get("id").and_then(|i| i.as_f64()).unwrap();
-        }
-    };
-    let answer = |id: f64, option: &str| {
-        format!(
-            r#"{{"jsonrpc":"2.0","id":{id},"result":{{"outcome":{{"outcome":"selected","optionId":"{option}"}}}}}}"#
-        )
-    };
+    let asked = r.prompt_until_asked(&ws);
     // In one write: an answer to nothing, the answer, and a second answer
     // to the same question, which comes too late to count.
     r.send(
@@ -515,18 +555,46 @@ fn an_answer_to_another_request_is_not_the_permission() {
         )
         .as_bytes(),
     );
-    let stop = loop {
-        let v = r.reply();
-        if v.get("id") == Some(&Value::Num(3.0)) {
-            break s(&v, &["result", "stopReason"]).map(String::from);
-        }
-    };
-    assert_eq!(stop.as_deref(), Some("end_turn"));
+    assert_eq!(r.stop_reason().as_deref(), Some("end_turn"));
     assert!(
         !ws.join("ran").exists(),
         "the stray answer allowed the command"
     );
-    drop(r.child.stdin.take());
+    drop(r.input.take());
+    assert_eq!(r.child.wait().unwrap().code(), Some(0));
+}
+
+/// The editor's answer to permission question `id`.
+fn answer(id: f64, option: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"result":{{"outcome":{{"outcome":"selected","optionId":"{option}"}}}}}}"#
+    )
+}
+
+/// A non-blocking stdin (O_NONBLOCK on the pipe, as a parent may leave it)
+/// is waited on, idle and during a permission question, not read into an
+/// EAGAIN error. Without data mote must stay up: a read that does not wait
+/// fails at once ("reading stdin: Resource temporarily unavailable").
+#[test]
+fn a_non_blocking_stdin_is_waited_on() {
+    let ws = workspace("raw-nonblocking");
+    let m = Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"touch ran"}"#),
+        mock::Reply::text("done"),
+    ]);
+    let mut r = Raw::spawn(&ws, &m.base_url(), true);
+    let up = std::time::Instant::now();
+    while up.elapsed() < Duration::from_millis(500) {
+        if let Some(st) = r.child.try_wait().unwrap() {
+            panic!("mote ended before any input: {st}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let asked = r.prompt_until_asked(&ws);
+    r.send(format!("{}\n", answer(asked, "allow_once")).as_bytes());
+    assert_eq!(r.stop_reason().as_deref(), Some("end_turn"));
+    assert!(ws.join("ran").exists(), "the allowed command did not run");
+    drop(r.input.take());
     assert_eq!(r.child.wait().unwrap().code(), Some(0));
 }
 
@@ -834,8 +902,10 @@ fn cancel_stops_running_subagents_and_their_commands() {
         ("ACP_MODE", "auto"),
         ("ACP_CANCEL_ON", "tool_call_update"),
         ("ACP_CANCEL_TEXT", "turn 1, bash,"),
-        // The progress line is shown as the child's command is called: let it start.
-        ("ACP_DELAY_MS", "300"),
+        // The progress line is shown as the child's command is called: let
+        // it start (its pid file), however loaded the machine.
+        ("ACP_CANCEL_AFTER_FILE", "pid."),
+        ("ACP_DELAY_MS", "100"),
     ];
     let Some(r) = client("cancel", &ws, &m, &env, &[]) else {
         return;

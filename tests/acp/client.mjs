@@ -12,6 +12,7 @@
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
+import { readdirSync } from "node:fs";
 
 const [nm, scenario, cwd, mote, ...moteArgs] = process.argv.slice(2);
 const sdkDir = join(nm, "@agentclientprotocol/sdk/dist/v1");
@@ -223,7 +224,13 @@ const SCENARIOS = {
         (e.t === "permission" && env.ACP_CANCEL_ON === "permission") ||
         env.ACP_CANCEL_ON === "now",
     );
-    // Let a command start before cancelling it.
+    // Let a command start before cancelling it: ACP_CANCEL_AFTER_FILE, a
+    // file whose name starts so appears in the workspace (up to 10 s); then
+    // ACP_DELAY_MS.
+    for (let waited = 0; env.ACP_CANCEL_AFTER_FILE && waited < 10000; waited += 20) {
+      if (readdirSync(cwd).some((f) => f.startsWith(env.ACP_CANCEL_AFTER_FILE))) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
     await new Promise((res) => setTimeout(res, Number(env.ACP_DELAY_MS || 0)));
     const t0 = Date.now();
     // ACP_CANCEL_SESSION: cancel that session instead (not the running one).
