@@ -222,10 +222,13 @@ impl Gate {
             Some((Action::Deny, r)) => {
                 Decision::Deny(format!("is forbidden by the deny rule `{r}`"))
             }
-            Some((Action::Ask, r)) => Decision::Ask {
-                why: format!("the ask rule `{r}`"),
-                by_mode: false,
-            },
+            Some((Action::Ask, r)) => unless_refused(
+                Decision::Ask {
+                    why: format!("the ask rule `{r}`"),
+                    by_mode: false,
+                },
+                mode_decision(mode, effect, what),
+            ),
             Some((Action::Allow, _)) if mode != Permission::ReadOnly => Decision::Allow,
             _ => mode_decision(mode, effect, what),
         }
@@ -260,6 +263,9 @@ impl Gate {
         match self.rules.judge(tool.name, &subject) {
             Some((Action::Deny, r)) => {
                 return Decision::Deny(format!("on `{p}` is forbidden by the deny rule `{r}`"))
+            }
+            Some((Action::Ask, _)) if write && mode == Permission::ReadOnly => {
+                return Decision::Deny("is not allowed in read-only mode".into());
             }
             Some((Action::Ask, r)) => {
                 return Decision::Ask {
@@ -332,14 +338,12 @@ impl Gate {
                 .iter()
                 .find_map(|s| self.rules.find(action, "bash", s))
             {
+                let why = format!("the ask rule `{}`", r.text);
                 return match action {
                     Action::Deny => {
                         Decision::Deny(format!("is forbidden by the deny rule `{}`", r.text))
                     }
-                    _ => Decision::Ask {
-                        why: format!("the ask rule `{}`", r.text),
-                        by_mode: false,
-                    },
+                    _ => self.ask_in(mode, why, cmd, cwd),
                 };
             }
         }
@@ -347,22 +351,17 @@ impl Gate {
             self.rules.any_for(Action::Deny, "bash") || self.rules.any_for(Action::Ask, "bash");
         if let (Some(problem), true) = (parsed.problems.first().or(hidden.first()), has_rules) {
             let why = format!("the command cannot be checked against the rules ({problem})");
-            return Decision::Ask {
-                why,
-                by_mode: false,
-            };
+            return self.ask_in(mode, why, cmd, cwd);
         }
         // A program this file does not know as a wrapper may still run the
         // rest of its words (`setsid rm x`): a rule's command there asks.
         let found = has_rules.then(|| bare.iter().find_map(|b| self.inner_rule(b)));
         if let Some((r, inner)) = found.flatten() {
-            return Decision::Ask {
-                why: format!(
-                    "the rule `{}` matches `{inner}` inside it, which may run",
-                    r.text
-                ),
-                by_mode: false,
-            };
+            let why = format!(
+                "the rule `{}` matches `{inner}` inside it, which may run",
+                r.text
+            );
+            return self.ask_in(mode, why, cmd, cwd);
         }
         // An allow rule covers a sub-command only if it adds no risky
         // environment or file-writing redirection of its own.
@@ -380,6 +379,32 @@ impl Gate {
                         .find(Action::Allow, "bash", &Subject::Cmd(text))
                         .is_some()
             });
+        self.bash_by_mode(mode, cmd, cwd, allowed)
+    }
+
+    /// A rule's question about `cmd`, unless `mode` refuses the command
+    /// anyway (read-only mode without a read-only sandbox and a command not
+    /// proven read-only): a yes must not run what the mode forbids.
+    fn ask_in(&self, mode: Permission, why: String, cmd: &str, cwd: &std::path::Path) -> Decision {
+        let ask = Decision::Ask {
+            why,
+            by_mode: false,
+        };
+        match mode {
+            Permission::ReadOnly => unless_refused(ask, self.bash_by_mode(mode, cmd, cwd, false)),
+            _ => ask,
+        }
+    }
+
+    /// The mode's decision on a command no rule stopped; `allowed`: allow
+    /// rules cover every sub-command.
+    fn bash_by_mode(
+        &self,
+        mode: Permission,
+        cmd: &str,
+        cwd: &std::path::Path,
+        allowed: bool,
+    ) -> Decision {
         let proven = readonly::check(cmd, cwd);
         match mode {
             Permission::Auto if self.sandbox_missing && proven.is_err() => Decision::Ask {
@@ -403,6 +428,15 @@ impl Gate {
                 Err(e) => Decision::Ask { why: format!("the command is not proven read-only: {e}"), by_mode: true },
             },
         }
+    }
+}
+
+/// A rule's `ask`, unless the mode's own decision refuses: read-only mode
+/// changes nothing, asked or not.
+fn unless_refused(ask: Decision, by_mode: Decision) -> Decision {
+    match by_mode {
+        refused @ Decision::Deny(_) => refused,
+        _ => ask,
     }
 }
 

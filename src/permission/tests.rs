@@ -703,3 +703,46 @@ fn rules_see_through_runners_of_commands_known_or_not() {
         Decision::Allow
     );
 }
+
+/// An ask rule never opens read-only mode: a yes would run what the mode
+/// forbids. What the mode allows (reads, proven read-only commands, any
+/// command in a read-only sandbox) still asks.
+#[test]
+fn ask_rules_never_open_read_only_mode() {
+    use Permission::*;
+    let w = ws("askreadonly");
+    let rules = r#"{"ask":["edit(**)","read(src/**)","bash(touch:*)","bash(cat:*)","mcp__db__*"]}"#;
+    let calls = [
+        ("write", r#"{"path":"src/a.rs","content":"x"}"#),
+        ("bash", r#"{"command":"touch x"}"#),
+        ("bash", r#"{"command":"setsid touch x"}"#),
+        ("bash", r#"{"command":"cat src/a.rs"}"#),
+        ("read", r#"{"path":"src/a.rs"}"#),
+    ];
+    let table = [
+        (ReadOnly, false, ["deny", "deny", "deny", "ask", "ask"]),
+        (ReadOnly, true, ["deny", "ask", "ask", "ask", "ask"]),
+        (Cautious, false, ["ask", "ask", "ask", "ask", "ask"]),
+    ];
+    for (mode, landlock, want) in table {
+        let g = gate(rules, landlock);
+        for ((tool, args), want) in calls.iter().zip(want) {
+            let d = decide(&g, mode, tool, args, &w);
+            assert_eq!(
+                kind(&d),
+                want,
+                "{mode:?} landlock {landlock}: {tool} {args}: {d:?}"
+            );
+        }
+        let mcp = g.decide_named(mode, "mcp__db__query", Effect::Exec);
+        let want = if mode == ReadOnly { "deny" } else { "ask" };
+        assert_eq!(kind(&mcp), want, "{mode:?}: {mcp:?}");
+    }
+    let g = gate(rules, false);
+    assert_eq!(
+        decide(&g, ReadOnly, "bash", r#"{"command":"touch x"}"#, &w),
+        Decision::Deny(
+            "is not allowed in read-only mode: without a sandbox only commands proven read-only run, and `touch` is not a known read-only program".into()
+        )
+    );
+}
