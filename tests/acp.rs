@@ -1545,8 +1545,12 @@ fn config_options_set_the_prompt_mode_and_the_model() {
         r#"{"models":{"big":{"context_window":200000},"mock-model":{}}}"#,
     )
     .unwrap();
+    // A template is no prompt mode: setting it is an error.
+    std::fs::create_dir_all(ws.join(".mote/prompts")).unwrap();
+    std::fs::write(ws.join(".mote/prompts/fixit.md"), "Fix $ARGUMENTS\n").unwrap();
     let m = Mock::start(vec![mock::Reply::text("ok")]);
-    let Some(r) = client("config", &ws, &m, &[("ACP_MODEL", "other-model")], &[]) else {
+    let env = [("ACP_MODEL", "other-model"), ("ACP_TEMPLATE", "fixit")];
+    let Some(r) = client("config", &ws, &m, &env, &[]) else {
         return;
     };
     let opts = r.result("session/new").get("configOptions").unwrap();
@@ -1608,7 +1612,9 @@ fn config_options_set_the_prompt_mode_and_the_model() {
         .map(|(i, _)| i)
         .collect();
     assert!(set_at[0] < mode_at && mode_at < set_at[1], "{:?}", r.log);
-    assert_eq!(r.of("error").len(), 1);
+    let errors: Vec<String> = r.of("error").iter().map(|e| format!("{e:?}")).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("no prompt mode `fixit`"), "{errors:?}");
     let prompt_modes: Vec<&str> = opts
         .at(0)
         .and_then(|o| o.get("options"))

@@ -240,13 +240,15 @@ const SCENARIOS = {
     log.push({ t: "cancel_ms", ms: Date.now() - t0 });
     await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("second") });
   },
-  // Config options: the prompt mode set to plan, the model to ACP_MODEL,
-  // an unknown option; then a prompt.
+  // Config options: the prompt mode set to plan (then to ACP_TEMPLATE), the
+  // model to ACP_MODEL, an unknown option; then a prompt.
   async config(ctx) {
     await call(ctx, "initialize", { protocolVersion: 1, clientCapabilities: caps });
     const s = await call(ctx, "session/new", { cwd, mcpServers });
     const set = (configId, value) => call(ctx, "session/set_config_option", { sessionId: s.sessionId, configId, value });
     await set("prompt_mode", "plan");
+    // ACP_TEMPLATE: a template's name, which is no prompt mode.
+    if (env.ACP_TEMPLATE) await set("prompt_mode", env.ACP_TEMPLATE);
     await set("model", env.ACP_MODEL);
     await set("no_such_option", "x");
     await call(ctx, "session/prompt", { sessionId: s.sessionId, prompt: prompt("go") });
