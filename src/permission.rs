@@ -145,12 +145,15 @@ impl Gate {
         let rule =
             |t: &str, pat: &str| format!("{t}({})", pat.replace('\\', "\\\\").replace('*', "\\*"));
         match tool.target {
+            // None when an allow rule could not cover the command (a
+            // redirection that writes, a risky variable, an unparsed part):
+            // the answer would not be remembered.
             Target::Command(key) => args.str(key).map_or(Vec::new(), |c| {
-                shell::parse(c)
-                    .cmds
-                    .iter()
-                    .map(|s| rule(tool.name, &s.text()))
-                    .collect()
+                let p = shell::parse(c);
+                if !p.problems.is_empty() || !p.cmds.iter().all(coverable) {
+                    return Vec::new();
+                }
+                p.cmds.iter().map(|s| rule(tool.name, &s.text())).collect()
             }),
             Target::Name => vec![tool.name.to_string()],
             Target::Url(key) => host_of(args.str(key).ok())
@@ -368,12 +371,7 @@ impl Gate {
         let allowed = parsed.problems.is_empty()
             && !parsed.cmds.is_empty()
             && parsed.cmds.iter().zip(&plain).all(|(c, text)| {
-                let clean = readonly::simple(&shell::Simple {
-                    words: Vec::new(),
-                    ..c.clone()
-                })
-                .is_ok();
-                clean
+                coverable(c)
                     && self
                         .rules
                         .find(Action::Allow, "bash", &Subject::Cmd(text))
@@ -429,6 +427,16 @@ impl Gate {
             },
         }
     }
+}
+
+/// Can an allow rule cover sub-command `c`? Only if it adds no risky
+/// environment or file-writing redirection of its own (its words aside).
+fn coverable(c: &shell::Simple) -> bool {
+    readonly::simple(&shell::Simple {
+        words: Vec::new(),
+        ..c.clone()
+    })
+    .is_ok()
 }
 
 /// A rule's `ask`, unless the mode's own decision refuses: read-only mode

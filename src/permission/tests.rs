@@ -330,6 +330,40 @@ fn always_answers_extend_the_session_allowlist() {
     assert_eq!(g.decide(Permission::Cautious, e, &a, &w), Decision::Allow);
 }
 
+/// "Always" is offered only where its rules would hold: every command it
+/// is offered for is allowed after the answer, and a command an allow rule
+/// cannot cover (a redirection that writes, a risky variable, a part that
+/// cannot be parsed) offers none, instead of asking again after "always".
+#[test]
+fn always_is_offered_only_where_its_rules_hold() {
+    let w = ws("always-holds");
+    let t = find_tool("bash").unwrap();
+    let commands = [
+        ("make test", true),
+        ("cargo build 2>&1 | tail -5", true),
+        ("echo x > /dev/null && ls", true),
+        ("echo x >> added", false),
+        ("make > out.log", false),
+        ("LD_PRELOAD=/tmp/x.so make", false),
+        ("ls && echo x > f", false),
+        ("echo 'unterminated", false),
+    ];
+    for (cmd, offered) in commands {
+        let mut g = gate("{}", false);
+        let a = Args::parse(&format!(r#"{{"command":{cmd:?}}}"#)).unwrap();
+        let rules = Gate::always_rules(t, &a, &w);
+        assert_eq!(!rules.is_empty(), offered, "{cmd}: {rules:?}");
+        if offered {
+            g.allow_always(&rules).unwrap();
+            assert_eq!(
+                g.decide(Permission::Cautious, t, &a, &w),
+                Decision::Allow,
+                "{cmd}"
+            );
+        }
+    }
+}
+
 #[test]
 fn mcp_tools_by_name() {
     let g = gate(
