@@ -212,6 +212,12 @@ impl Config {
         self.hooks.iter().map(|(p, v)| (p, v, *p == self.project))
     }
 
+    /// The project's config file (`.mote/config.json` of the folder mote
+    /// started in), whether it exists or not.
+    pub fn project_file(&self) -> &Path {
+        &self.project
+    }
+
     /// What the project's config.json would loosen, for the trust
     /// question (`mcpServers, permissions.allow in FILE`), if anything.
     pub fn held(&self) -> Option<String> {

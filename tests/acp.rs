@@ -253,6 +253,7 @@ impl Raw {
             .env("OPENAI_API_KEY", "test-key")
             .env("OPENAI_BASE_URL", base_url)
             .env("XDG_DATA_HOME", ws.join("data"))
+            .env("XDG_STATE_HOME", ws.join("state"))
             .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -272,10 +273,9 @@ impl Raw {
         i.flush().unwrap();
     }
 
-    /// initialize, session/new in `ws`, then the prompt "go" (id 3), read
-    /// until mote asks permission: the question's id.
-    fn prompt_until_asked(&mut self, ws: &Path) -> f64 {
-        let cwd = ws.to_string_lossy().into_owned();
+    /// initialize (id 1), then session/new (id 2) in `cwd`: the session's id.
+    fn new_session(&mut self, cwd: &Path) -> String {
+        let cwd = cwd.to_string_lossy().into_owned();
         self.send(
             format!(
                 "{}\n{}\n",
@@ -284,12 +284,18 @@ impl Raw {
             )
             .as_bytes(),
         );
-        let sid = loop {
+        loop {
             let v = self.reply();
             if let Some(id) = s(&v, &["result", "sessionId"]) {
                 break id.to_string();
             }
-        };
+        }
+    }
+
+    /// initialize, session/new in `ws`, then the prompt "go" (id 3), read
+    /// until mote asks permission: the question's id.
+    fn prompt_until_asked(&mut self, ws: &Path) -> f64 {
+        let sid = self.new_session(ws);
         self.send(format!(r#"{{"jsonrpc":"2.0","id":3,"method":"session/prompt","params":{{"sessionId":"{sid}","prompt":[{{"type":"text","text":"go"}}]}}}}"#).as_bytes());
         self.send(b"\n");
         loop {
@@ -596,6 +602,42 @@ fn a_non_blocking_stdin_is_waited_on() {
     assert!(ws.join("ran").exists(), "the allowed command did not run");
     drop(r.input.take());
     assert_eq!(r.child.wait().unwrap().code(), Some(0));
+}
+
+/// The folder mote started in keeps its own trust: when the editor opens
+/// another folder, trusted, the starting folder's config.json hooks run
+/// only if that folder is trusted too.
+#[test]
+fn the_starting_folders_hooks_need_its_own_trust() {
+    for start_trusted in [false, true] {
+        let start = workspace(&format!("trust-start-{start_trusted}"));
+        let editor = workspace(&format!("trust-editor-{start_trusted}"));
+        let marker = start.join("hook-ran");
+        std::fs::create_dir_all(start.join(".mote")).unwrap();
+        std::fs::write(
+            start.join(".mote/config.json"),
+            format!(
+                r#"{{"hooks":{{"SessionStart":[{{"hooks":[{{"type":"command","command":"touch {}"}}]}}]}}}}"#,
+                marker.display()
+            ),
+        )
+        .unwrap();
+        let mut trusted = format!("{}\n", editor.display());
+        if start_trusted {
+            trusted += &format!("{}\n", start.display());
+        }
+        std::fs::create_dir_all(start.join("state/mote")).unwrap();
+        std::fs::write(start.join("state/mote/trusted"), trusted).unwrap();
+        let mut r = Raw::start(&start);
+        r.new_session(&editor);
+        drop(r.input.take());
+        assert_eq!(r.child.wait().unwrap().code(), Some(0));
+        assert_eq!(
+            marker.exists(),
+            start_trusted,
+            "starting folder trusted: {start_trusted}"
+        );
+    }
 }
 
 /// stdin that cannot be read ends mote with exit 1 and a one-line error.

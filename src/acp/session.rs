@@ -131,6 +131,17 @@ impl Session {
     }
 }
 
+/// What a session's folder may use (`Base::trust`).
+struct Trust {
+    /// Its .mcp.json, hooks and prompt files.
+    trusted: bool,
+    /// The project hooks: also those of the folder mote started in, when
+    /// it is another.
+    hooks_trusted: bool,
+    /// The line saying what was held back, if anything.
+    held: Option<String>,
+}
+
 /// What every session of the process is made from.
 pub struct Base<'a> {
     pub opts: &'a Options,
@@ -141,6 +152,46 @@ pub struct Base<'a> {
 }
 
 impl Base<'_> {
+    /// The trust of the editor's folder `root`, which may be another than
+    /// the one mote started in: its .mcp.json, hooks and prompt files need
+    /// its own trust (src/trust.rs). The config's project file is the
+    /// starting folder's: when that is another folder, its hooks need that
+    /// folder's trust too. No terminal to ask: untrusted, they are held
+    /// back with one line for the editor.
+    fn trust(&self, root: &Path) -> Result<Trust, String> {
+        let o = self.opts;
+        let file = root.join(".mcp.json");
+        let mut what: Vec<String> = (!o.no_mcp && file.exists())
+            .then(|| format!("MCP servers in {}", file.display()))
+            .into_iter()
+            .collect();
+        let (_, project_hooks) = crate::run::hook_files(self.config, root)?;
+        what.extend(crate::run::named(&project_hooks));
+        let trusted = crate::trust::allow(root, &what, o.trust, false);
+        let start = self.config.project_file();
+        // The starting folder's config.json hooks, when that is not `root`.
+        let elsewhere: Vec<String> = crate::run::named(&project_hooks)
+            .zip(&project_hooks)
+            .filter_map(|(name, (p, _))| (p == start && !p.starts_with(root)).then_some(name))
+            .collect();
+        let start_dir = start
+            .parent()
+            .and_then(Path::parent)
+            .map(|d| d.canonicalize().unwrap_or_else(|_| d.into()));
+        let start_trusted = elsewhere.is_empty()
+            || start_dir.is_some_and(|d| crate::trust::allow(&d, &[], o.trust, false));
+        let held = match (trusted, start_trusted) {
+            (false, _) if !what.is_empty() => Some(crate::trust::held_back(&what)),
+            (true, false) => Some(crate::trust::held_back(&elsewhere)),
+            _ => None,
+        };
+        Ok(Trust {
+            trusted,
+            hooks_trusted: trusted && start_trusted,
+            held,
+        })
+    }
+
     /// A session rooted at `cwd`, with the configured MCP servers (unless
     /// `--no-mcp`) and the client's `extra` ones, all started: a new one, or
     /// the saved one `resumed` (session/load), which keeps its id and file.
@@ -156,19 +207,11 @@ impl Base<'_> {
             .map_err(|e| format!("workspace {}: {e}", cwd.display()))?;
         let skills = Setup::skills(&ws.root);
         let gate = setup.gate(&mut ws, None, &skills)?;
-        // The editor's folder may be another than the one mote started in:
-        // its .mcp.json, hooks and prompt files need its own trust
-        // (src/trust.rs). No terminal to ask: untrusted, they are held
-        // back with one warning.
-        let file = ws.root.join(".mcp.json");
-        let mut what: Vec<String> = (!o.no_mcp && file.exists())
-            .then(|| format!("MCP servers in {}", file.display()))
-            .into_iter()
-            .collect();
-        let (_, project_hooks) = crate::run::hook_files(self.config, &ws.root)?;
-        what.extend(crate::run::named(&project_hooks));
-        let trusted = crate::trust::allow(&ws.root, &what, o.trust, false);
-        let held = (!trusted && !what.is_empty()).then(|| crate::trust::held_back(&what));
+        let Trust {
+            trusted,
+            hooks_trusted,
+            held,
+        } = self.trust(&ws.root)?;
         let mcp = setup.mcp(&ws.root, trusted, extra, false)?;
         let (chosen, g) = setup.mode(&ws.root, "", trusted)?;
         let system = setup.system(&ws.root, &ws.root, &chosen.mode, None, &skills)?;
@@ -179,7 +222,7 @@ impl Base<'_> {
             // The editor has the id and may load the session later.
             saved.log.writer.iter_mut().for_each(session::Writer::keep);
         }
-        let mut hooks = setup.hooks(&ws.root, trusted, &saved.log)?;
+        let mut hooks = setup.hooks(&ws.root, hooks_trusted, &saved.log)?;
         hooks.start(g.permission, if new { "startup" } else { "resume" });
         let mode = PromptMode {
             system: crate::prompt::with_start(system, hooks.started()),
