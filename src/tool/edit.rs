@@ -8,6 +8,7 @@ use super::write::replace;
 use super::{arg_or, Effect, Preview, Target, Tool, ToolCtx};
 use crate::json::Args;
 use crate::workspace::Workspace;
+use std::path::Path;
 
 pub const TOOL: Tool = Tool {
     name: "edit",
@@ -42,20 +43,7 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
     }
     let path = ws.resolve(rel)?;
     let shown = ws.display(&path);
-    let cant = |e: std::io::Error| format!("cannot read {shown}: {e}");
-    let file = open_beneath(ws, &path).map_err(cant)?;
-    // The editor's text (unsaved changes too) once the file passed the checks.
-    let data = match ws.buffers.and_then(|b| b.read(&path)) {
-        Some(text) => text
-            .map_err(|e| format!("cannot read {shown} from the editor: {e}"))?
-            .into_bytes(),
-        None => read_all(file).map_err(cant)?,
-    };
-    if data.iter().take(8192).any(|&b| b == 0) {
-        return Err(format!(
-            "{shown} looks binary (it has NUL bytes); edit it with bash"
-        ));
-    }
+    let data = read_text(ws, &path, &shown)?;
     let (old, new) = if uses_crlf(&data) {
         (to_crlf(old_arg), to_crlf(new_arg))
     } else {
@@ -78,44 +66,104 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
             lines.join(", ")
         ));
     }
+    let (out, new_starts) = splice(&data, &hits, old.len(), &new);
+    replace(ws, &path, &out, false).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    let change = Change {
+        before: &data,
+        hits: &hits,
+        old_len: old.len(),
+        after: &out,
+        new_starts: &new_starts,
+        new_len: new.len(),
+    };
+    Ok(change.report(&shown))
+}
+
+/// The file's text for an edit: the editor's (unsaved changes too) once
+/// the file passed the checks, else the file's; refused if it looks binary.
+fn read_text(ws: &ToolCtx, path: &Path, shown: &str) -> Result<Vec<u8>, String> {
+    let cant = |e: std::io::Error| format!("cannot read {shown}: {e}");
+    let file = open_beneath(ws, path).map_err(cant)?;
+    let data = match ws.buffers.and_then(|b| b.read(path)) {
+        Some(text) => text
+            .map_err(|e| format!("cannot read {shown} from the editor: {e}"))?
+            .into_bytes(),
+        None => read_all(file).map_err(cant)?,
+    };
+    if data.iter().take(8192).any(|&b| b == 0) {
+        return Err(format!(
+            "{shown} looks binary (it has NUL bytes); edit it with bash"
+        ));
+    }
+    Ok(data)
+}
+
+/// `data` with the `old_len` bytes at each of `hits` replaced by `new`,
+/// and where each replacement starts in it.
+fn splice(data: &[u8], hits: &[usize], old_len: usize, new: &[u8]) -> (Vec<u8>, Vec<usize>) {
     let mut out = Vec::with_capacity(data.len() + hits.len() * new.len());
     let mut new_starts = Vec::with_capacity(hits.len());
     let mut prev = 0;
-    for &h in &hits {
+    for &h in hits {
         out.extend_from_slice(data.get(prev..h).unwrap_or_default());
         new_starts.push(out.len());
-        out.extend_from_slice(&new);
-        prev = h + old.len();
+        out.extend_from_slice(new);
+        prev = h + old_len;
     }
     out.extend_from_slice(data.get(prev..).unwrap_or_default());
-    replace(ws, &path, &out, false).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    (out, new_starts)
+}
 
-    let spans: Vec<String> = new_starts
-        .iter()
-        .take(20)
-        .map(|&p| span(&out, p, new.len()))
-        .collect();
-    let more = if hits.len() > 20 { ", ..." } else { "" };
-    let n = hits.len();
-    let occ = if n == 1 { "occurrence" } else { "occurrences" };
-    let mut diff = String::new();
-    for (&h, &p) in hits.iter().zip(&new_starts) {
-        if diff_full(&diff) {
-            break;
+/// One edit as made: the text before and after, and where each
+/// replacement is in both.
+struct Change<'a> {
+    before: &'a [u8],
+    hits: &'a [usize],
+    old_len: usize,
+    after: &'a [u8],
+    new_starts: &'a [usize],
+    new_len: usize,
+}
+
+impl Change<'_> {
+    /// The tool's answer: what was replaced where, then the diff (cut).
+    fn report(&self, shown: &str) -> String {
+        let spans: Vec<String> = self
+            .new_starts
+            .iter()
+            .take(20)
+            .map(|&p| span(self.after, p, self.new_len))
+            .collect();
+        let n = self.hits.len();
+        let more = if n > 20 { ", ..." } else { "" };
+        let occ = if n == 1 { "occurrence" } else { "occurrences" };
+        let mut diff = String::new();
+        for (&h, &p) in self.hits.iter().zip(self.new_starts) {
+            if diff_full(&diff) {
+                break;
+            }
+            diff_lines(
+                &mut diff,
+                self.before,
+                h,
+                self.old_len,
+                self.after,
+                p,
+                self.new_len,
+            );
         }
-        diff_lines(&mut diff, &data, h, old.len(), &out, p, new.len());
+        let cut = truncate::head(&diff, DIFF_LINES, DIFF_BYTES);
+        let mut msg = format!(
+            "Edited {shown}: replaced {n} {occ} ({}{more})\n{}",
+            spans.join(", "),
+            cut.text
+        );
+        // A diff stopped early is full, so it is cut too.
+        if cut.cut {
+            msg.push_str("[diff cut]");
+        }
+        msg.trim_end().to_string()
     }
-    let cut = truncate::head(&diff, DIFF_LINES, DIFF_BYTES);
-    let mut msg = format!(
-        "Edited {shown}: replaced {n} {occ} ({}{more})\n{}",
-        spans.join(", "),
-        cut.text
-    );
-    // A diff stopped early is full, so it is cut too.
-    if cut.cut {
-        msg.push_str("[diff cut]");
-    }
-    Ok(msg.trim_end().to_string())
 }
 
 /// Has the diff outgrown what is shown? Only stops building it: the text is
