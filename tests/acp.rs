@@ -273,6 +273,12 @@ impl Raw {
         i.flush().unwrap();
     }
 
+    /// Close stdin: mote ends its sessions and exits 0.
+    fn close(mut self) {
+        drop(self.input.take());
+        assert_eq!(self.child.wait().unwrap().code(), Some(0));
+    }
+
     /// initialize (id 1), then session/new (id 2) in `cwd`: the session's id.
     fn new_session(&mut self, cwd: &Path) -> String {
         let cwd = cwd.to_string_lossy().into_owned();
@@ -535,8 +541,7 @@ fn requests_get_exact_errors_and_answers_are_never_sent_unasked() {
             None
         )
     );
-    drop(r.input.take());
-    assert_eq!(r.child.wait().unwrap().code(), Some(0));
+    r.close();
 }
 
 /// While mote waits for the answer to its permission question, an answer
@@ -544,10 +549,7 @@ fn requests_get_exact_errors_and_answers_are_never_sent_unasked() {
 #[test]
 fn an_answer_to_another_request_is_not_the_permission() {
     let ws = workspace("raw-stray-answer");
-    let m = Mock::start(vec![
-        mock::Reply::call("bash", r#"{"command":"touch ran"}"#),
-        mock::Reply::text("done"),
-    ]);
+    let m = touch_ran();
     let mut r = Raw::with_model(&ws, &m.base_url());
     let asked = r.prompt_until_asked(&ws);
     // In one write: an answer to nothing, the answer, and a second answer
@@ -566,8 +568,15 @@ fn an_answer_to_another_request_is_not_the_permission() {
         !ws.join("ran").exists(),
         "the stray answer allowed the command"
     );
-    drop(r.input.take());
-    assert_eq!(r.child.wait().unwrap().code(), Some(0));
+    r.close();
+}
+
+/// A model that runs `touch ran`, then says done.
+fn touch_ran() -> Mock {
+    Mock::start(vec![
+        mock::Reply::call("bash", r#"{"command":"touch ran"}"#),
+        mock::Reply::text("done"),
+    ])
 }
 
 /// The editor's answer to permission question `id`.
@@ -584,10 +593,7 @@ fn answer(id: f64, option: &str) -> String {
 #[test]
 fn a_non_blocking_stdin_is_waited_on() {
     let ws = workspace("raw-nonblocking");
-    let m = Mock::start(vec![
-        mock::Reply::call("bash", r#"{"command":"touch ran"}"#),
-        mock::Reply::text("done"),
-    ]);
+    let m = touch_ran();
     let mut r = Raw::spawn(&ws, &m.base_url(), true);
     let up = std::time::Instant::now();
     while up.elapsed() < Duration::from_millis(500) {
@@ -600,8 +606,7 @@ fn a_non_blocking_stdin_is_waited_on() {
     r.send(format!("{}\n", answer(asked, "allow_once")).as_bytes());
     assert_eq!(r.stop_reason().as_deref(), Some("end_turn"));
     assert!(ws.join("ran").exists(), "the allowed command did not run");
-    drop(r.input.take());
-    assert_eq!(r.child.wait().unwrap().code(), Some(0));
+    r.close();
 }
 
 /// The folder mote started in keeps its own trust: when the editor opens
@@ -630,8 +635,7 @@ fn the_starting_folders_hooks_need_its_own_trust() {
         std::fs::write(start.join("state/mote/trusted"), trusted).unwrap();
         let mut r = Raw::start(&start);
         r.new_session(&editor);
-        drop(r.input.take());
-        assert_eq!(r.child.wait().unwrap().code(), Some(0));
+        r.close();
         assert_eq!(
             marker.exists(),
             start_trusted,
