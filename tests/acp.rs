@@ -274,9 +274,17 @@ impl Raw {
     }
 
     /// Close stdin: mote ends its sessions and exits 0.
-    fn close(mut self) {
+    fn close(self) {
+        self.close_reading();
+    }
+
+    /// Close stdin and read what mote still writes until it exits 0.
+    fn close_reading(mut self) -> String {
         drop(self.input.take());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.out, &mut rest).unwrap();
         assert_eq!(self.child.wait().unwrap().code(), Some(0));
+        rest
     }
 
     /// initialize (id 1), then session/new (id 2) in `cwd`: the session's id.
@@ -635,12 +643,15 @@ fn the_starting_folders_hooks_need_its_own_trust() {
         std::fs::write(start.join("state/mote/trusted"), trusted).unwrap();
         let mut r = Raw::start(&start);
         r.new_session(&editor);
-        r.close();
+        let rest = r.close_reading();
         assert_eq!(
             marker.exists(),
             start_trusted,
             "starting folder trusted: {start_trusted}"
         );
+        // The editor is told what was held back.
+        let note = format!("not using hooks in {}/.mote/config.json", start.display());
+        assert_eq!(rest.contains(&note), !start_trusted, "{rest}");
     }
 }
 

@@ -155,8 +155,7 @@ impl Base<'_> {
     /// The trust of the editor's folder `root`, which may be another than
     /// the one mote started in: its .mcp.json, hooks and prompt files need
     /// its own trust (src/trust.rs). The config's project file is the
-    /// starting folder's: when that is another folder, its hooks need that
-    /// folder's trust too. No terminal to ask: untrusted, they are held
+    /// starting folder's: its hooks need that folder's trust too. No terminal to ask: untrusted, they are held
     /// back with one line for the editor.
     fn trust(&self, root: &Path) -> Result<Trust, String> {
         let o = self.opts;
@@ -169,10 +168,11 @@ impl Base<'_> {
         what.extend(crate::run::named(&project_hooks));
         let trusted = crate::trust::allow(root, &what, o.trust, false);
         let start = self.config.project_file();
-        // The starting folder's config.json hooks, when that is not `root`.
+        // The starting folder's config.json hooks (when that folder is
+        // `root`, its trust is the same).
         let elsewhere: Vec<String> = crate::run::named(&project_hooks)
             .zip(&project_hooks)
-            .filter_map(|(name, (p, _))| (p == start && !p.starts_with(root)).then_some(name))
+            .filter_map(|(name, (p, _))| (p == start).then_some(name))
             .collect();
         let start_dir = start
             .parent()
