@@ -169,7 +169,6 @@ fn window(
         out.push('\n');
     }
     let last = offset + shown as u64 - 1;
-    let next = last + 1;
     let of = if count {
         format!(
             " of {}",
@@ -178,20 +177,22 @@ fn window(
     } else {
         String::new()
     };
-    if long_line {
-        out.push_str(&format!(
-            "[line {last} is longer than 50 KB and was cut; see the rest with bash (e.g. cut -c); next line: offset={next}]"
-        ));
-    } else if byte_cap {
-        out.push_str(&format!(
-            "[showing lines {offset}-{last}{of} (50 KB limit); continue with offset={next}]"
-        ));
-    } else {
-        out.push_str(&format!(
-            "[showing lines {offset}-{last}{of}; continue with offset={next}]"
-        ));
-    }
+    out.push_str(&continuation(offset, last, &of, long_line, byte_cap));
     Ok(Ok(out))
+}
+
+/// The closing note of a partial read: why it stopped and which offset continues it.
+fn continuation(offset: u64, last: u64, of: &str, long_line: bool, byte_cap: bool) -> String {
+    let next = last + 1;
+    if long_line {
+        format!(
+            "[line {last} is longer than 50 KB and was cut; see the rest with bash (e.g. cut -c); next line: offset={next}]"
+        )
+    } else if byte_cap {
+        format!("[showing lines {offset}-{last}{of} (50 KB limit); continue with offset={next}]")
+    } else {
+        format!("[showing lines {offset}-{last}{of}; continue with offset={next}]")
+    }
 }
 
 /// Append the next line (with its newline) to `buf`, taking at most `cap`
