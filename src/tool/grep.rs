@@ -72,24 +72,7 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
         }
     })?;
 
-    let mut notes = Vec::new();
-    if s.more() {
-        notes.push(format!(
-            "[stopped at {limit} matches; narrow the search or raise limit]"
-        ));
-    }
-    if s.binary_tails() > 0 {
-        notes.push(format!(
-            "[{} file(s) searched only up to NUL bytes past their start (binary data)]",
-            s.binary_tails()
-        ));
-    }
-    if end == End::Capped {
-        notes.push(format!(
-            "[search stopped after {} entries; use a narrower path]",
-            walk::MAX_ENTRIES
-        ));
-    }
+    let mut notes = notes(&s, limit, end);
     let mut text = if s.matches() == 0 {
         let filter = args
             .opt_str("glob")?
@@ -115,6 +98,29 @@ fn run(args: &Args, ws: &ToolCtx) -> Result<String, String> {
         text.push_str(&n);
     }
     Ok(text)
+}
+
+/// The notes that follow the matches: match limit reached, binary tails, walk capped.
+fn notes(s: &Scan, limit: usize, end: End) -> Vec<String> {
+    let mut notes = Vec::new();
+    if s.more() {
+        notes.push(format!(
+            "[stopped at {limit} matches; narrow the search or raise limit]"
+        ));
+    }
+    if s.binary_tails() > 0 {
+        notes.push(format!(
+            "[{} file(s) searched only up to NUL bytes past their start (binary data)]",
+            s.binary_tails()
+        ));
+    }
+    if end == End::Capped {
+        notes.push(format!(
+            "[search stopped after {} entries; use a narrower path]",
+            walk::MAX_ENTRIES
+        ));
+    }
+    notes
 }
 
 /// The matcher for a pattern, and the literal search that finds the only
