@@ -289,6 +289,16 @@ impl Options {
             "append-system-prompt" => self.append_system_prompt = Some(v.to_string()),
             "output-schema" => self.output_schema = Some(v.to_string()),
             "prompt-mode" => self.prompt_mode = v.to_string(),
+            _ => return self.set_loop_or_session(long, v),
+        }
+        Ok(())
+    }
+
+    /// Store the value of a loop, session, worktree or subagent flag (the rest of `set`).
+    fn set_loop_or_session(&mut self, long: &str, v: &str) -> Result<(), String> {
+        let bad = |what: &str| format!("--{long}: expected {what}, got `{v}`");
+        let num = |what: &str| v.parse::<u32>().map_err(|_| bad(what));
+        match long {
             "loop" => self.loop_file = Some(v.to_string()),
             "check" => self.check = Some(v.to_string()).filter(|c| !c.trim().is_empty()),
             "check-timeout" => self.check_timeout = num("seconds")?.max(1) as u64,
