@@ -174,22 +174,27 @@ pub fn run_batch(
                 (Err(e), _) => return error_done(e.clone()),
                 (Ok(_), None) => return error_done("the subagent did not run".into()),
             };
-            let result = result(&pl.def.name, o, p.settings.timeout);
-            let line = one_line(&pl.def.name, &pl.description, o, &result);
-            show(Shown::End {
-                id: c.id,
-                line: &line,
-                is_error: result.is_err(),
-                outcome: o,
-            });
-            Done {
-                result,
-                usage: o.usage,
-                session: o.session.clone(),
-                ms: o.elapsed.as_millis(),
-            }
+            finish(p, c, pl, o, show)
         })
         .collect()
+}
+
+/// Turn one child's outcome into its tool result, showing its closing line.
+fn finish(p: &Parent, c: &Call, pl: &Planned, o: &Outcome, show: &mut dyn FnMut(Shown)) -> Done {
+    let result = result(&pl.def.name, o, p.settings.timeout);
+    let line = one_line(&pl.def.name, &pl.description, o, &result);
+    show(Shown::End {
+        id: c.id,
+        line: &line,
+        is_error: result.is_err(),
+        outcome: o,
+    });
+    Done {
+        result,
+        usage: o.usage,
+        session: o.session.clone(),
+        ms: o.elapsed.as_millis(),
+    }
 }
 
 fn error_done(e: String) -> Done {
@@ -237,11 +242,10 @@ fn plan<'d>(p: &Parent<'d>, args: &str) -> Result<Planned<'d>, String> {
     })
 }
 
-/// The child's command line. Keys are not on it: the child reads them
-/// from the environment it inherits, as its parent did.
-fn spec(p: &Parent, pl: &Planned) -> Spec {
-    let cfg = p.cfg;
-    let model = match pl.def.model.as_deref() {
+/// The model the child runs: the parent's, or the definition's with Claude
+/// aliases resolved and the parent provider's `name/` prefix dropped.
+fn child_model(cfg: &Config, wanted: Option<&str>) -> String {
+    match wanted {
         None => cfg.model.clone(),
         Some(m) => match claude_alias(m) {
             Some(id) if cfg.wire == Wire::Anthropic => id.to_string(),
@@ -252,7 +256,14 @@ fn spec(p: &Parent, pl: &Planned) -> Spec {
                 .unwrap_or(m)
                 .to_string(),
         },
-    };
+    }
+}
+
+/// The child's command line. Keys are not on it: the child reads them
+/// from the environment it inherits, as its parent did.
+fn spec(p: &Parent, pl: &Planned) -> Spec {
+    let cfg = p.cfg;
+    let model = child_model(cfg, pl.def.model.as_deref());
     let own_provider = !model.contains('/') || pl.def.model.is_none();
     let mut args: Vec<String> = vec![
         "-p".into(),
