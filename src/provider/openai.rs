@@ -231,41 +231,7 @@ fn on_event(
         return;
     }
     if let Some(rest) = below(path, CALLS) {
-        let (pos, field) = match rest.iter().position(|&b| b == b'.') {
-            Some(dot) => (&rest[..dot], &rest[dot + 1..]),
-            None => (rest, &b""[..]),
-        };
-        match (field, e) {
-            (b"", Event::Open(_)) => *elem = Element::default(),
-            (b"", Event::Close(_)) => {
-                let pos = std::str::from_utf8(pos)
-                    .ok()
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(0);
-                let index = elem.index.unwrap_or(pos);
-                if !elem.id.is_empty() || !elem.name.is_empty() {
-                    sink(Delta::Call {
-                        index,
-                        id: &elem.id,
-                        name: &elem.name,
-                    });
-                }
-                if !elem.args.is_empty() {
-                    sink(Delta::Args {
-                        index,
-                        frag: &elem.args,
-                    });
-                }
-            }
-            (b"index", Event::Scalar(v)) => {
-                elem.index = std::str::from_utf8(v).ok().and_then(|v| v.parse().ok());
-            }
-            (b"id", Event::Str(s)) => elem.id.push_str(s),
-            (b"function.name", Event::Str(s)) => elem.name.push_str(s),
-            (b"function.arguments", Event::Str(s)) => elem.args.push_str(s),
-            _ => {}
-        }
-        return;
+        return on_call_event(rest, e, elem, sink);
     }
     match (path, e) {
         (b"choices.0.finish_reason", Event::Str(s)) => finish.push_str(s),
@@ -293,6 +259,45 @@ fn on_event(
                 _ => {}
             }
         }
+        _ => {}
+    }
+}
+
+/// One event inside `choices.0.delta.tool_calls`: gather an element's id,
+/// name and argument text, and emit them when the element closes.
+fn on_call_event(rest: &[u8], e: Event, elem: &mut Element, sink: &mut dyn FnMut(Delta)) {
+    let (pos, field) = match rest.iter().position(|&b| b == b'.') {
+        Some(dot) => (&rest[..dot], &rest[dot + 1..]),
+        None => (rest, &b""[..]),
+    };
+    match (field, e) {
+        (b"", Event::Open(_)) => *elem = Element::default(),
+        (b"", Event::Close(_)) => {
+            let pos = std::str::from_utf8(pos)
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            let index = elem.index.unwrap_or(pos);
+            if !elem.id.is_empty() || !elem.name.is_empty() {
+                sink(Delta::Call {
+                    index,
+                    id: &elem.id,
+                    name: &elem.name,
+                });
+            }
+            if !elem.args.is_empty() {
+                sink(Delta::Args {
+                    index,
+                    frag: &elem.args,
+                });
+            }
+        }
+        (b"index", Event::Scalar(v)) => {
+            elem.index = std::str::from_utf8(v).ok().and_then(|v| v.parse().ok());
+        }
+        (b"id", Event::Str(s)) => elem.id.push_str(s),
+        (b"function.name", Event::Str(s)) => elem.name.push_str(s),
+        (b"function.arguments", Event::Str(s)) => elem.args.push_str(s),
         _ => {}
     }
 }
