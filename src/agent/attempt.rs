@@ -184,20 +184,7 @@ impl Agent<'_> {
                 n => n,
             };
             if let Err(m) = dec.feed(buf.get(..n).unwrap_or(&[]), &mut |d| sink.take(d)) {
-                // An overloaded or rate-limited error event before any output is worth retrying.
-                let busy = ["overloaded_error", "rate_limit_error"]
-                    .iter()
-                    .any(|w| m.contains(w));
-                let fail = if provider::is_context_length(0, &m) {
-                    Fail::ContextLength(m)
-                } else {
-                    Fail::Api(m)
-                };
-                return Err(AttemptError {
-                    fail,
-                    retry: busy && !sink.shown,
-                    after: None,
-                });
+                return Err(event_error(m, sink.shown));
             }
             let shown = sink.shown;
             guard.read(n).map_err(|c| cut(c, shown))?;
@@ -237,6 +224,25 @@ impl Agent<'_> {
         }
         calls.retain(|c| !c.name.is_empty());
         Ok((calls, usage, stop))
+    }
+}
+
+/// The failure for an error event in the stream; `shown` says whether output
+/// was already shown, which rules out a retry.
+fn event_error(m: String, shown: bool) -> AttemptError {
+    // An overloaded or rate-limited error event before any output is worth retrying.
+    let busy = ["overloaded_error", "rate_limit_error"]
+        .iter()
+        .any(|w| m.contains(w));
+    let fail = if provider::is_context_length(0, &m) {
+        Fail::ContextLength(m)
+    } else {
+        Fail::Api(m)
+    };
+    AttemptError {
+        fail,
+        retry: busy && !shown,
+        after: None,
     }
 }
 
