@@ -185,29 +185,41 @@ fn session(r: &mut Repl, fancy: bool) -> Result<(), (u8, String)> {
             },
             false => (line, None),
         };
-        crate::interrupt::arm(fancy);
-        let root = r.ctx.ws.root.clone();
-        let (line, notes) = crate::mention::attach(&mut r.agent(), &root, &line);
-        for n in notes {
-            say(&format!(
-                "{}{}{}\n",
-                p.s(screen::DIM),
-                clean::clean(&n),
-                p.s(screen::OFF)
-            ));
-        }
-        let res = r.agent().run(&line);
-        crate::interrupt::arm(false);
-        let note = match res {
-            Ok(_) => None,
-            Err(Fail::Interrupted) => Some("interrupted".to_string()),
-            Err(f) => Some(format!("error: {}", f.message())),
-        };
-        r.screen.finish(note.as_deref(), r.conv.prices());
-        if let Some(was) = after.filter(|w| *w != r.conv.permission()) {
-            r.conv.set_permission(was);
-            say(&format!("permission mode: {was}\n"));
-        }
+        run_task(r, &p, fancy, &line, after);
+    }
+}
+
+/// Run one prompt (with its @-mentions attached) as a turn, print how it
+/// ended, and restore the permission a template command changed.
+fn run_task(
+    r: &mut Repl,
+    p: &Paint,
+    fancy: bool,
+    line: &str,
+    after: Option<crate::permission::Permission>,
+) {
+    crate::interrupt::arm(fancy);
+    let root = r.ctx.ws.root.clone();
+    let (line, notes) = crate::mention::attach(&mut r.agent(), &root, line);
+    for n in notes {
+        say(&format!(
+            "{}{}{}\n",
+            p.s(screen::DIM),
+            clean::clean(&n),
+            p.s(screen::OFF)
+        ));
+    }
+    let res = r.agent().run(&line);
+    crate::interrupt::arm(false);
+    let note = match res {
+        Ok(_) => None,
+        Err(Fail::Interrupted) => Some("interrupted".to_string()),
+        Err(f) => Some(format!("error: {}", f.message())),
+    };
+    r.screen.finish(note.as_deref(), r.conv.prices());
+    if let Some(was) = after.filter(|w| *w != r.conv.permission()) {
+        r.conv.set_permission(was);
+        say(&format!("permission mode: {was}\n"));
     }
 }
 
