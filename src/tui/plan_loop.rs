@@ -137,22 +137,20 @@ pub fn run(r: &mut Repl, arg: &str) -> Flow {
     r.conv.add_usage(spent);
     r.screen.context_used = context_used;
     match res {
-        Ok(stop) => {
-            let c = if matches!(stop, Stop::Done) {
-                GREEN
-            } else {
-                YELLOW
-            };
-            say(&format!(
-                "{}loop stopped: {}{}\n",
-                p.s(c),
-                headline(&stop),
-                p.s(OFF)
-            ));
-        }
+        Ok(stop) => say(&stopped_line(&p, &stop)),
         Err(e) => say(&format!("{e}\n")),
     }
     Flow::Continue
+}
+
+/// The closing line of a loop: why it stopped, green when the plan is done.
+fn stopped_line(p: &Paint, stop: &Stop) -> String {
+    let c = if matches!(stop, Stop::Done) {
+        GREEN
+    } else {
+        YELLOW
+    };
+    format!("{}loop stopped: {}{}\n", p.s(c), headline(stop), p.s(OFF))
 }
 
 #[cfg(test)]
