@@ -21,11 +21,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     if args.len() == 1 && (args[0] == "--version" || args[0] == "-V") {
-        // Answered before the flag table and config are touched: a version
-        // check (a CI probe, a script) stays as small as the binary allows.
-        let line = concat!("mote ", env!("CARGO_PKG_VERSION"), "\n");
-        unsafe { libc::write(1, line.as_ptr().cast(), line.len()) };
-        return ExitCode::SUCCESS;
+        return version();
     }
     // Keys leave the environment before anything else runs (src/secrets.rs).
     mote::secrets::start();
@@ -89,7 +85,21 @@ fn main() -> ExitCode {
     if let Err(e) = admit(&mut opts, &mut c, acp, reparse, &parse) {
         return fail(2, &e);
     }
-    let c = &c;
+    launch(opts, &c, acp)
+}
+
+/// Answer `--version` before the flag table and config are touched: a
+/// version check (a CI probe, a script) stays as small as the binary allows.
+fn version() -> ExitCode {
+    let line = concat!("mote ", env!("CARGO_PKG_VERSION"), "\n");
+    unsafe { libc::write(1, line.as_ptr().cast(), line.len()) };
+    ExitCode::SUCCESS
+}
+
+/// Start the admitted run (or the ACP server) with the loaded config, and
+/// turn its result into the exit code.
+fn launch(opts: Options, c: &config::Config, acp: bool) -> ExitCode {
+    let format = opts.format;
     mote::secrets::hide_config(&c.value);
     for w in &c.warnings {
         eprintln!("mote: warning: {w}");
@@ -100,7 +110,7 @@ fn main() -> ExitCode {
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
-        Err((code, msg)) => fail(code, &c.locate(&msg)),
+        Err((code, msg)) => fail_in(format, code, &c.locate(&msg)),
     }
 }
 
