@@ -533,7 +533,8 @@ fn a_racily_clean_file_is_captured_as_it_is() {
     };
     let mut tries = 0;
     loop {
-        std::fs::write(ws.join("r.txt"), "aaaa\n").unwrap();
+        // Another text each try, so that each commit has something in it.
+        std::fs::write(ws.join("r.txt"), format!("aaa{tries}\n")).unwrap();
         git(&ws, &["add", "-A"]);
         git(&ws, &["commit", "-q", "-m", "r"]);
         // Same size, same inode, and (unless the second turned) same mtime second.
