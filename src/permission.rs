@@ -20,6 +20,8 @@ pub mod shell;
 #[cfg(test)]
 mod shell_tests;
 mod unwrap;
+#[cfg(test)]
+mod unwrap_tests;
 
 use crate::json::Args;
 use crate::sandbox;
