@@ -343,12 +343,11 @@ impl Gate {
                 .iter()
                 .find_map(|s| self.rules.find(action, "bash", s))
             {
-                let why = format!("the ask rule `{}`", r.text);
                 return match action {
                     Action::Deny => {
                         Decision::Deny(format!("is forbidden by the deny rule `{}`", r.text))
                     }
-                    _ => self.ask_in(mode, why, cmd, cwd),
+                    _ => self.ask_in(mode, format!("the ask rule `{}`", r.text), cmd, cwd),
                 };
             }
         }

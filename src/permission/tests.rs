@@ -353,12 +353,36 @@ fn always_is_offered_only_where_its_rules_hold() {
         ("LD_PRELOAD=/tmp/x.so make", false),
         ("ls && echo x > f", false),
         ("echo 'unterminated", false),
+        // Other ways to write a file or steer a program.
+        ("make &> log", false),
+        ("echo x >| f", false),
+        ("cat > f <<EOF\nx\nEOF", false),
+        ("echo x 2> err.log", false),
+        ("PATH=/tmp make", false),
+        ("GIT_SSH_COMMAND=x git fetch", false),
     ];
-    for (cmd, offered) in commands {
+    // Whether these are offered is the classifier's call; if they are, the
+    // answer must hold.
+    let either = [
+        "echo $(id)",
+        "ls `pwd`",
+        "cd /tmp && ls",
+        "(ls)",
+        "ls | tee f",
+        "x=1; echo $x",
+    ];
+    let cases = commands
+        .iter()
+        .map(|&(c, o)| (c, Some(o)))
+        .chain(either.iter().map(|&c| (c, None)));
+    for (cmd, want) in cases {
         let mut g = gate("{}", false);
         let a = Args::parse(&format!(r#"{{"command":{cmd:?}}}"#)).unwrap();
         let rules = Gate::always_rules(t, &a, &w);
-        assert_eq!(!rules.is_empty(), offered, "{cmd}: {rules:?}");
+        let offered = !rules.is_empty();
+        if let Some(want) = want {
+            assert_eq!(offered, want, "{cmd}: {rules:?}");
+        }
         if offered {
             g.allow_always(&rules).unwrap();
             assert_eq!(
@@ -623,6 +647,24 @@ fn ask_rules_never_open_read_only_mode() {
         assert_eq!(kind(&mcp), want, "{mode:?}: {mcp:?}");
     }
     let g = gate(rules, false);
+    // A rule's command hidden or dressed up: still refused, never asked.
+    for cmd in [
+        "cat src/a.rs > copy",
+        "eval touch x",
+        "sh -c 'touch x'",
+        "env A=1 touch x",
+        "firejail touch x",
+        "cat $(touch x)",
+    ] {
+        let d = decide(
+            &g,
+            ReadOnly,
+            "bash",
+            &format!(r#"{{"command":{cmd:?}}}"#),
+            &w,
+        );
+        assert_eq!(kind(&d), "deny", "{cmd}: {d:?}");
+    }
     assert_eq!(
         decide(&g, ReadOnly, "bash", r#"{"command":"touch x"}"#, &w),
         Decision::Deny(
