@@ -281,3 +281,38 @@ fn a_killed_run_s_temp_directory_is_removed_by_the_next_run() {
     sleeper.kill().unwrap();
     sleeper.wait().unwrap();
 }
+
+#[test]
+fn a_saved_session_s_checkpoints_leave_the_temp_folder_alone() {
+    // A saved session's snapshots write symlink targets in its own
+    // folder: the shared temp folder is never read (a run would read it
+    // whole to prune it: ~70 ms per prompt with 100,000 entries there)
+    // nor written, even when a symlink changes.
+    let (ws, data, tmp) = repo("saved");
+    std::os::unix::fs::symlink("a.txt", ws.join("link")).unwrap();
+    git(&ws, &["add", "link"]);
+    git(&ws, &["commit", "-q", "-m", "link"]);
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let planted = tmp.join(format!("mote-ckpt-{dead}-0"));
+    std::fs::create_dir(&planted).unwrap();
+    let bash = r#"{"command":"ln -sf b.txt link && ln -s a.txt new-link"}"#;
+    let m = Mock::start(vec![Reply::call("bash", bash), Reply::text("done")]);
+    let out = mote(&ws, &data, &tmp, &m, &["-p", "relink"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let names: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(planted.is_dir(), "the temp folder was swept");
+    let id = &sessions(&data)[0];
+    let kept: Vec<_> = std::fs::read_dir(undo_dir(&data, id))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(kept.iter().all(|n| n != "links"), "{kept:?}");
+    let at = format!("refs/mote/checkpoints/{id}");
+    for (path, target) in [("link", "b.txt"), ("new-link", "a.txt")] {
+        let blob = git(&ws, &["cat-file", "-p", &format!("{at}:{path}")]);
+        assert_eq!(blob, target, "{path} in the last checkpoint");
+    }
+}

@@ -147,12 +147,14 @@ fn hex(s: &[u8]) -> Option<String> {
 /// since the last snapshot is hashed, as it is on disk. `last` is the tree
 /// `index` gave last, when it has not been written since: nothing changed
 /// gives it back without writing a tree. Returns the tree and the files left
-/// out. `tmp` is a private directory for symlink targets.
+/// out. `links` is made (private, in the session's folder) when a
+/// symlink needs its target written to a file for hashing; the caller
+/// removes it.
 pub fn scan(
     root: &Path,
     index: &Path,
     last: Option<&str>,
-    tmp: &Path,
+    links: &Path,
 ) -> Result<(String, Vec<String>), String> {
     let cfg = config(root)?;
     let set = &cfg.set;
@@ -190,7 +192,7 @@ pub fn scan(
     if let (Some(tree), true) = (last, recheck.is_empty()) {
         return Ok((tree.to_string(), Vec::new()));
     }
-    let (lines, skipped) = index_lines(root, tmp, set, &recheck, &unmerged)?;
+    let (lines, skipped) = index_lines(root, links, set, &recheck, &unmerged)?;
     if !lines.is_empty() {
         // The refresh first gives the entries the last update wrote their
         // stat data, so they are compared by stat from now on.
@@ -280,10 +282,11 @@ fn seed(root: &Path, index: &Path) -> Result<bool, String> {
 }
 
 /// Lines for `update-index -z --index-info` taking `recheck` as it is on
-/// disk (mode 0 removes a path), and the files left out.
+/// disk (mode 0 removes a path), and the files left out. A symlink's
+/// target is written to a file in `links`, made at the first one.
 fn index_lines(
     root: &Path,
-    tmp: &Path,
+    links: &Path,
     set: &[(String, &str)],
     recheck: &[Vec<u8>],
     unmerged: &[Vec<u8>],
@@ -297,6 +300,7 @@ fn index_lines(
     };
     // (file to hash, path in the tree, mode)
     let mut hash: Vec<(Vec<u8>, &[u8], u32)> = Vec::new();
+    let mut made = false;
     for path in recheck {
         let shown = String::from_utf8_lossy(path).into_owned();
         let full = root.join(OsStr::from_bytes(path));
@@ -317,7 +321,11 @@ fn index_lines(
             remove(&mut lines, path);
         } else if ft.is_symlink() {
             let target = std::fs::read_link(&full).map_err(|e| format!("{shown}: {e}"))?;
-            let file = tmp.join(format!("link{}", hash.len()));
+            if !made {
+                private_dir(links)?;
+                made = true;
+            }
+            let file = links.join(format!("link{}", hash.len()));
             std::fs::write(&file, target.as_os_str().as_bytes())
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             hash.push((file.as_os_str().as_bytes().to_vec(), path, 0o120000));
@@ -360,6 +368,14 @@ fn index_lines(
         lines.push(0);
     }
     Ok((lines, skipped))
+}
+
+/// `dir` made afresh, empty and readable by this user only.
+fn private_dir(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::DirBuilderExt;
+    let _ = std::fs::remove_dir_all(dir);
+    let made = std::fs::DirBuilder::new().mode(0o700).create(dir);
+    made.map_err(|e| format!("{}: {e}", dir.display()))
 }
 
 /// Tracked paths whose index blob may differ from the bytes on disk: with

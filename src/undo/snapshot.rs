@@ -1,6 +1,7 @@
 //! Taking one snapshot for a checkpoint: the session's private git index
 //! for a repository, the record of the last snapshot beside it (reused when
-//! nothing changed), and the private temp directory each scan needs.
+//! nothing changed), and the private temp directory of a session that is
+//! not saved.
 
 use std::path::{Path, PathBuf};
 
@@ -79,9 +80,9 @@ pub(super) fn snapshot(
     let index = index_file(&at.session, top);
     let prev = last.take().or_else(|| Last::load(&index, top));
     let valid = prev.as_ref().filter(|l| l.key == index_key(&index));
-    let tmp = tmp_dir()?;
-    let r = git::scan(top, &index, valid.map(|l| l.tree.as_str()), &tmp);
-    let _ = std::fs::remove_dir_all(&tmp);
+    let links = links_dir(&index);
+    let r = git::scan(top, &index, valid.map(|l| l.tree.as_str()), &links);
+    let _ = std::fs::remove_dir_all(&links);
     let (tree, skipped) = r?;
     let id = match prev {
         Some(l) if l.tree == tree => l.id,
@@ -134,14 +135,25 @@ fn index_key(index: &Path) -> Option<(u64, i64, i64, u64)> {
 /// A tree of the files now (for /diff and going back), through the
 /// private index of the session whose file is `session`.
 pub fn scan_now(top: &Path, session: &Path) -> Result<String, String> {
-    let tmp = tmp_dir()?;
-    let r = git::scan(top, &index_file(session, top), None, &tmp);
-    let _ = std::fs::remove_dir_all(&tmp);
+    let index = index_file(session, top);
+    let links = links_dir(&index);
+    let r = git::scan(top, &index, None, &links);
+    let _ = std::fs::remove_dir_all(&links);
     r.map(|s| s.0)
 }
 
-/// A private temp directory for one snapshot. The first one of a run
-/// removes those of runs killed before they could (src/undo/prune.rs).
+/// Where a scan through `index` writes symlink targets to hash them: a
+/// folder beside the index, in the session's own (private) folder. One
+/// session is used by one run at a time, as its index is; a run killed
+/// mid-scan leaves it for the next scan to replace. Never in the shared
+/// temp directory, which a run would have to read whole to prune.
+fn links_dir(index: &Path) -> PathBuf {
+    index.with_file_name("links")
+}
+
+/// A private temp directory for a session that is not saved. The first
+/// one of a run removes those of runs killed before they could
+/// (src/undo/prune.rs).
 pub fn tmp_dir() -> Result<PathBuf, String> {
     use std::os::unix::fs::DirBuilderExt;
     static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
