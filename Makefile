@@ -6,6 +6,11 @@ TARGET  := x86_64-unknown-linux-musl
 BIN     := target/$(TARGET)/release/mote
 MOCK    := target/mock/release/mock-llm
 DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
+# The temp folder the tests and the bench run with: one per checkout and
+# user, emptied when a run starts and removed when it passes, so runs leave
+# nothing in /tmp (and what mote reads there stays small). Outside the
+# checkout: a test's workspace must not sit inside mote's own repository.
+SCRATCH := $(or $(TMPDIR),/tmp)/mote-make-$(shell id -u)-$(shell printf %s "$(CURDIR)" | cksum | cut -d' ' -f1)
 
 FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message shell_tokenizer
 FUZZ_SECONDS ?= 300
@@ -35,13 +40,14 @@ $(MOCK): tests/mock/*.rs tests/mock/Cargo.toml
 # the tests that run mote apart from the mock-only ones.
 test: static
 	@tests/setup.sh
-	@mkdir -p target
-	{ MOTE_BIN=$(CURDIR)/$(BIN) cargo test --no-fail-fast 2>&1; echo $$? > target/test.rc; } | tee target/test.log
-	{ cargo test --no-fail-fast --manifest-path tests/mock/Cargo.toml --target-dir target/mock 2>&1; \
+	@mkdir -p target && rm -rf $(SCRATCH)/test && mkdir -p -m 700 $(SCRATCH)/test
+	{ TMPDIR=$(SCRATCH)/test MOTE_BIN=$(CURDIR)/$(BIN) cargo test --no-fail-fast 2>&1; echo $$? > target/test.rc; } | tee target/test.log
+	{ TMPDIR=$(SCRATCH)/test cargo test --no-fail-fast --manifest-path tests/mock/Cargo.toml --target-dir target/mock 2>&1; \
 		echo $$? > target/test-mock.rc; } | tee target/test-mock.log
 	@tests/summary.sh target/test.log target/test-mock.log
 	@[ -z "$(MOTE_TEST_SKIP)" ] || echo "== opted out (MOTE_TEST_SKIP): $(MOTE_TEST_SKIP)"
 	@[ "$$(cat target/test.rc)" = 0 ] && [ "$$(cat target/test-mock.rc)" = 0 ]
+	@rm -rf $(SCRATCH)/test && rmdir $(SCRATCH) 2>/dev/null || true
 
 # Mutation testing of the security and data-loss critical code, one set of
 # files at a time with only the tests that cover it (.cargo/mutants-sets;
@@ -62,7 +68,9 @@ mutants-diff: mutants-deps
 	tests/mutants.sh --in-diff $(or $(BASE),origin/main) --cap $(or $(CAP),240)
 
 bench: static
-	MOTE_BIN=$(CURDIR)/$(BIN) cargo bench --bench budget
+	@rm -rf $(SCRATCH)/bench && mkdir -p -m 700 $(SCRATCH)/bench
+	TMPDIR=$(SCRATCH)/bench MOTE_BIN=$(CURDIR)/$(BIN) cargo bench --bench budget
+	@rm -rf $(SCRATCH)/bench && rmdir $(SCRATCH) 2>/dev/null || true
 
 # A whole session against the bundled mock model, on a scratch copy of the
 # sample project: the model reads, fixes the bug, runs the test, answers.

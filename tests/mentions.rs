@@ -72,8 +72,10 @@ fn mentions_cannot_leave_the_workspace_or_pass_a_deny_rule() {
     std::os::unix::fs::symlink(&root, ws.join("up")).unwrap();
     std::fs::write(ws.join(".env"), "API_TOKEN=DENIED-BY-RULE\n").unwrap();
     let outside = root.join("secret.txt");
+    // Enough `../` to climb from the workspace to / wherever it is.
+    let to_root = "../".repeat(ws.components().count());
     let prompt = format!(
-        "read @../secret.txt @{} @link.txt @up/secret.txt @up/ @.env @../../../../etc/passwd",
+        "read @../secret.txt @{} @link.txt @up/secret.txt @up/ @.env @{to_root}etc/passwd",
         outside.display()
     );
     std::fs::create_dir_all(ws.join(".mote")).unwrap();
