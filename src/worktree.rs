@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::undo::git;
+use crate::undo::{git, scan};
 
 /// The folder template when the config sets no `worktree_dir`.
 pub const DEFAULT_DIR: &str = "../{repo}-{name}";
@@ -78,7 +78,7 @@ fn main_top(dir: &Path) -> Result<PathBuf, String> {
 /// Run git in `dir` with the safe environment, filters and submodule
 /// recursion off; its stdout.
 fn run(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let mut set = git::no_filters(dir);
+    let mut set = scan::no_filters(dir);
     set.push(("submodule.recurse".into(), "false"));
     git::run_with(dir, None, &set, args, None).map(|o| String::from_utf8_lossy(&o).into_owned())
 }

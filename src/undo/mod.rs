@@ -4,14 +4,16 @@
 //! prompt starts, when the snapshot before its first change and the one at
 //! its end are taken, and how the session's `checkpoint` and `rewind`
 //! records rebuild it on a resume. snapshot.rs takes one snapshot (its
-//! private index and temp directory), git.rs runs the git commands under
-//! it, store.rs saves the edit tools' files outside a repository,
+//! private index, reused when nothing changed), scan.rs finds and hashes
+//! what changed, git.rs runs every git command and reads commits back,
+//! store.rs saves the edit tools' files outside a repository,
 //! restore.rs puts files back, prune.rs removes what dead runs and
 //! deleted sessions left.
 
 pub mod git;
 pub mod prune;
 pub mod restore;
+pub mod scan;
 mod snapshot;
 pub mod store;
 

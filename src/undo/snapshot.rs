@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{git, prune, Place};
+use super::{git, prune, scan, Place};
 
 /// A snapshot's private index as it was left (`index_key`), its tree, and
 /// the commit (or tree) recorded for it. Kept beside the index
@@ -81,7 +81,7 @@ pub(super) fn snapshot(
     let prev = last.take().or_else(|| Last::load(&index, top));
     let valid = prev.as_ref().filter(|l| l.key == index_key(&index));
     let links = links_dir(&index);
-    let r = git::scan(top, &index, valid.map(|l| l.tree.as_str()), &links);
+    let r = scan::scan(top, &index, valid.map(|l| l.tree.as_str()), &links);
     let _ = std::fs::remove_dir_all(&links);
     let (tree, skipped) = r?;
     let id = match prev {
@@ -137,7 +137,7 @@ fn index_key(index: &Path) -> Option<(u64, i64, i64, u64)> {
 pub fn scan_now(top: &Path, session: &Path) -> Result<String, String> {
     let index = index_file(session, top);
     let links = links_dir(&index);
-    let r = git::scan(top, &index, None, &links);
+    let r = scan::scan(top, &index, None, &links);
     let _ = std::fs::remove_dir_all(&links);
     r.map(|s| s.0)
 }
