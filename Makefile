@@ -6,7 +6,7 @@ TARGET  := x86_64-unknown-linux-musl
 BIN     := target/$(TARGET)/release/mote
 MOCK    := target/mock/release/mock-llm
 DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
-# The temp folder the tests and the bench run with: one per checkout and
+# The temp folder the tests (test, test-arm64) and the bench run with: one per checkout and
 # user, emptied when a run starts and removed when it passes, so runs leave
 # nothing in /tmp (and what mote reads there stays small). Outside the
 # checkout: a test's workspace must not sit inside mote's own repository.
@@ -120,8 +120,10 @@ static-arm64: deps-arm64
 
 # The headless task tests, run on the arm64 binary under qemu-user.
 test-arm64: static-arm64
-	MOTE_BIN=$(CURDIR)/target/aarch64-unknown-linux-musl/release/mote MOTE_RUNNER=qemu-aarch64-static \
+	@rm -rf $(SCRATCH)/arm64 && mkdir -p -m 700 $(SCRATCH)/arm64
+	TMPDIR=$(SCRATCH)/arm64 MOTE_BIN=$(CURDIR)/target/aarch64-unknown-linux-musl/release/mote MOTE_RUNNER=qemu-aarch64-static \
 		MOTE_TEST_SKIP=chroot cargo test --test headless --test lowspec
+	@rm -rf $(SCRATCH)/arm64 && rmdir $(SCRATCH) 2>/dev/null || true
 
 static-armv7:
 	@rustup target list --installed 2>/dev/null | grep -qx armv7-unknown-linux-musleabihf || rustup target add armv7-unknown-linux-musleabihf

@@ -315,4 +315,22 @@ fn a_saved_session_s_checkpoints_leave_the_temp_folder_alone() {
         let blob = git(&ws, &["cat-file", "-p", &format!("{at}:{path}")]);
         assert_eq!(blob, target, "{path} in the last checkpoint");
     }
+    // What a scan killed midway left there (a folder with a stale target,
+    // or a file) is replaced, not an error, and not left.
+    let links = undo_dir(&data, id).join("links");
+    std::fs::create_dir(&links).unwrap();
+    std::fs::write(links.join("link0"), "stale").unwrap();
+    for (n, target) in [(0, "c.txt"), (1, "d.txt")] {
+        if n == 1 {
+            std::fs::write(&links, "a file").unwrap();
+        }
+        let bash = format!(r#"{{"command":"ln -sf {target} link"}}"#);
+        let m = Mock::start(vec![Reply::call("bash", &bash), Reply::text("done")]);
+        let out = mote(&ws, &data, &tmp, &m, &["-c", "-p", "relink"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stdout.contains("links"), "{}", out.stdout);
+        let blob = git(&ws, &["cat-file", "-p", &format!("{at}:link")]);
+        assert_eq!(blob, target, "run {n}: the link in the last checkpoint");
+        assert!(!links.exists(), "run {n}: links stayed");
+    }
 }

@@ -244,7 +244,8 @@ fn index_lines(
 /// `dir` made afresh, empty and readable by this user only.
 fn private_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::DirBuilderExt;
-    let _ = std::fs::remove_dir_all(dir);
+    // What a killed scan left: a folder (or, were it ever, a file).
+    let _ = std::fs::remove_dir_all(dir).or_else(|_| std::fs::remove_file(dir));
     let made = std::fs::DirBuilder::new().mode(0o700).create(dir);
     made.map_err(|e| format!("{}: {e}", dir.display()))
 }
