@@ -179,7 +179,11 @@ fn all_candidates() -> Vec<String> {
         "BEGIN{while ((\"sh\" | getline l) > 0) print l}",
         "BEGIN{printf \"x\" > \"/dev/stdout\"}",
     ] {
-        out.push(format!("awk '{p}' f"));
+        // Every name the classifier reads as awk (where one is missing,
+        // bash's failed lookups are no exec).
+        for awk in ["awk", "gawk", "mawk", "nawk"] {
+            out.push(format!("{awk} '{p}' f"));
+        }
     }
     // find: every predicate of its help, with a hostile value.
     let text = Command::new("find")

@@ -130,8 +130,8 @@ fn exec_ok(path: &str, git_exec: &str) -> bool {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let names = [
-        "bash", "timeout", "git", "sed", "awk", "mawk", "gawk", "find", "env", "nice", "xargs",
-        "echo", "[",
+        "bash", "timeout", "git", "sed", "awk", "mawk", "gawk", "nawk", "find", "env", "nice",
+        "xargs", "echo", "[",
     ];
     (names.contains(&name.as_str()) || options::PROGRAMS.iter().any(|s| s.name == name))
         && ["/bin", "/usr/bin", "/usr/local/bin", git_exec].contains(&dir.as_str())
