@@ -316,13 +316,20 @@ fn a_saved_session_s_checkpoints_leave_the_temp_folder_alone() {
         assert_eq!(blob, target, "{path} in the last checkpoint");
     }
     // What a scan killed midway left there (a folder with a stale target,
-    // or a file) is replaced, not an error, and not left.
+    // or a file) is replaced, not an error, and not left; a symlink put
+    // there (by anything that could write the session's folder) is
+    // removed, never followed: its target folder is untouched.
     let links = undo_dir(&data, id).join("links");
     std::fs::create_dir(&links).unwrap();
     std::fs::write(links.join("link0"), "stale").unwrap();
-    for (n, target) in [(0, "c.txt"), (1, "d.txt")] {
-        if n == 1 {
-            std::fs::write(&links, "a file").unwrap();
+    let victim = tmp.join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("link0"), "keep").unwrap();
+    for (n, target) in [(0, "c.txt"), (1, "d.txt"), (2, "e.txt")] {
+        match n {
+            1 => std::fs::write(&links, "a file").unwrap(),
+            2 => std::os::unix::fs::symlink(&victim, &links).unwrap(),
+            _ => {}
         }
         let bash = format!(r#"{{"command":"ln -sf {target} link"}}"#);
         let m = Mock::start(vec![Reply::call("bash", &bash), Reply::text("done")]);
@@ -331,6 +338,15 @@ fn a_saved_session_s_checkpoints_leave_the_temp_folder_alone() {
         assert!(!out.stdout.contains("links"), "{}", out.stdout);
         let blob = git(&ws, &["cat-file", "-p", &format!("{at}:link")]);
         assert_eq!(blob, target, "run {n}: the link in the last checkpoint");
-        assert!(!links.exists(), "run {n}: links stayed");
+        assert!(
+            std::fs::symlink_metadata(&links).is_err(),
+            "run {n}: links stayed"
+        );
     }
+    let kept: Vec<_> = std::fs::read_dir(&victim).unwrap().flatten().collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        std::fs::read_to_string(victim.join("link0")).unwrap(),
+        "keep"
+    );
 }

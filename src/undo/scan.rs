@@ -18,14 +18,11 @@ use super::git::{hex, run, run_with, MAX_FILE};
 /// since the last snapshot is hashed, as it is on disk. `last` is the tree
 /// `index` gave last, when it has not been written since: nothing changed
 /// gives it back without writing a tree. Returns the tree and the files left
-/// out. `links` is made (private, in the session's folder) when a
-/// symlink needs its target written to a file for hashing; the caller
-/// removes it.
+/// out.
 pub fn scan(
     root: &Path,
     index: &Path,
     last: Option<&str>,
-    links: &Path,
 ) -> Result<(String, Vec<String>), String> {
     let cfg = config(root)?;
     let set = &cfg.set;
@@ -63,7 +60,14 @@ pub fn scan(
     if let (Some(tree), true) = (last, recheck.is_empty()) {
         return Ok((tree.to_string(), Vec::new()));
     }
-    let (lines, skipped) = index_lines(root, links, set, &recheck, &unmerged)?;
+    // Symlink targets are hashed from files in a folder beside the index,
+    // in the session's own (private) folder: never the shared temp
+    // folder, which a run would have to read whole to prune. A session is
+    // used by one run at a time, as its index is.
+    let links = index.with_file_name("links");
+    let made = index_lines(root, &links, set, &recheck, &unmerged);
+    clear(&links);
+    let (lines, skipped) = made?;
     if !lines.is_empty() {
         // The refresh first gives the entries the last update wrote their
         // stat data, so they are compared by stat from now on.
@@ -241,11 +245,16 @@ fn index_lines(
     Ok((lines, skipped))
 }
 
+/// Remove `dir`: a folder, or what a killed scan left there (a file, a
+/// symlink: never followed).
+fn clear(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir).or_else(|_| std::fs::remove_file(dir));
+}
+
 /// `dir` made afresh, empty and readable by this user only.
 fn private_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::DirBuilderExt;
-    // What a killed scan left: a folder (or, were it ever, a file).
-    let _ = std::fs::remove_dir_all(dir).or_else(|_| std::fs::remove_file(dir));
+    clear(dir);
     let made = std::fs::DirBuilder::new().mode(0o700).create(dir);
     made.map_err(|e| format!("{}: {e}", dir.display()))
 }

@@ -80,10 +80,7 @@ pub(super) fn snapshot(
     let index = index_file(&at.session, top);
     let prev = last.take().or_else(|| Last::load(&index, top));
     let valid = prev.as_ref().filter(|l| l.key == index_key(&index));
-    let links = links_dir(&index);
-    let r = scan::scan(top, &index, valid.map(|l| l.tree.as_str()), &links);
-    let _ = std::fs::remove_dir_all(&links);
-    let (tree, skipped) = r?;
+    let (tree, skipped) = scan::scan(top, &index, valid.map(|l| l.tree.as_str()))?;
     let id = match prev {
         Some(l) if l.tree == tree => l.id,
         _ if at.id.is_empty() => tree.clone(),
@@ -135,20 +132,7 @@ fn index_key(index: &Path) -> Option<(u64, i64, i64, u64)> {
 /// A tree of the files now (for /diff and going back), through the
 /// private index of the session whose file is `session`.
 pub fn scan_now(top: &Path, session: &Path) -> Result<String, String> {
-    let index = index_file(session, top);
-    let links = links_dir(&index);
-    let r = scan::scan(top, &index, None, &links);
-    let _ = std::fs::remove_dir_all(&links);
-    r.map(|s| s.0)
-}
-
-/// Where a scan through `index` writes symlink targets to hash them: a
-/// folder beside the index, in the session's own (private) folder. One
-/// session is used by one run at a time, as its index is; a run killed
-/// mid-scan leaves it for the next scan to replace. Never in the shared
-/// temp directory, which a run would have to read whole to prune.
-fn links_dir(index: &Path) -> PathBuf {
-    index.with_file_name("links")
+    scan::scan(top, &index_file(session, top), None).map(|s| s.0)
 }
 
 /// A private temp directory for a session that is not saved. The first
