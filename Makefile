@@ -6,11 +6,14 @@ TARGET  := x86_64-unknown-linux-musl
 BIN     := target/$(TARGET)/release/mote
 MOCK    := target/mock/release/mock-llm
 DEMO    := $(or $(TMPDIR),/tmp)/mote-demo
-# The temp folder the tests (test, test-arm64) and the bench run with: one per checkout and
-# user, emptied when a run starts and removed when it passes, so runs leave
-# nothing in /tmp (and what mote reads there stays small). Outside the
-# checkout: a test's workspace must not sit inside mote's own repository.
+# The temp folder the tests (test, test-arm64) and the bench run with: one
+# per checkout and user, a subfolder per target, emptied when a run starts
+# (`fresh`) and removed when it passes (`tidy`), so runs leave nothing in
+# /tmp (and what mote reads there stays small). Outside the checkout: a
+# test's workspace must not sit inside mote's own repository.
 SCRATCH := $(or $(TMPDIR),/tmp)/mote-make-$(shell id -u)-$(shell printf %s "$(CURDIR)" | cksum | cut -d' ' -f1)
+fresh = rm -rf $(SCRATCH)/$(1) && mkdir -p -m 700 $(SCRATCH)/$(1)
+tidy = rm -rf $(SCRATCH)/$(1) && rmdir $(SCRATCH) 2>/dev/null || true
 
 FUZZ_TARGETS := json_stream sse provider_decoders session_load mcp_message shell_tokenizer
 FUZZ_SECONDS ?= 300
@@ -40,14 +43,14 @@ $(MOCK): tests/mock/*.rs tests/mock/Cargo.toml
 # the tests that run mote apart from the mock-only ones.
 test: static
 	@tests/setup.sh
-	@mkdir -p target && rm -rf $(SCRATCH)/test && mkdir -p -m 700 $(SCRATCH)/test
+	@mkdir -p target && $(call fresh,test)
 	{ TMPDIR=$(SCRATCH)/test MOTE_BIN=$(CURDIR)/$(BIN) cargo test --no-fail-fast 2>&1; echo $$? > target/test.rc; } | tee target/test.log
 	{ TMPDIR=$(SCRATCH)/test cargo test --no-fail-fast --manifest-path tests/mock/Cargo.toml --target-dir target/mock 2>&1; \
 		echo $$? > target/test-mock.rc; } | tee target/test-mock.log
 	@tests/summary.sh target/test.log target/test-mock.log
 	@[ -z "$(MOTE_TEST_SKIP)" ] || echo "== opted out (MOTE_TEST_SKIP): $(MOTE_TEST_SKIP)"
 	@[ "$$(cat target/test.rc)" = 0 ] && [ "$$(cat target/test-mock.rc)" = 0 ]
-	@rm -rf $(SCRATCH)/test && rmdir $(SCRATCH) 2>/dev/null || true
+	@$(call tidy,test)
 
 # Mutation testing of the security and data-loss critical code, one set of
 # files at a time with only the tests that cover it (.cargo/mutants-sets;
@@ -68,9 +71,9 @@ mutants-diff: mutants-deps
 	tests/mutants.sh --in-diff $(or $(BASE),origin/main) --cap $(or $(CAP),240)
 
 bench: static
-	@rm -rf $(SCRATCH)/bench && mkdir -p -m 700 $(SCRATCH)/bench
+	@$(call fresh,bench)
 	TMPDIR=$(SCRATCH)/bench MOTE_BIN=$(CURDIR)/$(BIN) cargo bench --bench budget
-	@rm -rf $(SCRATCH)/bench && rmdir $(SCRATCH) 2>/dev/null || true
+	@$(call tidy,bench)
 
 # A whole session against the bundled mock model, on a scratch copy of the
 # sample project: the model reads, fixes the bug, runs the test, answers.
@@ -120,10 +123,10 @@ static-arm64: deps-arm64
 
 # The headless task tests, run on the arm64 binary under qemu-user.
 test-arm64: static-arm64
-	@rm -rf $(SCRATCH)/arm64 && mkdir -p -m 700 $(SCRATCH)/arm64
+	@$(call fresh,arm64)
 	TMPDIR=$(SCRATCH)/arm64 MOTE_BIN=$(CURDIR)/target/aarch64-unknown-linux-musl/release/mote MOTE_RUNNER=qemu-aarch64-static \
 		MOTE_TEST_SKIP=chroot cargo test --test headless --test lowspec
-	@rm -rf $(SCRATCH)/arm64 && rmdir $(SCRATCH) 2>/dev/null || true
+	@$(call tidy,arm64)
 
 static-armv7:
 	@rustup target list --installed 2>/dev/null | grep -qx armv7-unknown-linux-musleabihf || rustup target add armv7-unknown-linux-musleabihf

@@ -155,8 +155,9 @@ impl Base<'_> {
     /// The trust of the editor's folder `root`, which may be another than
     /// the one mote started in: its .mcp.json, hooks and prompt files need
     /// its own trust (src/trust.rs). The config's project file is the
-    /// starting folder's: its hooks need that folder's trust too. No terminal to ask: untrusted, they are held
-    /// back with one line for the editor.
+    /// starting folder's: its hooks need that folder's trust too. No
+    /// terminal to ask: untrusted, they are held back with one line for
+    /// the editor.
     fn trust(&self, root: &Path) -> Result<Trust, String> {
         let o = self.opts;
         let file = root.join(".mcp.json");

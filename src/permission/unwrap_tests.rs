@@ -1,7 +1,7 @@
 //! Deny and ask rules on commands behind wrappers, runners and nested
 //! shells (unwrap.rs), on real gates.
 
-use super::tests::{decide, gate, kind, ws};
+use super::tests::{bash, decide, gate, kind, ws};
 use super::*;
 
 #[test]
@@ -23,12 +23,7 @@ fn deny_rules_see_through_timeout() {
     let w = ws("timeout");
     let g = gate(r#"{"deny":["bash(rm:*)"]}"#, false);
     for c in ["timeout 5 rm x", "/usr/bin/timeout 5 /bin/rm x"] {
-        let args = format!(r#"{{"command":{c:?}}}"#);
-        assert_eq!(
-            kind(&decide(&g, Permission::Auto, "bash", &args, &w)),
-            "deny",
-            "{c}"
-        );
+        assert_eq!(kind(&bash(&g, Permission::Auto, c, &w)), "deny", "{c}");
     }
 }
 
@@ -50,12 +45,7 @@ fn deny_rules_see_past_wrapper_options_that_take_a_value() {
         "exec -a name rm x",
         "nice -n 1 env -u X timeout -s 9 5 rm x",
     ] {
-        let args = format!(r#"{{"command":{c:?}}}"#);
-        assert_eq!(
-            kind(&decide(&g, Permission::Auto, "bash", &args, &w)),
-            "deny",
-            "{c}"
-        );
+        assert_eq!(kind(&bash(&g, Permission::Auto, c, &w)), "deny", "{c}");
     }
     // A value is skipped only after an option that takes one.
     let g = gate(r#"{"deny":["bash(ls:*)"]}"#, false);
@@ -86,10 +76,7 @@ fn rules_see_through_runners_of_commands_known_or_not() {
         r#"{"deny":["bash(rm:*)"],"ask":["bash(git push:*)"]}"#,
         false,
     );
-    let d = |c: &str| {
-        let args = format!(r#"{{"command":{c:?}}}"#);
-        decide(&g, Permission::Auto, "bash", &args, &w)
-    };
+    let d = |c: &str| bash(&g, Permission::Auto, c, &w);
     // Runners in the wrapper table: the rule itself decides.
     for c in [
         "setsid rm -rf x",
